@@ -1,0 +1,50 @@
+# Two commands on a fresh machine (Python 3.11+, Java 17, Maven): `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PACKAGES := records matching connectors indexer federation auth api simulators cli config
+
+.PHONY: help demo demo-cluster test lint typecheck format bench bench-names clean
+
+help:
+	@echo "make demo          synthetic world + simulators + sync + API on 127.0.0.1:8000"
+	@echo "make demo-cluster  the same demo on a local OpenSearch node"
+	@echo "make test          lint, type-check, and the whole suite against a real OpenSearch node"
+	@echo "make bench         benchmarks (ingest, retrieval, API); results under bench/results/"
+	@echo "make bench-names   name-matching quality benchmark"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/icjs demo
+
+demo-cluster: $(STAMP)
+	$(VENV)/bin/icjs demo --backend opensearch
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy $(PACKAGES)
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint typecheck
+	$(PY) scripts/opensearch_node.py run -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-names: $(STAMP)
+	$(PY) -m bench.names.run $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

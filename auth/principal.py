@@ -1,0 +1,32 @@
+"""Who is asking: the verified identity every policy decision and audit entry is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from records import Source
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    PARTNER = "partner"
+    NOC_SERVICE = "noc_service"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str  # officer id or OAuth2 client id
+    role: Role
+    scopes: frozenset[str]
+    agency: str | None = None  # CBI, NIA, RPF, state police …
+    client_id: str | None = None
+    state: str | None = None  # officer's two-letter state
+    district: str | None = None
+    police_station: str | None = None
+    clearances: frozenset[str] = frozenset()  # e.g. "sensitive"
+    sources: frozenset[Source] | None = None  # partner entitlements; None = role default
+    token_id: str | None = None

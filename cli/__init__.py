@@ -1,0 +1,1 @@
+"""The `icjs` command line."""

@@ -1,0 +1,42 @@
+"""`icjs`: one console script; each command group lives in its own module under `cli/`."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from config import ConfigError
+
+app = typer.Typer(
+    name="icjs",
+    help="Federated person and vehicle search over India's criminal-justice systems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Each module exposes `register(app)`. Listed here, in `icjs --help` order.
+_COMMAND_MODULES = (
+    "cli.demo",
+    "cli.simulate",
+    "cli.sync",
+    "cli.serve",
+    "cli.index",
+    "cli.clients",
+    "cli.token",
+    "cli.audit",
+    "cli.quarantine",
+)
+
+for _module in _COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def run() -> None:
+    """Console-script entry: configuration errors are one line on stderr and exit status 2."""
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"icjs: {exc}", err=True)
+        raise SystemExit(2) from None

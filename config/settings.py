@@ -1,0 +1,156 @@
+"""Settings, validated once at start.
+
+Precedence (highest first): keyword arguments, `ICJS_…` environment variables (nested with `__`,
+e.g. `ICJS_SEARCH__BACKEND=opensearch`, `ICJS_SOURCES__CCTNS__API_KEY=…`), the TOML file named
+by `ICJS_CONFIG` (default `./icjs.toml`, optional), then the defaults below. Secrets are
+`SecretStr`: they never print, and they belong in the environment or in files the operator names,
+not in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SOURCE_NAMES = ("cctns", "eprisons", "vahan", "sarathi", "alis", "ncrp", "ivfrt", "khoyapaya")
+
+
+class ConfigError(Exception):
+    """A configuration problem, said in one line that names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchSettings(_Section):
+    backend: Literal["embedded", "opensearch", "elasticsearch"] = "embedded"
+    path: Path = Path("var/icjs.db")  # embedded: the SQLite file
+    url: str | None = None  # opensearch / elasticsearch: http(s)://host:port[,host:port…]
+    index_prefix: str = "icjs"
+    username: str | None = None
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    ca_file: Path | None = None
+    verify_certs: bool = True
+    shards: int = Field(default=1, ge=1, le=1024)
+    replicas: int = Field(default=0, ge=0, le=16)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _url_for_cluster(self) -> SearchSettings:
+        if self.backend != "embedded" and not self.url:
+            raise ValueError(f"backend {self.backend!r} needs search.url")
+        return self
+
+
+class SourceSettings(_Section):
+    """Connection to one source. Which credential fields apply depends on the source's auth."""
+
+    enabled: bool = True
+    url: str | None = None
+    api_key: SecretStr | None = None  # X-API-Key sources
+    client_id: str | None = None  # OAuth2 sources (eprisons, ncrp)
+    client_secret: SecretStr | None = None
+    username: str | None = None  # HTTP basic (alis)
+    password: SecretStr | None = None
+    page_size: int | None = Field(default=None, ge=1, le=10000)
+    timeout_s: float = Field(default=30.0, gt=0)
+
+
+class SyncSettings(_Section):
+    state_path: Path = Path("var/sync.db")  # checkpoints and quarantine
+    overlap_s: int = Field(default=300, ge=0)  # the contracts allow 5 minutes of late writes
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_initial_s: float = Field(default=0.5, gt=0)
+    backoff_max_s: float = Field(default=60.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_s: float = Field(default=60.0, gt=0)
+    reconcile_every_s: int = Field(default=86400, ge=0)
+
+
+class AuthSettings(_Section):
+    db_path: Path = Path("var/auth.db")  # OAuth2 client registry
+    keys_dir: Path = Path("var/keys")  # signing keys (private: keep out of the repo)
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "icjs-search"
+    token_ttl_s: int = Field(default=900, ge=60, le=86400)
+    officer_issuers: list[str] = Field(default_factory=list)  # trusted IdP issuers
+    officer_jwks_url: str | None = None  # the IdP's JWKS; empty: the built-in demo issuer
+    policy_path: Path | None = None  # None: the packaged default policy
+    audit_path: Path = Path("var/audit.db")
+
+
+class ApiSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    max_candidates: int = Field(default=300, ge=10, le=5000)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ICJS_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    search: SearchSettings = SearchSettings()
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    sync: SyncSettings = SyncSettings()
+    auth: AuthSettings = AuthSettings()
+    api: ApiSettings = ApiSettings()
+    data_dir: Path = Path("var")
+
+    @model_validator(mode="after")
+    def _known_sources(self) -> Settings:
+        unknown = sorted(set(self.sources) - set(SOURCE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown source {unknown[0]!r}; known: {', '.join(SOURCE_NAMES)}")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("ICJS_CONFIG", "icjs.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    extra = f" ({len(error.errors()) - 1} more)" if len(error.errors()) > 1 else ""
+    return f"configuration key '{key}': {first['msg']}{extra}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load and validate; any problem becomes one `ConfigError` line naming the key."""
+    config_path = os.environ.get("ICJS_CONFIG")
+    if config_path and not Path(config_path).is_file():
+        raise ConfigError(f"ICJS_CONFIG names {config_path!r}, which is not a file")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses
+        raise ConfigError(f"configuration file: {exc}") from None

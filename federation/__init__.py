@@ -1,0 +1,1 @@
+"""Query planning, candidate retrieval, rescoring, profile grouping, policy filters, redaction."""

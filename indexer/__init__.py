@@ -1,0 +1,1 @@
+"""Records → index documents with match keys; index lifecycle; entity links; the backends."""

@@ -1,0 +1,1 @@
+"""Search backends behind one retrieval contract (`indexer.backends.base`)."""

@@ -1,0 +1,1 @@
+"""Indian name matching and identifier normalisation."""

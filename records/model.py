@@ -1,0 +1,233 @@
+"""Canonical records.
+
+Every source row becomes one `Record`. The common parts (who, which vehicle, which identifiers,
+where, how sensitive, where from) are typed fields so that the indexer, the matcher and the policy
+can work on any source alike; what only one source knows lives in `attributes`, cleaned but
+otherwise as the source sent it.
+
+`record_id` is `"{source}:{native_id}"` and is part of the public API: partner systems store it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Source(StrEnum):
+    CCTNS = "cctns"
+    EPRISONS = "eprisons"
+    VAHAN = "vahan"
+    SARATHI = "sarathi"
+    ALIS = "alis"
+    NCRP = "ncrp"
+    IVFRT = "ivfrt"
+    KHOYAPAYA = "khoyapaya"
+
+
+class Kind(StrEnum):
+    """What a record is about. One source can hold several kinds (CCTNS holds four)."""
+
+    ACCUSED = "accused"  # CCTNS persons: accused, arrested, proclaimed offenders
+    INMATE = "inmate"  # e-Prisons
+    VEHICLE_REGISTRATION = "vehicle_registration"  # Vahan RC
+    VEHICLE_REPORT = "vehicle_report"  # CCTNS stolen / recovered / case property
+    DRIVING_LICENCE = "driving_licence"  # Sarathi
+    ARMS_LICENCE = "arms_licence"  # ALIS
+    CYBER_COMPLAINT = "cyber_complaint"  # NCRP
+    FOREIGNER = "foreigner"  # IVFRT
+    MISSING_PERSON = "missing_person"  # CCTNS missing persons, KhoyaPaya MISSING
+    FOUND_PERSON = "found_person"  # CCTNS unidentified persons, KhoyaPaya FOUND / SIGHTED
+
+
+class Sensitivity(StrEnum):
+    """Labels that the policy reads to restrict records or fields."""
+
+    SEXUAL_OFFENCE = "sexual_offence"  # CCTNS SENSITIVE_CASE=Y: sexual offences and POCSO
+    CHILD = "child"  # a minor's record (KhoyaPaya, missing children)
+    VICTIM = "victim"  # a complainant or victim is named in the record
+
+
+class Gender(StrEnum):
+    MALE = "M"
+    FEMALE = "F"
+    TRANSGENDER = "T"
+    OTHER = "X"  # IVFRT passports
+
+
+class Relation(StrEnum):
+    SON_OF = "S/O"
+    DAUGHTER_OF = "D/O"
+    WIFE_OF = "W/O"
+    HUSBAND_OF = "H/O"
+    FATHER_OF = "F/O"
+    MOTHER_OF = "M/O"
+    GUARDIAN = "GUARDIAN"  # KhoyaPaya guardian_relation other than a parent
+    RELATIVE = "RELATIVE"  # relation not stated (e-Prisons fatherName, Sarathi swdOf)
+
+
+class PersonRole(StrEnum):
+    """The part a person plays in a record."""
+
+    SUBJECT = "subject"  # the person the record is about: accused, inmate, holder, foreigner
+    OWNER = "owner"  # vehicle owner
+    SUSPECT = "suspect"  # NCRP suspect
+    COMPLAINANT = "complainant"  # NCRP complainant: a victim, restricted
+    MISSING = "missing"
+    FOUND = "found"
+    GUARDIAN = "guardian"  # reporter of a missing child
+
+
+class IdType(StrEnum):
+    REGISTRATION = "registration"
+    CHASSIS = "chassis"
+    ENGINE = "engine"
+    DRIVING_LICENCE = "driving_licence"
+    PASSPORT = "passport"
+    FIR = "fir"
+    MOBILE = "mobile"
+    UPI = "upi"
+    BANK_ACCOUNT = "bank_account"
+    EMAIL = "email"
+    URL = "url"
+    ARMS_LICENCE = "arms_licence"
+    PRISONER = "prisoner"
+    VISA = "visa"
+    LOC = "loc"  # look-out circular number
+
+
+class Identifier(BaseModel):
+    """A normalised identifier (see `matching.identifiers`). `partial` marks a fragment such as
+    the last five characters of a chassis number that a stolen-vehicle report often carries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: IdType
+    value: str
+    partial: bool = False
+
+
+class Person(BaseModel):
+    """A person as one record names them. Names are kept as written; matching works on them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: PersonRole = PersonRole.SUBJECT
+    name: str | None = None  # Latin as written, honorifics and aliases included
+    name_local: str | None = None  # Indic script as written
+    aliases: tuple[str, ...] = ()
+    relative_name: str | None = None
+    relation: Relation | None = None
+    gender: Gender | None = None
+    birth_date: date | None = None
+    birth_year: int | None = None
+    age_from: int | None = None  # age or age range on `age_on`
+    age_to: int | None = None
+    age_on: date | None = None
+    address: str | None = None
+    phones: tuple[str, ...] = ()  # normalised (+91XXXXXXXXXX)
+    emails: tuple[str, ...] = ()
+    nationality: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Every written form of this person's name, primary first."""
+        out = [n for n in (self.name, self.name_local) if n]
+        out.extend(a for a in self.aliases if a)
+        return out
+
+    @model_validator(mode="after")
+    def _ages_ordered(self) -> Person:
+        if self.age_from is not None and self.age_to is not None and self.age_from > self.age_to:
+            raise ValueError(f"age_from {self.age_from} is above age_to {self.age_to}")
+        return self
+
+
+class Vehicle(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    registration_no: str | None = None  # normalised: MH12AB1234
+    chassis_no: str | None = None  # normalised; may be partial on CCTNS reports
+    engine_no: str | None = None
+    make_model: str | None = None
+    colour: str | None = None
+    vehicle_class: str | None = None
+    owner_serial: int | None = None
+
+
+class Provenance(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source: Source
+    native_id: str
+    source_updated_at: datetime  # the source's own update time, timezone-aware
+    fetched_at: datetime
+    collection: str | None = None  # CCTNS collection, ALIS file name, …
+
+    @field_validator("source_updated_at", "fetched_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("times must carry a UTC offset")
+        return value
+
+
+def make_record_id(source: Source | str, native_id: str) -> str:
+    return f"{Source(source).value}:{native_id.strip()}"
+
+
+def split_record_id(record_id: str) -> tuple[Source, str]:
+    """Inverse of `make_record_id`; raises ValueError on anything else."""
+    source, sep, native = record_id.partition(":")
+    if not sep or not native:
+        raise ValueError(f"record id {record_id!r} is not of the form '<source>:<native id>'")
+    try:
+        return Source(source), native
+    except ValueError:
+        raise ValueError(f"record id {record_id!r} names an unknown source {source!r}") from None
+
+
+class Record(BaseModel):
+    """One source row, canonical. Immutable: a newer version of the row is a new `Record`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_id: str
+    source: Source
+    kind: Kind
+    status: str | None = None  # the source's status as sent: ACTIVE, REVOKED, STOLEN, TRACED…
+    people: tuple[Person, ...] = ()
+    vehicle: Vehicle | None = None
+    identifiers: tuple[Identifier, ...] = ()
+    state: str | None = None  # two-letter code (NCRP full names are mapped at the connector)
+    district: str | None = None
+    police_station: str | None = None  # PS code where the record has one
+    event_date: date | None = None  # FIR date, admission, issue date, report date…
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    sensitivity: frozenset[Sensitivity] = frozenset()
+    provenance: Provenance
+    raw: dict[str, Any] | None = None  # the payload as received, Aadhaar removed
+
+    @model_validator(mode="after")
+    def _id_matches_provenance(self) -> Record:
+        expected = make_record_id(self.source, self.provenance.native_id)
+        if self.record_id != expected:
+            raise ValueError(f"record_id {self.record_id!r} should be {expected!r}")
+        if self.provenance.source != self.source:
+            raise ValueError("provenance.source differs from source")
+        return self
+
+    @property
+    def version(self) -> datetime:
+        """What de-duplication compares: the newest source update wins."""
+        return self.provenance.source_updated_at
+
+    def subjects(self) -> list[Person]:
+        """The people a person search should find this record by (never complainants)."""
+        return [p for p in self.people if p.role is not PersonRole.COMPLAINANT]
+
+    def identifier_values(self, id_type: IdType) -> list[str]:
+        return [i.value for i in self.identifiers if i.type is id_type]

@@ -1,0 +1,1 @@
+"""Stand-ins for the eight national systems, per ../shared/sources. Imports nothing of ours."""
