@@ -9,6 +9,14 @@ from collections.abc import Iterator
 import pytest
 from opensearchpy import OpenSearch
 
+# Fixture modules per area, so that each area keeps its fixtures beside its own code.
+pytest_plugins = [
+    "tests.plugins.simulators",
+    "tests.plugins.backends",
+    "tests.plugins.auth",
+    "tests.plugins.api",
+]
+
 
 @pytest.fixture(scope="session")
 def opensearch_url() -> str:

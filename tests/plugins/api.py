@@ -1,0 +1,1 @@
+"""Pytest fixtures: api (see module owner's docstring)."""

@@ -1,0 +1,1 @@
+"""Pytest fixtures: auth (see module owner's docstring)."""

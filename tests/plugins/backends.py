@@ -1,0 +1,1 @@
+"""Pytest fixtures: backends (see module owner's docstring)."""

@@ -1,0 +1,1 @@
+"""Pytest fixtures: simulators (see module owner's docstring)."""
