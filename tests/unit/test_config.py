@@ -67,3 +67,18 @@ def test_missing_config_file_named_by_env(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ICJS_CONFIG", "/nonexistent/icjs.toml")
     with pytest.raises(ConfigError, match="not a file"):
         load_settings()
+
+
+def test_example_file_loads_and_documents_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.settings import Settings, SourceSettings
+
+    example = Path(__file__).resolve().parents[2] / "icjs.example.toml"
+    monkeypatch.setenv("ICJS_CONFIG", str(example))
+    load_settings()
+    text = example.read_text()
+    sections = {name: field.annotation for name, field in Settings.model_fields.items()}
+    for name, annotation in sections.items():
+        model = SourceSettings if name == "sources" else annotation
+        fields = getattr(model, "model_fields", {})
+        for key in fields:
+            assert f"{key} =" in text, f"icjs.example.toml does not document {name}.{key}"
