@@ -41,7 +41,7 @@ test: lint typecheck
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.run $(BENCH_ARGS)
 
 bench-names: $(STAMP)
 	$(PY) -m bench.names.run $(BENCH_ARGS)

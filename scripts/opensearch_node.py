@@ -2,7 +2,8 @@
 
     python scripts/opensearch_node.py run [--nodes N] -- pytest …
 
-Fetches OpenSearch's jars from Maven Central once (tests/opensearch/pom.xml → .cache/opensearch/lib),
+Fetches OpenSearch's jars from Maven Central once (tests/opensearch/pom.xml →
+.cache/opensearch/lib),
 starts `org.codelibs.opensearch.runner.OpenSearchRunner` on a free loopback port, waits until the
 cluster is green with every node joined, exports `ICJS_TEST_OPENSEARCH_URL` to the command, and
 stops the node and removes its data however the command ends. Exits with the command's status.
@@ -48,8 +49,15 @@ def ensure_jars() -> None:
         shutil.rmtree(LIB)
     LIB.mkdir(parents=True)
     subprocess.run(
-        ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-         f"-DoutputDirectory={LIB}"],
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={LIB}",
+        ],
         check=True,
     )
     STAMP.write_text(POM.read_text())
@@ -59,7 +67,9 @@ def ensure_jars() -> None:
 # base for a free one; so we pick a free block in that range and then read the real port back
 # from the node's log, which stays right even when another run took a port in between.
 PORT_RANGE = range(9200, 9290)
-HTTP_PUBLISHED = re.compile(r"AbstractHttpServerTransport\].*publish_address \{127\.0\.0\.1:(\d+)\}")
+HTTP_PUBLISHED = re.compile(
+    r"AbstractHttpServerTransport\].*publish_address \{127\.0\.0\.1:(\d+)\}"
+)
 
 
 def free_port_block(count: int) -> int:
@@ -101,14 +111,26 @@ def start(nodes: int, heap_mb: int) -> tuple[subprocess.Popen[bytes], str, Path]
     log_path = data / "node.log"
     java = os.environ.get("ICJS_TEST_JAVA", "java")
     cmd = [
-        java, f"-Xms{heap_mb}m", f"-Xmx{heap_mb}m", "-cp", f"{LIB}/*", MAIN_CLASS,
-        "-basePath", str(data / "cluster"), "-numOfNode", str(nodes),
-        "-baseHttpPort", str(base_port), "-clusterName", cluster,
+        java,
+        f"-Xms{heap_mb}m",
+        f"-Xmx{heap_mb}m",
+        "-cp",
+        f"{LIB}/*",
+        MAIN_CLASS,
+        "-basePath",
+        str(data / "cluster"),
+        "-numOfNode",
+        str(nodes),
+        "-baseHttpPort",
+        str(base_port),
+        "-clusterName",
+        cluster,
     ]
     log(f"starting {nodes} node(s) of cluster {cluster}; log at {log_path}")
     with log_path.open("wb") as sink:
-        process = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            cmd, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -141,7 +163,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
     run = sub.add_parser("run", help="start a node, run a command, stop the node")
-    run.add_argument("--nodes", type=int, default=int(os.environ.get("ICJS_TEST_OPENSEARCH_NODES", "1")))
+    run.add_argument(
+        "--nodes", type=int, default=int(os.environ.get("ICJS_TEST_OPENSEARCH_NODES", "1"))
+    )
     run.add_argument("--heap-mb", type=int, default=768)
     run.add_argument("command", nargs=argparse.REMAINDER)
     serve = sub.add_parser("serve", help="start a node and keep it up until Ctrl-C")
@@ -163,8 +187,9 @@ def main() -> int:
             command = command[1:]
         if not command:
             parser.error("run needs a command after --")
-        env = dict(os.environ, ICJS_TEST_OPENSEARCH_URL=url,
-                   ICJS_TEST_OPENSEARCH_NODES=str(args.nodes))
+        env = dict(
+            os.environ, ICJS_TEST_OPENSEARCH_URL=url, ICJS_TEST_OPENSEARCH_NODES=str(args.nodes)
+        )
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 130

@@ -59,7 +59,7 @@ def test_unknown_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cluster_backend_needs_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICJS_SEARCH__BACKEND", "elasticsearch")
-    with pytest.raises(ConfigError, match="needs search.url"):
+    with pytest.raises(ConfigError, match=r"needs search\.url"):
         load_settings()
 
 

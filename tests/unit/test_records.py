@@ -28,14 +28,22 @@ def test_split_rejects_malformed_ids(bad: str) -> None:
 
 def test_record_id_must_agree_with_provenance() -> None:
     with pytest.raises(ValidationError, match="should be 'cctns:A1'"):
-        Record(record_id="cctns:A2", source=Source.CCTNS, kind=Kind.ACCUSED,
-               provenance=_provenance("A1"))
+        Record(
+            record_id="cctns:A2",
+            source=Source.CCTNS,
+            kind=Kind.ACCUSED,
+            provenance=_provenance("A1"),
+        )
 
 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValidationError, match="UTC offset"):
-        Provenance(source=Source.CCTNS, native_id="A1",
-                   source_updated_at=datetime(2024, 5, 1), fetched_at=NOW)
+        Provenance(
+            source=Source.CCTNS,
+            native_id="A1",
+            source_updated_at=datetime(2024, 5, 1),
+            fetched_at=NOW,
+        )
 
 
 def test_names_lists_every_written_form() -> None:
@@ -44,6 +52,11 @@ def test_names_lists_every_written_form() -> None:
 
 
 def test_record_round_trips_through_json() -> None:
-    record = Record(record_id="cctns:A1", source=Source.CCTNS, kind=Kind.ACCUSED,
-                    people=(Person(name="K. MURUGAN"),), provenance=_provenance("A1"))
+    record = Record(
+        record_id="cctns:A1",
+        source=Source.CCTNS,
+        kind=Kind.ACCUSED,
+        people=(Person(name="K. MURUGAN"),),
+        provenance=_provenance("A1"),
+    )
     assert Record.model_validate_json(record.model_dump_json()) == record
