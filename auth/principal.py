@@ -30,3 +30,6 @@ class Caller:
     clearances: frozenset[str] = frozenset()  # e.g. "sensitive"
     sources: frozenset[Source] | None = None  # partner entitlements; None = role default
     token_id: str | None = None
+    # partner field-group grants from the client registration; None = the role's default
+    fields: frozenset[str] | None = None
+    issuer: str | None = None  # who vouched for this caller (our OAuth server or an IdP)

@@ -1,0 +1,311 @@
+"""The OAuth2 client registry: partner agencies and services, in SQLite, secrets hashed.
+
+A secret is shown once, at creation or rotation, and stored as an scrypt hash with its own salt;
+checking compares in constant time, and an unknown client costs the same hash as a known one so
+response times do not reveal which client ids exist. A client may instead (or as well) register a
+public JWK set for `private_key_jwt` authentication (RFC 7523): then no secret need exist at all.
+
+A registration carries what the client may ever get: its role (`partner` or `noc_service`),
+scopes, source entitlements and field groups. Tokens are cut to it at issue *and* at use, so
+narrowing or disabling a client takes effect on tokens already issued.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auth.principal import Role
+from records import Source
+
+CLIENT_ROLES = frozenset({Role.PARTNER, Role.NOC_SERVICE})
+AUTH_SECRET_BASIC = "client_secret_basic"
+AUTH_PRIVATE_KEY_JWT = "private_key_jwt"
+
+# scrypt at N=2^14, r=8, p=1 (16 MiB, ~50 ms): the OWASP floor for interactive logins; a token
+# request is far rarer than a search, so the cost is paid where it protects most.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_LEN = 2**14, 8, 1, 32
+_DUMMY_SALT = b"icjs-dummy-salt!"
+_AGENCY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+
+
+class ClientError(ValueError):
+    """A registry operation that cannot be done, said so that the operator can fix it."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hash_secret(secret: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        secret.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=_SCRYPT_LEN
+    )
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def check_secret_hash(secret: str, stored: str | None) -> bool:
+    """Constant-time check; with `stored=None` it still spends one hash and returns False."""
+    if stored is None:
+        hash_secret(secret, _DUMMY_SALT)
+        return False
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        actual = hashlib.scrypt(
+            secret.encode("utf-8"),
+            salt=_unb64(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(_unb64(digest)),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, _unb64(digest))
+
+
+@dataclass(frozen=True)
+class Client:
+    """A registration, as the token endpoint and the resource server see it (no secret)."""
+
+    client_id: str
+    agency: str
+    role: Role
+    scopes: frozenset[str]
+    sources: frozenset[Source] | None  # None: the role's default
+    fields: frozenset[str] | None  # field groups; None: the role's default
+    has_secret: bool
+    jwks: dict[str, Any] | None
+    disabled: bool
+    created_at: str
+    description: str | None = None
+
+    @property
+    def auth_methods(self) -> frozenset[str]:
+        methods = set()
+        if self.has_secret:
+            methods.add(AUTH_SECRET_BASIC)
+        if self.jwks:
+            methods.add(AUTH_PRIVATE_KEY_JWT)
+        return frozenset(methods)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "agency": self.agency,
+            "role": self.role.value,
+            "scopes": sorted(self.scopes),
+            "sources": None if self.sources is None else sorted(s.value for s in self.sources),
+            "fields": None if self.fields is None else sorted(self.fields),
+            "auth_methods": sorted(self.auth_methods),
+            "disabled": self.disabled,
+            "created_at": self.created_at,
+        }
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS clients (
+    client_id TEXT PRIMARY KEY,
+    agency TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    sources TEXT,
+    fields TEXT,
+    secret_hash TEXT,
+    jwks TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    description TEXT
+);
+"""
+
+
+def validate_jwks(data: Any) -> dict[str, Any]:
+    """Accept a JWK set or a single public JWK; refuse private or symmetric keys."""
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
+    if isinstance(data, dict) and "keys" not in data and "kty" in data:
+        data = {"keys": [data]}
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list) or not data["keys"]:
+        raise ClientError('the JWKS file must hold a JWK set ({"keys": [...]}) or one JWK')
+    for key in data["keys"]:
+        if not isinstance(key, dict):
+            raise ClientError("every entry of the JWK set must be a JSON object")
+        if key.get("kty") == "oct":
+            raise ClientError("symmetric (oct) keys are not accepted for private_key_jwt")
+        if any(p in key for p in ("d", "p", "q", "dp", "dq", "qi")):
+            raise ClientError("the JWK set holds a PRIVATE key: register only the public half")
+    try:
+        KeySet.import_key_set(data)  # type: ignore[arg-type]
+    except (JoseError, ValueError, TypeError) as exc:
+        raise ClientError(f"the JWK set cannot be read: {exc}") from None
+    return {"keys": list(data["keys"])}
+
+
+class ClientRegistry:
+    """The SQLite-backed registry. Thread-safe; share one per process."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @staticmethod
+    def _now() -> str:
+        return datetime.now(UTC).isoformat(timespec="seconds")
+
+    def create(
+        self,
+        *,
+        agency: str,
+        scopes: Iterable[str],
+        role: Role = Role.PARTNER,
+        sources: Iterable[Source] | None = None,
+        fields: Iterable[str] | None = None,
+        jwks: dict[str, Any] | None = None,
+        with_secret: bool = True,
+        description: str | None = None,
+    ) -> tuple[Client, str | None]:
+        """Register a client. Returns it and its secret — the only time the secret exists in
+        clear. Policy checks (which scopes a role may hold) are the caller's (`Policy`)."""
+        if not _AGENCY_RE.match(agency):
+            raise ClientError(
+                "agency must be 1-64 letters, digits, spaces, dots, dashes or underscores"
+            )
+        if role not in CLIENT_ROLES:
+            raise ClientError(f"a client's role must be one of: {', '.join(sorted(CLIENT_ROLES))}")
+        scope_set = frozenset(scopes)
+        if not scope_set:
+            raise ClientError("a client needs at least one scope")
+        if not with_secret and not jwks:
+            raise ClientError("a client without a secret needs a JWK set for private_key_jwt")
+        jwks = validate_jwks(jwks) if jwks else None
+        slug = re.sub(r"[^a-z0-9]+", "-", agency.lower()).strip("-") or "client"
+        client_id = f"{slug}-{secrets.token_hex(6)}"
+        secret = secrets.token_urlsafe(32) if with_secret else None
+        now = self._now()
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO clients (client_id, agency, role, scopes, sources, fields,"
+                " secret_hash, jwks, disabled, created_at, updated_at, description)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                (
+                    client_id,
+                    agency,
+                    role.value,
+                    " ".join(sorted(scope_set)),
+                    None if sources is None else ",".join(sorted(Source(s).value for s in sources)),
+                    None if fields is None else ",".join(sorted(set(fields))),
+                    hash_secret(secret) if secret else None,
+                    json.dumps(jwks) if jwks else None,
+                    now,
+                    now,
+                    description,
+                ),
+            )
+        client = self.get(client_id)
+        assert client is not None
+        return client, secret
+
+    def get(self, client_id: str) -> Client | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT client_id, agency, role, scopes, sources, fields, secret_hash IS NOT NULL,"
+                " jwks, disabled, created_at, description FROM clients WHERE client_id = ?",
+                (client_id,),
+            ).fetchone()
+        return _client_from_row(row) if row else None
+
+    def list(self, *, include_disabled: bool = True) -> list[Client]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT client_id, agency, role, scopes, sources, fields, secret_hash IS NOT NULL,"
+                " jwks, disabled, created_at, description FROM clients"
+                " ORDER BY created_at, client_id"
+            ).fetchall()
+        clients = [_client_from_row(r) for r in rows]
+        return [c for c in clients if include_disabled or not c.disabled]
+
+    def check_secret(self, client_id: str, secret: str) -> bool:
+        """True only for an enabled client whose secret matches; timing does not depend on
+        whether the client exists."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT secret_hash, disabled FROM clients WHERE client_id = ?", (client_id,)
+            ).fetchone()
+        stored = row[0] if row else None
+        ok = check_secret_hash(secret, stored)
+        return ok and row is not None and not row[1]
+
+    def _update(self, client_id: str, sql: str, params: tuple[Any, ...]) -> None:
+        with self._lock:
+            cur = self._conn.execute(
+                f"UPDATE clients SET {sql}, updated_at = ? WHERE client_id = ?",
+                (*params, self._now(), client_id),
+            )
+        if cur.rowcount == 0:
+            raise ClientError(f"no client {client_id!r}")
+
+    def disable(self, client_id: str) -> None:
+        self._update(client_id, "disabled = 1", ())
+
+    def enable(self, client_id: str) -> None:
+        self._update(client_id, "disabled = 0", ())
+
+    def rotate_secret(self, client_id: str) -> str:
+        """A new secret; the old one stops working at once."""
+        secret = secrets.token_urlsafe(32)
+        self._update(client_id, "secret_hash = ?", (hash_secret(secret),))
+        return secret
+
+    def set_jwks(self, client_id: str, jwks: dict[str, Any] | None) -> None:
+        value = json.dumps(validate_jwks(jwks)) if jwks else None
+        self._update(client_id, "jwks = ?", (value,))
+
+
+def _client_from_row(row: tuple[Any, ...]) -> Client:
+    client_id, agency, role, scopes, sources, fields, has_secret, jwks, disabled, created, desc = (
+        row
+    )
+    return Client(
+        client_id=client_id,
+        agency=agency,
+        role=Role(role),
+        scopes=frozenset(scopes.split()),
+        sources=None if sources is None else frozenset(Source(s) for s in sources.split(",") if s),
+        fields=None if fields is None else frozenset(f for f in fields.split(",") if f),
+        has_secret=bool(has_secret),
+        jwks=json.loads(jwks) if jwks else None,
+        disabled=bool(disabled),
+        created_at=created,
+        description=desc,
+    )

@@ -1,0 +1,538 @@
+"""The access policy: who may call which route, see which records, and which of their fields.
+
+Policy is data (`auth/default_policy.toml`, overridden by `auth.policy_path`); this module reads
+it once and answers with pure functions. Deny by default: an unknown route needs a scope nobody
+holds, an unknown role gets nothing, a field path not granted is withheld.
+
+For the API and federation layers — the whole surface:
+
+- `Policy.load(path: Path | None) -> Policy` — `None` loads the packaged default.
+- `policy.required_scope(route_name) -> str` — the scope a route needs (`persons:search`, …).
+- `policy.allows(caller, scope) -> Decision` — `bool(decision)` is the answer, `.reason` says why.
+- `policy.visibility(caller) -> Visibility` — the restrictions to push into the backend query.
+  It maps 1:1 onto `indexer.backends.base.Filters`:
+  `Filters(sources=v.sources, kinds=v.kinds, states=v.states,
+  hidden=tuple(LabelRule(h.label, h.except_states) for h in v.hidden))`.
+  (auth must not import indexer, so the federation layer does this translation.)
+  `v.nothing` is True when the caller may see no record at all (skip the query).
+- `policy.admits(caller, record) -> Decision` — the same rules applied to one record in Python:
+  for object-level checks such as `GET /v1/persons/{profile_id}` and as a defensive post-filter.
+- `policy.redact(caller, record) -> RedactedRecord` — the fields the caller may see and, in
+  `withheld`, which fields were held back and why (field names and counts, never contents).
+- `policy.audit_scope(caller) -> AuditScope` — which audit entries the caller may read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from auth.errors import AuthConfigError
+from auth.principal import Caller, Role
+from records import IdType, Kind, PersonRole, Record, Sensitivity, Source
+
+# Present on every visible record: without them a result cannot be cited or re-fetched.
+ALWAYS_VISIBLE = ("record_id", "source", "kind")
+RECORD_FIELDS = (
+    "status",
+    "state",
+    "district",
+    "police_station",
+    "event_date",
+    "identifiers",
+    "vehicle",
+    "sensitivity",
+    "provenance",
+)
+PERSON_FIELDS = (
+    "role",
+    "name",
+    "name_local",
+    "aliases",
+    "relative_name",
+    "relation",
+    "gender",
+    "birth_date",
+    "birth_year",
+    "age_from",
+    "age_to",
+    "age_on",
+    "address",
+    "phones",
+    "emails",
+    "nationality",
+)
+CONTACT_FIELDS = ("address", "phones", "emails")
+# A route absent from the policy needs this scope, which no role can be granted.
+UNKNOWN_ROUTE_SCOPE = "deny:unlisted-route"
+_CHILD_SUBJECT_ROLES = frozenset({PersonRole.SUBJECT, PersonRole.MISSING, PersonRole.FOUND})
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class HiddenLabel:
+    """Hide records carrying `label`, except those whose state is in `except_states`
+    (the same meaning as `indexer.backends.base.LabelRule`)."""
+
+    label: Sensitivity
+    except_states: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Record-level restrictions; `None` means no restriction on that dimension."""
+
+    sources: frozenset[Source] | None
+    kinds: frozenset[Kind] | None
+    states: frozenset[str] | None
+    hidden: tuple[HiddenLabel, ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        """True when no record can pass (e.g. the auditor): callers can skip the query."""
+        return (
+            self.sources == frozenset() or self.kinds == frozenset() or self.states == frozenset()
+        )
+
+    def admits(self, record: Record) -> Decision:
+        if self.sources is not None and record.source not in self.sources:
+            return Decision(False, f"source {record.source.value} is not granted")
+        if self.kinds is not None and record.kind not in self.kinds:
+            return Decision(False, f"records of kind {record.kind.value} are not granted")
+        if self.states is not None and record.state not in self.states:
+            return Decision(False, "record is outside the granted states")
+        for rule in self.hidden:
+            if rule.label in record.sensitivity and record.state not in rule.except_states:
+                return Decision(False, f"records labelled {rule.label.value} are restricted")
+        return Decision(True, "visible under policy")
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """One field held back: its path, why, and on how many values (never the contents)."""
+
+    field: str
+    reason: str
+    count: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "reason": self.reason, "count": self.count}
+
+
+@dataclass(frozen=True)
+class RedactedRecord:
+    record_id: str
+    source: Source
+    kind: Kind
+    fields: dict[str, Any]  # JSON-ready values of the visible fields
+    withheld: tuple[Withheld, ...] = ()
+
+    @property
+    def view(self) -> dict[str, Any]:
+        """The visible record as JSON: `record_id`, `source`, `kind` and the visible fields."""
+        out: dict[str, Any] = {
+            "record_id": self.record_id,
+            "source": self.source.value,
+            "kind": self.kind.value,
+        }
+        out.update(self.fields)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """`view` plus `withheld`: a list of {field, reason, count}."""
+        out = self.view
+        out["withheld"] = [w.as_dict() for w in self.withheld]
+        return out
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """Which audit entries a caller may read: all, one district, or none."""
+
+    everything: bool = False
+    state: str | None = None
+    district: str | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and self.district is None
+
+
+@dataclass(frozen=True)
+class HiddenRule:
+    label: Sensitivity
+    unless_clearance: str | None = None
+    own_state: bool = False
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    scopes: frozenset[str]
+    sources: frozenset[Source] | None  # None: all
+    kinds: frozenset[Kind] | None
+    home_fields: frozenset[str]
+    away_fields: frozenset[str] | None  # None: home_fields everywhere
+    grantable_fields: frozenset[str] = frozenset()
+    identifier_types: frozenset[IdType] | None = None
+    hidden: tuple[HiddenRule, ...] = ()
+    protected_contacts: frozenset[str] = frozenset()
+    audit: str = "none"  # all | own_district | none
+
+
+_ROLE_KEYS = {
+    "scopes",
+    "sources",
+    "kinds",
+    "home_fields",
+    "away_fields",
+    "grantable_fields",
+    "identifier_types",
+    "hidden",
+    "protected_contacts",
+    "audit",
+}
+
+
+def _enum_set(value: Any, enum: type[Any], where: str) -> frozenset[Any] | None:
+    if value == "*":
+        return None
+    if not isinstance(value, list):
+        raise AuthConfigError(f'policy {where}: expected a list or "*"')
+    try:
+        return frozenset(enum(v) for v in value)
+    except ValueError as exc:
+        raise AuthConfigError(f"policy {where}: {exc}") from None
+
+
+def _str_set(value: Any, where: str) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AuthConfigError(f"policy {where}: expected a list of strings")
+    return frozenset(value)
+
+
+class Policy:
+    """The parsed policy. Immutable after construction; safe to share between requests."""
+
+    def __init__(
+        self,
+        routes: Mapping[str, str],
+        groups: Mapping[str, frozenset[str]],
+        roles: Mapping[Role, RolePolicy],
+    ) -> None:
+        self._routes = dict(routes)
+        self._groups = dict(groups)
+        self._roles = dict(roles)
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Policy:
+        if path is None:
+            text = resources.files("auth").joinpath("default_policy.toml").read_text("utf-8")
+            where = "default policy"
+        else:
+            try:
+                text = path.read_text("utf-8")
+            except OSError as exc:
+                raise AuthConfigError(f"policy file {path}: {exc.strerror}") from None
+            where = str(path)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise AuthConfigError(f"policy file {where}: {exc}") from None
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Policy:
+        routes = data.get("routes", {})
+        if not isinstance(routes, dict):
+            raise AuthConfigError("policy [routes]: expected a table")
+        groups = {
+            name: _str_set(paths, f"fields.{name}")
+            for name, paths in data.get("fields", {}).items()
+        }
+        roles: dict[Role, RolePolicy] = {}
+        for name, spec in data.get("roles", {}).items():
+            try:
+                role = Role(name)
+            except ValueError:
+                raise AuthConfigError(f"policy roles.{name}: unknown role") from None
+            unknown = set(spec) - _ROLE_KEYS
+            if unknown:
+                raise AuthConfigError(f"policy roles.{name}: unknown key {sorted(unknown)[0]!r}")
+            roles[role] = cls._role(name, spec, groups)
+        return cls({str(k): str(v) for k, v in routes.items()}, groups, roles)
+
+    @staticmethod
+    def _role(
+        name: str, spec: Mapping[str, Any], groups: Mapping[str, frozenset[str]]
+    ) -> RolePolicy:
+        def group_list(key: str) -> frozenset[str]:
+            names = _str_set(spec.get(key, []), f"roles.{name}.{key}")
+            missing = names - set(groups)
+            if missing:
+                raise AuthConfigError(
+                    f"policy roles.{name}.{key}: no field group {sorted(missing)[0]!r}"
+                )
+            return names
+
+        hidden = []
+        for i, rule in enumerate(spec.get("hidden", [])):
+            try:
+                hidden.append(
+                    HiddenRule(
+                        label=Sensitivity(rule["label"]),
+                        unless_clearance=rule.get("unless_clearance"),
+                        own_state=bool(rule.get("own_state", False)),
+                    )
+                )
+            except (KeyError, ValueError, TypeError) as exc:
+                raise AuthConfigError(f"policy roles.{name}.hidden[{i}]: {exc}") from None
+        id_types = spec.get("identifier_types")
+        audit = spec.get("audit", "none")
+        if audit not in ("all", "own_district", "none"):
+            raise AuthConfigError(f"policy roles.{name}.audit: expected all, own_district or none")
+        return RolePolicy(
+            scopes=_str_set(spec.get("scopes", []), f"roles.{name}.scopes"),
+            sources=_enum_set(spec.get("sources", []), Source, f"roles.{name}.sources"),
+            kinds=_enum_set(spec.get("kinds", []), Kind, f"roles.{name}.kinds"),
+            home_fields=group_list("home_fields"),
+            away_fields=group_list("away_fields") if "away_fields" in spec else None,
+            grantable_fields=group_list("grantable_fields"),
+            identifier_types=None
+            if id_types is None
+            else _enum_set(id_types, IdType, f"roles.{name}.identifier_types"),
+            hidden=tuple(hidden),
+            protected_contacts=_str_set(
+                spec.get("protected_contacts", []), f"roles.{name}.protected_contacts"
+            ),
+            audit=audit,
+        )
+
+    # -- scopes --------------------------------------------------------------------------------
+
+    def required_scope(self, route_name: str) -> str:
+        """The scope a route needs; a route the policy does not list needs an unobtainable one."""
+        return self._routes.get(route_name, UNKNOWN_ROUTE_SCOPE)
+
+    def role_scopes(self, role: Role) -> frozenset[str]:
+        rp = self._roles.get(role)
+        return rp.scopes if rp else frozenset()
+
+    def known_scopes(self) -> frozenset[str]:
+        out: set[str] = set()
+        for rp in self._roles.values():
+            out |= rp.scopes
+        return frozenset(out)
+
+    def allows(self, caller: Caller, scope: str) -> Decision:
+        rp = self._roles.get(caller.role)
+        if rp is None:
+            return Decision(False, f"role {caller.role.value} has no policy")
+        if scope not in rp.scopes:
+            return Decision(False, f"role {caller.role.value} may not use scope {scope}")
+        if scope not in caller.scopes:
+            return Decision(False, f"the token does not carry scope {scope}")
+        return Decision(True, f"scope {scope} granted to role {caller.role.value}")
+
+    # -- registration checks (clients CLI) ------------------------------------------------------
+
+    def grantable_fields(self, role: Role) -> frozenset[str]:
+        rp = self._roles.get(role)
+        return rp.grantable_fields | rp.home_fields if rp else frozenset()
+
+    def check_registration(
+        self, role: Role, scopes: Iterable[str], field_groups: Iterable[str] | None
+    ) -> None:
+        """Raise `ValueError` naming the first scope or field group the role cannot be granted."""
+        rp = self._roles.get(role)
+        if rp is None:
+            raise ValueError(f"role {role.value} has no policy")
+        for scope in scopes:
+            if scope not in rp.scopes:
+                allowed = ", ".join(sorted(rp.scopes))
+                raise ValueError(
+                    f"scope {scope!r} cannot be granted to role {role.value} ({allowed})"
+                )
+        for group in field_groups or ():
+            if group not in self.grantable_fields(role):
+                allowed = ", ".join(sorted(self.grantable_fields(role)))
+                raise ValueError(
+                    f"field group {group!r} cannot be granted to {role.value} ({allowed})"
+                )
+
+    # -- records -------------------------------------------------------------------------------
+
+    def visibility(self, caller: Caller) -> Visibility:
+        rp = self._roles.get(caller.role)
+        if rp is None:
+            return Visibility(sources=frozenset(), kinds=frozenset(), states=frozenset())
+        sources = rp.sources
+        if caller.sources is not None:
+            sources = caller.sources if sources is None else sources & caller.sources
+        hidden = []
+        for rule in rp.hidden:
+            if rule.unless_clearance and rule.unless_clearance in caller.clearances:
+                continue
+            except_states = (
+                frozenset({caller.state}) if rule.own_state and caller.state else frozenset()
+            )
+            hidden.append(HiddenLabel(rule.label, except_states))
+        return Visibility(sources=sources, kinds=rp.kinds, states=None, hidden=tuple(hidden))
+
+    def admits(self, caller: Caller, record: Record) -> Decision:
+        return self.visibility(caller).admits(record)
+
+    def _granted_paths(
+        self, caller: Caller, rp: RolePolicy, record: Record
+    ) -> tuple[set[str], str]:
+        """The field paths granted for this record, and the reason used for what is not."""
+        if caller.role is Role.PARTNER and caller.fields is not None:
+            groups = caller.fields & self.grantable_fields(caller.role)
+            reason = "not granted by your client registration"
+        elif rp.away_fields is not None and (caller.state is None or record.state != caller.state):
+            groups = rp.away_fields
+            reason = (
+                f"outside your state ({caller.state or 'none'}): identity and status fields only"
+            )
+        else:
+            groups = rp.home_fields
+            reason = f"not granted to role {caller.role.value}"
+        paths: set[str] = set()
+        for g in groups:
+            paths |= self._groups.get(g, frozenset())
+        return paths, reason
+
+    def redact(self, caller: Caller, record: Record) -> RedactedRecord:
+        """Cut a record down to what the caller may see. Call only on admitted records."""
+        rp = self._roles.get(caller.role)
+        paths, reason = self._granted_paths(caller, rp, record) if rp else (set(), "no policy")
+        withheld: dict[tuple[str, str], int] = {}
+
+        def hold(path: str, why: str, n: int = 1) -> None:
+            if n > 0:
+                withheld[(path, why)] = withheld.get((path, why), 0) + n
+
+        dumped = record.model_dump(mode="json", exclude={"raw"})
+        fields: dict[str, Any] = {}
+        for name in RECORD_FIELDS:
+            value = dumped.get(name)
+            if value in (None, [], {}, ""):
+                continue
+            if name not in paths:
+                hold(name, reason)
+                continue
+            if name == "identifiers" and rp and rp.identifier_types is not None:
+                kept = [i for i in value if i["type"] in {t.value for t in rp.identifier_types}]
+                hold(
+                    "identifiers",
+                    f"identifier type not granted to role {caller.role.value}",
+                    len(value) - len(kept),
+                )
+                if not kept:
+                    continue
+                value = kept
+            fields[name] = value
+
+        attr_patterns = [
+            p.removeprefix("attributes.").lower() for p in paths if p.startswith("attributes.")
+        ]
+        attrs = {
+            k: v
+            for k, v in record.attributes.items()
+            if any(fnmatch.fnmatchcase(k.lower(), p) for p in attr_patterns)
+        }
+        for k in record.attributes:
+            if k not in attrs:
+                hold(f"attributes.{k}", reason)
+        if attrs:
+            fields["attributes"] = (
+                dict(dumped["attributes"])
+                if len(attrs) == len(record.attributes)
+                else {k: dumped["attributes"][k] for k in attrs}
+            )
+
+        person_paths = {p.removeprefix("people.") for p in paths if p.startswith("people.")}
+        if record.people and not person_paths:
+            hold("people", reason, len(record.people))
+        elif record.people:
+            fields["people"] = [
+                self._redact_person(p, pd, person_paths, rp, record, reason, hold)
+                for p, pd in zip(record.people, dumped["people"], strict=True)
+            ]
+        return RedactedRecord(
+            record_id=record.record_id,
+            source=record.source,
+            kind=record.kind,
+            fields=fields,
+            withheld=tuple(Withheld(f, r, n) for (f, r), n in sorted(withheld.items())),
+        )
+
+    @staticmethod
+    def _redact_person(
+        person: Any,
+        dumped: dict[str, Any],
+        granted: set[str],
+        rp: RolePolicy | None,
+        record: Record,
+        reason: str,
+        hold: Any,
+    ) -> dict[str, Any]:
+        protected = rp.protected_contacts if rp else frozenset()
+        contact_reason: str | None = None
+        if "complainant" in protected and person.role is PersonRole.COMPLAINANT:
+            contact_reason = "contact details of complainants and victims are never shown"
+        elif (
+            "child" in protected
+            and Sensitivity.CHILD in record.sensitivity
+            and person.role in _CHILD_SUBJECT_ROLES
+        ):
+            contact_reason = "contact details of children are never shown"
+        out: dict[str, Any] = {}
+        for name in PERSON_FIELDS:
+            value = dumped.get(name)
+            if value in (None, [], ""):
+                continue
+            if name not in granted:
+                hold(f"people.{name}", reason)
+            elif contact_reason and name in CONTACT_FIELDS:
+                hold(f"people.{name}", contact_reason)
+            else:
+                out[name] = value
+        return out
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    def audit_scope(self, caller: Caller) -> AuditScope:
+        rp = self._roles.get(caller.role)
+        if rp is None or "audit:read" not in rp.scopes:
+            return AuditScope()
+        if rp.audit == "all":
+            return AuditScope(everything=True)
+        if rp.audit == "own_district" and caller.state and caller.district:
+            return AuditScope(state=caller.state, district=caller.district)
+        return AuditScope()
+
+
+__all__ = [
+    "AuditScope",
+    "Decision",
+    "HiddenLabel",
+    "Policy",
+    "RedactedRecord",
+    "Visibility",
+    "Withheld",
+]

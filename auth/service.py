@@ -1,0 +1,173 @@
+"""`AuthService`: everything authentication needs, built once from `config.AuthSettings`.
+
+The app factory builds one and stores it as `app.state.auth` (and its `audit` log as
+`app.state.audit`); `api.security.require_scope` reads it from there. It holds the key ring, the
+client registry, the revocation store, the policy, the audit log, the officer-token verifier and
+the OAuth2 access-token issuer, and answers one question per request:
+
+    caller = auth.authenticate(request.headers.get("Authorization"))
+
+which returns a `Caller` or raises `Unauthenticated` (401, with `WWW-Authenticate`). Scope checks
+are `auth.require(caller, scope)` (raises `Forbidden`, 403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.audit import AuditLog
+from auth.clients import ClientRegistry
+from auth.errors import AuthConfigError, Forbidden, Unauthenticated
+from auth.keys import InvalidSignature, KeyRing, peek_header, peek_payload
+from auth.officers import (
+    DemoIssuer,
+    OfficerTokenError,
+    OfficerVerifier,
+    RemoteJwks,
+    RingKeys,
+    TrustedIssuer,
+)
+from auth.policy import Policy
+from auth.principal import Caller, Role
+from auth.revocation import RevocationStore
+from auth.tokens import ACCESS_TOKEN_TYP, AccessTokenIssuer, ClaimError, check_registered_claims
+from config.settings import AuthSettings
+
+_MAX_TOKEN_CHARS = 8192  # far above any token we issue; stops a 10 MB header being parsed
+
+
+def demo_issuer_url(settings: AuthSettings) -> str:
+    return settings.issuer.rstrip("/") + "/idp"
+
+
+@dataclass
+class AuthService:
+    settings: AuthSettings
+    keys: KeyRing
+    clients: ClientRegistry
+    revocations: RevocationStore
+    policy: Policy
+    audit: AuditLog
+    officers: OfficerVerifier
+    issuer: AccessTokenIssuer
+    demo: DemoIssuer | None
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> AuthService:
+        keys = KeyRing.open(settings.keys_dir)
+        policy = Policy.load(settings.policy_path)
+        if settings.officer_jwks_url:
+            if not settings.officer_issuers:
+                raise AuthConfigError(
+                    "auth.officer_jwks_url is set but auth.officer_issuers is empty"
+                )
+            remote = RemoteJwks(settings.officer_jwks_url)
+            trusted = [TrustedIssuer(iss, remote) for iss in settings.officer_issuers]
+            demo = None
+        else:
+            demo = DemoIssuer(keys, issuer=demo_issuer_url(settings), audience=settings.audience)
+            trusted = [TrustedIssuer(demo.issuer, RingKeys(keys))]
+        return cls(
+            settings=settings,
+            keys=keys,
+            clients=ClientRegistry(settings.db_path),
+            revocations=RevocationStore(settings.db_path),
+            policy=policy,
+            audit=AuditLog(settings.audit_path),
+            officers=OfficerVerifier(trusted, settings.audience),
+            issuer=AccessTokenIssuer(
+                keys,
+                issuer=settings.issuer,
+                audience=settings.audience,
+                ttl_s=settings.token_ttl_s,
+            ),
+            demo=demo,
+        )
+
+    def close(self) -> None:
+        self.clients.close()
+        self.revocations.close()
+        self.audit.close()
+
+    # -- per request ---------------------------------------------------------------------------
+
+    def authenticate(self, authorization: str | None) -> Caller:
+        """The `Caller` a bearer token proves, or `Unauthenticated`."""
+        token = _bearer(authorization)
+        try:
+            header = peek_header(token)
+            claims = peek_payload(token)
+        except InvalidSignature as exc:
+            raise Unauthenticated(str(exc)) from None
+        if claims.get("iss") == self.settings.issuer:
+            if str(header.get("typ", "")).lower() != ACCESS_TOKEN_TYP:
+                raise Unauthenticated("the token is not an access token (typ must be at+jwt)")
+            caller = self._client_caller(token)
+        elif self.officers.trusts(claims.get("iss")):
+            try:
+                caller = self.officers.verify(token, self._role_scopes())
+            except (InvalidSignature, OfficerTokenError) as exc:
+                raise Unauthenticated(str(exc)) from None
+        else:
+            raise Unauthenticated("the token's issuer is not trusted by this service")
+        if caller.token_id and self.revocations.is_revoked(caller.token_id):
+            raise Unauthenticated("the token has been revoked")
+        return caller
+
+    def require(self, caller: Caller, scope: str) -> None:
+        decision = self.policy.allows(caller, scope)
+        if not decision:
+            raise Forbidden(
+                f"{decision.reason}; this route needs scope {scope}", missing_scope=scope
+            )
+
+    def _role_scopes(self) -> dict[Role, frozenset[str]]:
+        return {role: self.policy.role_scopes(role) for role in Role}
+
+    def _client_caller(self, token: str) -> Caller:
+        try:
+            verified = self.keys.verify(token, typ=ACCESS_TOKEN_TYP)
+            claims = verified.payload
+            check_registered_claims(
+                claims, issuer=self.settings.issuer, audience=self.settings.audience
+            )
+        except (InvalidSignature, ClaimError) as exc:
+            raise Unauthenticated(str(exc)) from None
+        client_id = claims.get("client_id")
+        client = self.clients.get(client_id) if isinstance(client_id, str) else None
+        if client is None or client.disabled:
+            raise Unauthenticated("the client this token was issued to is disabled or unknown")
+        token_scopes = frozenset(str(claims.get("scope", "")).split())
+        # The registration as it is now, not as it was at issue: narrowing a client narrows its
+        # live tokens too.
+        scopes = token_scopes & client.scopes & self.policy.role_scopes(client.role)
+        return Caller(
+            subject=client.client_id,
+            role=client.role,
+            scopes=scopes,
+            agency=client.agency,
+            client_id=client.client_id,
+            sources=client.sources,
+            fields=client.fields,
+            token_id=claims.get("jti") if isinstance(claims.get("jti"), str) else None,
+            issuer=self.settings.issuer,
+        )
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated(
+            "this route needs a bearer token: send 'Authorization: Bearer <token>'", error=None
+        )
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(
+            "use the Bearer scheme: 'Authorization: Bearer <token>'", error="invalid_request"
+        )
+    token = token.strip()
+    if len(token) > _MAX_TOKEN_CHARS:
+        raise Unauthenticated("the token is too long to be one of ours")
+    return token
+
+
+__all__ = ["AuthService", "demo_issuer_url"]
