@@ -1,1 +1,31 @@
-"""Query planning, candidate retrieval, rescoring, profile grouping, policy filters, redaction."""
+"""Query planning, candidate retrieval through a backend, rescoring, grouping into profiles,
+policy filters and field redaction. The API calls `PersonSearchService`, `vehicles` and
+`NocService`; nothing here speaks HTTP."""
+
+from .noc import Assessment, Decision, IssuedNoc, NocReason, NocService, NocStore
+from .persons import PersonSearchService, SearchOutcome
+from .planning import PersonSearch, VehicleSearch, VehicleTerms, normalise_vehicle
+from .policy import Policy, Withheld
+from .vehicles import VahanLookup, VehicleOutcome
+from .views import ProfileView, RecordView
+
+__all__ = [
+    "Assessment",
+    "Decision",
+    "IssuedNoc",
+    "NocReason",
+    "NocService",
+    "NocStore",
+    "PersonSearch",
+    "PersonSearchService",
+    "Policy",
+    "ProfileView",
+    "RecordView",
+    "SearchOutcome",
+    "VahanLookup",
+    "VehicleOutcome",
+    "VehicleSearch",
+    "VehicleTerms",
+    "Withheld",
+    "normalise_vehicle",
+]

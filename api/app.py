@@ -1,0 +1,181 @@
+"""The app factory: `create_app(settings, backend=…, …) -> FastAPI`.
+
+Everything a request needs hangs off `app.state`, built here and nowhere else (no module-level
+mutable state, so tests build as many apps as they like):
+
+- `backend` (`indexer.open_backend(settings.search)` unless given),
+- `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
+- `persons` (`federation.PersonSearchService`), `noc` (`federation.NocService`), `vahan` (an
+  optional live look-up), `sync_status` (an optional callable),
+- `metrics`, `limits`.
+
+Middleware, outermost first: request context (ids, access log, metrics) → audit (every request,
+refused ones included) → per-address limit → routes. Per-caller limits run after authentication
+(`api.deps.guarded`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+import indexer
+from api.audit_middleware import AuditMiddleware
+from auth.service import AuthService
+from config import Settings
+from federation import NocService, NocStore, PersonSearchService, VahanLookup
+from indexer.backends.base import Backend
+
+from . import errors
+from .deps import Limits
+from .metrics import Metrics
+from .middleware import AddressLimitMiddleware, RequestContextMiddleware
+from .ratelimit import TokenBucket
+from .routes import health, noc, persons, sync_status, vehicles
+
+API_VERSION = "1.0.0"
+# Unauthenticated or failing traffic from one address may use several callers' worth of budget
+# (a station behind one NAT), but not unbounded.
+ADDRESS_LIMIT_FACTOR = 5
+
+# Routers of the security layer, mounted when present (they live in api/routes/).
+_SECURITY_ROUTERS = ("api.routes.oauth", "api.routes.audit")
+
+DESCRIPTION = """\
+One question — *who is this person, what is this vehicle?* — asked once across CCTNS, e-Prisons,
+Vahan, Sarathi, ALIS, NCRP, IVFRT and KhoyaPaya, answered as ranked, explained profiles cut to
+what the asker may see.
+
+**Authentication**: `Authorization: Bearer <token>`, either an OAuth2 access token (partner
+agencies, client credentials at `/oauth2/token`) or an officer token from a trusted identity
+provider. Each route names its scope. **Every request is audited**; person searches require a
+`purpose`. **Errors** are RFC 9457 `application/problem+json`. **Limits**: per caller and per
+address, `429` with `Retry-After`.
+"""
+
+
+def _mount_security_routers(app: FastAPI) -> None:
+    for name in _SECURITY_ROUTERS:
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        app.include_router(module.router)
+
+
+def _openapi(app: FastAPI, auth: AuthService) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document, with the bearer scheme and each route's scope from the policy."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "OAuth2 access token (RFC 9068) or officer token.",
+        }
+        guarded = {getattr(r, "name", None): getattr(r, "path", None) for r in app.routes}
+        for route_name, path in guarded.items():
+            if not route_name or not path:
+                continue
+            scope = auth.policy.required_scope(route_name)
+            if scope.startswith("deny:"):
+                continue
+            for operation in doc.get("paths", {}).get(path, {}).values():
+                if isinstance(operation, dict) and operation.get("operationId"):
+                    operation["security"] = [{"bearer": [scope]}]
+                    operation["description"] = (
+                        operation.get("description", "") + f"\n\nRequired scope: `{scope}`."
+                    ).strip()
+        app.openapi_schema = doc
+        return doc
+
+    return build
+
+
+def create_app(
+    settings: Settings,
+    *,
+    backend: Backend | None = None,
+    auth: AuthService | None = None,
+    vahan: VahanLookup | None = None,
+    sync_status_fn: Callable[[], Any] | None = None,
+    access_log: bool = True,
+) -> FastAPI:
+    """Build the API. Objects passed in are used as they are and not closed on shutdown (the
+    caller owns them); objects built here are closed when the app stops."""
+    owned: list[Callable[[], None]] = []
+    if backend is None:
+        backend = indexer.open_backend(settings.search)
+        owned.append(backend.close)
+    if auth is None:
+        auth = AuthService.from_settings(settings.auth)
+        owned.append(auth.close)
+    noc_store = NocStore(settings.data_dir / "noc.db")
+    owned.append(noc_store.close)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for close in reversed(owned):
+                close()
+
+    app = FastAPI(
+        title="ICJS federated search",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "persons", "description": "Person search and profiles."},
+            {"name": "vehicles", "description": "Vehicle search: registration, owners, theft."},
+            {"name": "noc", "description": "Vehicle no-objection certificates."},
+            {"name": "operations", "description": "Health, readiness, metrics, sync status."},
+        ],
+    )
+    metrics = Metrics()
+    app.state.settings = settings
+    app.state.backend = backend
+    app.state.auth = auth
+    app.state.audit = auth.audit
+    app.state.metrics = metrics
+    app.state.limits = Limits(per_caller=TokenBucket(settings.api.rate_limit_per_minute))
+    app.state.persons = PersonSearchService(
+        backend, auth.policy, max_candidates=settings.api.max_candidates
+    )
+    app.state.noc = NocService(
+        backend,
+        noc_store,
+        lambda claims: auth.keys.sign(claims, typ="noc+jws"),
+        issuer=settings.auth.issuer,
+        max_candidates=settings.api.max_candidates,
+    )
+    app.state.vahan = vahan
+    app.state.sync_status = sync_status_fn
+
+    errors.install(app)
+    for router in (health.router, persons.router, vehicles.router, noc.router):
+        app.include_router(router)
+    app.include_router(sync_status.router)
+    _mount_security_routers(app)
+
+    per_address = TokenBucket(settings.api.rate_limit_per_minute * ADDRESS_LIMIT_FACTOR)
+    # add_middleware puts each new one outside the previous ones.
+    app.add_middleware(AddressLimitMiddleware, metrics=metrics, per_address=per_address)
+    app.add_middleware(AuditMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
+    app.openapi = _openapi(app, auth)  # type: ignore[method-assign]
+    return app

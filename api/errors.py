@@ -1,0 +1,173 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Four sources of errors, one shape (`application/problem+json`):
+- `ProblemError` (from `auth.errors`, shared with the security layer, and the subclasses below),
+- Starlette/FastAPI `HTTPException` (404 for an unknown path, 405 for a wrong method, …),
+- request validation (`RequestValidationError`): rewritten to say which field is wrong and what
+  to send instead, without echoing the value sent,
+- anything unexpected: a 500 that names the request id to quote, and nothing of the internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from auth.errors import ProblemError
+
+PROBLEM_JSON = "application/problem+json"
+VALIDATION_TYPE = "urn:icjs:problem:validation"
+RATE_LIMIT_TYPE = "urn:icjs:problem:rate-limited"
+
+log = structlog.get_logger("icjs.api")
+
+
+class NotFound(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(404, "Not Found", detail)
+
+
+class BadRequest(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(422, "Unprocessable Content", detail, type_uri=VALIDATION_TYPE)
+
+
+class TooManyRequests(ProblemError):
+    def __init__(self, retry_after_s: float, who: str) -> None:
+        seconds = max(1, int(retry_after_s + 0.999))
+        super().__init__(
+            429,
+            "Too Many Requests",
+            f"rate limit for {who} exceeded: retry after {seconds} s",
+            headers={"Retry-After": str(seconds)},
+            type_uri=RATE_LIMIT_TYPE,
+        )
+
+
+class Unavailable(ProblemError):
+    def __init__(self, detail: str, retry_after_s: int | None = None) -> None:
+        headers = {"Retry-After": str(retry_after_s)} if retry_after_s else None
+        super().__init__(503, "Service Unavailable", detail, headers=headers)
+
+
+def request_id_of(request: Request) -> str | None:
+    value = getattr(request.state, "request_id", None)
+    return value if isinstance(value, str) else None
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_uri: str = "about:blank",
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": type_uri,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    rid = request_id_of(request)
+    if rid:
+        body["request_id"] = rid
+    if extra:
+        body.update(extra)
+    return JSONResponse(
+        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
+    )
+
+
+def _field(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        where, rest = parts[0], parts[1:]
+        return ".".join(rest) if rest else where
+    return ".".join(parts) or "request"
+
+
+def _fix(error: Mapping[str, Any]) -> str:
+    """One line that says what to send instead (pydantic's message, reworded where vague)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known field: remove it (see the OpenAPI document for the fields)"
+    if kind == "json_invalid":
+        return f"the body is not valid JSON ({ctx.get('error', 'syntax error')})"
+    if kind in ("model_attributes_type", "dict_type") and not error.get("loc", ())[1:]:
+        return "the body must be a JSON object"
+    return str(error.get("msg", "is invalid")).replace("Value error, ", "")
+
+
+def validation_problem(request: Request, errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
+    items = [{"field": _field(e.get("loc", ())), "message": _fix(e)} for e in errors]
+    detail = "; ".join(f"{i['field']}: {i['message']}" for i in items[:5])
+    if len(items) > 5:
+        detail += f"; and {len(items) - 5} more"
+    return problem_response(
+        request,
+        422,
+        "Unprocessable Content",
+        f"the request is invalid: {detail}",
+        type_uri=VALIDATION_TYPE,
+        extra={"errors": items},
+    )
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        request, exc.status, exc.title, exc.detail, type_uri=exc.type_uri, headers=exc.headers
+    )
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if status == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}: see /docs for the API's paths"
+    elif status == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        detail = f"{request.method} is not allowed on {request.url.path}" + (
+            f": use {allowed}" if allowed else ""
+        )
+    return problem_response(request, status, title, detail, headers=exc.headers)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return validation_problem(request, list(exc.errors()))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc, path=request.url.path)
+    rid = request_id_of(request)
+    detail = "an internal error occurred; nothing was changed. Quote the request id to support"
+    if rid:
+        detail += f": {rid}"
+    # This response bypasses the middleware stack (Starlette's outermost error middleware sends
+    # it), so it carries its own request id header.
+    headers = {"X-Request-ID": rid} if rid else None
+    return problem_response(request, 500, "Internal Server Error", detail, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,70 @@
+"""Federation results → response models. Pure functions; no policy decisions happen here
+(the views they read are already cut to the caller)."""
+
+from __future__ import annotations
+
+from federation import ProfileView, RecordView, SearchOutcome
+from federation.grouping import Link
+
+from .schemas import (
+    LinkOut,
+    Match,
+    PersonSearchResponse,
+    ProfileOut,
+    Reason,
+    RecordOut,
+    Withheld,
+    WithheldField,
+)
+
+
+def record_out(view: RecordView) -> RecordOut:
+    match = None
+    if view.match is not None:
+        match = Match(
+            score=min(1.0, max(0.0, view.match.score)),
+            reasons=[Reason.model_validate(r) for r in view.match.reasons],
+        )
+    return RecordOut(
+        record_id=view.record_id,
+        source=view.source,  # type: ignore[arg-type]
+        kind=view.kind,
+        status=view.status,
+        fields=view.fields,
+        provenance=view.provenance,
+        match=match,
+        withheld=[
+            WithheldField(field=w.field, reason=w.reason, count=w.count) for w in view.withheld
+        ],
+    )
+
+
+def link_out(link: Link) -> LinkOut:
+    return LinkOut(
+        record_ids=list(link.record_ids),
+        kind=link.kind,
+        confidence=link.confidence,
+        reasons=list(link.reasons),
+    )
+
+
+def profile_out(view: ProfileView) -> ProfileOut:
+    return ProfileOut(
+        profile_id=view.profile_id,
+        confidence=view.confidence,
+        display_name=view.display_name,
+        names=list(view.names),
+        identifiers=list(view.identifiers),
+        records=[record_out(r) for r in view.records],
+        links=[link_out(link) for link in view.links],
+    )
+
+
+def search_out(outcome: SearchOutcome, request_id: str | None) -> PersonSearchResponse:
+    return PersonSearchResponse(
+        request_id=request_id,
+        profiles=[profile_out(p) for p in outcome.profiles],
+        candidates=outcome.candidates,
+        matched_records=outcome.matched_records,
+        withheld=Withheld(fields=outcome.withheld_fields, restrictions=list(outcome.restrictions)),
+    )

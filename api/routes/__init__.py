@@ -1,0 +1,1 @@
+"""HTTP routers. Each speaks HTTP only: parameters, response models, status codes."""

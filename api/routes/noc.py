@@ -1,0 +1,162 @@
+"""`POST /v1/noc/vehicle` and `GET /v1/noc/{noc_id}`: the vehicle NOC service.
+
+Vehicle status only: nothing here returns a person's name, address or any other person field,
+whatever the records behind the decision hold.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.security import audit_context
+from auth.keys import InvalidSignature, KeyRing
+from auth.principal import Caller
+from federation import IssuedNoc, NocReason, NocService, VehicleSearch, normalise_vehicle
+from federation import vehicles as fv
+from federation.noc import NOC_FILTERS
+from federation.planning import VehicleTerms
+from federation.policy import is_visible
+from records import Record
+
+from ..deps import guarded
+from ..errors import BadRequest, NotFound
+from ..metrics import Metrics
+from ..schemas import problems
+from ..schemas_vehicles import NocCheckOut, NocOut, NocReasonOut, NocRequest, NocVehicle
+from .vehicles import live_lookup
+
+router = APIRouter(tags=["noc"])
+NOC_TYP = "noc+jws"
+
+
+def _jwks_uri(request: Request) -> str:
+    issuer: str = request.app.state.settings.auth.issuer
+    return issuer.rstrip("/") + "/.well-known/jwks.json"
+
+
+def _reasons(reasons: tuple[NocReason, ...]) -> list[NocReasonOut]:
+    return [NocReasonOut(code=r.code, detail=r.detail, record_id=r.record_id) for r in reasons]
+
+
+def _out(noc: IssuedNoc, request: Request) -> NocOut:
+    return NocOut(
+        noc_id=noc.noc_id,
+        decision=noc.decision.value,
+        reasons=_reasons(noc.reasons),
+        vehicle=NocVehicle(
+            registration_no=noc.registration_no, chassis_no=noc.chassis_no, engine_no=noc.engine_no
+        ),
+        issued_at=noc.issued_at,
+        certificate=noc.certificate,
+        jwks_uri=_jwks_uri(request),
+    )
+
+
+async def _live_if_unknown(
+    request: Request, service: NocService, terms: VehicleTerms
+) -> list[Record]:
+    """Vahan live records when the index holds no registration for the plate yet."""
+    indexed = await run_in_threadpool(service.records, terms)
+    if fv.has_registration(indexed):
+        return []
+    _, live = await live_lookup(request.app.state.vahan, terms, request.app.state.metrics)
+    return [r for r in live if is_visible(r, NOC_FILTERS) and fv.match_kind(terms, r)]
+
+
+@router.post(
+    "/v1/noc/vehicle",
+    name="noc.issue",
+    summary="Issue a vehicle NOC",
+    description=(
+        "Checks the vehicle against CCTNS theft and case-property reports and the Vahan "
+        "blacklist, and issues a signed certificate: `CLEAR`, `NOT_CLEAR` (stolen, blacklisted, "
+        "case property) or `REVIEW` (partial or weak matches, unknown or cancelled "
+        "registration), with the reasons. The certificate is a compact JWS verifiable offline "
+        "with the keys at `/.well-known/jwks.json`. Vehicle status only: no person data. "
+        "Scope `noc:issue`."
+    ),
+    response_model=NocOut,
+    status_code=201,
+    responses=problems(401, 403, 422, 429, 503),
+)
+async def issue_noc(
+    body: NocRequest,
+    request: Request,
+    caller: Annotated[Caller, Depends(guarded("noc.issue"))],
+) -> NocOut:
+    try:
+        terms = normalise_vehicle(
+            VehicleSearch(
+                registration_no=body.registration_no,
+                chassis_no=body.chassis_no,
+                engine_no=body.engine_no,
+            )
+        )
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    service: NocService = request.app.state.noc
+    live = await _live_if_unknown(request, service, terms)
+    noc = await run_in_threadpool(
+        lambda: service.issue(terms, issued_to=caller.client_id or caller.subject, extra=live)
+    )
+    metrics: Metrics = request.app.state.metrics
+    metrics.nocs.labels(noc.decision.value).inc()
+    audit_context(
+        request,
+        query=body.model_dump(),
+        record_ids=[r.record_id for r in noc.reasons if r.record_id],
+    )
+    return _out(noc, request)
+
+
+@router.get(
+    "/v1/noc/{noc_id}",
+    name="noc.get",
+    summary="Re-check an issued NOC",
+    description=(
+        "The NOC as issued, whether its certificate still verifies, and the decision the same "
+        "vehicle would get now (`changed` is true when it differs, e.g. reported stolen since). "
+        "Scope `noc:read`."
+    ),
+    response_model=NocCheckOut,
+    responses=problems(401, 403, 404, 429, 503),
+)
+async def get_noc(
+    request: Request,
+    caller: Annotated[Caller, Depends(guarded("noc.get"))],
+    noc_id: Annotated[str, Path(pattern=r"^noc_[0-9a-f]{32}$")],
+) -> NocCheckOut:
+    service: NocService = request.app.state.noc
+    noc = await run_in_threadpool(service.get, noc_id)
+    if noc is None:
+        raise NotFound(f"no NOC {noc_id}")
+    terms = VehicleTerms(
+        registration=noc.registration_no,
+        chassis=noc.chassis_no,
+        chassis_is_fragment=noc.chassis_no is not None and len(noc.chassis_no) < 11,
+        engine=noc.engine_no,
+    )
+    live = await _live_if_unknown(request, service, terms)
+    now = await run_in_threadpool(service.check, terms, live)
+    keys: KeyRing = request.app.state.auth.keys
+    try:
+        verified = keys.verify(noc.certificate, typ=NOC_TYP)
+        valid = verified.payload.get("jti") == noc.noc_id
+    except InvalidSignature:
+        valid = False
+    audit_context(
+        request,
+        query={"noc_id": noc_id},
+        record_ids=[r.record_id for r in now.reasons if r.record_id],
+    )
+    issued = _out(noc, request)
+    return NocCheckOut(
+        **issued.model_dump(),
+        current_decision=now.decision.value,
+        current_reasons=_reasons(now.reasons),
+        changed=now.decision != noc.decision,
+        certificate_valid=valid,
+    )

@@ -1,0 +1,205 @@
+"""Request and response bodies of the search API (persons, and what every route shares).
+
+Bounds are part of the contract: they keep one request's cost bounded (unrestricted resource
+consumption is OWASP API4) and tell a client precisely what it may send.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from records import Gender, Source
+
+MAX_NAME = 120  # longer than any real name with honorifics and an alias or two
+MAX_LIMIT = 100
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(value.split())
+    return cleaned or None
+
+
+def _printable(value: str) -> str:
+    if any(ord(c) < 32 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+StateCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True, min_length=2, max_length=2)
+]
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document: every error of this API has this shape."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="URI of the problem type; `about:blank` for plain HTTP errors.")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong and what to change.")
+    instance: str | None = None
+    request_id: str | None = Field(default=None, description="Quote this when asking for help.")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="Validation errors: one per field, saying what to send."
+    )
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for the error statuses a route can return."""
+    text = {
+        400: "Bad request.",
+        401: "Missing, expired or invalid token.",
+        403: "The token lacks the scope, or the policy refuses.",
+        404: "Nothing visible to you under this id.",
+        422: "The request does not validate: `errors` says what to change.",
+        429: "Rate limit exceeded: see `Retry-After`.",
+        503: "A dependency (search backend, Vahan) is unavailable.",
+    }
+    return {
+        s: {
+            "model": Problem,
+            "description": text.get(s, "Error."),
+            "content": {"application/problem+json": {}},
+        }
+        for s in statuses
+    }
+
+
+class PersonSearchRequest(BaseModel):
+    """Find a person across every source the caller may see."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Rajendra Patil",
+                    "father_name": "Shankar",
+                    "age": 34,
+                    "state": "MH",
+                    "purpose": "FIR 0123/2024 PS Shivajinagar",
+                }
+            ]
+        },
+    )
+
+    name: Name = Field(description="The name as known, in any script; honorifics and aliases ok.")
+    father_name: Name | None = Field(
+        default=None, description="Father's, husband's or other relative's name."
+    )
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    age: int | None = Field(default=None, ge=0, le=120, description="Age today, if no birth year.")
+    tolerance: int = Field(default=2, ge=0, le=10, description="± years on birth year or age.")
+    gender: Gender | None = None
+    state: StateCode | None = Field(default=None, description="Two-letter state code: MH, DL, …")
+    district: Annotated[str, StringConstraints(max_length=60)] | None = None
+    sources: list[Source] | None = Field(default=None, max_length=8)
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Profiles to return.")
+    min_score: float = Field(default=0.5, ge=0.0, le=1.0, description="Drop weaker matches.")
+    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
+        description="Case reference or reason: required, written to the audit log."
+    )
+
+    @field_validator("name", "father_name", "district", "purpose")
+    @classmethod
+    def _tidy(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        cleaned = _clean(_printable(value))
+        if cleaned is None:
+            raise ValueError("must not be blank")
+        return cleaned
+
+    @field_validator("birth_year")
+    @classmethod
+    def _not_future(cls, value: int | None) -> int | None:
+        if value is not None and value > date.today().year:
+            raise ValueError(f"must not be after {date.today().year}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_age(self) -> PersonSearchRequest:
+        if self.birth_year is not None and self.age is not None:
+            raise ValueError("give birth_year or age, not both")
+        return self
+
+
+class Reason(BaseModel):
+    feature: str
+    query: str | None = None
+    record: str | None = Field(default=None, description="Null when that value is withheld.")
+    weight: float
+
+
+class Match(BaseModel):
+    score: float = Field(ge=0.0, le=1.0)
+    reasons: list[Reason]
+
+
+class WithheldField(BaseModel):
+    field: str
+    reason: str
+    count: int = 1
+
+
+class RecordOut(BaseModel):
+    record_id: str = Field(description='"{source}:{native_id}", stable across syncs.')
+    source: Source
+    kind: str
+    status: str | None = None
+    fields: dict[str, Any] = Field(description="The record's fields you may see.")
+    provenance: dict[str, Any] | None = None
+    match: Match | None = None
+    withheld: list[WithheldField] = Field(default_factory=list)
+
+
+class LinkOut(BaseModel):
+    record_ids: list[str]
+    kind: str = Field(description="`index`: strong identifier link; `query`: agreement now.")
+    confidence: float
+    reasons: list[str]
+
+
+class ProfileOut(BaseModel):
+    profile_id: str = Field(description="Opens this profile with GET /v1/persons/{profile_id}.")
+    confidence: float
+    display_name: str | None
+    names: list[str] = Field(description="Every name and alias seen across the records.")
+    identifiers: list[dict[str, Any]]
+    records: list[RecordOut]
+    links: list[LinkOut]
+
+
+class Withheld(BaseModel):
+    """What policy held back from this response: counts and reasons, never contents."""
+
+    fields: dict[str, int] = Field(description="Withheld field values by reason.")
+    restrictions: list[str] = Field(description="Records outside these were never searched.")
+
+
+class PersonSearchResponse(BaseModel):
+    request_id: str | None
+    profiles: list[ProfileOut]
+    candidates: int = Field(description="Records retrieved within your policy.")
+    matched_records: int
+    withheld: Withheld
+
+
+class HealthOut(BaseModel):
+    status: str
+    detail: str | None = None

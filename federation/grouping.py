@@ -1,0 +1,183 @@
+"""Grouping scored records into profiles.
+
+Two kinds of evidence join records:
+
+- **index-time links**: the indexer linked them by a strong identifier (DL, passport, FIR + police
+  station, registration/chassis) and gave them the same `profile_id`. Deterministic: confidence 1.
+- **query-time agreement**: records that were not linked but agree on name *and* birth year
+  *and* at least one of relative's name and place. Name and birth year alone are too common in
+  a country of 1.4 billion (many "Ramesh Kumar, 1985") to join on, so a third fact is required.
+
+Every join is kept as a `Link` with its confidence and reasons, so the API can show why two
+records were put together. Union-find keeps grouping linear in the number of joins.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from matching import api as matching
+from records import Person, Record
+
+from .rescoring import Scored
+
+# Name agreement between two records' subjects, on matching's calibrated scale: 0.85 keeps
+# transliteration and initials variants of one name together while "Ramesh Kumar" and
+# "Ramesh Kumari" (another person) stay apart on the other facts anyway.
+NAME_AGREES = 0.85
+RELATIVE_AGREES = 0.85
+BIRTH_YEAR_SLACK = 1  # ages at different dates drift by a year
+# Confidence of a query-time join: a base for name + birth year, plus what corroborates.
+BASE_CONFIDENCE = 0.6
+RELATIVE_BONUS = 0.2
+PLACE_BONUS = 0.1
+
+
+@dataclass(frozen=True)
+class Link:
+    record_ids: tuple[str, str]
+    kind: str  # "index" or "query"
+    confidence: float
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Group:
+    members: list[Scored]
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        """How sure we are this profile is the person asked for: its best member's score."""
+        return max(m.score for m in self.members)
+
+
+def birth_year_of(person: Person, record: Record) -> int | None:
+    if person.birth_year is not None:
+        return person.birth_year
+    if person.birth_date is not None:
+        return person.birth_date.year
+    if person.age_from is not None:
+        on = person.age_on or record.event_date
+        if on is not None:
+            age = (
+                person.age_from if person.age_to is None else (person.age_from + person.age_to) // 2
+            )
+            return on.year - age
+    return None
+
+
+class _Sets:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+
+class _Similarity:
+    """Name similarity through `matching`, analysing each written name once per grouping."""
+
+    def __init__(self) -> None:
+        self._analysed: dict[str, matching.AnalysedQuery] = {}
+
+    def __call__(self, a: str, b: Person) -> float:
+        analysed = self._analysed.get(a)
+        if analysed is None:
+            analysed = self._analysed[a] = matching.analyse(matching.PersonQuery(name=a))
+        return matching.score(analysed, b).score
+
+
+def agreement(a: Scored, b: Scored, similar: _Similarity | None = None) -> Link | None:
+    """The query-time join of two records, or None when they do not agree enough."""
+    _similar = similar or _Similarity()
+    by_a, by_b = birth_year_of(a.person, a.record), birth_year_of(b.person, b.record)
+    if by_a is None or by_b is None or abs(by_a - by_b) > BIRTH_YEAR_SLACK:
+        return None
+    name_score = max(
+        max(_similar(n, b.person) for n in a.person.names),
+        max(_similar(n, a.person) for n in b.person.names),
+    )
+    if name_score < NAME_AGREES:
+        return None
+    reasons = [f"name agrees ({name_score:.2f})", f"birth year agrees ({by_a}/{by_b})"]
+    confidence = BASE_CONFIDENCE
+    relative = False
+    if a.person.relative_name and b.person.relative_name:
+        rel = _similar(a.person.relative_name, Person(name=b.person.relative_name))
+        if rel >= RELATIVE_AGREES:
+            relative = True
+            confidence += RELATIVE_BONUS
+            reasons.append(f"relative's name agrees ({rel:.2f})")
+    place = bool(
+        a.record.state
+        and a.record.state == b.record.state
+        and a.record.district
+        and b.record.district
+        and a.record.district.casefold() == b.record.district.casefold()
+    )
+    if place:
+        confidence += PLACE_BONUS
+        reasons.append(f"place agrees ({a.record.state}, {a.record.district})")
+    if not (relative or place):
+        return None
+    ids = (a.record.record_id, b.record.record_id)
+    return Link(ids, "query", round(min(confidence, 0.95), 2), tuple(reasons))
+
+
+def group(scored: Sequence[Scored]) -> list[Group]:
+    """Profiles from scored records, best confidence first."""
+    sets = _Sets(len(scored))
+    similar = _Similarity()
+    links: list[Link] = []
+    by_profile: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(scored):
+        if s.index_profile_id:
+            by_profile[s.index_profile_id].append(i)
+    for profile_id, members in by_profile.items():
+        first = members[0]
+        for other in members[1:]:
+            sets.union(first, other)
+            ids = (scored[first].record.record_id, scored[other].record.record_id)
+            links.append(Link(ids, "index", 1.0, (f"linked at index time ({profile_id})",)))
+    # Block on birth year so that only plausible pairs are compared (agreement needs it anyway).
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(scored):
+        year = birth_year_of(s.person, s.record)
+        if year is not None:
+            by_year[year].append(i)
+    for year in sorted(by_year):
+        near = [j for y in range(year, year + BIRTH_YEAR_SLACK + 1) for j in by_year.get(y, [])]
+        for i in by_year[year]:
+            for j in near:
+                if j <= i and birth_year_of(scored[j].person, scored[j].record) == year:
+                    continue
+                if sets.find(i) == sets.find(j):
+                    continue
+                link = agreement(scored[i], scored[j], similar)
+                if link is not None:
+                    sets.union(i, j)
+                    links.append(link)
+    groups: dict[int, Group] = {}
+    for i, s in enumerate(scored):
+        groups.setdefault(sets.find(i), Group(members=[])).members.append(s)
+    member_of = {s.record.record_id: sets.find(i) for i, s in enumerate(scored)}
+    for link in links:
+        groups[member_of[link.record_ids[0]]].links.append(link)
+    out = list(groups.values())
+    for g in out:
+        g.members.sort(key=lambda m: m.score, reverse=True)
+    out.sort(key=lambda g: g.confidence, reverse=True)
+    return out

@@ -1,0 +1,45 @@
+"""Rescoring: every candidate scored against the analysed query with `matching.api.score`.
+
+A record can name several people (a vehicle's owner, an NCRP complaint's suspects); it is
+scored by the subject who matches best, and that subject is what grouping compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.backends.base import Candidate
+from matching import api as matching
+from records import Person, Record
+
+
+@dataclass(frozen=True)
+class Scored:
+    record: Record
+    person: Person  # the subject that matched best
+    match: matching.MatchResult
+    index_profile_id: str | None
+
+    @property
+    def score(self) -> float:
+        return self.match.score
+
+
+def rescore(
+    analysed: matching.AnalysedQuery, candidates: list[Candidate], *, min_score: float
+) -> list[Scored]:
+    """Scored records at or above `min_score`, best first (ties: retrieval order kept)."""
+    out: list[Scored] = []
+    for candidate in candidates:
+        record = candidate.record
+        best: tuple[Person, matching.MatchResult] | None = None
+        for person in record.subjects():
+            if not person.names:
+                continue
+            result = matching.score(analysed, person, state=record.state, district=record.district)
+            if best is None or result.score > best[1].score:
+                best = (person, result)
+        if best is not None and best[1].score >= min_score:
+            out.append(Scored(record, best[0], best[1], candidate.profile_id))
+    out.sort(key=lambda s: s.score, reverse=True)
+    return out
