@@ -1,13 +1,179 @@
-"""`icjs clients`."""
+"""`icjs clients`: register and manage OAuth2 clients (partner agencies, the NOC service)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from auth.clients import ClientError, ClientRegistry
+from auth.policy import Policy
+from auth.principal import Role
+from config import load_settings
+from records import Source
+
+clients_app = typer.Typer(
+    help="OAuth2 clients: create, list, disable, enable, rotate-secret, set-jwks.",
+    no_args_is_help=True,
+)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Accept `--scopes a,b`, `--scopes "a b"` and repeated options alike."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v for v in value.replace(",", " ").split() if v)
+    return out
+
+
+def _registry() -> tuple[ClientRegistry, Policy]:
+    settings = load_settings()
+    return ClientRegistry(settings.auth.db_path), Policy.load(settings.auth.policy_path)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"icjs clients: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _read_jwks(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise _fail(f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise _fail(f"{path} must hold a JWK set or one JWK")
+    return data
+
+
+@clients_app.command("create")
+def create(
+    agency: Annotated[str, typer.Option(help="agency name, e.g. CBI, NIA, RPF")],
+    scopes: Annotated[
+        list[str], typer.Option("--scopes", "--scope", help="scopes, comma or space separated")
+    ],
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--sources", "--source", help="source entitlements (default: the role's)"),
+    ] = None,
+    fields: Annotated[
+        list[str] | None,
+        typer.Option("--fields", help="field groups granted, e.g. identity,status"),
+    ] = None,
+    role: Annotated[str, typer.Option(help="partner or noc_service")] = "partner",
+    jwks: Annotated[
+        Path | None, typer.Option(help="public JWK set for private_key_jwt client auth")
+    ] = None,
+    secret: Annotated[
+        bool, typer.Option("--secret/--no-secret", help="issue a client secret")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Register a client. The secret is printed ONCE: store it now."""
+    registry, policy = _registry()
+    try:
+        role_enum = Role(role)
+        source_list = [Source(s.lower()) for s in _split(sources)] if sources else None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    scope_list = _split(scopes)
+    field_list = _split(fields) if fields else None
+    try:
+        policy.check_registration(role_enum, scope_list, field_list)
+        client, client_secret = registry.create(
+            agency=agency,
+            scopes=scope_list,
+            role=role_enum,
+            sources=source_list,
+            fields=field_list,
+            jwks=_read_jwks(jwks) if jwks else None,
+            with_secret=secret,
+        )
+    except (ClientError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps({**client.summary(), "client_secret": client_secret}, indent=2))
+    else:
+        typer.echo(f"client_id:     {client.client_id}")
+        if client_secret:
+            typer.echo(f"client_secret: {client_secret}")
+        typer.echo(f"scopes:        {' '.join(sorted(client.scopes))}")
+    if client_secret:
+        typer.echo("The secret is shown only now; store it in the partner's vault.", err=True)
+
+
+@clients_app.command("list")
+def list_clients(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List registered clients (never their secrets)."""
+    registry, _ = _registry()
+    clients = [c.summary() for c in registry.list()]
+    if as_json:
+        typer.echo(json.dumps(clients, indent=2))
+        return
+    if not clients:
+        typer.echo("no clients registered", err=True)
+    for c in clients:
+        state = "DISABLED" if c["disabled"] else "active"
+        sources = ",".join(c["sources"]) if c["sources"] is not None else "(role default)"
+        typer.echo(
+            f"{c['client_id']}\t{c['agency']}\t{c['role']}\t{state}\t"
+            f"scopes={' '.join(c['scopes'])}\tsources={sources}\tauth={','.join(c['auth_methods'])}"
+        )
+
+
+@clients_app.command("disable")
+def disable(client_id: str) -> None:
+    """Disable a client: no new tokens, and its live tokens stop working at once."""
+    registry, _ = _registry()
+    try:
+        registry.disable(client_id)
+    except ClientError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"disabled {client_id}")
+
+
+@clients_app.command("enable")
+def enable(client_id: str) -> None:
+    """Re-enable a disabled client."""
+    registry, _ = _registry()
+    try:
+        registry.enable(client_id)
+    except ClientError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"enabled {client_id}")
+
+
+@clients_app.command("rotate-secret")
+def rotate_secret(client_id: str) -> None:
+    """Issue a new secret (printed once); the old one stops working at once."""
+    registry, _ = _registry()
+    try:
+        new_secret = registry.rotate_secret(client_id)
+    except ClientError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(new_secret)
+    typer.echo("The secret is shown only now; store it in the partner's vault.", err=True)
+
+
+@clients_app.command("set-jwks")
+def set_jwks(
+    client_id: str,
+    jwks: Annotated[Path, typer.Option(help="public JWK set for private_key_jwt")],
+) -> None:
+    """Register (or replace) the public keys a client signs its assertions with."""
+    registry, _ = _registry()
+    try:
+        registry.set_jwks(client_id, _read_jwks(jwks))
+    except ClientError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"registered keys for {client_id}")
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("clients")
-    def clients() -> None:
-        """Not built yet."""
-        typer.echo("icjs clients: not built yet", err=True)
-        raise typer.Exit(1)
+    app.add_typer(clients_app, name="clients")

@@ -1,0 +1,349 @@
+"""The OAuth2 authorization server for partner agencies, on authlib's framework-agnostic core.
+
+What it does (and the standards it follows):
+
+- client-credentials grant (RFC 6749 §4.4) — the only grant: partners are systems, not people;
+- client authentication by `client_secret_basic` (RFC 6749 §2.3.1) or `private_key_jwt`
+  (RFC 7523 §2.2, assertions single-use by `jti`);
+- JWT access tokens (RFC 9068, `typ: at+jwt`) signed by the key ring (see `auth.tokens`);
+- token introspection (RFC 7662) and revocation (RFC 7009), each by an authenticated client for
+  its own tokens;
+- server metadata (RFC 8414) via `metadata()`.
+
+Scope escalation is refused: a request for a scope the registration (or the role's policy) does
+not grant fails with `invalid_scope`; a request without `scope` gets everything granted.
+
+Framework glue is small on purpose: the web layer reads the form body, builds a `FormRequest`,
+and calls `token_response`, `introspection_response` or `revocation_response`, each returning
+`(status, body, headers)`. Calls are blocking (scrypt, SQLite): run them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from authlib.oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    InvalidScopeError,
+    OAuth2Request,
+    TokenMixin,
+)
+from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from joserfc.jwk import KeySet
+
+from auth.clients import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET_BASIC, Client
+from auth.keys import InvalidSignature
+from auth.officers import EXTERNAL_ALGORITHMS
+from auth.service import AuthService
+from auth.tokens import ACCESS_TOKEN_TYP, ClaimError, check_registered_claims
+
+CLIENT_AUTH_METHODS = [AUTH_SECRET_BASIC, AUTH_PRIVATE_KEY_JWT]
+TOKEN_PATH = "/oauth/token"
+INTROSPECT_PATH = "/oauth/introspect"
+REVOKE_PATH = "/oauth/revoke"
+JWKS_PATH = "/.well-known/jwks.json"
+METADATA_PATH = "/.well-known/oauth-authorization-server"
+
+Response = tuple[int, dict[str, Any], list[tuple[str, str]]]
+
+
+class FormRequest(OAuth2Request):  # type: ignore[misc]
+    """An OAuth2 request already read off the wire: method, URL, headers, form fields."""
+
+    def __init__(
+        self, method: str, uri: str, headers: Mapping[str, str], form: Mapping[str, str]
+    ) -> None:
+        super().__init__(method=method, uri=uri, headers=dict(headers))
+        self._form = dict(form)
+        self.payload = BasicOAuth2Payload(self._form)
+
+    @property
+    def args(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._form
+
+
+class RegisteredClient(ClientMixin):  # type: ignore[misc]
+    """authlib's view of a registry entry."""
+
+    def __init__(self, client: Client, service: AuthService) -> None:
+        self.client = client
+        self._service = service
+
+    @property
+    def client_id(self) -> str:
+        return self.client.client_id
+
+    def get_client_id(self) -> str:
+        return self.client.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return False
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials"
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return self._service.clients.check_secret(self.client.client_id, client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in self.client.auth_methods
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        return " ".join(sorted(self.granted_scopes(scope)))
+
+    def granted_scopes(self, scope: str | None) -> frozenset[str]:
+        allowed = self.client.scopes & self._service.policy.role_scopes(self.client.role)
+        if not scope:
+            return allowed
+        return frozenset(scope.split()) & allowed
+
+
+class AccessToken(TokenMixin):  # type: ignore[misc]
+    """A verified access token's claims, for introspection and revocation."""
+
+    def __init__(self, claims: dict[str, Any], service: AuthService) -> None:
+        self.claims = claims
+        self._service = service
+
+    def check_client(self, client: RegisteredClient) -> bool:
+        return bool(self.claims.get("client_id") == client.get_client_id())
+
+    def get_scope(self) -> str:
+        return str(self.claims.get("scope", ""))
+
+    def get_expires_in(self) -> int:
+        return max(0, int(self.claims["exp"]) - int(time.time()))
+
+    def is_expired(self) -> bool:
+        return bool(int(self.claims["exp"]) < time.time())
+
+    def is_revoked(self) -> bool:
+        jti = self.claims.get("jti")
+        if not isinstance(jti, str) or self._service.revocations.is_revoked(jti):
+            return True
+        client = self._service.clients.get(str(self.claims.get("client_id")))
+        return client is None or client.disabled
+
+
+def _lookup_token(service: AuthService, token_string: str) -> AccessToken | None:
+    """One of our access tokens, signature and claims checked, or None (RFC 7662 §2.2: an
+    unknown or invalid token is simply not active)."""
+    try:
+        verified = service.keys.verify(token_string, typ=ACCESS_TOKEN_TYP)
+        # Expiry is the endpoints' question (introspection answers active=false), so check the
+        # other claims with an expiry far in the future.
+        claims = verified.payload
+        check_registered_claims(
+            {**claims, "exp": time.time() + 3600},
+            issuer=service.settings.issuer,
+            audience=service.settings.audience,
+        )
+        if not isinstance(claims.get("exp"), int):
+            return None
+    except (InvalidSignature, ClaimError):
+        return None
+    return AccessToken(claims, service)
+
+
+class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def validate_requested_scope(self) -> None:
+        requested = self.request.payload.scope
+        client = self.request.client
+        if requested:
+            if len(requested) > 1000:
+                raise InvalidScopeError(description="the scope parameter is too long")
+            refused = set(requested.split()) - client.granted_scopes(requested)
+            if refused:
+                raise InvalidScopeError(
+                    description="scope not granted to this client: " + " ".join(sorted(refused))
+                )
+        elif not client.granted_scopes(None):
+            raise InvalidScopeError(description="this client is granted no scope")
+
+
+class _PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
+    CLIENT_AUTH_METHOD = AUTH_PRIVATE_KEY_JWT
+
+    def __init__(self, service: AuthService) -> None:
+        super().__init__(validate_jti=True, leeway=60)
+        self._service = service
+
+    def get_audiences(self) -> list[str]:
+        issuer = self._service.settings.issuer.rstrip("/")
+        return [issuer + TOKEN_PATH, issuer]
+
+    def validate_jti(self, claims: Mapping[str, Any], jti: str) -> bool:
+        exp = claims.get("exp")
+        expires = int(exp) if isinstance(exp, int | float) else int(time.time()) + 3600
+        return self._service.revocations.first_use_of_assertion(str(claims["sub"]), jti, expires)
+
+    def resolve_client_public_key(self, client: RegisteredClient) -> KeySet:
+        jwks = client.client.jwks or {"keys": []}
+        return KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+
+
+class _Introspection(IntrospectionEndpoint):  # type: ignore[misc]
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def __init__(self, server: OAuthServer) -> None:
+        super().__init__(server)
+        self._service = server.service
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> AccessToken | None:
+        return _lookup_token(self._service, token_string)
+
+    def check_permission(
+        self, token: AccessToken, client: RegisteredClient, request: FormRequest
+    ) -> bool:
+        return token.check_client(client)
+
+    def introspect_token(self, token: AccessToken) -> dict[str, Any]:
+        c = token.claims
+        out = {
+            "active": True,
+            "token_type": "Bearer",
+            "scope": c.get("scope", ""),
+            "client_id": c.get("client_id"),
+            "sub": c.get("sub"),
+            "aud": c.get("aud"),
+            "iss": c.get("iss"),
+            "exp": c.get("exp"),
+            "iat": c.get("iat"),
+            "jti": c.get("jti"),
+            "role": c.get("role"),
+            "agency": c.get("agency"),
+        }
+        for extra in ("sources", "fields", "nbf"):
+            if extra in c:
+                out[extra] = c[extra]
+        return out
+
+
+class _Revocation(RevocationEndpoint):  # type: ignore[misc]
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def __init__(self, server: OAuthServer) -> None:
+        super().__init__(server)
+        self._service = server.service
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> AccessToken | None:
+        return _lookup_token(self._service, token_string)
+
+    def revoke_token(self, token: AccessToken, request: FormRequest) -> None:
+        self._service.revocations.revoke(
+            str(token.claims["jti"]), token.claims.get("client_id"), int(token.claims["exp"])
+        )
+
+
+class OAuthServer(AuthorizationServer):  # type: ignore[misc]
+    def __init__(self, service: AuthService) -> None:
+        super().__init__(scopes_supported=sorted(service.policy.known_scopes()))
+        self.service = service
+        self.register_token_generator("default", self._generate_token)
+        self.register_client_auth_method(AUTH_PRIVATE_KEY_JWT, _PrivateKeyJwt(service))
+        self.register_grant(_ClientCredentials)
+        self.register_endpoint(_Introspection(self))
+        self.register_endpoint(_Revocation(self))
+
+    # authlib hooks ---------------------------------------------------------------------------
+
+    def query_client(self, client_id: str) -> RegisteredClient | None:
+        if not isinstance(client_id, str) or len(client_id) > 200:
+            return None
+        client = self.service.clients.get(client_id)
+        if client is None or client.disabled:
+            return None
+        return RegisteredClient(client, self.service)
+
+    def save_token(self, token: dict[str, Any], request: FormRequest) -> None:
+        """Nothing to store: access tokens are self-contained JWTs; revocation is by jti."""
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """No signal bus here; authlib calls this after authentication and revocation."""
+
+    def create_oauth2_request(self, request: FormRequest) -> FormRequest:
+        return request
+
+    def create_json_request(self, request: FormRequest) -> FormRequest:
+        return request
+
+    def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]) -> Response:
+        return status, dict(body) if isinstance(body, Mapping) else {}, list(headers)
+
+    def _generate_token(
+        self,
+        grant_type: str,
+        client: RegisteredClient,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = False,
+    ) -> dict[str, Any]:
+        issued = self.service.issuer.issue(client.client, client.granted_scopes(scope))
+        return {
+            "token_type": "Bearer",
+            "access_token": issued.token,
+            "expires_in": issued.expires_in,
+            "scope": issued.scope,
+        }
+
+    # the web layer's entry points ----------------------------------------------------------
+
+    def token_response(self, request: FormRequest) -> Response:
+        result: Response = self.create_token_response(request)
+        return result
+
+    def introspection_response(self, request: FormRequest) -> Response:
+        result: Response = self.create_endpoint_response("introspection", request)
+        return result
+
+    def revocation_response(self, request: FormRequest) -> Response:
+        result: Response = self.create_endpoint_response("revocation", request)
+        return result
+
+    def metadata(self) -> dict[str, Any]:
+        """RFC 8414 authorization server metadata."""
+        issuer = self.service.settings.issuer.rstrip("/")
+        return {
+            "issuer": self.service.settings.issuer,
+            "token_endpoint": issuer + TOKEN_PATH,
+            "jwks_uri": issuer + JWKS_PATH,
+            "introspection_endpoint": issuer + INTROSPECT_PATH,
+            "revocation_endpoint": issuer + REVOKE_PATH,
+            "grant_types_supported": ["client_credentials"],
+            # No authorization endpoint: "none" (OAuth 2.0 Multiple Response Type Encoding
+            # Practices) says no response type is issued from one.
+            "response_types_supported": ["none"],
+            "scopes_supported": sorted(self.service.policy.known_scopes()),
+            "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+            "token_endpoint_auth_signing_alg_values_supported": list(EXTERNAL_ALGORITHMS),
+            "introspection_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+            "introspection_endpoint_auth_signing_alg_values_supported": list(EXTERNAL_ALGORITHMS),
+            "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+            "revocation_endpoint_auth_signing_alg_values_supported": list(EXTERNAL_ALGORITHMS),
+            "service_documentation": issuer + "/docs",
+        }
+
+    def request_uri(self, path: str) -> str:
+        """The URI authlib checks for HTTPS: built from the configured issuer, so a server
+        behind a TLS-terminating proxy is judged by its public address."""
+        return self.service.settings.issuer.rstrip("/") + path
