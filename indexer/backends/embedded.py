@@ -1,0 +1,508 @@
+"""The embedded backend: one SQLite file in WAL mode. The default; zero set-up.
+
+Concurrency: every thread gets its own connection (FastAPI's threadpool, the sync writer), so
+readers never share a cursor. WAL lets any number of readers run while one writer commits; a
+process-wide lock plus `BEGIN IMMEDIATE` serialises writers, also across processes (a sync in
+one process, a rebuild in another). Each read runs in one transaction, so it sees one snapshot:
+one index version, a record together with its keys.
+
+Crash safety: each batch is one transaction. A writer killed mid-batch leaves the previous
+commit; WAL replays or discards the torn tail on the next open. `synchronous=NORMAL` may lose the
+last commits on power loss (never consistency); the sync engine re-reads its overlap window.
+
+Versions and rebuild: see `indexer.backends.sqlite_sql`. A rebuild fills `_v{N+1}` while every
+write is applied to both versions, swaps `meta.current` in one transaction, then drops the old
+tables. A file lock (`<db>.rebuild.lock`, released by the OS if the process dies) refuses a
+second rebuild with a message that says who holds it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from indexer.backends import sqlite_sql as sql
+from indexer.backends.base import (
+    BackendError,
+    BulkResult,
+    Candidate,
+    CandidateQuery,
+    Filters,
+    Health,
+    IdentifierTerm,
+    IndexStats,
+    Link,
+    RebuildInProgress,
+    RebuildResult,
+)
+from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
+from indexer.documents import (
+    FRAGMENT_TYPES,
+    IndexDocument,
+    grams_of_words,
+    identifier_suffixes,
+    min_shared_grams,
+    query_grams,
+    to_document,
+)
+from indexer.links import LinkEngine
+from records import Record, Source
+
+BATCH = 1000  # records per transaction in rebuilds and copies: short write locks, fast commits
+_CHUNK = 500  # ids per IN (…) list
+
+
+class EmbeddedBackend:
+    def __init__(self, path: Path | str) -> None:
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._closed = False
+        with self._write() as con:
+            con.execute(sql.META_DDL)
+            if self._meta(con, "current") is None:
+                self._create_version(con, 1)
+                self._set_meta(con, "current", 1)
+                self._set_meta(con, "last_version", 1)
+        self._drop_abandoned_build()
+
+    # -- connections and transactions -----------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise BackendError("the embedded backend is closed")
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(
+                self._path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            con.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
+            con.execute("PRAGMA mmap_size=1073741824")
+            self._local.con = con
+            with self._guard:
+                self._connections.append(con)
+        return con
+
+    @contextmanager
+    def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
+        con = self._conn()
+        con.execute("BEGIN")
+        try:
+            yield con, self._current(con)
+        finally:
+            con.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            con = self._conn()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise BackendError(f"embedded index {self._path} is busy: {exc}") from None
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    @staticmethod
+    def _meta(con: sqlite3.Connection, name: str) -> int | None:
+        row = con.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    @staticmethod
+    def _set_meta(con: sqlite3.Connection, name: str, value: int | None) -> None:
+        if value is None:
+            con.execute("DELETE FROM meta WHERE name = ?", (name,))
+        else:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, str(value)))
+
+    def _current(self, con: sqlite3.Connection) -> int:
+        current = self._meta(con, "current")
+        if current is None:
+            raise BackendError(f"{self._path} has no current index version")
+        return current
+
+    def _targets(self, con: sqlite3.Connection) -> list[int]:
+        """Versions every write goes to: the current one, and the one a rebuild is filling."""
+        building = self._meta(con, "building")
+        current = self._current(con)
+        return [current] if building is None else [current, building]
+
+    @staticmethod
+    def _create_version(con: sqlite3.Connection, v: int) -> None:
+        for statement in sql.version_ddl(v):
+            con.execute(statement)
+
+    @staticmethod
+    def _drop_version(con: sqlite3.Connection, v: int) -> None:
+        for table in sql.version_tables(v):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def upsert(self, records: Sequence[Record]) -> BulkResult:
+        newest: dict[str, Record] = {}
+        for record in records:
+            seen = newest.get(record.record_id)
+            if seen is None or record.version >= seen.version:
+                newest[record.record_id] = record
+        docs: list[IndexDocument] = []
+        failed: list[tuple[str, str]] = []
+        for record in newest.values():
+            try:
+                docs.append(to_document(record))
+            except (ValueError, TypeError) as exc:
+                failed.append((record.record_id, f"could not build the index document: {exc}"))
+        if not docs:
+            return BulkResult(failed=tuple(failed))
+        with self._write() as con:
+            targets = self._targets(con)
+            indexed = 0
+            if len(targets) > 1:  # written again after a delete: no longer gone
+                con.executemany(
+                    f"DELETE FROM gone_v{targets[1]} WHERE record_id = ?",
+                    [(d.record_id,) for d in docs],
+                )
+            for v in targets:
+                written, unchanged = write_documents(con, v, docs)
+                LinkEngine(SqliteLinkStore(con, v)).relink(written)
+                if v == targets[0]:
+                    indexed = len(written) + unchanged
+        return BulkResult(indexed=indexed, failed=tuple(failed), skipped=len(docs) - indexed)
+
+    def delete(self, record_ids: Sequence[str]) -> BulkResult:
+        wanted = list(dict.fromkeys(record_ids))
+        deleted = 0
+        with self._write() as con:
+            targets = self._targets(con)
+            if len(targets) > 1:
+                con.executemany(
+                    f"INSERT OR IGNORE INTO gone_v{targets[1]} VALUES (?)", [(i,) for i in wanted]
+                )
+            for v in targets:
+                store = SqliteLinkStore(con, v)
+                gone = store.delete_records(wanted)
+                LinkEngine(store).relink([], removed=gone)
+                if v == targets[0]:
+                    deleted = len(gone)
+        return BulkResult(deleted=deleted)
+
+    def flush(self) -> None:
+        """Writes are searchable at commit; only fold the WAL back into the file."""
+        with suppress(sqlite3.OperationalError):
+            self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, record_ids: Sequence[str]) -> list[Record]:
+        wanted = list(dict.fromkeys(record_ids))
+        found: dict[str, Record] = {}
+        with self._read() as (con, v):
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                rows = con.execute(
+                    f"SELECT record_id, json FROM records_v{v} "
+                    f"WHERE record_id IN ({sql.placeholders(len(chunk))})",
+                    chunk,
+                )
+                for record_id, text in rows:
+                    found[record_id] = Record.model_validate_json(text)
+        return [found[i] for i in wanted if i in found]
+
+    def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        scores: dict[int, float] = defaultdict(float)
+        where, params = sql.filter_sql(query.filters)
+        with self._read() as (con, v):
+            if query.name_keys:
+                keys = sorted(query.name_keys)
+                rows = con.execute(
+                    f"SELECT k.rid, COUNT(*) FROM keys_v{v} k "
+                    f"JOIN records_v{v} r ON r.rid = k.rid "
+                    f"WHERE k.key IN ({sql.placeholders(len(keys))}) AND {where} "
+                    f"GROUP BY k.rid ORDER BY COUNT(*) DESC, k.rid LIMIT ?",
+                    [*keys, *params, query.limit],
+                )
+                for rid, hits in rows:
+                    scores[rid] += float(hits)
+            if query.identifiers:
+                clause, id_params = identifier_sql(query.identifiers)
+                rows = con.execute(
+                    f"SELECT i.rid, COUNT(*) FROM ids_v{v} i "
+                    f"JOIN records_v{v} r ON r.rid = i.rid "
+                    f"WHERE ({clause}) AND {where} GROUP BY i.rid LIMIT ?",
+                    [*id_params, *params, query.limit],
+                )
+                for rid, hits in rows:
+                    scores[rid] += 10.0 * hits
+            grams = query_grams(query.name_text) if query.name_text else frozenset()
+            if grams:
+                need = min_shared_grams(len(grams))
+                rows = con.execute(
+                    f"SELECT n.rowid, n.text FROM names_v{v} n "
+                    f"JOIN records_v{v} r ON r.rid = n.rowid "
+                    f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank LIMIT ?",
+                    [sql.fts_query(sorted(grams)), *params, query.limit * 2],
+                )
+                for rid, text in rows:
+                    shared = len(grams & grams_of_words(text.split()))
+                    if shared >= need:
+                        scores[rid] += shared / len(grams)
+            best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
+            rows_by_rid: dict[int, tuple[str, str | None, str]] = {}
+            rids = [rid for rid, _ in best]
+            for start in range(0, len(rids), _CHUNK):
+                chunk = rids[start : start + _CHUNK]
+                for rid, record_id, profile_id, text in con.execute(
+                    f"SELECT rid, record_id, profile_id, json FROM records_v{v} "
+                    f"WHERE rid IN ({sql.placeholders(len(chunk))})",
+                    chunk,
+                ):
+                    rows_by_rid[rid] = (record_id, profile_id, text)
+        out = [
+            Candidate(
+                record=Record.model_validate_json(rows_by_rid[rid][2]),
+                retrieval_score=score,
+                profile_id=rows_by_rid[rid][1],
+            )
+            for rid, score in best
+            if rid in rows_by_rid
+        ]
+        out.sort(key=lambda c: (-c.retrieval_score, c.record.record_id))
+        return out
+
+    def count(self, filters: Filters | None = None) -> int:
+        where, params = sql.filter_sql(filters)
+        with self._read() as (con, v):
+            row = con.execute(f"SELECT COUNT(*) FROM records_v{v} r WHERE {where}", params)
+            return int(row.fetchone()[0])
+
+    def ids(self, source: Source) -> Iterable[str]:
+        """Every record id of `source`, in pages of its own transactions (no long read lock)."""
+        after = ""
+        while True:
+            with self._read() as (con, v):
+                page = [
+                    row[0]
+                    for row in con.execute(
+                        f"SELECT record_id FROM records_v{v} WHERE source = ? AND record_id > ? "
+                        "ORDER BY record_id LIMIT ?",
+                        (Source(source).value, after, 10_000),
+                    )
+                ]
+            yield from page
+            if len(page) < 10_000:
+                return
+            after = page[-1]
+
+    def records(self) -> Iterator[Record]:
+        after = 0
+        while True:
+            with self._read() as (con, v):
+                page = read_records(con, v, after, BATCH)
+            yield from (record for _, record in page)
+            if len(page) < BATCH:
+                return
+            after = page[-1][0]
+
+    def profile(self, profile_id: str) -> list[Record]:
+        with self._read() as (con, v):
+            rows = con.execute(
+                f"SELECT json FROM records_v{v} WHERE profile_id = ? ORDER BY record_id",
+                (profile_id,),
+            ).fetchall()
+        return [Record.model_validate_json(text) for (text,) in rows]
+
+    def links(self, record_ids: Sequence[str]) -> list[Link]:
+        with self._read() as (con, v):
+            return SqliteLinkStore(con, v).edges_touching(record_ids)
+
+    def stats(self) -> IndexStats:
+        by: dict[str, dict[str, int]] = {}
+        with self._read() as (con, v):
+            for source, kind, n in con.execute(
+                f"SELECT source, kind, COUNT(*) FROM records_v{v} GROUP BY source, kind"
+            ):
+                by.setdefault(source, {})[kind] = n
+            profiles = con.execute(
+                f"SELECT COUNT(*) FROM (SELECT profile_id FROM records_v{v} "
+                "GROUP BY profile_id HAVING COUNT(*) > 1)"
+            ).fetchone()[0]
+            links = con.execute(f"SELECT COUNT(*) FROM links_v{v}").fetchone()[0]
+        total = sum(n for kinds in by.values() for n in kinds.values())
+        return IndexStats(version=v, total=total, by_source_kind=by, profiles=profiles, links=links)
+
+    def health(self) -> Health:
+        try:
+            with self._read() as (con, v):
+                con.execute(f"SELECT 1 FROM records_v{v} LIMIT 1").fetchall()
+        except (sqlite3.Error, BackendError) as exc:
+            return Health(ok=False, detail=f"embedded index {self._path}: {exc}")
+        return Health(ok=True, detail=f"embedded index {self._path}, version {v}")
+
+    def close(self) -> None:
+        self._closed = True
+        with self._guard:
+            for con in self._connections:
+                with suppress(sqlite3.Error):
+                    con.close()
+            self._connections.clear()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def version(self) -> int:
+        with self._read() as (_, v):
+            return v
+
+    def rebuild(self, records: Iterable[Record] | None = None) -> RebuildResult:
+        """Build a new index version from `records` (default: the stored canonical records),
+        swap it in, drop the old one. Searches keep reading the old version until the swap."""
+        started = time.monotonic()
+        with self._rebuild_lock():
+            with self._write() as con:
+                stale = self._meta(con, "building")
+                if stale is not None:
+                    self._drop_version(con, stale)
+                old = self._current(con)
+                new = max(old, self._meta(con, "last_version") or old) + 1
+                self._create_version(con, new)
+                self._set_meta(con, "last_version", new)
+                self._set_meta(con, "building", new)
+            try:
+                count = self._fill(new, old, records)
+            except BaseException:
+                with self._write() as con:
+                    self._set_meta(con, "building", None)
+                    self._drop_version(con, new)
+                raise
+            with self._write() as con:
+                self._set_meta(con, "current", new)
+                self._set_meta(con, "building", None)
+            with self._write() as con:
+                self._drop_version(con, old)
+            with suppress(sqlite3.OperationalError):
+                self._conn().execute("PRAGMA incremental_vacuum")
+        return RebuildResult(
+            old_version=old, new_version=new, records=count, seconds=time.monotonic() - started
+        )
+
+    def _fill(self, new: int, old: int, records: Iterable[Record] | None) -> int:
+        count = 0
+        if records is None:
+            after = 0
+            while True:
+                with self._write() as con:  # read and copy in one transaction: atomic vs deletes
+                    page = read_records(con, old, after, BATCH)
+                    docs = [to_document(r) for _, r in page]
+                    written, _ = write_documents(con, new, docs)
+                    LinkEngine(SqliteLinkStore(con, new)).relink(written)
+                count += len(page)
+                if len(page) < BATCH:
+                    return count
+                after = page[-1][0]
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= BATCH:
+                count += self._write_into(new, batch)
+                batch = []
+        if batch:
+            count += self._write_into(new, batch)
+        return count
+
+    def _write_into(self, v: int, batch: list[Record]) -> int:
+        docs = [to_document(r) for r in {r.record_id: r for r in batch}.values()]
+        with self._write() as con:
+            gone = {
+                row[0]
+                for row in con.execute(
+                    f"SELECT record_id FROM gone_v{v} WHERE record_id IN "
+                    f"({sql.placeholders(len(docs))})",
+                    [d.record_id for d in docs],
+                )
+            }
+            written, _ = write_documents(con, v, [d for d in docs if d.record_id not in gone])
+            LinkEngine(SqliteLinkStore(con, v)).relink(written)
+        return len(docs)
+
+    @contextmanager
+    def _rebuild_lock(self) -> Iterator[None]:
+        lock_path = self._path.with_name(self._path.name + ".rebuild.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+                raise RebuildInProgress(
+                    f"another rebuild of {self._path} is running ({holder}); "
+                    "wait for it to finish, or stop that process"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, started {time.ctime()}".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _drop_abandoned_build(self) -> None:
+        """A rebuild that died leaves `meta.building`: drop it, unless its builder still runs."""
+        with self._write() as con:
+            building = self._meta(con, "building")
+        if building is None:
+            return
+        try:
+            with self._rebuild_lock(), self._write() as con:
+                if self._meta(con, "building") == building:
+                    self._drop_version(con, building)
+                    self._set_meta(con, "building", None)
+        except RebuildInProgress:
+            pass  # a live rebuild owns it
+
+
+def identifier_sql(terms: Sequence[IdentifierTerm]) -> tuple[str, list[object]]:
+    """OR of the identifier terms, on `ids_vN i` (same semantics as `queries.identifier_clauses`).
+
+    Exact terms match the stored value; suffix terms match stored values ending so (a prefix
+    range on the reversed value); and for chassis/engine numbers a stored fragment matches any
+    query value ending with it."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for term in terms:
+        if not term.value:
+            continue  # an empty fragment would match every identifier of its type
+        if term.suffix:
+            rev = term.value[::-1]
+            upper = rev[:-1] + chr(ord(rev[-1]) + 1) if rev else "\U0010ffff"
+            clauses.append("(i.type = ? AND i.rev >= ? AND i.rev < ?)")
+            params.extend([term.type.value, rev, upper])
+        else:
+            clauses.append("(i.type = ? AND i.value = ?)")
+            params.extend([term.type.value, term.value])
+        if term.type in FRAGMENT_TYPES:
+            fragments = identifier_suffixes(term.value)
+            if fragments:
+                clauses.append(
+                    f"(i.type = ? AND i.partial = 1 AND i.value IN "
+                    f"({sql.placeholders(len(fragments))}))"
+                )
+                params.extend([term.type.value, *fragments])
+    return " OR ".join(clauses) or "0", params

@@ -1,0 +1,107 @@
+"""SQL for the embedded backend, as plain strings built by small pure functions.
+
+Every index version `N` is its own set of tables (`records_vN`, `keys_vN`, …) in the one SQLite
+file; the `meta` table names the version searches read (`current`) and, during a rebuild, the one
+being built (`building`). Swapping is one `UPDATE meta` in one transaction, so a reader sees the
+old version or the new one, never a mix (each read runs in one transaction, a WAL snapshot).
+"""
+
+from __future__ import annotations
+
+from indexer.backends.base import Filters
+
+META_DDL = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID
+"""
+
+
+def version_ddl(v: int) -> list[str]:
+    """Tables of index version `v`.
+
+    - `records_v`: one row per record; filter columns beside the canonical JSON. `labels` is the
+      sensitivity labels as `,a,b,` so that a label test is one LIKE on the row already read.
+    - `keys_v`: name key → record (name, alias and `rel:` relative keys alike).
+    - `names_v`: FTS5 trigram index over the record's name words (fuzzy retrieval).
+    - `ids_v`: identifiers, with the value reversed in `rev` so that "ends with" (a chassis
+      fragment) is a prefix range on an index instead of a scan.
+    - `lkeys_v`, `links_v`: entity-link keys and the links decided from them.
+    - `gone_v`: ids deleted while this version was being built, so that a rebuild fed from a
+      stream read earlier does not bring them back.
+    """
+    return [
+        f"""CREATE TABLE records_v{v} (
+            rid INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            state TEXT,
+            labels TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            profile_id TEXT,
+            json TEXT NOT NULL)""",
+        f"CREATE INDEX records_v{v}_source ON records_v{v} (source, record_id)",
+        f"CREATE INDEX records_v{v}_profile ON records_v{v} (profile_id)",
+        f"""CREATE TABLE keys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
+            PRIMARY KEY (key, rid)) WITHOUT ROWID""",
+        f"CREATE INDEX keys_v{v}_rid ON keys_v{v} (rid)",
+        f"CREATE VIRTUAL TABLE names_v{v} USING fts5(text, tokenize='trigram')",
+        f"""CREATE TABLE ids_v{v} (type TEXT NOT NULL, value TEXT NOT NULL, rev TEXT NOT NULL,
+            partial INTEGER NOT NULL, rid INTEGER NOT NULL)""",
+        f"CREATE INDEX ids_v{v}_value ON ids_v{v} (type, value)",
+        f"CREATE INDEX ids_v{v}_rev ON ids_v{v} (type, rev)",
+        f"CREATE INDEX ids_v{v}_rid ON ids_v{v} (rid)",
+        f"""CREATE TABLE lkeys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
+            PRIMARY KEY (key, rid)) WITHOUT ROWID""",
+        f"CREATE INDEX lkeys_v{v}_rid ON lkeys_v{v} (rid)",
+        f"""CREATE TABLE links_v{v} (a TEXT NOT NULL, b TEXT NOT NULL, reason TEXT NOT NULL,
+            key TEXT NOT NULL, PRIMARY KEY (a, b, reason)) WITHOUT ROWID""",
+        f"CREATE INDEX links_v{v}_b ON links_v{v} (b)",
+        f"CREATE TABLE gone_v{v} (record_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    ]
+
+
+def version_tables(v: int) -> list[str]:
+    return [f"{t}_v{v}" for t in ("records", "keys", "names", "ids", "lkeys", "links", "gone")]
+
+
+def placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def filter_sql(filters: Filters | None, alias: str = "r") -> tuple[str, list[object]]:
+    """A WHERE fragment (always valid, `1` when unrestricted) and its parameters."""
+    if filters is None:
+        return "1", []
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, allowed in (
+        ("source", filters.sources),
+        ("kind", filters.kinds),
+        ("state", filters.states),
+    ):
+        if allowed is None:
+            continue
+        if not allowed:
+            return "0", []
+        values = sorted(str(v) for v in allowed)
+        clauses.append(f"{alias}.{column} IN ({placeholders(len(values))})")
+        params.extend(values)
+    for rule in filters.hidden:
+        label_test = f"{alias}.labels LIKE ?"
+        params.append(f"%,{rule.label.value},%")
+        if rule.except_states:
+            states = sorted(rule.except_states)
+            clauses.append(
+                f"NOT ({label_test} AND ({alias}.state IS NULL OR {alias}.state NOT IN "
+                f"({placeholders(len(states))})))"
+            )
+            params.extend(states)
+        else:
+            clauses.append(f"NOT ({label_test})")
+    return (" AND ".join(clauses) or "1"), params
+
+
+def fts_query(grams: list[str]) -> str:
+    """An FTS5 query matching any of `grams` (trigrams are letters/digits only: no quoting
+    hazards, but quote anyway so that FTS5 keywords such as `AND` stay terms)."""
+    return " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)

@@ -1,0 +1,200 @@
+"""Row-level writes of the embedded backend, inside a transaction the caller holds.
+
+Kept apart from `embedded.py` (connections, transactions, lifecycle) so that each file does one
+thing: this one turns `IndexDocument`s into rows and serves `LinkEngine` its `LinkStore`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Mapping, Sequence
+
+from indexer.backends.base import Link
+from indexer.backends.sqlite_sql import placeholders
+from indexer.documents import IndexDocument
+from indexer.links import link_keys, profile_id_for
+from records import Record
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str] | Sequence[int]) -> list[list[object]]:
+    return [list(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]
+
+
+def _clear_side_rows(con: sqlite3.Connection, v: int, rids: list[int]) -> None:
+    for chunk in _chunks(rids):
+        marks = placeholders(len(chunk))
+        con.execute(f"DELETE FROM keys_v{v} WHERE rid IN ({marks})", chunk)
+        con.execute(f"DELETE FROM ids_v{v} WHERE rid IN ({marks})", chunk)
+        con.execute(f"DELETE FROM lkeys_v{v} WHERE rid IN ({marks})", chunk)
+        con.execute(f"DELETE FROM names_v{v} WHERE rowid IN ({marks})", chunk)
+
+
+def write_documents(
+    con: sqlite3.Connection, v: int, docs: Sequence[IndexDocument]
+) -> tuple[list[Record], int]:
+    """Upsert `docs` into version `v`; return the records actually written and how many were
+    already stored unchanged (both count as indexed; the rest were older than the stored row).
+
+    Newer version wins: a document older than the stored one is skipped. An equal version with
+    the same canonical JSON is left alone (a re-sync of unchanged data costs a read, not a
+    rewrite); an equal version with different JSON is rewritten (a connector fix replayed)."""
+    existing: dict[str, tuple[int, int, str]] = {}
+    for chunk in _chunks([d.record_id for d in docs]):
+        for record_id, rid, version, text in con.execute(
+            f"SELECT record_id, rid, version, json FROM records_v{v} "
+            f"WHERE record_id IN ({placeholders(len(chunk))})",
+            chunk,
+        ):
+            existing[record_id] = (rid, version, text)
+    fresh: list[tuple[int, IndexDocument]] = []
+    unchanged: list[IndexDocument] = []
+    for doc in docs:
+        old = existing.get(doc.record_id)
+        if old is not None:
+            rid, version, text = old
+            if version > doc.version:
+                continue
+            if version == doc.version and text == doc.record_json:
+                unchanged.append(doc)
+                continue
+            fresh.append((rid, doc))
+        else:
+            fresh.append((-1, doc))
+    _clear_side_rows(con, v, [rid for rid, _ in fresh if rid >= 0])
+    keys: list[tuple[str, int]] = []
+    ids: list[tuple[str, str, str, int, int]] = []
+    names: list[tuple[int, str]] = []
+    lkeys: list[tuple[str, int]] = []
+    written: list[Record] = []
+    for rid, doc in fresh:
+        row = (
+            doc.source,
+            doc.kind,
+            doc.state,
+            "," + ",".join(doc.labels) + ",",
+            doc.version,
+            doc.record_json,
+        )
+        if rid >= 0:
+            con.execute(
+                f"UPDATE records_v{v} SET source=?, kind=?, state=?, labels=?, version=?, "
+                "json=? WHERE rid=?",
+                (*row, rid),
+            )
+        else:
+            cursor = con.execute(
+                f"INSERT INTO records_v{v} (source, kind, state, labels, version, json, "
+                "record_id, profile_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, doc.record_id, profile_id_for([doc.record_id])),
+            )
+            assert cursor.lastrowid is not None
+            rid = cursor.lastrowid
+        keys.extend((k, rid) for k in doc.all_keys)
+        ids.extend(
+            (i.type.value, i.value, i.value[::-1], int(i.partial), rid) for i in doc.identifiers
+        )
+        if doc.name_words:
+            names.append((rid, " ".join(doc.name_words)))
+        record = doc.record
+        lkeys.extend((k, rid) for k in link_keys(record))
+        written.append(record)
+    con.executemany(f"INSERT OR IGNORE INTO keys_v{v} VALUES (?, ?)", keys)
+    con.executemany(f"INSERT INTO ids_v{v} VALUES (?, ?, ?, ?, ?)", ids)
+    con.executemany(f"INSERT INTO names_v{v} (rowid, text) VALUES (?, ?)", names)
+    con.executemany(f"INSERT OR IGNORE INTO lkeys_v{v} VALUES (?, ?)", lkeys)
+    return written, len(unchanged)
+
+
+def read_records(
+    con: sqlite3.Connection, v: int, after_rid: int, limit: int
+) -> list[tuple[int, Record]]:
+    rows = con.execute(
+        f"SELECT rid, json FROM records_v{v} WHERE rid > ? ORDER BY rid LIMIT ?",
+        (after_rid, limit),
+    ).fetchall()
+    return [(rid, Record.model_validate_json(text)) for rid, text in rows]
+
+
+class SqliteLinkStore:
+    """`indexer.links.LinkStore` over version `v`'s tables, in the caller's transaction."""
+
+    def __init__(self, con: sqlite3.Connection, v: int) -> None:
+        self._con = con
+        self._v = v
+
+    def records_by_link_keys(self, keys: Collection[str]) -> dict[str, list[Record]]:
+        v = self._v
+        shared: list[str] = []
+        for chunk in _chunks(sorted(keys)):
+            shared.extend(
+                key
+                for (key,) in self._con.execute(
+                    f"SELECT key FROM lkeys_v{v} WHERE key IN ({placeholders(len(chunk))}) "
+                    "GROUP BY key HAVING COUNT(*) > 1",
+                    chunk,
+                )
+            )
+        out: dict[str, list[Record]] = {}
+        for chunk in _chunks(shared):
+            for key, text in self._con.execute(
+                f"SELECT lk.key, r.json FROM lkeys_v{v} lk JOIN records_v{v} r ON r.rid = lk.rid "
+                f"WHERE lk.key IN ({placeholders(len(chunk))})",
+                chunk,
+            ):
+                out.setdefault(key, []).append(Record.model_validate_json(text))
+        return out
+
+    def edges_touching(self, record_ids: Collection[str]) -> list[Link]:
+        v = self._v
+        found: set[tuple[str, str, str, str]] = set()
+        for chunk in _chunks(sorted(record_ids)):
+            marks = placeholders(len(chunk))
+            found.update(
+                self._con.execute(
+                    f"SELECT a, b, reason, key FROM links_v{v} WHERE a IN ({marks}) "
+                    f"UNION SELECT a, b, reason, key FROM links_v{v} WHERE b IN ({marks})",
+                    chunk + chunk,
+                )
+            )
+        return [Link(a=a, b=b, reason=r, key=k) for a, b, r, k in sorted(found)]
+
+    def replace_edges(self, record_ids: Collection[str], links: Sequence[Link]) -> None:
+        v = self._v
+        for chunk in _chunks(sorted(record_ids)):
+            marks = placeholders(len(chunk))
+            self._con.execute(
+                f"DELETE FROM links_v{v} WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk
+            )
+        self._con.executemany(
+            f"INSERT OR IGNORE INTO links_v{v} VALUES (?, ?, ?, ?)",
+            [(link.a, link.b, link.reason, link.key) for link in links],
+        )
+
+    def set_profiles(self, assignment: Mapping[str, str]) -> None:
+        self._con.executemany(
+            f"UPDATE records_v{self._v} SET profile_id = ? "
+            "WHERE record_id = ? AND profile_id IS NOT ?",
+            [(pid, record_id, pid) for record_id, pid in assignment.items()],
+        )
+
+    def delete_records(self, record_ids: Sequence[str]) -> list[str]:
+        """Delete rows and side rows; return the ids that existed."""
+        v = self._v
+        found: list[tuple[int, str]] = []
+        for chunk in _chunks(list(record_ids)):
+            found.extend(
+                self._con.execute(
+                    f"SELECT rid, record_id FROM records_v{v} "
+                    f"WHERE record_id IN ({placeholders(len(chunk))})",
+                    chunk,
+                )
+            )
+        rids = [rid for rid, _ in found]
+        _clear_side_rows(self._con, v, rids)
+        for chunk in _chunks(rids):
+            self._con.execute(
+                f"DELETE FROM records_v{v} WHERE rid IN ({placeholders(len(chunk))})", chunk
+            )
+        return [record_id for _, record_id in found]

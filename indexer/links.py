@@ -1,0 +1,219 @@
+"""Deterministic entity links, decided at index time, and the profiles they form.
+
+A **link** joins two records that a strong identifier says are about the same person or vehicle.
+Each link carries its reason and the shared value:
+
+- `driving_licence`: both records carry the same (full) DL number.
+- `passport`: both carry the same passport number.
+- `fir`: a CCTNS accused and an e-Prisons inmate carry the same FIR (normalised
+  `{state}/{ps_code}/{year}/{number}`: the police station is part of the value) **and** their
+  names agree (`matching.api.score` ≥ `NAME_AGREES`). The FIR alone is not enough: one FIR names
+  several co-accused, who must not become one person. Two co-accused are never linked by it.
+- `registration`, `chassis`: a Vahan registration and a CCTNS vehicle report carry the same
+  registration or full chassis number. Chassis fragments (partial identifiers) never link: five
+  characters do not identify a vehicle nationally. Two Vahan owner serials of one plate are not
+  linked to each other (different owners); each links to the vehicle's reports.
+- `owner_holder`: a Vahan owner and a Sarathi licence holder with the same normalised name
+  (`matching.api.name_text`) and the same birth date, whose addresses agree (`ADDRESS_AGREES` of
+  the shorter address's tokens appear in the other). Vahan's contract carries no birth date, so
+  this fires only where a connector supplies one: name + address alone is too weak (a family
+  shares an address, and often a name).
+
+Every record sharing a **link key** with another (`link_keys`) is a pair to decide (`decide`);
+the key makes the lookup an index probe rather than a scan.
+
+A **profile** is a connected component of the link graph. Its id is derived from the smallest
+`record_id` in the component (`profile_id_for`): the same data gives the same profile ids on every
+re-sync and every rebuild, whatever order records arrive in. When a record joins, leaves or
+changes, only the components it touches are recomputed (`LinkEngine.relink`). A component is
+walked to at most `MAX_COMPONENT` records: past that the data is wrong (a shared dummy DL number
+such as all zeros) and growing the profile further would only spread the error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Mapping, Sequence
+from typing import Protocol
+
+from indexer.backends.base import Link
+from matching.api import PersonQuery, analyse, name_text, score
+from records import IdType, Kind, Person, PersonRole, Record, Source
+
+NAME_AGREES = 0.8  # matching score above which two names on one FIR are the same person
+ADDRESS_AGREES = 0.6  # share of the shorter address's tokens found in the other
+MAX_COMPONENT = 1000
+
+REASONS = ("driving_licence", "passport", "fir", "registration", "chassis", "owner_holder")
+
+_ADDRESS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _is(record: Record, source: Source, kind: Kind) -> bool:
+    return record.source is source and record.kind is kind
+
+
+def _vehicle_side(record: Record) -> bool:
+    return _is(record, Source.VAHAN, Kind.VEHICLE_REGISTRATION) or _is(
+        record, Source.CCTNS, Kind.VEHICLE_REPORT
+    )
+
+
+def _fir_side(record: Record) -> bool:
+    return _is(record, Source.CCTNS, Kind.ACCUSED) or _is(record, Source.EPRISONS, Kind.INMATE)
+
+
+def _owner_holder_people(record: Record) -> list[Person]:
+    if _is(record, Source.VAHAN, Kind.VEHICLE_REGISTRATION):
+        role = PersonRole.OWNER
+    elif _is(record, Source.SARATHI, Kind.DRIVING_LICENCE):
+        role = PersonRole.SUBJECT
+    else:
+        return []
+    return [p for p in record.people if p.role is role and p.name and p.birth_date and p.address]
+
+
+def _owner_holder_key(person: Person) -> str:
+    assert person.name is not None and person.birth_date is not None
+    return f"oh:{name_text(person.name)}|{person.birth_date.isoformat()}"
+
+
+def link_keys(record: Record) -> frozenset[str]:
+    """The values under which `record` can link to another record."""
+    keys: set[str] = set()
+    for ident in record.identifiers:
+        if ident.partial:
+            continue
+        if ident.type is IdType.DRIVING_LICENCE:
+            keys.add(f"dl:{ident.value}")
+        elif ident.type is IdType.PASSPORT:
+            keys.add(f"passport:{ident.value}")
+        elif ident.type is IdType.FIR and _fir_side(record):
+            keys.add(f"fir:{ident.value}")
+        elif ident.type is IdType.REGISTRATION and _vehicle_side(record):
+            keys.add(f"registration:{ident.value}")
+        elif ident.type is IdType.CHASSIS and _vehicle_side(record):
+            keys.add(f"chassis:{ident.value}")
+    vehicle = record.vehicle
+    if _vehicle_side(record) and vehicle is not None and vehicle.registration_no:
+        keys.add(f"registration:{vehicle.registration_no}")
+    keys.update(_owner_holder_key(p) for p in _owner_holder_people(record))
+    return frozenset(keys)
+
+
+def _names_agree(a: Record, b: Record) -> bool:
+    for pa in a.subjects():
+        for written in pa.names:
+            analysed = analyse(PersonQuery(name=written))
+            if any(score(analysed, pb).score >= NAME_AGREES for pb in b.subjects()):
+                return True
+    return False
+
+
+def _address_tokens(address: str) -> set[str]:
+    return set(_ADDRESS_TOKEN.findall(address.casefold()))
+
+
+def _addresses_agree(a: str, b: str) -> bool:
+    ta, tb = _address_tokens(a), _address_tokens(b)
+    if not ta or not tb:
+        return False
+    shorter, longer = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return len(shorter & longer) / len(shorter) >= ADDRESS_AGREES
+
+
+def decide(key: str, a: Record, b: Record) -> Link | None:
+    """Whether two records sharing link key `key` are linked, and why."""
+    if a.record_id == b.record_id:
+        return None
+    kind = key.partition(":")[0]
+    reason: str | None = None
+    if kind in ("dl", "passport"):
+        reason = "driving_licence" if kind == "dl" else "passport"
+    elif kind == "fir":
+        pair = {(a.source, a.kind), (b.source, b.kind)}
+        if pair == {(Source.CCTNS, Kind.ACCUSED), (Source.EPRISONS, Kind.INMATE)}:
+            reason = "fir" if _names_agree(a, b) else None
+    elif kind in ("registration", "chassis"):
+        if {a.source, b.source} == {Source.VAHAN, Source.CCTNS}:
+            reason = kind
+    elif kind == "oh" and {a.source, b.source} == {Source.VAHAN, Source.SARATHI}:
+        for pa in _owner_holder_people(a):
+            for pb in _owner_holder_people(b):
+                same_key = _owner_holder_key(pa) == key == _owner_holder_key(pb)
+                addresses = (pa.address or "", pb.address or "")
+                if same_key and _addresses_agree(*addresses):
+                    reason = "owner_holder"
+    if reason is None:
+        return None
+    first, second = sorted((a.record_id, b.record_id))
+    return Link(a=first, b=second, reason=reason, key=key)
+
+
+def profile_id_for(member_ids: Collection[str]) -> str:
+    """Stable id of the profile holding `member_ids`: a hash of the smallest record id, so that
+    it does not reveal a record id (some sources' ids carry a police station) yet never moves
+    while the component keeps its smallest member."""
+    smallest = min(member_ids)
+    return "p-" + hashlib.sha256(smallest.encode()).hexdigest()[:20]
+
+
+class LinkStore(Protocol):
+    """What `LinkEngine` needs from a backend (inside the backend's write transaction)."""
+
+    def records_by_link_keys(self, keys: Collection[str]) -> dict[str, list[Record]]: ...
+
+    def edges_touching(self, record_ids: Collection[str]) -> list[Link]: ...
+
+    def replace_edges(self, record_ids: Collection[str], links: Sequence[Link]) -> None: ...
+
+    def set_profiles(self, assignment: Mapping[str, str]) -> None: ...
+
+
+class LinkEngine:
+    """Recomputes links and profiles around the records a write touched."""
+
+    def __init__(self, store: LinkStore) -> None:
+        self._store = store
+
+    def relink(self, present: Sequence[Record], removed: Collection[str] = ()) -> None:
+        """`present`: records just written (their stored form); `removed`: ids just deleted."""
+        changed = {r.record_id for r in present} | set(removed)
+        if not changed:
+            return
+        before = self._store.edges_touching(changed)
+        keys_of = {r.record_id: link_keys(r) for r in present}
+        all_keys = set().union(*keys_of.values()) if keys_of else set()
+        holders = self._store.records_by_link_keys(all_keys) if all_keys else {}
+        new_links: dict[tuple[str, str, str], Link] = {}
+        for record in present:
+            for key in keys_of[record.record_id]:
+                for other in holders.get(key, ()):
+                    link = decide(key, record, other)
+                    if link is not None:
+                        new_links.setdefault((link.a, link.b, link.reason), link)
+        self._store.replace_edges(changed, list(new_links.values()))
+        starts = (
+            {r.record_id for r in present}
+            | {x for link in before for x in (link.a, link.b)}
+            | {x for link in new_links.values() for x in (link.a, link.b)}
+        ) - set(removed)
+        self._store.set_profiles(self._components(starts))
+
+    def _components(self, starts: set[str]) -> dict[str, str]:
+        assignment: dict[str, str] = {}
+        for start in sorted(starts):
+            if start in assignment:
+                continue
+            members = {start}
+            frontier = {start}
+            while frontier and len(members) < MAX_COMPONENT:
+                edges = self._store.edges_touching(frontier)
+                reached = {x for e in edges for x in (e.a, e.b)} - members
+                members |= reached
+                frontier = reached
+            pid = profile_id_for(members)
+            for member in members:
+                assignment[member] = pid
+        return assignment
