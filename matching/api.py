@@ -1,36 +1,42 @@
-"""The matching surface the rest of the product uses. PROVISIONAL implementation: the
-signatures are the contract; the matching work (issue 5) replaces the insides.
+"""The matching surface the rest of the product uses.
 
-- `name_keys(name)` → retrieval keys for one written name (any script), index and query side.
-- `name_text(name)` → a normalised Latin form for fuzzy (trigram) text retrieval.
+- `name_keys(name)` → retrieval keys for one written name (any script), index and query side
+  (`matching.keys` documents the key families and their fan-out).
+- `name_text(name)` → the canonical Latin form for fuzzy (trigram) text retrieval.
 - `analyse(query)` → an `AnalysedQuery`, computed once per search and reused for every candidate.
-- `score(analysed, person, state=…, district=…)` → `MatchResult` with a calibrated score in [0, 1]
-  and the structured reasons.
+- `score(analysed, person, state=…, district=…)` → `MatchResult` with a calibrated score in
+  [0, 1] (0.9 ≈ nine in ten such matches are the same person) and the structured reasons.
+
+Rescoring is on the hot path (hundreds of candidates per search): names are parsed once per
+written string (cached), the query once per search, each record name once per search (a per-query
+cache), and the reasons are built only when someone reads them.
 """
 
 from __future__ import annotations
 
-import re
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from rapidfuzz import fuzz
-
+from matching.calibration import model, name_logit, sigmoid
+from matching.keys import name_keys, name_text, parsed_keys
+from matching.parse import NameForm, ParsedName, parse_name
+from matching.similarity import NameComparison, compare_forms
 from records import Person
 
-_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def _tokens(name: str) -> list[str]:
-    return [t.casefold() for t in _TOKEN.findall(name)]
-
-
-def name_keys(name: str) -> frozenset[str]:
-    return frozenset(f"t:{t}" for t in _tokens(name))
-
-
-def name_text(name: str) -> str:
-    return " ".join(_tokens(name))
+__all__ = [
+    "AnalysedQuery",
+    "MatchResult",
+    "PersonQuery",
+    "Reason",
+    "analyse",
+    "name_keys",
+    "name_text",
+    "parse_name",
+    "score",
+]
 
 
 @dataclass(frozen=True)
@@ -42,24 +48,60 @@ class PersonQuery:
     gender: str | None = None
     state: str | None = None
     district: str | None = None
+    age: int | None = None  # years, on `age_on` (today when absent); used when no birth_year
+    age_on: date | None = None
 
 
 @dataclass(frozen=True)
 class Reason:
+    """One piece of evidence. `weight` is its contribution to the log-odds of a match: positive
+    supports the match, negative speaks against it."""
+
     feature: str
     query: str | None
     record: str | None
     weight: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"feature": self.feature, "query": self.query, "record": self.record,
-                "weight": self.weight}
+        return {
+            "feature": self.feature,
+            "query": self.query,
+            "record": self.record,
+            "weight": self.weight,
+        }
 
 
-@dataclass(frozen=True)
 class MatchResult:
-    score: float
-    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    """A calibrated score and its reasons. Reasons may be built lazily (`explain`)."""
+
+    __slots__ = ("_explain", "_reasons", "score")
+
+    def __init__(
+        self,
+        score: float,
+        reasons: tuple[Reason, ...] | None = (),
+        *,
+        explain: Callable[[], tuple[Reason, ...]] | None = None,
+    ) -> None:
+        self.score = score
+        self._reasons = reasons if explain is None else None
+        self._explain = explain
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        if self._reasons is None:
+            self._reasons = self._explain() if self._explain is not None else ()
+        return self._reasons
+
+    def __repr__(self) -> str:
+        return f"MatchResult(score={self.score:.3f}, reasons={self.reasons!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MatchResult):
+            return NotImplemented
+        return self.score == other.score and self.reasons == other.reasons
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -67,10 +109,146 @@ class AnalysedQuery:
     query: PersonQuery
     keys: frozenset[str]
     text: str
+    parsed: ParsedName | None = None
+    relative: ParsedName | None = None
+    birth_year: int | None = None  # from birth_year, or estimated from age
+    tolerance: int = 2
+    _cache: dict[str, tuple[float, NameComparison | None, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def analyse(query: PersonQuery) -> AnalysedQuery:
-    return AnalysedQuery(query=query, keys=name_keys(query.name), text=name_text(query.name))
+    parsed = parse_name(query.name)
+    relative: ParsedName | None = None
+    if query.relative_name:
+        relative = parse_name(query.relative_name)
+    elif parsed.relative is not None:
+        relative = ParsedName(query.name, (parsed.relative,))
+    birth_year, tolerance = query.birth_year, query.birth_year_tolerance
+    if birth_year is None and query.age is not None:
+        birth_year = (query.age_on or date.today()).year - query.age
+        tolerance = max(tolerance, 2)  # an age said aloud is rounded and a year may have turned
+    return AnalysedQuery(
+        query=query,
+        keys=parsed_keys(parsed),
+        text=name_text(query.name),
+        parsed=parsed,
+        relative=relative,
+        birth_year=birth_year,
+        tolerance=tolerance,
+    )
+
+
+def _best(
+    query_forms: tuple[NameForm, ...], record: ParsedName
+) -> tuple[float, NameComparison | None]:
+    best_z, best_c = -math.inf, None
+    for qf in query_forms:
+        for rf in record.forms:
+            c = compare_forms(qf, rf)
+            z = name_logit(c)
+            if z > best_z:
+                best_z, best_c = z, c
+    return best_z, best_c
+
+
+def _name_evidence(
+    analysed: AnalysedQuery, written: str
+) -> tuple[float, NameComparison | None, str]:
+    hit = analysed._cache.get(written)
+    if hit is None:
+        forms = analysed.parsed.forms if analysed.parsed else ()
+        z, c = _best(forms, parse_name(written))
+        hit = (z, c, written)
+        analysed._cache[written] = hit
+    return hit
+
+
+def _person_years(person: Person) -> tuple[int, int] | None:
+    if person.birth_date is not None:
+        return person.birth_date.year, person.birth_date.year
+    if person.birth_year is not None:
+        return person.birth_year, person.birth_year
+    if person.age_on is not None and (person.age_from is not None or person.age_to is not None):
+        lo_age = person.age_from if person.age_from is not None else person.age_to
+        hi_age = person.age_to if person.age_to is not None else person.age_from
+        assert lo_age is not None and hi_age is not None
+        return person.age_on.year - hi_age - 1, person.age_on.year - lo_age
+    return None
+
+
+def _attributes(
+    analysed: AnalysedQuery, person: Person, state: str | None, district: str | None
+) -> list[Reason]:
+    w = model().attributes
+    q = analysed.query
+    out: list[Reason] = []
+    if analysed.birth_year is not None:
+        years = _person_years(person)
+        if years is not None:
+            lo, hi = years
+            gap = (
+                0
+                if lo <= analysed.birth_year <= hi
+                else min(abs(analysed.birth_year - lo), abs(analysed.birth_year - hi))
+            )
+            if gap <= analysed.tolerance:
+                weight = w["birth_year_match"]
+            elif gap <= analysed.tolerance + 3:
+                weight = w["birth_year_near"]
+            else:
+                weight = w["birth_year_mismatch"]
+            record_year = str(lo) if lo == hi else f"{lo}-{hi}"
+            out.append(Reason("birth_year", str(analysed.birth_year), record_year, weight))
+    if q.gender and person.gender is not None:
+        same = q.gender.strip().upper()[:1] == person.gender.value
+        out.append(
+            Reason(
+                "gender",
+                q.gender,
+                person.gender.value,
+                w["gender_match"] if same else w["gender_mismatch"],
+            )
+        )
+    if analysed.relative is not None and person.relative_name:
+        z, c = _best(analysed.relative.forms, parse_name(person.relative_name))
+        if c is not None:
+            p = sigmoid(z)
+            weight = (
+                w["relative_match"]
+                if p >= 0.5
+                else (w["relative_mismatch"] if c.full_matches == 0 else 0.0)
+            )
+            out.append(Reason("relative_name", analysed.relative.raw, person.relative_name, weight))
+    if q.state and state:
+        same_state = q.state.strip().upper() == state.strip().upper()
+        out.append(
+            Reason("state", q.state, state, w["state_match"] if same_state else w["state_mismatch"])
+        )
+        if (
+            same_state
+            and q.district
+            and district
+            and q.district.strip().casefold() == district.strip().casefold()
+        ):
+            out.append(Reason("district", q.district, district, w["district_match"]))
+    return out
+
+
+def _name_reasons(c: NameComparison | None, z: float) -> list[Reason]:
+    if c is None:
+        return [Reason("name_no_match", None, None, round(z, 3))]
+    out: list[Reason] = []
+    n = len(c.pairs) or 1
+    for p in c.pairs:
+        out.append(Reason(f"{p.role}_{p.kind}", p.query, p.record, round(p.sim * 1.0 / n, 3)))
+    for t in c.missing:
+        out.append(Reason("missing_in_record", t, None, model().name["query_missing"]))
+    for t in c.extra:
+        out.append(Reason("extra_in_record", None, t, model().name["record_extra"]))
+    out.append(Reason("name_evidence", None, None, round(z, 3)))
+    return out
 
 
 def score(
@@ -80,10 +258,19 @@ def score(
     state: str | None = None,
     district: str | None = None,
 ) -> MatchResult:
-    best = 0.0
-    best_name = None
+    best_z, best_c, best_written = -math.inf, None, None
     for written in person.names:
-        s = fuzz.token_sort_ratio(analysed.text, name_text(written)) / 100.0
-        if s > best:
-            best, best_name = s, written
-    return MatchResult(score=best, reasons=(Reason("name_fuzzy", analysed.query.name, best_name, best),))
+        z, c, _ = _name_evidence(analysed, written)
+        if z > best_z:
+            best_z, best_c, best_written = z, c, written
+    if best_written is None:
+        return MatchResult(0.0, (Reason("name_missing", analysed.query.name, None, 0.0),))
+    attrs = _attributes(analysed, person, state, district)
+    total = best_z + sum(r.weight for r in attrs)
+    final = sigmoid(total)
+    comparison, z_name = best_c, best_z
+
+    def explain() -> tuple[Reason, ...]:
+        return (*_name_reasons(comparison, z_name), *attrs)
+
+    return MatchResult(round(final, 4), explain=explain)

@@ -1,0 +1,69 @@
+"""The calibrated model: evidence → log-odds → probability that query and record are one person.
+
+The constants live in `calibration.json` next to this file. The name part is a logistic
+regression fitted on labelled pairs from the names benchmark (`python -m bench.names.run --fit`
+writes them, with the data it was fitted on described in `_comment`); the attribute part
+(birth year, gender, relative's name, place) holds log-likelihood ratios set from how often
+records of the same person disagree on them (see the comments in `attribute_logit`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from matching.similarity import NameComparison
+
+NAME_FEATURES = (
+    "query_coverage",
+    "record_coverage",
+    "query_missing",
+    "record_extra",
+    "no_full_match",
+    "single_token_query",
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    intercept: float
+    name: dict[str, float]
+    attributes: dict[str, float]
+
+
+@cache
+def model() -> Model:
+    raw: dict[str, Any] = json.loads(
+        resources.files("matching").joinpath("calibration.json").read_text(encoding="utf-8")
+    )
+    name = {k: float(v) for k, v in raw["name"].items() if k != "intercept"}
+    attributes = {k: float(v) for k, v in raw["attributes"].items()}
+    return Model(float(raw["name"]["intercept"]), name, attributes)
+
+
+def name_features(c: NameComparison) -> tuple[float, ...]:
+    return (
+        c.query_coverage,
+        c.record_coverage,
+        float(c.query_missing),
+        float(c.record_extra),
+        1.0 if c.full_matches == 0 else 0.0,
+        1.0 if c.query_tokens == 1 else 0.0,
+    )
+
+
+def name_logit(c: NameComparison) -> float:
+    m = model()
+    w = m.name
+    return m.intercept + sum(w[f] * x for f, x in zip(NAME_FEATURES, name_features(c), strict=True))
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)

@@ -1,0 +1,91 @@
+"""Retrieval keys for one written name: what the index stores and the query asks for.
+
+Retrieval asks for records sharing *any* key, so every key must be worth a lookup. Per name form
+(primary and aliases), with `K(x)` the coarse phonetic key of token x (`phonetic.coarse`):
+
+- `t:K(x)` per full token: finds one-word names, surname-only queries, reordered names.
+  Filler tokens (`FILLERS`: kumar, singh, devi, kaur, mohammed…) get no `t:` key when the form has
+  any other token: their postings would hold a large share of the country (`t:KMR` would match
+  tens of millions of records) and never decide a match on their own. They still take part in
+  the pair keys below, and a name made only of fillers keeps its `t:` keys.
+- `t:K(xy)` for two adjacent tokens written as one (`Ram Kumar` ~ `Ramkumar`), in forms of two
+  or three tokens.
+- `b:K(x)|K(y)` per unordered pair of full tokens: two names in common survive a missing middle
+  name, an extra surname, any order, and are far more selective than one token.
+- `i:I|K(x)` per full token x and every other token's initial class I: credits `R. K. Sharma`
+  against `Rajesh Kumar Sharma` and `K. Murugan` against `Murugan Kandasamy`.
+- `s:` the sorted keys of all full tokens (3+ tokens): the whole name in any order.
+
+A three-token name yields about twelve keys. Retrieval engines should rank candidates by the
+number (or IDF-weighted sum) of keys shared, as BM25 on a keyword field does; rescoring then
+decides. The query computes its keys with the same function.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import combinations
+
+from matching.parse import NameForm, ParsedName, parse_name
+from matching.phonetic import coarse
+
+# Canonical spellings of tokens too common to retrieve on alone (see the module docstring).
+FILLERS = frozenset(
+    {
+        "kumar", "kumari", "devi", "sing", "kaur", "lal", "chand", "prasad", "bai", "ben",
+        "begum", "katun", "bibi", "mohamed", "sek", "syed", "md", "bano", "rani", "ram", "das",
+        "nat", "babu", "bhai",
+    }
+)  # fmt: skip
+_MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
+
+
+def _form_keys(form: NameForm, out: set[str]) -> None:
+    full = form.full[:_MAX_TOKENS]
+    if not full:
+        return
+    informative = [t for t in full if t.canon not in FILLERS]
+    for t in informative or full:
+        out.add(f"t:{t.key}")
+    if 2 <= len(form.tokens) <= 3:
+        for a, b in zip(form.tokens, form.tokens[1:], strict=False):
+            if not a.initial and not b.initial:
+                out.add(f"t:{coarse(a.canon + b.canon)}")
+    for a, b in combinations(full, 2):
+        ka, kb = (a.key, b.key) if a.key <= b.key else (b.key, a.key)
+        out.add(f"b:{ka}|{kb}")
+    tokens = form.tokens[: _MAX_TOKENS + 2]
+    initial_classes = [t.key if t.initial else t.key[:1] for t in tokens]
+    for i, t in enumerate(tokens):
+        if t.initial or t.canon in FILLERS:
+            continue
+        for j, cls in enumerate(initial_classes):
+            if j != i and cls:
+                out.add(f"i:{cls[0]}|{t.key}")
+    if len(full) >= 3:
+        out.add("s:" + "|".join(sorted(t.key for t in full)))
+
+
+def parsed_keys(parsed: ParsedName) -> frozenset[str]:
+    out: set[str] = set()
+    for form in parsed.forms:
+        _form_keys(form, out)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=200_000)
+def name_keys(name: str) -> frozenset[str]:
+    """Retrieval keys for one written name in any script (see the module docstring)."""
+    return parsed_keys(parse_name(name))
+
+
+@lru_cache(maxsize=200_000)
+def name_text(name: str) -> str:
+    """The name's canonical Latin tokens, primary form first, for fuzzy (trigram) retrieval:
+    `Mohd. Irfan @ Pappu` → `mohamed irfan pappu`; `राजेंद्र` → `rajendra`."""
+    seen: list[str] = []
+    for form in parse_name(name).forms:
+        for t in form.tokens:
+            if t.canon not in seen:
+                seen.append(t.canon)
+    return " ".join(seen)

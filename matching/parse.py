@@ -1,0 +1,211 @@
+"""Parse one written name into what matching needs: name forms, titles, relation and relative.
+
+Records write names the way clerks do: `LATE SHRI R. K. SHARMA S/O RAM KISHORE`,
+`RAJU @ RAJENDRA SHANKAR PATIL`, `Smt. Kamla Devi W/O Shri Ram Lal`, `मोहम्मद इरफ़ान पुत्र …`.
+`parse_name` turns that into:
+
+- `forms`: the name's written forms, primary first. An alias (`@`, `urf`, `alias`, `aka`,
+  brackets) is a form of its own; a one-word nickname also gets the primary's surname
+  (`Raju @ Rajendra Shankar Patil` → `raju patil`), because that is how the person is known.
+- `titles`: honorifics and titles taken off (`shri`, `smt`, `late`, `dr`, `thiru`, `sardar`…).
+  `Md`/`Mohd` are not titles: they are Mohammed, and stay as a token.
+- `relation` and `relative`: `S/O`, `D/O`, `W/O`, `H/O`, `son of`, `पुत्र`… and the name after it.
+- each token carries its canonical spelling and coarse key (`phonetic`), and whether it is an
+  initial (`R.`, `K`, or an all-consonant cluster such as `RK`).
+
+Results are cached per written string: a national index repeats the same written names often,
+and rescoring sees the same record names again and again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matching.phonetic import VOWELS, ascii_fold, canonical, coarse, initial_class
+from matching.scripts import has_indic, to_latin
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # Latin, lower case, as written (after transliteration)
+    canon: str  # phonetic.canonical
+    key: str  # phonetic.coarse, or the initial's class for an initial
+    initial: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    tokens: tuple[Token, ...]
+
+    @property
+    def full(self) -> tuple[Token, ...]:
+        return tuple(t for t in self.tokens if not t.initial)
+
+    @property
+    def initials(self) -> tuple[Token, ...]:
+        return tuple(t for t in self.tokens if t.initial)
+
+    def text(self) -> str:
+        return " ".join(t.canon for t in self.tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    raw: str
+    forms: tuple[NameForm, ...]
+    titles: tuple[str, ...] = ()
+    relation: str | None = None  # "S/O", "D/O", "W/O", "H/O", "F/O", "M/O", "C/O"
+    relative: NameForm | None = None
+    gender_hint: str | None = None  # "M"/"F" from a gendered title (Smt, Kumari, Mr, Thiru…)
+
+    @property
+    def primary(self) -> NameForm | None:
+        return self.forms[0] if self.forms else None
+
+
+# Honorifics and titles, as tokens after folding (Indic ones after transliteration: श्रीमती →
+# shrimati, திரு → tiru, স্বর্গীয় → svargiy, डॉ. → do). Mapped to the gender they imply, or "".
+TITLES: dict[str, str] = {
+    "shri": "", "shree": "", "sri": "", "sree": "", "sh": "", "shriman": "M", "sriman": "M",
+    "smt": "F", "shrimati": "F", "srimati": "F", "shrimti": "F", "sm": "F", "sushri": "F",
+    "kumari": "F", "km": "F", "kum": "F", "ku": "F", "kumaari": "F", "miss": "F",
+    "mr": "M", "mrs": "F", "ms": "F", "master": "M", "mast": "M", "baby": "",
+    "dr": "", "do": "", "doctor": "", "prof": "", "adv": "", "er": "", "capt": "", "col": "",
+    "maj": "", "gen": "", "hon": "", "pt": "", "pandit": "", "sant": "",
+    "late": "", "lt": "", "svargiy": "", "svargiya": "", "swargiya": "", "sv": "", "sva": "",
+    "swa": "", "marhoom": "", "marhum": "", "mrhum": "",
+    "thiru": "M", "tiru": "M", "thirumathi": "F", "thirumati": "F", "tirumati": "F", "tmt": "F",
+    "selvi": "F", "sardar": "M", "sardarni": "F", "s": "",
+    "mst": "F", "musammat": "F", "mosammat": "F", "most": "F", "mosst": "F",
+    "haji": "", "hazi": "", "janab": "M", "mohtarma": "F",
+}  # fmt: skip
+_TRAILING_TITLES = frozenset({"ji", "sahab", "saheb", "sahib"})
+
+_RELATION_WORDS: dict[str, str] = {
+    "son": "S/O", "daughter": "D/O", "wife": "W/O", "husband": "H/O", "father": "F/O",
+    "mother": "M/O", "care": "C/O",
+    "putra": "S/O", "putr": "S/O", "suputra": "S/O", "suputr": "S/O", "beta": "S/O",
+    "putri": "D/O", "suputri": "D/O", "beti": "D/O", "patni": "W/O", "pati": "H/O",
+    "bin": "S/O", "ibn": "S/O", "binti": "D/O", "bint": "D/O",
+    "magan": "S/O", "makan": "S/O", "magal": "D/O", "makal": "D/O", "manaivi": "W/O",
+    "kumarudu": "S/O", "kumarte": "D/O",
+}  # fmt: skip
+_RELATION = re.compile(
+    r"(?<![a-z])([sdwhfmc])\s*[/\\]\s*o(?![a-z])\.?"
+    r"|(?<![a-z])([sdwhfmc])\.\s*o\.(?![a-z])"
+    r"|(?<![a-z])(son|daughter|wife|husband|father|mother|care)\s+of(?![a-z])"
+    r"|(?<![a-z])("
+    + "|".join(
+        k
+        for k in _RELATION_WORDS
+        if k not in ("son", "daughter", "wife", "husband", "father", "mother", "care")
+    )
+    + r")(?![a-z])"
+)
+_LETTER_RELATION = {"s": "S/O", "d": "D/O", "w": "W/O", "h": "H/O", "f": "F/O", "m": "M/O",
+                    "c": "C/O"}  # fmt: skip
+_ADDRESS = re.compile(
+    r"(?<![a-z])(?:r\s*/\s*o|resident\s+of|vill(?:age)?|h\s*\.?\s*no)(?![a-z]).*$"
+)
+_ALIAS = re.compile(
+    r"@|(?<![a-z])(?:urf|urph|alias(?:\s+name)?|aka|a\.k\.a\.?|also\s+known\s+as)(?![a-z])|[()\[\]{}]"
+)
+_WORD = re.compile(r"[a-z]+")
+_GUJARATI_SUFFIX = re.compile(r"^(.{3,})(bhai|ben|behen)$")
+
+
+def _fold(raw: str) -> str:
+    text = unicodedata.normalize("NFC", raw)
+    if has_indic(text):
+        text = to_latin(text)
+    return ascii_fold(text)
+
+
+@lru_cache(maxsize=200_000)
+def _token(word: str, initial: bool) -> Token:
+    if initial:
+        return Token(word, word, initial_class(word), True)
+    canon = canonical(word)
+    return Token(word, canon, coarse(canon), False)
+
+
+def _is_initials(word: str) -> bool:
+    """`r`, `rk`, `vvs`: a cluster of initials has no vowel. `md`, `kr`, `ch` are
+    abbreviations of whole tokens (families in variants.tsv), not initials."""
+    if len(word) == 1:
+        return True
+    return (
+        len(word) <= 3
+        and not any(c in VOWELS or c == "y" for c in word)
+        and (canonical(word) == word)
+    )
+
+
+def _words_to_tokens(words: list[str]) -> list[Token]:
+    out: list[Token] = []
+    for w in words:
+        if _is_initials(w):
+            out.extend(_token(c, True) for c in w)
+            continue
+        m = _GUJARATI_SUFFIX.match(w)
+        if m and m[1] not in ("su", "pra"):
+            w = m[1]  # Rameshbhai, Hansaben: the name is the stem
+        out.append(_token(w, False))
+    return out
+
+
+def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
+    i = 0
+    while i < len(words) - 1 and words[i] in TITLES:
+        # a single letter is a title only as `S.` before a Sikh name (S. Gurpreet Singh)
+        if words[i] == "s" and not (len(words) > 2 and words[-1] in ("singh", "kaur")):
+            break
+        titles.append(words[i])
+        i += 1
+    words = words[i:]
+    while len(words) > 1 and words[-1] in _TRAILING_TITLES:
+        titles.append(words.pop())
+    return words
+
+
+def _form(text: str, titles: list[str]) -> NameForm | None:
+    words = _strip_titles(_WORD.findall(text), titles)
+    tokens = _words_to_tokens(words)
+    return NameForm(tuple(tokens)) if tokens else None
+
+
+@lru_cache(maxsize=200_000)
+def parse_name(raw: str) -> ParsedName:
+    """Parse one written name (any script). Never raises: an empty or unreadable name gives
+    a `ParsedName` without forms."""
+    text = _fold(raw)
+    text = _ADDRESS.sub("", text)
+    titles: list[str] = []
+    relation: str | None = None
+    relative: NameForm | None = None
+    m = _RELATION.search(text)
+    if m and text[: m.start()].strip(" .,-") and _WORD.search(text[m.end() :]):
+        relation = _LETTER_RELATION[m[1] or m[2]] if m[1] or m[2] else _RELATION_WORDS[m[3] or m[4]]
+        rel_text = _RELATION.split(text[m.end() :], maxsplit=1)[0]
+        relative = _form(_ALIAS.split(rel_text, maxsplit=1)[0], [])
+        text = text[: m.start()]
+    parts = [p for p in _ALIAS.split(text) if _WORD.search(p)]
+    forms: list[NameForm] = []
+    for part in parts:
+        form = _form(part, titles)
+        if form is not None and form not in forms:
+            forms.append(form)
+    if len(forms) > 1:
+        longest = max(forms, key=lambda f: len(f.tokens))
+        surname = longest.tokens[-1]
+        for f in list(forms):
+            if len(f.tokens) == 1 and f is not longest and not surname.initial:
+                derived = NameForm((f.tokens[0], surname))
+                if derived not in forms:
+                    forms.append(derived)
+    genders = {TITLES[t] for t in titles if TITLES.get(t)}
+    gender = genders.pop() if len(genders) == 1 else None
+    return ParsedName(raw, tuple(forms), tuple(titles), relation, relative, gender)
