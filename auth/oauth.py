@@ -60,7 +60,8 @@ class FormRequest(OAuth2Request):  # type: ignore[misc]
     def __init__(
         self, method: str, uri: str, headers: Mapping[str, str], form: Mapping[str, str]
     ) -> None:
-        super().__init__(method=method, uri=uri, headers=dict(headers))
+        # Keep the caller's mapping: Starlette's `Headers` is case-insensitive, a dict is not.
+        super().__init__(method=method, uri=uri, headers=headers)
         self._form = dict(form)
         self.payload = BasicOAuth2Payload(self._form)
 

@@ -80,8 +80,8 @@ def client(
     url: Annotated[str | None, typer.Option(help="server base URL (default auth.issuer)")] = None,
 ) -> None:
     """Get an access token from a running server (client credentials, client_secret_basic)."""
+    from authlib.integrations.base_client import OAuthError as OAuth2Error
     from authlib.integrations.httpx_client import OAuth2Client
-    from authlib.oauth2 import OAuth2Error
 
     settings = load_settings()
     base = (url or settings.auth.issuer).rstrip("/")
