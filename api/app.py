@@ -16,7 +16,6 @@ refused ones included) → per-address limit → routes. Per-caller limits run a
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,15 +35,12 @@ from .deps import Limits
 from .metrics import Metrics
 from .middleware import AddressLimitMiddleware, RequestContextMiddleware
 from .ratelimit import TokenBucket
-from .routes import health, noc, persons, sync_status, vehicles
+from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
 
 API_VERSION = "1.0.0"
 # Unauthenticated or failing traffic from one address may use several callers' worth of budget
 # (a station behind one NAT), but not unbounded.
 ADDRESS_LIMIT_FACTOR = 5
-
-# Routers of the security layer, mounted when present (they live in api/routes/).
-_SECURITY_ROUTERS = ("api.routes.oauth", "api.routes.audit")
 
 DESCRIPTION = """\
 One question — *who is this person, what is this vehicle?* — asked once across CCTNS, e-Prisons,
@@ -57,14 +53,6 @@ provider. Each route names its scope. **Every request is audited**; person searc
 `purpose`. **Errors** are RFC 9457 `application/problem+json`. **Limits**: per caller and per
 address, `429` with `Retry-After`.
 """
-
-
-def _mount_security_routers(app: FastAPI) -> None:
-    for name in _SECURITY_ROUTERS:
-        if importlib.util.find_spec(name) is None:
-            continue
-        module = importlib.import_module(name)
-        app.include_router(module.router)
 
 
 def _openapi(app: FastAPI, auth: AuthService) -> Callable[[], dict[str, Any]]:
@@ -144,6 +132,8 @@ def create_app(
             {"name": "vehicles", "description": "Vehicle search: registration, owners, theft."},
             {"name": "noc", "description": "Vehicle no-objection certificates."},
             {"name": "operations", "description": "Health, readiness, metrics, sync status."},
+            {"name": "oauth2", "description": "Tokens for partner agencies; public keys."},
+            {"name": "audit", "description": "The hash-chained audit log (auditors)."},
         ],
     )
     metrics = Metrics()
@@ -167,10 +157,9 @@ def create_app(
     app.state.sync_status = sync_status_fn
 
     errors.install(app)
-    for router in (health.router, persons.router, vehicles.router, noc.router):
-        app.include_router(router)
-    app.include_router(sync_status.router)
-    _mount_security_routers(app)
+    routers = (health, persons, vehicles, noc, sync_status, oauth, audit)
+    for module in routers:
+        app.include_router(module.router)
 
     per_address = TokenBucket(settings.api.rate_limit_per_minute * ADDRESS_LIMIT_FACTOR)
     # add_middleware puts each new one outside the previous ones.
@@ -179,3 +168,10 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
     app.openapi = _openapi(app, auth)  # type: ignore[method-assign]
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn factory (`icjs serve --workers N`): settings from `icjs.toml` and `ICJS_…`."""
+    from config import load_settings
+
+    return create_app(load_settings())

@@ -137,21 +137,44 @@ def agreement(a: Scored, b: Scored, similar: _Similarity | None = None) -> Link 
     return Link(ids, "query", round(min(confidence, 0.95), 2), tuple(reasons))
 
 
-def group(scored: Sequence[Scored]) -> list[Group]:
-    """Profiles from scored records, best confidence first."""
+# What an index-time link means, in words (`indexer.links.REASONS`). The shared value itself is
+# not quoted: it may be a field the caller may not see (a birth date, an address).
+INDEX_REASONS = {
+    "driving_licence": "same driving licence number",
+    "passport": "same passport number",
+    "fir": "same FIR and police station",
+    "registration": "same vehicle registration",
+    "chassis": "same chassis number",
+    "owner_holder": "vehicle owner and licence holder agree on name, birth date and address",
+}
+
+
+def group(
+    scored: Sequence[Scored], index_links: Sequence[tuple[str, str, str]] = ()
+) -> list[Group]:
+    """Profiles from scored records, best confidence first. `index_links` are the indexer's
+    `(record_id, record_id, reason)` links among them, to explain the index-time joins."""
     sets = _Sets(len(scored))
     similar = _Similarity()
     links: list[Link] = []
+    position = {s.record.record_id: i for i, s in enumerate(scored)}
+    for a, b, reason in index_links:
+        if a in position and b in position:
+            sets.union(position[a], position[b])
+            links.append(Link((a, b), "index", 1.0, (INDEX_REASONS.get(reason, reason),)))
     by_profile: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(scored):
         if s.index_profile_id:
             by_profile[s.index_profile_id].append(i)
-    for profile_id, members in by_profile.items():
+    for members in by_profile.values():
         first = members[0]
         for other in members[1:]:
-            sets.union(first, other)
-            ids = (scored[first].record.record_id, scored[other].record.record_id)
-            links.append(Link(ids, "index", 1.0, (f"linked at index time ({profile_id})",)))
+            # Linked through records outside this result: same profile, no direct link here.
+            if sets.union(first, other):
+                ids = (scored[first].record.record_id, scored[other].record.record_id)
+                links.append(
+                    Link(ids, "index", 1.0, ("linked at index time through other records",))
+                )
     # Block on birth year so that only plausible pairs are compared (agreement needs it anyway).
     by_year: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(scored):

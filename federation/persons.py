@@ -30,7 +30,7 @@ _LINKING_IDS = frozenset(
 class SearchOutcome:
     profiles: tuple[ProfileView, ...]
     candidates: int  # what the backend returned, all within the caller's policy
-    matched_records: int  # candidates at or above the score threshold
+    matched_records: int  # records in the returned profiles
     withheld_fields: dict[str, int] = field(default_factory=dict)
     restrictions: tuple[str, ...] = ()
 
@@ -57,6 +57,12 @@ class PersonSearchService:
         visibility = self._policy.visibility(caller)
         return filters_of(visibility), tuple(restrictions_of(visibility))
 
+    def _index_links(self, scored: list[Scored]) -> list[tuple[str, str, str]]:
+        linked = [s.record.record_id for s in scored if s.index_profile_id]
+        if len(linked) < 2:
+            return []
+        return [(link.a, link.b, link.reason) for link in self._backend.links(linked)]
+
     def search(self, caller: Caller, search: PersonSearch) -> SearchOutcome:
         filters, restrictions = self._filters(caller)
         plan = plan_person(
@@ -66,13 +72,18 @@ class PersonSearchService:
             # The request named only sources outside the caller's entitlement.
             return SearchOutcome((), 0, 0, {}, (*restrictions, "no requested source is visible"))
         candidates = self._backend.candidates(plan.candidates)
-        scored = rescore(plan.analysed, candidates, min_score=search.min_score)
-        groups = group(scored)[: search.limit]
+        # Every candidate is scored and grouped; the threshold applies to profiles: a record
+        # linked to a strong match belongs to the person even if its own name is written
+        # too differently to match on its own (a DL holder's name without the middle name).
+        scored = rescore(plan.analysed, candidates, min_score=0.0)
+        groups = [
+            g for g in group(scored, self._index_links(scored)) if g.confidence >= search.min_score
+        ][: search.limit]
         profiles = tuple(profile_view(self._policy, caller, g) for g in groups)
         return SearchOutcome(
             profiles=profiles,
             candidates=len(candidates),
-            matched_records=len(scored),
+            matched_records=sum(len(g.members) for g in groups),
             withheld_fields=withheld_counts(profiles),
             restrictions=restrictions,
         )
@@ -136,7 +147,7 @@ class PersonSearchService:
         profile_ids.discard(None)
         chosen = [
             g
-            for g in group(scored)
+            for g in group(scored, self._index_links(scored))
             if any(
                 m.record.record_id in member_ids or m.index_profile_id in profile_ids
                 for m in g.members

@@ -1,1 +1,324 @@
-"""Pytest fixtures: api (see module owner's docstring)."""
+"""Pytest fixtures: the search API on a real uvicorn server (owner: the API engineer).
+
+- `start_api(settings, backend, **create_app_kwargs)`: a context manager that serves
+  `api.app.create_app(...)` with uvicorn on a free loopback port (a pre-bound socket, so no port
+  race) and yields a `LiveApi`.
+- `LiveApi`: `url`, `app`, `auth`, `backend`, `http` (an `httpx.Client` on the server), and
+  helpers that make real credentials: `officer(...)` mints an officer token with the built-in
+  issuer; `partner(...)` registers an OAuth2 client and returns a token fetched from the running
+  server's `/oauth/token` with authlib's client.
+- `api_settings(tmp_path)`: settings with every file under `tmp_path`.
+- `world_backend` (session): an embedded backend filled with the backends' `sample_world()` (plus
+  `api_extra_records()`) through the real indexer.
+- `live_api` (session): one server over `world_backend` with generous rate limits, shared by
+  the read-only API tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from authlib.integrations.httpx_client import OAuth2Client
+from fastapi import FastAPI
+
+from api.app import create_app
+from auth.principal import Role
+from auth.service import AuthService
+from config import Settings
+from config.settings import ApiSettings, AuthSettings, SearchSettings
+from indexer import open_backend
+from indexer.backends.base import Backend
+from records import (
+    Identifier,
+    IdType,
+    Kind,
+    Person,
+    Provenance,
+    Record,
+    Sensitivity,
+    Source,
+    Vehicle,
+)
+from tests.plugins.backends import sample_world
+
+T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+
+
+def _record(source: Source, native_id: str, kind: Kind, **fields: Any) -> Record:
+    provenance = Provenance(source=source, native_id=native_id, source_updated_at=T0, fetched_at=T0)
+    return Record(
+        record_id=f"{source.value}:{native_id}",
+        source=source,
+        kind=kind,
+        provenance=provenance,
+        **fields,
+    )
+
+
+def api_extra_records() -> list[Record]:
+    """What the API tests need beyond the shared sample world: a second Rajendra outside
+    Maharashtra (jurisdiction), a sexual-offence case inside it, a blacklisted vehicle, a
+    vehicle under a partial-chassis theft report, and a clean vehicle."""
+    return [
+        _record(
+            Source.CCTNS,
+            "KA-PS0100-2022-0042-A1",
+            Kind.ACCUSED,
+            status="CHARGESHEETED",
+            state="KA",
+            district="BENGALURU",
+            people=(
+                Person(
+                    name="RAJENDRA PATIL",
+                    relative_name="MAHADEV PATIL",
+                    birth_year=1975,
+                    address="12 MG ROAD, BENGALURU",
+                    phones=("+919812345678",),
+                ),
+            ),
+        ),
+        _record(
+            Source.CCTNS,
+            "MH-PS0412-2024-0999-A1",
+            Kind.ACCUSED,
+            status="ARRESTED",
+            state="MH",
+            district="PUNE",
+            people=(Person(name="MAHESH DAGDU JADHAV", birth_year=1988),),
+            sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}),
+        ),
+        _record(
+            Source.VAHAN,
+            "KA05MN4321#1",
+            Kind.VEHICLE_REGISTRATION,
+            status="ACTIVE",
+            state="KA",
+            people=(Person(name="LATHA RAO", address="4 JAYANAGAR, BENGALURU"),),
+            vehicle=Vehicle(
+                registration_no="KA05MN4321",
+                chassis_no="MALBB51BLAM654321",
+                engine_no="G4LAAM123456",
+                owner_serial=1,
+            ),
+            identifiers=(
+                Identifier(type=IdType.REGISTRATION, value="KA05MN4321"),
+                Identifier(type=IdType.CHASSIS, value="MALBB51BLAM654321"),
+                Identifier(type=IdType.ENGINE, value="G4LAAM123456"),
+            ),
+            attributes={"blacklist_status": "BLACKLISTED-THEFT"},
+        ),
+        _record(
+            Source.VAHAN,
+            "DL3CAB0007#1",
+            Kind.VEHICLE_REGISTRATION,
+            status="ACTIVE",
+            state="DL",
+            people=(Person(name="ARJUN MEHTA", address="7 KAROL BAGH, DELHI"),),
+            vehicle=Vehicle(
+                registration_no="DL3CAB0007",
+                chassis_no="MBHCZC63SKJ700007",
+                engine_no="K10BN7000077",
+                owner_serial=1,
+            ),
+            identifiers=(
+                Identifier(type=IdType.REGISTRATION, value="DL3CAB0007"),
+                Identifier(type=IdType.CHASSIS, value="MBHCZC63SKJ700007"),
+                Identifier(type=IdType.ENGINE, value="K10BN7000077"),
+            ),
+        ),
+        _record(
+            Source.VAHAN,
+            "GJ01XY0099#2",
+            Kind.VEHICLE_REGISTRATION,
+            status="ACTIVE",
+            state="GJ",
+            people=(Person(name="NIRAV SHAH"),),
+            vehicle=Vehicle(
+                registration_no="GJ01XY0099",
+                chassis_no="MA1TA2HRXK2099887",
+                owner_serial=2,
+            ),
+            identifiers=(
+                Identifier(type=IdType.REGISTRATION, value="GJ01XY0099"),
+                Identifier(type=IdType.CHASSIS, value="MA1TA2HRXK2099887"),
+            ),
+        ),
+        _record(
+            Source.CCTNS,
+            "RJ-PS0300-2024-0011-V1",
+            Kind.VEHICLE_REPORT,
+            status="STOLEN",
+            state="RJ",
+            vehicle=Vehicle(chassis_no="99887"),
+            identifiers=(Identifier(type=IdType.CHASSIS, value="99887", partial=True),),
+        ),
+    ]
+
+
+def api_world() -> list[Record]:
+    return sample_world() + api_extra_records()
+
+
+def api_settings_for(root: Path, **api: Any) -> Settings:
+    return Settings(
+        search=SearchSettings(backend="embedded", path=root / "icjs.db"),
+        auth=AuthSettings(
+            db_path=root / "auth.db",
+            keys_dir=root / "keys",
+            audit_path=root / "audit.db",
+        ),
+        api=ApiSettings(**api),
+        data_dir=root,
+    )
+
+
+def fill(backend: Backend, records: Iterable[Record]) -> Backend:
+    records = list(records)
+    result = backend.upsert(records)
+    assert result.indexed == len(records) and not result.failed, result
+    backend.flush()
+    return backend
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # the test thread is not the main thread
+        pass
+
+
+@dataclass
+class LiveApi:
+    url: str
+    app: FastAPI
+    http: httpx.Client
+
+    @property
+    def auth(self) -> AuthService:
+        service: AuthService = self.app.state.auth
+        return service
+
+    @property
+    def backend(self) -> Backend:
+        backend: Backend = self.app.state.backend
+        return backend
+
+    def officer(
+        self,
+        *,
+        role: Role = Role.OFFICER,
+        state: str | None = "MH",
+        district: str | None = "PUNE",
+        clearances: Iterable[str] = (),
+        subject: str | None = None,
+        ttl_s: int = 3600,
+    ) -> str:
+        demo = self.auth.demo
+        assert demo is not None, "the built-in officer issuer is off (officer_jwks_url set)"
+        return demo.mint(
+            role=role,
+            state=state,
+            district=district,
+            clearances=clearances,
+            subject=subject,
+            ttl_s=ttl_s,
+        )
+
+    def register(
+        self,
+        *,
+        agency: str = "CBI",
+        scopes: Iterable[str] = ("persons:search", "persons:read", "vehicles:search"),
+        role: Role = Role.PARTNER,
+        sources: Iterable[Source] | None = None,
+        fields: Iterable[str] | None = None,
+    ) -> tuple[str, str]:
+        client, secret = self.auth.clients.create(
+            agency=agency, scopes=list(scopes), role=role, sources=sources, fields=fields
+        )
+        assert secret is not None
+        return client.client_id, secret
+
+    def client_token(self, client_id: str, secret: str, scope: str | None = None) -> str:
+        """An access token from the running server's token endpoint, via authlib's client."""
+        with OAuth2Client(
+            client_id, secret, token_endpoint_auth_method="client_secret_basic", scope=scope
+        ) as oauth:
+            token = oauth.fetch_token(f"{self.url}/oauth/token", grant_type="client_credentials")
+        access: str = token["access_token"]
+        return access
+
+    def partner(self, **register: Any) -> str:
+        """Register a client and return an access token carrying all its scopes."""
+        client_id, secret = self.register(**register)
+        return self.client_token(client_id, secret)
+
+    def post(self, path: str, token: str | None, **kwargs: Any) -> httpx.Response:
+        return self.http.post(path, headers=_bearer(token), **kwargs)
+
+    def get(self, path: str, token: str | None, **kwargs: Any) -> httpx.Response:
+        return self.http.get(path, headers=_bearer(token), **kwargs)
+
+
+def _bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+@contextmanager
+def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[LiveApi]:
+    """Serve a fresh app on 127.0.0.1:<free port> in a background thread."""
+    kwargs.setdefault("access_log", False)
+    app = create_app(settings, backend=backend, **kwargs)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.02)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            yield LiveApi(url=url, app=app, http=http)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+@pytest.fixture
+def api_settings(tmp_path: Path) -> Settings:
+    return api_settings_for(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def world_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    root = tmp_path_factory.mktemp("api-world")
+    backend = open_backend(SearchSettings(backend="embedded", path=root / "icjs.db"))
+    fill(backend, api_world())
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def live_api(tmp_path_factory: pytest.TempPathFactory, world_backend: Backend) -> Iterator[LiveApi]:
+    root = tmp_path_factory.mktemp("api-live")
+    # Generous limits: the shared server must not throttle the suite (limits have own tests).
+    settings = api_settings_for(root, rate_limit_per_minute=100_000)
+    with start_api(settings, world_backend) as api:
+        yield api
