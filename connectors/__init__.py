@@ -1,1 +1,21 @@
-"""One connector per source and the sync engine that pulls them into the index."""
+"""One connector per source and the sync engine that pulls them into the index.
+
+Entry points: `run_sync` (one run over the configured sources), `sync_status` (what
+`GET /v1/sync/status` shows), `replay_quarantine`, `open_connector` (point look-ups such as
+`VahanConnector.lookup_registration`), and the `RecordSink` protocol the index backend fulfils.
+"""
+
+from connectors.engine import SyncEngine, run_sync
+from connectors.registry import CONNECTORS, open_connector
+from connectors.report import Progress, RecordSink, SourceReport, SyncReport
+
+__all__ = [
+    "CONNECTORS",
+    "Progress",
+    "RecordSink",
+    "SourceReport",
+    "SyncEngine",
+    "SyncReport",
+    "open_connector",
+    "run_sync",
+]

@@ -1,0 +1,263 @@
+"""ALIS (sources/alis.md): daily CSV exports listed in `index.json`.
+
+Files are immutable once published, so the watermark is the publication time of the newest file
+fully processed and no overlap is re-read. `index.json` is asked with `If-Modified-Since`; each
+new file is streamed to disk (resumed with `Range` after a broken transfer), checked against its
+SHA-256 (downloaded again on mismatch, then quarantined as a whole), and read row by row by header
+name. A resumed walk skips the rows it already committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from connectors import parse as p
+from connectors.base import Connector, Mapped, Page, Row
+from connectors.errors import MappingError, RetryableError
+from connectors.feeds import from_iso, iso
+from connectors.http import decode_json
+from connectors.mapping import drop_none, identifier, need_name, unique
+from connectors.states import state_code_for
+from matching import identifiers as ids
+from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
+
+# A mismatching file is downloaded this many times in all before it is quarantined: one bad
+# transfer is common, three in a row mean the published file itself is corrupt.
+SHA_ATTEMPTS = 3
+_MISSING = object()
+
+
+class IndexEntry:
+    __slots__ = ("name", "published", "rows", "sha256")
+
+    def __init__(self, name: str, sha256: str, published: datetime, rows: int | None) -> None:
+        self.name, self.sha256, self.published, self.rows = name, sha256, published, rows
+
+    @property
+    def key(self) -> tuple[datetime, str]:
+        return self.published, self.name
+
+
+def parse_index(
+    source: str, body: Any
+) -> tuple[list[IndexEntry], list[tuple[str, str, dict[str, Any]]]]:
+    """Index entries in publication order, and the entries too broken to use (for quarantine)."""
+    if not isinstance(body, dict) or not isinstance(body.get("files"), list):
+        raise RetryableError(source, "index.json has no 'files' list")
+    good: list[IndexEntry] = []
+    bad: list[tuple[str, str, dict[str, Any]]] = []
+    for item in body["files"]:
+        if not isinstance(item, dict):
+            bad.append(("index.json", "index entry is not an object", {"entry": item}))
+            continue
+        name, sha, published = item.get("name"), item.get("sha256"), item.get("published")
+        rows = item.get("rows")
+        try:
+            if not isinstance(name, str) or not name or "/" in name or ".." in name:
+                raise MappingError("index entry has no usable file name")
+            if not isinstance(sha, str) or len(sha) != 64:
+                raise MappingError("index entry has no SHA-256")
+            when = p.parse_datetime(published if isinstance(published, str) else "", "published")
+        except MappingError as exc:
+            bad.append((str(name or "index.json"), exc.reason, item))
+            continue
+        good.append(IndexEntry(name, sha.lower(), when, rows if isinstance(rows, int) else None))
+    good.sort(key=lambda e: e.key)
+    return good, bad
+
+
+def read_csv(path: Path, *, skip: int = 0) -> Iterator[tuple[int, Row]]:
+    """(row number, row) for each data row after the first `skip`, read by header name.
+    Invalid UTF-8 becomes U+FFFD and so a quarantined row, not a lost file."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        names = [h.strip() for h in header]
+        for number, cells in enumerate(reader, start=1):
+            if number <= skip:
+                continue
+            if not cells or all(not c.strip() for c in cells):
+                continue  # blank line
+            data: dict[str, Any] = dict(zip(names, cells, strict=False))
+            problem = None
+            if len(cells) != len(names):
+                problem = f"row has {len(cells)} cells, header has {len(names)}"
+                data["_cells"] = cells
+            yield number, Row(data, collection=path.name.removesuffix(".part"), problem=problem)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class AlisConnector(Connector):
+    source = Source.ALIS
+    default_page_size = 500
+    uses_overlap = False
+
+    async def walk(
+        self, stream: str, since: datetime | None, cursor: dict[str, Any] | None
+    ) -> AsyncIterator[Page]:
+        after: tuple[datetime, str] | None = None
+        current: str | None = None
+        skip_rows = 0
+        headers: dict[str, str] = {}
+        if cursor is not None:
+            when = from_iso(cursor.get("after_published"))
+            name = cursor.get("after_name")
+            if when is not None and isinstance(name, str):
+                after = (when, name)
+            current = cursor.get("file") if isinstance(cursor.get("file"), str) else None
+            raw_row = cursor.get("row")
+            skip_rows = raw_row if isinstance(raw_row, int) and raw_row > 0 else 0
+        elif since is not None:
+            headers["If-Modified-Since"] = format_datetime(since.astimezone(UTC), usegmt=True)
+        response = await self.client.request("GET", "/index.json", headers=headers, ok=(200, 304))
+        if response.status_code == 304:
+            yield Page([], None)
+            return
+        entries, broken = parse_index(self.source, decode_json(self.source, response))
+        if broken:
+            yield Page([], _cursor(after, None, 0), quarantine=broken)
+        pending = [
+            e
+            for e in entries
+            if (after is None or e.key > after)
+            and (since is None or cursor is not None or e.published > since)
+        ]
+        work = self.work_dir or Path(tempfile.gettempdir())
+        work.mkdir(parents=True, exist_ok=True)
+        for index, entry in enumerate(pending):
+            start = skip_rows if entry.name == current else 0
+            last_file = index == len(pending) - 1
+            local = work / f"{entry.name}.part"
+            problem = await self._fetch_verified(entry, local)
+            if problem is not None:
+                payload = {
+                    "name": entry.name,
+                    "sha256": entry.sha256,
+                    "rows": entry.rows,
+                    "published": entry.published.isoformat(),
+                }
+                yield Page(
+                    [],
+                    None if last_file else _cursor(entry.key, None, 0),
+                    watermark=entry.published,
+                    quarantine=[(entry.name, problem, payload)],
+                )
+                after = entry.key
+                continue
+            batch: list[Row] = []
+            last_number = start
+            for number, row in read_csv(local, skip=start):
+                batch.append(Row(row.data, entry.name, row.problem, entry.published))
+                last_number = number
+                if len(batch) >= self.page_size:
+                    yield Page(batch, _cursor(after, entry.name, last_number))
+                    batch = []
+            local.unlink(missing_ok=True)
+            after = entry.key
+            yield Page(
+                batch, None if last_file else _cursor(after, None, 0), watermark=entry.published
+            )
+        if not pending:
+            yield Page([], None)
+
+    async def _fetch_verified(self, entry: IndexEntry, local: Path) -> str | None:
+        """Download until the SHA-256 matches; the reason to quarantine the file otherwise."""
+        actual = ""
+        for attempt in range(1, SHA_ATTEMPTS + 1):
+            if attempt > 1:
+                local.unlink(missing_ok=True)
+                self.client.retries += 1
+            await self.client.download(f"/{entry.name}", local)
+            actual = sha256_of(local)
+            if actual == entry.sha256:
+                return None
+        local.unlink(missing_ok=True)
+        return (
+            f"file SHA-256 {actual[:12]}… does not match the index ({entry.sha256[:12]}…) "
+            f"after {SHA_ATTEMPTS} downloads"
+        )
+
+    def native_id(self, row: Row) -> str | None:
+        value = row.data.get("licence_no")
+        return value.strip() or None if isinstance(value, str) else None
+
+    def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
+        raw = row.data
+        if row.problem:
+            raise MappingError(row.problem)
+        native = p.required_text(raw, "licence_no")
+        if row.version_hint is None:
+            raise MappingError("ALIS row without its file's publication time")
+        holder = p.text(raw, "holder_name")
+        need_name(holder, fields="holder_name")
+        dob = p.date_field(raw, "dob")
+        issued = p.date_field(raw, "issue_date")
+        valid = p.date_field(raw, "valid_upto")
+        father = p.text(raw, "father_name")
+        person = Person(
+            role=PersonRole.SUBJECT,
+            name=holder,
+            relative_name=father,
+            relation=Relation.RELATIVE if father else None,
+            birth_date=dob,
+            birth_year=dob.year if dob else None,
+            address=p.text(raw, "address"),
+        )
+        licence = ids.normalise_arms_licence(native)
+        return Record(
+            record_id=self.record_id(native),
+            source=self.source,
+            kind=Kind.ARMS_LICENCE,
+            status=p.text(raw, "status"),
+            people=(person,),
+            identifiers=unique([identifier(IdType.ARMS_LICENCE, licence, lambda v: v)]),
+            state=_state(p.text(raw, "state")),
+            district=p.text(raw, "district"),
+            event_date=issued,
+            attributes=drop_none(
+                {
+                    "weapon_type": p.text(raw, "weapon_type"),
+                    "weapon_no": p.text(raw, "weapon_no"),
+                    "valid_upto": valid.isoformat() if valid else None,
+                    "issuing_authority": p.text(raw, "issuing_authority"),
+                    "file": row.collection,
+                }
+            ),
+            provenance=self.provenance(native, row.version_hint, fetched_at, row.collection),
+            raw=raw,
+        )
+
+
+def _cursor(after: tuple[datetime, str] | None, file: str | None, row: int) -> dict[str, Any]:
+    return {
+        "after_published": iso(after[0]) if after else None,
+        "after_name": after[1] if after else None,
+        "file": file,
+        "row": row,
+    }
+
+
+def _state(value: str | None) -> str | None:
+    """A two-letter code as the contract says, or a full name as some state exports write it."""
+    if value is None:
+        return None
+    code = state_code_for(value)
+    if code is None:
+        raise MappingError(f"field 'state' names an unknown state {value!r}")
+    return code

@@ -1,0 +1,405 @@
+"""The sync engine: every configured source in parallel, each page through the same steps.
+
+    walk page → remove Aadhaar → map (bad rows to quarantine) → keep the newest copy of each id
+    → compare with the versions already indexed → write to the sink (refusals to quarantine)
+    → commit versions, quarantine and checkpoint in one transaction
+
+A walk is either full (from the beginning) or incremental (from the watermark minus the overlap
+window). A walk interrupted by anything (crash, outage, kill) resumes from its last committed
+page on the next run. A run never stops because of one source: each source ends with a status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from config import SourceSettings, SyncSettings
+from connectors.base import Connector, Mapped, Page, Row, Tombstone, utcnow
+from connectors.clean import scrub_aadhaar
+from connectors.errors import CircuitOpen, MappingError, SourceError
+from connectors.feeds import from_iso, iso, later
+from connectors.metrics import SyncMetrics, default_metrics
+from connectors.registry import open_connector
+from connectors.report import Progress, RecordSink, SourceReport, SyncReport
+from connectors.retry import CircuitBreaker, RetryPolicy
+from connectors.state import Quarantined, StateStore, micros
+from records import Record, Source, make_record_id
+
+log = logging.getLogger("icjs.sync")
+
+# Reconciliation deletes ids the source stopped listing. If it would delete more than this share
+# of a source's records at once, the listing is more likely broken than the prisons emptied:
+# stop and say so instead.
+RECONCILE_MAX_DELETE_SHARE = 0.5
+SINK_BATCH = 1000
+
+
+@dataclass
+class MappedPage:
+    """One page after mapping and de-duplication, before the sink."""
+
+    upserts: list[Record] = field(default_factory=list)
+    deletes: list[Tombstone] = field(default_factory=list)
+    quarantine: list[Quarantined] = field(default_factory=list)
+    redactions: list[tuple[str, str, str]] = field(default_factory=list)
+    newest: datetime | None = None
+    stored: dict[str, int] = field(default_factory=dict)  # versions indexed before this page
+    written: set[str] = field(default_factory=set)  # ids the sink accepted
+
+
+def map_one(connector: Connector, row: Row, fetched_at: datetime) -> Mapped:
+    """Map one Aadhaar-free row; `MappingError` for anything that is not a good record."""
+    if row.problem:
+        raise MappingError(row.problem)
+    try:
+        return connector.map_row(row, fetched_at)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "record"
+        raise MappingError(f"invalid {where}: {first['msg']}") from None
+    except (TypeError, AttributeError) as exc:
+        # a field of an unexpected JSON type deep inside the row
+        raise MappingError(f"malformed row ({type(exc).__name__}: {exc})") from None
+
+
+def quarantine_payload(row: Row) -> dict[str, Any]:
+    return {"_problem": row.problem, **row.data} if row.problem else row.data
+
+
+def row_from_payload(payload: Any, collection: str | None, version_hint: datetime | None) -> Row:
+    data = dict(payload) if isinstance(payload, dict) else {"_value": payload}
+    problem = data.pop("_problem", None)
+    return Row(data, collection, problem if isinstance(problem, str) else None, version_hint)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        sink: RecordSink,
+        state: StateStore,
+        settings: SyncSettings,
+        *,
+        policy: RetryPolicy | None = None,
+        metrics: SyncMetrics | None = None,
+        progress: Progress | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sink = sink
+        self.state = state
+        self.settings = settings
+        self.policy = policy or RetryPolicy.from_settings(settings)
+        self.metrics = metrics or default_metrics()
+        self.progress = progress
+        self.clock = clock
+        self.breakers: dict[str, CircuitBreaker] = {}
+
+    def breaker(self, name: str) -> CircuitBreaker:
+        """One breaker per source, kept across runs of this engine (`--watch`)."""
+        if name not in self.breakers:
+            self.breakers[name] = CircuitBreaker(
+                name, self.settings.breaker_failures, self.settings.breaker_reset_s
+            )
+        return self.breakers[name]
+
+    async def run(self, sources: dict[str, SourceSettings], *, full: bool = False) -> SyncReport:
+        report = SyncReport()
+        names = [n for n, s in sources.items() if s.enabled]
+        for name in names:
+            report.sources[name] = SourceReport(name)
+        await asyncio.gather(
+            *(self._run_source(n, sources[n], full, report.sources[n]) for n in names)
+        )
+        return report
+
+    # -- one source ----------------------------------------------------------------------------
+
+    async def _run_source(
+        self, name: str, settings: SourceSettings, full: bool, report: SourceReport
+    ) -> None:
+        started = time.monotonic()
+        if self.progress:
+            self.progress.begin(name)
+        run_id = self.state.start_run(name, full=full)
+        connector: Connector | None = None
+        try:
+            connector = open_connector(
+                name,
+                settings,
+                policy=self.policy,
+                breaker=self.breaker(name),
+                work_dir=self.state.path.parent / f"{self.state.path.stem}-downloads" / name,
+                on_retry=lambda source, exc: self.metrics.retries.labels(source).inc(),
+            )
+            for stream in connector.streams:
+                await self._run_stream(connector, stream, full, report)
+            if connector.reconciles and self._reconcile_due(name, full):
+                missing = await self._reconcile(connector, report)
+                if missing:
+                    # The walk missed rows that position paging shifted away: read it all once
+                    # more (de-duplication makes the repeat cheap for the index).
+                    report.extra["reconcile_missing"] = missing
+                    for stream in connector.streams:
+                        await self._run_stream(connector, stream, True, report)
+            report.status = "ok"
+            self.metrics.last_success.labels(name).set(time.time())
+        except CircuitOpen as exc:
+            report.status, report.error = "circuit open", str(exc)
+        except SourceError as exc:
+            report.status, report.error = "failed", str(exc)
+        except Exception as exc:  # a bug in one connector must not stop the other sources
+            log.exception("sync of %s failed unexpectedly", name)
+            report.status, report.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        finally:
+            if connector is not None:
+                report.retries += connector.client.retries
+                await connector.client.aclose()
+            report.duration_s = time.monotonic() - started
+            self.state.finish_run(run_id, report.status, report.as_dict(), report.error)
+            if self.progress:
+                self.progress.end(name, report)
+
+    def _reconcile_due(self, name: str, full: bool) -> bool:
+        if full:
+            return True
+        last = self.state.checkpoint(name, "reconcile").last_reconcile
+        every = timedelta(seconds=self.settings.reconcile_every_s)
+        return last is None or self.clock() - last >= every
+
+    async def _run_stream(
+        self, connector: Connector, stream: str, full: bool, report: SourceReport
+    ) -> None:
+        name = connector.source.value
+        checkpoint = self.state.checkpoint(name, stream)
+        walk = checkpoint.walk
+        if walk is not None and (walk.get("full") or not full):
+            since = from_iso(walk.get("since"))
+            cursor = walk.get("cursor") if isinstance(walk.get("cursor"), dict) else None
+            newest = from_iso(walk.get("newest"))
+            walk_full = bool(walk.get("full"))
+        else:
+            walk_full = full or checkpoint.watermark is None
+            since = None
+            if not walk_full and checkpoint.watermark is not None:
+                overlap = self.settings.overlap_s if connector.uses_overlap else 0
+                since = checkpoint.watermark - timedelta(seconds=overlap)
+            cursor, newest = None, None
+        async for page in connector.walk(stream, since, cursor):
+            mapped = self._map_page(connector, page, walk_full, report)
+            self._write(mapped, report)
+            newest = later(later(newest, mapped.newest), page.watermark)
+            done = page.cursor is None
+            watermark = later(checkpoint.watermark, newest) if done else checkpoint.watermark
+            next_walk = None
+            if not done:
+                next_walk = {
+                    "full": walk_full,
+                    "since": iso(since),
+                    "cursor": page.cursor,
+                    "newest": iso(newest),
+                }
+            new_quarantine = self.state.commit_page(
+                name,
+                stream,
+                watermark=watermark,
+                walk=next_walk,
+                success=done,
+                written=[
+                    (r.record_id, micros(r.version))
+                    for r in mapped.upserts
+                    if r.record_id in mapped.written
+                ],
+                deleted=[t.record_id for t in mapped.deletes],
+                quarantined=mapped.quarantine,
+                redactions=mapped.redactions,
+            )
+            report.quarantined += new_quarantine
+            report.pages += 1
+            self.metrics.quarantined.labels(name).inc(new_quarantine)
+            if self.progress:
+                self.progress.advance(name, len(page.rows), page.total)
+
+    # -- mapping and de-duplication -----------------------------------------------------------
+
+    def _map_page(
+        self, connector: Connector, page: Page, full: bool, report: SourceReport
+    ) -> MappedPage:
+        name = connector.source.value
+        out = MappedPage()
+        fetched_at = self.clock()
+        best: dict[str, Mapped] = {}
+        for raw_row in page.rows:
+            data, removed = scrub_aadhaar(raw_row.data)
+            row = Row(data, raw_row.collection, raw_row.problem, raw_row.version_hint)
+            native = connector.native_id(row)
+            out.redactions.extend((native or "?", path, "aadhaar") for path in removed)
+            try:
+                mapped = map_one(connector, row, fetched_at)
+            except MappingError as exc:
+                out.quarantine.append(
+                    Quarantined(
+                        name,
+                        native,
+                        exc.reason,
+                        quarantine_payload(row),
+                        row.collection,
+                        row.version_hint,
+                    )
+                )
+                continue
+            version = mapped.version
+            out.newest = later(out.newest, version)
+            held = best.get(mapped.record_id)
+            if held is not None:
+                report.duplicates += 1
+                if held.version > version:
+                    continue
+            best[mapped.record_id] = mapped
+        for native, reason, payload in page.quarantine:
+            scrubbed, _ = scrub_aadhaar(payload)
+            out.quarantine.append(Quarantined(name, native, reason, scrubbed, "@file"))
+        report.fetched += len(page.rows)
+        report.redacted += len(out.redactions)
+        self.metrics.fetched.labels(name).inc(len(page.rows))
+        self.metrics.redacted.labels(name).inc(len(out.redactions))
+
+        stored = self.state.versions(list(best))
+        for record_id, mapped in best.items():
+            old = stored.get(record_id)
+            stamp = micros(mapped.version)
+            if isinstance(mapped, Tombstone):
+                if old is None or old <= stamp:
+                    out.deletes.append(mapped)
+                continue
+            if old is not None and (old > stamp or (old == stamp and not full)):
+                report.unchanged += 1
+                continue
+            out.upserts.append(mapped)
+        out.stored = stored
+        return out
+
+    # -- the sink -----------------------------------------------------------------------------
+
+    def _write(self, page: MappedPage, report: SourceReport) -> None:
+        if page.upserts:
+            result = self.sink.upsert(page.upserts)
+            failed = dict(result.failed)
+            for record in page.upserts:
+                if record.record_id in failed:
+                    page.quarantine.append(
+                        Quarantined(
+                            record.source.value,
+                            record.provenance.native_id,
+                            f"index refused: {failed[record.record_id]}",
+                            record.raw,
+                            record.provenance.collection,
+                            record.version if record.source is Source.ALIS else None,
+                        )
+                    )
+                    continue
+                page.written.add(record.record_id)
+                if record.record_id in page.stored:
+                    report.updated += 1
+                else:
+                    report.indexed += 1
+            written = len(page.upserts) - len(failed)
+            self.metrics.indexed.labels(report.source).inc(written)
+        if page.deletes:
+            result = self.sink.delete([t.record_id for t in page.deletes])
+            failed = dict(result.failed)
+            kept = []
+            for tomb in page.deletes:
+                if tomb.record_id in failed:
+                    page.quarantine.append(
+                        Quarantined(
+                            report.source,
+                            tomb.native_id,
+                            f"index refused the delete: {failed[tomb.record_id]}",
+                            {"_tombstone": tomb.record_id},
+                        )
+                    )
+                else:
+                    kept.append(tomb)
+            page.deletes[:] = kept
+            report.deleted += result.deleted
+            self.metrics.deleted.labels(report.source).inc(result.deleted)
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    async def _reconcile(self, connector: Connector, report: SourceReport) -> int:
+        """Delete what the index holds and the source no longer lists; return how many listed
+        ids the index lacks (rows the walk missed)."""
+        name = connector.source.value
+        self.state.reconcile_begin(name)
+        listed = 0
+        async for ids in connector.reconcile_ids():
+            self.state.reconcile_add([make_record_id(name, i) for i in ids])
+            listed += len(ids)
+        gone: list[str] = []
+        indexed = 0
+        chunk: list[str] = []
+        for record_id in self.sink.ids(connector.source):
+            indexed += 1
+            chunk.append(record_id)
+            if len(chunk) >= SINK_BATCH:
+                gone += self.state.reconcile_missing(chunk)
+                chunk = []
+        gone += self.state.reconcile_missing(chunk)
+        if indexed and len(gone) > max(10, RECONCILE_MAX_DELETE_SHARE * indexed):
+            raise SourceError(
+                name,
+                f"reconciliation would delete {len(gone)} of {indexed} records; "
+                "refusing (the id listing looks incomplete)",
+            )
+        for start in range(0, len(gone), SINK_BATCH):
+            batch = gone[start : start + SINK_BATCH]
+            result = self.sink.delete(batch)
+            report.deleted += result.deleted
+            self.metrics.deleted.labels(name).inc(result.deleted)
+            failed = {rid for rid, _ in result.failed}
+            self.state.commit_page(
+                name,
+                "reconcile",
+                watermark=None,
+                walk=None,
+                success=False,
+                deleted=[r for r in batch if r not in failed],
+            )
+        self.state.mark_reconciled(name, "reconcile", self.clock())
+        report.reconciled = True
+        report.extra["reconcile_listed"] = listed
+        report.extra["reconcile_deleted"] = len(gone)
+        return self.state.reconcile_unknown(name)
+
+
+async def run_sync(
+    sources: dict[str, SourceSettings],
+    sink: RecordSink,
+    state_path: Path,
+    sync_settings: SyncSettings,
+    full: bool = False,
+    progress: Progress | None = None,
+    *,
+    policy: RetryPolicy | None = None,
+    metrics: SyncMetrics | None = None,
+) -> SyncReport:
+    """Sync `sources` into `sink` once. The demo, the API and `icjs sync` all come through here."""
+    with StateStore(state_path) as state:
+        engine = SyncEngine(
+            sink, state, sync_settings, policy=policy, metrics=metrics, progress=progress
+        )
+        return await engine.run(sources, full=full)
+
+
+def sources_in_order(names: Sequence[str]) -> list[str]:
+    from config.settings import SOURCE_NAMES
+
+    return [n for n in SOURCE_NAMES if n in names]

@@ -1,0 +1,153 @@
+"""e-Prisons (sources/eprisons.md): OAuth2 client credentials, offset paging, no deletes.
+
+Offsets over a live table shift, so the walk moves its `from` bound up page by page
+(`connectors.paging`). The feed never says that an inmate record was removed; a periodic
+reconciliation pages through `/inmates/ids` and the engine deletes what the index holds and the
+source no longer does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from connectors import parse as p
+from connectors.base import Connector, Mapped, Page, Row
+from connectors.errors import MappingError, SourceError
+from connectors.feeds import envelope_list, rows_of
+from connectors.mapping import drop_none, gender, identifier, need_name, state_code, unique
+from connectors.paging import Fetched, walk_positions
+from matching import identifiers as ids
+from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
+
+IDS_PAGE = 1000
+MAX_PAGE = 500
+
+
+class ReconcileShifted(SourceError):
+    """The id list changed under the reconciliation walk; deleting now could delete live ids."""
+
+
+class EprisonsConnector(Connector):
+    source = Source.EPRISONS
+    reconciles = True
+
+    async def walk(
+        self, stream: str, since: datetime | None, cursor: dict[str, Any] | None
+    ) -> AsyncIterator[Page]:
+        limit = min(self.page_size, MAX_PAGE)
+
+        async def fetch(bound: datetime | None, offset: int) -> Fetched:
+            params: dict[str, Any] = {"offset": offset, "limit": limit}
+            if bound is not None:
+                params["from"] = bound.isoformat()
+            body = await self.client.get_json("/inmates", params=params)
+            rows = rows_of(envelope_list(self.source, body, "items"))
+            total = body.get("total") if isinstance(body.get("total"), int) else None
+            return Fetched(rows, total, last=len(rows) < limit)
+
+        async for page in walk_positions(
+            fetch, _row_time, since=since, cursor=cursor, page_size=limit, exact_offsets=True
+        ):
+            yield page
+
+    async def reconcile_ids(self) -> AsyncIterator[list[str]]:
+        """Pages of ids, ascending. Each page is asked to start on the previous page's last id;
+        if it does not, the list shifted under us and the walk is abandoned (`ReconcileShifted`)
+        rather than risk deleting a live record that moved out of view."""
+        offset = 0
+        last: str | None = None
+        while True:
+            body = await self.client.get_json(
+                "/inmates/ids", params={"offset": offset, "limit": IDS_PAGE}
+            )
+            page = [
+                i.strip() for i in envelope_list(self.source, body, "ids") if isinstance(i, str)
+            ]
+            if last is not None:
+                if not page or page[0] != last:
+                    raise ReconcileShifted(self.source, "id list shifted during reconciliation")
+                page = page[1:]
+            if page:
+                yield page
+                last = page[-1]
+            if len(page) < IDS_PAGE - (1 if offset else 0):
+                return
+            offset += IDS_PAGE - 1
+
+    def native_id(self, row: Row) -> str | None:
+        value = row.data.get("prisonerId")
+        return value.strip() or None if isinstance(value, str) else None
+
+    def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
+        raw = row.data
+        native = p.required_text(raw, "prisonerId")
+        updated = p.required_datetime(raw, "updatedAt")
+        name, name_local = p.text(raw, "name"), p.text(raw, "nameLocal")
+        need_name(name, name_local, fields="name, nameLocal")
+        admitted = p.date_field(raw, "dateOfAdmission")
+        age = p.age(raw, "age")
+        prison = raw.get("prison") or {}
+        if not isinstance(prison, dict):
+            raise MappingError("field 'prison' should be an object")
+        state = state_code(p.text(prison, "state"), "prison.state")
+        cases = raw.get("cases") or []
+        if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
+            raise MappingError("field 'cases' should be a list of objects")
+        firs = []
+        for case in cases:
+            fir = ids.normalise_fir(state, p.text(case, "psCode"), p.text(case, "firNumber"))
+            firs.append(identifier(IdType.FIR, fir, lambda v: v))
+        release = p.date_field(raw, "releaseDate")
+        parole_until = p.date_field(raw, "paroleUntil")
+        release_type = p.text(raw, "releaseType")
+        father = p.text(raw, "fatherName")
+        person = Person(
+            role=PersonRole.SUBJECT,
+            name=name,
+            name_local=name_local,
+            relative_name=father,
+            relation=Relation.RELATIVE if father else None,
+            gender=gender(p.text(raw, "gender"), "gender"),
+            age_from=age,
+            age_to=age,
+            age_on=admitted if age is not None else None,
+        )
+        status = (
+            (release_type or "RELEASED") if release or release_type else p.text(raw, "category")
+        )
+        return Record(
+            record_id=self.record_id(native),
+            source=self.source,
+            kind=Kind.INMATE,
+            status=status,
+            people=(person,),
+            identifiers=unique([identifier(IdType.PRISONER, native, lambda v: v), *firs]),
+            state=state,
+            district=p.text(prison, "district"),
+            police_station=None,
+            event_date=admitted,
+            attributes=drop_none(
+                {
+                    "prison": p.text(prison, "name"),
+                    "category": p.text(raw, "category"),
+                    "release_date": release.isoformat() if release else None,
+                    "release_type": release_type,
+                    "parole_until": parole_until.isoformat() if parole_until else None,
+                    "cases": [drop_none({k: p.text(c, k) for k in c if k}) for c in cases],
+                }
+            ),
+            provenance=self.provenance(native, updated, fetched_at),
+            raw=raw,
+        )
+
+
+def _row_time(row: Row) -> datetime | None:
+    value = row.data.get("updatedAt")
+    if not isinstance(value, str):
+        return None
+    try:
+        return p.parse_datetime(value, "updatedAt")
+    except MappingError:
+        return None
