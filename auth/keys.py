@@ -103,7 +103,7 @@ def verify_with(
         raise InvalidSignature("the token header has no key id (kid)")
     try:
         key = keys.get_by_kid(kid)
-    except (ValueError, KeyError):
+    except (JoseError, ValueError, KeyError):
         raise InvalidSignature(f"the token was signed with an unknown key ({kid})") from None
     try:
         obj = jws.deserialize_compact(token, key, algorithms=list(allowed))
