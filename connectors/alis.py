@@ -206,7 +206,7 @@ class AlisConnector(Connector):
             raise MappingError("ALIS row without its file's publication time")
         holder = p.text(raw, "holder_name")
         need_name(holder, fields="holder_name")
-        dob = p.date_field(raw, "dob")
+        dob = p.birth_date(raw, "dob", on=row.version_hint.date())
         issued = p.date_field(raw, "issue_date")
         valid = p.date_field(raw, "valid_upto")
         father = p.text(raw, "father_name")

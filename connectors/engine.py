@@ -194,7 +194,7 @@ class SyncEngine:
             cursor, newest = None, None
         async for page in connector.walk(stream, since, cursor):
             mapped = self._map_page(connector, page, walk_full, report)
-            self._write(mapped, report)
+            await self._write(mapped, report)
             newest = later(later(newest, mapped.newest), page.watermark)
             done = page.cursor is None
             watermark = later(checkpoint.watermark, newest) if done else checkpoint.watermark
@@ -288,9 +288,11 @@ class SyncEngine:
 
     # -- the sink -----------------------------------------------------------------------------
 
-    def _write(self, page: MappedPage, report: SourceReport) -> None:
+    async def _write(self, page: MappedPage, report: SourceReport) -> None:
+        """Sink calls run in a worker thread (backends are synchronous), so other sources keep
+        fetching while one page is written."""
         if page.upserts:
-            result = self.sink.upsert(page.upserts)
+            result = await asyncio.to_thread(self.sink.upsert, page.upserts)
             failed = dict(result.failed)
             for record in page.upserts:
                 if record.record_id in failed:
@@ -313,7 +315,7 @@ class SyncEngine:
             written = len(page.upserts) - len(failed)
             self.metrics.indexed.labels(report.source).inc(written)
         if page.deletes:
-            result = self.sink.delete([t.record_id for t in page.deletes])
+            result = await asyncio.to_thread(self.sink.delete, [t.record_id for t in page.deletes])
             failed = dict(result.failed)
             kept = []
             for tomb in page.deletes:
@@ -361,7 +363,7 @@ class SyncEngine:
             )
         for start in range(0, len(gone), SINK_BATCH):
             batch = gone[start : start + SINK_BATCH]
-            result = self.sink.delete(batch)
+            result = await asyncio.to_thread(self.sink.delete, batch)
             report.deleted += result.deleted
             self.metrics.deleted.labels(name).inc(result.deleted)
             failed = {rid for rid, _ in result.failed}

@@ -295,17 +295,19 @@ class SourceClient:
             raise RetryableError(self.source, f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise RetryableError(self.source, f"connection failed ({type(exc).__name__})") from None
-        self.check_status(response, ok=ok)
+        self.check_status(response, ok=ok, renewable=authenticate)
         return response
 
-    def check_status(self, response: httpx.Response, *, ok: tuple[int, ...] = (200,)) -> None:
+    def check_status(
+        self, response: httpx.Response, *, ok: tuple[int, ...] = (200,), renewable: bool = True
+    ) -> None:
         status = response.status_code
         if status in ok:
             return
         message = _error_message(response)
         detail = f"HTTP {status}" + (f": {message}" if message else "")
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        if status == 401 and self.auth.bearer:
+        if status == 401 and renewable and self.auth.bearer:
             raise AuthExpired(self.source, detail, status=status)
         if status == 410:
             raise PageExpired(self.source, detail, status=status)

@@ -124,7 +124,7 @@ class IvfrtConnector(Connector):
         passport_no = p.text(passport, "Number")
         if passport_no is None:
             raise MappingError("required element 'Passport/Number' is missing")
-        dob = p.date_field(raw, "DateOfBirth")
+        dob = p.birth_date(raw, "DateOfBirth", on=updated.date())
         nationality = upper(p.text(raw, "Nationality"))
         person = Person(
             role=PersonRole.SUBJECT,

@@ -22,6 +22,9 @@ _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _D_MON_Y = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})$")
 _RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\s*$")
 
+# U+FFFD: bytes that were not UTF-8, replaced on decoding; lone surrogates: bytes a system
+# decoded wrongly and kept (JSON `\udcxx` escapes).
+_BAD_TEXT = re.compile("[\ufffd\ud800-\udfff]")
 # The oldest person alive is under 120; anything outside is a bad record, not a person.
 MAX_AGE = 120
 
@@ -33,8 +36,8 @@ def text(raw: dict[str, Any], key: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise MappingError(f"field {key!r} should be text, got {type(value).__name__}")
-    if "\ufffd" in str(value):
-        raise MappingError(f"field {key!r} is not valid UTF-8")
+    if isinstance(value, str) and _BAD_TEXT.search(value):
+        raise MappingError(f"field {key!r} is not valid UTF-8 (wrongly encoded text)")
     cleaned = str(value).strip()
     return cleaned or None
 
@@ -99,6 +102,16 @@ def parse_date(value: str, key: str) -> date:
 def date_field(raw: dict[str, Any], key: str) -> date | None:
     value = text(raw, key)
     return None if value is None else parse_date(value, key)
+
+
+def birth_date(raw: dict[str, Any], key: str, *, on: date) -> date | None:
+    """A date of birth that gives an age between 0 and `MAX_AGE` on the date `on`."""
+    born = date_field(raw, key)
+    if born is None:
+        return None
+    if born > on or on.year - born.year > MAX_AGE:
+        raise MappingError(f"field {key!r} gives an impossible age ({born.isoformat()})")
+    return born
 
 
 def parse_datetime(value: str, key: str) -> datetime:

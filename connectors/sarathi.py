@@ -76,9 +76,7 @@ class SarathiConnector(Connector):
         updated = p.epoch(raw, "updatedAt", millis=True)
         name, name_local = p.text(raw, "holderName"), p.text(raw, "holderNameLocal")
         need_name(name, name_local, fields="holderName, holderNameLocal")
-        dob = p.date_field(raw, "dob")
-        if dob is not None and dob > updated.date():
-            raise MappingError(f"field 'dob' is in the future: {dob.isoformat()}")
+        dob = p.birth_date(raw, "dob", on=updated.date())
         issued = p.date_field(raw, "issueDate")
         validity = raw.get("validity") or {}
         if not isinstance(validity, dict):

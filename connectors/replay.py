@@ -1,0 +1,82 @@
+"""Quarantine replay: run stored payloads through the current mapping and index what now maps.
+
+A replayed record never overwrites a newer version already indexed (it is marked `superseded`);
+an entry that still fails keeps its place, with the new reason written next to it. Whole-file
+entries (a corrupt ALIS file) cannot be re-mapped from the quarantine: they are retried by
+fetching the file again, which the next `--full` sync of the source does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from connectors.base import Connector, Tombstone, utcnow
+from connectors.clean import scrub_aadhaar
+from connectors.engine import map_one, row_from_payload
+from connectors.errors import MappingError
+from connectors.registry import CONNECTORS, mapping_connector
+from connectors.report import RecordSink
+from connectors.state import StateStore, micros
+
+
+def replay_quarantine(
+    state: StateStore,
+    sink: RecordSink,
+    *,
+    source: str | None = None,
+    fetched_at: datetime | None = None,
+) -> Counter[str]:
+    """Replay open entries (of one source, or all); counts per outcome: `replayed`,
+    `superseded`, `still_bad`, `needs_refetch`."""
+    outcome: Counter[str] = Counter()
+    when = fetched_at or utcnow()
+    connectors: dict[str, Connector] = {}
+    for entry in list(state.quarantine_entries(source)):
+        if entry.collection == "@file" or entry.source not in CONNECTORS:
+            outcome["needs_refetch"] += 1
+            continue
+        connector = connectors.get(entry.source) or mapping_connector(entry.source)
+        connectors[entry.source] = connector
+        payload, _ = scrub_aadhaar(entry.payload)
+        row = row_from_payload(payload, entry.collection, entry.version_hint)
+        try:
+            mapped = map_one(connector, row, when)
+        except MappingError:
+            outcome["still_bad"] += 1
+            continue
+        old = state.versions([mapped.record_id]).get(mapped.record_id)
+        stamp = micros(mapped.version)
+        if old is not None and old > stamp:
+            state.resolve(entry.id, "superseded")
+            outcome["superseded"] += 1
+            continue
+        if isinstance(mapped, Tombstone):
+            result = sink.delete([mapped.record_id])
+            if result.failed:
+                outcome["still_bad"] += 1
+                continue
+            state.commit_page(
+                entry.source,
+                "replay",
+                watermark=None,
+                walk=None,
+                success=False,
+                deleted=[mapped.record_id],
+            )
+        else:
+            result = sink.upsert([mapped])
+            if result.failed:
+                outcome["still_bad"] += 1
+                continue
+            state.commit_page(
+                entry.source,
+                "replay",
+                watermark=None,
+                walk=None,
+                success=False,
+                written=[(mapped.record_id, stamp)],
+            )
+        state.resolve(entry.id, "replayed")
+        outcome["replayed"] += 1
+    return outcome
