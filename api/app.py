@@ -33,7 +33,7 @@ from indexer.backends.base import Backend
 from . import errors
 from .deps import Limits
 from .metrics import Metrics
-from .middleware import AddressLimitMiddleware, RequestContextMiddleware
+from .middleware import GuardMiddleware, RequestContextMiddleware
 from .ratelimit import TokenBucket
 from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
 
@@ -163,7 +163,7 @@ def create_app(
 
     per_address = TokenBucket(settings.api.rate_limit_per_minute * ADDRESS_LIMIT_FACTOR)
     # add_middleware puts each new one outside the previous ones.
-    app.add_middleware(AddressLimitMiddleware, metrics=metrics, per_address=per_address)
+    app.add_middleware(GuardMiddleware, metrics=metrics, per_address=per_address)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
     app.openapi = _openapi(app, auth)  # type: ignore[method-assign]

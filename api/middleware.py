@@ -6,8 +6,9 @@ in the stack so that every response, errors included, carries `X-Request-ID` and
 - `X-Request-ID`: a well-formed incoming id (a proxy's or the client's) is kept, so one id
   follows a request across systems; otherwise a new one is made. It is on `request.state`, in
   every log line of the request (structlog context variables) and in the audit entry.
-- Per-address limit: a coarse guard against floods of unauthenticated or failing requests,
-  which never reach the per-caller limit (that one needs a verified caller).
+- Per-address limit (`GuardMiddleware`): a coarse guard against floods of unauthenticated or
+  failing requests, which never reach the per-caller limit (that one needs a verified caller);
+  and a cap on request bodies.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import uuid
 from typing import Any
 
 import structlog
+from fastapi import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +31,7 @@ from .ratelimit import TokenBucket
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths that must answer even under a flood (probes, scrapes).
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
+MAX_BODY_BYTES = 64 * 1024
 
 log = structlog.get_logger("icjs.api")
 
@@ -95,13 +98,23 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
 
-class AddressLimitMiddleware:
-    """Per-address token bucket, inside the audit middleware so that refusals are audited."""
+class GuardMiddleware:
+    """Per-address token bucket and a request body cap, inside the audit middleware so that
+    refusals are audited too. The cap bounds what one request can make the server parse: the
+    largest valid request (a person search) is well under a kilobyte."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, per_address: TokenBucket) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        per_address: TokenBucket,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.per_address = per_address
+        self.max_body = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path", "") in _UNLIMITED:
@@ -110,18 +123,70 @@ class AddressLimitMiddleware:
         client = scope.get("client")
         address = client[0] if client else "unknown"
         wait = self.per_address.take(f"addr:{address}")
-        if wait <= 0:
-            await self.app(scope, receive, send)
+        if wait > 0:
+            self.metrics.rate_limited.labels("address").inc()
+            seconds = max(1, int(wait + 0.999))
+            scope.setdefault("state", {})["auth_denied"] = f"rate limit for address {address}"
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                429,
+                "Too Many Requests",
+                f"too many requests from {address}: retry after {seconds} s",
+                {"Retry-After": str(seconds)},
+                RATE_LIMIT_TYPE,
+            )
             return
-        self.metrics.rate_limited.labels("address").inc()
-        seconds = max(1, int(wait + 0.999))
-        scope.setdefault("state", {})["auth_denied"] = f"rate limit for address {address}"
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body:
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                413,
+                "Content Too Large",
+                f"the request body is {declared} bytes; the limit is {self.max_body}",
+            )
+            return
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    # FastAPI passes HTTPException from body reading through to the handlers.
+                    raise HTTPException(
+                        413, f"the request body is over the limit of {self.max_body} bytes"
+                    )
+            return message
+
+        await self.app(scope, bounded, send)
+
+    @staticmethod
+    async def _refuse(
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        title: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        type_uri: str = "about:blank",
+    ) -> None:
         response = problem_response(
-            Request(scope),
-            429,
-            "Too Many Requests",
-            f"too many requests from {address}: retry after {seconds} s",
-            type_uri=RATE_LIMIT_TYPE,
-            headers={"Retry-After": str(seconds)},
+            Request(scope), status, title, detail, type_uri=type_uri, headers=headers
         )
         await response(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

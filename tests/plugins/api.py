@@ -263,11 +263,15 @@ class LiveApi:
         client_id, secret = self.register(**register)
         return self.client_token(client_id, secret)
 
-    def post(self, path: str, token: str | None, **kwargs: Any) -> httpx.Response:
-        return self.http.post(path, headers=_bearer(token), **kwargs)
+    def post(
+        self, path: str, token: str | None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        return self.http.post(path, headers={**_bearer(token), **(headers or {})}, **kwargs)
 
-    def get(self, path: str, token: str | None, **kwargs: Any) -> httpx.Response:
-        return self.http.get(path, headers=_bearer(token), **kwargs)
+    def get(
+        self, path: str, token: str | None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        return self.http.get(path, headers={**_bearer(token), **(headers or {})}, **kwargs)
 
 
 def _bearer(token: str | None) -> dict[str, str]:
