@@ -1,0 +1,1 @@
+"""One HTTP app per source, each per its contract in shared/sources."""

@@ -1,0 +1,206 @@
+"""Generate a world into a `Store`, block by block, never holding the population in memory.
+
+People are made in blocks of `BLOCK` so that relations between people (co-accused on one FIR,
+a cyber-criminal's phone reused across complaints, complainants) can be drawn within a block;
+each block is written and forgotten before the next. Everything is deterministic in the seed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from simulators.world import crime, registers, reports
+from simulators.world.corrupt import corrupt
+from simulators.world.people import Person, make_person
+from simulators.world.recs import START_MS, Ctx, Rec
+from simulators.world.store import Store
+
+BLOCK = 500
+WORLD_VERSION = "1"
+
+
+def world_file(cache_dir: Path, seed: int, persons: int, bad_rate: float) -> Path:
+    """Where the world of these parameters lives; the name changes when any of them does."""
+    return cache_dir / f"world-v{WORLD_VERSION}-s{seed}-n{persons}-b{bad_rate:g}.sqlite"
+
+
+def open_world(
+    path: Path,
+    seed: int,
+    persons: int,
+    bad_rate: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> Store:
+    """The world at `path`, generated first if the file is missing or incomplete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        store = Store(path)
+        if store.get_meta("complete") == "1":
+            return store
+        store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = Store(path)
+    generate(store, seed, persons, bad_rate, progress)
+    return store
+
+
+def generate(
+    store: Store,
+    seed: int,
+    persons: int,
+    bad_rate: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    counters: dict[str, int] = {}
+    for start in range(0, persons, BLOCK):
+        end = min(persons, start + BLOCK)
+        ctx = Ctx(seed, random.Random(f"{seed}:block:{start}"), START_MS, counters)
+        recs, owners = build_block(ctx, start, end, bad_rate)
+        with store.transaction() as conn:
+            store.put(conn, recs)
+            for regn, hist in owners.items():
+                store.put_owners(conn, regn, hist)
+        if progress:
+            progress(end, persons)
+    with store.transaction() as conn:
+        store.set_meta(conn, "seed", str(seed))
+        store.set_meta(conn, "persons", str(persons))
+        store.set_meta(conn, "bad_rate", repr(bad_rate))
+        store.set_meta(conn, "clock_ms", str(START_MS))
+        store.set_meta(conn, "counters", json.dumps(counters))
+        store.set_meta(conn, "complete", "1")
+
+
+def build_block(
+    ctx: Ctx, start: int, end: int, bad_rate: float
+) -> tuple[list[Rec], dict[str, list[dict[str, Any]]]]:
+    people = [make_person(ctx.seed, i) for i in range(start, end)]
+    offenders = [p for p in people if p.role == "offender" and "cctns" in p.sources]
+    recs: list[Rec] = []
+    owners: dict[str, list[dict[str, Any]]] = {}
+    kits: list[reports.SuspectKit] = []
+    complainants: list[Person] = []
+    rng = ctx.rng
+    for person in people:
+        firs: list[crime.Fir] = []
+        for source in person.sources:
+            if source == "cctns":
+                firs = _cctns(person, ctx, offenders, recs)
+            elif source == "eprisons":
+                recs.append(crime.inmate(person, firs, ctx))
+            elif source == "vahan":
+                for _ in range(1 if rng.random() < 0.8 else 2):
+                    _vehicle(person, ctx, recs, owners)
+            elif source == "sarathi":
+                recs.append(registers.licence(person, ctx))
+            elif source == "alis":
+                recs.extend(registers.arms_licence(person, ctx))
+            elif source == "ivfrt":
+                recs.append(reports.foreigner(person, ctx))
+            elif source == "khoyapaya":
+                recs.extend(reports.child_reports(person, ctx))
+            elif source == "ncrp":
+                if person.role in ("offender", "cyber", "foreigner"):
+                    kits.append(reports.SuspectKit(person, rng))
+                else:
+                    complainants.append(person)
+    _complaints(ctx, kits, complainants, recs)
+    if bad_rate > 0:
+        for person in people:
+            for source in person.sources:
+                if rng.random() < bad_rate:
+                    bad = _one_more(person, source, ctx)
+                    if bad is not None:
+                        recs.append(corrupt(bad, rng))
+    return recs, owners
+
+
+def _cctns(person: Person, ctx: Ctx, offenders: list[Person], recs: list[Rec]) -> list[crime.Fir]:
+    rng = ctx.rng
+    if person.role in ("child", "missing_adult"):
+        missing = reports.missing_report(person, ctx)
+        recs.append(missing)
+        if person.role == "missing_adult" and rng.random() < 0.35:
+            recs.append(reports.unidentified_report(person, missing, ctx))
+        return []
+    firs = crime.offender_firs(person, ctx)
+    in_prison = "eprisons" in person.sources
+    for fir in firs:
+        recs.append(crime.accused_row(person, fir, ctx, _after(ctx, fir), in_prison=in_prison))
+        if offenders and rng.random() < 0.3:
+            other = rng.choice(offenders)
+            if other.index != person.index:
+                recs.append(crime.accused_row(other, fir, ctx, _after(ctx, fir), in_prison=False))
+    return firs
+
+
+def _after(ctx: Ctx, fir: crime.Fir) -> int:
+    from datetime import UTC, datetime
+
+    fir_ms = int(
+        datetime(fir.fir_date.year, fir.fir_date.month, fir.fir_date.day, tzinfo=UTC).timestamp()
+        * 1000
+    )
+    span = max(1000, ctx.now_ms - fir_ms)
+    t = fir_ms + ctx.rng.randrange(span)
+    return min(t, ctx.now_ms) // 1000 * 1000
+
+
+def _vehicle(
+    person: Person, ctx: Ctx, recs: list[Rec], owners: dict[str, list[dict[str, Any]]]
+) -> None:
+    rc, history, theft = registers.vehicle(person, ctx)
+    recs.append(rc)
+    owners[rc.nid] = history
+    if theft is not None:
+        recs.append(theft)
+
+
+def _complaints(
+    ctx: Ctx, kits: list[reports.SuspectKit], complainants: list[Person], recs: list[Rec]
+) -> None:
+    rng = ctx.rng
+    for kit in kits:
+        assert kit.person is not None
+        for _ in range(rng.randint(1, 3)):
+            complainant = complainants.pop() if complainants and rng.random() < 0.7 else None
+            state = complainant.state if complainant else kit.person.state
+            suspects = [kit]
+            if len(kits) > 1 and rng.random() < 0.15:
+                other = rng.choice(kits)
+                if other is not kit:
+                    suspects.append(other)
+            recs.append(reports.complaint(ctx, suspects, complainant, state))
+    for person in complainants:
+        unknown = reports.SuspectKit(None, rng)
+        recs.append(reports.complaint(ctx, [unknown], person, person.state))
+
+
+def _one_more(person: Person, source: str, ctx: Ctx) -> Rec | None:
+    """Another record of this person in this source, to be corrupted into a bad record."""
+    if source == "cctns":
+        if person.role in ("child", "missing_adult"):
+            return reports.missing_report(person, ctx)
+        fir = crime.offender_firs(person, ctx)[0]
+        return crime.accused_row(person, fir, ctx, _after(ctx, fir), in_prison=False)
+    if source == "eprisons":
+        firs = crime.offender_firs(person, ctx)
+        return crime.inmate(person, firs, ctx)
+    if source == "vahan":
+        return registers.vehicle(person, ctx)[0]
+    if source == "sarathi":
+        return registers.licence(person, ctx)
+    if source == "alis":
+        return registers.arms_licence(person, ctx)[-1]
+    if source == "ivfrt":
+        return reports.foreigner(person, ctx)
+    if source == "khoyapaya":
+        return reports.child_reports(person, ctx)[0]
+    if source == "ncrp":
+        return reports.complaint(ctx, [reports.SuspectKit(person, ctx.rng)], None, person.state)
+    return None

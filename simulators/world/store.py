@@ -1,0 +1,188 @@
+"""The world on disk: one SQLite file holding every source's rows and the ground truth.
+
+The servers read it; the generator and the clock write it. Keeping the world on disk is what lets
+it grow to millions of people without memory growing with it, and lets a second demo run reuse a
+world generated once (the file is named by seed, size and bad-record rate).
+
+Tables:
+- `rows`: what the sources serve, one row per (source, collection, native key), body as JSON text,
+  ordered for paging by (`t`, `nid`). ALIS uses the collection for the export day.
+- `owners`: Vahan owner history per registration.
+- `truth`, `truth_people`, `matches`: the ground truth (see `simulators.truth`).
+- `meta`: seed, size, clock, id counters.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from simulators.world.recs import Rec
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rows (
+    source TEXT NOT NULL, coll TEXT NOT NULL, nid TEXT NOT NULL, rid TEXT NOT NULL,
+    t INTEGER NOT NULL, state TEXT, key2 TEXT, body TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (source, coll, nid)
+);
+CREATE INDEX IF NOT EXISTS rows_feed ON rows (source, coll, t, nid);
+CREATE INDEX IF NOT EXISTS rows_state ON rows (source, coll, state, t, nid);
+CREATE INDEX IF NOT EXISTS rows_key2 ON rows (source, key2);
+CREATE INDEX IF NOT EXISTS rows_rid ON rows (rid);
+CREATE TABLE IF NOT EXISTS owners (regn TEXT NOT NULL, sr INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (regn, sr));
+CREATE TABLE IF NOT EXISTS truth (
+    rid TEXT PRIMARY KEY, source TEXT NOT NULL, coll TEXT NOT NULL, t INTEGER NOT NULL,
+    status TEXT NOT NULL, reason TEXT, vehicle TEXT, visible INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS truth_source ON truth (source, status);
+CREATE TABLE IF NOT EXISTS truth_people (rid TEXT NOT NULL, pid TEXT NOT NULL, role TEXT NOT NULL,
+    PRIMARY KEY (rid, pid));
+CREATE INDEX IF NOT EXISTS truth_people_pid ON truth_people (pid);
+CREATE TABLE IF NOT EXISTS matches (found_rid TEXT NOT NULL, missing_rid TEXT NOT NULL,
+    PRIMARY KEY (found_rid, missing_rid));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+DAY_MS = 86_400_000
+# ALIS publishes the file of day D at D+1 01:00 IST = D 19:30 UTC.
+_ALIS_PUBLISH_AFTER_DAY_START_MS = 25 * 3_600_000 - (5 * 3_600_000 + 30 * 60_000)
+
+
+def alis_publish_ms(day_iso: str) -> int:
+    """Epoch ms at which the ALIS export for `day_iso` (IST calendar day) is published."""
+    from datetime import UTC, date, datetime
+
+    d = date.fromisoformat(day_iso)
+    midnight_utc = int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() * 1000)
+    return midnight_utc + _ALIS_PUBLISH_AFTER_DAY_START_MS
+
+
+def body_text(body: dict[str, Any], *, ascii_only: bool = False) -> str:
+    """JSON text of a row. `ascii_only` keeps lone surrogates (a wrong-encoding fault) as
+    `\\udcxx` escapes so that the page stays valid UTF-8 while the record does not."""
+    return json.dumps(body, ensure_ascii=ascii_only, separators=(",", ":"))
+
+
+class Store:
+    """Thread-safe access to the world file: one connection per thread, WAL for readers."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        self.write_lock = threading.RLock()
+        with self.connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        yield self._conn()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn().execute(sql, tuple(params)).fetchall()
+
+    # -- meta -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def clock_ms(self) -> int:
+        return int(self.get_meta("clock_ms") or 0)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def put(self, conn: sqlite3.Connection, recs: list[Rec]) -> None:
+        """Insert or replace rows and their ground truth."""
+        conn.executemany(
+            "INSERT OR REPLACE INTO rows (source, coll, nid, rid, t, state, key2, body, deleted)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.source,
+                    r.coll,
+                    r.nid,
+                    r.rid,
+                    r.t_ms,
+                    r.state,
+                    r.key2,
+                    body_text(
+                        r.body, ascii_only=r.bad is not None and r.bad.startswith("bad_encoding")
+                    ),
+                    1 if r.body.get("RECORD_STATUS") == "DELETED" else 0,
+                )
+                for r in recs
+            ],
+        )
+        truth = []
+        for r in recs:
+            status = (
+                "bad"
+                if r.bad
+                else ("deleted" if r.body.get("RECORD_STATUS") == "DELETED" else "live")
+            )
+            visible = alis_publish_ms(r.coll) if r.source == "alis" else r.t_ms
+            truth.append((r.rid, r.source, r.coll, r.t_ms, status, r.bad, r.vehicle, visible))
+        conn.executemany(
+            "INSERT INTO truth (rid, source, coll, t, status, reason, vehicle, visible)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (rid) DO UPDATE SET t = max(truth.t, excluded.t),"
+            " status = excluded.status,"
+            " reason = excluded.reason, visible = min(truth.visible, excluded.visible)",
+            truth,
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO truth_people (rid, pid, role) VALUES (?, ?, ?)",
+            [(r.rid, pid, role) for r in recs for pid, role in r.people.items()],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO matches (found_rid, missing_rid) VALUES (?, ?)",
+            [(r.rid, m) for r in recs for m in r.matches],
+        )
+
+    def put_owners(self, conn: sqlite3.Connection, regn: str, owners: list[dict[str, Any]]) -> None:
+        conn.executemany(
+            "INSERT OR REPLACE INTO owners (regn, sr, body) VALUES (?, ?, ?)",
+            [(regn, o["rc_owner_sr"], body_text(o)) for o in owners],
+        )
+
+    def set_truth_status(self, conn: sqlite3.Connection, rid: str, status: str) -> None:
+        conn.execute("UPDATE truth SET status = ? WHERE rid = ?", (status, rid))
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
