@@ -1,13 +1,110 @@
-"""`icjs quarantine`."""
+"""`icjs quarantine list|replay`: the rows and files a sync could not map, and their replay."""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from config import ConfigError, load_settings
+from config.settings import SOURCE_NAMES
+from connectors.replay import replay_quarantine
+from connectors.state import StateStore
+
+quarantine_app = typer.Typer(
+    help="Records a sync could not map: list them, replay them through the current mapping.",
+    no_args_is_help=True,
+)
+
+
+def _check(source: str | None) -> None:
+    if source is not None and source not in SOURCE_NAMES:
+        raise ConfigError(f"unknown source {source!r}; known: {', '.join(SOURCE_NAMES)}")
+
+
+@quarantine_app.command("list")
+def list_entries(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    resolved: Annotated[bool, typer.Option("--all", help="Include replayed entries.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    payload: Annotated[bool, typer.Option(help="Show the stored payloads too.")] = False,
+) -> None:
+    """List quarantined records: source, native id, reason, when, how often seen."""
+    _check(source)
+    settings = load_settings()
+    console = Console()
+    counts: dict[str, int] = {}
+    table = Table(title="quarantine")
+    for column in ("id", "source", "collection", "native id", "reason", "last seen", "seen"):
+        table.add_column(column)
+    if payload:
+        table.add_column("payload")
+    if not settings.sync.state_path.exists():
+        console.print("quarantine is empty (no sync has run)")
+        return
+    with StateStore(settings.sync.state_path) as state:
+        for entry in state.quarantine_entries(source, include_resolved=resolved):
+            counts[entry.source] = counts.get(entry.source, 0) + 1
+            if as_json:
+                row = {
+                    "id": entry.id,
+                    "source": entry.source,
+                    "collection": entry.collection,
+                    "native_id": entry.native_id,
+                    "reason": entry.reason,
+                    "first_seen": entry.first_seen,
+                    "last_seen": entry.last_seen,
+                    "seen": entry.seen,
+                    "resolved_at": entry.resolved_at,
+                }
+                if payload:
+                    row["payload"] = entry.payload
+                typer.echo(json.dumps(row, ensure_ascii=False))
+                continue
+            cells = [
+                str(entry.id),
+                entry.source,
+                entry.collection or "",
+                entry.native_id,
+                entry.reason,
+                entry.last_seen[:19],
+                str(entry.seen),
+            ]
+            if payload:
+                cells.append(json.dumps(entry.payload, ensure_ascii=False)[:200])
+            table.add_row(*cells)
+    if not as_json:
+        console.print(table)
+        summary = ", ".join(f"{s}: {n}" for s, n in sorted(counts.items())) or "none"
+        console.print(f"{sum(counts.values())} entries ({summary})")
+
+
+@quarantine_app.command("replay")
+def replay(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+) -> None:
+    """Run quarantined payloads through the current mapping; index what now maps."""
+    from indexer import open_backend
+
+    _check(source)
+    settings = load_settings()
+    if not settings.sync.state_path.exists():
+        typer.echo("quarantine is empty (no sync has run)")
+        return
+    backend = open_backend(settings.search)
+    try:
+        with StateStore(settings.sync.state_path) as state:
+            outcome = replay_quarantine(state, backend, source=source)
+    finally:
+        backend.close()
+    typer.echo(
+        f"replayed {outcome['replayed']}, superseded {outcome['superseded']}, "
+        f"still bad {outcome['still_bad']}, need a re-fetch {outcome['needs_refetch']}"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("quarantine")
-    def quarantine() -> None:
-        """Not built yet."""
-        typer.echo("icjs quarantine: not built yet", err=True)
-        raise typer.Exit(1)
+    app.add_typer(quarantine_app, name="quarantine")

@@ -1,13 +1,163 @@
-"""`icjs sync`."""
+"""`icjs sync`: pull the configured sources into the index, once or on a schedule."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from config import ConfigError, SourceSettings, load_settings
+from config.settings import SOURCE_NAMES
+from connectors import SourceReport, SyncReport, run_sync
+from connectors.manifest import load_manifest, merge_sources
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
+
+
+class RichProgress:
+    """`connectors.report.Progress` drawn as one `rich` bar per source: rows, rate, and an ETA
+    where the source says how many rows the walk will see."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def begin(self, source: str) -> None:
+        self._tasks[source] = self._progress.add_task(source, total=None)
+
+    def advance(self, source: str, rows: int, total: int | None) -> None:
+        task = self._tasks[source]
+        if total is not None and self._progress.tasks[task].total is None:
+            self._progress.update(task, total=total)
+        self._progress.advance(task, rows)
+
+    def end(self, source: str, report: SourceReport) -> None:
+        task = self._tasks[source]
+        done = self._progress.tasks[task].completed
+        self._progress.update(task, total=done, description=f"{source} [{report.status}]")
+
+
+def report_table(report: SyncReport) -> Table:
+    table = Table(title="sync")
+    for column in (
+        "source",
+        "status",
+        "fetched",
+        "indexed",
+        "updated",
+        "deleted",
+        "quarantined",
+        "retries",
+        "duration",
+    ):
+        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    for name, r in report.sources.items():
+        status = r.status if not r.error else f"{r.status}: {r.error}"
+        table.add_row(
+            name,
+            status,
+            str(r.fetched),
+            str(r.indexed),
+            str(r.updated),
+            str(r.deleted),
+            str(r.quarantined),
+            str(r.retries),
+            f"{r.duration_s:.1f}s",
+        )
+    return table
+
+
+def _selected(
+    sources: dict[str, SourceSettings], wanted: list[str] | None
+) -> dict[str, SourceSettings]:
+    for name in wanted or []:
+        if name not in SOURCE_NAMES:
+            raise ConfigError(f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}")
+    names = wanted or [n for n in SOURCE_NAMES if n in sources]
+    chosen = {n: sources[n] for n in names if n in sources and sources[n].url}
+    missing = [n for n in names if n not in chosen]
+    if wanted and missing:
+        raise ConfigError(f"source {missing[0]!r} has no url: configure [sources.{missing[0]}]")
+    if not chosen:
+        raise ConfigError("no source configured: set [sources.*] or pass --manifest FILE")
+    return chosen
 
 
 def register(app: typer.Typer) -> None:
     @app.command("sync")
-    def sync() -> None:
-        """Not built yet."""
-        typer.echo("icjs sync: not built yet", err=True)
-        raise typer.Exit(1)
+    def sync(
+        source: Annotated[
+            list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+        ] = None,
+        full: Annotated[bool, typer.Option(help="Re-read everything, not only changes.")] = False,
+        manifest: Annotated[
+            Path | None,
+            typer.Option(help="JSON of source URLs and credentials (as `icjs simulate` writes)."),
+        ] = None,
+        watch: Annotated[bool, typer.Option(help="Keep syncing every --interval seconds.")] = False,
+        interval: Annotated[int, typer.Option(min=1, help="Seconds between --watch runs.")] = 300,
+    ) -> None:
+        """Pull the sources into the index: incremental from each checkpoint, or --full."""
+        from indexer import open_backend
+
+        settings = load_settings()
+        sources = dict(settings.sources)
+        console = Console(stderr=True)
+        if manifest is not None:
+            sources, warnings = merge_sources(sources, load_manifest(manifest))
+            for warning in warnings:
+                console.print(f"[yellow]{warning}[/yellow]")
+        chosen = _selected(sources, source)
+        backend = open_backend(settings.search)
+        try:
+            while True:
+                with Progress(
+                    TextColumn("{task.description:<24}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    RateColumn(),
+                    TimeElapsedColumn(),
+                    TimeRemainingColumn(),
+                    console=console,
+                    transient=False,
+                ) as bars:
+                    report = asyncio.run(
+                        run_sync(
+                            chosen,
+                            backend,
+                            settings.sync.state_path,
+                            settings.sync,
+                            full=full,
+                            progress=RichProgress(bars),
+                        )
+                    )
+                Console().print(report_table(report))
+                if not watch:
+                    raise typer.Exit(0 if report.ok else 1)
+                full = False
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        finally:
+            backend.close()
