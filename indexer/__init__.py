@@ -16,9 +16,9 @@ def open_backend(settings: SearchSettings) -> Backend:
         from indexer.backends.embedded import EmbeddedBackend
 
         return EmbeddedBackend(settings.path)
-    from indexer.backends.base import BackendError
+    from indexer.backends.elastic import ElasticBackend
 
-    raise BackendError(f"search.backend {settings.backend!r} is not available yet")
+    return ElasticBackend.from_settings(settings)
 
 
 __all__ = ["open_backend"]

@@ -1,0 +1,524 @@
+"""The Elasticsearch / OpenSearch backend: same contract as the embedded one, for clusters.
+
+Index lifecycle: versions are indices `{prefix}-records-v{N}` behind the alias
+`{prefix}-records`; every read and write goes through the alias. A rebuild holds a lock (the
+index `{prefix}-rebuild-lock`, created atomically: creating an existing index fails), fills
+`v{N+1}` while writers also write there (they read the lock's `building` field once per batch),
+swaps the alias in one `_aliases` call (atomic on the cluster), deletes `v{N}`, then the lock.
+
+Writes: `_bulk` in batches. A newer-version-wins guard reads the stored `version` and `checksum`
+by realtime multi-get, then writes with `if_seq_no`/`if_primary_term` (or `create` for new ids),
+so a concurrent writer cannot slip in between: its write makes ours conflict, and we re-read and
+retry. Per item: 429/502/503/504 and rejected executions are retried with backoff; conflicts are
+re-read and retried; anything else (a mapping error) is reported in `BulkResult.failed` with the
+engine's reason. An item is counted as indexed only on a 2xx for that item.
+
+Refresh policy: bulk writes never ask for a refresh (that is what makes a sync slow). The index's
+own `refresh_interval` (1 s) makes writes searchable soon after; `flush()`, which the sync engine
+calls at the end of each batch or run, refreshes and then links the records written since
+(`linked: false`), so that profiles are complete as soon as a sync's batch is. A rebuild fills
+its new index with refreshes off and turns them back on before the swap.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from config import SearchSettings
+from indexer.backends import queries as q
+from indexer.backends.base import (
+    BackendError,
+    BulkResult,
+    Candidate,
+    CandidateQuery,
+    Filters,
+    Health,
+    IndexStats,
+    Link,
+    RebuildInProgress,
+    RebuildResult,
+)
+from indexer.backends.elastic_links import ElasticLinkStore
+from indexer.backends.engines import Engine, engine_for
+from indexer.documents import IndexDocument, min_shared_grams, query_grams, to_document
+from indexer.links import LinkEngine, link_keys, profile_id_for
+from records import Record, Source
+
+BATCH = 500  # documents per _bulk: ~1-2 MB requests, well under http.max_content_length
+RETRYABLE = frozenset({429, 502, 503, 504})
+ATTEMPTS = 4
+BACKOFF_S = 0.5
+_PAGE = 1000
+
+
+class ElasticBackend:
+    def __init__(self, engine: Engine, *, prefix: str, shards: int = 1, replicas: int = 0) -> None:
+        self._engine = engine
+        self._prefix = prefix
+        self._alias = f"{prefix}-records"
+        self._lock_index = f"{prefix}-rebuild-lock"
+        self._shards = shards
+        self._replicas = replicas
+        if not self._engine.alias_targets(self._alias):
+            first = self._version_index(1)
+            self._engine.create_index(first, q.index_body(shards, replicas))
+            if not self._engine.alias_targets(self._alias):
+                self._engine.update_aliases([{"add": {"index": first, "alias": self._alias}}])
+
+    @classmethod
+    def from_settings(cls, settings: SearchSettings) -> ElasticBackend:
+        return cls(
+            engine_for(settings),
+            prefix=settings.index_prefix,
+            shards=settings.shards,
+            replicas=settings.replicas,
+        )
+
+    def _version_index(self, n: int) -> str:
+        return f"{self._alias}-v{n}"
+
+    def _current_index(self) -> str:
+        targets = self._engine.alias_targets(self._alias)
+        if len(targets) != 1:
+            raise BackendError(f"alias {self._alias} points to {targets or 'nothing'}")
+        return targets[0]
+
+    def _versions(self) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for name in self._engine.indices(f"{self._alias}-v*"):
+            suffix = name.rsplit("-v", 1)[-1]
+            if suffix.isdigit():
+                out[int(suffix)] = name
+        return out
+
+    def _building(self) -> str | None:
+        lock = self._engine.get(self._lock_index, "lock") if self._lock_exists() else None
+        building = lock.get("building") if lock else None
+        return str(building) if building else None
+
+    def _lock_exists(self) -> bool:
+        return bool(self._engine.indices(self._lock_index))
+
+    def _targets(self) -> list[str]:
+        building = self._building()
+        return [self._alias] if building is None else [self._alias, building]
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def upsert(self, records: Sequence[Record]) -> BulkResult:
+        newest: dict[str, Record] = {}
+        for record in records:
+            seen = newest.get(record.record_id)
+            if seen is None or record.version >= seen.version:
+                newest[record.record_id] = record
+        docs: list[IndexDocument] = []
+        failed: list[tuple[str, str]] = []
+        for record in newest.values():
+            try:
+                docs.append(to_document(record))
+            except (ValueError, TypeError) as exc:
+                failed.append((record.record_id, f"could not build the index document: {exc}"))
+        targets = self._targets()
+        if len(targets) > 1:
+            self._ungone([d.record_id for d in docs])
+        indexed = skipped = 0
+        for n, index in enumerate(targets):
+            for start in range(0, len(docs), BATCH):
+                done, stale, errors = self._write(index, docs[start : start + BATCH])
+                if n == 0:
+                    indexed += done
+                    skipped += stale
+                    failed.extend(errors)
+        return BulkResult(indexed=indexed, skipped=skipped, failed=tuple(failed))
+
+    def _write(
+        self, index: str, docs: Sequence[IndexDocument]
+    ) -> tuple[int, int, list[tuple[str, str]]]:
+        """Guarded bulk write of `docs` to `index`: (indexed, skipped as stale, failed)."""
+        by_id = {d.record_id: d for d in docs}
+        pending = dict(by_id)
+        done = stale = 0
+        failed: list[tuple[str, str]] = []
+        last_error: dict[str, str] = {}
+        for attempt in range(ATTEMPTS):
+            if not pending:
+                break
+            if attempt:
+                time.sleep(BACKOFF_S * 2 ** (attempt - 1))
+            operations, unchanged, older = self._operations(index, pending)
+            done += unchanged
+            stale += older
+            pending = {}
+            if not operations:
+                break
+            for item in self._engine.bulk(operations)["items"]:
+                outcome = next(iter(item.values()))
+                status = int(outcome.get("status", 500))
+                record_id = str(outcome["_id"])
+                if 200 <= status < 300:
+                    done += 1
+                    continue
+                error = outcome.get("error") or {}
+                reason = f"HTTP {status} {error.get('type', 'error')}: {error.get('reason', '')}"
+                retryable = (
+                    status in RETRYABLE
+                    or status == 409  # a concurrent write: re-read the version and try again
+                    or error.get("type") == "es_rejected_execution_exception"
+                )
+                if retryable:
+                    pending[record_id] = by_id[record_id]
+                    last_error[record_id] = reason
+                else:
+                    failed.append((record_id, reason[:500]))
+        failed.extend(
+            (i, f"gave up after {ATTEMPTS} attempts: {last_error[i]}"[:500]) for i in pending
+        )
+        return done, stale, failed
+
+    def _operations(
+        self, index: str, pending: dict[str, IndexDocument]
+    ) -> tuple[list[dict[str, Any]], int, int]:
+        """Bulk operations for the documents newer than what `index` holds; also how many were
+        already stored unchanged, and how many are older than the stored version."""
+        stored = {
+            d["_id"]: d
+            for d in self._engine.mget(
+                index, sorted(pending), ["version", "checksum", "links", "profile_id"]
+            )
+        }
+        operations: list[dict[str, Any]] = []
+        unchanged = older = 0
+        for record_id, doc in pending.items():
+            old = stored.get(record_id)
+            if old is None:
+                operations.append({"create": {"_index": index, "_id": record_id}})
+                operations.append(
+                    q.document_body(
+                        doc, link_keys(doc.record), profile_id=profile_id_for([record_id])
+                    )
+                )
+                continue
+            source = old["_source"]
+            if source["version"] > doc.version:
+                older += 1
+                continue
+            if source["version"] == doc.version and source.get("checksum") == q.checksum(doc):
+                unchanged += 1
+                continue
+            operations.append(
+                {
+                    "index": {
+                        "_index": index,
+                        "_id": record_id,
+                        "if_seq_no": old["_seq_no"],
+                        "if_primary_term": old["_primary_term"],
+                    }
+                }
+            )
+            # the links and profile stay until `flush` relinks the record
+            operations.append(
+                q.document_body(
+                    doc,
+                    link_keys(doc.record),
+                    profile_id=source.get("profile_id") or profile_id_for([record_id]),
+                    links=source.get("links") or [],
+                )
+            )
+        return operations, unchanged, older
+
+    def delete(self, record_ids: Sequence[str]) -> BulkResult:
+        wanted = list(dict.fromkeys(record_ids))
+        targets = self._targets()
+        if len(targets) > 1:
+            self._mark_gone(wanted)
+        deleted = 0
+        failed: list[tuple[str, str]] = []
+        for n, index in enumerate(targets):
+            present = [d["_id"] for d in self._engine.mget(index, wanted, False)]
+            if not present:
+                continue
+            # unlink first, while the records still hold their links
+            LinkEngine(ElasticLinkStore(self._engine, index)).relink([], removed=present)
+            operations = [{"delete": {"_index": index, "_id": i}} for i in present]
+            result = self._engine.bulk(operations)
+            for item in result["items"]:
+                outcome = item["delete"]
+                status = int(outcome.get("status", 500))
+                if n:
+                    continue
+                if 200 <= status < 300:
+                    deleted += 1
+                elif status != 404:
+                    error = outcome.get("error") or {}
+                    failed.append((str(outcome["_id"]), f"HTTP {status} {error.get('reason', '')}"))
+        return BulkResult(deleted=deleted, failed=tuple(failed))
+
+    def flush(self) -> None:
+        """Make writes searchable, then link the records written since the last flush."""
+        for index in self._targets():
+            self._link_pending(index)
+
+    def _link_pending(self, index: str) -> None:
+        self._engine.refresh(index)
+        store = ElasticLinkStore(self._engine, index)
+        for _ in range(10_000):
+            result = self._engine.search(
+                index,
+                {
+                    "query": {"term": {"linked": False}},
+                    "size": _PAGE,
+                    "sort": [{"record_id": "asc"}],
+                    "_source": ["record"],
+                },
+            )
+            hits = result["hits"]["hits"]
+            if not hits:
+                return
+            LinkEngine(store).relink([Record.model_validate(h["_source"]["record"]) for h in hits])
+            self._engine.refresh(index)
+        raise BackendError(f"linking {index} did not converge")
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, record_ids: Sequence[str]) -> list[Record]:
+        wanted = list(dict.fromkeys(record_ids))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), _PAGE):
+            for doc in self._engine.mget(self._alias, wanted[start : start + _PAGE], ["record"]):
+                found[doc["_id"]] = Record.model_validate(doc["_source"]["record"])
+        return [found[i] for i in wanted if i in found]
+
+    def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        searches: list[dict[str, Any]] = []
+        if query.name_keys:
+            searches.append(q.within(query.filters, q.key_clauses(query.name_keys)))
+        id_clauses = q.identifier_clauses(query.identifiers)
+        if id_clauses:
+            searches.append(q.within(query.filters, id_clauses))
+        grams = query_grams(query.name_text) if query.name_text else frozenset()
+        if grams:
+            need = min_shared_grams(len(grams))
+            searches.append(q.within(query.filters, q.fuzzy_clauses(grams), need))
+        if not searches:
+            return []
+        body: list[dict[str, Any]] = []
+        for search in searches:
+            body.extend([{"index": self._alias}, q.search_body(search, query.limit)])
+        result = self._engine.msearch(body)
+        scores: dict[str, float] = {}
+        sources: dict[str, dict[str, Any]] = {}
+        for response in result["responses"]:
+            if "error" in response:
+                error = response["error"]
+                raise BackendError(f"candidate search failed: {error.get('type', error)}")
+            for hit in response["hits"]["hits"]:
+                scores[hit["_id"]] = scores.get(hit["_id"], 0.0) + float(hit["_score"] or 0.0)
+                sources[hit["_id"]] = hit["_source"]
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
+        return [
+            Candidate(
+                record=Record.model_validate(sources[i]["record"]),
+                retrieval_score=score,
+                profile_id=sources[i].get("profile_id"),
+            )
+            for i, score in best
+        ]
+
+    def count(self, filters: Filters | None = None) -> int:
+        clauses = q.filter_clauses(filters)
+        query = {"bool": clauses} if clauses else {"match_all": {}}
+        return self._engine.count(self._alias, {"query": query})
+
+    def _scan(self, query: dict[str, Any], source: list[str] | bool) -> Iterator[dict[str, Any]]:
+        """Every matching document in `record_id` order (search_after: no scroll context)."""
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "query": query,
+                "size": _PAGE,
+                "sort": [{"record_id": "asc"}],
+                "_source": source,
+            }
+            if after is not None:
+                body["search_after"] = after
+            hits = self._engine.search(self._alias, body)["hits"]["hits"]
+            yield from hits
+            if len(hits) < _PAGE:
+                return
+            after = hits[-1]["sort"]
+
+    def ids(self, source: Source) -> Iterable[str]:
+        for hit in self._scan({"term": {"source": Source(source).value}}, False):
+            yield str(hit["_id"])
+
+    def records(self) -> Iterator[Record]:
+        for hit in self._scan({"match_all": {}}, ["record"]):
+            yield Record.model_validate(hit["_source"]["record"])
+
+    def profile(self, profile_id: str) -> list[Record]:
+        return [
+            Record.model_validate(hit["_source"]["record"])
+            for hit in self._scan({"term": {"profile_id": profile_id}}, ["record"])
+        ]
+
+    def links(self, record_ids: Sequence[str]) -> list[Link]:
+        return ElasticLinkStore(self._engine, self._alias).edges_touching(record_ids)
+
+    def stats(self) -> IndexStats:
+        index = self._current_index()
+        result = self._engine.search(
+            self._alias,
+            {
+                "size": 0,
+                "aggs": {
+                    "sources": {
+                        "terms": {"field": "source", "size": 100},
+                        "aggs": {"kinds": {"terms": {"field": "kind", "size": 100}}},
+                    },
+                    "linked": {
+                        "filter": {"exists": {"field": "links.a"}},
+                        "aggs": {"profiles": {"cardinality": {"field": "profile_id"}}},
+                    },
+                },
+            },
+        )
+        aggs = result["aggregations"]
+        by = {
+            b["key"]: {k["key"]: k["doc_count"] for k in b["kinds"]["buckets"]}
+            for b in aggs["sources"]["buckets"]
+        }
+        link_count = sum(
+            len(hit["_source"].get("links", []))
+            for hit in self._scan({"exists": {"field": "links.a"}}, ["links"])
+        )
+        return IndexStats(
+            version=int(index.rsplit("-v", 1)[-1]),
+            total=sum(n for kinds in by.values() for n in kinds.values()),
+            by_source_kind=by,
+            profiles=int(aggs["linked"]["profiles"]["value"]),
+            links=link_count // 2,
+        )
+
+    def health(self) -> Health:
+        ok, detail = self._engine.health()
+        if not ok:
+            return Health(ok=False, detail=detail)
+        try:
+            index = self._current_index()
+        except BackendError as exc:
+            return Health(ok=False, detail=str(exc))
+        return Health(ok=True, detail=f"{detail}; {self._alias} → {index}")
+
+    def close(self) -> None:
+        self._engine.close()
+
+    def drop_all(self) -> None:
+        """Delete every index of this prefix (tests, and `icjs index` after a backup)."""
+        for name in self._engine.indices(f"{self._prefix}-*"):
+            self._engine.delete_index(name)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def rebuild(self, records: Iterable[Record] | None = None) -> RebuildResult:
+        started = time.monotonic()
+        self._acquire_lock()
+        try:
+            old = self._current_index()
+            versions = self._versions()
+            for name in versions.values():
+                if name != old:
+                    self._engine.delete_index(name)  # a build that died
+            old_n = int(old.rsplit("-v", 1)[-1])
+            new_n = max(versions) + 1 if versions else old_n + 1
+            new = self._version_index(new_n)
+            body = q.index_body(self._shards, self._replicas, refresh_interval="-1")
+            self._engine.create_index(new, body)
+            self._engine.put(self._lock_index, "lock", self._lock_doc(new), create=False)
+            try:
+                count = self._fill(new, records)
+                self._engine.put_settings(new, {"index": {"refresh_interval": "1s"}})
+                self._link_pending(new)
+                self._engine.update_aliases(
+                    [
+                        {"remove": {"index": old, "alias": self._alias}},
+                        {"add": {"index": new, "alias": self._alias}},
+                    ]
+                )
+            except BaseException:
+                self._engine.delete_index(new)
+                raise
+            self._engine.delete_index(old)
+        finally:
+            self._engine.delete_index(self._lock_index)
+        return RebuildResult(
+            old_version=old_n, new_version=new_n, records=count, seconds=time.monotonic() - started
+        )
+
+    def _lock_doc(self, building: str | None) -> dict[str, Any]:
+        holder = f"pid {os.getpid()} on {socket.gethostname()}"
+        return {"holder": holder, "since": datetime.now(UTC).isoformat(), "building": building}
+
+    def _acquire_lock(self) -> None:
+        lock_body = {
+            "settings": {"index": {"number_of_shards": 1, "number_of_replicas": 0}},
+            "mappings": {"dynamic": False},
+        }
+        if not self._engine.create_index(self._lock_index, lock_body):
+            lock = self._engine.get(self._lock_index, "lock") or {}
+            holder = f"{lock.get('holder', 'unknown')} since {lock.get('since', '?')}"
+            raise RebuildInProgress(
+                f"another rebuild of {self._alias} is running ({holder}); wait for it to finish, "
+                f"or, if that process is gone, delete the index {self._lock_index}"
+            )
+        self._engine.put(self._lock_index, "lock", self._lock_doc(None), create=False)
+
+    def _fill(self, new: str, records: Iterable[Record] | None) -> int:
+        count = 0
+        source: Iterable[Record]
+        if records is None:
+            self._engine.refresh(self._alias)
+            source = self.records()
+        else:
+            source = records
+        batch: list[Record] = []
+        for record in source:
+            batch.append(record)
+            if len(batch) >= BATCH:
+                count += self._fill_batch(new, batch, check_gone=records is not None)
+                batch = []
+        if batch:
+            count += self._fill_batch(new, batch, check_gone=records is not None)
+        return count
+
+    def _fill_batch(self, new: str, batch: list[Record], *, check_gone: bool) -> int:
+        docs = {r.record_id: to_document(r) for r in batch}
+        if check_gone:
+            gone = self._engine.mget(self._lock_index, [f"gone:{i}" for i in docs], False)
+            for doc in gone:
+                docs.pop(str(doc["_id"]).removeprefix("gone:"), None)
+        _, _, failed = self._write(new, list(docs.values()))
+        if failed:
+            raise BackendError(f"rebuild could not write {failed[0][0]}: {failed[0][1]}")
+        return len(docs)
+
+    def _mark_gone(self, record_ids: list[str]) -> None:
+        operations: list[dict[str, Any]] = []
+        for record_id in record_ids:
+            operations.extend(
+                [{"index": {"_index": self._lock_index, "_id": f"gone:{record_id}"}}, {}]
+            )
+        if operations:
+            self._engine.bulk(operations)
+            self._engine.refresh(self._lock_index)
+
+    def _ungone(self, record_ids: list[str]) -> None:
+        operations = [
+            {"delete": {"_index": self._lock_index, "_id": f"gone:{i}"}} for i in record_ids
+        ]
+        if operations:
+            self._engine.bulk(operations)
