@@ -80,15 +80,19 @@ def client(
     url: Annotated[str | None, typer.Option(help="server base URL (default auth.issuer)")] = None,
 ) -> None:
     """Get an access token from a running server (client credentials, client_secret_basic)."""
-    from authlib.integrations.base_client import OAuthError as OAuth2Error
-    from authlib.integrations.httpx_client import OAuth2Client
+    import warnings
+
+    with warnings.catch_warnings():  # authlib's notice about httpx2 is not the user's concern
+        warnings.simplefilter("ignore")
+        from authlib.integrations.base_client import OAuthError
+        from authlib.integrations.httpx_client import OAuth2Client
 
     settings = load_settings()
     base = (url or settings.auth.issuer).rstrip("/")
     with OAuth2Client(client_id, client_secret, scope=scope) as session:
         try:
             token = session.fetch_token(base + "/oauth/token", grant_type="client_credentials")
-        except OAuth2Error as exc:
+        except OAuthError as exc:
             raise _fail(f"{exc.error}: {exc.description}") from None
         except Exception as exc:  # connection refused and friends: say where we tried
             raise _fail(f"cannot reach {base}: {exc}") from None
