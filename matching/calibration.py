@@ -25,6 +25,8 @@ NAME_FEATURES = (
     "record_extra",
     "no_full_match",
     "single_token_query",
+    "weakest_full_pair",
+    "initial_pairs",
 )
 
 
@@ -53,6 +55,8 @@ def name_features(c: NameComparison) -> tuple[float, ...]:
         float(c.record_extra),
         1.0 if c.full_matches == 0 else 0.0,
         1.0 if c.query_tokens == 1 else 0.0,
+        min((p.sim for p in c.pairs if p.kind not in ("initial",)), default=0.0),
+        float(sum(1 for p in c.pairs if p.kind == "initial")),
     )
 
 

@@ -55,13 +55,12 @@ def _form_keys(form: NameForm, out: set[str]) -> None:
         ka, kb = (a.key, b.key) if a.key <= b.key else (b.key, a.key)
         out.add(f"b:{ka}|{kb}")
     tokens = form.tokens[: _MAX_TOKENS + 2]
-    initial_classes = [t.key if t.initial else t.key[:1] for t in tokens]
     for i, t in enumerate(tokens):
-        if t.initial or t.canon in FILLERS:
+        if t.initial:
             continue
-        for j, cls in enumerate(initial_classes):
-            if j != i and cls:
-                out.add(f"i:{cls[0]}|{t.key}")
+        for j, other in enumerate(tokens):
+            if j != i:
+                out.add(f"i:{other.first}|{t.key}")
     if len(full) >= 3:
         out.add("s:" + "|".join(sorted(t.key for t in full)))
 

@@ -24,16 +24,27 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.phonetic import VOWELS, ascii_fold, canonical, coarse, initial_class
+from matching.phonetic import (
+    VOWELS,
+    ascii_fold,
+    canonical,
+    coarse,
+    initial_letter,
+    letter_class,
+    spelling_rules,
+)
 from matching.scripts import has_indic, to_latin
+from matching.variants import family_of
 
 
 @dataclass(frozen=True, slots=True)
 class Token:
     text: str  # Latin, lower case, as written (after transliteration)
     canon: str  # phonetic.canonical
-    key: str  # phonetic.coarse, or the initial's class for an initial
+    key: str  # phonetic.coarse; for an initial, its letter
     initial: bool
+    first: str  # the letter an initial of this token would be (`initial_letter`)
+    first_class: str  # its coarse class (`letter_class`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +137,11 @@ def _fold(raw: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _token(word: str, initial: bool) -> Token:
+    first = initial_letter(word)
     if initial:
-        return Token(word, word, initial_class(word), True)
+        return Token(word, word, first, True, first, letter_class(first))
     canon = canonical(word)
-    return Token(word, canon, coarse(canon), False)
+    return Token(word, canon, coarse(canon), False, first, letter_class(first))
 
 
 def _is_initials(word: str) -> bool:
@@ -140,7 +152,7 @@ def _is_initials(word: str) -> bool:
     return (
         len(word) <= 3
         and not any(c in VOWELS or c == "y" for c in word)
-        and (canonical(word) == word)
+        and family_of(spelling_rules(word)) is None
     )
 
 

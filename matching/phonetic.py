@@ -138,7 +138,18 @@ def coarse(canon: str) -> str:
     return "".join(out)
 
 
-def initial_class(letter: str) -> str:
-    """The coarse class of an initial, so that `S.` credits `Shankar` and `C.` a Tamil `Sandran`."""
-    canon = spelling_rules(letter)
-    return _COARSE_CLASS.get(canon[:1], canon[:1].upper())
+_LETTER_SAME = {"w": "v", "z": "j", "q": "k"}
+
+
+def initial_letter(word: str) -> str:
+    """The letter an initial stands for, as written (`w`/`v`, `z`/`j`, `q`/`k` agree)."""
+    first = word[:1]
+    return _LETTER_SAME.get(first, first)
+
+
+def letter_class(letter: str) -> str:
+    """The coarse class of an initial letter: a weaker agreement than the same letter
+    (a Tamil-script `Kopal` is a Latin `Gopal`, so `G.` may stand for it)."""
+    if letter in VOWELS:
+        return "A"
+    return _COARSE_CLASS.get(letter, letter.upper())

@@ -26,6 +26,7 @@ from matching.phonetic import coarse
 
 MIN_TOKEN_SIMILARITY = 0.6  # below this two tokens are not the same name (Indel ratio scale)
 INITIAL_CREDIT = 0.85  # an initial agreeing with a full token: likely, not certain
+WEAK_INITIAL_CREDIT = 0.6  # same sound class only (`G.` ~ Tamil-script `Kopal`)
 FILLER_WEIGHT = 0.35
 INITIAL_WEIGHT = 0.5
 
@@ -83,6 +84,17 @@ class NameComparison:
     extra: tuple[str, ...] = ()
 
 
+def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
+    """Credit for an initial against another token (initial or full), 0 when they disagree."""
+    if strict:
+        if initial.first == other.first:
+            return 1.0 if other.initial else INITIAL_CREDIT
+        return 0.0
+    if initial.first_class == other.first_class:
+        return WEAK_INITIAL_CREDIT
+    return 0.0
+
+
 def _role(index: int, n: int) -> str:
     if n == 1 or index == 0:
         return "given"
@@ -123,28 +135,32 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
     _compounds(qt, rt, q_used, r_used, q_sim, r_sim, pairs, nr, query_side=True)
     _compounds(rt, qt, r_used, q_used, r_sim, q_sim, pairs, nr, query_side=False)
 
-    # initials
-    for i, a in enumerate(qt):
-        if q_used[i] or not a.initial:
-            continue
-        for j, b in enumerate(rt):
-            if r_used[j]:
-                continue
-            if (b.initial and b.key == a.key) or (not b.initial and b.key[:1] == a.key):
-                s = 1.0 if b.initial else INITIAL_CREDIT
-                q_used[i] = r_used[j] = True
-                q_sim[i] = r_sim[j] = s
-                pairs.append(Pair(a.text, b.text, s, "initial", _role(j, nr)))
-                break
-    for j, b in enumerate(rt):
-        if r_used[j] or not b.initial:
-            continue
+    # initials: the same letter first, then the same coarse class (weaker)
+    for strict in (True, False):
         for i, a in enumerate(qt):
-            if not q_used[i] and not a.initial and a.key[:1] == b.key:
-                q_used[i] = r_used[j] = True
-                q_sim[i] = r_sim[j] = INITIAL_CREDIT
-                pairs.append(Pair(a.text, b.text, INITIAL_CREDIT, "initial", _role(j, nr)))
-                break
+            if q_used[i] or not a.initial:
+                continue
+            for j, b in enumerate(rt):
+                if r_used[j]:
+                    continue
+                s = _initial_agreement(a, b, strict)
+                if s:
+                    q_used[i] = r_used[j] = True
+                    q_sim[i] = r_sim[j] = s
+                    pairs.append(Pair(a.text, b.text, s, "initial", _role(j, nr)))
+                    break
+        for j, b in enumerate(rt):
+            if r_used[j] or not b.initial:
+                continue
+            for i, a in enumerate(qt):
+                if q_used[i] or a.initial:
+                    continue
+                s = _initial_agreement(b, a, strict)
+                if s:
+                    q_used[i] = r_used[j] = True
+                    q_sim[i] = r_sim[j] = s
+                    pairs.append(Pair(a.text, b.text, s, "initial", _role(j, nr)))
+                    break
 
     qw = [weight_of(t) for t in qt]
     rw = [weight_of(t) for t in rt]

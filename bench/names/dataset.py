@@ -1,0 +1,69 @@
+"""The benchmark dataset: gallery records and labelled queries (synthetic + curated)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from importlib import resources
+
+from bench.names.generate import (
+    CLASSES,
+    GalleryRecord,
+    Query,
+    _case,
+    gallery_record,
+    people,
+    render_query,
+)
+
+
+@dataclass
+class Dataset:
+    gallery: list[GalleryRecord]
+    queries: list[Query]
+
+
+def curated() -> list[tuple[str, str, str]]:
+    text = resources.files("bench.names").joinpath("families.tsv").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cls, record, query = line.split("\t")
+        out.append((cls, record, query))
+    return out
+
+
+def build(seed: int = 7, gallery_size: int = 5000, per_class: int = 150) -> Dataset:
+    rng = random.Random(seed)
+    taken: set[tuple[str, str]] = set()
+    persons = people(rng, gallery_size, "p", taken)
+    gallery = [gallery_record(p, rng) for p in persons]
+    by_pid = {g.pid: g for g in gallery}
+    queries: list[Query] = []
+    for cls in CLASSES:
+        for p in rng.sample(persons, per_class):
+            rec = by_pid[p.pid]
+            if cls == "local_script" and rec.name is None:
+                text = _case(" ".join(p.tokens), rng)  # a Latin query for a script-only record
+            else:
+                text = render_query(cls, p, rng)
+            queries.append(Query(text, cls, p.pid, gender=p.gender, birth_year=p.birth_year))
+    # curated real-world pairs: the record joins the gallery, the query is labelled
+    for i, (cls, record, query) in enumerate(curated()):
+        pid = f"c{i}"
+        local = any(ord(c) > 0x900 for c in record)
+        gallery.append(
+            GalleryRecord(pid, None if local else record, record if local else None, "", 0)
+        )
+        cls = "honorific" if cls == "honorific" else cls
+        queries.append(Query(query, cls, pid, source="curated"))
+    # negatives: people of the same communities, absent from the gallery
+    n_neg = len(queries) // 9
+    for p in people(rng, n_neg, "n", taken):
+        cls = rng.choice(CLASSES)
+        queries.append(
+            Query(render_query(cls, p, rng), "negative", None, gender=p.gender,
+                  birth_year=p.birth_year, notes=[cls])
+        )  # fmt: skip
+    return Dataset(gallery, queries)

@@ -1,0 +1,276 @@
+"""`make bench-names`: name-matching quality, ours against generic baselines, per variation class.
+
+Builds the dataset (`bench.names.dataset`: a synthetic gallery with labelled queries in eight
+variation classes, hand-curated real-world pairs, ~10% negatives), then for each method ranks the
+gallery for every query and reports recall@1, recall@10, MRR, and the share of negatives that get
+a confident match at the score threshold keeping 95% precision over all top-1 answers.
+
+- ours: `matching.name_keys` retrieval over an in-memory inverted index (candidates ranked by the
+  IDF-weighted keys they share, top 300), then `matching.score` rescoring;
+- soundex / metaphone / nysiis: `jellyfish` codes per token, candidates ranked by Dice overlap;
+- wratio / token_sort: `rapidfuzz` over the whole gallery.
+
+`--fit` refits the name part of `matching/calibration.json` on a dataset built with a different
+seed from the one evaluated (`bench.names.fit`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import jellyfish
+from rapidfuzz import fuzz, process
+
+from bench.names.dataset import Dataset, build
+from bench.names.generate import CLASSES
+from matching.api import PersonQuery, analyse, name_keys, score
+from records import Gender, Person
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+TOP_K = 300
+Ranking = list[tuple[str, float]]  # (pid, score), best first
+
+
+def _record_names(g: object) -> list[str]:
+    return [n for n in (getattr(g, "name", None), getattr(g, "name_local", None)) if n]
+
+
+class Ours:
+    name = "ours"
+
+    def __init__(self, data: Dataset, *, attributes: bool = False) -> None:
+        self.attributes = attributes
+        self.persons: dict[str, Person] = {}
+        self.postings: dict[str, list[str]] = defaultdict(list)
+        for g in data.gallery:
+            self.persons[g.pid] = Person(
+                name=g.name,
+                name_local=g.name_local,
+                gender=Gender(g.gender) if g.gender else None,
+                birth_year=g.birth_year or None,
+                relative_name=g.relative_name,
+            )
+            keys: set[str] = set()
+            for n in _record_names(g):
+                keys |= name_keys(n)
+            for k in keys:
+                self.postings[k].append(g.pid)
+        n = len(data.gallery)
+        self.idf = {k: math.log(1 + n / len(v)) for k, v in self.postings.items()}
+        if attributes:
+            self.name = "ours+attributes"
+
+    def candidates(self, text: str) -> list[str]:
+        acc: Counter[str] = Counter()
+        for k in name_keys(text):
+            w = self.idf.get(k)
+            if w is None:
+                continue
+            for pid in self.postings[k]:
+                acc[pid] += w
+        return [pid for pid, _ in acc.most_common(TOP_K)]
+
+    def rank(self, q: object) -> Ranking:
+        text: str = q.text  # type: ignore[attr-defined]
+        query = PersonQuery(name=text)
+        if self.attributes:
+            query = PersonQuery(
+                name=text,
+                gender=q.gender,  # type: ignore[attr-defined]
+                birth_year=q.birth_year,  # type: ignore[attr-defined]
+            )
+        a = analyse(query)
+        cands = self.candidates(text)
+        scored = [(pid, score(a, self.persons[pid]).score) for pid in cands]
+        scored.sort(key=lambda x: -x[1])
+        return scored
+
+
+class KeyBaseline:
+    def __init__(self, data: Dataset, name: str, code: Callable[[str], str]) -> None:
+        self.name = name
+        self.code = code
+        self.codes: dict[str, set[str]] = {}
+        self.postings: dict[str, list[str]] = defaultdict(list)
+        for g in data.gallery:
+            codes = self._codes(" ".join(_record_names(g)))
+            self.codes[g.pid] = codes
+            for c in codes:
+                self.postings[c].append(g.pid)
+
+    def _codes(self, text: str) -> set[str]:
+        out = set()
+        for w in text.lower().replace(".", " ").split():
+            if w.isalpha() and w.isascii():
+                c = self.code(w)
+                if c:
+                    out.add(c)
+        return out
+
+    def rank(self, q: object) -> Ranking:
+        qc = self._codes(q.text)  # type: ignore[attr-defined]
+        cands = {pid for c in qc for pid in self.postings[c]}
+        scored = [
+            (pid, 2 * len(qc & self.codes[pid]) / (len(qc) + len(self.codes[pid]))) for pid in cands
+        ]
+        scored.sort(key=lambda x: -x[1])
+        return scored[:TOP_K]
+
+
+class FuzzBaseline:
+    def __init__(self, data: Dataset, name: str, scorer: Callable[..., float]) -> None:
+        self.name = name
+        self.scorer = scorer
+        self.pids = [g.pid for g in data.gallery]
+        self.texts = [" ".join(_record_names(g)).lower() for g in data.gallery]
+
+    def rank(self, q: object) -> Ranking:
+        hits = process.extract(
+            q.text.lower(),  # type: ignore[attr-defined]
+            self.texts,
+            scorer=self.scorer,
+            limit=10,
+        )
+        return [(self.pids[i], s / 100.0) for _, s, i in hits]
+
+
+def evaluate(method: object, data: Dataset) -> dict[str, object]:
+    per: dict[str, list[tuple[int | None, float, bool]]] = defaultdict(list)
+    top1: list[tuple[float, bool, bool]] = []  # (score, correct, negative)
+    started = time.perf_counter()
+    for q in data.queries:
+        ranking: Ranking = method.rank(q)  # type: ignore[attr-defined]
+        rank = next((i for i, (pid, _) in enumerate(ranking) if pid == q.target), None)
+        best = ranking[0][1] if ranking else 0.0
+        correct = bool(ranking) and ranking[0][0] == q.target
+        top1.append((best, correct, q.target is None))
+        per[q.cls].append((rank, best, correct))
+    elapsed = time.perf_counter() - started
+
+    def metrics(rows: list[tuple[int | None, float, bool]]) -> dict[str, float]:
+        n = len(rows) or 1
+        return {
+            "n": len(rows),
+            "recall@1": sum(1 for r, _, _ in rows if r == 0) / n,
+            "recall@10": sum(1 for r, _, _ in rows if r is not None and r < 10) / n,
+            "mrr": sum(1 / (r + 1) for r, _, _ in rows if r is not None) / n,
+        }
+
+    out: dict[str, object] = {c: metrics(per[c]) for c in CLASSES if per[c]}
+    positives = [row for c in CLASSES for row in per[c]]
+    out["overall"] = metrics(positives)
+    threshold = precision_threshold(top1, 0.95)
+    negs = [s for s, _, neg in top1 if neg]
+    out["negatives"] = {
+        "n": len(negs),
+        "threshold@95%precision": threshold,
+        "confident_false_match_rate": (
+            sum(1 for s in negs if threshold is not None and s >= threshold) / (len(negs) or 1)
+        ),
+        "positives_confidently_matched": (
+            sum(
+                1
+                for s, ok, neg in top1
+                if not neg and ok and threshold is not None and s >= threshold
+            )
+            / (len(positives) or 1)
+        ),
+    }
+    out["seconds"] = round(elapsed, 2)
+    return out
+
+
+def precision_threshold(top1: list[tuple[float, bool, bool]], target: float) -> float | None:
+    """The lowest score threshold at which the top-1 answers above it are ≥ `target` precise."""
+    rows = sorted(top1, key=lambda x: -x[0])
+    best: float | None = None
+    correct = total = 0
+    i = 0
+    while i < len(rows):
+        s = rows[i][0]
+        while i < len(rows) and rows[i][0] == s:  # ties go in together
+            correct += rows[i][1]
+            total += 1
+            i += 1
+        if correct / total >= target:
+            best = s
+    return best
+
+
+def table(results: dict[str, dict[str, object]]) -> str:
+    methods = list(results)
+    lines = []
+    header = "| class | metric | " + " | ".join(methods) + " |"
+    lines += [header, "|" + "---|" * (len(methods) + 2)]
+    for cls in [*CLASSES, "overall"]:
+        for metric in ("recall@1", "recall@10", "mrr"):
+            row = []
+            for m in methods:
+                cell = results[m].get(cls)
+                row.append(f"{cell[metric]:.3f}" if isinstance(cell, dict) else "-")
+            n = next((r[cls]["n"] for r in results.values() if isinstance(r.get(cls), dict)), 0)
+            label = f"{cls} (n={n})" if metric == "recall@1" else ""
+            lines.append(f"| {label} | {metric} | " + " | ".join(row) + " |")
+    for metric in ("threshold@95%precision", "confident_false_match_rate",
+                   "positives_confidently_matched"):  # fmt: skip
+        row = []
+        for m in methods:
+            v = results[m]["negatives"][metric]  # type: ignore[index]
+            row.append("-" if v is None else f"{v:.3f}")
+        lines.append(f"| negatives | {metric} | " + " | ".join(row) + " |")
+    lines.append("| | seconds | " + " | ".join(str(results[m]["seconds"]) for m in methods) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--gallery", type=int, default=5000)
+    parser.add_argument("--per-class", type=int, default=150)
+    parser.add_argument("--only", action="append", help="methods to run (default: all)")
+    parser.add_argument("--fit", action="store_true", help="refit matching/calibration.json")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    if args.fit:
+        from bench.names.fit import fit
+
+        fit(seed=args.seed + 1000, gallery_size=args.gallery, per_class=args.per_class)
+    data = build(args.seed, args.gallery, args.per_class)
+    print(f"gallery {len(data.gallery)} records, {len(data.queries)} queries", file=sys.stderr)
+    builders: dict[str, Callable[[], object]] = {
+        "ours": lambda: Ours(data),
+        "ours+attributes": lambda: Ours(data, attributes=True),
+        "soundex": lambda: KeyBaseline(data, "soundex", jellyfish.soundex),
+        "metaphone": lambda: KeyBaseline(data, "metaphone", jellyfish.metaphone),
+        "nysiis": lambda: KeyBaseline(data, "nysiis", jellyfish.nysiis),
+        "wratio": lambda: FuzzBaseline(data, "wratio", fuzz.WRatio),
+        "token_sort": lambda: FuzzBaseline(data, "token_sort", fuzz.token_sort_ratio),
+    }
+    results: dict[str, dict[str, object]] = {}
+    for name, make in builders.items():
+        if args.only and name not in args.only:
+            continue
+        results[name] = evaluate(make(), data)
+        print(f"[{name}] done in {results[name]['seconds']} s", file=sys.stderr)
+    text = table(results)
+    print(text)
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        head = (
+            f"# Name matching benchmark\n\nseed {args.seed}, gallery {len(data.gallery)} "
+            f"records, {len(data.queries)} queries (`make bench-names`).\n\n"
+        )
+        (RESULTS / "names.md").write_text(head + text + "\n", encoding="utf-8")
+        (RESULTS / "names.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
