@@ -20,8 +20,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 import indexer
 from api.audit_middleware import AuditMiddleware
@@ -55,7 +56,9 @@ address, `429` with `Retry-After`.
 """
 
 
-def _openapi(app: FastAPI, auth: AuthService) -> Callable[[], dict[str, Any]]:
+def _openapi(
+    app: FastAPI, auth: AuthService, routers: list[APIRouter]
+) -> Callable[[], dict[str, Any]]:
     """The OpenAPI document, with the bearer scheme and each route's scope from the policy."""
 
     def build() -> dict[str, Any]:
@@ -74,10 +77,14 @@ def _openapi(app: FastAPI, auth: AuthService) -> Callable[[], dict[str, Any]]:
             "bearerFormat": "JWT",
             "description": "OAuth2 access token (RFC 9068) or officer token.",
         }
-        guarded = {getattr(r, "name", None): getattr(r, "path", None) for r in app.routes}
-        for route_name, path in guarded.items():
-            if not route_name or not path:
-                continue
+        # Included routers are wrapped in `app.routes`: read names and paths from the routers.
+        named = [
+            (route.name, route.path)
+            for router in routers
+            for route in router.routes
+            if isinstance(route, APIRoute)
+        ]
+        for route_name, path in named:
             scope = auth.policy.required_scope(route_name)
             if scope.startswith("deny:"):
                 continue
@@ -157,16 +164,16 @@ def create_app(
     app.state.sync_status = sync_status_fn
 
     errors.install(app)
-    routers = (health, persons, vehicles, noc, sync_status, oauth, audit)
-    for module in routers:
-        app.include_router(module.router)
+    routers = [m.router for m in (health, persons, vehicles, noc, sync_status, oauth, audit)]
+    for router in routers:
+        app.include_router(router)
 
     per_address = TokenBucket(settings.api.rate_limit_per_minute * ADDRESS_LIMIT_FACTOR)
     # add_middleware puts each new one outside the previous ones.
     app.add_middleware(GuardMiddleware, metrics=metrics, per_address=per_address)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
-    app.openapi = _openapi(app, auth)  # type: ignore[method-assign]
+    app.openapi = _openapi(app, auth, routers)  # type: ignore[method-assign]
     return app
 
 
