@@ -20,6 +20,9 @@ from simulators.world.recs import Ctx, Rec
 from simulators.world.store import Store
 
 LATE_MS = 5 * 60_000
+# Share of a source's records changed per simulated minute (about 3% a day), plus two changes
+# per source per advance so that even a tiny test world sees every kind of change.
+CHANGE_RATE_PER_MINUTE = 0.00002
 _SOURCES = ("cctns", "eprisons", "vahan", "sarathi", "alis", "ncrp", "ivfrt", "khoyapaya")
 
 # How a source writes its update time.
@@ -62,7 +65,7 @@ class Clock:
                     total = self.store.query(
                         "SELECT count(*) FROM truth WHERE source = ?", (source,)
                     )[0][0]
-                    changes = 2 + int(total * minutes * 0.0002)
+                    changes = 2 + int(total * minutes * CHANGE_RATE_PER_MINUTE)
                     for _ in range(min(changes, 5000)):
                         t = _when(rng, old, new)
                         kind = _change(self, conn, source, ctx, t)
@@ -71,6 +74,29 @@ class Clock:
                 self.store.set_meta(conn, "counters", json.dumps(counters))
                 self.store.set_meta(conn, "clock_ms", str(new))
             return tally
+
+    def late_inmates(self, count: int) -> int:
+        """e-Prisons fault: new admissions written now with update times up to five minutes
+        old, as a live table does under a client's offset paging. The clock does not move."""
+        with self.store.write_lock:
+            now = self.now_ms()
+            rng = random.Random(
+                f"{self.seed}:late:{now}:{self.store.query('SELECT count(*) FROM rows')[0][0]}"
+            )
+            counters = json.loads(self.store.get_meta("counters") or "{}")
+            ctx = Ctx(self.seed, rng, now, counters)
+            written = 0
+            with self.store.transaction() as conn:
+                for _ in range(count):
+                    p = self.person_with(rng, "eprisons")
+                    if p is None:
+                        continue
+                    t = _whole(now - rng.randrange(LATE_MS))
+                    fir = crime.new_fir(ctx, p.state, p.district, t - 2 * 86_400_000)
+                    _new(self, conn, [crime.inmate(p, [fir], ctx)], t)
+                    written += 1
+                self.store.set_meta(conn, "counters", json.dumps(counters))
+            return written
 
     # -- helpers used by the change functions --------------------------------------------------
 
@@ -235,6 +261,8 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
             if b["releaseType"] == "PAROLE":
                 b["paroleUntil"] = fm.day_of(t + 30 * 86_400_000).isoformat()
 
+        if roll < 0.4:
+            return "eprisons_removed" if _remove_inmate(clock, conn, ctx) else None
         return "eprisons_release" if _update(clock, conn, source, None, ctx, t, release) else None
     if source == "vahan":
         if roll < 0.4:
@@ -345,6 +373,18 @@ def _tombstone(clock: Clock, conn: Any, ctx: Ctx, t: int) -> bool:
     }
     state = clock.store.query("SELECT state FROM rows WHERE rid = ?", (rid,))[0][0]
     clock.store.put(conn, [Rec("cctns", coll, nid, rid, t, tomb, state=state)])
+    return True
+
+
+def _remove_inmate(clock: Clock, conn: Any, ctx: Ctx) -> bool:
+    """An inmate record withdrawn from e-Prisons: gone from the feed and from `/inmates/ids`,
+    with no tombstone (only a reconciliation notices)."""
+    got = clock.pick_live("eprisons", None, ctx.rng)
+    if got is None:
+        return False
+    _, nid, rid, _, _ = got
+    conn.execute("DELETE FROM rows WHERE source = 'eprisons' AND nid = ?", (nid,))
+    clock.store.set_truth_status(conn, rid, "deleted")
     return True
 
 

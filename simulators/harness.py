@@ -160,6 +160,7 @@ def start_simulators(
         return AdminHooks(key, advance, set_faults, status)
 
     admin = hooks()
+    clock = Clock(store)
     try:
         for i, name in enumerate(SOURCE_ORDER):
             app: SourceApp = build_app(
@@ -171,6 +172,7 @@ def start_simulators(
                 secret=f"{seed}:{name}:{key}".encode(),
                 token_ttl_s=token_ttl_s,
                 page_token_ttl_s=page_token_ttl_s,
+                on_shift=clock.late_inmates,
             )
             srv = RunningServer(app, port + i if port else 0)
             servers[name] = srv
