@@ -103,7 +103,9 @@ async def test_maintenance_503_waits_as_told_other_5xx_back_off() -> None:
         side_effect=[
             httpx.Response(503, headers={"Retry-After": "2"}),
             httpx.Response(500, json={"error": "server_error"}),
-            httpx.Response(502, text="<html>Bad Gateway</html>", headers={"content-type": "text/html"}),
+            httpx.Response(
+                502, text="<html>Bad Gateway</html>", headers={"content-type": "text/html"}
+            ),
             httpx.Response(504, text="<html>timeout</html>"),
             httpx.Response(200, json={"ok": 1}),
         ]
