@@ -110,7 +110,15 @@ class PersonSearchRequest(BaseModel):
     district: Annotated[str, StringConstraints(max_length=60)] | None = None
     sources: list[Source] | None = Field(default=None, max_length=8)
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Profiles to return.")
-    min_score: float = Field(default=0.5, ge=0.0, le=1.0, description="Drop weaker matches.")
+    # Scores are calibrated probabilities of "same person". An investigator reviews a ranked
+    # list, so the default favours recall: "Suresh Patil" against "SURESH GANPAT PATIL" is about
+    # one in four on name alone, and must still be shown.
+    min_score: float = Field(
+        default=0.15,
+        ge=0.0,
+        le=1.0,
+        description="Drop profiles whose best match is below this calibrated score.",
+    )
     purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
         description="Case reference or reason: required, written to the audit log."
     )

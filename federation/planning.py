@@ -48,7 +48,7 @@ class PersonSearch:
     district: str | None = None
     sources: frozenset[Source] | None = None
     limit: int = 20
-    min_score: float = 0.5
+    min_score: float = 0.15
 
     def birth_year_estimate(self, today: date) -> int | None:
         if self.birth_year is not None:

@@ -12,6 +12,9 @@
   `api_extra_records()`) through the real indexer.
 - `live_api` (session): one server over `world_backend` with generous rate limits, shared by
   the read-only API tests.
+
+When a server stops, every request sent through its `LiveApi.http` must be in its audit log,
+and the hash chain must verify: the suite checks the audit coverage of everything it does.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 from fastapi import FastAPI
 
 from api.app import create_app
+from auth.audit import AuditLog, AuditQuery
 from auth.principal import Role
 from auth.service import AuthService
 from config import Settings
@@ -45,6 +49,7 @@ from records import (
     IdType,
     Kind,
     Person,
+    PersonRole,
     Provenance,
     Record,
     Sensitivity,
@@ -69,8 +74,9 @@ def _record(source: Source, native_id: str, kind: Kind, **fields: Any) -> Record
 
 def api_extra_records() -> list[Record]:
     """What the API tests need beyond the shared sample world: a second Rajendra outside
-    Maharashtra (jurisdiction), a sexual-offence case inside it, a blacklisted vehicle, a
-    vehicle under a partial-chassis theft report, and a clean vehicle."""
+    Maharashtra (jurisdiction), a sexual-offence case inside it, a missing person written in
+    Devanagari only, a blacklisted vehicle, a vehicle under a partial-chassis theft report, and
+    a clean vehicle."""
     return [
         _record(
             Source.CCTNS,
@@ -98,6 +104,14 @@ def api_extra_records() -> list[Record]:
             district="PUNE",
             people=(Person(name="MAHESH DAGDU JADHAV", birth_year=1988),),
             sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}),
+        ),
+        _record(
+            Source.CCTNS,
+            "UP-PS2210-2024-MP-0031",
+            Kind.MISSING_PERSON,
+            status="OPEN",
+            state="UP",
+            people=(Person(role=PersonRole.MISSING, name_local="सुनीता देवी", age_from=27),),
         ),
         _record(
             Source.VAHAN,
@@ -296,13 +310,38 @@ def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[L
             raise RuntimeError("the API server did not start")
         time.sleep(0.02)
     url = f"http://127.0.0.1:{port}"
+    sent: list[str] = []
+
+    def remember(response: httpx.Response) -> None:
+        sent.append(response.headers.get("x-request-id", "<none>"))
+
     try:
-        with httpx.Client(base_url=url, timeout=30) as http:
+        with httpx.Client(base_url=url, timeout=30, event_hooks={"response": [remember]}) as http:
             yield LiveApi(url=url, app=app, http=http)
+        assert_audited(app.state.auth.audit, sent)
     finally:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+def audited_request_ids(audit: AuditLog) -> set[str]:
+    seen: set[str] = set()
+    since = 0
+    while True:
+        batch = audit.entries(AuditQuery(since_seq=since, limit=1000, newest_first=False))
+        if not batch:
+            return seen
+        seen.update(e.request_id for e in batch if e.request_id)
+        since = batch[-1].seq
+
+
+def assert_audited(audit: AuditLog, request_ids: Iterable[str]) -> None:
+    """Every request the tests sent through `LiveApi.http` is in an intact audit chain."""
+    verified = audit.verify()
+    assert verified.ok, verified.problems
+    missing = set(request_ids) - audited_request_ids(audit)
+    assert not missing, f"{len(missing)} requests are missing from the audit log"
 
 
 @pytest.fixture
