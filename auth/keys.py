@@ -129,6 +129,7 @@ class KeyRing:
         self._lock = threading.Lock()
         self._keys: dict[str, ECKey] = {}
         self._order: list[str] = []
+        self._public = KeySet([])
         self._loaded_at = 0.0
 
     @classmethod
@@ -205,9 +206,12 @@ class KeyRing:
             if os.stat(pem_path).st_mode & 0o077:
                 raise AuthConfigError(f"signing key {pem_path} is readable by others: chmod 600 it")
             keys[kid] = ECKey.import_key(pem, {"kid": kid, "alg": ALGORITHM, "use": "sig"})
+        order = [str(e["kid"]) for e in entries]
+        public = KeySet.import_key_set({"keys": [keys[k].as_dict(private=False) for k in order]})
         with self._lock:
             self._keys = keys
-            self._order = [str(e["kid"]) for e in entries]
+            self._order = order
+            self._public = public  # built once per load: verifying is on every request's path
             self._loaded_at = time.monotonic()
 
     def reload(self) -> None:
@@ -239,7 +243,8 @@ class KeyRing:
         return {"keys": [k.as_dict(private=False) for k in keys]}
 
     def public_key_set(self) -> KeySet:
-        return KeySet.import_key_set(self.jwks())  # type: ignore[arg-type]
+        with self._lock:
+            return self._public
 
     def sign(self, payload: Mapping[str, Any], *, typ: str = "JWT") -> str:
         """Sign a JSON object as a compact JWS with the current key.

@@ -27,6 +27,7 @@ from typing import Any
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import (
     ClientMixin,
+    InvalidClientError,
     InvalidScopeError,
     OAuth2Request,
     TokenMixin,
@@ -41,6 +42,7 @@ from joserfc.jwk import KeySet
 from auth.clients import AUTH_PRIVATE_KEY_JWT, AUTH_SECRET_BASIC, Client
 from auth.keys import InvalidSignature
 from auth.officers import EXTERNAL_ALGORITHMS
+from auth.principal import Role
 from auth.service import AuthService
 from auth.tokens import ACCESS_TOKEN_TYP, ClaimError, check_registered_claims
 
@@ -101,7 +103,9 @@ class RegisteredClient(ClientMixin):  # type: ignore[misc]
         return grant_type == "client_credentials"
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return self._service.clients.check_secret(self.client.client_id, client_secret)
+        # check_secret spends one scrypt hash whether or not the client exists or is enabled.
+        ok = self._service.clients.check_secret(self.client.client_id, client_secret)
+        return ok and not self.client.disabled
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method in self.client.auth_methods
@@ -110,6 +114,8 @@ class RegisteredClient(ClientMixin):  # type: ignore[misc]
         return " ".join(sorted(self.granted_scopes(scope)))
 
     def granted_scopes(self, scope: str | None) -> frozenset[str]:
+        if self.client.disabled:
+            return frozenset()
         allowed = self.client.scopes & self._service.policy.role_scopes(self.client.role)
         if not scope:
             return allowed
@@ -188,6 +194,12 @@ class _PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
         super().__init__(validate_jti=True, leeway=60)
         self._service = service
 
+    def authenticate_client(self, client: RegisteredClient) -> RegisteredClient:
+        if client.client.disabled:  # the stand-in for an unknown or disabled client
+            raise InvalidClientError(description="client authentication failed")
+        result: RegisteredClient = super().authenticate_client(client)
+        return result
+
     def get_audiences(self) -> list[str]:
         issuer = self._service.settings.issuer.rstrip("/")
         return [issuer + TOKEN_PATH, issuer]
@@ -198,7 +210,7 @@ class _PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
         return self._service.revocations.first_use_of_assertion(str(claims["sub"]), jti, expires)
 
     def resolve_client_public_key(self, client: RegisteredClient) -> KeySet:
-        jwks = client.client.jwks or {"keys": []}
+        jwks = (not client.client.disabled and client.client.jwks) or {"keys": []}
         return KeySet.import_key_set(jwks)  # type: ignore[arg-type]
 
 
@@ -268,11 +280,25 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
     # authlib hooks ---------------------------------------------------------------------------
 
     def query_client(self, client_id: str) -> RegisteredClient | None:
-        if not isinstance(client_id, str) or len(client_id) > 200:
+        """An unknown or disabled client gets a stand-in that fails authentication the same
+        way, after the same scrypt work, as a wrong secret: neither the error text nor the
+        response time says which client ids exist."""
+        if not isinstance(client_id, str) or not client_id or len(client_id) > 200:
             return None
         client = self.service.clients.get(client_id)
         if client is None or client.disabled:
-            return None
+            client = Client(
+                client_id=client_id,
+                agency="-",
+                role=Role.PARTNER,
+                scopes=frozenset(),
+                sources=frozenset(),
+                fields=frozenset(),
+                has_secret=True,
+                jwks=None,
+                disabled=True,
+                created_at="",
+            )
         return RegisteredClient(client, self.service)
 
     def save_token(self, token: dict[str, Any], request: FormRequest) -> None:

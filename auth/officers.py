@@ -42,11 +42,18 @@ class OfficerTokenError(Exception):
 
 
 class KeySource(Protocol):
+    #: header `typ` values accepted (lower case); None in the set means "absent is fine"
+    accepted_types: frozenset[str | None]
+
     def verify(self, token: str) -> Verified: ...
 
 
 class RingKeys:
-    """The demo issuer's keys: our own ring."""
+    """The demo issuer's keys: our own ring. The ring also signs access tokens and NOC
+    certificates, so only `typ: JWT` is accepted here: no other signed object can pass as an
+    officer's identity."""
+
+    accepted_types: frozenset[str | None] = frozenset({"jwt"})
 
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
@@ -57,7 +64,10 @@ class RingKeys:
 
 class RemoteJwks:
     """An IdP's JWKS fetched over HTTP(S), cached, re-fetched (at most once a minute) when a
-    token names a key id we have not seen — that is how IdP key rotation reaches us."""
+    token names a key id we have not seen — that is how IdP key rotation reaches us.
+    IdPs differ in the `typ` they put on access tokens; any of the usual ones is accepted."""
+
+    accepted_types: frozenset[str | None] = frozenset({None, "jwt", "at+jwt", "application/at+jwt"})
 
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
         self.url = url
@@ -112,8 +122,9 @@ class OfficerVerifier:
         if trusted is None:
             raise OfficerTokenError("the token's issuer is not a trusted identity provider")
         verified = trusted.keys.verify(token)  # raises InvalidSignature
-        if str(verified.header.get("typ", "JWT")).lower() == "at+jwt":
-            raise OfficerTokenError("an access token is not an officer identity token")
+        typ = verified.header.get("typ")
+        if (typ.lower() if isinstance(typ, str) else typ) not in trusted.keys.accepted_types:
+            raise OfficerTokenError(f"a token of type {typ!r} is not an officer identity token")
         claims = verified.payload
         try:
             check_registered_claims(claims, issuer=trusted.issuer, audience=self.audience)

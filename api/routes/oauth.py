@@ -16,9 +16,11 @@ per app and kept on `app.state.oauth`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from authlib.oauth2 import OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -70,24 +72,62 @@ def _server(request: Request) -> OAuthServer:
     return server
 
 
+class _BadRequest(Exception):
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.result: Response = (
+            400,
+            {"error": error, "error_description": description},
+            [("Cache-Control", "no-store")],
+        )
+
+
 async def _form_request(request: Request, server: OAuthServer, path: str) -> FormRequest:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    form: dict[str, str] = {}
-    if content_type == "application/x-www-form-urlencoded":
-        async with request.form(max_fields=_MAX_FORM_FIELDS, max_files=0) as data:
-            form = {k: v for k, v in data.items() if isinstance(v, str)}
-    return FormRequest(request.method, server.request_uri(path), request.headers, form)
+    if content_type != "application/x-www-form-urlencoded":
+        raise _BadRequest(
+            "invalid_request",
+            "send the parameters as application/x-www-form-urlencoded (RFC 6749 §4.4.2)",
+        )
+    async with request.form(max_fields=_MAX_FORM_FIELDS, max_files=0) as data:
+        form = {k: v for k, v in data.items() if isinstance(v, str)}
+    try:
+        return FormRequest(request.method, server.request_uri(path), request.headers, form)
+    except OAuth2Error as exc:  # InsecureTransportError: the issuer is not https or loopback
+        raise _BadRequest(
+            "invalid_request",
+            f"{exc.description} Configure auth.issuer as the server's https:// address.",
+        ) from None
 
 
-def _respond(request: Request, form: FormRequest, result: Response) -> JSONResponse:
+async def _handle(
+    request: Request, path: str, call: Callable[[OAuthServer, FormRequest], Response]
+) -> JSONResponse:
+    server = _server(request)
+    try:
+        form = await _form_request(request, server, path)
+    except _BadRequest as exc:
+        return _respond(request, {}, None, exc.result)
+    result = await run_in_threadpool(call, server, form)
+    client_id = getattr(getattr(form, "client", None), "client_id", None)
+    return _respond(request, form.form, client_id, result)
+
+
+def _respond(
+    request: Request, form: dict[str, str], client_id: str | None, result: Response
+) -> JSONResponse:
     status, body, headers = result
-    client = getattr(form, "client", None)
-    client_id = getattr(client, "client_id", None) or form.form.get("client_id")
+    client_id = client_id or form.get("client_id")
+    # One answer for unknown, disabled and wrong-secret clients (no client id enumeration).
+    if body.get("error") == "invalid_client" and "does not exist" in str(
+        body.get("error_description", "")
+    ):
+        body = {**body, "error_description": "client authentication failed"}
     if client_id:
         request.state.audit_actor = str(client_id)[:200]
         request.state.audit_client = str(client_id)[:200]
     request.state.audit_query = {
-        k: form.form[k] for k in ("grant_type", "scope", "token_type_hint") if k in form.form
+        k: form[k] for k in ("grant_type", "scope", "token_type_hint") if k in form
     }
     if status >= 400:
         description = str(body.get("error_description") or body.get("error") or "")
@@ -119,9 +159,7 @@ def build_oauth_router() -> APIRouter:
         openapi_extra=_FORM_BODY,
     )
     async def token(request: Request) -> JSONResponse:
-        server = _server(request)
-        form = await _form_request(request, server, TOKEN_PATH)
-        return _respond(request, form, await run_in_threadpool(server.token_response, form))
+        return await _handle(request, TOKEN_PATH, OAuthServer.token_response)
 
     @router.post(
         INTROSPECT_PATH,
@@ -131,10 +169,7 @@ def build_oauth_router() -> APIRouter:
         openapi_extra=_FORM_BODY,
     )
     async def introspect(request: Request) -> JSONResponse:
-        server = _server(request)
-        form = await _form_request(request, server, INTROSPECT_PATH)
-        result = await run_in_threadpool(server.introspection_response, form)
-        return _respond(request, form, result)
+        return await _handle(request, INTROSPECT_PATH, OAuthServer.introspection_response)
 
     @router.post(
         REVOKE_PATH,
@@ -144,10 +179,7 @@ def build_oauth_router() -> APIRouter:
         openapi_extra=_FORM_BODY,
     )
     async def revoke(request: Request) -> JSONResponse:
-        server = _server(request)
-        form = await _form_request(request, server, REVOKE_PATH)
-        result = await run_in_threadpool(server.revocation_response, form)
-        return _respond(request, form, result)
+        return await _handle(request, REVOKE_PATH, OAuthServer.revocation_response)
 
     @router.get(
         JWKS_PATH,

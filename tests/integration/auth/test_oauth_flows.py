@@ -256,3 +256,51 @@ def test_every_request_of_a_flow_is_audited_without_secrets(auth_server: AuthSer
     assert secret.encode() not in raw
     assert token["access_token"].encode() not in raw
     assert auth_server.service.audit.verify().ok
+
+
+def test_no_client_enumeration_and_form_only(auth_server: AuthServer):
+    client, secret = _partner(auth_server)
+    url = auth_server.url + "/oauth/token"
+    form = {"grant_type": "client_credentials"}
+    wrong = httpx.post(url, data=form, auth=(client.client_id, "wrong"))
+    unknown = httpx.post(url, data=form, auth=("cbi-000000000000", "wrong"))
+    auth_server.service.clients.disable(client.client_id)
+    disabled = httpx.post(url, data=form, auth=(client.client_id, secret))
+    answers = {
+        (r.status_code, r.json()["error"], r.json()["error_description"])
+        for r in (wrong, unknown, disabled)
+    }
+    assert len(answers) == 1, answers
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Basic")
+
+    as_json = httpx.post(url, json=form, auth=(client.client_id, secret))
+    assert as_json.status_code == 400
+    assert "x-www-form-urlencoded" in as_json.json()["error_description"]
+
+
+def test_insecure_issuer_is_a_clear_error(tmp_path, auth_port):  # type: ignore[no-untyped-def]
+    from auth.service import AuthService
+    from config.settings import AuthSettings
+    from tests.plugins.auth import LiveServer, make_auth_app
+
+    service = AuthService.from_settings(
+        AuthSettings(
+            db_path=tmp_path / "a.db",
+            keys_dir=tmp_path / "k",
+            audit_path=tmp_path / "au.db",
+            issuer="http://icjs.internal:8000",  # plain http, not loopback
+        )
+    )
+    client, secret = service.clients.create(agency="CBI", scopes=["persons:search"])
+    server = LiveServer(make_auth_app(service), auth_port).start()
+    try:
+        resp = httpx.post(
+            server.url + "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client.client_id, secret or ""),
+        )
+    finally:
+        server.stop()
+        service.close()
+    assert resp.status_code == 400
+    assert "https" in resp.json()["error_description"]

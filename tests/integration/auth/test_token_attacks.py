@@ -163,6 +163,10 @@ def test_token_type_confusion(auth_server: AuthServer):
     # An officer/supervisor token without a state is refused.
     token = auth_server.service.keys.sign(_officer_claims(auth_server, state=None), typ="JWT")
     _assert_401(_call(auth_server, token), "state")
+    # Any other object the ring signs, even carrying officer claims, is not an officer token.
+    for typ in ("noc+jws", "at+jwt"):
+        token = auth_server.service.keys.sign(_officer_claims(auth_server), typ=typ)
+        _assert_401(_call(auth_server, token), "not an officer identity token")
     # A NOC certificate (another typ) is not a bearer token either.
     cert = auth_server.service.keys.sign({"noc_id": "1"}, typ="noc+jws")
     assert _call(auth_server, cert).status_code == 401
