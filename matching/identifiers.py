@@ -111,3 +111,27 @@ def normalise_arms_licence(value: str | None) -> str | None:
         return None
     cleaned = re.sub(r"\s+", " ", value.strip().upper())
     return cleaned or None
+
+
+PARTIAL_CHASSIS_MIN = 4  # fewer characters than this match too many vehicles to mean anything
+
+
+def chassis_matches(full: str | None, fragment: str | None) -> bool:
+    """Whether a (possibly partial) chassis number agrees with a full one.
+
+    Stolen-vehicle reports often carry only the last five or six characters of the chassis
+    (`...S00123456` → `23456`); a full number matches a fragment that it ends with. Both sides
+    are normalised first, so separators and case do not matter."""
+    a, b = normalise_chassis(full), _squash(fragment) if fragment else None
+    if not a or not b or len(b) < PARTIAL_CHASSIS_MIN or not b.isalnum():
+        return False
+    return a.endswith(b) if len(b) < len(a) else a == b
+
+
+def chassis_suffix(value: str | None, length: int = 5) -> str | None:
+    """The last `length` characters of a normalised chassis number: the fragment a partial
+    report carries, and what an index stores to find full numbers by their tail."""
+    normalised = normalise_chassis(value)
+    if normalised is None or len(normalised) < length:
+        return None
+    return normalised[-length:]

@@ -116,6 +116,9 @@ _RELATION = re.compile(
     )
     + r")(?![a-z])"
 )
+_DANGLING_RELATION = re.compile(
+    r"(?<![a-z])[sdwhfmc]\s*[/\\]\s*o(?![a-z])\.?|(?<![a-z])[sdwhfmc]\.\s*o\.(?![a-z])"
+)
 _LETTER_RELATION = {"s": "S/O", "d": "D/O", "w": "W/O", "h": "H/O", "f": "F/O", "m": "M/O",
                     "c": "C/O"}  # fmt: skip
 _ADDRESS = re.compile(
@@ -158,8 +161,10 @@ def _is_initials(word: str) -> bool:
 
 def _words_to_tokens(words: list[str]) -> list[Token]:
     out: list[Token] = []
+    # a name of consonant clusters only (`BB`, `TNR`) is a name, not a row of initials
+    all_initials = all(_is_initials(w) for w in words) and any(len(w) > 1 for w in words)
     for w in words:
-        if _is_initials(w):
+        if _is_initials(w) and not (all_initials and len(w) > 1):
             out.extend(_token(c, True) for c in w)
             continue
         m = _GUJARATI_SUFFIX.match(w)
@@ -194,7 +199,9 @@ def parse_name(raw: str) -> ParsedName:
     """Parse one written name (any script). Never raises: an empty or unreadable name gives
     a `ParsedName` without forms."""
     text = _fold(raw)
-    text = _ADDRESS.sub("", text)
+    address = _ADDRESS.search(text)
+    if address and _WORD.search(text[: address.start()]):
+        text = text[: address.start()]  # `… R/O Vill. Rampur`: an address, not a name
     titles: list[str] = []
     relation: str | None = None
     relative: NameForm | None = None
@@ -204,6 +211,7 @@ def parse_name(raw: str) -> ParsedName:
         rel_text = _RELATION.split(text[m.end() :], maxsplit=1)[0]
         relative = _form(_ALIAS.split(rel_text, maxsplit=1)[0], [])
         text = text[: m.start()]
+    text = _DANGLING_RELATION.sub(" ", text)  # `S/O` with nobody on one side: not a name
     parts = [p for p in _ALIAS.split(text) if _WORD.search(p)]
     forms: list[NameForm] = []
     for part in parts:
