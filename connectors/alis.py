@@ -29,8 +29,9 @@ from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
 
 # A mismatching file is downloaded this many times in all before it is quarantined: one bad
-# transfer is common, three in a row mean the published file itself is corrupt.
-SHA_ATTEMPTS = 3
+# transfer is common, four in a row mean the published file itself is most likely corrupt (and
+# the next run tries a quarantined file again anyway).
+SHA_ATTEMPTS = 4
 _MISSING = object()
 
 
@@ -123,7 +124,7 @@ class AlisConnector(Connector):
             current = cursor.get("file") if isinstance(cursor.get("file"), str) else None
             raw_row = cursor.get("row")
             skip_rows = raw_row if isinstance(raw_row, int) and raw_row > 0 else 0
-        elif since is not None:
+        elif since is not None and not self.retry_native_ids:
             headers["If-Modified-Since"] = format_datetime(since.astimezone(UTC), usegmt=True)
         response = await self.client.request("GET", "/index.json", headers=headers, ok=(200, 304))
         if response.status_code == 304:
@@ -140,41 +141,56 @@ class AlisConnector(Connector):
         ]
         work = self.work_dir or Path(tempfile.gettempdir())
         work.mkdir(parents=True, exist_ok=True)
+        if cursor is None:
+            # Files quarantined by an earlier run are tried again first: a corrupt download is
+            # usually the network's fault. Their pages resume to the start of this walk.
+            resume = _cursor(after, None, 0)
+            for entry in entries:
+                if entry.name in self.retry_native_ids and entry not in pending:
+                    async for page in self._file_pages(entry, work, 0, resume, resume):
+                        yield page
         for index, entry in enumerate(pending):
             start = skip_rows if entry.name == current else 0
-            last_file = index == len(pending) - 1
-            local = work / f"{entry.name}.part"
-            problem = await self._fetch_verified(entry, local)
-            if problem is not None:
-                payload = {
-                    "name": entry.name,
-                    "sha256": entry.sha256,
-                    "rows": entry.rows,
-                    "published": entry.published.isoformat(),
-                }
-                yield Page(
-                    [],
-                    None if last_file else _cursor(entry.key, None, 0),
-                    watermark=entry.published,
-                    quarantine=[(entry.name, problem, payload)],
-                )
-                after = entry.key
-                continue
-            batch: list[Row] = []
-            last_number = start
-            for number, row in read_csv(local, skip=start):
-                batch.append(Row(row.data, entry.name, row.problem, entry.published))
-                last_number = number
-                if len(batch) >= self.page_size:
-                    yield Page(batch, _cursor(after, entry.name, last_number))
-                    batch = []
-            local.unlink(missing_ok=True)
+            done = None if index == len(pending) - 1 else _cursor(entry.key, None, 0)
+            async for page in self._file_pages(
+                entry, work, start, _cursor(after, entry.name, 0), done
+            ):
+                yield page
             after = entry.key
-            yield Page(
-                batch, None if last_file else _cursor(after, None, 0), watermark=entry.published
-            )
         if not pending:
             yield Page([], None)
+
+    async def _file_pages(
+        self,
+        entry: IndexEntry,
+        work: Path,
+        start: int,
+        within: dict[str, Any],
+        done: dict[str, Any] | None,
+    ) -> AsyncIterator[Page]:
+        """Pages of one file from row `start`: `within` is the cursor while inside it (its row
+        filled in), `done` the cursor after it."""
+        local = work / f"{entry.name}.part"
+        problem = await self._fetch_verified(entry, local)
+        if problem is not None:
+            payload = {
+                "name": entry.name,
+                "sha256": entry.sha256,
+                "rows": entry.rows,
+                "published": entry.published.isoformat(),
+            }
+            yield Page(
+                [], done, watermark=entry.published, quarantine=[(entry.name, problem, payload)]
+            )
+            return
+        batch: list[Row] = []
+        for number, row in read_csv(local, skip=start):
+            batch.append(Row(row.data, entry.name, row.problem, entry.published))
+            if len(batch) >= self.page_size:
+                yield Page(batch, {**within, "row": number})
+                batch = []
+        local.unlink(missing_ok=True)
+        yield Page(batch, done, watermark=entry.published, resolved=[entry.name])
 
     async def _fetch_verified(self, entry: IndexEntry, local: Path) -> str | None:
         """Download until the SHA-256 matches; the reason to quarantine the file otherwise."""

@@ -45,6 +45,7 @@ class Page:
     watermark: datetime | None = None
     quarantine: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     # ^ (native id, reason, payload) for things that are not rows: a corrupt ALIS file
+    resolved: list[str] = field(default_factory=list)  # such things now processed after all
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class Connector(ABC):
         self.page_size = settings.page_size or self.default_page_size
         self.work_dir = work_dir
         self.clock = clock
+        # native ids of whole-file quarantine entries to try again (set by the engine)
+        self.retry_native_ids: frozenset[str] = frozenset()
 
     @abstractmethod
     def walk(
@@ -103,6 +106,11 @@ class Connector(ABC):
     @abstractmethod
     def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
         """Row → canonical record; `MappingError` for a bad row. Pure: no I/O."""
+
+    def superseded(self, record: Record) -> list[str]:
+        """Record ids that `record` replaces under another id (Vahan: earlier owner serials of
+        the same registration). The engine deletes those it holds."""
+        return []
 
     def reconcile_ids(self) -> AsyncIterator[list[str]]:
         """Every native id the source holds now, in pages (sources that `reconciles`)."""

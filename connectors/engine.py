@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +192,9 @@ class SyncEngine:
                 overlap = self.settings.overlap_s if connector.uses_overlap else 0
                 since = checkpoint.watermark - timedelta(seconds=overlap)
             cursor, newest = None, None
+        connector.retry_native_ids = frozenset(
+            e.native_id for e in self.state.quarantine_entries(name) if e.collection == "@file"
+        )
         async for page in connector.walk(stream, since, cursor):
             mapped = self._map_page(connector, page, walk_full, report)
             await self._write(mapped, report)
@@ -221,6 +224,8 @@ class SyncEngine:
                 quarantined=mapped.quarantine,
                 redactions=mapped.redactions,
             )
+            for native in page.resolved:
+                self.state.resolve_file(name, native)
             report.quarantined += new_quarantine
             report.pages += 1
             self.metrics.quarantined.labels(name).inc(new_quarantine)
@@ -272,6 +277,7 @@ class SyncEngine:
         self.metrics.redacted.labels(name).inc(len(out.redactions))
 
         stored = self.state.versions(list(best))
+        replaced: list[str] = []
         for record_id, mapped in best.items():
             old = stored.get(record_id)
             stamp = micros(mapped.version)
@@ -283,6 +289,10 @@ class SyncEngine:
                 report.unchanged += 1
                 continue
             out.upserts.append(mapped)
+            replaced.extend(connector.superseded(mapped))
+        if replaced:
+            for record_id, held_at in self.state.versions(replaced).items():
+                out.deletes.append(Tombstone(record_id, record_id.partition(":")[2], _at(held_at)))
         out.stored = stored
         return out
 
@@ -380,6 +390,10 @@ class SyncEngine:
         report.extra["reconcile_listed"] = listed
         report.extra["reconcile_deleted"] = len(gone)
         return self.state.reconcile_unknown(name)
+
+
+def _at(stamp: int) -> datetime:
+    return datetime.fromtimestamp(stamp / 1_000_000, tz=UTC)
 
 
 async def run_sync(

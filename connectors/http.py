@@ -359,6 +359,8 @@ class SourceClient:
                 async with self._http.stream("GET", url, headers=request_headers) as response:
                     if have and response.status_code == 416:
                         return have  # already complete
+                    if response.status_code not in (200, 206):
+                        await response.aread()  # error bodies are small; read for the message
                     self.check_status(response, ok=(200, 206))
                     mode = "ab" if response.status_code == 206 else "wb"
                     with dest.open(mode) as out:

@@ -329,6 +329,14 @@ class StateStore:
             (_now(), resolution, entry_id),
         )
 
+    def resolve_file(self, source: str, native_id: str) -> None:
+        """A quarantined file fetched and processed after all."""
+        self._db.execute(
+            "UPDATE quarantine SET resolved_at = ?, resolution = 'refetched' WHERE source = ? "
+            "AND native_id = ? AND collection = '@file' AND resolved_at IS NULL",
+            (_now(), source, native_id),
+        )
+
     def quarantine_counts(self) -> dict[str, int]:
         rows = self._db.execute(
             "SELECT source, COUNT(*) FROM quarantine WHERE resolved_at IS NULL GROUP BY source"

@@ -9,6 +9,7 @@ its bound and lets de-duplication absorb the repeats.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,18 @@ from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source, Vehicle
 
 MAX_LIMIT = 1000
+_ONE_DIGIT_RTO = re.compile(r"^([A-Z]{2})(\d)(?=[A-Z]{0,3}\d{4}$)")
+
+
+def regn_key(value: str | None) -> str | None:
+    """The registration as the record id carries it: `matching`'s normal form with a one-digit
+    RTO code padded to two (`GJ 9 AA 1` → `GJ09AA0001`), so that every way a clerk writes the
+    same plate gives the same record id. Identifiers keep `matching`'s form, which is what the
+    query side compares with."""
+    normalised = ids.normalise_registration(value)
+    if normalised is None:
+        return None
+    return _ONE_DIGIT_RTO.sub(lambda m: f"{m[1]}0{m[2]}", normalised)
 
 
 class VahanConnector(Connector):
@@ -114,10 +127,19 @@ class VahanConnector(Connector):
         assert isinstance(mapped, Record)
         return mapped
 
+    def superseded(self, record: Record) -> list[str]:
+        """A transfer replaces the previous owners: the feed carries the current owner only, and
+        the history stays reachable through `owner_history`."""
+        vehicle = record.vehicle
+        if vehicle is None or vehicle.owner_serial is None or vehicle.registration_no is None:
+            return []
+        regn = regn_key(vehicle.registration_no)
+        return [self.record_id(f"{regn}#{n}") for n in range(1, vehicle.owner_serial)]
+
     # -- mapping ----------------------------------------------------------------------------
 
     def native_id(self, row: Row) -> str | None:
-        regn = ids.normalise_registration(_str(row.data.get("rc_regn_no")))
+        regn = regn_key(_str(row.data.get("rc_regn_no")))
         serial = row.data.get("rc_owner_sr")
         if regn is None or serial is None:
             return None
@@ -136,7 +158,7 @@ class VahanConnector(Connector):
             raise MappingError(f"field 'rc_owner_sr' should be 1 or more, got {serial}")
         owner = p.required_text(raw, "rc_owner_name")
         updated = p.epoch(raw, "rc_modified_on", millis=False)
-        native = f"{regn}#{serial}"
+        native = f"{regn_key(regn)}#{serial}"
         chassis = ids.normalise_chassis(p.text(raw, "rc_chasi_no"))
         engine = ids.normalise_engine(p.text(raw, "rc_eng_no"))
         relative = p.text(raw, "rc_f_name")

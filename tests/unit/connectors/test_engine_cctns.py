@@ -37,7 +37,7 @@ def people(n: int, start: datetime = T0) -> list[dict[str, Any]]:
 async def test_full_sync_maps_every_collection(tmp_path: Path, embedded_backend: Any) -> None:
     fake = FakeCctns(
         rows={
-            "persons": people(3) + [cctns_person("S1", T0, SENSITIVE_CASE="Y")],
+            "persons": [*people(3), cctns_person("S1", T0, SENSITIVE_CASE="Y")],
             "vehicles": [
                 {
                     "VEHICLE_REPORT_ID": "DL-V1",
