@@ -38,8 +38,13 @@ ALGORITHM = "ES256"
 # Only what we sign with: `none`, HS* (the public key used as an HMAC secret) and anything else
 # are refused before any key is looked at.
 ALLOWED_ALGORITHMS = (ALGORITHM,)
-DEFAULT_RETAIN = 3  # current + two previous: covers token TTL and NOC re-checks across rotations
+DEFAULT_RETAIN = 3  # current + two previous: covers token TTL across rotations
+# After retirement a key's private half is deleted but its public half stays published this
+# long, so signed documents (NOC certificates) stay verifiable offline; bearer tokens are only
+# accepted from active keys. 400 days: a NOC is typically relied on for up to a year.
+DEFAULT_PUBLISH_RETIRED_S = 400 * 86400
 _RELOAD_MIN_INTERVAL_S = 5.0
+_RECHECK_S = 60.0
 
 
 class InvalidSignature(Exception):
@@ -121,21 +126,35 @@ def verify_with(
 class KeyRing:
     """Signing keys on disk. Build with `KeyRing.open(keys_dir)`."""
 
-    def __init__(self, keys_dir: Path, retain: int = DEFAULT_RETAIN) -> None:
+    def __init__(
+        self,
+        keys_dir: Path,
+        retain: int = DEFAULT_RETAIN,
+        publish_retired_s: int = DEFAULT_PUBLISH_RETIRED_S,
+    ) -> None:
         if retain < 1:
             raise ValueError("retain must be at least 1")
         self.keys_dir = keys_dir
         self.retain = retain
+        self.publish_retired_s = publish_retired_s
         self._lock = threading.Lock()
         self._keys: dict[str, ECKey] = {}
         self._order: list[str] = []
         self._public = KeySet([])
+        self._published = KeySet([])
+        self._published_jwks: list[dict[str, Any]] = []
         self._loaded_at = 0.0
+        self._ring_mtime = 0
 
     @classmethod
-    def open(cls, keys_dir: Path, retain: int = DEFAULT_RETAIN) -> KeyRing:
+    def open(
+        cls,
+        keys_dir: Path,
+        retain: int = DEFAULT_RETAIN,
+        publish_retired_s: int = DEFAULT_PUBLISH_RETIRED_S,
+    ) -> KeyRing:
         """Load the ring, creating the directory and a first key if there is none."""
-        ring = cls(keys_dir, retain)
+        ring = cls(keys_dir, retain, publish_retired_s)
         with ring._file_lock():
             if not ring._ring_file.exists():
                 ring._add_key_locked()
@@ -162,19 +181,21 @@ class KeyRing:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def _read_ring(self) -> list[dict[str, Any]]:
+    def _read_ring(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(active entries, retired entries); retired ones carry only their public JWK."""
         try:
             data = json.loads(self._ring_file.read_text("utf-8"))
             keys = data["keys"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            retired = data.get("retired", [])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise AuthConfigError(f"key ring {self._ring_file}: unreadable ({exc})") from None
-        if not isinstance(keys, list) or not keys:
+        if not isinstance(keys, list) or not keys or not isinstance(retired, list):
             raise AuthConfigError(f"key ring {self._ring_file}: lists no keys")
-        return keys
+        return keys, retired
 
-    def _write_ring(self, entries: list[dict[str, Any]]) -> None:
+    def _write_ring(self, entries: list[dict[str, Any]], retired: list[dict[str, Any]]) -> None:
         tmp = self._ring_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"keys": entries}, indent=2), "utf-8")
+        tmp.write_text(json.dumps({"keys": entries, "retired": retired}, indent=2), "utf-8")
         os.replace(tmp, self._ring_file)
 
     def _add_key_locked(self) -> str:
@@ -184,17 +205,36 @@ class KeyRing:
         fd = os.open(pem_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key.as_pem(private=True))
-        entries = self._read_ring() if self._ring_file.exists() else []
-        entries.append({"kid": kid, "created_at": datetime.now(UTC).isoformat()})
-        retired = entries[: -self.retain]
-        entries = entries[-self.retain :]
-        self._write_ring(entries)
-        for old in retired:  # a retired private key must not linger on disk
-            (self.keys_dir / f"{old['kid']}.pem").unlink(missing_ok=True)
+        entries, retired = self._read_ring() if self._ring_file.exists() else ([], [])
+        now = datetime.now(UTC)
+        entries.append({"kid": kid, "created_at": now.isoformat()})
+        for old in entries[: -self.retain]:
+            pem_path = self.keys_dir / f"{old['kid']}.pem"
+            try:
+                public = ECKey.import_key(pem_path.read_bytes()).as_dict(private=False)
+                retired.append(
+                    {
+                        "kid": old["kid"],
+                        "retired_at": now.isoformat(),
+                        "jwk": {**public, "kid": old["kid"], "alg": ALGORITHM, "use": "sig"},
+                    }
+                )
+            except OSError:
+                pass  # already gone: nothing left to publish
+            pem_path.unlink(missing_ok=True)  # a retired private key must not linger on disk
+        cutoff = now.timestamp() - self.publish_retired_s
+        retired = [
+            r for r in retired if datetime.fromisoformat(r["retired_at"]).timestamp() > cutoff
+        ]
+        self._write_ring(entries[-self.retain :], retired)
         return kid
 
     def _load(self) -> None:
-        entries = self._read_ring()
+        try:
+            mtime = self._ring_file.stat().st_mtime_ns
+        except OSError:
+            mtime = 0
+        entries, retired = self._read_ring()
         keys: dict[str, ECKey] = {}
         for entry in entries:
             kid = str(entry["kid"])
@@ -207,15 +247,35 @@ class KeyRing:
                 raise AuthConfigError(f"signing key {pem_path} is readable by others: chmod 600 it")
             keys[kid] = ECKey.import_key(pem, {"kid": kid, "alg": ALGORITHM, "use": "sig"})
         order = [str(e["kid"]) for e in entries]
-        public = KeySet.import_key_set({"keys": [keys[k].as_dict(private=False) for k in order]})
+        active = [keys[k].as_dict(private=False) for k in order]
+        old = [dict(r["jwk"]) for r in retired if isinstance(r, dict) and "jwk" in r]
+        try:
+            public = KeySet.import_key_set({"keys": active})
+            published = KeySet.import_key_set({"keys": [*old, *active]})
+        except (JoseError, ValueError, TypeError) as exc:
+            raise AuthConfigError(f"key ring {self._ring_file}: bad public key ({exc})") from None
         with self._lock:
             self._keys = keys
             self._order = order
-            self._public = public  # built once per load: verifying is on every request's path
+            # Built once per load: verifying is on every request's path.
+            self._public = public
+            self._published = published
+            self._published_jwks = [*old, *active]
             self._loaded_at = time.monotonic()
+            self._ring_mtime = mtime
 
     def reload(self) -> None:
         self._load()
+
+    def _ring_changed(self) -> bool:
+        try:
+            mtime = self._ring_file.stat().st_mtime_ns
+        except OSError:
+            return False
+        with self._lock:
+            self._loaded_at = time.monotonic()  # checked now; do not stat again for a while
+            changed = mtime != self._ring_mtime
+        return changed
 
     # -- public --------------------------------------------------------------------------------
 
@@ -236,15 +296,32 @@ class KeyRing:
         self._load()
         return kid
 
-    def jwks(self) -> dict[str, Any]:
-        """The public key set (RFC 7517), current key last."""
-        with self._lock:
-            keys = [self._keys[k] for k in self._order]
-        return {"keys": [k.as_dict(private=False) for k in keys]}
+    def withdraw(self, kid: str) -> None:
+        """Remove a key entirely — private file and published public half — e.g. after a
+        compromise: nothing it signed verifies any more. The current key cannot be withdrawn;
+        rotate first."""
+        with self._file_lock():
+            entries, retired = self._read_ring()
+            if entries[-1]["kid"] == kid:
+                raise ValueError("that is the current signing key: rotate first, then withdraw it")
+            known = {e["kid"] for e in entries} | {r.get("kid") for r in retired}
+            if kid not in known:
+                raise ValueError(f"no key {kid!r} in the ring")
+            self._write_ring(
+                [e for e in entries if e["kid"] != kid], [r for r in retired if r.get("kid") != kid]
+            )
+            (self.keys_dir / f"{kid}.pem").unlink(missing_ok=True)
+        self._load()
 
-    def public_key_set(self) -> KeySet:
+    def jwks(self) -> dict[str, Any]:
+        """The published public key set (RFC 7517): retired keys still in their publication
+        window first, then the active keys, the current key last."""
         with self._lock:
-            return self._public
+            return {"keys": [dict(k) for k in self._published_jwks]}
+
+    def public_key_set(self, *, include_retired: bool = False) -> KeySet:
+        with self._lock:
+            return self._published if include_retired else self._public
 
     def sign(self, payload: Mapping[str, Any], *, typ: str = "JWT") -> str:
         """Sign a JSON object as a compact JWS with the current key.
@@ -262,18 +339,26 @@ class KeyRing:
         body = json.dumps(dict(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return jws.serialize_compact(header, body.encode("utf-8"), key, algorithms=[ALGORITHM])
 
-    def verify(self, token: str, *, typ: str | None = None) -> Verified:
-        """Verify a compact JWS this ring signed (any retained key). With `typ`, the header's
-        `typ` must equal it (case-insensitive, per RFC 7515 §4.1.9)."""
+    def verify(
+        self, token: str, *, typ: str | None = None, include_retired: bool = False
+    ) -> Verified:
+        """Verify a compact JWS this ring signed with an active key (with `include_retired`,
+        also with a retired key still published: for long-lived documents such as NOC
+        certificates, never for bearer tokens). With `typ`, the header's `typ` must equal it
+        (case-insensitive, per RFC 7515 §4.1.9)."""
         header = peek_header(token)
         check_algorithm(header)
         kid = header.get("kid")
         with self._lock:
             known = kid in self._keys
-            stale = time.monotonic() - self._loaded_at > _RELOAD_MIN_INTERVAL_S
-        if not known and isinstance(kid, str) and stale:
-            self._load()  # another process may have rotated
-        verified = verify_with(token, self.public_key_set())
+            age = time.monotonic() - self._loaded_at
+        # Another process (`icjs token rotate-keys`, `withdraw-key`) may have changed the ring:
+        # reload at once for an unknown kid, and otherwise notice changes within a minute.
+        if (not known and isinstance(kid, str) and age > _RELOAD_MIN_INTERVAL_S) or (
+            age > _RECHECK_S and self._ring_changed()
+        ):
+            self._load()
+        verified = verify_with(token, self.public_key_set(include_retired=include_retired))
         if typ is not None and str(verified.header.get("typ", "")).lower() != typ.lower():
             raise InvalidSignature(f"expected a token of type {typ!r}")
         return verified

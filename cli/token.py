@@ -107,6 +107,18 @@ def rotate_keys() -> None:
     typer.echo(ring.rotate())
 
 
+@token_app.command("withdraw-key")
+def withdraw_key(kid: str) -> None:
+    """Remove a signing key entirely (after a compromise): nothing it signed verifies any more."""
+    settings = load_settings()
+    ring = KeyRing.open(settings.auth.keys_dir)
+    try:
+        ring.withdraw(kid)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"withdrew {kid}; running servers drop it within a minute", err=True)
+
+
 @token_app.command("jwks")
 def jwks() -> None:
     """Print the public signing keys (the same as /.well-known/jwks.json)."""

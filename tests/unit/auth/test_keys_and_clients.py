@@ -29,19 +29,37 @@ def test_ring_files_are_private_and_rotation_retains(tmp_path: Path):
     assert ring.kids == [second, third]
     assert not pem.exists(), "a retired private key stayed on disk"
     with pytest.raises(InvalidSignature, match="unknown key"):
-        ring.verify(token)
+        ring.verify(token)  # bearer tokens: active keys only
+    # The retired key's public half stays published for documents such as NOC certificates.
+    assert ring.verify(token, include_retired=True).payload == {"n": 1}
+    assert [k["kid"] for k in ring.jwks()["keys"]] == [first, second, third]
+    assert all("d" not in k for k in ring.jwks()["keys"])
+    # Withdrawing a key (compromise) removes it everywhere.
+    ring.withdraw(first)
+    with pytest.raises(InvalidSignature):
+        ring.verify(token, include_retired=True)
+    with pytest.raises(ValueError, match="current"):
+        ring.withdraw(third)
     with pytest.raises(InvalidSignature, match="type"):
         ring.verify(ring.sign({"n": 2}, typ="noc+jws"), typ="at+jwt")
 
 
-def test_a_second_process_sees_rotation(tmp_path: Path):
+def test_a_second_process_sees_rotation_and_withdrawal(tmp_path: Path):
     a = KeyRing.open(tmp_path / "keys")
     b = KeyRing.open(tmp_path / "keys")
     assert a.current_kid == b.current_kid
+    old = a.current_kid
+    old_token = a.sign({"y": 1})
     b.rotate()
     b_token = b.sign({"x": 1})
     a._loaded_at = 0  # as if the reload interval had passed
     assert a.verify(b_token).payload == {"x": 1}
+    assert a.verify(old_token).payload == {"y": 1}
+    b.withdraw(old)  # e.g. `icjs token withdraw-key` after a compromise
+    a._loaded_at = 0  # the periodic re-check is due
+    with pytest.raises(InvalidSignature, match="unknown key"):
+        a.verify(old_token)
+    assert old not in a.kids
 
 
 def test_world_readable_key_refused(tmp_path: Path):
