@@ -279,7 +279,10 @@ class RunningServer:
         self.port: int = self.httpd.server_address[1]
         self.host = host
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name=f"sim-{app.name}", daemon=True
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sim-{app.name}",
+            daemon=True,
         )
 
     @property
