@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -28,6 +30,7 @@ import indexer
 from api.audit_middleware import AuditMiddleware
 from auth.service import AuthService
 from config import Settings
+from connectors import status as connector_status
 from federation import NocService, NocStore, PersonSearchService, VahanLookup
 from indexer.backends.base import Backend
 
@@ -37,6 +40,7 @@ from .metrics import Metrics
 from .middleware import GuardMiddleware, RequestContextMiddleware
 from .ratelimit import TokenBucket
 from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
+from .vahan_live import ConnectorVahanLookup
 
 API_VERSION = "1.0.0"
 # Unauthenticated or failing traffic from one address may use several callers' worth of budget
@@ -100,6 +104,13 @@ def _openapi(
     return build
 
 
+def _sync_status(state_path: Path) -> Any:
+    """The connectors' per-source status, or None when this node has no sync state."""
+    if not state_path.exists():
+        return None
+    return connector_status.sync_status(state_path)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -120,12 +131,21 @@ def create_app(
         owned.append(auth.close)
     noc_store = NocStore(settings.data_dir / "noc.db")
     owned.append(noc_store.close)
+    live: ConnectorVahanLookup | None = None
+    vahan_settings = settings.sources.get("vahan")
+    if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
+        vahan = live = ConnectorVahanLookup.from_settings(vahan_settings)
+    if sync_status_fn is None:
+        state_path = settings.sync.state_path
+        sync_status_fn = partial(_sync_status, state_path)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            if live is not None:
+                await live.aclose()
             for close in reversed(owned):
                 close()
 

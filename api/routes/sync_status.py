@@ -65,4 +65,6 @@ async def sync_status(
     if fn is None:
         return SyncStatusOut(configured=False, detail="no sync state on this node")
     rows = await run_in_threadpool(fn)
+    if rows is None:
+        return SyncStatusOut(configured=False, detail="no sync has run on this node")
     return SyncStatusOut(configured=True, sources=_rows(rows))

@@ -41,7 +41,7 @@ from auth.audit import AuditLog, AuditQuery
 from auth.principal import Role
 from auth.service import AuthService
 from config import Settings
-from config.settings import ApiSettings, AuthSettings, SearchSettings
+from config.settings import ApiSettings, AuthSettings, SearchSettings, SyncSettings
 from indexer import open_backend
 from indexer.backends.base import Backend
 from records import (
@@ -193,6 +193,7 @@ def api_settings_for(root: Path, **api: Any) -> Settings:
             keys_dir=root / "keys",
             audit_path=root / "audit.db",
         ),
+        sync=SyncSettings(state_path=root / "sync.db"),
         api=ApiSettings(**api),
         data_dir=root,
     )
