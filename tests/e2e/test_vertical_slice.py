@@ -145,3 +145,18 @@ def test_unsynced_plate_found_live_in_vahan(
         )
         assert noc.status_code == 201, noc.text
         assert "not_registered" not in {r["code"] for r in noc.json()["reasons"]}
+
+
+def test_sync_status_reports_the_sync(synced: tuple[Path, Backend]) -> None:
+    root, backend = synced
+    settings = api_settings_for(root / "status")
+    settings = settings.model_copy(update={"sync": SyncSettings(state_path=root / "sync.db")})
+    with start_api(settings, backend) as api:
+        admin = api.officer(role=Role.ADMIN, state=None, district=None)
+        response = api.get("/v1/sync/status", admin)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["configured"] is True
+        rows = {row["source"]: row for row in body["sources"]}
+        assert rows["cctns"]["last_success"] is not None
+        assert rows["vahan"]["last_success"] is None
