@@ -37,6 +37,7 @@ AUTH_PRIVATE_KEY_JWT = "private_key_jwt"
 # request is far rarer than a search, so the cost is paid where it protects most.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_LEN = 2**14, 8, 1, 32
 _DUMMY_SALT = b"icjs-dummy-salt!"
+_CLEARANCE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _AGENCY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
 
@@ -97,6 +98,7 @@ class Client:
     disabled: bool
     created_at: str
     description: str | None = None
+    clearances: frozenset[str] = frozenset()  # e.g. "sensitive": lifts the policy's label rules
 
     @property
     def auth_methods(self) -> frozenset[str]:
@@ -115,6 +117,7 @@ class Client:
             "scopes": sorted(self.scopes),
             "sources": None if self.sources is None else sorted(s.value for s in self.sources),
             "fields": None if self.fields is None else sorted(self.fields),
+            "clearances": sorted(self.clearances),
             "auth_methods": sorted(self.auth_methods),
             "disabled": self.disabled,
             "created_at": self.created_at,
@@ -134,9 +137,14 @@ CREATE TABLE IF NOT EXISTS clients (
     disabled INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    description TEXT
+    description TEXT,
+    clearances TEXT
 );
 """
+_CLIENT_COLUMNS = (
+    "client_id, agency, role, scopes, sources, fields, secret_hash IS NOT NULL, jwks, disabled,"
+    " created_at, description, clearances"
+)
 
 
 def validate_jwks(data: Any) -> dict[str, Any]:
@@ -174,6 +182,9 @@ class ClientRegistry:
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(clients)")}
+        if "clearances" not in columns:  # registries created before clearances existed
+            self._conn.execute("ALTER TABLE clients ADD COLUMN clearances TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -194,6 +205,7 @@ class ClientRegistry:
         jwks: dict[str, Any] | None = None,
         with_secret: bool = True,
         description: str | None = None,
+        clearances: Iterable[str] = (),
     ) -> tuple[Client, str | None]:
         """Register a client. Returns it and its secret — the only time the secret exists in
         clear. Policy checks (which scopes a role may hold) are the caller's (`Policy`)."""
@@ -209,6 +221,10 @@ class ClientRegistry:
         if not with_secret and not jwks:
             raise ClientError("a client without a secret needs a JWK set for private_key_jwt")
         jwks = validate_jwks(jwks) if jwks else None
+        clearances = frozenset(clearances)
+        bad = [c for c in clearances if not _CLEARANCE_RE.match(c)]
+        if bad:
+            raise ClientError(f"clearance {bad[0]!r}: use lower-case letters, digits, - or _")
         slug = re.sub(r"[^a-z0-9]+", "-", agency.lower()).strip("-") or "client"
         client_id = f"{slug}-{secrets.token_hex(6)}"
         secret = secrets.token_urlsafe(32) if with_secret else None
@@ -216,8 +232,8 @@ class ClientRegistry:
         with self._lock:
             self._conn.execute(
                 "INSERT INTO clients (client_id, agency, role, scopes, sources, fields,"
-                " secret_hash, jwks, disabled, created_at, updated_at, description)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+                " secret_hash, jwks, disabled, created_at, updated_at, description, clearances)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
                 (
                     client_id,
                     agency,
@@ -230,6 +246,7 @@ class ClientRegistry:
                     now,
                     now,
                     description,
+                    ",".join(sorted(set(clearances))),
                 ),
             )
         client = self.get(client_id)
@@ -239,8 +256,7 @@ class ClientRegistry:
     def get(self, client_id: str) -> Client | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT client_id, agency, role, scopes, sources, fields, secret_hash IS NOT NULL,"
-                " jwks, disabled, created_at, description FROM clients WHERE client_id = ?",
+                f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE client_id = ?",
                 (client_id,),
             ).fetchone()
         return _client_from_row(row) if row else None
@@ -248,9 +264,7 @@ class ClientRegistry:
     def list(self, *, include_disabled: bool = True) -> list[Client]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT client_id, agency, role, scopes, sources, fields, secret_hash IS NOT NULL,"
-                " jwks, disabled, created_at, description FROM clients"
-                " ORDER BY created_at, client_id"
+                f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY created_at, client_id"
             ).fetchall()
         clients = [_client_from_row(r) for r in rows]
         return [c for c in clients if include_disabled or not c.disabled]
@@ -293,9 +307,20 @@ class ClientRegistry:
 
 
 def _client_from_row(row: tuple[Any, ...]) -> Client:
-    client_id, agency, role, scopes, sources, fields, has_secret, jwks, disabled, created, desc = (
-        row
-    )
+    (
+        client_id,
+        agency,
+        role,
+        scopes,
+        sources,
+        fields,
+        has_secret,
+        jwks,
+        disabled,
+        created,
+        desc,
+        clearances,
+    ) = row
     return Client(
         client_id=client_id,
         agency=agency,
@@ -308,4 +333,5 @@ def _client_from_row(row: tuple[Any, ...]) -> Client:
         disabled=bool(disabled),
         created_at=created,
         description=desc,
+        clearances=frozenset(c for c in (clearances or "").split(",") if c),
     )

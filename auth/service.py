@@ -149,6 +149,7 @@ class AuthService:
             client_id=client.client_id,
             sources=client.sources,
             fields=client.fields,
+            clearances=client.clearances,
             token_id=claims.get("jti") if isinstance(claims.get("jti"), str) else None,
             issuer=self.settings.issuer,
         )

@@ -68,6 +68,10 @@ def create(
     jwks: Annotated[
         Path | None, typer.Option(help="public JWK set for private_key_jwt client auth")
     ] = None,
+    clearance: Annotated[
+        list[str] | None,
+        typer.Option(help="clearance, e.g. sensitive (repeatable; lifts label restrictions)"),
+    ] = None,
     secret: Annotated[
         bool, typer.Option("--secret/--no-secret", help="issue a client secret")
     ] = True,
@@ -92,6 +96,7 @@ def create(
             fields=field_list,
             jwks=_read_jwks(jwks) if jwks else None,
             with_secret=secret,
+            clearances=_split(clearance),
         )
     except (ClientError, ValueError) as exc:
         raise _fail(str(exc)) from None

@@ -84,6 +84,45 @@ def test_clients_create_refuses_escalation_and_bad_input(env: AuthServer, tmp_pa
     assert env.service.clients.list() == []
 
 
+def test_client_clearance_reaches_the_caller(env: AuthServer):
+    result = runner.invoke(
+        app,
+        [
+            "clients",
+            "create",
+            "--agency",
+            "CBI",
+            "--scopes",
+            "persons:search",
+            "--clearance",
+            "sensitive",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["clearances"] == ["sensitive"]
+    with OAuth2Client(data["client_id"], data["client_secret"]) as session:
+        token = session.fetch_token(env.url + "/oauth/token", grant_type="client_credentials")
+    caller = env.service.authenticate(f"Bearer {token['access_token']}")
+    assert caller.clearances == {"sensitive"}
+    assert env.service.policy.visibility(caller).hidden == ()
+    bad = runner.invoke(
+        app,
+        [
+            "clients",
+            "create",
+            "--agency",
+            "CBI",
+            "--scopes",
+            "persons:search",
+            "--clearance",
+            "TOP SECRET!",
+        ],
+    )
+    assert bad.exit_code == 2 and "clearance" in bad.stderr
+
+
 def test_clients_with_jwks_file(env: AuthServer, tmp_path: Path):
     key = ECKey.generate_key("P-256", {"kid": "rpf-1"})
     jwks_file = tmp_path / "rpf.jwks.json"

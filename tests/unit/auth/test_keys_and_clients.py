@@ -118,3 +118,23 @@ def test_registry_refuses_bad_registrations(tmp_path: Path):
         reg.create(agency="X", scopes=["p"], jwks={"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})
     with pytest.raises(ClientError, match="no client"):
         reg.disable("nobody")
+
+
+def test_registry_upgrades_an_older_schema(tmp_path: Path):
+    conn = sqlite3.connect(tmp_path / "auth.db")
+    conn.execute(
+        "CREATE TABLE clients (client_id TEXT PRIMARY KEY, agency TEXT NOT NULL, role TEXT NOT NULL,"
+        " scopes TEXT NOT NULL, sources TEXT, fields TEXT, secret_hash TEXT, jwks TEXT,"
+        " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+        " description TEXT)"
+    )
+    conn.execute(
+        "INSERT INTO clients VALUES ('old-1', 'NIA', 'partner', 'persons:search', NULL, NULL,"
+        " NULL, NULL, 0, '2026-01-01', '2026-01-01', NULL)"
+    )
+    conn.commit()
+    reg = ClientRegistry(tmp_path / "auth.db")
+    old = reg.get("old-1")
+    assert old is not None and old.clearances == frozenset() and old.agency == "NIA"
+    new, _ = reg.create(agency="CBI", scopes=["persons:search"], clearances=["sensitive"])
+    assert reg.get(new.client_id).clearances == {"sensitive"}  # type: ignore[union-attr]
