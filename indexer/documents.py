@@ -17,7 +17,10 @@ candidates (the conformance suite checks it):
   chassis and engine numbers when the connector did not list them as identifiers.
 - filter fields (`source`, `kind`, `state`, `labels`) and `version` (µs since the epoch) for the
   newer-version-wins guard.
-- `record_json`: the canonical record, returned as-is by `get` and `candidates`.
+- `record_json`: the canonical record, returned as-is by `get` and `candidates`. Fields at their
+  defaults are left out: the record reads back equal, and parsing a few hundred candidates per
+  search is the hot path of retrieval.
+- `link_keys`: the values under which the record may link to others (`indexer.links`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from indexer.links import link_keys
 from matching.api import name_keys, name_text
 from records import Identifier, IdType, Record
 
@@ -64,6 +68,7 @@ class IndexDocument:
     identifiers: tuple[Identifier, ...]
     record_json: str
     record: Record
+    link_keys: frozenset[str]
 
     @property
     def all_keys(self) -> frozenset[str]:
@@ -157,8 +162,9 @@ def to_document(record: Record) -> IndexDocument:
         name_words=unique_words,
         name_grams=grams_of_words(unique_words),
         identifiers=record_identifiers(record),
-        record_json=record.model_dump_json(),
+        record_json=record.model_dump_json(exclude_defaults=True),
         record=record,
+        link_keys=link_keys(record),
     )
 
 

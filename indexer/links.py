@@ -25,9 +25,12 @@ the key makes the lookup an index probe rather than a scan.
 A **profile** is a connected component of the link graph. Its id is derived from the smallest
 `record_id` in the component (`profile_id_for`): the same data gives the same profile ids on every
 re-sync and every rebuild, whatever order records arrive in. When a record joins, leaves or
-changes, only the components it touches are recomputed (`LinkEngine.relink`). A component is
-walked to at most `MAX_COMPONENT` records: past that the data is wrong (a shared dummy DL number
-such as all zeros) and growing the profile further would only spread the error.
+changes, only the components it touches are recomputed (`LinkEngine.relink`), read hop by hop
+for the whole batch at once and followed at most `MAX_HOPS` links away.
+
+Guard against bad data: a link key held by more than `MAX_HOLDERS` records is a placeholder (a
+DL number of all zeros, a dummy passport), not an identifier, and links nothing; otherwise one
+typo'd default value would fuse thousands of people into one profile.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ from records import IdType, Kind, Person, PersonRole, Record, Source
 
 NAME_AGREES = 0.8  # matching score above which two names on one FIR are the same person
 ADDRESS_AGREES = 0.6  # share of the shorter address's tokens found in the other
-MAX_COMPONENT = 1000
+MAX_HOLDERS = 50  # records sharing one link key beyond which the key is a placeholder
+MAX_HOPS = 32  # how far a profile is followed from the records a write touched
 
 REASONS = ("driving_licence", "passport", "fir", "registration", "chassis", "owner_holder")
 
@@ -189,11 +193,15 @@ class LinkEngine:
         new_links: dict[tuple[str, str, str], Link] = {}
         for record in present:
             for key in keys_of[record.record_id]:
-                for other in holders.get(key, ()):
+                others = holders.get(key, ())
+                if len(others) > MAX_HOLDERS:
+                    continue  # a placeholder value, not an identifier (see module docstring)
+                for other in others:
                     link = decide(key, record, other)
                     if link is not None:
                         new_links.setdefault((link.a, link.b, link.reason), link)
-        self._store.replace_edges(changed, list(new_links.values()))
+        if before or new_links:
+            self._store.replace_edges(changed, list(new_links.values()))
         starts = (
             {r.record_id for r in present}
             | {x for link in before for x in (link.a, link.b)}
@@ -202,17 +210,32 @@ class LinkEngine:
         self._store.set_profiles(self._components(starts))
 
     def _components(self, starts: set[str]) -> dict[str, str]:
+        """Profile id of every record connected to `starts`: the graph around them is read in
+        rounds (one `edges_touching` per hop for all of them together), then walked in memory."""
+        neighbours: dict[str, set[str]] = {s: set() for s in starts}
+        visited = set(starts)
+        frontier = set(starts)
+        for _ in range(MAX_HOPS):
+            if not frontier:
+                break
+            reached: set[str] = set()
+            for edge in self._store.edges_touching(frontier):
+                neighbours.setdefault(edge.a, set()).add(edge.b)
+                neighbours.setdefault(edge.b, set()).add(edge.a)
+                reached.update((edge.a, edge.b))
+            frontier = reached - visited
+            visited |= frontier
         assignment: dict[str, str] = {}
-        for start in sorted(starts):
+        for start in sorted(neighbours):
             if start in assignment:
                 continue
             members = {start}
-            frontier = {start}
-            while frontier and len(members) < MAX_COMPONENT:
-                edges = self._store.edges_touching(frontier)
-                reached = {x for e in edges for x in (e.a, e.b)} - members
-                members |= reached
-                frontier = reached
+            stack = [start]
+            while stack:
+                for other in neighbours.get(stack.pop(), ()):
+                    if other not in members:
+                        members.add(other)
+                        stack.append(other)
             pid = profile_id_for(members)
             for member in members:
                 assignment[member] = pid

@@ -46,7 +46,7 @@ from indexer.backends.base import (
 from indexer.backends.elastic_links import ElasticLinkStore
 from indexer.backends.engines import Engine, engine_for
 from indexer.documents import IndexDocument, min_shared_grams, query_grams, to_document
-from indexer.links import LinkEngine, link_keys, profile_id_for
+from indexer.links import LinkEngine, profile_id_for
 from records import Record, Source
 
 BATCH = 500  # documents per _bulk: ~1-2 MB requests, well under http.max_content_length
@@ -197,11 +197,7 @@ class ElasticBackend:
             old = stored.get(record_id)
             if old is None:
                 operations.append({"create": {"_index": index, "_id": record_id}})
-                operations.append(
-                    q.document_body(
-                        doc, link_keys(doc.record), profile_id=profile_id_for([record_id])
-                    )
-                )
+                operations.append(q.document_body(doc, profile_id=profile_id_for([record_id])))
                 continue
             source = old["_source"]
             if source["version"] > doc.version:
@@ -224,7 +220,6 @@ class ElasticBackend:
             operations.append(
                 q.document_body(
                     doc,
-                    link_keys(doc.record),
                     profile_id=source.get("profile_id") or profile_id_for([record_id]),
                     links=source.get("links") or [],
                 )
@@ -416,6 +411,14 @@ class ElasticBackend:
 
     def close(self) -> None:
         self._engine.close()
+
+    def disk_bytes(self) -> int:
+        """Primary store size of the current index version."""
+        return self._engine.store_bytes(self._current_index())
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     def drop_all(self) -> None:
         """Delete every index of this prefix (tests, and `icjs index` after a backup)."""

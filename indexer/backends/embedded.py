@@ -369,6 +369,13 @@ class EmbeddedBackend:
     def path(self) -> Path:
         return self._path
 
+    def disk_bytes(self) -> int:
+        """Size of the database file and its WAL, after folding the WAL back in."""
+        with suppress(sqlite3.OperationalError):
+            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        wal = self._path.with_name(self._path.name + "-wal")
+        return self._path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
     def version(self) -> int:
         with self._read() as (_, v):
             return v

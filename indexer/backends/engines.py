@@ -61,6 +61,10 @@ class Engine(Protocol):
 
     def health(self) -> tuple[bool, str]: ...
 
+    def store_bytes(self, index: str) -> int:
+        """Primary store size of `index` (replicas excluded)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -215,6 +219,13 @@ class _Common:
             return False, f"{self.name} unreachable: {_describe(exc)}"
         status = health.get("status", "unknown")
         return status in ("green", "yellow"), f"{self.name} cluster status {status}"
+
+    def store_bytes(self, index: str) -> int:
+        result = self._call(
+            f"stats of {index}", lambda: _body(self._client.indices.stats(index=index))
+        )
+        assert result is not None
+        return int(result["_all"]["primaries"]["store"]["size_in_bytes"])
 
     def close(self) -> None:
         self._client.close()

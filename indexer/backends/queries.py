@@ -106,7 +106,6 @@ def checksum(doc: IndexDocument) -> str:
 
 def document_body(
     doc: IndexDocument,
-    link_keys: frozenset[str],
     *,
     profile_id: str,
     links: list[Body] | None = None,
@@ -131,9 +130,9 @@ def document_body(
         "ids": sorted(set(doc.id_terms)),
         "ids_partial": sorted(set(doc.partial_id_terms)),
         "ids_rev": sorted(set(doc.reversed_id_terms)),
-        "link_keys": sorted(link_keys),
+        "link_keys": sorted(doc.link_keys),
         "links": links or [],
-        "record": doc.record.model_dump(mode="json"),
+        "record": doc.record.model_dump(mode="json", exclude_defaults=True),
     }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from indexer.backends.base import Link
 from indexer.backends.sqlite_sql import placeholders
 from indexer.documents import IndexDocument
-from indexer.links import link_keys, profile_id_for
+from indexer.links import profile_id_for
 from records import Record
 
 _CHUNK = 500
@@ -63,6 +63,9 @@ def write_documents(
         else:
             fresh.append((-1, doc))
     _clear_side_rows(con, v, [rid for rid, _ in fresh if rid >= 0])
+    next_rid = con.execute(f"SELECT COALESCE(MAX(rid), 0) FROM records_v{v}").fetchone()[0]
+    inserts: list[tuple[object, ...]] = []
+    updates: list[tuple[object, ...]] = []
     keys: list[tuple[str, int]] = []
     ids: list[tuple[str, str, str, int, int]] = []
     names: list[tuple[int, str]] = []
@@ -78,28 +81,29 @@ def write_documents(
             doc.record_json,
         )
         if rid >= 0:
-            con.execute(
-                f"UPDATE records_v{v} SET source=?, kind=?, state=?, labels=?, version=?, "
-                "json=? WHERE rid=?",
-                (*row, rid),
-            )
+            updates.append((*row, rid))
         else:
-            cursor = con.execute(
-                f"INSERT INTO records_v{v} (source, kind, state, labels, version, json, "
-                "record_id, profile_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (*row, doc.record_id, profile_id_for([doc.record_id])),
-            )
-            assert cursor.lastrowid is not None
-            rid = cursor.lastrowid
+            next_rid += 1  # we hold the write lock: nobody else allocates rids meanwhile
+            rid = next_rid
+            inserts.append((rid, *row, doc.record_id, profile_id_for([doc.record_id])))
         keys.extend((k, rid) for k in doc.all_keys)
         ids.extend(
             (i.type.value, i.value, i.value[::-1], int(i.partial), rid) for i in doc.identifiers
         )
         if doc.name_words:
             names.append((rid, " ".join(doc.name_words)))
-        record = doc.record
-        lkeys.extend((k, rid) for k in link_keys(record))
-        written.append(record)
+        lkeys.extend((k, rid) for k in doc.link_keys)
+        written.append(doc.record)
+    con.executemany(
+        f"UPDATE records_v{v} SET source=?, kind=?, state=?, labels=?, version=?, json=? "
+        "WHERE rid=?",
+        updates,
+    )
+    con.executemany(
+        f"INSERT INTO records_v{v} (rid, source, kind, state, labels, version, json, "
+        "record_id, profile_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        inserts,
+    )
     con.executemany(f"INSERT OR IGNORE INTO keys_v{v} VALUES (?, ?)", keys)
     con.executemany(f"INSERT INTO ids_v{v} VALUES (?, ?, ?, ?, ?)", ids)
     con.executemany(f"INSERT INTO names_v{v} (rowid, text) VALUES (?, ?)", names)

@@ -146,3 +146,18 @@ def test_a_rebuild_that_died_is_cleaned_up_and_the_old_version_kept(tmp_path: Pa
     result = backend.rebuild()
     assert (result.old_version, result.new_version, result.records) == (1, 3, 50)
     backend.close()
+
+
+def test_a_placeholder_identifier_shared_by_many_records_links_nothing(tmp_path: Path) -> None:
+    from indexer.links import MAX_HOLDERS
+    from records import Identifier, IdType
+
+    dummy = Identifier(type=IdType.DRIVING_LICENCE, value="MH0000000000000")
+    many = [r.model_copy(update={"identifiers": (dummy,)}) for r in people(0, MAX_HOLDERS + 5)]
+    backend = EmbeddedBackend(tmp_path / "icjs.db")
+    backend.upsert(many[:2])
+    assert len(backend.links([many[0].record_id])) == 1  # two holders: a real link
+    backend.upsert(many[2:])
+    late = many[-1].record_id
+    assert backend.links([late]) == []  # past MAX_HOLDERS the value is a placeholder
+    backend.close()
