@@ -123,8 +123,9 @@ def test_registry_refuses_bad_registrations(tmp_path: Path):
 def test_registry_upgrades_an_older_schema(tmp_path: Path):
     conn = sqlite3.connect(tmp_path / "auth.db")
     conn.execute(
-        "CREATE TABLE clients (client_id TEXT PRIMARY KEY, agency TEXT NOT NULL, role TEXT NOT NULL,"
-        " scopes TEXT NOT NULL, sources TEXT, fields TEXT, secret_hash TEXT, jwks TEXT,"
+        "CREATE TABLE clients (client_id TEXT PRIMARY KEY, agency TEXT NOT NULL,"
+        " role TEXT NOT NULL, scopes TEXT NOT NULL, sources TEXT, fields TEXT,"
+        " secret_hash TEXT, jwks TEXT,"
         " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
         " description TEXT)"
     )
