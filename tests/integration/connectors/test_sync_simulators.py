@@ -1,0 +1,181 @@
+"""`run_sync` against the running simulators (real HTTP on loopback) into the real embedded
+backend, with harsh faults: the index must equal the ground truth, bad records must be in
+quarantine, incremental runs must catch every change, and a killed sync must resume."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from config import SearchSettings, SourceSettings, SyncSettings
+from connectors.engine import run_sync
+from connectors.metrics import SyncMetrics
+from connectors.report import SyncReport
+from connectors.retry import RetryPolicy
+from connectors.state import StateStore
+from connectors.status import sync_status
+from indexer import open_backend
+from records import Source
+from simulators.harness import Running
+
+pytestmark = pytest.mark.slow
+
+# Retry-After is capped low so that the harsh profile's 1-3 s waits do not make the suite slow;
+# the respx tests check that the header's value is used.
+POLICY = RetryPolicy(max_attempts=12, initial_s=0.01, max_s=0.1, retry_after_cap_s=0.1)
+PERSONS = 150
+# Small pages so that every source pages several times (token expiry, offset shifts, next links).
+PAGE = {
+    "cctns": 25,
+    "eprisons": 10,
+    "vahan": 25,
+    "sarathi": 20,
+    "alis": 40,
+    "ncrp": 20,
+    "khoyapaya": 10,
+}
+
+
+def sources_of(sims: Running) -> dict[str, SourceSettings]:
+    return {
+        name: SourceSettings(**entry, page_size=PAGE.get(name))
+        for name, entry in sims.manifest.items()
+    }
+
+
+async def sync(sims: Running, sink: Any, tmp: Path, **kw: Any) -> SyncReport:
+    settings = SyncSettings(state_path=tmp / "sync.db", reconcile_every_s=0, breaker_failures=50)
+    return await run_sync(
+        sources_of(sims),
+        sink,
+        tmp / "sync.db",
+        settings,
+        policy=POLICY,
+        metrics=SyncMetrics(CollectorRegistry()),
+        **kw,
+    )
+
+
+def assert_index_matches_truth(sims: Running, backend: Any, tmp: Path) -> None:
+    truth = sims.ground_truth
+    with StateStore(tmp / "sync.db") as state:
+        entries = list(state.quarantine_entries())
+    for name in sims.manifest:
+        listed = list(backend.ids(Source(name)))
+        assert len(listed) == len(set(listed)), f"{name}: duplicate ids in the index"
+        live = truth.live_record_ids(name)
+        assert set(listed) == live, (
+            f"{name}: missing {sorted(live - set(listed))[:5]}, "
+            f"extra {sorted(set(listed) - live)[:5]}"
+        )
+        quarantined = {
+            f"{name}:{e.native_id}" for e in entries if e.source == name and e.collection != "@file"
+        }
+        bad = set(truth.bad_records(name))
+        assert bad <= quarantined, (
+            f"{name}: bad records not quarantined {sorted(bad - quarantined)}"
+        )
+        # nothing good was quarantined (a corrupt ALIS download is a file entry, not a record)
+        assert quarantined <= bad, f"{name}: good records quarantined {sorted(quarantined - bad)}"
+
+
+@pytest.fixture
+def harsh(simulators_factory: Callable[..., Running], tmp_path: Path) -> Running:
+    return simulators_factory(
+        seed=23,
+        persons=PERSONS,
+        faults="harsh",
+        data_dir=tmp_path / "world",
+        token_ttl_s=2.0,
+        page_token_ttl_s=1.0,
+    )
+
+
+async def test_harsh_full_then_incremental_equals_ground_truth(
+    harsh: Running, tmp_path: Path
+) -> None:
+    backend = open_backend(SearchSettings(path=tmp_path / "index.db"))
+    try:
+        report = await sync(harsh, backend, tmp_path)
+        failed = {n: r.error for n, r in report.sources.items() if r.status != "ok"}
+        assert not failed
+        assert_index_matches_truth(harsh, backend, tmp_path)
+        assert sum(r.retries for r in report.sources.values()) > 0  # faults were met
+        assert sum(r.quarantined for r in report.sources.values()) >= len(
+            harsh.ground_truth.bad_records()
+        )
+
+        kinds: set[str] = set()
+        for _ in range(2):
+            # two simulated days: new records, updates, transfers, deletes, late writes
+            changes = harsh.advance(2880)
+            kinds |= {k for k, n in changes.items() if n}
+            report = await sync(harsh, backend, tmp_path)
+            failed = {n: r.error for n, r in report.sources.items() if r.status != "ok"}
+            assert not failed
+            assert_index_matches_truth(harsh, backend, tmp_path)
+            assert sum(r.updated + r.indexed for r in report.sources.values()) > 0
+        assert {"cctns_delete", "vahan_transfer"} <= kinds  # the seed's world has both
+
+        status = sync_status(tmp_path / "sync.db")
+        assert all(status[n]["last_success"] for n in harsh.manifest)
+        assert status["cctns"]["quarantined"] >= 1
+    finally:
+        backend.close()
+
+
+async def test_killed_sync_resumes_and_ends_in_the_same_state(
+    simulators_factory: Callable[..., Running], tmp_path: Path
+) -> None:
+    sims = simulators_factory(
+        seed=29, persons=PERSONS, faults="default", data_dir=tmp_path / "world"
+    )
+    backend = open_backend(SearchSettings(path=tmp_path / "index.db"))
+
+    class Killing:
+        """Passes writes to the backend until the n-th, where the process 'dies'."""
+
+        def __init__(self, limit: int) -> None:
+            self.calls, self.limit = 0, limit
+
+        def upsert(self, records: Any) -> Any:
+            self.calls += 1
+            if self.calls >= self.limit:
+                raise RuntimeError("killed")
+            return backend.upsert(records)
+
+        def delete(self, ids: Any) -> Any:
+            return backend.delete(ids)
+
+        def ids(self, source: Any) -> Any:
+            return backend.ids(source)
+
+    try:
+        first = await sync(sims, Killing(limit=12), tmp_path)
+        assert any(r.status == "failed" for r in first.sources.values())
+        with StateStore(tmp_path / "sync.db") as state:
+            in_progress = [(s, n) for s, n, cp in state.checkpoints() if cp.walk]
+        assert in_progress, "the kill should leave walks to resume"
+        second = await sync(sims, backend, tmp_path)
+        assert all(r.status == "ok" for r in second.sources.values()), second.as_dict()
+        assert_index_matches_truth(sims, backend, tmp_path)
+        # a resumed walk does not re-read what was committed before the kill
+        total = sum(r.fetched for r in first.sources.values()) + sum(
+            r.fetched for r in second.sources.values()
+        )
+        clean_dir = tmp_path / "clean"
+        clean_dir.mkdir()
+        clean_backend = open_backend(SearchSettings(path=clean_dir / "index.db"))
+        try:
+            clean = await sync(sims, clean_backend, clean_dir)
+            for name in sims.manifest:
+                assert sorted(clean_backend.ids(Source(name))) == sorted(backend.ids(Source(name)))
+        finally:
+            clean_backend.close()
+        assert total < 2 * sum(r.fetched for r in clean.sources.values())
+    finally:
+        backend.close()
