@@ -27,6 +27,7 @@ NAME_FEATURES = (
     "single_token_query",
     "weakest_full_pair",
     "initial_pairs",
+    "given_aligned",
 )
 
 
@@ -55,15 +56,32 @@ def name_features(c: NameComparison) -> tuple[float, ...]:
         float(c.record_extra),
         1.0 if c.full_matches == 0 else 0.0,
         1.0 if c.query_tokens == 1 else 0.0,
-        min((p.sim for p in c.pairs if p.kind not in ("initial",)), default=0.0),
-        float(sum(1 for p in c.pairs if p.kind == "initial")),
+        c.weakest_full_pair,
+        float(c.initial_pairs),
+        1.0 if c.given_aligned else 0.0,
     )
 
 
-def name_logit(c: NameComparison) -> float:
+@cache
+def _weights() -> tuple[float, ...]:
     m = model()
-    w = m.name
-    return m.intercept + sum(w[f] * x for f, x in zip(NAME_FEATURES, name_features(c), strict=True))
+    return (m.intercept, *(m.name[f] for f in NAME_FEATURES))
+
+
+def name_logit(c: NameComparison) -> float:
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9 = _weights()
+    return (
+        w0
+        + w1 * c.query_coverage
+        + w2 * c.record_coverage
+        + w3 * c.query_missing
+        + w4 * c.record_extra
+        + (w5 if c.full_matches == 0 else 0.0)
+        + (w6 if c.query_tokens == 1 else 0.0)
+        + w7 * c.weakest_full_pair
+        + w8 * c.initial_pairs
+        + (w9 if c.given_aligned else 0.0)
+    )
 
 
 def sigmoid(z: float) -> float:

@@ -12,8 +12,9 @@ Retrieval asks for records sharing *any* key, so every key must be worth a looku
   or three tokens.
 - `b:K(x)|K(y)` per unordered pair of full tokens: two names in common survive a missing middle
   name, an extra surname, any order, and are far more selective than one token.
-- `i:I|K(x)` per full token x and every other token's initial class I: credits `R. K. Sharma`
-  against `Rajesh Kumar Sharma` and `K. Murugan` against `Murugan Kandasamy`.
+- `i:I|K(x)` per full token x and the initial letter I of every other token: credits
+  `R. K. Sharma` against `Rajesh Kumar Sharma` and `K. Murugan` against `Murugan Kandasamy`.
+  A filler gets these keys only in the surname position (`A. Singh`).
 - `s:` the sorted keys of all full tokens (3+ tokens): the whole name in any order.
 
 A three-token name yields about twelve keys. Retrieval engines should rank candidates by the
@@ -24,45 +25,48 @@ decides. The query computes its keys with the same function.
 from __future__ import annotations
 
 from functools import lru_cache
-from itertools import combinations
+from itertools import pairwise
 
-from matching.parse import NameForm, ParsedName, parse_name
+from matching.parse import FILLERS, NameForm, ParsedName, parse_name
 from matching.phonetic import coarse
 
-# Canonical spellings of tokens too common to retrieve on alone (see the module docstring).
-FILLERS = frozenset(
-    {
-        "kumar", "kumari", "devi", "sing", "kaur", "lal", "chand", "prasad", "bai", "ben",
-        "begum", "katun", "bibi", "mohamed", "sek", "syed", "md", "bano", "rani", "ram", "das",
-        "nat", "babu", "bhai",
-    }
-)  # fmt: skip
 _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
 
 
+@lru_cache(maxsize=200_000)
+def _compound_key(a: str, b: str) -> str:
+    return coarse(a + b)
+
+
 def _form_keys(form: NameForm, out: set[str]) -> None:
-    full = form.full[:_MAX_TOKENS]
+    tokens = form.tokens[: _MAX_TOKENS + 2]
+    full = [t for t in tokens if not t.initial][:_MAX_TOKENS]
     if not full:
         return
-    informative = [t for t in full if t.canon not in FILLERS]
-    for t in informative or full:
-        out.add(f"t:{t.key}")
-    if 2 <= len(form.tokens) <= 3:
-        for a, b in zip(form.tokens, form.tokens[1:], strict=False):
+    add = out.add
+    for t in [t for t in full if t.canon not in FILLERS] or full:
+        add("t:" + t.key)
+    if 2 <= len(tokens) <= 3:
+        for a, b in pairwise(tokens):
             if not a.initial and not b.initial:
-                out.add(f"t:{coarse(a.canon + b.canon)}")
-    for a, b in combinations(full, 2):
-        ka, kb = (a.key, b.key) if a.key <= b.key else (b.key, a.key)
-        out.add(f"b:{ka}|{kb}")
-    tokens = form.tokens[: _MAX_TOKENS + 2]
+                add("t:" + _compound_key(a.canon, b.canon))
+    keys = sorted(t.key for t in full)
+    for i, ka in enumerate(keys):
+        for kb in keys[i + 1 :]:
+            add("b:" + ka + "|" + kb)
+    firsts = [t.first for t in tokens]
+    last = len(tokens) - 1
     for i, t in enumerate(tokens):
-        if t.initial:
+        # a filler keys its initials only as a surname (`A. Singh`, `R. Das`), never as the
+        # middle `Kumar` that half the country carries
+        if t.initial or (i != last and t.canon in FILLERS):
             continue
-        for j, other in enumerate(tokens):
+        tail = "|" + t.key
+        for j, first in enumerate(firsts):
             if j != i:
-                out.add(f"i:{other.first}|{t.key}")
+                add("i:" + first + tail)
     if len(full) >= 3:
-        out.add("s:" + "|".join(sorted(t.key for t in full)))
+        add("s:" + "|".join(keys))
 
 
 def parsed_keys(parsed: ParsedName) -> frozenset[str]:

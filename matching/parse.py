@@ -36,6 +36,18 @@ from matching.phonetic import (
 from matching.scripts import has_indic, to_latin
 from matching.variants import family_of
 
+# Canonical spellings of tokens so common that sharing one says little: they weigh less in
+# similarity and get no retrieval key of their own (see `keys`).
+FILLERS = frozenset(
+    {
+        "kumar", "kumari", "devi", "sing", "kaur", "lal", "chand", "prasad", "bai", "ben",
+        "begum", "katun", "bibi", "mohamed", "sek", "syed", "md", "bano", "rani", "ram", "das",
+        "nat", "babu", "bhai",
+    }
+)  # fmt: skip
+FILLER_WEIGHT = 0.35
+INITIAL_WEIGHT = 0.5
+
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -45,6 +57,7 @@ class Token:
     initial: bool
     first: str  # the letter an initial of this token would be (`initial_letter`)
     first_class: str  # its coarse class (`letter_class`)
+    weight: float  # how much agreeing on this token says (`token_weight`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,11 +155,13 @@ def _fold(raw: str) -> str:
 def _token(word: str, initial: bool) -> Token:
     first = initial_letter(word)
     if initial:
-        return Token(word, word, first, True, first, letter_class(first))
+        return Token(word, word, first, True, first, letter_class(first), INITIAL_WEIGHT)
     canon = canonical(word)
-    return Token(word, canon, coarse(canon), False, first, letter_class(first))
+    weight = FILLER_WEIGHT if canon in FILLERS else 1.0
+    return Token(word, canon, coarse(canon), False, first, letter_class(first), weight)
 
 
+@lru_cache(maxsize=100_000)
 def _is_initials(word: str) -> bool:
     """`r`, `rk`, `vvs`: a cluster of initials has no vowel. `md`, `kr`, `ch` are
     abbreviations of whole tokens (families in variants.tsv), not initials."""
@@ -160,16 +175,19 @@ def _is_initials(word: str) -> bool:
 
 
 def _words_to_tokens(words: list[str]) -> list[Token]:
-    out: list[Token] = []
+    flags = [_is_initials(w) for w in words]
     # a name of consonant clusters only (`BB`, `TNR`) is a name, not a row of initials
-    all_initials = all(_is_initials(w) for w in words) and any(len(w) > 1 for w in words)
-    for w in words:
-        if _is_initials(w) and not (all_initials and len(w) > 1):
+    if all(flags) and any(len(w) > 1 for w in words):
+        flags = [len(w) == 1 for w in words]
+    out: list[Token] = []
+    for w, is_initials in zip(words, flags, strict=True):
+        if is_initials:
             out.extend(_token(c, True) for c in w)
             continue
-        m = _GUJARATI_SUFFIX.match(w)
-        if m and m[1] not in ("su", "pra"):
-            w = m[1]  # Rameshbhai, Hansaben: the name is the stem
+        if len(w) > 6 and w[-1] in "in":
+            m = _GUJARATI_SUFFIX.match(w)
+            if m and m[1] not in ("su", "pra"):
+                w = m[1]  # Rameshbhai, Hansaben: the name is the stem
         out.append(_token(w, False))
     return out
 

@@ -29,6 +29,7 @@ _DOUBLE = re.compile(r"([bcdfgjklmnprstvyC])\1+")
 _DIPH_O = re.compile(r"(?:au|ou|ow|aw)(?![aeiou])")
 _DIPH_E = re.compile(r"(?:ai|ei)(?![aeiou])|(?:ay|ey)(?=[^aeiou])|ey$")
 _C = re.compile(r"c(?!h)")
+_NASAL_LABIAL = re.compile(r"n(?=[pb])")
 _GYAN = re.compile(r"^(?:jn|gn|dny)(?=[aeiou])")
 _FINAL_Y = re.compile(r"(?<=[^aeiou])y$")
 _FINAL_H = re.compile(r"(?<=[aeiou])h$")
@@ -76,6 +77,8 @@ VOWELS = frozenset("aeiou")
 
 def ascii_fold(text: str) -> str:
     """Lower case, diacritics removed (`Rāmeśvar` → `ramesvar`)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -93,6 +96,7 @@ def spelling_rules(token: str) -> str:
     t = _DIPH_E.sub("e", t)
     for pattern, dst in _VOWEL_LENGTH:
         t = pattern.sub(dst, t)
+    t = _NASAL_LABIAL.sub("m", t)  # anusvara before p/b is m: Manpreet = ਮਂਪ੍ਰੀਤ mampreet
     t = _DOUBLE.sub(r"\1", t)
     t = _FINAL_Y.sub("i", t)
     t = _FINAL_H.sub("", t)

@@ -17,6 +17,7 @@ library is still used in the tests as an independent reading of the same text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -79,8 +80,11 @@ def script_of(char: str) -> str | None:
     return None
 
 
+_INDIC = re.compile("[\u0900-\u0d7f]")
+
+
 def has_indic(text: str) -> bool:
-    return any(0x0900 <= ord(c) < 0x0D80 for c in text)
+    return _INDIC.search(text) is not None
 
 
 class _Syllable:

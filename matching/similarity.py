@@ -20,15 +20,16 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
-from matching.keys import FILLERS
 from matching.parse import NameForm, Token
 from matching.phonetic import coarse
 
 MIN_TOKEN_SIMILARITY = 0.6  # below this two tokens are not the same name (Indel ratio scale)
+COMPOUND_SIMILARITY = 0.85  # `Ramkumar` ~ `Ram Kumar` only when nearly identical
 INITIAL_CREDIT = 0.85  # an initial agreeing with a full token: likely, not certain
 WEAK_INITIAL_CREDIT = 0.6  # same sound class only (`G.` ~ Tamil-script `Kopal`)
-FILLER_WEIGHT = 0.35
-INITIAL_WEIGHT = 0.5
+
+_EXACT, _VARIANT, _PHONETIC, _FUZZY, _INITIAL, _COMPOUND = range(6)
+KINDS = ("exact", "variant", "phonetic", "fuzzy", "initial", "compound")
 
 
 @lru_cache(maxsize=500_000)
@@ -42,22 +43,20 @@ def token_similarity(a: str, b: str, key_a: str, key_b: str) -> float:
     return r
 
 
-def kind_of(q: Token, r: Token, sim: float) -> str:
-    if q.initial or r.initial:
-        return "initial"
+@lru_cache(maxsize=200_000)
+def _compound_similarity(a: str, key_a: str, b1: str, b2: str) -> float:
+    joined = b1 + b2
+    return token_similarity(a, joined, key_a, coarse(joined))
+
+
+def _kind(q: Token, r: Token) -> int:
     if q.text == r.text:
-        return "exact"
+        return _EXACT
     if q.canon == r.canon:
-        return "variant"
+        return _VARIANT
     if q.key == r.key:
-        return "phonetic"
-    return "fuzzy"
-
-
-def weight_of(t: Token) -> float:
-    if t.initial:
-        return INITIAL_WEIGHT
-    return FILLER_WEIGHT if t.canon in FILLERS else 1.0
+        return _PHONETIC
+    return _FUZZY
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +68,173 @@ class Pair:
     role: str  # given, middle, surname (position in the record form)
 
 
-@dataclass(frozen=True, slots=True)
-class NameComparison:
-    """Evidence from aligning one query form with one record form."""
+def _role(index: int, n: int) -> str:
+    if n == 1 or index == 0:
+        return "given"
+    return "surname" if index == n - 1 else "middle"
 
-    pairs: tuple[Pair, ...]
-    query_coverage: float  # weighted share of the query explained by the record, in [0, 1]
-    record_coverage: float  # weighted share of the record explained by the query
-    query_missing: int  # informative full query tokens with no partner
-    record_extra: int  # informative full record tokens with no partner
-    full_matches: int  # full↔full pairs
-    query_tokens: int
-    missing: tuple[str, ...] = ()
-    extra: tuple[str, ...] = ()
+
+class NameComparison:
+    """Evidence from aligning one query form with one record form. The token pairs are kept
+    as indices and turned into `Pair`s only when an explanation is asked for."""
+
+    __slots__ = (
+        "_raw",
+        "full_matches",
+        "given_aligned",
+        "initial_pairs",
+        "q",
+        "query_coverage",
+        "query_missing",
+        "query_tokens",
+        "r",
+        "record_coverage",
+        "record_extra",
+        "weakest_full_pair",
+    )
+
+    def __init__(
+        self,
+        q: NameForm,
+        r: NameForm,
+        raw: list[tuple[int, int, int, float, int]],
+        q_cov: float,
+        r_cov: float,
+        q_missing: int,
+        r_extra: int,
+    ) -> None:
+        self.q, self.r, self._raw = q, r, raw
+        self.query_coverage = q_cov  # weighted share of the query explained by the record
+        self.record_coverage = r_cov  # weighted share of the record explained by the query
+        self.query_missing = q_missing  # informative query tokens with no partner
+        self.record_extra = r_extra  # informative record tokens with no partner
+        self.query_tokens = len(q.tokens)
+        full = [sim for _, _, _, sim, kind in raw if kind != _INITIAL]
+        self.full_matches = len(full)
+        self.weakest_full_pair = min(full) if full else 0.0
+        self.initial_pairs = len(raw) - len(full)
+        # the query's first token pairs with the record's first or last one: names written
+        # given-first or surname-first, but not a query whose first name is the record's middle
+        last = len(r.tokens) - 1
+        self.given_aligned = any(i == 0 and (j == 0 or j == last) for i, j, *_ in raw)
+
+    @property
+    def pairs(self) -> tuple[Pair, ...]:
+        qt, rt = self.q.tokens, self.r.tokens
+        nr = len(rt)
+        out = []
+        for i, j, j2, sim, kind in self._raw:
+            if kind == _COMPOUND and j2 >= 0:
+                q_text, r_text = qt[i].text, f"{rt[j].text} {rt[j2].text}"
+            elif kind == _COMPOUND:
+                q_text, r_text = f"{qt[i].text} {qt[-j2 - 1].text}", rt[j].text
+            else:
+                q_text, r_text = qt[i].text, rt[j].text
+            out.append(Pair(q_text, r_text, sim, KINDS[kind], _role(j, nr)))
+        return tuple(out)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        used = {i for i, *_ in self._raw} | {
+            -j2 - 1 for _, _, j2, _, kind in self._raw if kind == _COMPOUND and j2 < 0
+        }
+        return tuple(t.text for i, t in enumerate(self.q.tokens) if i not in used and not t.initial)
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        used = {j for _, j, _, _, _ in self._raw} | {j2 for _, _, j2, _, _ in self._raw if j2 >= 0}
+        return tuple(t.text for j, t in enumerate(self.r.tokens) if j not in used and not t.initial)
+
+
+def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
+    qt, rt = q.tokens, r.tokens
+    nq, nr = len(qt), len(rt)
+    q_sim = [0.0] * nq
+    r_sim = [0.0] * nr
+    q_used = [False] * nq
+    r_used = [False] * nr
+    raw: list[tuple[int, int, int, float, int]] = []
+
+    # full ↔ full, best first
+    cands: list[tuple[float, int, int]] = []
+    for i, a in enumerate(qt):
+        if a.initial:
+            continue
+        ac, ak = a.canon, a.key
+        for j, b in enumerate(rt):
+            if b.initial:
+                continue
+            s = 1.0 if ac == b.canon else token_similarity(ac, b.canon, ak, b.key)
+            if s >= MIN_TOKEN_SIMILARITY:
+                cands.append((s, i, j))
+    if cands:
+        cands.sort(key=lambda c: (-c[0], c[1], c[2]))
+        for s, i, j in cands:
+            if q_used[i] or r_used[j]:
+                continue
+            q_used[i] = r_used[j] = True
+            q_sim[i] = r_sim[j] = s
+            raw.append((i, j, -1, s, _kind(qt[i], rt[j])))
+
+    if not all(q_used) and not all(r_used):
+        _compounds(qt, rt, q_used, r_used, q_sim, r_sim, raw)
+        _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
+
+    q_total = q_cov = 0.0
+    q_missing = 0
+    for t, used, sim in zip(qt, q_used, q_sim, strict=True):
+        q_total += t.weight
+        q_cov += t.weight * sim
+        if not used and t.weight == 1.0:
+            q_missing += 1
+    r_total = r_cov = 0.0
+    r_extra = 0
+    for t, used, sim in zip(rt, r_used, r_sim, strict=True):
+        r_total += t.weight
+        r_cov += t.weight * sim
+        if not used and t.weight == 1.0:
+            r_extra += 1
+    return NameComparison(
+        q, r, raw, q_cov / (q_total or 1.0), r_cov / (r_total or 1.0), q_missing, r_extra
+    )
+
+
+def _compounds(
+    qt: tuple[Token, ...],
+    rt: tuple[Token, ...],
+    q_used: list[bool],
+    r_used: list[bool],
+    q_sim: list[float],
+    r_sim: list[float],
+    raw: list[tuple[int, int, int, float, int]],
+) -> None:
+    """One token ↔ two adjacent tokens written as one, on either side."""
+    for i, a in enumerate(qt):
+        if q_used[i] or a.initial:
+            continue
+        for j in range(len(rt) - 1):
+            b1, b2 = rt[j], rt[j + 1]
+            if r_used[j] or r_used[j + 1] or b1.initial or b2.initial:
+                continue
+            s = _compound_similarity(a.canon, a.key, b1.canon, b2.canon)
+            if s >= COMPOUND_SIMILARITY:
+                q_used[i] = r_used[j] = r_used[j + 1] = True
+                q_sim[i] = r_sim[j] = r_sim[j + 1] = s
+                raw.append((i, j, j + 1, s, _COMPOUND))
+                break
+    for j, b in enumerate(rt):
+        if r_used[j] or b.initial:
+            continue
+        for i in range(len(qt) - 1):
+            a1, a2 = qt[i], qt[i + 1]
+            if q_used[i] or q_used[i + 1] or a1.initial or a2.initial:
+                continue
+            s = _compound_similarity(b.canon, b.key, a1.canon, a2.canon)
+            if s >= COMPOUND_SIMILARITY:
+                r_used[j] = q_used[i] = q_used[i + 1] = True
+                r_sim[j] = q_sim[i] = q_sim[i + 1] = s
+                raw.append((i, j, -(i + 1) - 1, s, _COMPOUND))
+                break
 
 
 def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
@@ -95,47 +248,16 @@ def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
     return 0.0
 
 
-def _role(index: int, n: int) -> str:
-    if n == 1 or index == 0:
-        return "given"
-    return "surname" if index == n - 1 else "middle"
-
-
-def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
-    qt, rt = q.tokens, r.tokens
-    nq, nr = len(qt), len(rt)
-    q_used = [False] * nq
-    r_used = [False] * nr
-    q_sim = [0.0] * nq
-    r_sim = [0.0] * nr
-    pairs: list[Pair] = []
-
-    # full ↔ full, best first
-    cands: list[tuple[float, int, int]] = []
-    for i, a in enumerate(qt):
-        if a.initial:
-            continue
-        for j, b in enumerate(rt):
-            if b.initial:
-                continue
-            s = token_similarity(a.canon, b.canon, a.key, b.key)
-            if s >= MIN_TOKEN_SIMILARITY:
-                cands.append((s, i, j))
-    cands.sort(reverse=True)
-    full_matches = 0
-    for s, i, j in cands:
-        if q_used[i] or r_used[j]:
-            continue
-        q_used[i] = r_used[j] = True
-        q_sim[i] = r_sim[j] = s
-        full_matches += 1
-        pairs.append(Pair(qt[i].text, rt[j].text, s, kind_of(qt[i], rt[j], s), _role(j, nr)))
-
-    # one token ↔ two adjacent tokens written as one
-    _compounds(qt, rt, q_used, r_used, q_sim, r_sim, pairs, nr, query_side=True)
-    _compounds(rt, qt, r_used, q_used, r_sim, q_sim, pairs, nr, query_side=False)
-
-    # initials: the same letter first, then the same coarse class (weaker)
+def _initials(
+    qt: tuple[Token, ...],
+    rt: tuple[Token, ...],
+    q_used: list[bool],
+    r_used: list[bool],
+    q_sim: list[float],
+    r_sim: list[float],
+    raw: list[tuple[int, int, int, float, int]],
+) -> None:
+    """Initials: the same letter first, then the same coarse class (weaker)."""
     for strict in (True, False):
         for i, a in enumerate(qt):
             if q_used[i] or not a.initial:
@@ -147,7 +269,7 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
                 if s:
                     q_used[i] = r_used[j] = True
                     q_sim[i] = r_sim[j] = s
-                    pairs.append(Pair(a.text, b.text, s, "initial", _role(j, nr)))
+                    raw.append((i, j, -1, s, _INITIAL))
                     break
         for j, b in enumerate(rt):
             if r_used[j] or not b.initial:
@@ -159,49 +281,5 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
                 if s:
                     q_used[i] = r_used[j] = True
                     q_sim[i] = r_sim[j] = s
-                    pairs.append(Pair(a.text, b.text, s, "initial", _role(j, nr)))
+                    raw.append((i, j, -1, s, _INITIAL))
                     break
-
-    qw = [weight_of(t) for t in qt]
-    rw = [weight_of(t) for t in rt]
-    q_total = sum(qw) or 1.0
-    r_total = sum(rw) or 1.0
-    q_cov = sum(w * s for w, s in zip(qw, q_sim, strict=True)) / q_total
-    r_cov = sum(w * s for w, s in zip(rw, r_sim, strict=True)) / r_total
-    missing = tuple(t.text for t, u in zip(qt, q_used, strict=True) if not u and not t.initial)
-    extra = tuple(t.text for t, u in zip(rt, r_used, strict=True) if not u and not t.initial)
-    q_missing = sum(1 for t, u in zip(qt, q_used, strict=True) if not u and weight_of(t) == 1.0)
-    r_extra = sum(1 for t, u in zip(rt, r_used, strict=True) if not u and weight_of(t) == 1.0)
-    return NameComparison(
-        tuple(pairs), q_cov, r_cov, q_missing, r_extra, full_matches, nq, missing, extra
-    )
-
-
-def _compounds(
-    one: tuple[Token, ...],
-    two: tuple[Token, ...],
-    one_used: list[bool],
-    two_used: list[bool],
-    one_sim: list[float],
-    two_sim: list[float],
-    pairs: list[Pair],
-    nr: int,
-    *,
-    query_side: bool,
-) -> None:
-    for i, a in enumerate(one):
-        if one_used[i] or a.initial:
-            continue
-        for j in range(len(two) - 1):
-            b1, b2 = two[j], two[j + 1]
-            if two_used[j] or two_used[j + 1] or b1.initial or b2.initial:
-                continue
-            joined = b1.canon + b2.canon
-            s = token_similarity(a.canon, joined, a.key, coarse(joined))
-            if s >= 0.85:
-                one_used[i] = two_used[j] = two_used[j + 1] = True
-                one_sim[i] = two_sim[j] = two_sim[j + 1] = s
-                text = f"{b1.text} {b2.text}"
-                q, r = (a.text, text) if query_side else (text, a.text)
-                pairs.append(Pair(q, r, s, "compound", _role(j if query_side else i, nr)))
-                break

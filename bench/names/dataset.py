@@ -34,9 +34,38 @@ def curated() -> list[tuple[str, str, str]]:
     return out
 
 
+def _curated_groups() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
+    """Curated lines that share a written name are one person: group them (union-find) so that
+    the gallery holds each person once, with every record form the lines give."""
+    rows = curated()
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for _, record, query in rows:
+        parent[find(record)] = find(query)
+    groups: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+    for cls, record, query in rows:
+        records, queries = groups.setdefault(find(record), ([], []))
+        if record not in records:
+            records.append(record)
+        queries.append((cls, query))
+    return [(f"c{i}", recs, qs) for i, (recs, qs) in enumerate(groups.values())]
+
+
 def build(seed: int = 7, gallery_size: int = 5000, per_class: int = 150) -> Dataset:
     rng = random.Random(seed)
+    groups = _curated_groups()
     taken: set[tuple[str, str]] = set()
+    for _, records, _ in groups:
+        for r in records:
+            words = r.lower().split()
+            taken.add((words[0], words[-1]))
     persons = people(rng, gallery_size, "p", taken)
     gallery = [gallery_record(p, rng) for p in persons]
     by_pid = {g.pid: g for g in gallery}
@@ -49,15 +78,15 @@ def build(seed: int = 7, gallery_size: int = 5000, per_class: int = 150) -> Data
             else:
                 text = render_query(cls, p, rng)
             queries.append(Query(text, cls, p.pid, gender=p.gender, birth_year=p.birth_year))
-    # curated real-world pairs: the record joins the gallery, the query is labelled
-    for i, (cls, record, query) in enumerate(curated()):
-        pid = f"c{i}"
-        local = any(ord(c) > 0x900 for c in record)
-        gallery.append(
-            GalleryRecord(pid, None if local else record, record if local else None, "", 0)
-        )
-        cls = "honorific" if cls == "honorific" else cls
-        queries.append(Query(query, cls, pid, source="curated"))
+    # curated real-world pairs: the records join the gallery, the queries are labelled
+    for pid, records, qs in groups:
+        for record in records:
+            local = any(ord(c) > 0x900 for c in record)
+            gallery.append(
+                GalleryRecord(pid, None if local else record, record if local else None, "", 0)
+            )
+        for cls, query in qs:
+            queries.append(Query(query, cls, pid, source="curated"))
     # negatives: people of the same communities, absent from the gallery
     n_neg = len(queries) // 9
     for p in people(rng, n_neg, "n", taken):

@@ -103,4 +103,5 @@ def fit(seed: int, gallery_size: int, per_class: int) -> None:
     }
     path.write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
     calibration.model.cache_clear()
+    calibration._weights.cache_clear()
     print(f"fitted on {len(ys)} pairs: {raw['name']}")

@@ -134,7 +134,7 @@ _SCRIPTS = {
 _CONS = "bcdfghjklmnpqrstvwxyz"
 
 
-def to_itrans(word: str, south: bool, rng: random.Random) -> str:
+def to_itrans(word: str, south: bool, rng: random.Random, tamil: bool = False) -> str:
     w = word.lower()
     for pat, rep in _ITRANS_RULES:
         w = re.sub(pat, rep, w)
@@ -146,7 +146,7 @@ def to_itrans(word: str, south: bool, rng: random.Random) -> str:
         w = w[:-1] + "I"
     elif w[-1] in _CONS and not south:
         w += "a"  # northern scripts write a final consonant with its inherent vowel
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 and not tamil:
         w = re.sub(r"n(?=[kgcjtdpb])", "M", w)  # anusvara instead of a nasal conjunct
     return w
 
@@ -155,7 +155,10 @@ def render_script(tokens: list[str], comm: Community, rng: random.Random) -> str
     south = comm.script in ("tamil", "telugu", "kannada", "malayalam")
     scheme = _SCRIPTS[comm.script]
     return " ".join(
-        sanscript.transliterate(to_itrans(t, south, rng), sanscript.ITRANS, scheme) for t in tokens
+        sanscript.transliterate(
+            to_itrans(t, south, rng, tamil=comm.script == "tamil"), sanscript.ITRANS, scheme
+        )
+        for t in tokens
     )
 
 

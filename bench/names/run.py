@@ -30,11 +30,22 @@ from rapidfuzz import fuzz, process
 
 from bench.names.dataset import Dataset, build
 from bench.names.generate import CLASSES
-from matching.api import PersonQuery, analyse, name_keys, score
+from matching.api import PersonQuery, analyse, name_keys, name_text, score
 from records import Gender, Person
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 TOP_K = 300
+TRIGRAM_K = 50
+
+
+def _trigrams(text: str) -> set[str]:
+    out: set[str] = set()
+    for w in text.split():
+        w = f" {w} "
+        out.update(w[i : i + 3] for i in range(len(w) - 2))
+    return out
+
+
 Ranking = list[tuple[str, float]]  # (pid, score), best first
 
 
@@ -64,6 +75,15 @@ class Ours:
                 self.postings[k].append(g.pid)
         n = len(data.gallery)
         self.idf = {k: math.log(1 + n / len(v)) for k, v in self.postings.items()}
+        # the product also retrieves on `name_text` trigrams (FTS5 trigram / n-gram fields):
+        # the same here, so that a typo in a short name can still be found
+        self.grams: dict[str, list[str]] = defaultdict(list)
+        for g in data.gallery:
+            grams: set[str] = set()
+            for n_ in _record_names(g):
+                grams |= _trigrams(name_text(n_))
+            for t in grams:
+                self.grams[t].append(g.pid)
         if attributes:
             self.name = "ours+attributes"
 
@@ -75,7 +95,16 @@ class Ours:
                 continue
             for pid in self.postings[k]:
                 acc[pid] += w
-        return [pid for pid, _ in acc.most_common(TOP_K)]
+        out = [pid for pid, _ in acc.most_common(TOP_K)]
+        grams = _trigrams(name_text(text))
+        shared: Counter[str] = Counter()
+        for t in grams:
+            for pid in self.grams.get(t, ()):
+                shared[pid] += 1
+        seen = set(out)
+        need = max(1, len(grams) // 2)
+        out += [p for p, c in shared.most_common(TRIGRAM_K) if c >= need and p not in seen]
+        return out
 
     def rank(self, q: object) -> Ranking:
         text: str = q.text  # type: ignore[attr-defined]
@@ -143,6 +172,7 @@ class FuzzBaseline:
 
 def evaluate(method: object, data: Dataset) -> dict[str, object]:
     per: dict[str, list[tuple[int | None, float, bool]]] = defaultdict(list)
+    tied: Counter[str] = Counter()
     top1: list[tuple[float, bool, bool]] = []  # (score, correct, negative)
     started = time.perf_counter()
     for q in data.queries:
@@ -152,6 +182,8 @@ def evaluate(method: object, data: Dataset) -> dict[str, object]:
         correct = bool(ranking) and ranking[0][0] == q.target
         top1.append((best, correct, q.target is None))
         per[q.cls].append((rank, best, correct))
+        if rank is not None and rank > 0 and abs(ranking[rank][1] - best) < 1e-12:
+            tied[q.cls] += 1  # the true record scores exactly as high as the top one
     elapsed = time.perf_counter() - started
 
     def metrics(rows: list[tuple[int | None, float, bool]]) -> dict[str, float]:
@@ -163,16 +195,19 @@ def evaluate(method: object, data: Dataset) -> dict[str, object]:
             "mrr": sum(1 / (r + 1) for r, _, _ in rows if r is not None) / n,
         }
 
-    out: dict[str, object] = {c: metrics(per[c]) for c in CLASSES if per[c]}
+    out: dict[str, object] = {}
+    for c in CLASSES:
+        if per[c]:
+            out[c] = metrics(per[c]) | {"tied_at_top": tied[c] / len(per[c])}
     positives = [row for c in CLASSES for row in per[c]]
-    out["overall"] = metrics(positives)
+    out["overall"] = metrics(positives) | {"tied_at_top": sum(tied.values()) / len(positives)}
     threshold = precision_threshold(top1, 0.95)
     negs = [s for s, _, neg in top1 if neg]
     out["negatives"] = {
         "n": len(negs),
         "threshold@95%precision": threshold,
         "confident_false_match_rate": (
-            sum(1 for s in negs if threshold is not None and s >= threshold) / (len(negs) or 1)
+            None if threshold is None else sum(1 for s in negs if s >= threshold) / (len(negs) or 1)
         ),
         "positives_confidently_matched": (
             sum(
@@ -210,7 +245,7 @@ def table(results: dict[str, dict[str, object]]) -> str:
     header = "| class | metric | " + " | ".join(methods) + " |"
     lines += [header, "|" + "---|" * (len(methods) + 2)]
     for cls in [*CLASSES, "overall"]:
-        for metric in ("recall@1", "recall@10", "mrr"):
+        for metric in ("recall@1", "recall@10", "mrr", "tied_at_top"):
             row = []
             for m in methods:
                 cell = results[m].get(cls)
