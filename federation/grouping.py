@@ -33,6 +33,9 @@ BIRTH_YEAR_SLACK = 1  # ages at different dates drift by a year
 BASE_CONFIDENCE = 0.6
 RELATIVE_BONUS = 0.2
 PLACE_BONUS = 0.1
+# Query-time joins are looked for among records at least this close to the query (calibrated
+# scale); index-time links join any candidate.
+QUERY_TIME_FLOOR = 0.05
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,12 @@ class _Sets:
 
 
 class _Similarity:
-    """Name similarity through `matching`, analysing each written name once per grouping."""
+    """Name similarity through `matching`, analysing each written name once per grouping, and
+    each record's retrieval keys once: two names that share no key are not compared at all."""
 
     def __init__(self) -> None:
         self._analysed: dict[str, matching.AnalysedQuery] = {}
+        self._keys: dict[str, frozenset[str]] = {}
 
     def __call__(self, a: str, b: Person) -> float:
         analysed = self._analysed.get(a)
@@ -99,35 +104,52 @@ class _Similarity:
             analysed = self._analysed[a] = matching.analyse(matching.PersonQuery(name=a))
         return matching.score(analysed, b).score
 
+    def keys(self, scored: Scored) -> frozenset[str]:
+        rid = scored.record.record_id
+        keys = self._keys.get(rid)
+        if keys is None:
+            keys = frozenset().union(*(matching.name_keys(n) for n in scored.person.names))
+            self._keys[rid] = keys
+        return keys
+
+
+def _same_place(a: Record, b: Record) -> bool:
+    return bool(
+        a.state
+        and a.state == b.state
+        and a.district
+        and b.district
+        and a.district.casefold() == b.district.casefold()
+    )
+
 
 def agreement(a: Scored, b: Scored, similar: _Similarity | None = None) -> Link | None:
-    """The query-time join of two records, or None when they do not agree enough."""
-    _similar = similar or _Similarity()
+    """The query-time join of two records, or None when they do not agree enough.
+
+    Cheap tests first (birth years, whether a third fact is even available, shared name keys),
+    the name model last: grouping compares many pairs per search."""
+    similar = similar or _Similarity()
     by_a, by_b = birth_year_of(a.person, a.record), birth_year_of(b.person, b.record)
     if by_a is None or by_b is None or abs(by_a - by_b) > BIRTH_YEAR_SLACK:
         return None
-    name_score = max(
-        max(_similar(n, b.person) for n in a.person.names),
-        max(_similar(n, a.person) for n in b.person.names),
-    )
+    place = _same_place(a.record, b.record)
+    relatives = bool(a.person.relative_name and b.person.relative_name)
+    if not (place or relatives):
+        return None
+    if not similar.keys(a) & similar.keys(b):
+        return None
+    name_score = max(similar(n, b.person) for n in a.person.names)
     if name_score < NAME_AGREES:
         return None
     reasons = [f"name agrees ({name_score:.2f})", f"birth year agrees ({by_a}/{by_b})"]
     confidence = BASE_CONFIDENCE
     relative = False
-    if a.person.relative_name and b.person.relative_name:
-        rel = _similar(a.person.relative_name, Person(name=b.person.relative_name))
+    if relatives:
+        rel = similar(a.person.relative_name or "", Person(name=b.person.relative_name))
         if rel >= RELATIVE_AGREES:
             relative = True
             confidence += RELATIVE_BONUS
             reasons.append(f"relative's name agrees ({rel:.2f})")
-    place = bool(
-        a.record.state
-        and a.record.state == b.record.state
-        and a.record.district
-        and b.record.district
-        and a.record.district.casefold() == b.record.district.casefold()
-    )
     if place:
         confidence += PLACE_BONUS
         reasons.append(f"place agrees ({a.record.state}, {a.record.district})")
@@ -150,10 +172,15 @@ INDEX_REASONS = {
 
 
 def group(
-    scored: Sequence[Scored], index_links: Sequence[tuple[str, str, str]] = ()
+    scored: Sequence[Scored],
+    index_links: Sequence[tuple[str, str, str]] = (),
+    *,
+    floor: float = QUERY_TIME_FLOOR,
 ) -> list[Group]:
     """Profiles from scored records, best confidence first. `index_links` are the indexer's
-    `(record_id, record_id, reason)` links among them, to explain the index-time joins."""
+    `(record_id, record_id, reason)` links among them, to explain the index-time joins. Only
+    records scoring at least `floor` against the query are joined at query time: one that
+    barely resembles the query cannot agree on name with one that matches it."""
     sets = _Sets(len(scored))
     similar = _Similarity()
     links: list[Link] = []
@@ -179,7 +206,7 @@ def group(
     by_year: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(scored):
         year = birth_year_of(s.person, s.record)
-        if year is not None:
+        if year is not None and s.score >= floor:
             by_year[year].append(i)
     for year in sorted(by_year):
         near = [j for y in range(year, year + BIRTH_YEAR_SLACK + 1) for j in by_year.get(y, [])]

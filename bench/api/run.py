@@ -1,0 +1,319 @@
+"""Person search through HTTP: latency and throughput, next to the same searches in-process.
+
+    .venv/bin/python -m bench.api.run [--records 100000] [--queries 200] [--clients 1,32]
+
+Builds (or reuses, under var/bench/api/) an embedded index of synthetic records
+(`bench.backends.synthetic`, the same generator as the backend benchmark), then runs one set of
+person searches with misspelled names three ways:
+
+- in-process: `PersonSearchService.search` with the policy, as the route calls it (no HTTP);
+- HTTP, 1 client: one request at a time against `icjs`'s app under uvicorn in its own process;
+- HTTP, N clients: N concurrent clients (asyncio), same queries round-robin.
+
+The HTTP figures include authentication (officer token verified on every request), the per-caller
+rate limit (set out of reach), the audit log (one hash-chained SQLite append per request), JSON
+encoding and the network stack on loopback. The client runs on the same two cores as the server.
+Prints a table and writes bench/results/api.md and a timestamped JSON beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from auth.principal import Role
+from auth.service import AuthService
+from bench.backends.synthetic import batches, misspell
+from config import Settings
+from config.settings import ApiSettings, AuthSettings, SearchSettings, SyncSettings
+from federation import PersonSearch, PersonSearchService
+from indexer import open_backend
+from records import Record
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+CACHE = Path("var/bench/api")
+BATCH = 1000
+PURPOSE = "benchmark"
+
+
+@dataclass
+class Row:
+    mode: str
+    records: int
+    clients: int
+    searches: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    per_s: float
+    errors: int = 0
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def build_index(path: Path, total: int, seed: int) -> None:
+    marker = path.with_suffix(".done")
+    if marker.exists() and marker.read_text() == f"{total}:{seed}":
+        print(f"[bench api] reusing {path} ({total:,} records)", file=sys.stderr)
+        return
+    for stale in path.parent.glob(path.name + "*"):
+        stale.unlink()
+    backend = open_backend(SearchSettings(backend="embedded", path=path))
+    started = time.perf_counter()
+    done = 0
+    try:
+        for batch in batches(total, BATCH, seed):
+            result = backend.upsert(batch)
+            if result.failed:
+                raise RuntimeError(f"indexing failed: {result.failed[:3]}")
+            done += len(batch)
+            if done % 20_000 == 0:
+                rate = done / (time.perf_counter() - started)
+                print(f"[bench api] indexed {done:,} ({rate:,.0f}/s)", file=sys.stderr)
+        backend.flush()
+    finally:
+        backend.close()
+    marker.write_text(f"{total}:{seed}")
+
+
+def queries(total: int, count: int, seed: int) -> list[dict[str, Any]]:
+    """Misspelled names of people who are in the index, with a birth year half the time."""
+    rng = random.Random(seed + 1)
+    people: list[Record] = []
+    for batch in batches(min(total, 20 * BATCH), BATCH, seed):
+        people.extend(r for r in batch if r.subjects() and r.subjects()[0].name)
+    picked = rng.sample(people, min(count, len(people)))
+    out = []
+    for r in picked:
+        person = r.subjects()[0]
+        body: dict[str, Any] = {"name": misspell(person.name or "", rng), "purpose": PURPOSE}
+        if person.birth_date and rng.random() < 0.5:
+            body["birth_year"] = person.birth_date.year
+        out.append(body)
+    return out
+
+
+def settings_for(root: Path, index: Path) -> Settings:
+    return Settings(
+        search=SearchSettings(backend="embedded", path=index),
+        auth=AuthSettings(
+            db_path=root / "auth.db", keys_dir=root / "keys", audit_path=root / "audit.db"
+        ),
+        sync=SyncSettings(state_path=root / "sync.db"),
+        api=ApiSettings(rate_limit_per_minute=100_000_000),
+        data_dir=root,
+    )
+
+
+def in_process(settings: Settings, bodies: list[dict[str, Any]], total: int) -> Row:
+    backend = open_backend(settings.search)
+    auth = AuthService.from_settings(settings.auth)
+    try:
+        assert auth.demo is not None
+        token = auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
+        caller = auth.authenticate(f"Bearer {token}")
+        service = PersonSearchService(
+            backend, auth.policy, max_candidates=settings.api.max_candidates
+        )
+        searches = [
+            PersonSearch(name=b["name"], birth_year=b.get("birth_year"), limit=20) for b in bodies
+        ]
+        for s in searches[:10]:
+            service.search(caller, s)
+        latencies = []
+        started = time.perf_counter()
+        for s in searches:
+            t = time.perf_counter()
+            service.search(caller, s)
+            latencies.append((time.perf_counter() - t) * 1000)
+        elapsed = time.perf_counter() - started
+    finally:
+        auth.close()
+        backend.close()
+    return Row(
+        "in-process", total, 1, len(latencies), *_summary(latencies), len(latencies) / elapsed
+    )
+
+
+def _summary(latencies: list[float]) -> tuple[float, float, float]:
+    return (
+        round(pct(latencies, 50), 2),
+        round(pct(latencies, 95), 2),
+        round(pct(latencies, 99), 2),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(settings: Settings, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ICJS_CONFIG": "",
+        "ICJS_SEARCH__PATH": str(settings.search.path),
+        "ICJS_AUTH__DB_PATH": str(settings.auth.db_path),
+        "ICJS_AUTH__KEYS_DIR": str(settings.auth.keys_dir),
+        "ICJS_AUTH__AUDIT_PATH": str(settings.auth.audit_path),
+        "ICJS_SYNC__STATE_PATH": str(settings.sync.state_path),
+        "ICJS_API__RATE_LIMIT_PER_MINUTE": str(settings.api.rate_limit_per_minute),
+        "ICJS_DATA_DIR": str(settings.data_dir),
+    }
+    env.pop("ICJS_CONFIG")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.api.server", str(port), str(workers)], env=env
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the API server did not become ready")
+
+
+async def over_http(
+    url: str, token: str, bodies: list[dict[str, Any]], clients: int, total: int
+) -> Row:
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as http:
+        for body in bodies[:10]:
+            await http.post("/v1/persons/search", json=body)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        for body in bodies:
+            queue.put_nowait(body)
+
+        async def client() -> None:
+            nonlocal errors
+            while True:
+                try:
+                    body = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                t = time.perf_counter()
+                response = await http.post("/v1/persons/search", json=body)
+                latencies.append((time.perf_counter() - t) * 1000)
+                errors += response.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return Row(
+        "http",
+        total,
+        clients,
+        len(latencies),
+        *_summary(latencies),
+        len(latencies) / elapsed,
+        errors,
+    )
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| mode | records | clients | searches | p50 ms | p95 ms | p99 ms | searches/s | errors |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.mode} | {r.records:,} | {r.clients} | {r.searches} | {r.p50_ms} | {r.p95_ms} "
+            f"| {r.p99_ms} | {r.per_s:.1f} | {r.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def overheads(rows: list[Row]) -> list[str]:
+    out = []
+    for total in sorted({r.records for r in rows}):
+        base = next((r for r in rows if r.records == total and r.mode == "in-process"), None)
+        one = next(
+            (r for r in rows if r.records == total and r.mode == "http" and r.clients == 1), None
+        )
+        if base and one:
+            out.append(
+                f"- {total:,} records: HTTP/in-process p50 {one.p50_ms / base.p50_ms:.2f}×, "
+                f"p95 {one.p95_ms / base.p95_ms:.2f}×"
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", default="100000", help="comma-separated sizes")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--clients", default="1,32", help="comma-separated client counts")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--seed", type=int, default=7)
+    args, _ = parser.parse_known_args(argv)  # `make bench` passes every benchmark's options
+    sizes = [int(x.replace("_", "")) for x in args.records.split(",")]
+    client_counts = [int(x) for x in args.clients.split(",")]
+    rows: list[Row] = []
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for total in sizes:
+        index = (CACHE / f"records-{total}-{args.seed}.db").resolve()
+        build_index(index, total, args.seed)
+        bodies = queries(total, args.queries, args.seed)
+        with tempfile.TemporaryDirectory(prefix="icjs-bench-api-") as tmp:
+            settings = settings_for(Path(tmp), index)
+            rows.append(in_process(settings, bodies, total))
+            print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+            port = free_port()
+            server = start_server(settings, port, args.workers)
+            try:
+                auth = AuthService.from_settings(settings.auth)
+                assert auth.demo is not None
+                token = auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
+                auth.close()
+                for clients in client_counts:
+                    work = bodies * max(1, clients // 8) if clients > 1 else bodies
+                    row = asyncio.run(
+                        over_http(f"http://127.0.0.1:{port}", token, work, clients, total)
+                    )
+                    rows.append(row)
+                    print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    text = table(rows)
+    notes = overheads(rows)
+    print(text)
+    print("\n".join(notes))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"api-{stamp}.json").write_text(
+        json.dumps([asdict(r) for r in rows], indent=2) + "\n"
+    )
+    (RESULTS / "api.md").write_text(
+        f"# API benchmark ({stamp}, {os.cpu_count()} CPUs, {args.workers} uvicorn worker(s))\n\n"
+        f"{text}\n\n" + "\n".join(notes) + "\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The API as the benchmark serves it: `create_app` from the environment's settings, uvicorn,
+no access log lines (the audit log still records every request)."""
+
+from __future__ import annotations
+
+import sys
+
+import uvicorn
+
+from api.app import create_app
+from config import load_settings
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    if workers > 1:
+        uvicorn.run(
+            "bench.api.server:factory",
+            factory=True,
+            host="127.0.0.1",
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+    else:
+        uvicorn.run(factory(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def factory() -> object:
+    return create_app(load_settings(), access_log=False)
+
+
+if __name__ == "__main__":
+    main()
