@@ -384,6 +384,8 @@ def test_policy_file_override_and_errors(tmp_path: Path):
         ("[roles.officer]\nhome_fields = ['nope']\n", "no field group"),
         ("[roles.officer]\ncolour = 'red'\n", "unknown key"),
         ("not toml [", "policy file"),
+        ("[fields]\nidentity = ['people.phone']\n", "unknown field path"),
+        ("[roles.officer]\nprotected_contacts = ['everyone']\n", "complainant"),
     ]:
         custom.write_text(text)
         with pytest.raises(AuthConfigError, match=words):
