@@ -1,13 +1,335 @@
-"""`icjs demo`."""
+"""`icjs demo`: the whole product on one machine, for a newcomer's first five minutes.
+
+World → the eight simulated sources → sync with progress bars → the API on 127.0.0.1:8000, then a
+ready-to-paste token and two searches. Everything lives under one folder per world
+(`var/demo/seed{S}-p{N}/`) with its own `icjs.toml`, so a second run reuses the world, the index,
+the sync checkpoints and the keys, and is serving within seconds. Ctrl-C stops it all.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+
+from config import Settings, load_settings
+from config.settings import SOURCE_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_AGENCY = "CBI"
+DEMO_CLIENT_SCOPES = ("persons:search", "persons:read", "vehicles:search")
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "icjs.toml"
+
+    @property
+    def client(self) -> Path:
+        return self.root / "demo-client.json"
+
+    @property
+    def worlds(self) -> Path:
+        return self.root.parent / "worlds"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value))
+
+
+def write_demo_config(paths: DemoPaths, backend: str, search_url: str | None, port: int) -> None:
+    """A config file of the demo's own, so that the commands it prints (`icjs token …`,
+    `icjs sync …`, `icjs index stats`) act on the demo's files once ICJS_CONFIG points here.
+    Source credentials are not written: they change every run and come from the manifest."""
+    root = paths.root
+    search: dict[str, Any] = {"backend": backend, "path": root / "icjs.db"}
+    if search_url:
+        search["url"] = search_url
+        search["index_prefix"] = "icjs-demo"
+    sections: dict[str, dict[str, Any]] = {
+        "search": search,
+        "sync": {"state_path": root / "sync.db"},
+        "auth": {
+            "db_path": root / "auth.db",
+            "keys_dir": root / "keys",
+            "audit_path": root / "audit.db",
+            "issuer": f"http://127.0.0.1:{port}",
+        },
+        "api": {"host": "127.0.0.1", "port": port},
+    }
+    lines = [
+        "# Written by `icjs demo`; rewritten on every run.",
+        f"data_dir = {_toml_value(root)}",
+    ]
+    for name, values in sections.items():
+        lines.append(f"\n[{name}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+    paths.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def start_opensearch(paths: DemoPaths, console: Console) -> tuple[subprocess.Popen[bytes], str]:
+    """`make demo-cluster`: a local OpenSearch node through the same launcher the tests use."""
+    url_file = paths.root / "opensearch.url"
+    url_file.unlink(missing_ok=True)
+    console.print("starting a local OpenSearch node (the first run downloads it with Maven)…")
+    node = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "opensearch_node.py"),
+            "serve",
+            "--url-file",
+            str(url_file),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 600
+    while not url_file.exists():
+        if node.poll() is not None or time.monotonic() > deadline:
+            console.print(f"icjs demo: the OpenSearch node did not start (status {node.poll()})")
+            raise typer.Exit(1)
+        time.sleep(0.5)
+    return node, url_file.read_text().strip()
+
+
+def ensure_demo_client(settings: Settings, paths: DemoPaths) -> dict[str, str]:
+    """One partner client for the demo (agency CBI). Its secret is kept in a 0600 file beside
+    the demo's data so that the printed commands work on every run; a real deployment prints a
+    secret once and keeps nothing."""
+    from auth.clients import ClientRegistry
+    from auth.principal import Role
+    from records import Source
+
+    if paths.client.exists():
+        saved: dict[str, str] = json.loads(paths.client.read_text())
+        registry = ClientRegistry(settings.auth.db_path)
+        try:
+            if registry.get(saved["client_id"]) is not None:
+                return saved
+        finally:
+            registry.close()
+    registry = ClientRegistry(settings.auth.db_path)
+    try:
+        client, secret = registry.create(
+            agency=DEMO_AGENCY,
+            scopes=DEMO_CLIENT_SCOPES,
+            role=Role.PARTNER,
+            sources=[Source(s) for s in SOURCE_NAMES],
+            description="created by icjs demo",
+        )
+    finally:
+        registry.close()
+    saved = {"client_id": client.client_id, "client_secret": secret or ""}
+    paths.client.write_text(json.dumps(saved), encoding="utf-8")
+    paths.client.chmod(0o600)
+    return saved
+
+
+def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], console: Console) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from cli.sync import RateColumn, RichProgress, report_table
+    from connectors import run_sync
+    from connectors.manifest import merge_sources
+    from indexer import open_backend
+
+    sources, warnings = merge_sources(dict(settings.sources), manifest)
+    for warning in warnings:
+        console.print(f"[yellow]{warning}[/yellow]")
+    backend = open_backend(settings.search)
+    try:
+        with Progress(
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bars:
+            report = asyncio.run(
+                run_sync(
+                    sources,
+                    backend,
+                    settings.sync.state_path,
+                    settings.sync,
+                    progress=RichProgress(bars),
+                )
+            )
+        console.print(report_table(report))
+    finally:
+        backend.close()
+
+
+def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A person and a vehicle that are really in the index, written as an officer might type
+    them: the person's name with a typo, the plate with separators."""
+    from indexer import open_backend
+    from records import Kind, Source
+
+    backend = open_backend(settings.search)
+    try:
+        person = {"name": "Rajendra Patil", "purpose": "demo: FIR 0123/2024"}
+        vehicle = {"registration_no": "MH 12 AB 1234"}
+        for record_id in _first_ids(backend, Source.CCTNS, 400):
+            record = backend.get([record_id])[0]
+            names = [p.name for p in record.subjects() if p.name]
+            if record.kind is Kind.ACCUSED and names and len(names[0].split()) >= 2:
+                person = {
+                    "name": _misspell(names[0].split("@")[-1].strip().title()),
+                    "purpose": "demo: FIR 0123/2024",
+                }
+                break
+        for record_id in _first_ids(backend, Source.VAHAN, 50):
+            record = backend.get([record_id])[0]
+            plate = record.vehicle.registration_no if record.vehicle else None
+            if plate:
+                vehicle = {"registration_no": _as_written(plate)}
+                break
+    finally:
+        backend.close()
+    return person, vehicle
+
+
+def _first_ids(backend: Any, source: Any, limit: int) -> list[str]:
+    out: list[str] = []
+    for record_id in backend.ids(source):
+        out.append(record_id)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _as_written(plate: str) -> str:
+    """`MH12AB1234` → `MH-12-AB-1234`: how a clerk would type it."""
+    match = re.match(r"^([A-Z]{2})(\d{1,2})([A-Z]{0,3})(\d{4})$", plate)
+    return "-".join(p for p in match.groups() if p) if match else plate
+
+
+def _misspell(name: str) -> str:
+    """Swap two inner letters of the longest word: the kind of typo a search must survive."""
+    words = name.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    if len(word) >= 5:
+        i = len(word) // 2
+        words[longest] = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return " ".join(words)
+
+
+def instructions(
+    paths: DemoPaths,
+    port: int,
+    client: dict[str, str],
+    person: dict[str, Any],
+    vehicle: dict[str, Any],
+) -> str:
+    base = f"http://127.0.0.1:{port}"
+    icjs = shlex.quote(str(ROOT / ".venv" / "bin" / "icjs"))
+    config = shlex.quote(str(paths.config))
+    person_json = shlex.quote(json.dumps(person, ensure_ascii=False))
+    vehicle_json = shlex.quote(json.dumps(vehicle))
+    return f"""\
+# an officer of Maharashtra police
+export ICJS_CONFIG={config}
+TOKEN=$({icjs} token officer --role officer --state MH --district PUNE)
+
+# person search (any script, typos welcome)
+curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \\
+  -H 'Content-Type: application/json' -d {person_json} | python3 -m json.tool
+
+# vehicle search (any formatting)
+curl -s -X POST {base}/v1/vehicles/search -H "Authorization: Bearer $TOKEN" \\
+  -H 'Content-Type: application/json' -d {vehicle_json} | python3 -m json.tool
+
+# a partner agency ({DEMO_AGENCY}) through OAuth2 client credentials
+PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\
+  -d grant_type=client_credentials -d scope=persons:search {base}/oauth/token \\
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+# API docs: {base}/docs      audit chain: {icjs} audit verify"""
 
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
-    def demo() -> None:
-        """Not built yet."""
-        typer.echo("icjs demo: not built yet", err=True)
-        raise typer.Exit(1)
+    def demo(
+        persons: Annotated[int, typer.Option(min=100, help="People in the world.")] = 20_000,
+        seed: Annotated[int, typer.Option(help="World seed.")] = 7,
+        faults: Annotated[
+            str, typer.Option(help="Simulator faults: none, default or harsh.")
+        ] = "none",
+        backend: Annotated[
+            str, typer.Option(help="embedded (SQLite) or opensearch (a local node).")
+        ] = "embedded",
+        port: Annotated[int, typer.Option(min=1, max=65535, help="API port.")] = 8000,
+        data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its files.")] = Path(
+            "var/demo"
+        ),
+    ) -> None:
+        """Simulate the eight sources, sync them, and serve the API on 127.0.0.1:PORT."""
+        import uvicorn
+
+        from api.app import create_app
+        from simulators.harness import start_simulators
+
+        if backend not in ("embedded", "opensearch"):
+            raise typer.BadParameter("choose embedded or opensearch", param_hint="--backend")
+        console = Console()
+        paths = DemoPaths((data_dir / f"{backend}-seed{seed}-p{persons}").resolve())
+        paths.root.mkdir(parents=True, exist_ok=True)
+        node: subprocess.Popen[bytes] | None = None
+        search_url = None
+        if backend == "opensearch":
+            node, search_url = start_opensearch(paths, console)
+        write_demo_config(paths, backend, search_url, port)
+        os.environ["ICJS_CONFIG"] = str(paths.config)
+        settings = load_settings()
+        running = None
+        try:
+            console.print(f"[bold]1/4[/bold] world of {persons:,} people (seed {seed})")
+            running = start_simulators(
+                seed=seed, persons=persons, faults=faults, data_dir=paths.worlds
+            )
+            console.print(f"[bold]2/4[/bold] eight simulated sources up, faults: {faults}")
+            console.print("[bold]3/4[/bold] syncing every source into the index")
+            sync_sources(settings, running.manifest, console)
+            client = ensure_demo_client(settings, paths)
+            person, vehicle = sample_queries(settings)
+            console.print(f"[bold]4/4[/bold] API on http://127.0.0.1:{port}  (Ctrl-C stops all)")
+            console.rule("paste into another terminal")
+            # Plain print: rich would wrap the commands and break the paste.
+            print(instructions(paths, port, client, person, vehicle), flush=True)
+            console.rule()
+            uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        finally:
+            if running is not None:
+                running.stop()
+            if node is not None:
+                node.terminate()
+                node.wait(timeout=60)
+            console.print("demo stopped")
