@@ -113,6 +113,7 @@ class AnalysedQuery:
     relative: ParsedName | None = None
     birth_year: int | None = None  # from birth_year, or estimated from age
     tolerance: int = 2
+    has_attributes: bool = False
     _cache: dict[str, tuple[float, NameComparison | None, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -137,6 +138,9 @@ def analyse(query: PersonQuery) -> AnalysedQuery:
         relative=relative,
         birth_year=birth_year,
         tolerance=tolerance,
+        has_attributes=bool(
+            birth_year is not None or query.gender or relative is not None or query.state
+        ),
     )
 
 
@@ -258,19 +262,25 @@ def score(
     state: str | None = None,
     district: str | None = None,
 ) -> MatchResult:
+    cache = analysed._cache
     best_z, best_c, best_written = -math.inf, None, None
-    for written in person.names:
-        z, c, _ = _name_evidence(analysed, written)
-        if z > best_z:
-            best_z, best_c, best_written = z, c, written
+    for written in (person.name, person.name_local, *person.aliases):
+        if not written:
+            continue
+        hit = cache.get(written)
+        if hit is None:
+            hit = _name_evidence(analysed, written)
+        if hit[0] > best_z:
+            best_z, best_c, best_written = hit
     if best_written is None:
         return MatchResult(0.0, (Reason("name_missing", analysed.query.name, None, 0.0),))
-    attrs = _attributes(analysed, person, state, district)
-    total = best_z + sum(r.weight for r in attrs)
-    final = sigmoid(total)
+    attrs = _attributes(analysed, person, state, district) if analysed.has_attributes else []
+    total = best_z
+    for r in attrs:
+        total += r.weight
     comparison, z_name = best_c, best_z
 
     def explain() -> tuple[Reason, ...]:
         return (*_name_reasons(comparison, z_name), *attrs)
 
-    return MatchResult(round(final, 4), explain=explain)
+    return MatchResult(round(sigmoid(total), 4), explain=explain)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import pairwise
 
-from matching.parse import FILLERS, NameForm, ParsedName, parse_name
+from matching.parse import NameForm, ParsedName, parse_name
 from matching.phonetic import coarse
 
 _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
@@ -39,34 +39,38 @@ def _compound_key(a: str, b: str) -> str:
 
 
 def _form_keys(form: NameForm, out: set[str]) -> None:
-    tokens = form.tokens[: _MAX_TOKENS + 2]
-    full = [t for t in tokens if not t.initial][:_MAX_TOKENS]
+    tokens = form.tokens
+    if len(tokens) > _MAX_TOKENS + 2:
+        tokens = tokens[: _MAX_TOKENS + 2]
+    full = [t for t in tokens if not t.initial]
     if not full:
         return
-    add = out.add
-    for t in [t for t in full if t.canon not in FILLERS] or full:
-        add("t:" + t.key)
-    if 2 <= len(tokens) <= 3:
+    if len(full) > _MAX_TOKENS:
+        full = full[:_MAX_TOKENS]
+    informative = [t.key for t in full if t.weight == 1.0]
+    keys = sorted([t.key for t in full])
+    new = ["t:" + k for k in (informative or keys)]
+    n = len(tokens)
+    if n == 2 or n == 3:
         for a, b in pairwise(tokens):
             if not a.initial and not b.initial:
-                add("t:" + _compound_key(a.canon, b.canon))
-    keys = sorted(t.key for t in full)
-    for i, ka in enumerate(keys):
-        for kb in keys[i + 1 :]:
-            add("b:" + ka + "|" + kb)
-    firsts = [t.first for t in tokens]
-    last = len(tokens) - 1
-    for i, t in enumerate(tokens):
-        # a filler keys its initials only as a surname (`A. Singh`, `R. Das`), never as the
-        # middle `Kumar` that half the country carries
-        if t.initial or (i != last and t.canon in FILLERS):
-            continue
-        tail = "|" + t.key
-        for j, first in enumerate(firsts):
-            if j != i:
-                add("i:" + first + tail)
-    if len(full) >= 3:
-        add("s:" + "|".join(keys))
+                new.append("t:" + _compound_key(a.canon, b.canon))
+    m = len(keys)
+    if m > 1:
+        new += ["b:" + keys[i] + "|" + keys[j] for i in range(m) for j in range(i + 1, m)]
+        if m >= 3:
+            new.append("s:" + "|".join(keys))
+    if n > 1:
+        firsts = [t.first for t in tokens]
+        last = n - 1
+        for i, t in enumerate(tokens):
+            # a filler keys its initials only as a surname (`A. Singh`, `R. Das`), never as the
+            # middle `Kumar` that half the country carries
+            if t.initial or (i != last and t.weight != 1.0):
+                continue
+            tail = "|" + t.key
+            new += ["i:" + f + tail for j, f in enumerate(firsts) if j != i]
+    out.update(new)
 
 
 def parsed_keys(parsed: ParsedName) -> frozenset[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from matching.phonetic import (
@@ -63,6 +63,14 @@ class Token:
 @dataclass(frozen=True, slots=True)
 class NameForm:
     tokens: tuple[Token, ...]
+    # derived once, for the rescoring hot path
+    full_idx: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    total_weight: float = field(default=0.0, compare=False, repr=False)
+
+    @staticmethod
+    def of(tokens: tuple[Token, ...]) -> NameForm:
+        full = tuple(i for i, t in enumerate(tokens) if not t.initial)
+        return NameForm(tokens, full, sum(t.weight for t in tokens) or 1.0)
 
     @property
     def full(self) -> tuple[Token, ...]:
@@ -209,7 +217,7 @@ def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
 def _form(text: str, titles: list[str]) -> NameForm | None:
     words = _strip_titles(_WORD.findall(text), titles)
     tokens = _words_to_tokens(words)
-    return NameForm(tuple(tokens)) if tokens else None
+    return NameForm.of(tuple(tokens)) if tokens else None
 
 
 @lru_cache(maxsize=200_000)
@@ -241,7 +249,7 @@ def parse_name(raw: str) -> ParsedName:
         surname = longest.tokens[-1]
         for f in list(forms):
             if len(f.tokens) == 1 and f is not longest and not surname.initial:
-                derived = NameForm((f.tokens[0], surname))
+                derived = NameForm.of((f.tokens[0], surname))
                 if derived not in forms:
                     forms.append(derived)
     genders = {TITLES[t] for t in titles if TITLES.get(t)}

@@ -154,48 +154,53 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
     q_used = [False] * nq
     r_used = [False] * nr
     raw: list[tuple[int, int, int, float, int]] = []
+    matched = 0
 
     # full ↔ full, best first
     cands: list[tuple[float, int, int]] = []
-    for i, a in enumerate(qt):
-        if a.initial:
-            continue
+    r_full = [(j, rt[j]) for j in r.full_idx]
+    for i in q.full_idx:
+        a = qt[i]
         ac, ak = a.canon, a.key
-        for j, b in enumerate(rt):
-            if b.initial:
-                continue
-            s = 1.0 if ac == b.canon else token_similarity(ac, b.canon, ak, b.key)
+        for j, b in r_full:
+            bc = b.canon
+            s = 1.0 if ac == bc else token_similarity(ac, bc, ak, b.key)
             if s >= MIN_TOKEN_SIMILARITY:
-                cands.append((s, i, j))
+                cands.append((-s, i, j))
     if cands:
-        cands.sort(key=lambda c: (-c[0], c[1], c[2]))
-        for s, i, j in cands:
+        cands.sort()
+        for neg, i, j in cands:
             if q_used[i] or r_used[j]:
                 continue
             q_used[i] = r_used[j] = True
-            q_sim[i] = r_sim[j] = s
-            raw.append((i, j, -1, s, _kind(qt[i], rt[j])))
+            q_sim[i] = r_sim[j] = -neg
+            raw.append((i, j, -1, -neg, _kind(qt[i], rt[j])))
+            matched += 1
+            if matched in (nq, nr):
+                break
 
-    if not all(q_used) and not all(r_used):
-        _compounds(qt, rt, q_used, r_used, q_sim, r_sim, raw)
-        _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
+    if matched < nq and matched < nr:
+        if len(q.full_idx) + len(r.full_idx) > 2:
+            _compounds(qt, rt, q_used, r_used, q_sim, r_sim, raw)
+        if len(q.full_idx) < nq or len(r.full_idx) < nr:
+            _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
 
-    q_total = q_cov = 0.0
+    q_cov = 0.0
     q_missing = 0
     for t, used, sim in zip(qt, q_used, q_sim, strict=True):
-        q_total += t.weight
-        q_cov += t.weight * sim
-        if not used and t.weight == 1.0:
+        if used:
+            q_cov += t.weight * sim
+        elif t.weight == 1.0:
             q_missing += 1
-    r_total = r_cov = 0.0
+    r_cov = 0.0
     r_extra = 0
     for t, used, sim in zip(rt, r_used, r_sim, strict=True):
-        r_total += t.weight
-        r_cov += t.weight * sim
-        if not used and t.weight == 1.0:
+        if used:
+            r_cov += t.weight * sim
+        elif t.weight == 1.0:
             r_extra += 1
     return NameComparison(
-        q, r, raw, q_cov / (q_total or 1.0), r_cov / (r_total or 1.0), q_missing, r_extra
+        q, r, raw, q_cov / q.total_weight, r_cov / r.total_weight, q_missing, r_extra
     )
 
 
@@ -212,10 +217,13 @@ def _compounds(
     for i, a in enumerate(qt):
         if q_used[i] or a.initial:
             continue
+        la, fa = len(a.canon), a.canon[:1]
         for j in range(len(rt) - 1):
             b1, b2 = rt[j], rt[j + 1]
             if r_used[j] or r_used[j + 1] or b1.initial or b2.initial:
                 continue
+            if b1.canon[:1] != fa or abs(len(b1.canon) + len(b2.canon) - la) > 2 + la // 4:
+                continue  # cannot reach COMPOUND_SIMILARITY: skip the string work
             s = _compound_similarity(a.canon, a.key, b1.canon, b2.canon)
             if s >= COMPOUND_SIMILARITY:
                 q_used[i] = r_used[j] = r_used[j + 1] = True
@@ -225,9 +233,12 @@ def _compounds(
     for j, b in enumerate(rt):
         if r_used[j] or b.initial:
             continue
+        lb, fb = len(b.canon), b.canon[:1]
         for i in range(len(qt) - 1):
             a1, a2 = qt[i], qt[i + 1]
             if q_used[i] or q_used[i + 1] or a1.initial or a2.initial:
+                continue
+            if a1.canon[:1] != fb or abs(len(a1.canon) + len(a2.canon) - lb) > 2 + lb // 4:
                 continue
             s = _compound_similarity(b.canon, b.key, a1.canon, a2.canon)
             if s >= COMPOUND_SIMILARITY:
