@@ -79,16 +79,30 @@ def make_auth_app(service: AuthService) -> FastAPI:
     return app
 
 
-class LiveServer:
-    """A uvicorn server in a background thread; `stop()` waits for it to finish."""
+def bound_socket() -> socket.socket:
+    """A socket bound to a free loopback port: no race between choosing the port and the
+    server binding it."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
-    def __init__(self, app: FastAPI, port: int) -> None:
+
+class LiveServer:
+    """A uvicorn server in a background thread; `stop()` waits for it to finish. Pass a socket
+    from `bound_socket()` (or a port number)."""
+
+    def __init__(self, app: FastAPI, where: int | socket.socket) -> None:
+        sock = where if isinstance(where, socket.socket) else None
+        port = int(sock.getsockname()[1]) if sock else int(where)  # type: ignore[arg-type]
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock] if sock else None}, daemon=True
+        )
 
     def start(self) -> LiveServer:
         self._thread.start()
@@ -113,8 +127,15 @@ class AuthServer:
 
 
 @pytest.fixture
-def auth_port() -> int:
-    return free_port()
+def auth_socket() -> Iterator[socket.socket]:
+    sock = bound_socket()
+    yield sock
+    sock.close()
+
+
+@pytest.fixture
+def auth_port(auth_socket: socket.socket) -> int:
+    return int(auth_socket.getsockname()[1])
 
 
 @pytest.fixture
@@ -143,9 +164,12 @@ def auth_app(auth_service: AuthService) -> FastAPI:
 
 @pytest.fixture
 def auth_server(
-    auth_app: FastAPI, auth_service: AuthService, auth_settings: AuthSettings, auth_port: int
+    auth_app: FastAPI,
+    auth_service: AuthService,
+    auth_settings: AuthSettings,
+    auth_socket: socket.socket,
 ) -> Iterator[AuthServer]:
-    server = LiveServer(auth_app, auth_port).start()
+    server = LiveServer(auth_app, auth_socket).start()
     try:
         yield AuthServer(server.url, auth_service, auth_settings, auth_app)
     finally:

@@ -14,7 +14,7 @@ from joserfc.jwk import RSAKey
 from auth.principal import Role
 from auth.service import AuthService
 from config.settings import AuthSettings
-from tests.plugins.auth import AuthServer, LiveServer, free_port, make_auth_app
+from tests.plugins.auth import AuthServer, LiveServer, bound_socket, make_auth_app
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -80,7 +80,7 @@ def test_unhandled_error_is_audited_and_a_broken_log_fails_closed(auth_service: 
     def boom() -> None:
         raise RuntimeError("kaboom")
 
-    server = LiveServer(app, free_port()).start()
+    server = LiveServer(app, bound_socket()).start()
     try:
         r = httpx.get(server.url + "/boom")
         assert r.status_code == 500
@@ -110,7 +110,7 @@ def idp() -> tuple[RSAKey, str]:
     def jwks() -> dict[str, object]:
         return {"keys": [k.as_dict(private=False) for k in app.state.keys]}
 
-    server = LiveServer(app, free_port()).start()
+    server = LiveServer(app, bound_socket()).start()
     app.state.server = server
     yield key, server.url + "/jwks", app  # type: ignore[misc]
     server.stop()

@@ -278,7 +278,7 @@ def test_no_client_enumeration_and_form_only(auth_server: AuthServer):
     assert "x-www-form-urlencoded" in as_json.json()["error_description"]
 
 
-def test_insecure_issuer_is_a_clear_error(tmp_path, auth_port):  # type: ignore[no-untyped-def]
+def test_insecure_issuer_is_a_clear_error(tmp_path, auth_socket):  # type: ignore[no-untyped-def]
     from auth.service import AuthService
     from config.settings import AuthSettings
     from tests.plugins.auth import LiveServer, make_auth_app
@@ -292,7 +292,7 @@ def test_insecure_issuer_is_a_clear_error(tmp_path, auth_port):  # type: ignore[
         )
     )
     client, secret = service.clients.create(agency="CBI", scopes=["persons:search"])
-    server = LiveServer(make_auth_app(service), auth_port).start()
+    server = LiveServer(make_auth_app(service), auth_socket).start()
     try:
         resp = httpx.post(
             server.url + "/oauth/token",
