@@ -17,8 +17,9 @@ What a backend must do, whichever engine holds the data:
 - **Profiles** (`profile`, `links`): records linked at index time by strong identifiers
   (`indexer.links`), grouped under a stable `profile_id`.
 - **Lifecycle** (`rebuild`, `flush`): a rebuild fills a new index version, swaps it in atomically
-  and drops the old one while searches keep being served; `flush` makes writes searchable and
-  resolves pending links (call it at the end of every sync batch).
+  and drops the old one while searches keep being served; `flush` makes writes searchable now
+  rather than within the engine's refresh interval (call it at the end of a sync batch or run).
+  Links and profile ids are settled when `upsert`/`delete` return, on every engine.
 """
 
 from __future__ import annotations

@@ -13,11 +13,18 @@ retry. Per item: 429/502/503/504 and rejected executions are retried with backof
 re-read and retried; anything else (a mapping error) is reported in `BulkResult.failed` with the
 engine's reason. An item is counted as indexed only on a 2xx for that item.
 
+Links: decided in the write path, as on the embedded backend, through the realtime link-key
+index (`indexer.backends.elastic_links`): a record is linked and carries its profile id as soon as
+its batch is written, whichever process wrote it.
+
 Refresh policy: bulk writes never ask for a refresh (that is what makes a sync slow). The index's
-own `refresh_interval` (1 s) makes writes searchable soon after; `flush()`, which the sync engine
-calls at the end of each batch or run, refreshes and then links the records written since
-(`linked: false`), so that profiles are complete as soon as a sync's batch is. A rebuild fills
-its new index with refreshes off and turns them back on before the swap.
+own `refresh_interval` (1 s) makes writes searchable soon after; `flush()` refreshes at once (call
+it at the end of a sync batch or run when searches must see the writes immediately). A rebuild
+fills its new index with refreshes off and turns them back on before the swap.
+
+Writers resolve the alias to concrete index names once per batch; the rebuild keeps its lock
+(and with it the dual writes) until the old index is deleted, so a batch in flight during the
+swap lands in both versions.
 """
 
 from __future__ import annotations
@@ -43,7 +50,12 @@ from indexer.backends.base import (
     RebuildInProgress,
     RebuildResult,
 )
-from indexer.backends.elastic_links import ElasticLinkStore
+from indexer.backends.elastic_links import (
+    KEYS_INDEX_BODY,
+    ElasticLinkStore,
+    check_bulk,
+    key_operations,
+)
 from indexer.backends.engines import Engine, engine_for
 from indexer.documents import IndexDocument, min_shared_grams, query_grams, to_document
 from indexer.links import LinkEngine, profile_id_for
@@ -66,6 +78,7 @@ class ElasticBackend:
         self._replicas = replicas
         if not self._engine.alias_targets(self._alias):
             first = self._version_index(1)
+            self._engine.create_index(self._keys_index(first), KEYS_INDEX_BODY)
             self._engine.create_index(first, q.index_body(shards, replicas))
             if not self._engine.alias_targets(self._alias):
                 self._engine.update_aliases([{"add": {"index": first, "alias": self._alias}}])
@@ -81,6 +94,13 @@ class ElasticBackend:
 
     def _version_index(self, n: int) -> str:
         return f"{self._alias}-v{n}"
+
+    def _keys_index(self, records_index: str) -> str:
+        """The link-key index that belongs to one records index version."""
+        return f"{self._prefix}-linkkeys-v{records_index.rsplit('-v', 1)[-1]}"
+
+    def _store(self, index: str) -> ElasticLinkStore:
+        return ElasticLinkStore(self._engine, index, self._keys_index(index))
 
     def _current_index(self) -> str:
         targets = self._engine.alias_targets(self._alias)
@@ -105,8 +125,10 @@ class ElasticBackend:
         return bool(self._engine.indices(self._lock_index))
 
     def _targets(self) -> list[str]:
+        """Concrete indices every write goes to: current, and the one a rebuild is filling."""
+        current = self._current_index()
         building = self._building()
-        return [self._alias] if building is None else [self._alias, building]
+        return [current] if building in (None, current) else [current, str(building)]
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -129,28 +151,49 @@ class ElasticBackend:
         indexed = skipped = 0
         for n, index in enumerate(targets):
             for start in range(0, len(docs), BATCH):
-                done, stale, errors = self._write(index, docs[start : start + BATCH])
+                done, stale, errors = self._write_batch(index, docs[start : start + BATCH])
                 if n == 0:
                     indexed += done
                     skipped += stale
                     failed.extend(errors)
         return BulkResult(indexed=indexed, skipped=skipped, failed=tuple(failed))
 
-    def _write(
+    def _write_batch(
         self, index: str, docs: Sequence[IndexDocument]
     ) -> tuple[int, int, list[tuple[str, str]]]:
-        """Guarded bulk write of `docs` to `index`: (indexed, skipped as stale, failed)."""
+        """Write, register link keys, link: (indexed, skipped as stale, failed)."""
+        done, stale, failed, written = self._write(index, docs)
+        operations: list[dict[str, Any]] = []
+        keys_index = self._keys_index(index)
+        for doc, old_keys in written:
+            operations.extend(
+                key_operations(
+                    keys_index, doc.record_id, doc.link_keys - old_keys, old_keys - doc.link_keys
+                )
+            )
+        for start in range(0, len(operations), 2000):
+            check_bulk(self._engine.bulk(operations[start : start + 2000]), ignore=(404,))
+        if written:
+            LinkEngine(self._store(index)).relink([doc.record for doc, _ in written])
+        return done, stale, failed
+
+    def _write(
+        self, index: str, docs: Sequence[IndexDocument]
+    ) -> tuple[int, int, list[tuple[str, str]], list[tuple[IndexDocument, frozenset[str]]]]:
+        """Guarded bulk write of `docs` to `index`: (indexed, skipped as stale, failed, and the
+        documents written with the link keys they replaced)."""
         by_id = {d.record_id: d for d in docs}
         pending = dict(by_id)
         done = stale = 0
         failed: list[tuple[str, str]] = []
+        written: list[tuple[IndexDocument, frozenset[str]]] = []
         last_error: dict[str, str] = {}
         for attempt in range(ATTEMPTS):
             if not pending:
                 break
             if attempt:
                 time.sleep(BACKOFF_S * 2 ** (attempt - 1))
-            operations, unchanged, older = self._operations(index, pending)
+            operations, unchanged, older, old_keys = self._operations(index, pending)
             done += unchanged
             stale += older
             pending = {}
@@ -162,6 +205,7 @@ class ElasticBackend:
                 record_id = str(outcome["_id"])
                 if 200 <= status < 300:
                     done += 1
+                    written.append((by_id[record_id], old_keys.get(record_id, frozenset())))
                     continue
                 error = outcome.get("error") or {}
                 reason = f"HTTP {status} {error.get('type', 'error')}: {error.get('reason', '')}"
@@ -178,20 +222,21 @@ class ElasticBackend:
         failed.extend(
             (i, f"gave up after {ATTEMPTS} attempts: {last_error[i]}"[:500]) for i in pending
         )
-        return done, stale, failed
+        return done, stale, failed, written
 
     def _operations(
         self, index: str, pending: dict[str, IndexDocument]
-    ) -> tuple[list[dict[str, Any]], int, int]:
+    ) -> tuple[list[dict[str, Any]], int, int, dict[str, frozenset[str]]]:
         """Bulk operations for the documents newer than what `index` holds; also how many were
         already stored unchanged, and how many are older than the stored version."""
         stored = {
             d["_id"]: d
             for d in self._engine.mget(
-                index, sorted(pending), ["version", "checksum", "links", "profile_id"]
+                index, sorted(pending), ["version", "checksum", "links", "profile_id", "link_keys"]
             )
         }
         operations: list[dict[str, Any]] = []
+        old_keys: dict[str, frozenset[str]] = {}
         unchanged = older = 0
         for record_id, doc in pending.items():
             old = stored.get(record_id)
@@ -206,6 +251,7 @@ class ElasticBackend:
             if source["version"] == doc.version and source.get("checksum") == q.checksum(doc):
                 unchanged += 1
                 continue
+            old_keys[record_id] = frozenset(source.get("link_keys") or ())
             operations.append(
                 {
                     "index": {
@@ -216,7 +262,7 @@ class ElasticBackend:
                     }
                 }
             )
-            # the links and profile stay until `flush` relinks the record
+            # links and profile carry over; relinking after the write corrects them
             operations.append(
                 q.document_body(
                     doc,
@@ -224,7 +270,7 @@ class ElasticBackend:
                     links=source.get("links") or [],
                 )
             )
-        return operations, unchanged, older
+        return operations, unchanged, older, old_keys
 
     def delete(self, record_ids: Sequence[str]) -> BulkResult:
         wanted = list(dict.fromkeys(record_ids))
@@ -234,49 +280,36 @@ class ElasticBackend:
         deleted = 0
         failed: list[tuple[str, str]] = []
         for n, index in enumerate(targets):
-            present = [d["_id"] for d in self._engine.mget(index, wanted, False)]
-            if not present:
+            stored = {
+                d["_id"]: frozenset(d["_source"].get("link_keys") or ())
+                for d in self._engine.mget(index, wanted, ["link_keys"])
+            }
+            if not stored:
                 continue
             # unlink first, while the records still hold their links
-            LinkEngine(ElasticLinkStore(self._engine, index)).relink([], removed=present)
-            operations = [{"delete": {"_index": index, "_id": i}} for i in present]
+            LinkEngine(self._store(index)).relink([], removed=list(stored))
+            operations = [{"delete": {"_index": index, "_id": i}} for i in stored]
             result = self._engine.bulk(operations)
+            gone: list[str] = []
             for item in result["items"]:
                 outcome = item["delete"]
                 status = int(outcome.get("status", 500))
-                if n:
-                    continue
-                if 200 <= status < 300:
-                    deleted += 1
-                elif status != 404:
+                if 200 <= status < 300 or status == 404:
+                    gone.append(str(outcome["_id"]))
+                    deleted += 1 if n == 0 and status != 404 else 0
+                elif n == 0:
                     error = outcome.get("error") or {}
                     failed.append((str(outcome["_id"]), f"HTTP {status} {error.get('reason', '')}"))
+            keys_index = self._keys_index(index)
+            key_ops = [op for i in gone for op in key_operations(keys_index, i, (), stored[i])]
+            if key_ops:
+                check_bulk(self._engine.bulk(key_ops), ignore=(404,))
         return BulkResult(deleted=deleted, failed=tuple(failed))
 
     def flush(self) -> None:
-        """Make writes searchable, then link the records written since the last flush."""
+        """Make every write so far searchable now, rather than within `refresh_interval`."""
         for index in self._targets():
-            self._link_pending(index)
-
-    def _link_pending(self, index: str) -> None:
-        self._engine.refresh(index)
-        store = ElasticLinkStore(self._engine, index)
-        for _ in range(10_000):
-            result = self._engine.search(
-                index,
-                {
-                    "query": {"term": {"linked": False}},
-                    "size": _PAGE,
-                    "sort": [{"record_id": "asc"}],
-                    "_source": ["record"],
-                },
-            )
-            hits = result["hits"]["hits"]
-            if not hits:
-                return
-            LinkEngine(store).relink([Record.model_validate(h["_source"]["record"]) for h in hits])
             self._engine.refresh(index)
-        raise BackendError(f"linking {index} did not converge")
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -362,7 +395,7 @@ class ElasticBackend:
         ]
 
     def links(self, record_ids: Sequence[str]) -> list[Link]:
-        return ElasticLinkStore(self._engine, self._alias).edges_touching(record_ids)
+        return self._store(self._current_index()).edges_touching(record_ids)
 
     def stats(self) -> IndexStats:
         index = self._current_index()
@@ -375,7 +408,7 @@ class ElasticBackend:
                         "terms": {"field": "source", "size": 100},
                         "aggs": {"kinds": {"terms": {"field": "kind", "size": 100}}},
                     },
-                    "linked": {
+                    "with_links": {
                         "filter": {"exists": {"field": "links.a"}},
                         "aggs": {"profiles": {"cardinality": {"field": "profile_id"}}},
                     },
@@ -395,7 +428,7 @@ class ElasticBackend:
             version=int(index.rsplit("-v", 1)[-1]),
             total=sum(n for kinds in by.values() for n in kinds.values()),
             by_source_kind=by,
-            profiles=int(aggs["linked"]["profiles"]["value"]),
+            profiles=int(aggs["with_links"]["profiles"]["value"]),
             links=link_count // 2,
         )
 
@@ -434,18 +467,20 @@ class ElasticBackend:
             old = self._current_index()
             versions = self._versions()
             for name in versions.values():
-                if name != old:
-                    self._engine.delete_index(name)  # a build that died
+                if name != old:  # a build that died
+                    self._engine.delete_index(name)
+                    self._engine.delete_index(self._keys_index(name))
             old_n = int(old.rsplit("-v", 1)[-1])
             new_n = max(versions) + 1 if versions else old_n + 1
             new = self._version_index(new_n)
             body = q.index_body(self._shards, self._replicas, refresh_interval="-1")
+            self._engine.create_index(self._keys_index(new), KEYS_INDEX_BODY)
             self._engine.create_index(new, body)
             self._engine.put(self._lock_index, "lock", self._lock_doc(new), create=False)
             try:
                 count = self._fill(new, records)
                 self._engine.put_settings(new, {"index": {"refresh_interval": "1s"}})
-                self._link_pending(new)
+                self._engine.refresh(new)
                 self._engine.update_aliases(
                     [
                         {"remove": {"index": old, "alias": self._alias}},
@@ -454,8 +489,10 @@ class ElasticBackend:
                 )
             except BaseException:
                 self._engine.delete_index(new)
+                self._engine.delete_index(self._keys_index(new))
                 raise
             self._engine.delete_index(old)
+            self._engine.delete_index(self._keys_index(old))
         finally:
             self._engine.delete_index(self._lock_index)
         return RebuildResult(
@@ -504,7 +541,7 @@ class ElasticBackend:
             gone = self._engine.mget(self._lock_index, [f"gone:{i}" for i in docs], False)
             for doc in gone:
                 docs.pop(str(doc["_id"]).removeprefix("gone:"), None)
-        _, _, failed = self._write(new, list(docs.values()))
+        _, _, failed = self._write_batch(new, list(docs.values()))
         if failed:
             raise BackendError(f"rebuild could not write {failed[0][0]}: {failed[0][1]}")
         return len(docs)

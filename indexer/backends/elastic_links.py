@@ -1,10 +1,12 @@
-"""`indexer.links.LinkStore` over one Elasticsearch/OpenSearch index.
+"""Entity links on Elasticsearch/OpenSearch: `indexer.links.LinkStore` over one index version,
+and the link-key index that makes linking realtime.
 
-Links live in the documents themselves (`links`: every link touching the record, so each link is
-stored on both its ends) and the profile id beside them, so that a candidate comes back with its
-profile in one search. Reads of links go through realtime multi-get, so they see writes not yet
-refreshed; only `records_by_link_keys` is a search, which is why linking runs in `flush` after a
-refresh (see `ElasticBackend.flush`).
+Links live in the record documents themselves (`links`: every link touching the record, so each
+link is stored on both its ends) with the profile id beside them, so that a candidate comes back
+with its profile in one search. The holders of each link key live in a small side index
+(`{prefix}-linkkeys-v{N}`, document id = the key, `ids` = the record ids holding it), kept in step
+by scripted updates in the same write path. Everything linking reads is a realtime multi-get by
+id, never a search, so records link as soon as they are written: no refresh, no second pass.
 """
 
 from __future__ import annotations
@@ -18,6 +20,21 @@ from records import Record
 
 _PAGE = 1000
 
+KEYS_INDEX_BODY: dict[str, Any] = {
+    "settings": {"index": {"refresh_interval": "30s"}},  # read by id only: refresh is moot
+    "mappings": {"dynamic": False, "properties": {"ids": {"type": "keyword", "index": False}}},
+}
+
+_ADD = (
+    "if (ctx._source.ids.contains(params.id)) { ctx.op = 'noop' } "
+    "else { ctx._source.ids.add(params.id) }"
+)
+_REMOVE = (
+    "int i = ctx._source.ids.indexOf(params.id); "
+    "if (i < 0) { ctx.op = 'noop' } else { ctx._source.ids.remove(i); "
+    "if (ctx._source.ids.isEmpty()) { ctx.op = 'delete' } }"
+)
+
 
 def _link(body: dict[str, Any]) -> Link:
     return Link(a=body["a"], b=body["b"], reason=body["reason"], key=body["key"])
@@ -27,8 +44,12 @@ def _body(link: Link) -> dict[str, str]:
     return {"a": link.a, "b": link.b, "reason": link.reason, "key": link.key}
 
 
+def _order(links: Collection[Link]) -> list[Link]:
+    return sorted(set(links), key=lambda x: (x.a, x.b, x.reason))
+
+
 def check_bulk(result: dict[str, Any], *, ignore: tuple[int, ...] = ()) -> None:
-    """Bookkeeping writes (links, profiles) must all land; a failure is an error, not a skip."""
+    """Bookkeeping writes (links, profiles, keys) must all land: a failure is an error."""
     if not result.get("errors"):
         return
     for item in result["items"]:
@@ -41,37 +62,53 @@ def check_bulk(result: dict[str, Any], *, ignore: tuple[int, ...] = ()) -> None:
             )
 
 
+def key_operations(
+    keys_index: str, record_id: str, added: Collection[str], removed: Collection[str]
+) -> list[dict[str, Any]]:
+    """Bulk operations registering `record_id` as a holder of `added` and no longer of
+    `removed` (scripted, so that concurrent writers of one key do not overwrite each other)."""
+    operations: list[dict[str, Any]] = []
+    for key in sorted(added):
+        operations.append({"update": {"_index": keys_index, "_id": key, "retry_on_conflict": 10}})
+        operations.append(
+            {
+                "script": {"source": _ADD, "params": {"id": record_id}},
+                "upsert": {"ids": [record_id]},
+            }
+        )
+    for key in sorted(removed):
+        operations.append({"update": {"_index": keys_index, "_id": key, "retry_on_conflict": 10}})
+        operations.append({"script": {"source": _REMOVE, "params": {"id": record_id}}})
+    return operations
+
+
 class ElasticLinkStore:
-    def __init__(self, engine: Engine, index: str) -> None:
+    def __init__(self, engine: Engine, index: str, keys_index: str) -> None:
         self._engine = engine
         self._index = index
+        self._keys_index = keys_index
 
     def records_by_link_keys(self, keys: Collection[str]) -> dict[str, list[Record]]:
+        holders: dict[str, list[str]] = {}
         wanted = sorted(keys)
-        out: dict[str, list[Record]] = {}
         for start in range(0, len(wanted), _PAGE):
-            chunk = wanted[start : start + _PAGE]
-            result = self._engine.search(
-                self._index,
-                {
-                    "query": {"terms": {"link_keys": chunk}},
-                    "size": 10_000,
-                    "_source": ["record", "link_keys"],
-                },
-            )
-            for hit in result["hits"]["hits"]:
-                record = Record.model_validate(hit["_source"]["record"])
-                for key in set(hit["_source"].get("link_keys", ())) & set(chunk):
-                    out.setdefault(key, []).append(record)
-        return {k: v for k, v in out.items() if len(v) > 1}
+            for doc in self._engine.mget(self._keys_index, wanted[start : start + _PAGE], True):
+                ids = doc["_source"].get("ids", [])
+                if len(ids) > 1:
+                    holders[doc["_id"]] = ids
+        every = sorted({i for ids in holders.values() for i in ids})
+        records: dict[str, Record] = {}
+        for start in range(0, len(every), _PAGE):
+            for doc in self._engine.mget(self._index, every[start : start + _PAGE], ["record"]):
+                records[doc["_id"]] = Record.model_validate(doc["_source"]["record"])
+        return {k: [records[i] for i in ids if i in records] for k, ids in holders.items()}
 
     def _links_of(self, record_ids: Collection[str]) -> dict[str, list[Link]]:
         docs = self._engine.mget(self._index, sorted(record_ids), ["links"])
         return {d["_id"]: [_link(x) for x in d["_source"].get("links", [])] for d in docs}
 
     def edges_touching(self, record_ids: Collection[str]) -> list[Link]:
-        found = {link for links in self._links_of(record_ids).values() for link in links}
-        return sorted(found, key=lambda x: (x.a, x.b, x.reason))
+        return _order({x for links in self._links_of(record_ids).values() for x in links})
 
     def replace_edges(self, record_ids: Collection[str], links: Sequence[Link]) -> None:
         ids = set(record_ids)
@@ -80,9 +117,8 @@ class ElasticLinkStore:
         operations: list[dict[str, Any]] = []
         for doc_id, current in self._links_of(affected).items():
             kept = [x for x in current if x.a not in ids and x.b not in ids]
-            added = [x for x in links if doc_id in (x.a, x.b)]
-            new = sorted(set(kept + added), key=lambda x: (x.a, x.b, x.reason))
-            if new != sorted(set(current), key=lambda x: (x.a, x.b, x.reason)):
+            new = _order(kept + [x for x in links if doc_id in (x.a, x.b)])
+            if new != _order(current):
                 operations.append(
                     {"update": {"_index": self._index, "_id": doc_id, "retry_on_conflict": 5}}
                 )
@@ -91,12 +127,18 @@ class ElasticLinkStore:
             check_bulk(self._engine.bulk(operations))
 
     def set_profiles(self, assignment: Mapping[str, str]) -> None:
+        """Write the profile ids that changed (most records keep the one they were written with)."""
+        current = {
+            d["_id"]: d["_source"].get("profile_id")
+            for d in self._engine.mget(self._index, sorted(assignment), ["profile_id"])
+        }
         operations: list[dict[str, Any]] = []
         for record_id, profile_id in sorted(assignment.items()):
-            operations.append(
-                {"update": {"_index": self._index, "_id": record_id, "retry_on_conflict": 5}}
-            )
-            operations.append({"doc": {"profile_id": profile_id, "linked": True}})
+            if record_id in current and current[record_id] != profile_id:
+                operations.append(
+                    {"update": {"_index": self._index, "_id": record_id, "retry_on_conflict": 5}}
+                )
+                operations.append({"doc": {"profile_id": profile_id}})
         for start in range(0, len(operations), 2 * _PAGE):
             # a record deleted meanwhile has no profile to set: 404 is fine
             check_bulk(self._engine.bulk(operations[start : start + 2 * _PAGE]), ignore=(404,))

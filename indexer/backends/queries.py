@@ -66,7 +66,6 @@ def index_body(shards: int, replicas: int, *, refresh_interval: str = "1s") -> B
                 "version": {"type": "long"},
                 "checksum": {"type": "keyword", "index": False},
                 "profile_id": _KEYWORD,
-                "linked": {"type": "boolean"},
                 "name_keys": _KEYWORD,
                 "alias_keys": _KEYWORD,
                 "relative_keys": _KEYWORD,
@@ -110,7 +109,7 @@ def document_body(
     profile_id: str,
     links: list[Body] | None = None,
 ) -> Body:
-    """The `_source` of one record. `linked: false` marks it for the next `flush` to link."""
+    """The `_source` of one record."""
     return {
         "record_id": doc.record_id,
         "source": doc.source,
@@ -120,7 +119,6 @@ def document_body(
         "version": doc.version,
         "checksum": checksum(doc),
         "profile_id": profile_id,
-        "linked": False,
         "name_keys": sorted(doc.name_keys),
         "alias_keys": sorted(doc.alias_keys),
         "relative_keys": sorted(doc.relative_keys),

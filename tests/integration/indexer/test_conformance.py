@@ -331,3 +331,16 @@ def test_writes_during_a_rebuild_are_kept(backend: Backend) -> None:
 def test_health(backend: Backend) -> None:
     health = backend.health()
     assert health.ok, health.detail
+
+
+def test_links_are_settled_when_upsert_returns(
+    any_backend: Backend, sample_records: list[Record]
+) -> None:
+    any_backend.upsert(sample_records)  # no flush: links must not wait for one
+    assert {(x.a, x.b, x.reason) for x in any_backend.links([A1, VAHAN])} == {
+        (A1, SARATHI, "driving_licence"),
+        (A1, INMATE, "fir"),
+        (SARATHI, VAHAN, "owner_holder"),
+        (REPORT, VAHAN, "registration"),
+    }
+    assert len(any_backend.get([A1, REPORT])) == 2
