@@ -49,6 +49,12 @@ class ReportOut(BaseModel):
     record: RecordOut
 
 
+class IssuedNocOut(BaseModel):
+    noc_id: str
+    decision: str
+    issued_at: datetime
+
+
 class VehicleOut(BaseModel):
     registration_no: str | None
     chassis_no: str | None
@@ -58,10 +64,13 @@ class VehicleOut(BaseModel):
     rc_status: str | None
     blacklisted: bool
     blacklist_status: str | None
-    noc_issued: str | None
+    noc_issued: str | None = Field(description="Vahan's record of an inter-state NOC.")
     live: bool = Field(description="Found by a live Vahan look-up: not yet in the index.")
     owners: list[OwnerOut] = Field(description="Current owner first, then past owners.")
     reports: list[ReportOut]
+    nocs: list[IssuedNocOut] = Field(
+        default_factory=list, description="NOCs this service issued for the plate, newest first."
+    )
 
 
 class VehicleSearchResponse(BaseModel):

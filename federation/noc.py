@@ -196,6 +196,9 @@ class NocStore:
                 " chassis_no TEXT, engine_no TEXT, decision TEXT NOT NULL,"
                 " reasons TEXT NOT NULL, certificate TEXT NOT NULL, issued_to TEXT NOT NULL)"
             )
+            self._conn.execute(
+                "CREATE INDEX IF NOT EXISTS noc_registration ON noc(registration_no, issued_at)"
+            )
 
     def add(self, noc: IssuedNoc) -> None:
         with self._lock:
@@ -230,6 +233,14 @@ class NocStore:
             certificate=row[7],
             issued_to=row[8],
         )
+
+    def for_registration(self, registration_no: str, limit: int = 20) -> list[IssuedNoc]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT noc_id FROM noc WHERE registration_no = ? ORDER BY issued_at DESC LIMIT ?",
+                (registration_no, limit),
+            ).fetchall()
+        return [n for n in (self.get(row[0]) for row in rows) if n is not None]
 
     def close(self) -> None:
         with self._lock:
@@ -293,3 +304,6 @@ class NocService:
 
     def get(self, noc_id: str) -> IssuedNoc | None:
         return self._store.get(noc_id)
+
+    def issued_for(self, registration_no: str) -> list[IssuedNoc]:
+        return self._store.for_registration(registration_no)

@@ -165,6 +165,21 @@ def retrieve(
     return [c.record for c in backend.candidates(query) if match_kind(terms, c.record) is not None]
 
 
+def plates_missing_past_owners(records: list[Record]) -> list[str]:
+    """Plates whose current owner serial says there were earlier owners we do not hold."""
+    held: dict[str, set[int]] = defaultdict(set)
+    current: dict[str, int] = {}
+    for r in records:
+        if r.kind is not Kind.VEHICLE_REGISTRATION or r.vehicle is None:
+            continue
+        plate, serial = registration_of(r), r.vehicle.owner_serial
+        if plate is None or serial is None:
+            continue
+        held[plate].add(serial)
+        current[plate] = max(current.get(plate, 0), serial)
+    return sorted(p for p, top in current.items() if not set(range(1, top)) <= held[p])
+
+
 def has_registration(records: list[Record]) -> bool:
     return any(r.kind is Kind.VEHICLE_REGISTRATION for r in records)
 

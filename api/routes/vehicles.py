@@ -11,7 +11,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.security import audit_context
 from auth.principal import Caller
-from federation import VahanLookup, VehicleSearch, VehicleTerms, normalise_vehicle
+from federation import (
+    IssuedNoc,
+    NocService,
+    VahanLookup,
+    VehicleSearch,
+    VehicleTerms,
+    normalise_vehicle,
+)
 from federation import vehicles as fv
 from federation.policy import filters_of
 from records import Record
@@ -22,6 +29,7 @@ from ..metrics import Metrics
 from ..present import record_out
 from ..schemas import Withheld, problems
 from ..schemas_vehicles import (
+    IssuedNocOut,
     OwnerOut,
     ReportOut,
     VehicleOut,
@@ -32,6 +40,7 @@ from ..schemas_vehicles import (
 router = APIRouter(tags=["vehicles"])
 log = structlog.get_logger("icjs.api")
 LIVE_LOOKUP_TIMEOUT_S = 5.0  # an officer at a checkpoint waits seconds, not a minute
+MAX_HISTORY_LOOKUPS = 3  # owner histories fetched per search: bounds one request's fan-out
 
 
 async def live_lookup(
@@ -64,7 +73,7 @@ def _report_out(report: fv.Report) -> ReportOut:
     )
 
 
-def _vehicle_out(v: fv.VehicleView) -> VehicleOut:
+def _vehicle_out(v: fv.VehicleView, nocs: list[IssuedNoc]) -> VehicleOut:
     return VehicleOut(
         registration_no=v.registration_no,
         chassis_no=v.chassis_no,
@@ -86,6 +95,10 @@ def _vehicle_out(v: fv.VehicleView) -> VehicleOut:
             for o in v.owners
         ],
         reports=[_report_out(r) for r in v.reports],
+        nocs=[
+            IssuedNocOut(noc_id=n.noc_id, decision=n.decision.value, issued_at=n.issued_at)
+            for n in nocs
+        ],
     )
 
 
@@ -133,13 +146,28 @@ async def search_vehicles(
     metrics: Metrics = app.state.metrics
     metrics.candidates.labels("vehicle").observe(len(records))
     lookup, live_ids = "not_needed", frozenset[str]()
+    known = {r.record_id for r in records}
     if not fv.has_registration(records) and fv.live_source_allowed(filters):
         lookup, live = await live_lookup(app.state.vahan, terms, metrics)
         live = [r for r in live if fv.match_kind(terms, r) is not None]
-        known = {r.record_id for r in records}
         records += [r for r in live if r.record_id not in known]
         live_ids = frozenset(r.record_id for r in live)
+    elif app.state.vahan is not None and fv.live_source_allowed(filters):
+        # The index keeps the current owner only (a transfer supersedes the previous record):
+        # past owners come from Vahan's owner history.
+        for plate in fv.plates_missing_past_owners(records)[:MAX_HISTORY_LOOKUPS]:
+            history_terms = VehicleTerms(plate, None, False, None)
+            answer, past = await live_lookup(app.state.vahan, history_terms, metrics)
+            if answer == "found":
+                records += [r for r in past if r.record_id not in known]
+                known.update(r.record_id for r in past)
     outcome = fv.assemble(policy, caller, terms, records, filters, live_ids=live_ids)
+    noc_service: NocService = app.state.noc
+    issued = {
+        v.registration_no: await run_in_threadpool(noc_service.issued_for, v.registration_no)
+        for v in outcome.vehicles
+        if v.registration_no
+    }
     audit_context(request, record_ids=outcome.record_ids)
     withheld: dict[str, int] = {}
     views = [o.record for v in outcome.vehicles for o in v.owners]
@@ -150,7 +178,9 @@ async def search_vehicles(
             withheld[w.reason] = withheld.get(w.reason, 0) + w.count
     return VehicleSearchResponse(
         request_id=request_id_of(request),
-        vehicles=[_vehicle_out(v) for v in outcome.vehicles],
+        vehicles=[
+            _vehicle_out(v, issued.get(v.registration_no or "", [])) for v in outcome.vehicles
+        ],
         unlinked_reports=[_report_out(r) for r in outcome.unlinked_reports],
         live_lookup=lookup,
         withheld=Withheld(fields=dict(sorted(withheld.items())), restrictions=[]),

@@ -7,8 +7,9 @@ Builds (or reuses, under var/bench/api/) an embedded index of synthetic records
 person searches with misspelled names three ways:
 
 - in-process: `PersonSearchService.search` with the policy, as the route calls it (no HTTP);
-- HTTP, 1 client: one request at a time against `icjs`'s app under uvicorn in its own process;
-- HTTP, N clients: N concurrent clients (asyncio), same queries round-robin.
+- HTTP, 1 client: one request at a time against `icjs`'s app under uvicorn in its own process,
+  alternating with the in-process calls so that both see the same load on the shared cores;
+- HTTP, N clients: N concurrent clients (asyncio), the queries repeated N/8 times.
 
 The HTTP figures include authentication (officer token verified on every request), the per-caller
 rate limit (set out of reach), the audit log (one hash-chained SQLite append per request), JSON
@@ -122,12 +123,14 @@ def settings_for(root: Path, index: Path) -> Settings:
     )
 
 
-def in_process(settings: Settings, bodies: list[dict[str, Any]], total: int) -> Row:
+def paired(
+    settings: Settings, url: str, token: str, bodies: list[dict[str, Any]], total: int
+) -> tuple[Row, Row]:
+    """The same searches in-process and through HTTP, alternating one of each, so that both
+    see the same machine load (two shared cores make back-to-back runs incomparable)."""
     backend = open_backend(settings.search)
     auth = AuthService.from_settings(settings.auth)
     try:
-        assert auth.demo is not None
-        token = auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
         caller = auth.authenticate(f"Bearer {token}")
         service = PersonSearchService(
             backend, auth.policy, max_candidates=settings.api.max_candidates
@@ -135,20 +138,32 @@ def in_process(settings: Settings, bodies: list[dict[str, Any]], total: int) -> 
         searches = [
             PersonSearch(name=b["name"], birth_year=b.get("birth_year"), limit=20) for b in bodies
         ]
-        for s in searches[:10]:
-            service.search(caller, s)
-        latencies = []
-        started = time.perf_counter()
-        for s in searches:
-            t = time.perf_counter()
-            service.search(caller, s)
-            latencies.append((time.perf_counter() - t) * 1000)
-        elapsed = time.perf_counter() - started
+        local: list[float] = []
+        remote: list[float] = []
+        errors = 0
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+            for s, body in list(zip(searches, bodies, strict=True))[:10]:  # warm both paths
+                service.search(caller, s)
+                http.post("/v1/persons/search", json=body)
+            local_s = remote_s = 0.0
+            for s, body in zip(searches, bodies, strict=True):
+                t = time.perf_counter()
+                service.search(caller, s)
+                local.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                response = http.post("/v1/persons/search", json=body)
+                remote.append(time.perf_counter() - t)
+                errors += response.status_code != 200
+            local_s, remote_s = sum(local), sum(remote)
     finally:
         auth.close()
         backend.close()
-    return Row(
-        "in-process", total, 1, len(latencies), *_summary(latencies), len(latencies) / elapsed
+    local_ms = [x * 1000 for x in local]
+    remote_ms = [x * 1000 for x in remote]
+    return (
+        Row("in-process", total, 1, len(local), *_summary(local_ms), len(local) / local_s),
+        Row("http", total, 1, len(remote), *_summary(remote_ms), len(remote) / remote_s, errors),
     )
 
 
@@ -280,22 +295,22 @@ def main(argv: list[str] | None = None) -> int:
         bodies = queries(total, args.queries, args.seed)
         with tempfile.TemporaryDirectory(prefix="icjs-bench-api-") as tmp:
             settings = settings_for(Path(tmp), index)
-            rows.append(in_process(settings, bodies, total))
-            print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+            auth = AuthService.from_settings(settings.auth)  # creates the key ring first
+            assert auth.demo is not None
+            token = auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
+            auth.close()
             port = free_port()
             server = start_server(settings, port, args.workers)
+            url = f"http://127.0.0.1:{port}"
             try:
-                auth = AuthService.from_settings(settings.auth)
-                assert auth.demo is not None
-                token = auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
-                auth.close()
                 for clients in client_counts:
-                    work = bodies * max(1, clients // 8) if clients > 1 else bodies
-                    row = asyncio.run(
-                        over_http(f"http://127.0.0.1:{port}", token, work, clients, total)
-                    )
-                    rows.append(row)
-                    print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
+                    if clients == 1:
+                        pair = paired(settings, url, token, bodies, total)
+                        rows.extend(pair)
+                    else:
+                        work = bodies * max(1, clients // 8)
+                        rows.append(asyncio.run(over_http(url, token, work, clients, total)))
+                    print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
