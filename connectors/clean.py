@@ -16,9 +16,11 @@ the values themselves are never returned, logged or kept.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "[AADHAAR REMOVED]"
+_CONTAINERS = (str, dict, list)
 
 _AADHAAR_KEY = re.compile(r"aa?dh?aa?r|(?:^|[^a-z])uid(?:ai)?(?:$|[^a-z]|no|num)", re.IGNORECASE)
 # Digits glued to a '+' or to more digits are phone numbers or longer identifiers, not Aadhaar.
@@ -61,8 +63,14 @@ def verhoeff_valid(digits: str) -> bool:
     return check == 0
 
 
+@lru_cache(maxsize=4096)
 def is_aadhaar_key(key: str) -> bool:
     return bool(_AADHAAR_KEY.search(key))
+
+
+@lru_cache(maxsize=4096)
+def _exempt_key(key: str) -> bool:
+    return bool(_NUMERIC_ID_KEY.search(key))
 
 
 def looks_like_aadhaar(text: str) -> bool:
@@ -75,6 +83,8 @@ def _valid_match(match: re.Match[str]) -> bool:
 
 
 def _scrub_text(text: str) -> str:
+    if len(text) < 12 or not _AADHAAR_VALUE.search(text):  # the common case, kept cheap
+        return text
     return _AADHAAR_VALUE.sub(lambda m: REDACTED if _valid_match(m) else m.group(0), text)
 
 
@@ -91,16 +101,19 @@ def _scrub(value: Any, path: str, key: str | None, removed: list[str]) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for k, v in value.items():
-            sub = f"{path}.{k}" if path else str(k)
-            if is_aadhaar_key(str(k)):
+            name = str(k)
+            if is_aadhaar_key(name):
                 if v not in (None, ""):
-                    removed.append(sub)
+                    removed.append(f"{path}.{name}" if path else name)
                 continue
-            out[k] = _scrub(v, sub, str(k), removed)
+            if isinstance(v, _CONTAINERS):
+                out[k] = _scrub(v, f"{path}.{name}" if path else name, name, removed)
+            else:
+                out[k] = v
         return out
     if isinstance(value, list):
         return [_scrub(v, f"{path}[{i}]", key, removed) for i, v in enumerate(value)]
-    if isinstance(value, str) and not (key and _NUMERIC_ID_KEY.search(key)):
+    if isinstance(value, str) and not (key and _exempt_key(key)):
         scrubbed = _scrub_text(value)
         if scrubbed != value:
             removed.append(path)

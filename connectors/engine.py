@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from connectors.errors import CircuitOpen, MappingError, SourceError
 from connectors.feeds import from_iso, iso, later
 from connectors.metrics import SyncMetrics, default_metrics
 from connectors.registry import open_connector
-from connectors.report import Progress, RecordSink, SourceReport, SyncReport
+from connectors.report import BulkOutcome, Progress, RecordSink, SourceReport, SyncReport
 from connectors.retry import CircuitBreaker, RetryPolicy
 from connectors.state import Quarantined, StateStore, micros
 from records import Record, Source, make_record_id
@@ -101,6 +102,10 @@ class SyncEngine:
         self.progress = progress
         self.clock = clock
         self.breakers: dict[str, CircuitBreaker] = {}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="icjs-sink")
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
 
     def breaker(self, name: str) -> CircuitBreaker:
         """One breaker per source, kept across runs of this engine (`--watch`)."""
@@ -298,11 +303,19 @@ class SyncEngine:
 
     # -- the sink -----------------------------------------------------------------------------
 
+    async def _sink(
+        self, call: Callable[[Sequence[Any]], BulkOutcome], items: Sequence[Any]
+    ) -> BulkOutcome:
+        """Run a sink call on the engine's one writer thread: backends are synchronous, and one
+        thread means one backend connection (one page cache), writes in commit order."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, call, items)
+
     async def _write(self, page: MappedPage, report: SourceReport) -> None:
         """Sink calls run in a worker thread (backends are synchronous), so other sources keep
         fetching while one page is written."""
         if page.upserts:
-            result = await asyncio.to_thread(self.sink.upsert, page.upserts)
+            result = await self._sink(self.sink.upsert, page.upserts)
             failed = dict(result.failed)
             for record in page.upserts:
                 if record.record_id in failed:
@@ -325,7 +338,7 @@ class SyncEngine:
             written = len(page.upserts) - len(failed)
             self.metrics.indexed.labels(report.source).inc(written)
         if page.deletes:
-            result = await asyncio.to_thread(self.sink.delete, [t.record_id for t in page.deletes])
+            result = await self._sink(self.sink.delete, [t.record_id for t in page.deletes])
             failed = dict(result.failed)
             kept = []
             for tomb in page.deletes:
@@ -373,7 +386,7 @@ class SyncEngine:
             )
         for start in range(0, len(gone), SINK_BATCH):
             batch = gone[start : start + SINK_BATCH]
-            result = await asyncio.to_thread(self.sink.delete, batch)
+            result = await self._sink(self.sink.delete, batch)
             report.deleted += result.deleted
             self.metrics.deleted.labels(name).inc(result.deleted)
             failed = {rid for rid, _ in result.failed}
@@ -412,7 +425,10 @@ async def run_sync(
         engine = SyncEngine(
             sink, state, sync_settings, policy=policy, metrics=metrics, progress=progress
         )
-        return await engine.run(sources, full=full)
+        try:
+            return await engine.run(sources, full=full)
+        finally:
+            engine.close()
 
 
 def sources_in_order(names: Sequence[str]) -> list[str]:
