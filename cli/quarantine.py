@@ -36,6 +36,8 @@ def list_entries(
     _check(source)
     settings = load_settings()
     console = Console()
+    if console.width < 140:
+        console = Console(width=140)
     counts: dict[str, int] = {}
     table = Table(title="quarantine")
     for column in ("id", "source", "collection", "native id", "reason", "last seen", "seen"):
@@ -69,7 +71,7 @@ def list_entries(
                 entry.source,
                 entry.collection or "",
                 entry.native_id,
-                entry.reason,
+                entry.reason[:80],
                 entry.last_seen[:19],
                 str(entry.seen),
             ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -23,10 +22,11 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from config import ConfigError, SourceSettings, load_settings
+from config import ConfigError, SourceSettings, SyncSettings, load_settings
 from config.settings import SOURCE_NAMES
-from connectors import SourceReport, SyncReport, run_sync
+from connectors import RecordSink, SourceReport, SyncEngine, SyncReport
 from connectors.manifest import load_manifest, merge_sources
+from connectors.state import StateStore
 
 
 class RateColumn(ProgressColumn):
@@ -104,6 +104,45 @@ def _selected(
     return chosen
 
 
+async def _loop(
+    sources: dict[str, SourceSettings],
+    backend: RecordSink,
+    settings: SyncSettings,
+    *,
+    full: bool,
+    watch: bool,
+    interval: int,
+) -> bool:
+    """One run, or one every `interval` seconds. The engine (and so each source's circuit
+    breaker) lives across `--watch` runs."""
+    console = Console(stderr=True)
+    with StateStore(settings.state_path) as state:
+        engine = SyncEngine(backend, state, settings)
+        try:
+            while True:
+                with Progress(
+                    TextColumn("{task.description:<24}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    RateColumn(),
+                    TimeElapsedColumn(),
+                    TimeRemainingColumn(),
+                    console=console,
+                ) as bars:
+                    engine.progress = RichProgress(bars)
+                    report = await engine.run(sources, full=full)
+                out = Console()
+                if out.width < 110:  # a pipe or a narrow terminal: keep the columns readable
+                    out = Console(width=110)
+                out.print(report_table(report))
+                if not watch:
+                    return report.ok
+                full = False
+                await asyncio.sleep(interval)
+        finally:
+            engine.close()
+
+
 def register(app: typer.Typer) -> None:
     @app.command("sync")
     def sync(
@@ -131,32 +170,10 @@ def register(app: typer.Typer) -> None:
         chosen = _selected(sources, source)
         backend = open_backend(settings.search)
         try:
-            while True:
-                with Progress(
-                    TextColumn("{task.description:<24}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    RateColumn(),
-                    TimeElapsedColumn(),
-                    TimeRemainingColumn(),
-                    console=console,
-                    transient=False,
-                ) as bars:
-                    report = asyncio.run(
-                        run_sync(
-                            chosen,
-                            backend,
-                            settings.sync.state_path,
-                            settings.sync,
-                            full=full,
-                            progress=RichProgress(bars),
-                        )
-                    )
-                Console().print(report_table(report))
-                if not watch:
-                    raise typer.Exit(0 if report.ok else 1)
-                full = False
-                time.sleep(interval)
+            ok = asyncio.run(
+                _loop(chosen, backend, settings.sync, full=full, watch=watch, interval=interval)
+            )
+            raise typer.Exit(0 if ok else 1)
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
         finally:
