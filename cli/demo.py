@@ -110,6 +110,25 @@ def start_opensearch(paths: DemoPaths, console: Console) -> tuple[subprocess.Pop
     return node, url_file.read_text().strip()
 
 
+def start_world(seed: int, persons: int, faults: str, worlds: Path, console: Console) -> Any:
+    """Generate the world (once; later runs open the cached file) and serve the eight sources."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from simulators.harness import start_simulators
+
+    with Progress(
+        "people", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("world", total=persons)
+        return start_simulators(
+            seed=seed,
+            persons=persons,
+            faults=faults,
+            data_dir=worlds,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+
+
 def ensure_demo_client(settings: Settings, paths: DemoPaths) -> dict[str, str]:
     """One partner client for the demo (agency CBI). Its secret is kept in a 0600 file beside
     the demo's data so that the printed commands work on every run; a real deployment prints a
@@ -199,11 +218,10 @@ def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
         for record_id in _first_ids(backend, Source.CCTNS, 400):
             record = backend.get([record_id])[0]
             names = [p.name for p in record.subjects() if p.name]
-            if record.kind is Kind.ACCUSED and names and len(names[0].split()) >= 2:
-                person = {
-                    "name": _misspell(names[0].split("@")[-1].strip().title()),
-                    "purpose": "demo: FIR 0123/2024",
-                }
+            words = names[0].split("@")[-1].split() if names else []
+            # Two or more whole words (no initials, no honorifics) make a telling example.
+            if record.kind is Kind.ACCUSED and len(words) >= 2 and all(len(w) >= 4 for w in words):
+                person = {"name": _misspell(" ".join(words).title()), "purpose": person["purpose"]}
                 break
         for record_id in _first_ids(backend, Source.VAHAN, 50):
             record = backend.get([record_id])[0]
@@ -236,7 +254,7 @@ def _misspell(name: str) -> str:
     words = name.split()
     longest = max(range(len(words)), key=lambda i: len(words[i]))
     word = words[longest]
-    if len(word) >= 5:
+    if len(word) >= 4:
         i = len(word) // 2
         words[longest] = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     return " ".join(words)
@@ -295,7 +313,6 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
-        from simulators.harness import start_simulators
 
         if backend not in ("embedded", "opensearch"):
             raise typer.BadParameter("choose embedded or opensearch", param_hint="--backend")
@@ -312,9 +329,7 @@ def register(app: typer.Typer) -> None:
         running = None
         try:
             console.print(f"[bold]1/4[/bold] world of {persons:,} people (seed {seed})")
-            running = start_simulators(
-                seed=seed, persons=persons, faults=faults, data_dir=paths.worlds
-            )
+            running = start_world(seed, persons, faults, paths.worlds, console)
             console.print(f"[bold]2/4[/bold] eight simulated sources up, faults: {faults}")
             console.print("[bold]3/4[/bold] syncing every source into the index")
             sync_sources(settings, running.manifest, console)
