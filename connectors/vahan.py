@@ -103,20 +103,30 @@ class VahanConnector(Connector):
     async def owner_history(
         self, regn_no: str, *, fetched_at: datetime | None = None
     ) -> list[Record]:
-        """Every owner of a plate, oldest first, each as its own record (empty when unknown)."""
+        """Every owner of a plate, oldest first, each as its own record (empty when unknown).
+
+        The history carries owner fields only, so each owner is laid over the current
+        registration's vehicle fields (and its update time); an owner row that still cannot be
+        mapped is left out of this answer (it is a live look-up, not a sync: nothing is lost)."""
         normalised = ids.normalise_registration(regn_no)
         if normalised is None:
             raise ValueError(f"{regn_no!r} is not a registration number")
         try:
+            current = await self.client.get_json(f"/rc/{quote(normalised)}")
             body = await self.client.get_json(f"/rc/{quote(normalised)}/owners")
         except NotFound:
             return []
+        if not isinstance(current, dict):
+            raise MappingError("Vahan look-up answered with something other than a record")
         owners = envelope_list(self.source, body, "owners")
-        regn = body.get("rc_regn_no") or normalised
         out = []
         for owner in owners:
-            if isinstance(owner, dict):
-                out.append(self._as_record({"rc_regn_no": regn, **owner}, fetched_at))
+            if not isinstance(owner, dict):
+                continue
+            try:
+                out.append(self._as_record({**current, **owner}, fetched_at))
+            except MappingError:
+                continue
         return out
 
     def _as_record(self, raw: dict[str, Any], fetched_at: datetime | None) -> Record:

@@ -496,9 +496,14 @@ async def test_vahan_cursor_walk_transfer_and_lookups(
             200,
             json={
                 "rc_regn_no": "MH12AB1234",
-                "owners": [
-                    rc("MH12AB1234", 1, t, aadhaar_no="234567890124"),
-                    rc("MH12AB1234", 2, t),
+                "owners": [  # owner fields only, as the contract lists them
+                    {
+                        "rc_owner_name": "SHRI OLD OWNER",
+                        "rc_owner_sr": 1,
+                        "rc_f_name": None,
+                        "aadhaar_no": "234567890124",
+                    },
+                    {"rc_owner_name": "SMT LAXMI DEVI", "rc_owner_sr": 2},
                 ],
             },
         )
@@ -516,6 +521,8 @@ async def test_vahan_cursor_walk_transfer_and_lookups(
         history = await connector.owner_history("MH12AB1234")
         assert [h.record_id for h in history] == ["vahan:MH12AB1234#1", "vahan:MH12AB1234#2"]
         assert history[0].raw is not None and "aadhaar_no" not in history[0].raw
+        assert history[0].people[0].name == "SHRI OLD OWNER"
+        assert history[0].vehicle is not None and history[0].vehicle.chassis_no
         with pytest.raises(ValueError):
             await connector.lookup_chassis_suffix("12")
     finally:
