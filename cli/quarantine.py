@@ -48,6 +48,7 @@ def list_entries(
         console.print("quarantine is empty (no sync has run)")
         return
     with StateStore(settings.sync.state_path) as state:
+        redacted = state.redaction_counts()
         for entry in state.quarantine_entries(source, include_resolved=resolved):
             counts[entry.source] = counts.get(entry.source, 0) + 1
             if as_json:
@@ -82,6 +83,10 @@ def list_entries(
         console.print(table)
         summary = ", ".join(f"{s}: {n}" for s, n in sorted(counts.items())) or "none"
         console.print(f"{sum(counts.values())} entries ({summary})")
+        removed = {s: n for s, n in redacted.items() if source in (None, s)}
+        if removed:
+            listed = ", ".join(f"{s}: {n}" for s, n in sorted(removed.items()))
+            console.print(f"Aadhaar numbers removed at the connector (fields): {listed}")
 
 
 @quarantine_app.command("replay")
