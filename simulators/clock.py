@@ -261,7 +261,7 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
             if b["releaseType"] == "PAROLE":
                 b["paroleUntil"] = fm.day_of(t + 30 * 86_400_000).isoformat()
 
-        if roll < 0.4:
+        if roll < 0.5:
             return "eprisons_removed" if _remove_inmate(clock, conn, ctx) else None
         return "eprisons_release" if _update(clock, conn, source, None, ctx, t, release) else None
     if source == "vahan":

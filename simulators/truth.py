@@ -72,6 +72,15 @@ class GroundTruth:
             args.append(source)
         return {r[0]: r[1] for r in self._store.query(sql, args)}
 
+    def aadhaar_record_ids(self) -> set[str]:
+        """Records whose payload carries an Aadhaar number (CCTNS `UID_NO`, e-Prisons and
+        Sarathi `aadhaarNo`): the connectors must drop that field and log the redaction."""
+        rows = self._store.query(
+            "SELECT DISTINCT rid FROM rows WHERE json_extract(body, '$.UID_NO') IS NOT NULL"
+            " OR json_extract(body, '$.aadhaarNo') IS NOT NULL"
+        )
+        return {r[0] for r in rows}
+
     def person_of(self, record_id: str) -> dict[str, str]:
         return {
             pid: role

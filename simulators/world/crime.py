@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from simulators.world import names_data as nd
 from simulators.world import render
-from simulators.world.formats import day_of, dmy, iso_ist, iso_z
+from simulators.world.formats import aadhaar, day_of, dmy, iso_ist, iso_z
 from simulators.world.people import Person
 from simulators.world.recs import Ctx, Rec
 
@@ -105,6 +105,8 @@ def accused_row(person: Person, fir: Fir, ctx: Ctx, t_ms: int, *, in_prison: boo
         "LAST_UPDATED": iso_ist(t_ms),
         "RECORD_STATUS": "ACTIVE",
     }
+    if rng.random() < 0.04:
+        body["UID_NO"] = aadhaar(rng)  # Aadhaar, sent by some states; connectors must drop it
     return Rec(
         "cctns",
         "persons",
@@ -185,6 +187,10 @@ def inmate(person: Person, firs: list[Fir], ctx: Ctx) -> Rec:
         "paroleUntil": parole_until,
         "updatedAt": iso_z(t_ms),
     }
+    if rng.random() < 0.1:
+        body["aadhaarNo"] = aadhaar(rng)  # some prisons send it; connectors must drop it
+    if rng.random() < 0.05:
+        body["biometricEnrolled"] = rng.random() < 0.5  # a field no contract lists
     return Rec(
         "eprisons",
         "inmates",

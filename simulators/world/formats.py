@@ -122,3 +122,8 @@ def account(rng: random.Random) -> tuple[str, str]:
     return "".join(
         rng.choice(string.digits) for _ in range(14)
     ), f"{bank}0{rng.randrange(10**6):06d}"
+
+
+def aadhaar(rng: random.Random) -> str:
+    """A 12-digit Aadhaar-shaped number (never starts with 0 or 1), as some sources send one."""
+    return rng.choice("23456789") + "".join(rng.choice(string.digits) for _ in range(11))

@@ -20,7 +20,7 @@ from simulators.world.recs import START_MS, Ctx, Rec
 from simulators.world.store import Store
 
 BLOCK = 500
-WORLD_VERSION = "1"
+WORLD_VERSION = "3"
 
 
 def world_file(cache_dir: Path, seed: int, persons: int, bad_rate: float) -> Path:
@@ -111,12 +111,16 @@ def build_block(
                     complainants.append(person)
     _complaints(ctx, kits, complainants, recs)
     if bad_rate > 0:
+        spoilt: set[str] = set()
         for person in people:
             for source in person.sources:
-                if rng.random() < bad_rate:
+                # The first block spoils at least one record per source, so that even a small
+                # test world exercises every source's quarantine.
+                if rng.random() < bad_rate or (start == 0 and source not in spoilt):
                     bad = _one_more(person, source, ctx)
                     if bad is not None:
                         recs.append(corrupt(bad, rng))
+                        spoilt.add(source)
     return recs, owners
 
 

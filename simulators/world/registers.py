@@ -3,7 +3,7 @@ driving licences and ALIS arms licences."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simulators.world import formats as fm
@@ -52,7 +52,10 @@ def vehicle(person: Person, ctx: Ctx) -> tuple[Rec, list[dict[str, Any]], Rec | 
     chassis = fm.chassis(v, rng)
     regn_date = fm.day_of(ctx.past_ms(max_age_ms=12 * 365 * 86_400_000, min_age_ms=86_400_000 * 40))
     sr = 1 if rng.random() < 0.7 else rng.randint(2, 3)
-    t_ms = ctx.past_ms()
+    regn_ms = (
+        int(datetime(regn_date.year, regn_date.month, regn_date.day, tzinfo=UTC).timestamp()) * 1000
+    )
+    t_ms = max(ctx.past_ms(), regn_ms + 86_400_000)
     history: list[dict[str, Any]] = []
     for earlier in range(1, sr):
         # Previous owners are other people of the world; only their names survive here.
@@ -78,6 +81,9 @@ def vehicle(person: Person, ctx: Ctx) -> tuple[Rec, list[dict[str, Any]], Rec | 
         "rto_cd": regn[:4],
         "rc_modified_on": t_ms // 1000,
     }
+    if rng.random() < 0.1:
+        # Not in the contract: unknown fields appear without notice and must be ignored.
+        body["rc_insurance_upto"] = fm.dmony(fm.day_of(t_ms + 200 * 86_400_000))
     history.append({k: body[k] for k in history_keys()})
     vid = f"V{v:07d}"
     rec = Rec(
@@ -184,6 +190,8 @@ def licence(person: Person, ctx: Ctx) -> Rec:
         "status": rng.choices(("ACTIVE", "SUSPENDED", "REVOKED", "EXPIRED"), (88, 3, 3, 6))[0],
         "updatedAt": t_ms,
     }
+    if rng.random() < 0.08:
+        body["aadhaarNo"] = fm.aadhaar(rng)  # sent by some RTOs; connectors must drop it
     return Rec(
         "sarathi",
         "licences",

@@ -140,9 +140,16 @@ def test_admin_advance_over_http(fresh: Running) -> None:
 
 
 def test_ground_truth_follows_deletes_transfers_and_removals(fresh: Running) -> None:
-    for _ in range(6):
-        fresh.advance(600)
     truth = fresh.ground_truth
+    for _ in range(30):
+        fresh.advance(600)
+        kinds = (
+            truth.deleted_record_ids("cctns"),
+            truth.record_ids("superseded", "vahan"),
+            truth.deleted_record_ids("eprisons"),
+        )
+        if all(kinds):
+            break
     deleted = truth.deleted_record_ids("cctns")
     superseded = truth.record_ids("superseded", "vahan")
     removed = truth.deleted_record_ids("eprisons")

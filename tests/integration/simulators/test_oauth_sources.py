@@ -128,7 +128,7 @@ def test_eprisons_bad_parameters(simulators: Running, params: dict[str, str]) ->
 
 
 def test_eprisons_removed_inmates_vanish_from_ids(fresh: Running) -> None:
-    for _ in range(8):
+    for _ in range(30):
         fresh.advance(600)
         if fresh.ground_truth.deleted_record_ids("eprisons"):
             break
