@@ -241,17 +241,27 @@ def _attributes(
 
 
 def _name_reasons(c: NameComparison | None, z: float) -> list[Reason]:
+    """Name reasons whose weights are their share of the log-odds: a token pair adds what it
+    covers of the query and of the record; a token without partner costs what it would have
+    covered (plus the fitted per-token term)."""
     if c is None:
         return [Reason("name_no_match", None, None, round(z, 3))]
+    w = model().name
+    wq, wr = w["query_coverage"], w["record_coverage"]
     out: list[Reason] = []
-    n = len(c.pairs) or 1
-    for p in c.pairs:
-        out.append(Reason(f"{p.role}_{p.kind}", p.query, p.record, round(p.sim * 1.0 / n, 3)))
-    for t in c.missing:
-        out.append(Reason("missing_in_record", t, None, model().name["query_missing"]))
-    for t in c.extra:
-        out.append(Reason("extra_in_record", None, t, model().name["record_extra"]))
-    out.append(Reason("name_evidence", None, None, round(z, 3)))
+    for pair, q_share, r_share in c.shares():
+        weight = wq * q_share + wr * r_share
+        out.append(Reason(f"{pair.role}_{pair.kind}", pair.query, pair.record, round(weight, 3)))
+    q_total, r_total = c.q.total_weight, c.r.total_weight
+    by_text_q = {t.text: t.weight for t in c.q.tokens}
+    by_text_r = {t.text: t.weight for t in c.r.tokens}
+    for text in c.missing:
+        weight = w["query_missing"] - wq * by_text_q.get(text, 1.0) / q_total
+        out.append(Reason("missing_in_record", text, None, round(weight, 3)))
+    for text in c.extra:
+        weight = w["record_extra"] - wr * by_text_r.get(text, 1.0) / r_total
+        out.append(Reason("extra_in_record", None, text, round(weight, 3)))
+    out.append(Reason("name_log_odds", None, None, round(z, 3)))
     return out
 
 

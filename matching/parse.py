@@ -152,10 +152,22 @@ _WORD = re.compile(r"[a-z]+")
 _GUJARATI_SUFFIX = re.compile(r"^(.{3,})(bhai|ben|behen)$")
 
 
+# Indic records write initials as the English letter names: आर. के. शर्मा is R. K. Sharma.
+_LETTER_NAMES = {
+    "e": "a", "bi": "b", "si": "c", "di": "d", "i": "e", "ef": "f", "eph": "f", "ji": "g",
+    "ech": "h", "aai": "i", "je": "j", "ke": "k", "el": "l", "em": "m", "en": "n", "o": "o",
+    "pi": "p", "kyu": "q", "ar": "r", "aar": "r", "es": "s", "ti": "t", "yu": "u", "vi": "v",
+    "dablyu": "w", "eks": "x", "vai": "y", "jed": "z", "ai": "i",
+}  # fmt: skip
+_LETTER_NAME = re.compile(r"(?<![a-z])(" + "|".join(sorted(_LETTER_NAMES, key=len, reverse=True))
+                          + r")\.")  # fmt: skip
+
+
 def _fold(raw: str) -> str:
     text = unicodedata.normalize("NFC", raw)
     if has_indic(text):
         text = to_latin(text)
+        text = _LETTER_NAME.sub(lambda m: _LETTER_NAMES[m[1]] + " ", text.lower())
     return ascii_fold(text)
 
 

@@ -88,6 +88,7 @@ def spelling_rules(token: str) -> str:
     t = token
     t = _GYAN.sub("gy", t)  # ज्ञान: Gyan, Jnan, Gnan, Dnyan (Marathi)
     t = t.replace("x", "ks").replace("q", "k").replace("zh", "l").replace("z", "j")
+    t = _DIPH_O.sub("o", t)  # before w → v: Chowdhury's ow is a vowel
     t = t.replace("w", "v").replace("ph", "f").replace("ck", "k")
     for src, dst in _ASPIRATES:
         t = t.replace(src, dst)

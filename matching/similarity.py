@@ -133,6 +133,17 @@ class NameComparison:
             out.append(Pair(q_text, r_text, sim, KINDS[kind], _role(j, nr)))
         return tuple(out)
 
+    def shares(self) -> list[tuple[Pair, float, float]]:
+        """Each pair with the share of the query's and of the record's weight it explains
+        (what `query_coverage` and `record_coverage` sum), for explanations."""
+        qt, rt = self.q.tokens, self.r.tokens
+        out = []
+        for pair, (i, j, j2, sim, kind) in zip(self.pairs, self._raw, strict=True):
+            q_w = qt[i].weight + (qt[-j2 - 1].weight if kind == _COMPOUND and j2 < 0 else 0.0)
+            r_w = rt[j].weight + (rt[j2].weight if kind == _COMPOUND and j2 >= 0 else 0.0)
+            out.append((pair, sim * q_w / self.q.total_weight, sim * r_w / self.r.total_weight))
+        return out
+
     @property
     def missing(self) -> tuple[str, ...]:
         used = {i for i, *_ in self._raw} | {
@@ -156,13 +167,23 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
     raw: list[tuple[int, int, int, float, int]] = []
     matched = 0
 
+    # one token ↔ two adjacent tokens written as one (`Ramkumar` ~ `Ram Kumar`) goes first,
+    # or `kumar` would take `ramkumar` as a fuzzy pair and leave `ram` stranded
+    if len(q.full_idx) + len(r.full_idx) > 2 and len(q.full_idx) != len(r.full_idx):
+        _compounds(qt, rt, q_used, r_used, q_sim, r_sim, raw)
+        matched = len(raw)
+
     # full ↔ full, best first
     cands: list[tuple[float, int, int]] = []
     r_full = [(j, rt[j]) for j in r.full_idx]
     for i in q.full_idx:
+        if q_used[i]:
+            continue
         a = qt[i]
         ac, ak = a.canon, a.key
         for j, b in r_full:
+            if r_used[j]:
+                continue
             bc = b.canon
             s = 1.0 if ac == bc else token_similarity(ac, bc, ak, b.key)
             if s >= MIN_TOKEN_SIMILARITY:
@@ -179,11 +200,8 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
             if matched in (nq, nr):
                 break
 
-    if matched < nq and matched < nr:
-        if len(q.full_idx) + len(r.full_idx) > 2:
-            _compounds(qt, rt, q_used, r_used, q_sim, r_sim, raw)
-        if len(q.full_idx) < nq or len(r.full_idx) < nr:
-            _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
+    if matched < nq and matched < nr and (len(q.full_idx) < nq or len(r.full_idx) < nr):
+        _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
 
     q_cov = 0.0
     q_missing = 0
@@ -224,6 +242,8 @@ def _compounds(
                 continue
             if b1.canon[:1] != fa or abs(len(b1.canon) + len(b2.canon) - la) > 2 + la // 4:
                 continue  # cannot reach COMPOUND_SIMILARITY: skip the string work
+            if a.canon in (b1.canon, b2.canon):
+                continue
             s = _compound_similarity(a.canon, a.key, b1.canon, b2.canon)
             if s >= COMPOUND_SIMILARITY:
                 q_used[i] = r_used[j] = r_used[j + 1] = True
@@ -239,6 +259,8 @@ def _compounds(
             if q_used[i] or q_used[i + 1] or a1.initial or a2.initial:
                 continue
             if a1.canon[:1] != fb or abs(len(a1.canon) + len(a2.canon) - lb) > 2 + lb // 4:
+                continue
+            if b.canon in (a1.canon, a2.canon):
                 continue
             s = _compound_similarity(b.canon, b.key, a1.canon, a2.canon)
             if s >= COMPOUND_SIMILARITY:

@@ -34,6 +34,18 @@ def curated() -> list[tuple[str, str, str]]:
     return out
 
 
+def _name_set(tokens: list[str]) -> frozenset[str]:
+    """A person's name as a set of lower-case tokens, Gujarati `-bhai`/`-ben` taken off."""
+    out = set()
+    for t in tokens:
+        t = t.lower()
+        for suffix in ("bhai", "ben"):
+            if t.endswith(suffix) and len(t) > len(suffix) + 2:
+                t = t[: -len(suffix)]
+        out.add(t)
+    return frozenset(out)
+
+
 def _curated_groups() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
     """Curated lines that share a written name are one person: group them (union-find) so that
     the gallery holds each person once, with every record form the lines give."""
@@ -87,9 +99,25 @@ def build(seed: int = 7, gallery_size: int = 5000, per_class: int = 150) -> Data
             )
         for cls, query in qs:
             queries.append(Query(query, cls, pid, source="curated"))
-    # negatives: people of the same communities, absent from the gallery
+    # negatives: people of the same communities, absent from the gallery. A person whose name
+    # contains a gallery person's whole name, or is contained in it (`Harjeet Kaur Dhillon` vs
+    # `Harjeet Kaur`), is not a negative: a missing surname is one of the variations the
+    # matcher must accept, so no name-only method could call that pair different.
     n_neg = len(queries) // 9
-    for p in people(rng, n_neg, "n", taken):
+    gallery_sets = [_name_set(p.tokens) for p in persons]
+    by_token: dict[str, list[frozenset[str]]] = {}
+    for gs in gallery_sets:
+        for tok in gs:
+            by_token.setdefault(tok, []).append(gs)
+    negatives = []
+    for p in people(rng, n_neg * 3, "n", taken):
+        ns = _name_set(p.tokens)
+        if any(gs <= ns or ns <= gs for tok in ns for gs in by_token.get(tok, ())):
+            continue
+        negatives.append(p)
+        if len(negatives) == n_neg:
+            break
+    for p in negatives:
         cls = rng.choice(CLASSES)
         queries.append(
             Query(render_query(cls, p, rng), "negative", None, gender=p.gender,

@@ -151,15 +151,32 @@ def to_itrans(word: str, south: bool, rng: random.Random, tamil: bool = False) -
     return w
 
 
+# how Indic records spell an initial: the English letter's name (आर. के. शर्मा)
+_LETTER_ITRANS = {
+    "a": "e", "b": "bI", "c": "sI", "d": "DI", "e": "I", "f": "epha", "g": "jI", "h": "ech",
+    "i": "AI", "j": "je", "k": "ke", "l": "el", "m": "em", "n": "en", "o": "o", "p": "pI",
+    "q": "kyU", "r": "Ara", "s": "es", "t": "TI", "u": "yU", "v": "vI", "w": "DablyU",
+    "x": "eks", "y": "vAI", "z": "jeD",
+}  # fmt: skip
+
+
 def render_script(tokens: list[str], comm: Community, rng: random.Random) -> str:
     south = comm.script in ("tamil", "telugu", "kannada", "malayalam")
     scheme = _SCRIPTS[comm.script]
-    return " ".join(
-        sanscript.transliterate(
-            to_itrans(t, south, rng, tamil=comm.script == "tamil"), sanscript.ITRANS, scheme
-        )
-        for t in tokens
-    )
+    out = []
+    for t in tokens:
+        letters = t.replace(".", "")
+        if letters.isalpha() and len(letters) <= 2 and (t.endswith(".") or len(letters) == 1):
+            for ch in letters.lower():  # initials: letter names with a dot
+                out.append(
+                    sanscript.transliterate(_LETTER_ITRANS[ch], sanscript.ITRANS, scheme) + "."
+                )
+            continue
+        if not letters.isalpha():
+            continue
+        itrans = to_itrans(letters, south, rng, tamil=comm.script == "tamil")
+        out.append(sanscript.transliterate(itrans, sanscript.ITRANS, scheme))
+    return " ".join(out)
 
 
 # ---------------------------------------------------------------- variations
@@ -282,12 +299,15 @@ def render_query(cls: str, p: SynthPerson, rng: random.Random) -> str:
         ["transliteration", "initials", "order", "honorific", "typo", "missing_token"],
         k=rng.choice([2, 2, 3]),
     )
-    steps.sort(key=lambda s: s == "honorific")  # titles and relations go on last
+    # a token goes missing from the name as written, before it is abbreviated or reordered,
+    # and titles and relations go on last
+    order = ["missing_token", "transliteration", "typo", "initials", "order", "honorific"]
+    steps.sort(key=order.index)
     toks = list(p.tokens)
     for s in steps:
         toks, _ = apply(s, p, toks, rng)
     if rng.random() < 0.2:
-        return render_script([x for x in toks if x.isalpha()], p.community, rng)
+        return render_script(toks, p.community, rng)
     return _case(" ".join(toks), rng)
 
 

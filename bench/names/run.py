@@ -118,7 +118,7 @@ class Ours:
         a = analyse(query)
         cands = self.candidates(text)
         scored = [(pid, score(a, self.persons[pid]).score) for pid in cands]
-        scored.sort(key=lambda x: -x[1])
+        scored.sort(key=lambda x: (-x[1], x[0]))  # ties: by id, stable across runs
         return scored
 
 
@@ -149,7 +149,7 @@ class KeyBaseline:
         scored = [
             (pid, 2 * len(qc & self.codes[pid]) / (len(qc) + len(self.codes[pid]))) for pid in cands
         ]
-        scored.sort(key=lambda x: -x[1])
+        scored.sort(key=lambda x: (-x[1], x[0]))  # ties: by id, stable across runs
         return scored[:TOP_K]
 
 

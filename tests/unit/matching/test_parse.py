@@ -67,3 +67,14 @@ def test_gujarati_bhai_and_ben_suffixes() -> None:
 def test_empty_and_garbage_names_parse_to_no_forms() -> None:
     for raw in ("", "   ", "12345", "@@@", "S/O"):
         assert parse_name(raw).forms == ()
+
+
+def test_indic_initials_are_written_as_letter_names() -> None:
+    for raw in ("आर. के. शर्मा", "আর. কে. শর্মা"):
+        form = parse_name(raw).forms[0]
+        assert [t.text for t in form.tokens if t.initial] == ["r", "k"], raw
+
+
+def test_address_after_the_name_is_cut() -> None:
+    assert texts("Ramesh Yadav R/O Vill. Rampur") == texts("Ramesh Yadav")
+    assert texts("Vilas Rao") != []  # a name starting like `vill` is still a name

@@ -142,3 +142,21 @@ def test_rescoring_500_candidates_is_fast() -> None:
         score(a, p)
     # measured ~25 ms on a quiet core (the 5 ms target is not met yet); slack for CI
     assert time.perf_counter() - started < 0.25
+
+
+def test_a_name_written_as_one_word_is_a_compound_match() -> None:
+    for query, record in [
+        ("Ram Kumar Yadav", "Ramkumar Yadav"),
+        ("Ramkumar Yadav", "Ram Kumar Yadav"),
+    ]:
+        r = score(analyse(PersonQuery(name=query)), Person(name=record))
+        assert r.score >= 0.8
+        assert any(x.feature.endswith("_compound") for x in r.reasons)
+
+
+def test_reason_weights_have_the_right_sign() -> None:
+    r = score(analyse(PersonQuery(name="Rajesh Kumar Sharma")), Person(name="Rajesh Yadav"))
+    by_feature = {x.feature: x.weight for x in r.reasons}
+    assert by_feature["given_exact"] > 0
+    assert by_feature["missing_in_record"] < 0
+    assert by_feature["extra_in_record"] < 0
