@@ -42,6 +42,7 @@ ID_FIELD = {
 
 # Consecutive 410s without a page in between mean the token dies faster than we can use it.
 MAX_RESTARTS = 5
+MAX_PAGE_SIZE = 1000
 # A chassis number this short is the fragment a theft report carries, not the whole VIN.
 PARTIAL_CHASSIS_MAX = 8
 ADULT_AGE = 18
@@ -64,14 +65,19 @@ class CctnsConnector(Connector):
             restart = from_iso(cursor.get("restart"))
         restarts = 0
         while True:
-            params: dict[str, Any] = {"page_size": self.page_size}
+            params: dict[str, Any] = {"page_size": min(self.page_size, MAX_PAGE_SIZE)}
             if window is not None:
                 params["updated_since"] = window.isoformat()
             if token is not None:
                 params["page_token"] = token
             try:
                 body = await self.client.get_json(f"/v1/{stream}", params=params)
-            except PageExpired:
+            except (PageExpired, SourceError) as exc:
+                # 410: the token expired. 400 on a resumed token: it no longer fits the filters
+                # (the configured page size changed between runs). Either way, start the window
+                # again where the committed pages end.
+                if not isinstance(exc, PageExpired) and (token is None or exc.status != 400):
+                    raise
                 restarts += 1
                 if restarts > MAX_RESTARTS:
                     raise SourceError(self.source, "page tokens keep expiring") from None

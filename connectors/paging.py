@@ -25,10 +25,6 @@ from typing import Any
 from connectors.base import Page, Row
 from connectors.feeds import from_iso, iso
 
-# If the walk fetches this many pages without the bound moving, something is wrong with the
-# source's ordering; stop rather than loop forever (the next run resumes from the checkpoint).
-MAX_STALLED_PAGES = 10_000
-
 
 @dataclass(frozen=True)
 class Fetched:
@@ -58,7 +54,6 @@ async def walk_positions(
         raw_skip = cursor.get("skip")
         skip = raw_skip if isinstance(raw_skip, int) and raw_skip >= 0 else 0
     total: int | None = None
-    stalled = 0
     while True:
         fetched = await fetch(since, skip)
         if total is None:
@@ -71,11 +66,9 @@ async def walk_positions(
         if newest is not None and (since is None or newest > since):
             ties = sum(1 for t in times if t == newest)
             since, skip = newest, (ties if exact_offsets else 0)
-            stalled = 0
         else:
             skip += len(fetched.rows) if exact_offsets else page_size
-            stalled += 1
-        done = fetched.last or stalled > MAX_STALLED_PAGES
+        done = fetched.last
         yield Page(fetched.rows, None if done else {"since": iso(since), "skip": skip}, total)
         if done:
             return
