@@ -689,3 +689,28 @@ def test_manifest_merges_over_config(tmp_path: Path) -> None:
     path.write_text("[1, 2]")
     with pytest.raises(ConfigError):
         load_manifest(path)
+
+
+@respx.mock
+async def test_alis_resumes_inside_a_file_after_a_kill(
+    tmp_path: Path, embedded_backend: Any
+) -> None:
+    from tests.unit.connectors.fakes import RefusingSink
+
+    rows = [
+        f"UP,UP/LKO/2011/{n},Holder {n},,01/01/1970,Lucknow,Lucknow,DBBL,VALID,x" for n in range(7)
+    ]
+    body = csv_file(rows)
+    files = (("alis-2024-05-01.csv", body, "2024-05-02T01:00:00+05:30"),)
+    respx.get(f"{AL}/index.json").mock(return_value=httpx.Response(200, json=index(*files)))
+    download = respx.get(f"{AL}/alis-2024-05-01.csv").mock(
+        return_value=httpx.Response(200, content=body)
+    )
+    killed = await sync(AL_SOURCES, RefusingSink(embedded_backend, crash_on_upsert=3), tmp_path)
+    assert killed.sources["alis"].status == "failed"
+    assert len(list(embedded_backend.ids(Source.ALIS))) == 4  # two pages of two committed
+    resumed = await sync(AL_SOURCES, embedded_backend, tmp_path)
+    assert resumed.sources["alis"].status == "ok"
+    assert resumed.sources["alis"].fetched == 3  # rows 5-7 only
+    assert download.call_count == 2
+    assert len(list(embedded_backend.ids(Source.ALIS))) == 7
