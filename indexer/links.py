@@ -181,12 +181,22 @@ class LinkEngine:
     def __init__(self, store: LinkStore) -> None:
         self._store = store
 
-    def relink(self, present: Sequence[Record], removed: Collection[str] = ()) -> None:
-        """`present`: records just written (their stored form); `removed`: ids just deleted."""
+    def relink(
+        self,
+        present: Sequence[Record],
+        removed: Collection[str] = (),
+        *,
+        fresh: Collection[str] = (),
+    ) -> None:
+        """`present`: records just written (their stored form); `removed`: ids just deleted;
+        `fresh`: those of `present` that did not exist before the write, so have no links yet
+        and their own singleton profile id: the engine skips reading what it knows is empty,
+        which is most of a first sync."""
         changed = {r.record_id for r in present} | set(removed)
         if not changed:
             return
-        before = self._store.edges_touching(changed)
+        known = changed - set(fresh)
+        before = self._store.edges_touching(known) if known else []
         keys_of = {r.record_id: link_keys(r) for r in present}
         all_keys = set().union(*keys_of.values()) if keys_of else set()
         holders = self._store.records_by_link_keys(all_keys) if all_keys else {}
@@ -203,11 +213,12 @@ class LinkEngine:
         if before or new_links:
             self._store.replace_edges(changed, list(new_links.values()))
         starts = (
-            {r.record_id for r in present}
+            known
             | {x for link in before for x in (link.a, link.b)}
             | {x for link in new_links.values() for x in (link.a, link.b)}
         ) - set(removed)
-        self._store.set_profiles(self._components(starts))
+        if starts:
+            self._store.set_profiles(self._components(starts))
 
     def _components(self, starts: set[str]) -> dict[str, str]:
         """Profile id of every record connected to `starts`: the graph around them is read in

@@ -53,8 +53,7 @@ from indexer.backends.base import (
 from indexer.backends.elastic_links import (
     KEYS_INDEX_BODY,
     ElasticLinkStore,
-    check_bulk,
-    key_operations,
+    register_keys,
 )
 from indexer.backends.engines import Engine, engine_for
 from indexer.documents import IndexDocument, min_shared_grams, query_grams, to_document
@@ -163,30 +162,30 @@ class ElasticBackend:
     ) -> tuple[int, int, list[tuple[str, str]]]:
         """Write, register link keys, link: (indexed, skipped as stale, failed)."""
         done, stale, failed, written = self._write(index, docs)
-        operations: list[dict[str, Any]] = []
-        keys_index = self._keys_index(index)
-        for doc, old_keys in written:
-            operations.extend(
-                key_operations(
-                    keys_index, doc.record_id, doc.link_keys - old_keys, old_keys - doc.link_keys
-                )
-            )
-        for start in range(0, len(operations), 2000):
-            check_bulk(self._engine.bulk(operations[start : start + 2000]), ignore=(404,))
+        added = [
+            (k, d.record_id) for d, old in written for k in sorted(d.link_keys - (old or set()))
+        ]
+        removed = [
+            (k, d.record_id) for d, old in written for k in sorted((old or set()) - d.link_keys)
+        ]
+        register_keys(self._engine, self._keys_index(index), added, removed)
         if written:
-            LinkEngine(self._store(index)).relink([doc.record for doc, _ in written])
+            LinkEngine(self._store(index)).relink(
+                [doc.record for doc, _ in written],
+                fresh=[doc.record_id for doc, old in written if old is None],
+            )
         return done, stale, failed
 
     def _write(
         self, index: str, docs: Sequence[IndexDocument]
-    ) -> tuple[int, int, list[tuple[str, str]], list[tuple[IndexDocument, frozenset[str]]]]:
+    ) -> tuple[int, int, list[tuple[str, str]], list[tuple[IndexDocument, frozenset[str] | None]]]:
         """Guarded bulk write of `docs` to `index`: (indexed, skipped as stale, failed, and the
-        documents written with the link keys they replaced)."""
+        documents written with the link keys they replaced, None for a new record)."""
         by_id = {d.record_id: d for d in docs}
         pending = dict(by_id)
         done = stale = 0
         failed: list[tuple[str, str]] = []
-        written: list[tuple[IndexDocument, frozenset[str]]] = []
+        written: list[tuple[IndexDocument, frozenset[str] | None]] = []
         last_error: dict[str, str] = {}
         for attempt in range(ATTEMPTS):
             if not pending:
@@ -205,7 +204,7 @@ class ElasticBackend:
                 record_id = str(outcome["_id"])
                 if 200 <= status < 300:
                     done += 1
-                    written.append((by_id[record_id], old_keys.get(record_id, frozenset())))
+                    written.append((by_id[record_id], old_keys.get(record_id)))
                     continue
                 error = outcome.get("error") or {}
                 reason = f"HTTP {status} {error.get('type', 'error')}: {error.get('reason', '')}"
@@ -300,10 +299,8 @@ class ElasticBackend:
                 elif n == 0:
                     error = outcome.get("error") or {}
                     failed.append((str(outcome["_id"]), f"HTTP {status} {error.get('reason', '')}"))
-            keys_index = self._keys_index(index)
-            key_ops = [op for i in gone for op in key_operations(keys_index, i, (), stored[i])]
-            if key_ops:
-                check_bulk(self._engine.bulk(key_ops), ignore=(404,))
+            removed = [(k, i) for i in gone for k in sorted(stored[i])]
+            register_keys(self._engine, self._keys_index(index), [], removed)
         return BulkResult(deleted=deleted, failed=tuple(failed))
 
     def flush(self) -> None:

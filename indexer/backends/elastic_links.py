@@ -62,24 +62,43 @@ def check_bulk(result: dict[str, Any], *, ignore: tuple[int, ...] = ()) -> None:
             )
 
 
-def key_operations(
-    keys_index: str, record_id: str, added: Collection[str], removed: Collection[str]
-) -> list[dict[str, Any]]:
-    """Bulk operations registering `record_id` as a holder of `added` and no longer of
-    `removed` (scripted, so that concurrent writers of one key do not overwrite each other)."""
-    operations: list[dict[str, Any]] = []
-    for key in sorted(added):
-        operations.append({"update": {"_index": keys_index, "_id": key, "retry_on_conflict": 10}})
-        operations.append(
-            {
-                "script": {"source": _ADD, "params": {"id": record_id}},
-                "upsert": {"ids": [record_id]},
-            }
-        )
-    for key in sorted(removed):
-        operations.append({"update": {"_index": keys_index, "_id": key, "retry_on_conflict": 10}})
-        operations.append({"script": {"source": _REMOVE, "params": {"id": record_id}}})
-    return operations
+def register_keys(
+    engine: Engine,
+    keys_index: str,
+    added: Sequence[tuple[str, str]],
+    removed: Sequence[tuple[str, str]],
+) -> None:
+    """Record `(key, record_id)` holders added and removed. Most keys are held by one record, so
+    an added key is first a plain `create` (cheap); only a key that exists already gets the
+    scripted update that appends to it (so that concurrent writers never overwrite each other)."""
+    creates: list[dict[str, Any]] = []
+    for key, record_id in added:
+        creates.append({"create": {"_index": keys_index, "_id": key}})
+        creates.append({"ids": [record_id]})
+    scripted: list[dict[str, Any]] = []
+    for start in range(0, len(creates), 2 * _PAGE):
+        chunk = creates[start : start + 2 * _PAGE]
+        result = engine.bulk(chunk)
+        if not result.get("errors"):
+            continue
+        for n, item in enumerate(result["items"]):
+            outcome = item["create"]
+            if outcome.get("status") == 409:
+                record_id = chunk[2 * n + 1]["ids"][0]
+                scripted.extend(_scripted(keys_index, str(outcome["_id"]), record_id, _ADD))
+            elif outcome.get("status", 500) >= 300:
+                check_bulk({"errors": True, "items": [item]})
+    for key, record_id in removed:
+        scripted.extend(_scripted(keys_index, key, record_id, _REMOVE))
+    for start in range(0, len(scripted), 2 * _PAGE):
+        check_bulk(engine.bulk(scripted[start : start + 2 * _PAGE]), ignore=(404,))
+
+
+def _scripted(keys_index: str, key: str, record_id: str, source: str) -> list[dict[str, Any]]:
+    body: dict[str, Any] = {"script": {"source": source, "params": {"id": record_id}}}
+    if source == _ADD:
+        body["upsert"] = {"ids": [record_id]}
+    return [{"update": {"_index": keys_index, "_id": key, "retry_on_conflict": 10}}, body]
 
 
 class ElasticLinkStore:

@@ -180,8 +180,8 @@ class EmbeddedBackend:
                     [(d.record_id,) for d in docs],
                 )
             for v in targets:
-                written, unchanged = write_documents(con, v, docs)
-                LinkEngine(SqliteLinkStore(con, v)).relink(written)
+                written, unchanged, new = write_documents(con, v, docs)
+                LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
                 if v == targets[0]:
                     indexed = len(written) + unchanged
         return BulkResult(indexed=indexed, failed=tuple(failed), skipped=len(docs) - indexed)
@@ -420,8 +420,8 @@ class EmbeddedBackend:
                 with self._write() as con:  # read and copy in one transaction: atomic vs deletes
                     page = read_records(con, old, after, BATCH)
                     docs = [to_document(r) for _, r in page]
-                    written, _ = write_documents(con, new, docs)
-                    LinkEngine(SqliteLinkStore(con, new)).relink(written)
+                    written, _, created = write_documents(con, new, docs)
+                    LinkEngine(SqliteLinkStore(con, new)).relink(written, fresh=created)
                 count += len(page)
                 if len(page) < BATCH:
                     return count
@@ -447,8 +447,9 @@ class EmbeddedBackend:
                     [d.record_id for d in docs],
                 )
             }
-            written, _ = write_documents(con, v, [d for d in docs if d.record_id not in gone])
-            LinkEngine(SqliteLinkStore(con, v)).relink(written)
+            kept = [d for d in docs if d.record_id not in gone]
+            written, _, created = write_documents(con, v, kept)
+            LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=created)
         return len(docs)
 
     @contextmanager

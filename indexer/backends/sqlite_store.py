@@ -33,9 +33,10 @@ def _clear_side_rows(con: sqlite3.Connection, v: int, rids: list[int]) -> None:
 
 def write_documents(
     con: sqlite3.Connection, v: int, docs: Sequence[IndexDocument]
-) -> tuple[list[Record], int]:
-    """Upsert `docs` into version `v`; return the records actually written and how many were
-    already stored unchanged (both count as indexed; the rest were older than the stored row).
+) -> tuple[list[Record], int, list[str]]:
+    """Upsert `docs` into version `v`; return the records actually written, how many were
+    already stored unchanged (both count as indexed; the rest were older than the stored row),
+    and the ids that are new (`LinkEngine.relink(fresh=…)`).
 
     Newer version wins: a document older than the stored one is skipped. An equal version with
     the same canonical JSON is left alone (a re-sync of unchanged data costs a read, not a
@@ -71,6 +72,7 @@ def write_documents(
     names: list[tuple[int, str]] = []
     lkeys: list[tuple[str, int]] = []
     written: list[Record] = []
+    new_ids: list[str] = []
     for rid, doc in fresh:
         row = (
             doc.source,
@@ -85,6 +87,7 @@ def write_documents(
         else:
             next_rid += 1  # we hold the write lock: nobody else allocates rids meanwhile
             rid = next_rid
+            new_ids.append(doc.record_id)
             inserts.append((rid, *row, doc.record_id, profile_id_for([doc.record_id])))
         keys.extend((k, rid) for k in doc.all_keys)
         ids.extend(
@@ -108,7 +111,7 @@ def write_documents(
     con.executemany(f"INSERT INTO ids_v{v} VALUES (?, ?, ?, ?, ?)", ids)
     con.executemany(f"INSERT INTO names_v{v} (rowid, text) VALUES (?, ?)", names)
     con.executemany(f"INSERT OR IGNORE INTO lkeys_v{v} VALUES (?, ?)", lkeys)
-    return written, len(unchanged)
+    return written, len(unchanged), new_ids
 
 
 def read_records(
