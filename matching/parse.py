@@ -163,9 +163,24 @@ _LETTER_NAME = re.compile(r"(?<![a-z])(" + "|".join(sorted(_LETTER_NAMES, key=le
                           + r")\.")  # fmt: skip
 
 
+_INDIC_DOTTED = re.compile("([\u0900-\u0d7f]+)\\.")
+_COMBINING_OFFSETS = frozenset({0x01, 0x02, 0x03, 0x3C, *range(0x3E, 0x4E), 0x55, 0x56, 0x57})
+
+
+def _syllable_initial(m: re.Match[str]) -> str:
+    """`க.`, `मु.`: one written syllable and a dot is an initial, its consonant's letter."""
+    word = m[1]
+    first = ord(word[0]) & 0x7F
+    consonant = 0x15 <= first <= 0x39 or 0x58 <= first <= 0x5F
+    if consonant and all((ord(c) & 0x7F) in _COMBINING_OFFSETS for c in word[1:]):
+        return to_latin(word)[:1] + ". "
+    return m[0]
+
+
 def _fold(raw: str) -> str:
     text = unicodedata.normalize("NFC", raw)
     if has_indic(text):
+        text = _INDIC_DOTTED.sub(_syllable_initial, text)
         text = to_latin(text)
         text = _LETTER_NAME.sub(lambda m: _LETTER_NAMES[m[1]] + " ", text.lower())
     return ascii_fold(text)
@@ -217,6 +232,9 @@ def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
     while i < len(words) - 1 and words[i] in TITLES:
         # a single letter is a title only as `S.` before a Sikh name (S. Gurpreet Singh)
         if words[i] == "s" and not (len(words) > 2 and words[-1] in ("singh", "kaur")):
+            break
+        # `Selvi`, `Kumari`, `Sardar` are names too: keep one when only initials would remain
+        if all(_is_initials(w) for w in words[i + 1 :]):
             break
         titles.append(words[i])
         i += 1

@@ -9,7 +9,8 @@ thousands of distinct tokens):
   `ow` → `o`, `ai`/`ei` → `e`), a final `y` for `i`, a final `h` after a vowel. A token listed in a
   variant family (`variants.tsv`: Mohd/Md/Muhammad, Chowdhury/Chaudhary…) becomes the family's
   spelling. Rescoring compares canonical forms.
-- `coarse(token)`: a short consonant skeleton for retrieval keys. It also merges voicing
+- `coarse(token)`: a short consonant skeleton for retrieval keys. It drops the Tamil and
+  Malayalam `-an` ending of longer names (`Rajendran` ~ `Rajendra`), and merges voicing
   (`k`/`g`, `t`/`d`, `p`/`b`), the labials (`b`/`v`/`w`: Bengali and Odia write *Bijay* for
   *Vijay*) and the sibilants and affricates (`s`/`sh`/`ch`/`j`), because Tamil script writes one
   letter for each of these pairs and a Latin query cannot know which one a Tamil record meant.
@@ -30,6 +31,7 @@ _DIPH_O = re.compile(r"(?:au|ou|ow|aw)(?![aeiou])")
 _DIPH_E = re.compile(r"(?:ai|ei)(?![aeiou])|(?:ay|ey)(?=[^aeiou])|ey$")
 _C = re.compile(r"c(?!h)")
 _NASAL_LABIAL = re.compile(r"n(?=[pb])")
+_YE = re.compile(r"^ye(?=[^aeiou])")  # Telugu ఎర్ర is written Yerra and Erra
 _GYAN = re.compile(r"^(?:jn|gn|dny)(?=[aeiou])")
 _FINAL_Y = re.compile(r"(?<=[^aeiou])y$")
 _FINAL_H = re.compile(r"(?<=[aeiou])h$")
@@ -86,7 +88,8 @@ def ascii_fold(text: str) -> str:
 def spelling_rules(token: str) -> str:
     """The rule part of `canonical`, without the variant-family table."""
     t = token
-    t = _GYAN.sub("gy", t)  # ज्ञान: Gyan, Jnan, Gnan, Dnyan (Marathi)
+    t = _GYAN.sub("gy", t)
+    t = _YE.sub("e", t)  # ज्ञान: Gyan, Jnan, Gnan, Dnyan (Marathi)
     t = t.replace("x", "ks").replace("q", "k").replace("zh", "l").replace("z", "j")
     t = _DIPH_O.sub("o", t)  # before w → v: Chowdhury's ow is a vowel
     t = t.replace("w", "v").replace("ph", "f").replace("ck", "k")
@@ -122,6 +125,9 @@ def coarse(canon: str) -> str:
     """Consonant skeleton of a canonical token, for retrieval keys."""
     if not canon:
         return ""
+    if len(canon) >= 6 and canon.endswith("an"):
+        # the Tamil/Malayalam -an ending: Ganesan ~ Ganesh, Rajendran ~ Rajendra, Krishnan
+        canon = canon[:-2]
     out: list[str] = []
     first = canon[0]
     if first in VOWELS:

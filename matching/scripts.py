@@ -244,7 +244,7 @@ def _delete_schwas(syls: list[_Syllable]) -> None:
             s.vowel = ""
 
 
-def _render(syls: list[_Syllable]) -> str:
+def _render(syls: list[_Syllable], north: bool) -> str:
     parts: list[str] = []
     for i, s in enumerate(syls):
         parts.append("".join(s.cons))
@@ -255,8 +255,11 @@ def _render(syls: list[_Syllable]) -> str:
                 nxt = syls[i + 1].cons[0] if i + 1 < len(syls) and syls[i + 1].cons else ""
                 if nxt == "h":
                     parts.append("ng")  # सिंह → singh
+                elif not nxt:
+                    # word-final: an m in the south (ராம், രാം), nasalisation in the north
+                    parts.append("n" if north else "m")
                 else:
-                    parts.append("m" if nxt in _LABIALS or not nxt else "n")
+                    parts.append("m" if nxt in _LABIALS else "n")
     return "".join(parts)
 
 
@@ -271,7 +274,7 @@ def transliterate_word(word: str) -> str:
         _tamil_voicing(syls)
     if script in NORTHERN:
         _delete_schwas(syls)
-    return _render(syls)
+    return _render(syls, script in NORTHERN)
 
 
 def to_latin(text: str) -> str:

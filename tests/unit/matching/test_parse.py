@@ -78,3 +78,13 @@ def test_indic_initials_are_written_as_letter_names() -> None:
 def test_address_after_the_name_is_cut() -> None:
     assert texts("Ramesh Yadav R/O Vill. Rampur") == texts("Ramesh Yadav")
     assert texts("Vilas Rao") != []  # a name starting like `vill` is still a name
+
+
+def test_a_title_that_is_also_a_name_stays_when_only_initials_would_remain() -> None:
+    assert texts("SELVI S") == ["selvi s"]
+    assert parse_name("Selvi Lakshmi").titles == ("selvi",)
+
+
+def test_local_script_initials_written_as_a_syllable() -> None:
+    for raw in ("க. முருகன்", "के. मुरुगन", "க.முருகன்"):
+        assert texts(raw) == ["k murugan"], raw
