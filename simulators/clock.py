@@ -103,22 +103,25 @@ class Clock:
     def pick_live(
         self, source: str, coll: str | None, rng: random.Random
     ) -> tuple[str, str, str, int, str] | None:
-        """A random live row: (coll, nid, rid, t, body)."""
-        sql = "SELECT count(*) FROM truth WHERE source = ? AND status = 'live'"
-        args: list[Any] = [source]
-        if coll:
-            sql += " AND coll = ?"
-            args.append(coll)
-        total = self.store.query(sql, args)[0][0]
-        if not total:
+        """A random live row: (coll, nid, rid, t, body).
+
+        Sampled by rowid from a random starting point rather than with OFFSET, so that a
+        change costs the same in a world of two million people as in one of two hundred.
+        """
+        top = self.store.query("SELECT max(rowid) FROM truth")[0][0]
+        if not top:
             return None
-        offset = rng.randrange(total)
-        row = self.store.query(
-            "SELECT rid, coll FROM truth WHERE source = ? AND status = 'live'"
+        sql = (
+            "SELECT rid FROM truth WHERE rowid >= ? AND source = ? AND status = 'live'"
             + (" AND coll = ?" if coll else "")
-            + " ORDER BY rid LIMIT 1 OFFSET ?",
-            [*args, offset],
+            + " ORDER BY rowid LIMIT 1"
         )
+        tail = [source, coll] if coll else [source]
+        row = self.store.query(sql, [rng.randint(1, int(top)), *tail]) or self.store.query(
+            sql, [1, *tail]
+        )
+        if not row:
+            return None
         rid = row[0][0]
         got = self.store.query(
             "SELECT coll, nid, rid, t, body FROM rows WHERE rid = ? ORDER BY t DESC LIMIT 1", (rid,)
@@ -207,9 +210,9 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
             fir = crime.new_fir(ctx, p.state, p.district, t)
             _new(clock, conn, [crime.accused_row(p, fir, ctx, t, in_prison=False)], t)
             return "cctns_new_fir"
-        if roll < 0.35:
+        if roll < 0.4:
             return "cctns_delete" if _tombstone(clock, conn, ctx, t) else None
-        if roll < 0.5:
+        if roll < 0.52:
             ok = _update(
                 clock,
                 conn,
@@ -220,7 +223,7 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
                 lambda b: b.__setitem__("VEHICLE_STATUS", "RECOVERED"),
             )
             return "cctns_vehicle_recovered" if ok else None
-        if roll < 0.6:
+        if roll < 0.62:
             ok = _update(
                 clock,
                 conn,

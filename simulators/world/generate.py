@@ -20,7 +20,7 @@ from simulators.world.recs import START_MS, Ctx, Rec
 from simulators.world.store import Store
 
 BLOCK = 500
-WORLD_VERSION = "3"
+WORLD_VERSION = "4"
 
 
 def world_file(cache_dir: Path, seed: int, persons: int, bad_rate: float) -> Path:
@@ -95,7 +95,7 @@ def build_block(
                 recs.append(crime.inmate(person, firs, ctx))
             elif source == "vahan":
                 for _ in range(1 if rng.random() < 0.8 else 2):
-                    _vehicle(person, ctx, recs, owners)
+                    _vehicle(person, ctx, recs, owners, people)
             elif source == "sarathi":
                 recs.append(registers.licence(person, ctx))
             elif source == "alis":
@@ -156,9 +156,13 @@ def _after(ctx: Ctx, fir: crime.Fir) -> int:
 
 
 def _vehicle(
-    person: Person, ctx: Ctx, recs: list[Rec], owners: dict[str, list[dict[str, Any]]]
+    person: Person,
+    ctx: Ctx,
+    recs: list[Rec],
+    owners: dict[str, list[dict[str, Any]]],
+    people: list[Person],
 ) -> None:
-    rc, history, theft = registers.vehicle(person, ctx)
+    rc, history, theft = registers.vehicle(person, ctx, people)
     recs.append(rc)
     owners[rc.nid] = history
     if theft is not None:

@@ -3,6 +3,7 @@ driving licences and ALIS arms licences."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,8 +44,14 @@ def owner_fields(person: Person, ctx: Ctx, sr: int) -> dict[str, Any]:
     }
 
 
-def vehicle(person: Person, ctx: Ctx) -> tuple[Rec, list[dict[str, Any]], Rec | None]:
-    """A vehicle this person owns now: its Vahan row, the owner history, maybe a theft report."""
+def vehicle(
+    person: Person, ctx: Ctx, earlier_owners: Sequence[Person] = ()
+) -> tuple[Rec, list[dict[str, Any]], Rec | None]:
+    """A vehicle this person owns now: its Vahan row, the owner history, maybe a theft report.
+
+    Earlier owners are other people of the world (from `earlier_owners` when given, which is
+    cheaper than regenerating someone); only their names and addresses survive in the history.
+    """
     rng = ctx.rng
     v = ctx.alloc("vehicle")
     regn = fm.regn_no(person.state, v)
@@ -59,7 +66,10 @@ def vehicle(person: Person, ctx: Ctx) -> tuple[Rec, list[dict[str, Any]], Rec | 
     history: list[dict[str, Any]] = []
     for earlier in range(1, sr):
         # Previous owners are other people of the world; only their names survive here.
-        prev = make_person(ctx.seed, rng.randrange(max(1, person.index + 1)))
+        if earlier_owners:
+            prev = rng.choice(earlier_owners)
+        else:
+            prev = make_person(ctx.seed, rng.randrange(max(1, person.index + 1)))
         history.append(owner_fields(prev, ctx, earlier))
     body: dict[str, Any] = {
         "rc_regn_no": fm.regn_display(regn, rng),

@@ -42,7 +42,7 @@ def _rows(sims: Running) -> dict[str, tuple[int, str]]:
 
 def test_advance_emits_every_kind_of_change(fresh: Running) -> None:
     seen: Counter[str] = Counter()
-    for _ in range(12):
+    for _ in range(25):
         seen.update(fresh.advance(240))
         if set(seen) >= KINDS:
             break
