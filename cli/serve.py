@@ -19,9 +19,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
         log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+        log_json: Annotated[
+            bool, typer.Option("--log-json", help="Log one JSON object per line (for shippers).")
+        ] = False,
     ) -> None:
         """Serve the API (persons, vehicles, NOC, OAuth2, audit) on HOST:PORT."""
         import uvicorn
+
+        if log_json:
+            _json_logs()
 
         from api.app import create_app
         from config import load_settings
@@ -41,4 +47,23 @@ def register(app: typer.Typer) -> None:
                 port=bind_port,
                 workers=workers,
                 log_level=log_level,
+                access_log=False,
             )
+
+
+def _json_logs() -> None:
+    """structlog as JSON lines: time, level, event, request id and the request's fields."""
+    import logging
+
+    import structlog
+
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    )

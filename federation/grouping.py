@@ -141,7 +141,9 @@ def agreement(a: Scored, b: Scored, similar: _Similarity | None = None) -> Link 
     name_score = max(similar(n, b.person) for n in a.person.names)
     if name_score < NAME_AGREES:
         return None
-    reasons = [f"name agrees ({name_score:.2f})", f"birth year agrees ({by_a}/{by_b})"]
+    # Reasons name the facts, never their values: a caller may see the link between two
+    # records without being allowed to see a birth year or a district on either.
+    reasons = [f"name agrees ({name_score:.2f})", "birth year agrees (within a year)"]
     confidence = BASE_CONFIDENCE
     relative = False
     if relatives:
@@ -152,7 +154,7 @@ def agreement(a: Scored, b: Scored, similar: _Similarity | None = None) -> Link 
             reasons.append(f"relative's name agrees ({rel:.2f})")
     if place:
         confidence += PLACE_BONUS
-        reasons.append(f"place agrees ({a.record.state}, {a.record.district})")
+        reasons.append("place agrees (same state and district)")
     if not (relative or place):
         return None
     ids = (a.record.record_id, b.record.record_id)

@@ -323,9 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"api-{stamp}.json").write_text(
         json.dumps([asdict(r) for r in rows], indent=2) + "\n"
     )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     (RESULTS / "api.md").write_text(
-        f"# API benchmark ({stamp}, {os.cpu_count()} CPUs, {args.workers} uvicorn worker(s))\n\n"
-        f"{text}\n\n" + "\n".join(notes) + "\n"
+        f"# API benchmark ({stamp}, {os.cpu_count()} CPUs, {args.workers} uvicorn worker(s), "
+        f"load average at the end {load})\n\n{text}\n\n" + "\n".join(notes) + "\n"
     )
     return 0
 

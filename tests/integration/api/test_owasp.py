@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from typing import Any
 
@@ -189,6 +190,9 @@ def test_match_reasons_do_not_quote_withheld_values(live_api: LiveApi) -> None:
         for record in profile["records"]:
             for reason in record["match"]["reasons"]:
                 assert reason["record"] is None, reason
+        for link in profile["links"]:
+            text = " ".join(link["reasons"])
+            assert not re.search(r"(19|20)\d\d", text) and "PUNE" not in text, text
 
 
 # --- API4: resource consumption (bounds) -------------------------------------------------------
