@@ -28,22 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import uvicorn
-from authlib.integrations.httpx_client import OAuth2Client
-from fastapi import FastAPI
 
-from api.app import create_app
-from auth.audit import AuditLog, AuditQuery
 from auth.principal import Role
-from auth.service import AuthService
 from config import Settings
 from config.settings import ApiSettings, AuthSettings, SearchSettings, SyncSettings
-from indexer import open_backend
-from indexer.backends.base import Backend
 from records import (
     Identifier,
     IdType,
@@ -56,7 +48,13 @@ from records import (
     Source,
     Vehicle,
 )
-from tests.plugins.backends import sample_world
+
+if TYPE_CHECKING:  # imported where used, so that a broken API module cannot stop collection
+    from fastapi import FastAPI
+
+    from auth.audit import AuditLog
+    from auth.service import AuthService
+    from indexer.backends.base import Backend
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 
@@ -182,6 +180,8 @@ def api_extra_records() -> list[Record]:
 
 
 def api_world() -> list[Record]:
+    from tests.plugins.backends import sample_world
+
     return sample_world() + api_extra_records()
 
 
@@ -205,11 +205,6 @@ def fill(backend: Backend, records: Iterable[Record]) -> Backend:
     assert result.indexed == len(records) and not result.failed, result
     backend.flush()
     return backend
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test thread is not the main thread
-        pass
 
 
 @dataclass
@@ -266,6 +261,8 @@ class LiveApi:
 
     def client_token(self, client_id: str, secret: str, scope: str | None = None) -> str:
         """An access token from the running server's token endpoint, via authlib's client."""
+        from authlib.integrations.httpx_client import OAuth2Client
+
         with OAuth2Client(
             client_id, secret, token_endpoint_auth_method="client_secret_basic", scope=scope
         ) as oauth:
@@ -296,6 +293,14 @@ def _bearer(token: str | None) -> dict[str, str]:
 @contextmanager
 def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[LiveApi]:
     """Serve a fresh app on 127.0.0.1:<free port> in a background thread."""
+    import uvicorn
+
+    from api.app import create_app
+
+    class _Server(uvicorn.Server):
+        def install_signal_handlers(self) -> None:  # the test thread is not the main thread
+            pass
+
     kwargs.setdefault("access_log", False)
     app = create_app(settings, backend=backend, **kwargs)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -327,6 +332,8 @@ def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[L
 
 
 def audited_request_ids(audit: AuditLog) -> set[str]:
+    from auth.audit import AuditQuery
+
     seen: set[str] = set()
     since = 0
     while True:
@@ -352,6 +359,8 @@ def api_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def world_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    from indexer import open_backend
+
     root = tmp_path_factory.mktemp("api-world")
     backend = open_backend(SearchSettings(backend="embedded", path=root / "icjs.db"))
     fill(backend, api_world())
