@@ -105,10 +105,18 @@ class PersonSearchRequest(BaseModel):
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
     age: int | None = Field(default=None, ge=0, le=120, description="Age today, if no birth year.")
     tolerance: int = Field(default=2, ge=0, le=10, description="± years on birth year or age.")
-    gender: Gender | None = None
-    state: StateCode | None = Field(default=None, description="Two-letter state code: MH, DL, …")
-    district: Annotated[str, StringConstraints(max_length=60)] | None = None
-    sources: list[Source] | None = Field(default=None, max_length=8)
+    gender: Gender | None = Field(default=None, description="Corroborates; does not filter.")
+    state: StateCode | None = Field(
+        default=None,
+        description="Two-letter state code (MH, DL, …) where the person is known to be from: "
+        "records from there rank higher; others are still found (people move).",
+    )
+    district: Annotated[str, StringConstraints(max_length=60)] | None = Field(
+        default=None, description="As `state`, one level down."
+    )
+    sources: list[Source] | None = Field(
+        default=None, max_length=8, description="Search only these sources (within your policy)."
+    )
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Profiles to return.")
     # Scores are calibrated probabilities of "same person". An investigator reviews a ranked
     # list, so the default favours recall: "Suresh Patil" against "SURESH GANPAT PATIL" is about
