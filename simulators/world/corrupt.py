@@ -132,10 +132,20 @@ _CORRUPTIONS: dict[str, list[tuple[str, Callable[[Body], None]]]] = {
 }
 
 
-def corrupt(rec: Rec, rng: random.Random) -> Rec:
-    """Make `rec` a bad record in one of the ways its source goes wrong; sets `rec.bad`."""
-    key = "alis" if rec.source == "alis" else f"{rec.source}/{rec.coll}"
-    reason, how = rng.choice(_CORRUPTIONS[key])
+def reasons(rec: Rec) -> list[str]:
+    """The ways a record of this source and collection can be spoilt."""
+    return [reason for reason, _ in _CORRUPTIONS[table_key(rec)]]
+
+
+def table_key(rec: Rec) -> str:
+    return "alis" if rec.source == "alis" else f"{rec.source}/{rec.coll}"
+
+
+def corrupt(rec: Rec, rng: random.Random, reason: str | None = None) -> Rec:
+    """Make `rec` a bad record in one of the ways its source goes wrong (`reason` to choose
+    which); sets `rec.bad`."""
+    table = _CORRUPTIONS[table_key(rec)]
+    reason, how = next(item for item in table if item[0] == reason) if reason else rng.choice(table)
     how(rec.body)
     rec.bad = reason
     rec.matches = []

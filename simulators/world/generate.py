@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from simulators.world import crime, registers, reports
-from simulators.world.corrupt import corrupt
+from simulators.world.corrupt import corrupt, reasons, table_key
 from simulators.world.people import Person, make_person
 from simulators.world.recs import START_MS, Ctx, Rec
 from simulators.world.store import Store
 
 BLOCK = 500
-WORLD_VERSION = "4"
+WORLD_VERSION = "5"
 
 
 def world_file(cache_dir: Path, seed: int, persons: int, bad_rate: float) -> Path:
@@ -111,16 +111,26 @@ def build_block(
                     complainants.append(person)
     _complaints(ctx, kits, complainants, recs)
     if bad_rate > 0:
-        spoilt: set[str] = set()
+        spoilt: set[tuple[str, str]] = set()
         for person in people:
             for source in person.sources:
-                # The first block spoils at least one record per source, so that even a small
-                # test world exercises every source's quarantine.
-                if rng.random() < bad_rate or (start == 0 and source not in spoilt):
+                if rng.random() < bad_rate:
                     bad = _one_more(person, source, ctx)
                     if bad is not None:
                         recs.append(corrupt(bad, rng))
-                        spoilt.add(source)
+                elif start == 0:
+                    # The first block spoils a record in every way each source can go wrong,
+                    # so that even a small test world exercises every quarantine reason.
+                    coll = rng.choice(_CCTNS_COLLS) if source == "cctns" else None
+                    probe = _one_more(person, source, ctx, coll)
+                    todo = (
+                        [r for r in reasons(probe) if (table_key(probe), r) not in spoilt]
+                        if probe
+                        else []
+                    )
+                    if probe is not None and todo:
+                        recs.append(corrupt(probe, rng, todo[0]))
+                        spoilt.add((table_key(probe), todo[0]))
     return recs, owners
 
 
@@ -189,11 +199,25 @@ def _complaints(
         recs.append(reports.complaint(ctx, [unknown], person, person.state))
 
 
-def _one_more(person: Person, source: str, ctx: Ctx) -> Rec | None:
-    """Another record of this person in this source, to be corrupted into a bad record."""
+_CCTNS_COLLS = ("persons", "vehicles", "missing-persons", "unidentified-persons")
+
+
+def _one_more(person: Person, source: str, ctx: Ctx, coll: str | None = None) -> Rec | None:
+    """Another record of this person in this source, to be corrupted into a bad record
+    (`coll` picks the CCTNS collection; by default the one that fits the person's role)."""
     if source == "cctns":
-        if person.role in ("child", "missing_adult"):
+        if coll is None:
+            coll = "missing-persons" if person.role in ("child", "missing_adult") else "persons"
+        if coll == "missing-persons":
             return reports.missing_report(person, ctx)
+        if coll == "unidentified-persons":
+            return reports.unidentified_report(person, reports.missing_report(person, ctx), ctx)
+        if coll == "vehicles":
+            rc = registers.vehicle(person, ctx)[0]
+            vid = rc.vehicle or ""
+            return registers.vehicle_report(
+                ctx, person, rc.body, vid, str(rc.body["rc_maker_model"])
+            )
         fir = crime.offender_firs(person, ctx)[0]
         return crime.accused_row(person, fir, ctx, _after(ctx, fir), in_prison=False)
     if source == "eprisons":

@@ -202,3 +202,16 @@ def test_ground_truth_jsonl(world: Store, tmp_path: Path) -> None:
     assert len(records) == world.query("SELECT count(*) FROM truth")[0][0]
     assert any(x["type"] == "match" for x in lines)
     assert {x["status"] for x in records} >= {"live", "bad"}
+
+
+def test_every_way_a_source_goes_wrong_is_in_a_bad_world(world: Store) -> None:
+    from simulators.world.corrupt import _CORRUPTIONS
+
+    got = {
+        ("alis" if source == "alis" else f"{source}/{coll}", reason)
+        for source, coll, reason in world.query(
+            "SELECT source, coll, reason FROM truth WHERE status = 'bad'"
+        )
+    }
+    wanted = {(key, reason) for key, table in _CORRUPTIONS.items() for reason, _ in table}
+    assert wanted <= got, wanted - got
