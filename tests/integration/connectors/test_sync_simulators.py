@@ -4,6 +4,7 @@ quarantine, incremental runs must catch every change, and a killed sync must res
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,23 @@ def assert_index_matches_truth(sims: Running, backend: Any, tmp: Path) -> None:
         assert quarantined <= bad, f"{name}: good records quarantined {sorted(quarantined - bad)}"
 
 
+def assert_aadhaar_dropped(sims: Running, backend: Any, tmp: Path) -> None:
+    """Every record the source sent with an Aadhaar number is stored without it, and the
+    removal is in the redaction log."""
+    truth = sims.ground_truth
+    seen = truth.live_record_ids() | set(truth.bad_records())
+    carrying = sorted(truth.aadhaar_record_ids() & seen)
+    assert carrying, "the world should carry some Aadhaar numbers"
+    with sqlite3.connect(tmp / "sync.db") as db:
+        logged = {(s, n) for s, n in db.execute("SELECT source, native_id FROM redactions")}
+    for record_id in carrying:
+        source, _, native = record_id.partition(":")
+        assert (source, native) in logged, record_id
+    for record in backend.get([r for r in carrying if r in truth.live_record_ids()]):
+        assert record.raw is not None
+        assert not {"UID_NO", "aadhaarNo"} & set(record.raw), record.record_id
+
+
 @pytest.fixture
 def harsh(simulators_factory: Callable[..., Running], tmp_path: Path) -> Running:
     return simulators_factory(
@@ -104,6 +122,7 @@ async def test_harsh_full_then_incremental_equals_ground_truth(
         failed = {n: r.error for n, r in report.sources.items() if r.status != "ok"}
         assert not failed
         assert_index_matches_truth(harsh, backend, tmp_path)
+        assert_aadhaar_dropped(harsh, backend, tmp_path)
         assert sum(r.retries for r in report.sources.values()) > 0  # faults were met
         assert sum(r.quarantined for r in report.sources.values()) >= len(
             harsh.ground_truth.bad_records()
