@@ -277,6 +277,18 @@ def overheads(rows: list[Row]) -> list[str]:
     return out
 
 
+def latest_rows() -> list[Row]:
+    """For each record count, the rows of the newest results file that has it."""
+    newest: dict[int, list[Row]] = {}
+    for path in sorted(RESULTS.glob("api-*.json")):  # timestamps sort in time order
+        by_size: dict[int, list[Row]] = {}
+        for item in json.loads(path.read_text()):
+            row = Row(**item)
+            by_size.setdefault(row.records, []).append(row)
+        newest.update(by_size)
+    return [row for size in sorted(newest) for row in newest[size]]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", default="100000", help="comma-separated sizes")
@@ -323,10 +335,12 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"api-{stamp}.json").write_text(
         json.dumps([asdict(r) for r in rows], indent=2) + "\n"
     )
+    latest = latest_rows()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     (RESULTS / "api.md").write_text(
-        f"# API benchmark ({stamp}, {os.cpu_count()} CPUs, {args.workers} uvicorn worker(s), "
-        f"load average at the end {load})\n\n{text}\n\n" + "\n".join(notes) + "\n"
+        f"# API benchmark ({os.cpu_count()} CPUs, {args.workers} uvicorn worker(s))\n\n"
+        "Newest run per size from bench/results/api-*.json; this run ended at load average "
+        f"{load}.\n\n{table(latest)}\n\n" + "\n".join(overheads(latest)) + "\n"
     )
     return 0
 
