@@ -76,8 +76,11 @@ def assess(terms: VehicleTerms, records: list[Record]) -> Assessment:
             continue
         status = (r.status or "").upper()
         kind = match_kind(terms, r)
-        fir = r.attributes.get("fir_no") or r.attributes.get("FIR_REG_NUM")
-        where = f"CCTNS report {r.provenance.native_id}" + (f" (FIR {fir})" if fir else "")
+        fir = r.attributes.get("fir_reg_num")
+        station = f", PS {r.police_station}" if r.police_station else ""
+        where = f"CCTNS report {r.provenance.native_id}" + (
+            f" (FIR {fir}{station}, {r.state})" if fir else ""
+        )
         if status in _BLOCKING and kind is MatchKind.EXACT:
             blocking.append(NocReason(_BLOCKING[status], f"{where}: {status}", r.record_id))
         elif status in _BLOCKING:

@@ -63,9 +63,14 @@ def test_clear() -> None:
 
 
 def test_stolen_exact_is_not_clear() -> None:
-    result = assess(TERMS, [CAR, report("R1", "STOLEN", regn="MH12AB1234")])
+    stolen = report("R1", "STOLEN", regn="MH12AB1234").model_copy(
+        update={"attributes": {"fir_reg_num": "0456/2024"}, "police_station": "0101", "state": "DL"}
+    )
+    result = assess(TERMS, [CAR, stolen])
     assert result.decision is Decision.NOT_CLEAR
     assert [r.code for r in result.reasons] == ["stolen"]
+    assert result.reasons[0].detail == "CCTNS report R1 (FIR 0456/2024, PS 0101, DL): STOLEN"
+    assert result.reasons[0].record_id == "cctns:R1"
 
 
 def test_case_property_and_blacklist_are_not_clear() -> None:
