@@ -149,6 +149,10 @@ _ALIAS = re.compile(
     r"@|(?<![a-z])(?:urf|urph|alias(?:\s+name)?|aka|a\.k\.a\.?|also\s+known\s+as)(?![a-z])|[()\[\]{}]"
 )
 _WORD = re.compile(r"[a-z]+")
+# words that send a name down the full parse: relation, alias and address markers
+_PLAIN_WORDS = frozenset(
+    {*_RELATION_WORDS, "of", "urf", "urph", "alias", "aka", "also", "vill", "village", "resident"}
+)
 _GUJARATI_SUFFIX = re.compile(r"^(.{3,})(bhai|ben|behen)$")
 
 
@@ -255,6 +259,13 @@ def parse_name(raw: str) -> ParsedName:
     """Parse one written name (any script). Never raises: an empty or unreadable name gives
     a `ParsedName` without forms."""
     text = _fold(raw)
+    words = text.split()
+    if words and all(w.isalpha() for w in words) and _PLAIN_WORDS.isdisjoint(words):
+        # the common case, a plain name (`RAJESH KUMAR SHARMA`): no marker to look for
+        titles_: list[str] = []
+        form = _form(text, titles_)
+        forms_ = (form,) if form is not None else ()
+        return ParsedName(raw, forms_, tuple(titles_), None, None, _gender(titles_))
     address = _ADDRESS.search(text)
     if address and _WORD.search(text[: address.start()]):
         text = text[: address.start()]  # `… R/O Vill. Rampur`: an address, not a name
@@ -282,6 +293,9 @@ def parse_name(raw: str) -> ParsedName:
                 derived = NameForm.of((f.tokens[0], surname))
                 if derived not in forms:
                     forms.append(derived)
+    return ParsedName(raw, tuple(forms), tuple(titles), relation, relative, _gender(titles))
+
+
+def _gender(titles: list[str]) -> str | None:
     genders = {TITLES[t] for t in titles if TITLES.get(t)}
-    gender = genders.pop() if len(genders) == 1 else None
-    return ParsedName(raw, tuple(forms), tuple(titles), relation, relative, gender)
+    return genders.pop() if len(genders) == 1 else None

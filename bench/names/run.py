@@ -173,6 +173,7 @@ class FuzzBaseline:
 def evaluate(method: object, data: Dataset) -> dict[str, object]:
     per: dict[str, list[tuple[int | None, float, bool]]] = defaultdict(list)
     tied: Counter[str] = Counter()
+    shown: list[tuple[float, bool, bool]] = []  # every (score, right) of the top ten lists
     top1: list[tuple[float, bool, bool]] = []  # (score, correct, negative)
     started = time.perf_counter()
     for q in data.queries:
@@ -182,6 +183,7 @@ def evaluate(method: object, data: Dataset) -> dict[str, object]:
         correct = bool(ranking) and ranking[0][0] == q.target
         top1.append((best, correct, q.target is None))
         per[q.cls].append((rank, best, correct))
+        shown.extend((sc, pid == q.target, q.target is None) for pid, sc in ranking[:10])
         if rank is not None and rank > 0 and abs(ranking[rank][1] - best) < 1e-12:
             tied[q.cls] += 1  # the true record scores exactly as high as the top one
     elapsed = time.perf_counter() - started
@@ -218,8 +220,37 @@ def evaluate(method: object, data: Dataset) -> dict[str, object]:
             / (len(positives) or 1)
         ),
     }
+    for t in (0.5, 0.9):
+        above = [(ok, neg) for s, ok, neg in top1 if s >= t]
+        negatives = out["negatives"]
+        assert isinstance(negatives, dict)
+        negatives[f"false_match_rate@{t}"] = sum(1 for s in negs if s >= t) / (len(negs) or 1)
+        negatives[f"precision@{t}"] = (
+            sum(1 for ok, _ in above if ok) / len(above) if above else None
+        )
+    out["reliability"] = reliability(shown)
     out["seconds"] = round(elapsed, 2)
     return out
+
+
+def reliability(pairs: list[tuple[float, bool, bool]]) -> list[dict[str, float]]:
+    """Pairs shown to a user (each query's top ten) binned by score: mean score against the
+    share that is the same person. For a calibrated score the two columns agree."""
+    bins: list[dict[str, float]] = []
+    for lo in (0.0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
+        hi = {0.0: 0.1, 0.1: 0.3, 0.3: 0.5, 0.5: 0.7, 0.7: 0.8, 0.8: 0.9, 0.9: 0.95}.get(lo, 1.01)
+        rows = [(s, ok) for s, ok, _ in pairs if lo <= s < hi]
+        if rows:
+            bins.append(
+                {
+                    "from": lo,
+                    "to": min(hi, 1.0),
+                    "n": len(rows),
+                    "mean_score": sum(s for s, _ in rows) / len(rows),
+                    "share_right": sum(1 for _, ok in rows if ok) / len(rows),
+                }
+            )
+    return bins
 
 
 def precision_threshold(top1: list[tuple[float, bool, bool]], target: float) -> float | None:
@@ -254,13 +285,22 @@ def table(results: dict[str, dict[str, object]]) -> str:
             label = f"{cls} (n={n})" if metric == "recall@1" else ""
             lines.append(f"| {label} | {metric} | " + " | ".join(row) + " |")
     for metric in ("threshold@95%precision", "confident_false_match_rate",
-                   "positives_confidently_matched"):  # fmt: skip
+                   "positives_confidently_matched", "false_match_rate@0.5", "precision@0.5",
+                   "false_match_rate@0.9", "precision@0.9"):  # fmt: skip
         row = []
         for m in methods:
             v = results[m]["negatives"][metric]  # type: ignore[index]
             row.append("-" if v is None else f"{v:.3f}")
         lines.append(f"| negatives | {metric} | " + " | ".join(row) + " |")
     lines.append("| | seconds | " + " | ".join(str(results[m]["seconds"]) for m in methods) + " |")
+    if "ours" in results:
+        lines += ["", "Calibration of `ours` (every pair in the top-ten lists, by score bin):", "",
+                  "| score bin | n | mean score | share right |", "|---|---|---|---|"]  # fmt: skip
+        for b in results["ours"]["reliability"]:  # type: ignore[union-attr]
+            lines.append(
+                f"| {b['from']:.2f}-{b['to']:.2f} | {b['n']} | {b['mean_score']:.3f} "
+                f"| {b['share_right']:.3f} |"
+            )
     return "\n".join(lines)
 
 
