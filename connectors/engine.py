@@ -67,8 +67,8 @@ def map_one(connector: Connector, row: Row, fetched_at: datetime) -> Mapped:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"]) or "record"
         raise MappingError(f"invalid {where}: {first['msg']}") from None
-    except (TypeError, AttributeError) as exc:
-        # a field of an unexpected JSON type deep inside the row
+    except (TypeError, AttributeError, ValueError, KeyError) as exc:
+        # a field of an unexpected JSON type deep inside the row: still only this row's problem
         raise MappingError(f"malformed row ({type(exc).__name__}: {exc})") from None
 
 
