@@ -10,8 +10,8 @@ mutable state, so tests build as many apps as they like):
 - `metrics`, `limits`.
 
 Middleware, outermost first: request context (ids, access log, metrics) → audit (every request,
-refused ones included) → per-address limit → routes. Per-caller limits run after authentication
-(`api.deps.guarded`).
+refused ones included) → guard (per-address limit, body size cap) → routes. Per-caller limits
+run after authentication (`api.deps.guarded`).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ Vahan, Sarathi, ALIS, NCRP, IVFRT and KhoyaPaya, answered as ranked, explained p
 what the asker may see.
 
 **Authentication**: `Authorization: Bearer <token>`, either an OAuth2 access token (partner
-agencies, client credentials at `/oauth2/token`) or an officer token from a trusted identity
+agencies, client credentials at `/oauth/token`) or an officer token from a trusted identity
 provider. Each route names its scope. **Every request is audited**; person searches require a
 `purpose`. **Errors** are RFC 9457 `application/problem+json`. **Limits**: per caller and per
 address, `429` with `Retry-After`.
