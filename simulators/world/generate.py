@@ -67,6 +67,7 @@ def generate(
                 store.put_owners(conn, regn, hist)
         if progress:
             progress(end, persons)
+    store.index()
     with store.transaction() as conn:
         store.set_meta(conn, "seed", str(seed))
         store.set_meta(conn, "persons", str(persons))

@@ -31,23 +31,28 @@ CREATE TABLE IF NOT EXISTS rows (
     deleted INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (source, coll, nid)
 );
-CREATE INDEX IF NOT EXISTS rows_feed ON rows (source, coll, t, nid);
-CREATE INDEX IF NOT EXISTS rows_state ON rows (source, coll, state, t, nid);
-CREATE INDEX IF NOT EXISTS rows_key2 ON rows (source, key2);
-CREATE INDEX IF NOT EXISTS rows_rid ON rows (rid);
 CREATE TABLE IF NOT EXISTS owners (regn TEXT NOT NULL, sr INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (regn, sr));
 CREATE TABLE IF NOT EXISTS truth (
     rid TEXT PRIMARY KEY, source TEXT NOT NULL, coll TEXT NOT NULL, t INTEGER NOT NULL,
     status TEXT NOT NULL, reason TEXT, vehicle TEXT, visible INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS truth_source ON truth (source, status);
 CREATE TABLE IF NOT EXISTS truth_people (rid TEXT NOT NULL, pid TEXT NOT NULL, role TEXT NOT NULL,
     PRIMARY KEY (rid, pid));
-CREATE INDEX IF NOT EXISTS truth_people_pid ON truth_people (pid);
 CREATE TABLE IF NOT EXISTS matches (found_rid TEXT NOT NULL, missing_rid TEXT NOT NULL,
     PRIMARY KEY (found_rid, missing_rid));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+# Secondary indexes are built once the bulk of the world is written (faster than keeping them
+# up to date row by row); `Store.index()` is idempotent.
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS rows_feed ON rows (source, coll, t, nid);
+CREATE INDEX IF NOT EXISTS rows_state ON rows (source, coll, state, t, nid);
+CREATE INDEX IF NOT EXISTS rows_key2 ON rows (source, key2);
+CREATE INDEX IF NOT EXISTS rows_rid ON rows (rid);
+CREATE INDEX IF NOT EXISTS truth_source ON truth (source, status);
+CREATE INDEX IF NOT EXISTS truth_people_pid ON truth_people (pid);
 """
 
 DAY_MS = 86_400_000
@@ -79,6 +84,13 @@ class Store:
         self.write_lock = threading.RLock()
         with self.connect() as db:
             db.executescript(_SCHEMA)
+            if self.get_meta("complete") == "1":
+                db.executescript(_INDEXES)
+
+    def index(self) -> None:
+        """Build the secondary indexes (after bulk generation)."""
+        with self.write_lock:
+            self._conn().executescript(_INDEXES)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
