@@ -57,6 +57,7 @@ class SourceReport:
     redacted: int = 0  # Aadhaar numbers removed
     retries: int = 0
     pages: int = 0
+    write_s: float = 0.0  # time spent in the sink (index writes)
     reconciled: bool = False
     duration_s: float = 0.0
     error: str | None = None

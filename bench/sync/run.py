@@ -105,6 +105,7 @@ async def _sync(manifest: dict[str, Any], work: Path, *, null: bool = False) -> 
         "indexed": sum(r.indexed + r.updated for r in report.sources.values()),
         "quarantined": sum(r.quarantined for r in report.sources.values()),
         "seconds": seconds,
+        "write_s": sum(r.write_s for r in report.sources.values()),
         "failed": failed,
     }
 

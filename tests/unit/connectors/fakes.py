@@ -37,6 +37,7 @@ async def sync(
     tmp: Path,
     *,
     full: bool = False,
+    flush_records: int = 1,  # a write per page, so that tests can kill between pages
     **kw: Any,
 ) -> SyncReport:
     return await run_sync(
@@ -47,6 +48,7 @@ async def sync(
         full=full,
         policy=FAST,
         metrics=SyncMetrics(CollectorRegistry()),
+        flush_records=flush_records,
     )
 
 

@@ -308,3 +308,25 @@ async def test_full_flag_rereads_everything(
     await sync(CCTNS, embedded_backend, tmp_path, full=full)
     first = next(q for q in fake.requests)
     assert ("updated_since" not in first) is full
+
+
+@respx.mock
+async def test_small_pages_are_written_together_and_still_resume(
+    tmp_path: Path, embedded_backend: Any
+) -> None:
+    fake = FakeCctns(rows={"persons": people(9)})
+    mock(fake)
+    counting = RefusingSink(embedded_backend, crash_on_upsert=2)
+    # pages of two, batches of four records: writes after pages 2 and 4; the second one dies
+    killed = await sync(CCTNS, counting, tmp_path, flush_records=4)
+    assert killed.sources["cctns"].status == "failed"
+    assert len(list(embedded_backend.ids(Source.CCTNS))) == 4
+    with StateStore(tmp_path / "sync.db") as state:
+        walk = state.checkpoint("cctns", "persons").walk
+    assert walk is not None  # the checkpoint stands after the first written batch
+    counting = RefusingSink(embedded_backend)
+    resumed = await sync(CCTNS, counting, tmp_path, flush_records=4)
+    assert resumed.sources["cctns"].status == "ok"
+    assert resumed.sources["cctns"].fetched == 5  # pages 3-5 again, not 1-2
+    assert counting.upserts == 2  # five rows in two writes
+    assert sorted(embedded_backend.ids(Source.CCTNS)) == sorted(f"cctns:P{i}" for i in range(9))
