@@ -8,8 +8,10 @@ they are part of the generated world (`bad_rate`), so the ground truth can name 
 
 from __future__ import annotations
 
+import math
 import random
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -35,6 +37,9 @@ class FaultSpec:
     rate_offset_shift: float = 0.0  # e-Prisons: late rows inserted while a client pages
     rate_corrupt_file: float = 0.0  # ALIS: a download whose bytes do not match the SHA-256
     retry_after_s: tuple[int, int] = (1, 3)
+    # A maintenance 503 opens a window: every request (token endpoints too) gets 503 until the
+    # Retry-After it announced has passed. Off in the profiles: it exists to test breakers.
+    maintenance_windows: bool = False
     bad_rate: float = 0.0  # share of extra malformed records generated into the world
 
     @property
@@ -104,6 +109,19 @@ class FaultState:
     def set_spec(self, spec: FaultSpec) -> None:
         with self._lock:
             self.spec = spec
+            self.maintenance_until = 0.0
+
+    maintenance_until: float = field(default=0.0, init=False)  # time.monotonic()
+
+    def open_maintenance(self, seconds: int) -> None:
+        if self.spec.maintenance_windows:
+            with self._lock:
+                self.maintenance_until = max(self.maintenance_until, time.monotonic() + seconds)
+
+    def in_maintenance(self) -> int | None:
+        """Seconds left in an open maintenance window (at least 1), or None."""
+        left = self.maintenance_until - time.monotonic()
+        return max(1, math.ceil(left)) if left > 0 else None
 
     def chance(self, rate: float, name: str) -> bool:
         if rate <= 0:

@@ -131,6 +131,11 @@ class SourceApp:
             return Response(err.status, self.error_body(err), self.error_content_type, err.headers)
 
     def _injected_error(self, req: Request) -> Response | None:
+        left = self.faults.in_maintenance()
+        if left is not None:
+            self.faults.injected["503_window"] += 1
+            err = HttpError(503, "maintenance", "scheduled maintenance", {"Retry-After": str(left)})
+            return Response(503, self.error_body(err), self.error_content_type, err.headers)
         # Token endpoints are not rate-limited but share the source's outages.
         fault = self.faults.error(rate_limited=not self.is_token_endpoint(req))
         if fault is None:
@@ -144,12 +149,9 @@ class SourceApp:
             err = HttpError(429, "rate_limited", "too many requests", {"Retry-After": value})
             return Response(429, self.error_body(err), self.error_content_type, err.headers)
         if fault == "503":
-            err = HttpError(
-                503,
-                "maintenance",
-                "scheduled maintenance",
-                {"Retry-After": str(self.faults.randint(low, high))},
-            )
+            wait = self.faults.randint(low, high)
+            self.faults.open_maintenance(wait)
+            err = HttpError(503, "maintenance", "scheduled maintenance", {"Retry-After": str(wait)})
             return Response(503, self.error_body(err), self.error_content_type, err.headers)
         if fault in ("502", "504") and self.faults.chance(0.7, f"{fault}_html"):
             reason = "Bad Gateway" if fault == "502" else "Gateway Time-out"

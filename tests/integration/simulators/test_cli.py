@@ -8,9 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+from simulators.harness import Running
 
 
 def test_icjs_simulate_writes_a_manifest_and_serves(tmp_path: Path) -> None:
@@ -75,3 +78,36 @@ def test_icjs_simulate_writes_a_manifest_and_serves(tmp_path: Path) -> None:
     text = out.decode()
     assert proc.returncode == 0, text
     assert "simulators stopped" in text and "generating world" in text
+
+
+def test_base_port_gives_consecutive_ports(
+    simulators_factory: Callable[..., Running], tmp_path: Path
+) -> None:
+    import random
+    import socket
+
+    for _ in range(20):
+        base = random.randint(20000, 60000)
+        free = True
+        for p in range(base, base + 8):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    free = False
+                    break
+        if free:
+            break
+    sims = simulators_factory(seed=3, persons=60, port=base, data_dir=tmp_path)
+    ports = [srv.port for srv in sims.servers.values()]
+    assert ports == list(range(base, base + 8))
+    assert list(sims.servers) == [
+        "cctns",
+        "eprisons",
+        "vahan",
+        "sarathi",
+        "alis",
+        "ncrp",
+        "ivfrt",
+        "khoyapaya",
+    ]

@@ -319,3 +319,16 @@ def test_alis_bad_encoding_rows_are_not_utf8(harsh_world: Running) -> None:
 def test_aadhaar_numbers_are_sent_by_some_sources(harsh_world: Running) -> None:
     ids = harsh_world.ground_truth.aadhaar_record_ids()
     assert {rid.split(":")[0] for rid in ids} == {"cctns", "eprisons", "sarathi"}
+
+
+def test_maintenance_window_keeps_answering_503_until_retry_after(fresh: Running) -> None:
+    fresh.set_faults(
+        FaultSpec(rate_503=1.0, retry_after_s=(1, 1), maintenance_windows=True), source="cctns"
+    )
+    assert cctns_get(fresh).status_code == 503
+    fresh.set_faults(FaultSpec(maintenance_windows=True), source="cctns")  # no new outages
+    fresh.faults["cctns"].open_maintenance(1)
+    during = cctns_get(fresh)
+    assert during.status_code == 503 and during.headers["retry-after"] == "1"
+    time.sleep(1.1)
+    assert cctns_get(fresh).status_code == 200
