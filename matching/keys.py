@@ -88,11 +88,16 @@ def name_keys(name: str) -> frozenset[str]:
 
 @lru_cache(maxsize=200_000)
 def name_text(name: str) -> str:
-    """The name's canonical Latin tokens, primary form first, for fuzzy (trigram) retrieval:
-    `Mohd. Irfan @ Pappu` → `mohamed irfan pappu`; `राजेंद्र` → `rajendra`."""
-    seen: list[str] = []
+    """The name's canonical Latin tokens for fuzzy (trigram) retrieval, one written form after
+    another (`@` between them; a form whose tokens were all seen already is left out):
+    `Mohd. Irfan @ Pappu` → `mohamed irfan @ papu`; `राजेंद्र` → `rajendra`. Parsing the result
+    again gives the same text."""
+    seen: set[str] = set()
+    parts: list[str] = []
     for form in parse_name(name).forms:
-        for t in form.tokens:
-            if t.canon not in seen:
-                seen.append(t.canon)
-    return " ".join(seen)
+        canons = [t.canon for t in form.tokens]
+        if parts and seen.issuperset(canons):
+            continue
+        seen.update(canons)
+        parts.append(" ".join(canons))
+    return " @ ".join(parts)

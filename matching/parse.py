@@ -231,9 +231,26 @@ def _words_to_tokens(words: list[str]) -> list[Token]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _title_spellings() -> tuple[frozenset[str], frozenset[str]]:
+    """Titles as canonical spellings too (`shree`, `sri`, `jii`), so that parsing the canonical
+    text of a name strips the same titles as parsing the name."""
+    lead = frozenset({*TITLES, *(canonical(t) for t in TITLES)})
+    trail = frozenset({*_TRAILING_TITLES, *(canonical(t) for t in _TRAILING_TITLES)})
+    return lead, trail
+
+
+def _is_title(word: str) -> bool:
+    return word in TITLES or canonical(word) in _title_spellings()[0]
+
+
+def _is_trailing_title(word: str) -> bool:
+    return word in _TRAILING_TITLES or canonical(word) in _title_spellings()[1]
+
+
 def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
     i = 0
-    while i < len(words) - 1 and words[i] in TITLES:
+    while i < len(words) - 1 and _is_title(words[i]):
         # a single letter is a title only as `S.` before a Sikh name (S. Gurpreet Singh)
         if words[i] == "s" and not (len(words) > 2 and words[-1] in ("singh", "kaur")):
             break
@@ -243,7 +260,7 @@ def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
         titles.append(words[i])
         i += 1
     words = words[i:]
-    while len(words) > 1 and words[-1] in _TRAILING_TITLES:
+    while len(words) > 1 and _is_trailing_title(words[-1]):
         titles.append(words.pop())
     return words
 
@@ -297,5 +314,5 @@ def parse_name(raw: str) -> ParsedName:
 
 
 def _gender(titles: list[str]) -> str | None:
-    genders = {TITLES[t] for t in titles if TITLES.get(t)}
+    genders = {TITLES[t] for t in titles if TITLES.get(t)}  # canonical-only spellings: no hint
     return genders.pop() if len(genders) == 1 else None

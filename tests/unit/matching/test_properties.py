@@ -59,3 +59,13 @@ def test_script_round_trips_stay_matchable(latin: str, scheme: str) -> None:
         fuzz.ratio(name_text(latin), name_text(written)) >= 75
     )
     assert matchable, (latin, written, to_latin(written))
+
+
+@settings(max_examples=150)
+@given(
+    st.text(alphabet=st.sampled_from("abcdeghiklmnoprstuvyz .@/-ाकमरसिनलपतदगशहीेोु्ंक"), max_size=30)
+)
+def test_name_text_is_idempotent_and_never_raises(raw: str) -> None:
+    once = name_text(raw)
+    assert name_text(once) == once
+    name_keys(raw)  # any input, however broken, parses without raising
