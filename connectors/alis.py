@@ -9,6 +9,7 @@ name. A resumed walk skips the rows it already committed.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import tempfile
@@ -32,6 +33,7 @@ from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
 # transfer is common, four in a row mean the published file itself is most likely corrupt (and
 # the next run tries a quarantined file again anyway).
 SHA_ATTEMPTS = 4
+PREFETCH = 4  # files downloaded ahead of the one being read
 _MISSING = object()
 
 
@@ -147,16 +149,30 @@ class AlisConnector(Connector):
             resume = _cursor(after, None, 0)
             for entry in entries:
                 if entry.name in self.retry_native_ids and entry not in pending:
-                    async for page in self._file_pages(entry, work, 0, resume, resume):
+                    problem = await self._fetch_verified(entry, work)
+                    async for page in self._file_pages(entry, work, problem, 0, resume, resume):
                         yield page
-        for index, entry in enumerate(pending):
-            start = skip_rows if entry.name == current else 0
-            done = None if index == len(pending) - 1 else _cursor(entry.key, None, 0)
-            async for page in self._file_pages(
-                entry, work, start, _cursor(after, entry.name, 0), done
-            ):
-                yield page
-            after = entry.key
+        # Files are small and many (one a day): fetch a few ahead while the current one is
+        # read, so that the walk is not one round trip per file. Order of processing (and so of
+        # checkpoints) stays the publication order.
+        ahead: dict[int, asyncio.Task[str | None]] = {}
+        try:
+            for index, entry in enumerate(pending):
+                for j in range(index, min(index + PREFETCH, len(pending))):
+                    if j not in ahead:
+                        ahead[j] = asyncio.create_task(self._fetch_verified(pending[j], work))
+                problem = await ahead.pop(index)
+                start = skip_rows if entry.name == current else 0
+                done = None if index == len(pending) - 1 else _cursor(entry.key, None, 0)
+                async for page in self._file_pages(
+                    entry, work, problem, start, _cursor(after, entry.name, 0), done
+                ):
+                    yield page
+                after = entry.key
+        finally:
+            for task in ahead.values():
+                task.cancel()
+            await asyncio.gather(*ahead.values(), return_exceptions=True)
         if not pending:
             yield Page([], None)
 
@@ -164,14 +180,14 @@ class AlisConnector(Connector):
         self,
         entry: IndexEntry,
         work: Path,
+        problem: str | None,
         start: int,
         within: dict[str, Any],
         done: dict[str, Any] | None,
     ) -> AsyncIterator[Page]:
         """Pages of one file from row `start`: `within` is the cursor while inside it (its row
-        filled in), `done` the cursor after it."""
+        filled in), `done` the cursor after it. `problem`: why the download cannot be used."""
         local = work / f"{entry.name}.part"
-        problem = await self._fetch_verified(entry, local)
         if problem is not None:
             payload = {
                 "name": entry.name,
@@ -192,8 +208,9 @@ class AlisConnector(Connector):
         local.unlink(missing_ok=True)
         yield Page(batch, done, watermark=entry.published, resolved=[entry.name])
 
-    async def _fetch_verified(self, entry: IndexEntry, local: Path) -> str | None:
+    async def _fetch_verified(self, entry: IndexEntry, work: Path) -> str | None:
         """Download until the SHA-256 matches; the reason to quarantine the file otherwise."""
+        local = work / f"{entry.name}.part"
         actual = ""
         for attempt in range(1, SHA_ATTEMPTS + 1):
             if attempt > 1:
