@@ -7,7 +7,9 @@ Entry points: `run_sync` (one run over the configured sources), `sync_status` (w
 
 from connectors.engine import SyncEngine, run_sync
 from connectors.registry import CONNECTORS, open_connector
+from connectors.replay import replay_quarantine
 from connectors.report import Progress, RecordSink, SourceReport, SyncReport
+from connectors.status import sync_status
 
 __all__ = [
     "CONNECTORS",
@@ -17,5 +19,7 @@ __all__ = [
     "SyncEngine",
     "SyncReport",
     "open_connector",
+    "replay_quarantine",
     "run_sync",
+    "sync_status",
 ]
