@@ -464,7 +464,7 @@ def _sighting(clock: Clock, conn: Any, ctx: Ctx, t: int) -> bool:
         return False
     missing_rid, pid = row[0]
     person = make_person(clock.seed, int(pid[1:]))
-    rec = reports._kp(person, ctx, "SIGHTED", _whole(t))
+    rec = reports.child_report(person, ctx, "SIGHTED", _whole(t))
     rec.matches.append(missing_rid)
     _new(clock, conn, [rec], t)
     return True

@@ -42,10 +42,6 @@ class FaultSpec:
     maintenance_windows: bool = False
     bad_rate: float = 0.0  # share of extra malformed records generated into the world
 
-    @property
-    def error_rate(self) -> float:
-        return self.rate_429 + self.rate_500 + self.rate_502 + self.rate_503 + self.rate_504
-
 
 PROFILES: dict[str, FaultSpec] = {
     "none": FaultSpec(),

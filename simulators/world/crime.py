@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from simulators.world import names_data as nd
 from simulators.world import render
-from simulators.world.formats import aadhaar, day_of, dmy, iso_ist, iso_z
+from simulators.world.formats import aadhaar, day_of, dmy, iso_ist, iso_z, spread
 from simulators.world.people import Person
 from simulators.world.recs import Ctx, Rec
 
@@ -50,7 +50,7 @@ class Fir:
 
 
 def new_fir(ctx: Ctx, state: str, district: str, when_ms: int) -> Fir:
-    g = ctx.alloc("fir")
+    g = spread(ctx.alloc("fir"), 8999 * 9999)  # unique (station, number) per FIR
     rng = ctx.rng
     fir_date = day_of(when_ms)
     sensitive = rng.random() < 0.05
@@ -95,7 +95,8 @@ def accused_row(person: Person, fir: Fir, ctx: Ctx, t_ms: int, *, in_prison: boo
         "RELATION_TYPE": person.relation if person.relative else None,
         "GENDER": person.gender if rng.random() > 0.03 else "",
         "AGE": age if rng.random() < 0.85 else None,
-        "YOB": person.dob.year if rng.random() < 0.5 else None,
+        # Many accused give an age, not a birth date; a year of birth only when it is known.
+        "YOB": person.dob.year if person.dob_known and rng.random() < 0.6 else None,
         "ADDRESS": person.address.upper(),
         "ACT_SECTION": fir.sections,
         "ACCUSED_STATUS": status,

@@ -32,12 +32,23 @@ def dmony(d: date) -> str:
     return f"{d.day:02d}-{_MONTHS[d.month - 1]}-{d.year}"
 
 
+# Odd prime, coprime with every modulus below: multiplying by it permutes a counter's range, so
+# consecutive counters give scattered (yet unique) numbers, as real registers look.
+_SPREAD = 2654435761
+
+
+def spread(n: int, modulus: int) -> int:
+    """A bijection of [0, modulus) that scatters consecutive integers."""
+    return (n * _SPREAD) % modulus
+
+
 def regn_no(state: str, v: int) -> str:
     """A registration number unique for the vehicle counter `v` (state + RTO + series + number)."""
-    rto = 1 + v % 50
-    series_n = (v // 50) % 676
+    p = spread(v, 50 * 676 * 9999)
+    rto = 1 + p % 50
+    series_n = (p // 50) % 676
     series = string.ascii_uppercase[series_n // 26] + string.ascii_uppercase[series_n % 26]
-    number = (v // 33800) % 9999 + 1
+    number = p // 33800 + 1
     return f"{state}{rto:02d}{series}{number:04d}"
 
 
@@ -84,7 +95,7 @@ def engine(rng: random.Random) -> str:
 
 
 def dl_no(state: str, rto: int, year: int, serial: int) -> str:
-    return f"{state}{rto:02d}{year:04d}{serial % 10**7:07d}"
+    return f"{state}{rto:02d}{year:04d}{spread(serial, 10**7):07d}"
 
 
 def dl_display(dl: str, rng: random.Random) -> str:

@@ -20,7 +20,7 @@ from simulators.world.recs import START_MS, Ctx, Rec
 from simulators.world.store import Store
 
 BLOCK = 500
-WORLD_VERSION = "5"
+WORLD_VERSION = "7"
 
 
 def world_file(cache_dir: Path, seed: int, persons: int, bad_rate: float) -> Path:

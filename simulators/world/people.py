@@ -205,6 +205,8 @@ def _name(
     female = gender == "F"
     given = _part(rng.choice(region.female if female else region.male), "given")
     father_given = _part(rng.choice(region.male), "given")
+    while father_given.latin == given.latin and len(region.male) > 1:
+        father_given = _part(rng.choice(region.male), "given")
     married = female and can_marry and rng.random() < 0.6
     relation = "W/O" if married else ("D/O" if female else "S/O")
     relative_given = _part(rng.choice(region.male), "given") if married else father_given

@@ -265,12 +265,12 @@ def child_reports(person: Person, ctx: Ctx) -> list[Rec]:
     """KhoyaPaya: the MISSING report, and for many children a FOUND or SIGHTED report elsewhere."""
     rng = ctx.rng
     missing_ms = ctx.past_ms(max_age_ms=300 * 86_400_000, min_age_ms=5 * 86_400_000)
-    missing = _kp(person, ctx, "MISSING", missing_ms)
+    missing = child_report(person, ctx, "MISSING", missing_ms)
     out = [missing]
     if rng.random() < 0.5:
         kind = "FOUND" if rng.random() < 0.8 else "SIGHTED"
         found_ms = min(ctx.now_ms - 3_600_000, missing_ms + rng.randint(1, 60) * 86_400_000)
-        found = _kp(person, ctx, kind, found_ms - found_ms % 1000)
+        found = child_report(person, ctx, kind, found_ms - found_ms % 1000)
         found.matches.append(missing.rid)
         out.append(found)
         if kind == "FOUND" and rng.random() < 0.5:
@@ -278,7 +278,8 @@ def child_reports(person: Person, ctx: Ctx) -> list[Rec]:
     return out
 
 
-def _kp(person: Person, ctx: Ctx, kind: str, t_ms: int) -> Rec:
+def child_report(person: Person, ctx: Ctx, kind: str, t_ms: int) -> Rec:
+    """One KhoyaPaya report about this child: `MISSING`, `FOUND` or `SIGHTED`."""
     rng = ctx.rng
     n = ctx.alloc("kp")
     state = (

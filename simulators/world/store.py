@@ -55,7 +55,6 @@ CREATE INDEX IF NOT EXISTS truth_source ON truth (source, status);
 CREATE INDEX IF NOT EXISTS truth_people_pid ON truth_people (pid);
 """
 
-DAY_MS = 86_400_000
 # ALIS publishes the file of day D at D+1 01:00 IST = D 19:30 UTC.
 _ALIS_PUBLISH_AFTER_DAY_START_MS = 25 * 3_600_000 - (5 * 3_600_000 + 30 * 60_000)
 
