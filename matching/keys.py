@@ -35,7 +35,7 @@ _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens o
 
 @lru_cache(maxsize=200_000)
 def _compound_key(a: str, b: str) -> str:
-    return coarse(a + b)
+    return "t:" + coarse(a + b)
 
 
 def _form_keys(form: NameForm, out: set[str]) -> None:
@@ -47,29 +47,27 @@ def _form_keys(form: NameForm, out: set[str]) -> None:
         return
     if len(full) > _MAX_TOKENS:
         full = full[:_MAX_TOKENS]
-    informative = [t.key for t in full if t.weight == 1.0]
-    keys = sorted([t.key for t in full])
-    new = ["t:" + k for k in (informative or keys)]
+    new = [t.t_key for t in full if t.weight == 1.0] or [t.t_key for t in full]
     n = len(tokens)
     if n == 2 or n == 3:
         for a, b in pairwise(tokens):
             if not a.initial and not b.initial:
-                new.append("t:" + _compound_key(a.canon, b.canon))
-    m = len(keys)
+                new.append(_compound_key(a.canon, b.canon))
+    m = len(full)
     if m > 1:
+        keys = sorted([t.key for t in full])
         new += ["b:" + keys[i] + "|" + keys[j] for i in range(m) for j in range(i + 1, m)]
         if m >= 3:
             new.append("s:" + "|".join(keys))
     if n > 1:
-        firsts = [t.first for t in tokens]
         last = n - 1
         for i, t in enumerate(tokens):
             # a filler keys its initials only as a surname (`A. Singh`, `R. Das`), never as the
             # middle `Kumar` that half the country carries
             if t.initial or (i != last and t.weight != 1.0):
                 continue
-            tail = "|" + t.key
-            new += ["i:" + f + tail for j, f in enumerate(firsts) if j != i]
+            tail = t.tail
+            new += ["i:" + o.first + tail for j, o in enumerate(tokens) if j != i]
     out.update(new)
 
 

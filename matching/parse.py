@@ -58,6 +58,8 @@ class Token:
     first: str  # the letter an initial of this token would be (`initial_letter`)
     first_class: str  # its coarse class (`letter_class`)
     weight: float  # how much agreeing on this token says (`token_weight`)
+    t_key: str = ""  # "t:" + key, built once for `keys`
+    tail: str = ""  # "|" + key, built once for `keys`
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +199,9 @@ def _token(word: str, initial: bool) -> Token:
         return Token(word, word, first, True, first, letter_class(first), INITIAL_WEIGHT)
     canon = canonical(word)
     weight = FILLER_WEIGHT if canon in FILLERS else 1.0
-    return Token(word, canon, coarse(canon), False, first, letter_class(first), weight)
+    key = coarse(canon)
+    cls = letter_class(first)
+    return Token(word, canon, key, False, first, cls, weight, "t:" + key, "|" + key)
 
 
 @lru_cache(maxsize=100_000)
@@ -213,21 +217,28 @@ def _is_initials(word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=200_000)
+def _word_tokens(word: str) -> tuple[tuple[Token, ...], bool]:
+    """The tokens one written word stands for, and whether it is a cluster of initials."""
+    if _is_initials(word):
+        return tuple(_token(c, True) for c in word), True
+    if len(word) > 6 and word[-1] in "in":
+        m = _GUJARATI_SUFFIX.match(word)
+        if m and m[1] not in ("su", "pra"):
+            word = m[1]  # Rameshbhai, Hansaben: the name is the stem
+    return (_token(word, False),), False
+
+
 def _words_to_tokens(words: list[str]) -> list[Token]:
-    flags = [_is_initials(w) for w in words]
-    # a name of consonant clusters only (`BB`, `TNR`) is a name, not a row of initials
-    if all(flags) and any(len(w) > 1 for w in words):
-        flags = [len(w) == 1 for w in words]
+    parts = [_word_tokens(w) for w in words]
     out: list[Token] = []
-    for w, is_initials in zip(words, flags, strict=True):
-        if is_initials:
-            out.extend(_token(c, True) for c in w)
-            continue
-        if len(w) > 6 and w[-1] in "in":
-            m = _GUJARATI_SUFFIX.match(w)
-            if m and m[1] not in ("su", "pra"):
-                w = m[1]  # Rameshbhai, Hansaben: the name is the stem
-        out.append(_token(w, False))
+    if all(is_initials for _, is_initials in parts) and any(len(w) > 1 for w in words):
+        # a name of consonant clusters only (`BB`, `TNR`) is a name, not a row of initials
+        for w, (tokens, _) in zip(words, parts, strict=True):
+            out.extend(tokens if len(w) == 1 else (_token(w, False),))
+        return out
+    for tokens, _ in parts:
+        out.extend(tokens)
     return out
 
 
