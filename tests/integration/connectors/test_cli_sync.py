@@ -3,7 +3,15 @@ settings from the environment, the embedded index and the state file under a tem
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +19,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from config import SearchSettings
+from connectors.state import StateStore
 from indexer import open_backend
 from records import Source
 from simulators.harness import Running
@@ -60,3 +69,55 @@ def test_sync_refuses_unknown_source_and_missing_config(workdir: Path) -> None:
     assert result.exit_code != 0
     result = runner.invoke(app, ["quarantine", "list", "--source", "nosuch"])
     assert result.exit_code != 0
+
+
+def test_sync_process_killed_midway_resumes(
+    simulators_factory: Callable[..., Running], workdir: Path
+) -> None:
+    """SIGKILL an `icjs sync` process mid-run (no clean-up of any kind), run it again: the index
+    ends equal to the ground truth, and the second run did not start from scratch."""
+    sims = simulators_factory(seed=31, persons=300, faults="default", data_dir=workdir / "world")
+    manifest = workdir / "manifest.json"
+    manifest.write_text(json.dumps(sims.manifest))
+    env = {**os.environ}
+    icjs = str(Path(sys.executable).with_name("icjs"))
+    proc = subprocess.Popen(
+        [icjs, "sync", "--manifest", str(manifest)],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        written = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            if (workdir / "sync.db").exists():
+                with (
+                    contextlib.suppress(sqlite3.OperationalError),
+                    contextlib.closing(sqlite3.connect(workdir / "sync.db", timeout=1)) as db,
+                ):
+                    written = db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+            if written >= 100:
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL, "the sync ended before it could be killed"
+    with StateStore(workdir / "sync.db") as state:
+        before = sum(state.count_versions(n) for n in sims.manifest)
+    assert before >= 100
+
+    result = CliRunner().invoke(app, ["sync", "--manifest", str(manifest)])
+    assert result.exit_code == 0, result.output
+    backend = open_backend(SearchSettings(path=workdir / "index.db"))
+    try:
+        for name in sims.manifest:
+            listed = list(backend.ids(Source(name)))
+            assert len(listed) == len(set(listed))
+            assert set(listed) == sims.ground_truth.live_record_ids(name), name
+    finally:
+        backend.close()
