@@ -3,12 +3,10 @@
 - `simulators`: one small world (300 people, seed 11, no transient faults, no bad records) served
   for the whole session. Treat it as read-only: do not advance its clock or change its faults.
 - `simulators_factory`: call it with `start_simulators` keyword arguments (`seed`, `persons`,
-  `faults`, `token_ttl_s`, `page_token_ttl_s`, …) for a private instance, e.g. harsh faults or a
-  clock to advance; every instance is stopped after the test.
-
-Worlds are cached per session under a temporary directory, so a second instance of the same
-(seed, persons, faults) reuses the generated file... unless the test advanced that world's clock,
-which writes to it: tests that advance should pass their own `data_dir` (e.g. `tmp_path`).
+  `faults`, `token_ttl_s`, `page_token_ttl_s`, `data_dir`, …) for a private instance, e.g. harsh
+  faults or a clock to advance; every instance is stopped after the test. Without `data_dir`
+  each instance generates its world in a fresh temporary directory (advancing the clock writes
+  to the world file, so instances never share one unless the test says so).
 """
 
 from __future__ import annotations
@@ -35,11 +33,14 @@ def simulators(simulators_cache: Path) -> Iterator[Running]:
 
 
 @pytest.fixture
-def simulators_factory(simulators_cache: Path) -> Iterator[Callable[..., Running]]:
+def simulators_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., Running]]:
     started: list[Running] = []
 
     def start(**kwargs: Any) -> Running:
-        kwargs.setdefault("data_dir", simulators_cache)
+        if "data_dir" not in kwargs:
+            kwargs["data_dir"] = tmp_path_factory.mktemp("simulators-world")
         kwargs.setdefault("persons", 300)
         running = start_simulators(**kwargs)
         started.append(running)
