@@ -113,6 +113,10 @@ def test_sync_process_killed_midway_resumes(
 
     result = CliRunner().invoke(app, ["sync", "--manifest", str(manifest)])
     assert result.exit_code == 0, result.output
+    with StateStore(workdir / "sync.db") as state:
+        resumed = sum(run["counts"]["fetched"] for run in state.last_runs().values())
+    served = sum(len(sims.ground_truth.live_record_ids(n)) for n in sims.manifest)
+    assert resumed < served  # committed pages were not fetched again
     backend = open_backend(SearchSettings(path=workdir / "index.db"))
     try:
         for name in sims.manifest:
