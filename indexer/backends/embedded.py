@@ -74,6 +74,8 @@ class EmbeddedBackend:
                 self._create_version(con, 1)
                 self._set_meta(con, "current", 1)
                 self._set_meta(con, "last_version", 1)
+            for v in self._targets(con):  # files written before the vocabulary view existed
+                con.execute(sql.vocab_ddl(v))
         self._drop_abandoned_build()
 
     # -- connections and transactions -----------------------------------------------------
@@ -253,11 +255,18 @@ class EmbeddedBackend:
             grams = query_grams(query.name_text) if query.name_text else frozenset()
             if grams:
                 need = min_shared_grams(len(grams))
+                counts = dict(
+                    con.execute(
+                        f"SELECT term, doc FROM names_v{v}_vocab "
+                        f"WHERE term IN ({sql.placeholders(len(grams))})",
+                        sorted(grams),
+                    )
+                )
                 rows = con.execute(
                     f"SELECT n.rowid, n.text FROM names_v{v} n "
                     f"JOIN records_v{v} r ON r.rid = n.rowid "
                     f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank LIMIT ?",
-                    [sql.fts_query(sorted(grams)), *params, query.limit * 2],
+                    [sql.fts_query(sql.rarest(grams, need, counts)), *params, query.limit * 2],
                 )
                 for rid, text in rows:
                     shared = len(grams & grams_of_words(text.split()))

@@ -21,7 +21,8 @@ def version_ddl(v: int) -> list[str]:
     - `records_v`: one row per record; filter columns beside the canonical JSON. `labels` is the
       sensitivity labels as `,a,b,` so that a label test is one LIKE on the row already read.
     - `keys_v`: name key → record (name, alias and `rel:` relative keys alike).
-    - `names_v`: FTS5 trigram index over the record's name words (fuzzy retrieval).
+    - `names_v`: FTS5 trigram index over the record's name words (fuzzy retrieval), and its
+      `fts5vocab` view (`names_vN_vocab`) of how many records hold each trigram.
     - `ids_v`: identifiers, with the value reversed in `rev` so that "ends with" (a chassis
       fragment) is a prefix range on an index instead of a scan.
     - `lkeys_v`, `links_v`: entity-link keys and the links decided from them.
@@ -45,6 +46,7 @@ def version_ddl(v: int) -> list[str]:
             PRIMARY KEY (key, rid)) WITHOUT ROWID""",
         f"CREATE INDEX keys_v{v}_rid ON keys_v{v} (rid)",
         f"CREATE VIRTUAL TABLE names_v{v} USING fts5(text, tokenize='trigram')",
+        vocab_ddl(v),
         f"""CREATE TABLE ids_v{v} (type TEXT NOT NULL, value TEXT NOT NULL, rev TEXT NOT NULL,
             partial INTEGER NOT NULL, rid INTEGER NOT NULL)""",
         f"CREATE INDEX ids_v{v}_value ON ids_v{v} (type, value)",
@@ -60,8 +62,14 @@ def version_ddl(v: int) -> list[str]:
     ]
 
 
+def vocab_ddl(v: int) -> str:
+    """How many records hold each trigram: fuzzy retrieval asks the rarest ones first."""
+    return f"CREATE VIRTUAL TABLE IF NOT EXISTS names_v{v}_vocab USING fts5vocab(names_v{v}, 'row')"
+
+
 def version_tables(v: int) -> list[str]:
-    return [f"{t}_v{v}" for t in ("records", "keys", "names", "ids", "lkeys", "links", "gone")]
+    tables = ("records", "keys", "names", "ids", "lkeys", "links", "gone")
+    return [f"names_v{v}_vocab"] + [f"{t}_v{v}" for t in tables]
 
 
 def placeholders(n: int) -> str:
@@ -99,6 +107,15 @@ def filter_sql(filters: Filters | None, alias: str = "r") -> tuple[str, list[obj
         else:
             clauses.append(f"NOT ({label_test})")
     return (" AND ".join(clauses) or "1"), params
+
+
+def rarest(grams: frozenset[str], need: int, doc_counts: dict[str, int]) -> list[str]:
+    """The grams worth asking FTS5 for. A record holding `need` of the query's `n` trigrams holds
+    at least one of any `n - need + 1` of them (pigeonhole), so asking for the rarest
+    `n - need + 1` loses no candidate, and skips the posting lists of trigrams that half the
+    country's names contain ("kum", "ash", "ara")."""
+    ordered = sorted(grams, key=lambda g: (doc_counts.get(g, 0), g))
+    return ordered[: len(grams) - need + 1]
 
 
 def fts_query(grams: list[str]) -> str:
