@@ -4,6 +4,9 @@
     → compare with the versions already indexed → write to the sink (refusals to quarantine)
     → commit versions, quarantine and checkpoint in one transaction
 
+Consecutive small pages are written together (`FLUSH_RECORDS`, `FLUSH_S`); the checkpoint
+moves only once their write returned, to the last of them.
+
 A walk is either full (from the beginning) or incremental (from the watermark minus the overlap
 window). A walk interrupted by anything (crash, outage, kill) resumes from its last committed
 page on the next run. A run never stops because of one source: each source ends with a status.
