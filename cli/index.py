@@ -91,6 +91,7 @@ def export(
     count = 0
     stream: TextIO = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
+        backend.flush()  # a cluster shows writes of the last second only after a refresh
         for record in backend.records():
             stream.write(record.model_dump_json() + "\n")
             count += 1
@@ -152,6 +153,7 @@ def stats(
     """Counts per source and kind, profiles and links of the current index version."""
     backend = _backend()
     try:
+        backend.flush()
         result = backend.stats()
         health = backend.health()
     except BackendError as exc:
