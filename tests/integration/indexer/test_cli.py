@@ -86,3 +86,28 @@ def test_rebuild_swaps_to_a_new_version(db: Path, tmp_path: Path) -> None:
     con = sqlite3.connect(db)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {t for t in tables if t.startswith("records_v")} == {"records_v3"}
+
+
+def test_export_from_embedded_import_into_opensearch(
+    db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sample_records: list[Record],
+    opensearch_url: str,
+    index_prefix: str,
+) -> None:
+    """Migration between backends is export + import."""
+    dump = tmp_path / "dump.jsonl"
+    assert runner.invoke(index_app, ["export", "-o", str(dump)]).exit_code == 0
+    monkeypatch.setenv("ICJS_SEARCH__BACKEND", "opensearch")
+    monkeypatch.setenv("ICJS_SEARCH__URL", opensearch_url)
+    monkeypatch.setenv("ICJS_SEARCH__INDEX_PREFIX", index_prefix)
+    result = runner.invoke(index_app, ["import", str(dump)])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(runner.invoke(index_app, ["stats", "--json"]).output)
+    assert stats["total"] == len(sample_records)
+    assert stats["links"] == 4
+    assert stats["by_source_kind"]["cctns"] == {"accused": 3, "vehicle_report": 1}
+    result = runner.invoke(index_app, ["rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "into v2 (replacing v1)" in result.output
