@@ -175,24 +175,20 @@ def _update(
         return False
     c, nid, rid, prev_t, text = got
     body = json.loads(text)
-    t = max(t, prev_t + 1000) if source != "sarathi" else max(t, prev_t + 1)
-    t = t if source == "sarathi" else _whole(t)
+    # Update times never go backwards for a record, and keep the source's resolution.
+    t = max(t, prev_t + 1) if source == "sarathi" else _whole(max(t, prev_t + 1000))
     edit(body)
     _STAMP[source](body, t)
     if source == "alis":
         c = fm.day_of(t).isoformat()
-    rec = Rec(source, c, nid, rid, t, body, state=None)
-    rec.state = clock.store.query("SELECT state FROM rows WHERE rid = ? LIMIT 1", (rid,))[0][0]
-    rec.key2 = clock.store.query("SELECT key2 FROM rows WHERE rid = ? LIMIT 1", (rid,))[0][0]
-    clock.store.put(conn, [rec])
+    state, key2 = clock.store.query("SELECT state, key2 FROM rows WHERE rid = ? LIMIT 1", (rid,))[0]
+    clock.store.put(conn, [Rec(source, c, nid, rid, t, body, state=state, key2=key2)])
     return True
 
 
 def _new(clock: Clock, conn: Any, recs: list[Rec], t: int) -> None:
     for r in recs:
-        r.t_ms = r.t_ms if r.source == "sarathi" else _whole(t)
-        if r.source == "sarathi":
-            r.t_ms = t
+        r.t_ms = t if r.source == "sarathi" else _whole(t)  # Sarathi keeps milliseconds
         _STAMP[r.source](r.body, r.t_ms)
         if r.source == "alis":
             r.coll = fm.day_of(r.t_ms).isoformat()
