@@ -7,20 +7,28 @@ each block is written and forgotten before the next. Everything is deterministic
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from simulators.world import crime, registers, reports
 from simulators.world.corrupt import corrupt, reasons, table_key
 from simulators.world.people import Person, make_person
-from simulators.world.recs import START_MS, Ctx, Rec
-from simulators.world.store import Store
+from simulators.world.recs import START_MS, Ctx, Rec, counters_after
+from simulators.world.store import Batch, Store
 
 BLOCK = 500
-WORLD_VERSION = "7"
+WORLD_VERSION = "8"
+# Below this many blocks, starting worker processes costs more than it saves.
+PARALLEL_FROM_BLOCKS = 16
 
 
 def world_file(cache_dir: Path, seed: int, persons: int, bad_rate: float) -> Path:
@@ -55,18 +63,28 @@ def generate(
     persons: int,
     bad_rate: float,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> None:
-    counters: dict[str, int] = {}
-    for start in range(0, persons, BLOCK):
-        end = min(persons, start + BLOCK)
-        ctx = Ctx(seed, random.Random(f"{seed}:block:{start}"), START_MS, counters)
-        recs, owners = build_block(ctx, start, end, bad_rate)
-        with store.transaction() as conn:
-            store.put(conn, recs)
-            for regn, hist in owners.items():
-                store.put_owners(conn, regn, hist)
-        if progress:
-            progress(end, persons)
+    """Write the world. Blocks are independent, so large worlds are made by worker processes
+    while this one writes; the result is the same whatever the number of workers."""
+    starts = range(0, persons, BLOCK)
+    jobs = [(seed, start, min(persons, start + BLOCK), bad_rate) for start in starts]
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM_BLOCKS else 1
+    done = 0
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=_mp_context()))
+            results: Iterator[Batch] = pool.map(make_block, jobs, chunksize=1)
+        else:
+            results = map(make_block, jobs)
+        for job, batch in zip(jobs, results, strict=True):
+            with store.transaction() as conn:
+                store.put_batch(conn, batch)
+            done = job[2]
+            if progress:
+                progress(done, persons)
+    counters = counters_after(len(jobs))
     store.index()
     with store.transaction() as conn:
         store.set_meta(conn, "seed", str(seed))
@@ -75,6 +93,22 @@ def generate(
         store.set_meta(conn, "clock_ms", str(START_MS))
         store.set_meta(conn, "counters", json.dumps(counters))
         store.set_meta(conn, "complete", "1")
+
+
+def _mp_context() -> BaseContext:
+    """`fork` when this process runs no other thread (cheap, and works from any script);
+    otherwise `spawn`, since forking a threaded process (servers already up) is unsafe."""
+    if "fork" in get_all_start_methods() and threading.active_count() == 1:
+        return get_context("fork")
+    return get_context("spawn")
+
+
+def make_block(job: tuple[int, int, int, float]) -> Batch:
+    """One block of people, ready to write (runs in a worker process for large worlds)."""
+    seed, start, end, bad_rate = job
+    ctx = Ctx(seed, random.Random(f"{seed}:block:{start}"), START_MS, {}, block=start // BLOCK)
+    recs, owners = build_block(ctx, start, end, bad_rate)
+    return Batch.of(recs, owners)
 
 
 def build_block(

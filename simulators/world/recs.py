@@ -6,6 +6,13 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+# Numbers each block of people may use per kind. Driving-licence serials are 7 digits in the
+# real format, so they get a tight range (a block of 500 people holds at most one licence each,
+# plus a few spoilt copies); the rest have room to spare.
+DEFAULT_STRIDE = 10_000
+STRIDES = {"dl": 1_000}
+ALLOC_KINDS = ("fir", "inmate", "vehicle", "dl", "arms", "ncrp", "frro", "mp", "up", "kp")
+
 # The world's clock starts here (epoch ms); history is spread over the two years before.
 START_MS = 1714537800_000
 HISTORY_MS = 730 * 86_400_000
@@ -41,18 +48,38 @@ class Ctx:
     next number. They are saved with the world so that the clock keeps them unique later.
     """
 
-    def __init__(self, seed: int, rng: random.Random, now_ms: int, counters: dict[str, int]):
+    def __init__(
+        self,
+        seed: int,
+        rng: random.Random,
+        now_ms: int,
+        counters: dict[str, int],
+        block: int | None = None,
+    ):
         self.seed = seed
         self.rng = rng
         self.now_ms = now_ms
         self.counters = counters
+        self.block = block
 
     def alloc(self, kind: str) -> int:
+        """The next number of this kind. While generating, each block numbers from its own
+        range (block × stride), so that blocks can be made independently and in any order."""
         n = self.counters.get(kind, 0) + 1
         self.counters[kind] = n
-        return n
+        if self.block is None:
+            return n
+        stride = STRIDES.get(kind, DEFAULT_STRIDE)
+        if n >= stride:
+            raise OverflowError(f"block {self.block} used more than {stride} numbers of {kind!r}")
+        return self.block * stride + n
 
     def past_ms(self, max_age_ms: int = HISTORY_MS, min_age_ms: int = 0) -> int:
         """A moment in the past of the current clock, whole seconds."""
         ms = self.now_ms - self.rng.randint(min_age_ms, max_age_ms)
         return ms - ms % 1000
+
+
+def counters_after(blocks: int) -> dict[str, int]:
+    """Counters for the clock once `blocks` blocks were generated: past every block's range."""
+    return {kind: blocks * STRIDES.get(kind, DEFAULT_STRIDE) for kind in ALLOC_KINDS}

@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,36 @@ def body_text(body: dict[str, Any], *, ascii_only: bool = False) -> str:
     """JSON text of a row. `ascii_only` keeps lone surrogates (a wrong-encoding fault) as
     `\\udcxx` escapes so that the page stays valid UTF-8 while the record does not."""
     return json.dumps(body, ensure_ascii=ascii_only, separators=(",", ":"))
+
+
+@dataclass
+class Batch:
+    """Rows ready for the tables: plain tuples, cheap to send from a generator process."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    truth: list[tuple[Any, ...]] = field(default_factory=list)
+    people: list[tuple[str, str, str]] = field(default_factory=list)
+    matches: list[tuple[str, str]] = field(default_factory=list)
+    owners: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, recs: list[Rec], owners: dict[str, list[dict[str, Any]]] | None = None) -> Batch:
+        batch = cls()
+        for r in recs:
+            deleted = r.body.get("RECORD_STATUS") == "DELETED"
+            ascii_only = r.bad is not None and r.bad.startswith("bad_encoding")
+            body = body_text(r.body, ascii_only=ascii_only)
+            batch.rows.append(
+                (r.source, r.coll, r.nid, r.rid, r.t_ms, r.state, r.key2, body, int(deleted))
+            )
+            status = "bad" if r.bad else ("deleted" if deleted else "live")
+            visible = alis_publish_ms(r.coll) if r.source == "alis" else r.t_ms
+            batch.truth.append((r.rid, r.source, r.coll, r.t_ms, status, r.bad, r.vehicle, visible))
+            batch.people.extend((r.rid, pid, role) for pid, role in r.people.items())
+            batch.matches.extend((r.rid, m) for m in r.matches)
+        for regn, hist in (owners or {}).items():
+            batch.owners.extend((regn, o["rc_owner_sr"], body_text(o)) for o in hist)
+        return batch
 
 
 class Store:
@@ -137,50 +168,30 @@ class Store:
 
     def put(self, conn: sqlite3.Connection, recs: list[Rec]) -> None:
         """Insert or replace rows and their ground truth."""
+        self.put_batch(conn, Batch.of(recs))
+
+    def put_batch(self, conn: sqlite3.Connection, batch: Batch) -> None:
         conn.executemany(
             "INSERT OR REPLACE INTO rows (source, coll, nid, rid, t, state, key2, body, deleted)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.source,
-                    r.coll,
-                    r.nid,
-                    r.rid,
-                    r.t_ms,
-                    r.state,
-                    r.key2,
-                    body_text(
-                        r.body, ascii_only=r.bad is not None and r.bad.startswith("bad_encoding")
-                    ),
-                    1 if r.body.get("RECORD_STATUS") == "DELETED" else 0,
-                )
-                for r in recs
-            ],
+            batch.rows,
         )
-        truth = []
-        for r in recs:
-            status = (
-                "bad"
-                if r.bad
-                else ("deleted" if r.body.get("RECORD_STATUS") == "DELETED" else "live")
-            )
-            visible = alis_publish_ms(r.coll) if r.source == "alis" else r.t_ms
-            truth.append((r.rid, r.source, r.coll, r.t_ms, status, r.bad, r.vehicle, visible))
         conn.executemany(
             "INSERT INTO truth (rid, source, coll, t, status, reason, vehicle, visible)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (rid) DO UPDATE SET t = max(truth.t, excluded.t),"
             " status = excluded.status,"
             " reason = excluded.reason, visible = min(truth.visible, excluded.visible)",
-            truth,
+            batch.truth,
         )
         conn.executemany(
-            "INSERT OR REPLACE INTO truth_people (rid, pid, role) VALUES (?, ?, ?)",
-            [(r.rid, pid, role) for r in recs for pid, role in r.people.items()],
+            "INSERT OR REPLACE INTO truth_people (rid, pid, role) VALUES (?, ?, ?)", batch.people
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO matches (found_rid, missing_rid) VALUES (?, ?)",
-            [(r.rid, m) for r in recs for m in r.matches],
+            "INSERT OR IGNORE INTO matches (found_rid, missing_rid) VALUES (?, ?)", batch.matches
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO owners (regn, sr, body) VALUES (?, ?, ?)", batch.owners
         )
 
     def put_owners(self, conn: sqlite3.Connection, regn: str, owners: list[dict[str, Any]]) -> None:

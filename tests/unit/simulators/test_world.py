@@ -215,3 +215,14 @@ def test_every_way_a_source_goes_wrong_is_in_a_bad_world(world: Store) -> None:
     }
     wanted = {(key, reason) for key, table in _CORRUPTIONS.items() for reason, _ in table}
     assert wanted <= got, wanted - got
+
+
+def test_worker_processes_make_the_same_world(tmp_path: Path) -> None:
+    from simulators.world.generate import generate
+
+    one = Store(tmp_path / "one.sqlite")
+    generate(one, 8, 1100, 0.01, workers=1)
+    two = Store(tmp_path / "two.sqlite")
+    generate(two, 8, 1100, 0.01, workers=2)
+    assert _digest(one) == _digest(two)
+    assert one.get_meta("counters") == two.get_meta("counters")
