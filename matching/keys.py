@@ -27,7 +27,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import pairwise
 
-from matching.parse import NameForm, ParsedName, parse_name
+from matching.parse import NameForm, ParsedName, is_initials, parse_name
 from matching.phonetic import coarse
 
 _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
@@ -93,7 +93,8 @@ def name_text(name: str) -> str:
     seen: set[str] = set()
     parts: list[str] = []
     for form in parse_name(name).forms:
-        canons = [t.canon for t in form.tokens]
+        # a canonical spelling that would read back as initials (`kaa` → `ka`) stays as written
+        canons = [t.canon if t.initial or not is_initials(t.canon) else t.text for t in form.tokens]
         if parts and seen.issuperset(canons):
             continue
         seen.update(canons)

@@ -204,12 +204,18 @@ def _token(word: str, initial: bool) -> Token:
     return Token(word, canon, key, False, first, cls, weight, "t:" + key, "|" + key)
 
 
+# two-letter words that are names, not a pair of initials
+_TWO_LETTER_NAMES = frozenset({"om", "de", "jo", "al", "ed", "oh", "ah", "ay"})
+
+
 @lru_cache(maxsize=100_000)
-def _is_initials(word: str) -> bool:
+def is_initials(word: str) -> bool:
     """`r`, `rk`, `vvs`: a cluster of initials has no vowel. `md`, `kr`, `ch` are
     abbreviations of whole tokens (families in variants.tsv), not initials."""
     if len(word) == 1:
         return True
+    if len(word) == 2 and word not in _TWO_LETTER_NAMES:
+        return family_of(spelling_rules(word)) is None  # `OP Sharma`, `AK Singh`, `US Shinde`
     return (
         len(word) <= 3
         and not any(c in VOWELS or c == "y" for c in word)
@@ -220,7 +226,7 @@ def _is_initials(word: str) -> bool:
 @lru_cache(maxsize=200_000)
 def _word_tokens(word: str) -> tuple[tuple[Token, ...], bool]:
     """The tokens one written word stands for, and whether it is a cluster of initials."""
-    if _is_initials(word):
+    if is_initials(word):
         return tuple(_token(c, True) for c in word), True
     if len(word) > 6 and word[-1] in "in":
         m = _GUJARATI_SUFFIX.match(word)
@@ -252,7 +258,9 @@ def _title_spellings() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _is_title(word: str) -> bool:
-    return word in TITLES or canonical(word) in _title_spellings()[0]
+    if word in TITLES:
+        return True
+    return not is_initials(word) and canonical(word) in _title_spellings()[0]
 
 
 def _is_trailing_title(word: str) -> bool:
@@ -266,7 +274,7 @@ def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
         if words[i] == "s" and not (len(words) > 2 and words[-1] in ("singh", "kaur")):
             break
         # `Selvi`, `Kumari`, `Sardar` are names too: keep one when only initials would remain
-        if all(_is_initials(w) for w in words[i + 1 :]):
+        if all(is_initials(w) for w in words[i + 1 :]):
             break
         titles.append(words[i])
         i += 1

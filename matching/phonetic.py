@@ -140,7 +140,9 @@ def coarse(canon: str) -> str:
     for ch in canon if not out else canon[1:]:
         cls = _COARSE_CLASS.get(ch)
         if cls is None:
-            if ch in VOWELS:
+            # a short `a` between two like consonants does not separate them: Hindi drops it
+            # (ममता Mamata/Mamta, লপবি), so the key must not depend on it
+            if ch in VOWELS and ch != "a":
                 last = ""
             continue
         if cls != last:

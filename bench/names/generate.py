@@ -142,8 +142,8 @@ def to_itrans(word: str, south: bool, rng: random.Random, tamil: bool = False) -
         w = w.replace("f", "ph").replace("z", "j")
     if w.endswith("a") and len(w) > 2 and not (w[-2] in _CONS and w[-3] in _CONS):
         w = w[:-1] + "A"
-    elif w.endswith("i"):
-        w = w[:-1] + "I"
+    elif w.endswith("i") or (w.endswith("y") and len(w) > 2 and w[-2] in _CONS):
+        w = w[:-1] + "I"  # Chaudhary, Reddy: a final y is written ी
     elif w[-1] in _CONS and not south:
         w += "a"  # northern scripts write a final consonant with its inherent vowel
     if rng.random() < 0.5 and not tamil:

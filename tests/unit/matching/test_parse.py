@@ -88,3 +88,16 @@ def test_a_title_that_is_also_a_name_stays_when_only_initials_would_remain() -> 
 def test_local_script_initials_written_as_a_syllable() -> None:
     for raw in ("க. முருகன்", "के. मुरुगन", "க.முருகன்"):
         assert texts(raw) == ["k murugan"], raw
+
+
+def test_two_letter_clusters_are_initials_unless_a_known_word() -> None:
+    cases = [
+        ("OP Sharma", ["o", "p"]),
+        ("US Shinde", ["u", "s"]),
+        ("SK Sethi", ["s", "k"]),
+        ("SS Gokhale", ["s", "s"]),
+    ]
+    for raw, want in cases:
+        assert [t.text for t in parse_name(raw).forms[0].tokens if t.initial] == want, raw
+    assert texts("Om Prakash") == ["om prakas"]
+    assert texts("Md Irfan") == ["mohamed irfan"]  # an abbreviation, not initials

@@ -12,7 +12,7 @@ from matching.scripts import to_latin
 from matching.similarity import compare_forms
 from records import Person
 
-token = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10).filter(
+token = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10).filter(
     lambda t: any(c in "aeiou" for c in t)  # a cluster without vowels reads as initials
 )
 name = st.lists(token, min_size=1, max_size=4).map(" ".join)
