@@ -46,7 +46,6 @@ from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_d
 from indexer.documents import (
     FRAGMENT_TYPES,
     IndexDocument,
-    grams_of_words,
     identifier_suffixes,
     min_shared_grams,
     query_grams,
@@ -269,7 +268,8 @@ class EmbeddedBackend:
                     [sql.fts_query(sql.rarest(grams, need, counts)), *params, query.limit * 2],
                 )
                 for rid, text in rows:
-                    shared = len(grams & grams_of_words(text.split()))
+                    # a trigram has no space, so "in the text" is "in one of its words"
+                    shared = sum(1 for g in grams if g in text)
                     if shared >= need:
                         scores[rid] += shared / len(grams)
             best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
