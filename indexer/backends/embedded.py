@@ -36,7 +36,6 @@ from indexer.backends.base import (
     CandidateQuery,
     Filters,
     Health,
-    IdentifierTerm,
     IndexStats,
     Link,
     RebuildInProgress,
@@ -44,9 +43,7 @@ from indexer.backends.base import (
 )
 from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
 from indexer.documents import (
-    FRAGMENT_TYPES,
     IndexDocument,
-    identifier_suffixes,
     min_shared_grams,
     query_grams,
     to_document,
@@ -242,7 +239,7 @@ class EmbeddedBackend:
                 for rid, hits in rows:
                     scores[rid] += float(hits)
             if query.identifiers:
-                clause, id_params = identifier_sql(query.identifiers)
+                clause, id_params = sql.identifier_sql(query.identifiers)
                 rows = con.execute(
                     f"SELECT i.rid, COUNT(*) FROM ids_v{v} i "
                     f"JOIN records_v{v} r ON r.rid = i.rid "
@@ -493,33 +490,3 @@ class EmbeddedBackend:
                     self._set_meta(con, "building", None)
         except RebuildInProgress:
             pass  # a live rebuild owns it
-
-
-def identifier_sql(terms: Sequence[IdentifierTerm]) -> tuple[str, list[object]]:
-    """OR of the identifier terms, on `ids_vN i` (same semantics as `queries.identifier_clauses`).
-
-    Exact terms match the stored value; suffix terms match stored values ending so (a prefix
-    range on the reversed value); and for chassis/engine numbers a stored fragment matches any
-    query value ending with it."""
-    clauses: list[str] = []
-    params: list[object] = []
-    for term in terms:
-        if not term.value:
-            continue  # an empty fragment would match every identifier of its type
-        if term.suffix:
-            rev = term.value[::-1]
-            upper = rev[:-1] + chr(ord(rev[-1]) + 1) if rev else "\U0010ffff"
-            clauses.append("(i.type = ? AND i.rev >= ? AND i.rev < ?)")
-            params.extend([term.type.value, rev, upper])
-        else:
-            clauses.append("(i.type = ? AND i.value = ?)")
-            params.extend([term.type.value, term.value])
-        if term.type in FRAGMENT_TYPES:
-            fragments = identifier_suffixes(term.value)
-            if fragments:
-                clauses.append(
-                    f"(i.type = ? AND i.partial = 1 AND i.value IN "
-                    f"({sql.placeholders(len(fragments))}))"
-                )
-                params.extend([term.type.value, *fragments])
-    return " OR ".join(clauses) or "0", params

@@ -175,7 +175,7 @@ def key_clauses(keys: frozenset[str]) -> list[Body]:
 
 
 def identifier_clauses(terms: tuple[IdentifierTerm, ...]) -> list[Body]:
-    """Same semantics as `embedded.identifier_sql`: exact value, "ends with" (prefix of the
+    """Same semantics as `sqlite_sql.identifier_sql`: exact value, "ends with" (prefix of the
     reversed value), and stored chassis/engine fragments that end the queried value."""
     clauses: list[Body] = []
     for term in terms:

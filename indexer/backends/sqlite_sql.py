@@ -8,7 +8,10 @@ old version or the new one, never a mix (each read runs in one transaction, a WA
 
 from __future__ import annotations
 
-from indexer.backends.base import Filters
+from collections.abc import Sequence
+
+from indexer.backends.base import Filters, IdentifierTerm
+from indexer.documents import FRAGMENT_TYPES, identifier_suffixes
 
 META_DDL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID
@@ -122,3 +125,33 @@ def fts_query(grams: list[str]) -> str:
     """An FTS5 query matching any of `grams` (trigrams are letters/digits only: no quoting
     hazards, but quote anyway so that FTS5 keywords such as `AND` stay terms)."""
     return " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+
+
+def identifier_sql(terms: Sequence[IdentifierTerm]) -> tuple[str, list[object]]:
+    """OR of the identifier terms, on `ids_vN i` (same semantics as `queries.identifier_clauses`).
+
+    Exact terms match the stored value; suffix terms match stored values ending so (a prefix
+    range on the reversed value); and for chassis/engine numbers a stored fragment matches any
+    query value ending with it."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for term in terms:
+        if not term.value:
+            continue  # an empty fragment would match every identifier of its type
+        if term.suffix:
+            rev = term.value[::-1]
+            upper = rev[:-1] + chr(ord(rev[-1]) + 1) if rev else "\U0010ffff"
+            clauses.append("(i.type = ? AND i.rev >= ? AND i.rev < ?)")
+            params.extend([term.type.value, rev, upper])
+        else:
+            clauses.append("(i.type = ? AND i.value = ?)")
+            params.extend([term.type.value, term.value])
+        if term.type in FRAGMENT_TYPES:
+            fragments = identifier_suffixes(term.value)
+            if fragments:
+                clauses.append(
+                    f"(i.type = ? AND i.partial = 1 AND i.value IN "
+                    f"({placeholders(len(fragments))}))"
+                )
+                params.extend([term.type.value, *fragments])
+    return " OR ".join(clauses) or "0", params
