@@ -355,21 +355,34 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
     return None
 
 
+_ID_FIELDS = {
+    "persons": "PERSON_ID",
+    "vehicles": "VEHICLE_REPORT_ID",
+    "missing-persons": "REPORT_ID",
+    "unidentified-persons": "REPORT_ID",
+}
+
+
 def _tombstone(clock: Clock, conn: Any, ctx: Ctx, t: int) -> bool:
-    got = clock.pick_live("cctns", "persons", ctx.rng)
+    """A CCTNS delete: the row becomes a tombstone with only the fields the contract keeps
+    (the id, `FIR_REG_NUM` where the collection has one, `STATE_CD`, `PS_CD`, `LAST_UPDATED`)."""
+    coll_pick = ctx.rng.choices(tuple(_ID_FIELDS), (70, 15, 10, 5))[0]
+    got = clock.pick_live("cctns", coll_pick, ctx.rng)
     if got is None:
         return False
     coll, nid, rid, prev_t, text = got
     body = json.loads(text)
     t = _whole(max(t, prev_t + 1000))
-    tomb = {
-        "PERSON_ID": body["PERSON_ID"],
-        "FIR_REG_NUM": body.get("FIR_REG_NUM"),
-        "STATE_CD": body.get("STATE_CD"),
-        "PS_CD": body.get("PS_CD"),
-        "LAST_UPDATED": fm.iso_ist(t),
-        "RECORD_STATUS": "DELETED",
-    }
+    id_field = _ID_FIELDS[coll]
+    tomb: dict[str, Any] = {id_field: body[id_field]}
+    if "FIR_REG_NUM" in body:
+        tomb["FIR_REG_NUM"] = body["FIR_REG_NUM"]
+    tomb.update(
+        STATE_CD=body.get("STATE_CD"),
+        PS_CD=body.get("PS_CD"),
+        LAST_UPDATED=fm.iso_ist(t),
+        RECORD_STATUS="DELETED",
+    )
     state = clock.store.query("SELECT state FROM rows WHERE rid = ?", (rid,))[0][0]
     clock.store.put(conn, [Rec("cctns", coll, nid, rid, t, tomb, state=state)])
     return True

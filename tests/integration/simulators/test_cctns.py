@@ -175,25 +175,29 @@ def test_page_token_expires_with_410(fresh: Running) -> None:
 
 def test_deletes_are_tombstones_with_only_the_contract_fields(fresh: Running) -> None:
     c = client(fresh, "cctns")
-    url = fresh.manifest["cctns"]["url"] + "/v1/persons"
-    for _ in range(6):
+    url = fresh.manifest["cctns"]["url"]
+    truth = fresh.ground_truth
+    for _ in range(40):
         fresh.advance(600)
-        if fresh.ground_truth.deleted_record_ids("cctns"):
-            break
-    deleted = fresh.ground_truth.deleted_record_ids("cctns")
-    assert deleted
-    rows, _ = walk(c, url, page_size=1000)
-    tombs = [r for r in rows if r.get("RECORD_STATUS") == "DELETED"]
-    assert {f"cctns:{r['PERSON_ID']}" for r in tombs} == deleted
-    for t in tombs:
-        assert set(t) == {
-            "PERSON_ID",
-            "FIR_REG_NUM",
-            "STATE_CD",
-            "PS_CD",
-            "LAST_UPDATED",
-            "RECORD_STATUS",
+        colls = {
+            fresh.store.query("SELECT coll FROM truth WHERE rid = ?", (r,))[0][0]
+            for r in truth.deleted_record_ids("cctns")
         }
+        if {"persons", "vehicles", "missing-persons"} <= colls:
+            break
+    deleted = truth.deleted_record_ids("cctns")
+    tombs: list[dict[str, object]] = []
+    for coll in COLLECTIONS:
+        rows, _ = walk(c, f"{url}/v1/{coll}", page_size=1000)
+        found = [r for r in rows if r.get("RECORD_STATUS") == "DELETED"]
+        expected = {ID_FIELD[coll], "STATE_CD", "PS_CD", "LAST_UPDATED", "RECORD_STATUS"}
+        if coll in ("persons", "vehicles"):
+            expected.add("FIR_REG_NUM")
+        for t in found:
+            assert set(t) == expected, (coll, t)
+        tombs += [{"rid": f"cctns:{t[ID_FIELD[coll]]}", "coll": coll} for t in found]
+    assert {str(t["rid"]) for t in tombs} == deleted
+    assert {"persons", "vehicles", "missing-persons"} <= {t["coll"] for t in tombs}
 
 
 def test_a_row_changed_mid_walk_moves_forward_and_is_not_skipped(fresh: Running) -> None:
