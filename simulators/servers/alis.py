@@ -17,6 +17,7 @@ import io
 import json
 import random
 import re
+import threading
 from datetime import UTC
 from typing import Any
 
@@ -48,6 +49,7 @@ COLUMNS = (
     "status",
     "issuing_authority",
 )
+_CACHE_FILES = 32
 _NAME = re.compile(r"^/alis-(\d{4}-\d{2}-\d{2})\.csv$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -85,6 +87,8 @@ class AlisApp(SourceApp):
         self.store = store
         self.username = username
         self.password = password
+        self._cache: dict[str, bytes] = {}
+        self._cache_lock = threading.Lock()
         with store.transaction() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS alis_files (day TEXT PRIMARY KEY, sha256 TEXT NOT NULL,"
@@ -125,6 +129,28 @@ class AlisApp(SourceApp):
             )
         ]
         return [d for d in days if alis_publish_ms(d) <= now]
+
+    def is_published(self, day: str) -> bool:
+        if alis_publish_ms(day) > self.store.clock_ms():
+            return False
+        return bool(
+            self.store.query(
+                "SELECT 1 FROM rows WHERE source = 'alis' AND coll = ? LIMIT 1", (day,)
+            )
+        )
+
+    def cached_file(self, day: str) -> bytes:
+        """A published file's bytes; they never change, so recent ones are kept in memory
+        (a client resuming with `Range` asks for the same file again)."""
+        with self._cache_lock:
+            data = self._cache.get(day)
+        if data is None:
+            data = self.file_bytes(day)
+            with self._cache_lock:
+                self._cache[day] = data
+                while len(self._cache) > _CACHE_FILES:
+                    self._cache.pop(next(iter(self._cache)))
+        return data
 
     def file_bytes(self, day: str) -> bytes:
         rows = [
@@ -179,9 +205,9 @@ class AlisApp(SourceApp):
         return json_response({"files": files}, headers={"Last-Modified": last_modified})
 
     def file(self, req: Request, day: str) -> Response:
-        if day not in set(self.published_days()):
+        if not self.is_published(day):
             raise HttpError(404, "not_found", "no such file")
-        data = self.file_bytes(day)
+        data = self.cached_file(day)
         if self.faults.chance(self.faults.spec.rate_corrupt_file, "corrupt_file") and data:
             flip = self.faults.randint(0, len(data) - 1)
             data = data[:flip] + bytes([data[flip] ^ 0x20]) + data[flip + 1 :]

@@ -22,11 +22,11 @@ from typing import Any
 from simulators.world import crime, registers, reports
 from simulators.world.corrupt import corrupt, reasons, table_key
 from simulators.world.people import Person, make_person
-from simulators.world.recs import START_MS, Ctx, Rec, counters_after
+from simulators.world.recs import START_MS, Ctx, Rec, counters_after, export_window_ms
 from simulators.world.store import Batch, Store
 
 BLOCK = 500
-WORLD_VERSION = "8"
+WORLD_VERSION = "9"
 # Below this many blocks, starting worker processes costs more than it saves.
 PARALLEL_FROM_BLOCKS = 16
 
@@ -68,7 +68,7 @@ def generate(
     """Write the world. Blocks are independent, so large worlds are made by worker processes
     while this one writes; the result is the same whatever the number of workers."""
     starts = range(0, persons, BLOCK)
-    jobs = [(seed, start, min(persons, start + BLOCK), bad_rate) for start in starts]
+    jobs = [(seed, start, min(persons, start + BLOCK), bad_rate, persons) for start in starts]
     if workers is None:
         workers = min(4, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM_BLOCKS else 1
     done = 0
@@ -103,10 +103,11 @@ def _mp_context() -> BaseContext:
     return get_context("spawn")
 
 
-def make_block(job: tuple[int, int, int, float]) -> Batch:
+def make_block(job: tuple[int, int, int, float, int]) -> Batch:
     """One block of people, ready to write (runs in a worker process for large worlds)."""
-    seed, start, end, bad_rate = job
+    seed, start, end, bad_rate, persons = job
     ctx = Ctx(seed, random.Random(f"{seed}:block:{start}"), START_MS, {}, block=start // BLOCK)
+    ctx.export_window_ms = export_window_ms(persons)
     recs, owners = build_block(ctx, start, end, bad_rate)
     return Batch.of(recs, owners)
 

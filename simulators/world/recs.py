@@ -61,6 +61,7 @@ class Ctx:
         self.now_ms = now_ms
         self.counters = counters
         self.block = block
+        self.export_window_ms = HISTORY_MS  # how far back daily export files go (ALIS)
 
     def alloc(self, kind: str) -> int:
         """The next number of this kind. While generating, each block numbers from its own
@@ -78,6 +79,12 @@ class Ctx:
         """A moment in the past of the current clock, whole seconds."""
         ms = self.now_ms - self.rng.randint(min_age_ms, max_age_ms)
         return ms - ms % 1000
+
+
+def export_window_ms(persons: int) -> int:
+    """Days of ALIS daily exports in a world of this size: about 40 people per day, between a
+    month and two years."""
+    return min(HISTORY_MS, max(30, persons // 40) * 86_400_000)
 
 
 def counters_after(blocks: int) -> dict[str, int]:

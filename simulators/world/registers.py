@@ -240,11 +240,15 @@ def arms_licence(person: Person, ctx: Ctx) -> list[Rec]:
         "status": rng.choices(("VALID", "EXPIRED", "SUSPENDED", "CANCELLED"), (80, 12, 3, 5))[0],
         "issuing_authority": f"DM {district.upper()}",
     }
-    t_ms = ctx.past_ms()
+    # ALIS exports cover a window that grows with the world (a month for a test world, two
+    # years for a large one), so that daily files are neither empty nor one row each.
+    window = ctx.export_window_ms
+    t_ms = ctx.past_ms(max_age_ms=window)
     recs = []
     if rng.random() < 0.2:
         older = dict(row, status="VALID")
-        t_old = t_ms - rng.randint(2, 200) * 86_400_000
+        t_old = max(ctx.now_ms - window, t_ms - rng.randint(2, 200) * 86_400_000)
+        t_old -= t_old % 1000
         recs.append(_alis_rec(person, older, t_old, lic))
     recs.append(_alis_rec(person, row, t_ms, lic))
     return recs
