@@ -29,9 +29,9 @@ from connectors.states import state_code_for
 from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
 
-# A mismatching file is downloaded this many times in all before it is quarantined: one bad
-# transfer is common, four in a row mean the published file itself is most likely corrupt (and
-# the next run tries a quarantined file again anyway).
+# A mismatching file is downloaded this many times in all (or the retry policy's attempts, if
+# more) before it is quarantined: one bad transfer is common, a run of them means the published
+# file itself is most likely corrupt (and the next run tries a quarantined file again anyway).
 SHA_ATTEMPTS = 4
 PREFETCH = 4  # files downloaded ahead of the one being read
 _MISSING = object()
@@ -212,7 +212,8 @@ class AlisConnector(Connector):
         """Download until the SHA-256 matches; the reason to quarantine the file otherwise."""
         local = work / f"{entry.name}.part"
         actual = ""
-        for attempt in range(1, SHA_ATTEMPTS + 1):
+        attempts = max(SHA_ATTEMPTS, self.client.policy.max_attempts)
+        for attempt in range(1, attempts + 1):
             if attempt > 1:
                 local.unlink(missing_ok=True)
                 self.client.retries += 1
@@ -223,7 +224,7 @@ class AlisConnector(Connector):
         local.unlink(missing_ok=True)
         return (
             f"file SHA-256 {actual[:12]}… does not match the index ({entry.sha256[:12]}…) "
-            f"after {SHA_ATTEMPTS} downloads"
+            f"after {attempts} downloads"
         )
 
     def native_id(self, row: Row) -> str | None:

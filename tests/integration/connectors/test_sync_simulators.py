@@ -174,11 +174,11 @@ async def test_killed_sync_resumes_and_ends_in_the_same_state(
             return backend.ids(source)
 
     try:
-        first = await sync(sims, Killing(limit=12), tmp_path)
+        first = await sync(sims, Killing(limit=6), tmp_path)
         assert any(r.status == "failed" for r in first.sources.values())
         with StateStore(tmp_path / "sync.db") as state:
-            in_progress = [(s, n) for s, n, cp in state.checkpoints() if cp.walk]
-        assert in_progress, "the kill should leave walks to resume"
+            committed = sum(state.count_versions(n) for n in sims.manifest)
+        assert committed > 0, "the writes before the kill should be committed"
         second = await sync(sims, backend, tmp_path)
         assert all(r.status == "ok" for r in second.sources.values()), second.as_dict()
         assert_index_matches_truth(sims, backend, tmp_path)
