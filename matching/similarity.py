@@ -109,14 +109,23 @@ class NameComparison:
         self.query_missing = q_missing  # informative query tokens with no partner
         self.record_extra = r_extra  # informative record tokens with no partner
         self.query_tokens = len(q.tokens)
-        full = [sim for _, _, _, sim, kind in raw if kind != _INITIAL]
-        self.full_matches = len(full)
-        self.weakest_full_pair = min(full) if full else 0.0
-        self.initial_pairs = len(raw) - len(full)
-        # the query's first token pairs with the record's first or last one: names written
-        # given-first or surname-first, but not a query whose first name is the record's middle
+        full = 0
+        weakest = 1.0
+        aligned = False
         last = len(r.tokens) - 1
-        self.given_aligned = any(i == 0 and (j == 0 or j == last) for i, j, *_ in raw)
+        for i, j, _, sim, kind in raw:
+            if kind != _INITIAL:
+                full += 1
+                if sim < weakest:
+                    weakest = sim
+            # the query's first token pairs with the record's first or last one: names written
+            # given-first or surname-first, not a query whose first name is the record's middle
+            if i == 0 and (j == 0 or j == last):
+                aligned = True
+        self.full_matches = full
+        self.weakest_full_pair = weakest if full else 0.0
+        self.initial_pairs = len(raw) - full
+        self.given_aligned = aligned
 
     @property
     def pairs(self) -> tuple[Pair, ...]:
@@ -232,7 +241,9 @@ def _compounds(
     raw: list[tuple[int, int, int, float, int]],
 ) -> None:
     """One token ↔ two adjacent tokens written as one, on either side."""
-    for i, a in enumerate(qt):
+    r_full = sum(1 for b in rt if not b.initial)
+    q_full = sum(1 for a in qt if not a.initial)
+    for i, a in enumerate(qt if r_full >= 2 else ()):
         if q_used[i] or a.initial:
             continue
         la, fa = len(a.canon), a.canon[:1]
@@ -250,7 +261,7 @@ def _compounds(
                 q_sim[i] = r_sim[j] = r_sim[j + 1] = s
                 raw.append((i, j, j + 1, s, _COMPOUND))
                 break
-    for j, b in enumerate(rt):
+    for j, b in enumerate(rt if q_full >= 2 else ()):
         if r_used[j] or b.initial:
             continue
         lb, fb = len(b.canon), b.canon[:1]
@@ -292,6 +303,12 @@ def _initials(
 ) -> None:
     """Initials: the same letter first, then the same coarse class (weaker)."""
     for strict in (True, False):
+        if not strict and all(
+            used or not t.initial
+            for side in ((qt, q_used), (rt, r_used))
+            for t, used in zip(*side, strict=True)
+        ):
+            break  # every initial found its letter: no weaker pass needed
         for i, a in enumerate(qt):
             if q_used[i] or not a.initial:
                 continue
