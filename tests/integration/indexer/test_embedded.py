@@ -82,18 +82,33 @@ WRITER = textwrap.dedent(
 )
 
 
-def _run_and_kill(script: str, after_s: float) -> None:
+def _run_and_kill(script: str, path: Path, ready_sql: str) -> None:
+    """Start `script`, wait until `ready_sql` (on the database it writes) returns a row, so that
+    the kill lands mid-work however loaded the machine is, then SIGKILL it."""
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(after_s)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(path, timeout=1) as con:
+                if con.execute(ready_sql).fetchone():
+                    break
+        except sqlite3.OperationalError:
+            pass  # busy or the table is not there yet
+        time.sleep(0.05)
+    time.sleep(0.2)  # into the next batch
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
 
 
 def test_a_killed_writer_leaves_a_consistent_index(tmp_path: Path) -> None:
     path = tmp_path / "icjs.db"
-    _run_and_kill(WRITER.format(root=str(ROOT), path=str(path)), after_s=1.5)
+    _run_and_kill(
+        WRITER.format(root=str(ROOT), path=str(path)),
+        path,
+        "SELECT 1 FROM records_v1 WHERE rid >= 1000",
+    )
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
@@ -134,7 +149,11 @@ def test_a_rebuild_that_died_is_cleaned_up_and_the_old_version_kept(tmp_path: Pa
     backend = EmbeddedBackend(path)
     backend.upsert(people(0, 50))
     backend.close()
-    _run_and_kill(REBUILDER.format(root=str(ROOT), path=str(path)), after_s=2.0)
+    _run_and_kill(
+        REBUILDER.format(root=str(ROOT), path=str(path)),
+        path,
+        "SELECT 1 FROM records_v2 WHERE rid >= 1000",
+    )
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT value FROM meta WHERE name='building'").fetchone() == ("2",)
     backend = EmbeddedBackend(path)  # opening notices the dead build and drops it
