@@ -30,6 +30,7 @@ from connectors.retry import CircuitBreaker, RetryPolicy, parse_retry_after
 # Renew a bearer token this long before it expires, so that a page is never sent with a token
 # that dies in flight.
 TOKEN_MARGIN_S = 30.0
+MAX_RENEWALS = 3  # per request
 
 
 def join_url(base: str, path: str) -> str:
@@ -238,7 +239,7 @@ class SourceClient:
 
     async def call(self, attempt: Callable[[], Any]) -> Any:
         """Run `attempt` (a coroutine factory) under the retry rules and the breaker."""
-        renewed = False
+        renewals = 0
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.max_attempts),
             wait=self._wait,
@@ -253,11 +254,16 @@ class SourceClient:
                 try:
                     result = await attempt()
                 except AuthExpired:
-                    if renewed:
+                    # A source may refuse a token it just issued (its clocks, its caches): renew
+                    # a few times, but not forever: a client whose tokens are always refused has
+                    # lost its grant, and retrying would hammer the token endpoint.
+                    if renewals >= MAX_RENEWALS:
                         raise SourceError(
-                            self.source, "credentials refused after renewing the token", status=401
+                            self.source,
+                            f"credentials refused after renewing the token {renewals} times",
+                            status=401,
                         ) from None
-                    renewed = True
+                    renewals += 1
                     self.auth.invalidate()
                     raise
                 except RetryableError as exc:

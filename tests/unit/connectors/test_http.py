@@ -227,8 +227,22 @@ async def test_oauth_refused_after_renewal_is_an_error_not_a_loop() -> None:
     )
     data = respx.get(f"{BASE}/inmates").mock(return_value=httpx.Response(401))
     with pytest.raises(SourceError, match="after renewing"):
-        await client(ClientCredentials("/oauth/token", "cid", "s")).get_json("/inmates")
-    assert data.call_count == 2
+        await client(ClientCredentials("/oauth/token", "cid", "s"), attempts=10).get_json(
+            "/inmates"
+        )
+    assert data.call_count == 4  # the first token and three renewals
+
+
+@respx.mock
+async def test_oauth_token_refused_twice_in_a_row_is_renewed_again() -> None:
+    tokens = respx.post(f"{BASE}/oauth/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "t", "expires_in": 900})
+    )
+    respx.get(f"{BASE}/inmates").mock(
+        side_effect=[httpx.Response(401), httpx.Response(401), httpx.Response(200, json={})]
+    )
+    await client(ClientCredentials("/oauth/token", "cid", "s")).get_json("/inmates")
+    assert tokens.call_count == 3
 
 
 @respx.mock
