@@ -112,6 +112,15 @@ class _Similarity:
             self._keys[rid] = keys
         return keys
 
+    def relative_keys(self, scored: Scored) -> frozenset[str]:
+        rid = "rel\0" + scored.record.record_id
+        keys = self._keys.get(rid)
+        if keys is None:
+            relative = scored.person.relative_name
+            keys = matching.name_keys(relative) if relative else frozenset()
+            self._keys[rid] = keys
+        return keys
+
 
 def _same_place(a: Record, b: Record) -> bool:
     return bool(
@@ -133,7 +142,8 @@ def agreement(a: Scored, b: Scored, similar: _Similarity | None = None) -> Link 
     if by_a is None or by_b is None or abs(by_a - by_b) > BIRTH_YEAR_SLACK:
         return None
     place = _same_place(a.record, b.record)
-    relatives = bool(a.person.relative_name and b.person.relative_name)
+    # Relatives whose names share no retrieval key cannot agree: skip the name model for them.
+    relatives = bool(similar.relative_keys(a) & similar.relative_keys(b))
     if not (place or relatives):
         return None
     if not similar.keys(a) & similar.keys(b):
