@@ -9,7 +9,6 @@ its bound and lets de-duplication absorb the repeats.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -24,18 +23,12 @@ from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source, Vehicle
 
 MAX_LIMIT = 1000
-_ONE_DIGIT_RTO = re.compile(r"^([A-Z]{2})(\d)(?=[A-Z]{0,3}\d{4}$)")
 
 
 def regn_key(value: str | None) -> str | None:
-    """The registration as the record id carries it: `matching`'s normal form with a one-digit
-    RTO code padded to two (`GJ 9 AA 1` → `GJ09AA0001`), so that every way a clerk writes the
-    same plate gives the same record id. Identifiers keep `matching`'s form, which is what the
-    query side compares with."""
-    normalised = ids.normalise_registration(value)
-    if normalised is None:
-        return None
-    return _ONE_DIGIT_RTO.sub(lambda m: f"{m[1]}0{m[2]}", normalised)
+    """The registration as the record id carries it: `matching`'s one normal form, so that every
+    way a clerk writes the same plate (`GJ 9 AA 1`, `GJ-09-AA-0001`) gives the same record id."""
+    return ids.normalise_registration(value)
 
 
 class VahanConnector(Connector):

@@ -24,17 +24,20 @@ def _squash(value: str) -> str:
 
 
 def normalise_registration(value: str | None) -> str | None:
-    """`MH-12-AB-1234`, `mh12ab1234`, `DL 3C AB 123` → `MH12AB1234`, `DL3CAB0123`…
+    """`MH-12-AB-1234`, `mh12ab1234`, `GJ 9 AA 1`, `DL 3C AB 123` → `MH12AB1234`,
+    `GJ09AA0001`, `DL03CAB0123`…
 
-    The number is zero-padded to four digits (the contract's rule), so that the ways states write
-    the same plate compare equal. The RTO code is kept as written: the contract does not pad it."""
+    The number is zero-padded to four digits (the contract's rule) and a one-digit RTO code to
+    two, because clerks drop the leading zero (`GJ 9` for `GJ09`) and one plate must have one
+    normal form: it is the Vahan record id and what vehicle searches compare. See
+    docs/decisions.md, "One normal form for plates"."""
     if not value:
         return None
     squashed = _squash(value)
     if m := _BHARAT.match(squashed):
         return f"{m[1]}BH{m[2]}{m[3]}"
     if m := _PLATE.match(squashed):
-        return f"{m[1]}{m[2]}{m[3]}{int(m[4]):04d}"
+        return f"{m[1]}{int(m[2]):02d}{m[3]}{int(m[4]):04d}"
     return None
 
 

@@ -133,19 +133,19 @@ def api_extra_records() -> list[Record]:
         ),
         _record(
             Source.VAHAN,
-            "DL3CAB0007#1",
+            "DL03CAB0007#1",
             Kind.VEHICLE_REGISTRATION,
             status="ACTIVE",
             state="DL",
             people=(Person(name="ARJUN MEHTA", address="7 KAROL BAGH, DELHI"),),
             vehicle=Vehicle(
-                registration_no="DL3CAB0007",
+                registration_no="DL03CAB0007",
                 chassis_no="MBHCZC63SKJ700007",
                 engine_no="K10BN7000077",
                 owner_serial=1,
             ),
             identifiers=(
-                Identifier(type=IdType.REGISTRATION, value="DL3CAB0007"),
+                Identifier(type=IdType.REGISTRATION, value="DL03CAB0007"),
                 Identifier(type=IdType.CHASSIS, value="MBHCZC63SKJ700007"),
                 Identifier(type=IdType.ENGINE, value="K10BN7000077"),
             ),

@@ -93,7 +93,7 @@ async def test_full_sync_maps_every_collection(tmp_path: Path, embedded_backend:
     assert p0.raw is not None and p0.raw["PERSON_ID"] == "P0"
     assert got["cctns:S1"].sensitivity == {Sensitivity.SEXUAL_OFFENCE}
     vehicle = got["cctns:DL-V1"]
-    assert vehicle.vehicle is not None and vehicle.vehicle.registration_no == "DL3CAB1234"
+    assert vehicle.vehicle is not None and vehicle.vehicle.registration_no == "DL03CAB1234"
     assert any(i.partial and i.value == "23456" for i in vehicle.identifiers)
     assert got["cctns:MP1"].sensitivity == {Sensitivity.CHILD}
     assert got["cctns:MP1"].people[0].role is PersonRole.MISSING

@@ -485,7 +485,7 @@ async def test_vahan_cursor_walk_transfer_and_lookups(
     respx.get(f"{VH}/rc/MH12AB1234").mock(
         return_value=httpx.Response(200, json=rc("MH12AB1234", 2, t))
     )
-    respx.get(f"{VH}/rc/DL1AB0001").mock(
+    respx.get(f"{VH}/rc/DL01AB0001").mock(
         return_value=httpx.Response(404, json={"error": "not_found"})
     )
     respx.get(f"{VH}/rc", params={"chassis_no": "23456"}).mock(

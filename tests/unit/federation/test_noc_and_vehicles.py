@@ -103,4 +103,4 @@ def test_match_kinds() -> None:
     assert match_kind(TERMS, report("R5", "STOLEN", chassis="23456")) is MatchKind.PARTIAL
     fragment = normalise_vehicle(VehicleSearch(chassis_no="23456"))
     assert match_kind(fragment, CAR) is MatchKind.PARTIAL
-    assert match_kind(fragment, rc("DL3CAB0007", "MBHCZC63SKJ700007")) is None
+    assert match_kind(fragment, rc("DL03CAB0007", "MBHCZC63SKJ700007")) is None

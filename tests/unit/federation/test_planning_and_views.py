@@ -46,7 +46,7 @@ def test_sources_outside_the_policy_leave_nothing() -> None:
     ("given", "registration"),
     [
         ("mh-12-ab-1234", "MH12AB1234"),
-        ("DL 3C AB 123", "DL3CAB0123"),
+        ("DL 3C AB 123", "DL03CAB0123"),
         ("22 BH 1234 AA", "22BH1234AA"),
     ],
 )

@@ -7,7 +7,8 @@ from matching import identifiers as ids
 
 @pytest.mark.parametrize(
     ("raw", "want"),
-    [("MH-12-AB-1234", "MH12AB1234"), ("mh12ab1234", "MH12AB1234"), ("DL 3C AB 123", "DL3CAB0123"),
+    [("MH-12-AB-1234", "MH12AB1234"), ("mh12ab1234", "MH12AB1234"), ("DL 3C AB 123", "DL03CAB0123"),
+     ("GJ 9 AA 1", "GJ09AA0001"), ("GJ-09-AA-0001", "GJ09AA0001"),
      ("22BH1234AA", "22BH1234AA"), ("22 bh 1234 aa", "22BH1234AA"), ("garbage", None), ("", None)],
 )  # fmt: skip
 def test_registration(raw: str, want: str | None) -> None:
