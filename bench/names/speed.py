@@ -1,0 +1,140 @@
+"""Speed of the matcher against the issue's targets: keys for ≥ 50,000 names/s on one core, and
+rescoring 500 candidates in ≤ 5 ms.
+
+`python -m bench.names.speed` prints and writes `bench/results/names-speed.md`:
+
+- keys/s on the benchmark gallery's distinct written names, twice: with the per-name caches
+  cleared but the per-token caches warm (an indexer meeting new records whose tokens it has seen:
+  the common case), and with every cache cleared (a fresh process);
+- milliseconds to rescore 500 candidates with `score` after `analyse` (parse cache warm, as on a
+  serving node; the per-query cache starts empty, as it does for every search), p50 and best.
+
+Each figure is given as CPU time of this process (`time.process_time`, what one core costs) and
+as wall time: the machine may be shared, and wall time then says more about the neighbours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.names.dataset import build
+from matching import keys, parse, phonetic, similarity
+from matching.api import PersonQuery, analyse, name_keys, score
+from records import Person
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "names-speed.md"
+
+
+def _clear_names() -> None:
+    name_keys.cache_clear()
+    parse.parse_name.cache_clear()
+
+
+def _clear_all() -> None:
+    _clear_names()
+    for fn in (
+        parse._token,
+        parse._word_tokens,
+        parse.is_initials,
+        phonetic.canonical,
+        phonetic.coarse,
+        keys._compound_key,
+        similarity.token_similarity,
+        similarity._compound_similarity,
+    ):
+        fn.cache_clear()
+
+
+def _keys_rate(names: list[str], clear: Callable[[], None], repeats: int) -> tuple[float, float]:
+    """Best names/s over `repeats` runs, as (CPU, wall)."""
+    best_cpu = best_wall = 0.0
+    for _ in range(repeats):
+        clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for n in names:
+            name_keys(n)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        best_cpu = max(best_cpu, len(names) / cpu if cpu else 0.0)
+        best_wall = max(best_wall, len(names) / wall)
+    return best_cpu, best_wall
+
+
+def measure(queries: int = 100, repeats: int = 5) -> dict[str, float]:
+    data = build()
+    names = list(dict.fromkeys(n for g in data.gallery for n in (g.name, g.name_local) if n))
+    for n in names:
+        name_keys(n)
+    warm_cpu, warm_wall = _keys_rate(names, _clear_names, repeats)
+    cold_cpu, cold_wall = _keys_rate(names, _clear_all, repeats)
+    for n in names:  # parse cache warm again for rescoring
+        parse.parse_name(n)
+    persons = [Person(name=g.name, name_local=g.name_local) for g in data.gallery[:500]]
+    cpu_ms: list[float] = []
+    wall_ms: list[float] = []
+    for q in data.queries[:queries]:
+        a = analyse(PersonQuery(name=q.text))
+        cpu, wall = time.process_time(), time.perf_counter()
+        for p in persons:
+            score(a, p)
+        cpu_ms.append((time.process_time() - cpu) * 1000)
+        wall_ms.append((time.perf_counter() - wall) * 1000)
+    return {
+        "distinct_names": len(names),
+        "keys_per_s_token_caches_warm_cpu": round(warm_cpu),
+        "keys_per_s_token_caches_warm_wall": round(warm_wall),
+        "keys_per_s_all_caches_cold_cpu": round(cold_cpu),
+        "keys_per_s_all_caches_cold_wall": round(cold_wall),
+        "rescore_500_ms_p50_cpu": round(statistics.median(cpu_ms), 2),
+        "rescore_500_ms_p50_wall": round(statistics.median(wall_ms), 2),
+        "rescore_500_ms_best_cpu": round(min(cpu_ms), 2),
+        "rescore_queries": len(cpu_ms),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def report(m: dict[str, float]) -> str:
+    return "\n".join(
+        [
+            "# Name matching speed",
+            "",
+            f"`python -m bench.names.speed` · Python {platform.python_version()} · "
+            f"{m['distinct_names']} distinct gallery names · load average {m['load_average_1m']} "
+            "(shared machine: CPU time is the figure to compare, wall time shows contention).",
+            "",
+            "| measure | CPU time | wall time | target |",
+            "|---|---|---|---|",
+            f"| keys, names/s (name caches cold, token caches warm) "
+            f"| {m['keys_per_s_token_caches_warm_cpu']:,} "
+            f"| {m['keys_per_s_token_caches_warm_wall']:,} | ≥ 50,000 |",
+            f"| keys, names/s (every cache cold) | {m['keys_per_s_all_caches_cold_cpu']:,} "
+            f"| {m['keys_per_s_all_caches_cold_wall']:,} | |",
+            f"| rescore 500 candidates, ms p50 ({m['rescore_queries']} queries) "
+            f"| {m['rescore_500_ms_p50_cpu']} | {m['rescore_500_ms_p50_wall']} | ≤ 5 |",
+            f"| rescore 500 candidates, ms best | {m['rescore_500_ms_best_cpu']} | | |",
+            "",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    text = report(measure(args.queries, args.repeats))
+    print(text)
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
