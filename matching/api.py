@@ -23,7 +23,7 @@ from typing import Any
 from matching.calibration import model, name_logit, sigmoid
 from matching.keys import name_keys, name_text, parsed_keys
 from matching.parse import NameForm, ParsedName, parse_name
-from matching.similarity import NameComparison, compare_forms
+from matching.similarity import NameComparison, PreparedQuery, compare_forms
 from records import Person
 
 __all__ = [
@@ -117,6 +117,19 @@ class AnalysedQuery:
     _cache: dict[str, tuple[float, NameComparison | None, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # the query's forms and the relative's, prepared for many comparisons (built on first use)
+    _prepared: dict[str, tuple[PreparedQuery, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def prepared(self, which: str) -> tuple[PreparedQuery, ...]:
+        """`which` is "name" or "relative"."""
+        hit = self._prepared.get(which)
+        if hit is None:
+            parsed = self.parsed if which == "name" else self.relative
+            hit = tuple(PreparedQuery(f) for f in parsed.forms) if parsed is not None else ()
+            self._prepared[which] = hit
+        return hit
 
 
 def analyse(query: PersonQuery) -> AnalysedQuery:
@@ -157,13 +170,33 @@ def _best(
     return best_z, best_c
 
 
+def _best_prepared(
+    query_forms: tuple[PreparedQuery, ...], record: ParsedName
+) -> tuple[float, NameComparison | None]:
+    """`_best` with the query forms prepared: the same result."""
+    best_z, best_c = -math.inf, None
+    for qf in query_forms:
+        unmatched = qf.unmatched_logit
+        for rf in record.forms:
+            c = qf.compare(rf)
+            if c.full_matches or c.initial_pairs:
+                z = name_logit(c)
+            else:  # paired nothing: the log-odds depend on the record's token count only
+                z_ = unmatched.get(rf.informative)
+                if z_ is None:
+                    z_ = unmatched[rf.informative] = name_logit(c)
+                z = z_
+            if z > best_z:
+                best_z, best_c = z, c
+    return best_z, best_c
+
+
 def _name_evidence(
     analysed: AnalysedQuery, written: str
 ) -> tuple[float, NameComparison | None, str]:
     hit = analysed._cache.get(written)
     if hit is None:
-        forms = analysed.parsed.forms if analysed.parsed else ()
-        z, c = _best(forms, parse_name(written))
+        z, c = _best_prepared(analysed.prepared("name"), parse_name(written))
         hit = (z, c, written)
         analysed._cache[written] = hit
     return hit
@@ -216,7 +249,7 @@ def _attributes(
             )
         )
     if analysed.relative is not None and person.relative_name:
-        z, c = _best(analysed.relative.forms, parse_name(person.relative_name))
+        z, c = _best_prepared(analysed.prepared("relative"), parse_name(person.relative_name))
         if c is not None:
             p = sigmoid(z)
             weight = (

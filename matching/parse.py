@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from matching.phonetic import (
     VOWELS,
@@ -68,11 +69,24 @@ class NameForm:
     # derived once, for the rescoring hot path
     full_idx: tuple[int, ...] = field(default=(), compare=False, repr=False)
     total_weight: float = field(default=0.0, compare=False, repr=False)
+    informative: int = field(default=0, compare=False, repr=False)  # tokens of weight 1
+    # first letters of the full tokens, and of the first of two adjacent full tokens: a
+    # compound (`Ramkumar` ~ `Ram Kumar`) needs one of each side to agree, so most pairs of
+    # forms can skip that search with one set intersection
+    firsts: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    adjacent_firsts: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @staticmethod
     def of(tokens: tuple[Token, ...]) -> NameForm:
         full = tuple(i for i, t in enumerate(tokens) if not t.initial)
-        return NameForm(tokens, full, sum(t.weight for t in tokens) or 1.0)
+        return NameForm(
+            tokens,
+            full,
+            sum(t.weight for t in tokens) or 1.0,
+            sum(1 for t in tokens if t.weight == 1.0),
+            frozenset(tokens[i].canon[:1] for i in full),
+            frozenset(a.canon[:1] for a, b in pairwise(tokens) if not a.initial and not b.initial),
+        )
 
     @property
     def full(self) -> tuple[Token, ...]:
