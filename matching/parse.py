@@ -23,7 +23,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 
 from matching.phonetic import (
     VOWELS,
@@ -78,14 +77,29 @@ class NameForm:
 
     @staticmethod
     def of(tokens: tuple[Token, ...]) -> NameForm:
-        full = tuple(i for i, t in enumerate(tokens) if not t.initial)
+        # one pass: every parsed name comes through here, indexing included
+        full: list[int] = []
+        total = 0.0
+        informative = 0
+        firsts: set[str] = set()
+        adjacent: set[str] = set()
+        previous = None  # first letter of the previous token when it is a full one
+        for i, t in enumerate(tokens):
+            weight = t.weight
+            total += weight
+            if weight == 1.0:
+                informative += 1
+            if t.initial:
+                previous = None
+                continue
+            first = t.canon[:1]
+            full.append(i)
+            firsts.add(first)
+            if previous is not None:
+                adjacent.add(previous)
+            previous = first
         return NameForm(
-            tokens,
-            full,
-            sum(t.weight for t in tokens) or 1.0,
-            sum(1 for t in tokens if t.weight == 1.0),
-            frozenset(tokens[i].canon[:1] for i in full),
-            frozenset(a.canon[:1] for a, b in pairwise(tokens) if not a.initial and not b.initial),
+            tokens, tuple(full), total or 1.0, informative, frozenset(firsts), frozenset(adjacent)
         )
 
     @property
@@ -299,7 +313,11 @@ def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
 
 
 def _form(text: str, titles: list[str]) -> NameForm | None:
-    words = _strip_titles(_WORD.findall(text), titles)
+    return _form_of_words(_WORD.findall(text), titles)
+
+
+def _form_of_words(words: list[str], titles: list[str]) -> NameForm | None:
+    words = _strip_titles(words, titles)
     tokens = _words_to_tokens(words)
     return NameForm.of(tuple(tokens)) if tokens else None
 
@@ -313,7 +331,8 @@ def parse_name(raw: str) -> ParsedName:
     if words and all(w.isalpha() for w in words) and _PLAIN_WORDS.isdisjoint(words):
         # the common case, a plain name (`RAJESH KUMAR SHARMA`): no marker to look for
         titles_: list[str] = []
-        form = _form(text, titles_)
+        # lower-case ASCII letters only: the words are what `_WORD` would find
+        form = _form_of_words(words, titles_) if text.isascii() else _form(text, titles_)
         forms_ = (form,) if form is not None else ()
         return ParsedName(raw, forms_, tuple(titles_), None, None, _gender(titles_))
     address = _ADDRESS.search(text)
@@ -347,5 +366,7 @@ def parse_name(raw: str) -> ParsedName:
 
 
 def _gender(titles: list[str]) -> str | None:
+    if not titles:
+        return None
     genders = {TITLES[t] for t in titles if TITLES.get(t)}  # canonical-only spellings: no hint
     return genders.pop() if len(genders) == 1 else None
