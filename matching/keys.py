@@ -27,7 +27,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import pairwise
 
-from matching.parse import NameForm, ParsedName, is_initials, parse_name
+from matching.parse import NameForm, ParsedName, Token, is_initials, parse_name
 from matching.phonetic import coarse
 
 _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
@@ -38,7 +38,9 @@ def _compound_key(a: str, b: str) -> str:
     return "t:" + coarse(a + b)
 
 
-def _form_keys(form: NameForm, out: set[str]) -> None:
+def _form_keys(form: NameForm, out: list[str]) -> None:
+    # string work only: the key parts are built once per token (`Token.t_key`, `tail`,
+    # `i_head`, `b_head`), so each key is one concatenation
     tokens = form.tokens
     if len(tokens) > _MAX_TOKENS + 2:
         tokens = tokens[: _MAX_TOKENS + 2]
@@ -47,18 +49,21 @@ def _form_keys(form: NameForm, out: set[str]) -> None:
         return
     if len(full) > _MAX_TOKENS:
         full = full[:_MAX_TOKENS]
-    new = [t.t_key for t in full if t.weight == 1.0] or [t.t_key for t in full]
+    informative = [t.t_key for t in full if t.weight == 1.0]
+    out += informative or [t.t_key for t in full]
     n = len(tokens)
     if n == 2 or n == 3:
         for a, b in pairwise(tokens):
             if not a.initial and not b.initial:
-                new.append(_compound_key(a.canon, b.canon))
+                out.append(_compound_key(a.canon, b.canon))
     m = len(full)
-    if m > 1:
-        keys = sorted([t.key for t in full])
-        new += ["b:" + keys[i] + "|" + keys[j] for i in range(m) for j in range(i + 1, m)]
-        if m >= 3:
-            new.append("s:" + "|".join(keys))
+    if m == 2:
+        a, b = full
+        out.append(a.b_head + b.tail if a.key <= b.key else b.b_head + a.tail)
+    elif m > 2:
+        ordered = sorted(full, key=_by_key)
+        out += [ordered[i].b_head + ordered[j].tail for i in range(m) for j in range(i + 1, m)]
+        out.append("s:" + "|".join([t.key for t in ordered]))
     if n > 1:
         last = n - 1
         for i, t in enumerate(tokens):
@@ -67,12 +72,15 @@ def _form_keys(form: NameForm, out: set[str]) -> None:
             if t.initial or (i != last and t.weight != 1.0):
                 continue
             tail = t.tail
-            new += ["i:" + o.first + tail for j, o in enumerate(tokens) if j != i]
-    out.update(new)
+            out += [o.i_head + tail for j, o in enumerate(tokens) if j != i]
+
+
+def _by_key(t: Token) -> str:
+    return t.key
 
 
 def parsed_keys(parsed: ParsedName) -> frozenset[str]:
-    out: set[str] = set()
+    out: list[str] = []
     for form in parsed.forms:
         _form_keys(form, out)
     return frozenset(out)

@@ -60,6 +60,9 @@ class Token:
     weight: float  # how much agreeing on this token says (`token_weight`)
     t_key: str = ""  # "t:" + key, built once for `keys`
     tail: str = ""  # "|" + key, built once for `keys`
+    # key prefixes built once for `keys` ("i:" + first, "b:" + key); derived, so not compared
+    i_head: str = field(default="", compare=False, repr=False)
+    b_head: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,12 +227,16 @@ def _fold(raw: str) -> str:
 def _token(word: str, initial: bool) -> Token:
     first = initial_letter(word)
     if initial:
-        return Token(word, word, first, True, first, letter_class(first), INITIAL_WEIGHT)
+        return Token(
+            word, word, first, True, first, letter_class(first), INITIAL_WEIGHT, i_head="i:" + first
+        )
     canon = canonical(word)
     weight = FILLER_WEIGHT if canon in FILLERS else 1.0
     key = coarse(canon)
     cls = letter_class(first)
-    return Token(word, canon, key, False, first, cls, weight, "t:" + key, "|" + key)
+    return Token(
+        word, canon, key, False, first, cls, weight, "t:" + key, "|" + key, "i:" + first, "b:" + key
+    )
 
 
 # two-letter words that are names, not a pair of initials
