@@ -273,7 +273,12 @@ def _word_tokens(word: str) -> tuple[tuple[Token, ...], bool]:
 def _words_to_tokens(words: list[str]) -> list[Token]:
     parts = [_word_tokens(w) for w in words]
     out: list[Token] = []
-    if all(is_initials for _, is_initials in parts) and any(len(w) > 1 for w in words):
+    clusters_only = True
+    for _, initials in parts:
+        if not initials:
+            clusters_only = False
+            break
+    if clusters_only and any(len(w) > 1 for w in words):
         # a name of consonant clusters only (`BB`, `TNR`) is a name, not a row of initials
         for w, (tokens, _) in zip(words, parts, strict=True):
             out.extend(tokens if len(w) == 1 else (_token(w, False),))
@@ -335,7 +340,7 @@ def parse_name(raw: str) -> ParsedName:
     a `ParsedName` without forms."""
     text = _fold(raw)
     words = text.split()
-    if words and all(w.isalpha() for w in words) and _PLAIN_WORDS.isdisjoint(words):
+    if words and "".join(words).isalpha() and _PLAIN_WORDS.isdisjoint(words):
         # the common case, a plain name (`RAJESH KUMAR SHARMA`): no marker to look for
         titles_: list[str] = []
         # lower-case ASCII letters only: the words are what `_WORD` would find

@@ -277,23 +277,19 @@ def transliterate_word(word: str) -> str:
     return _render(syls, script in NORTHERN)
 
 
+# an Indic word: letters of the nine blocks (not the dandas), joiners inside it dropped
+_INDIC_WORD = re.compile("[\u0900-\u0963\u0966-\u0d7f\u200c\u200d]+")
+_DANDA = re.compile("[\u0964\u0965]")
+
+
+def _word_to_latin(m: re.Match[str]) -> str:
+    word = m[0].replace("\u200c", "").replace("\u200d", "")
+    return transliterate_word(word) if word else ""
+
+
 def to_latin(text: str) -> str:
     """Transliterate every Indic word of `text`; Latin words and punctuation are kept as they are
     (records mix them: `राम S/O श्याम`)."""
     if not has_indic(text):
         return text
-    out: list[str] = []
-    word: list[str] = []
-    for ch in text:
-        cp = ord(ch)
-        if (0x0900 <= cp < 0x0D80 and not (0x0964 <= cp <= 0x0965)) or ch in "\u200c\u200d":
-            if ch not in "\u200c\u200d":
-                word.append(ch)
-            continue
-        if word:
-            out.append(transliterate_word("".join(word)))
-            word = []
-        out.append(" " if cp in (0x0964, 0x0965) else ch)
-    if word:
-        out.append(transliterate_word("".join(word)))
-    return "".join(out)
+    return _INDIC_WORD.sub(_word_to_latin, _DANDA.sub(" ", text))
