@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -175,3 +176,22 @@ def identifier_suffixes(value: str) -> list[str]:
 
 # Identifier types whose stored fragments an exact query value should also find.
 FRAGMENT_TYPES = frozenset({IdType.CHASSIS, IdType.ENGINE})
+
+
+def to_documents(records: Sequence[Record]) -> tuple[list[IndexDocument], list[tuple[str, str]]]:
+    """Documents for a write batch: the newest version of each record id (a batch can carry the
+    same id twice), and `(record_id, reason)` for every record whose document cannot be built —
+    reported as failed, never dropped."""
+    newest: dict[str, Record] = {}
+    for record in records:
+        seen = newest.get(record.record_id)
+        if seen is None or record.version >= seen.version:
+            newest[record.record_id] = record
+    docs: list[IndexDocument] = []
+    failed: list[tuple[str, str]] = []
+    for record in newest.values():
+        try:
+            docs.append(to_document(record))
+        except (ValueError, TypeError) as exc:
+            failed.append((record.record_id, f"could not build the index document: {exc}"))
+    return docs, failed

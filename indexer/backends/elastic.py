@@ -56,7 +56,13 @@ from indexer.backends.elastic_links import (
     register_keys,
 )
 from indexer.backends.engines import Engine, engine_for
-from indexer.documents import IndexDocument, min_shared_grams, query_grams, to_document
+from indexer.documents import (
+    IndexDocument,
+    min_shared_grams,
+    query_grams,
+    to_document,
+    to_documents,
+)
 from indexer.links import LinkEngine, profile_id_for
 from records import Record, Source
 
@@ -132,18 +138,7 @@ class ElasticBackend:
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, records: Sequence[Record]) -> BulkResult:
-        newest: dict[str, Record] = {}
-        for record in records:
-            seen = newest.get(record.record_id)
-            if seen is None or record.version >= seen.version:
-                newest[record.record_id] = record
-        docs: list[IndexDocument] = []
-        failed: list[tuple[str, str]] = []
-        for record in newest.values():
-            try:
-                docs.append(to_document(record))
-            except (ValueError, TypeError) as exc:
-                failed.append((record.record_id, f"could not build the index document: {exc}"))
+        docs, failed = to_documents(records)
         targets = self._targets()
         if len(targets) > 1:
             self._ungone([d.record_id for d in docs])

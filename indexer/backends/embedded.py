@@ -43,10 +43,10 @@ from indexer.backends.base import (
 )
 from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
 from indexer.documents import (
-    IndexDocument,
     min_shared_grams,
     query_grams,
     to_document,
+    to_documents,
 )
 from indexer.links import LinkEngine
 from records import Record, Source
@@ -155,18 +155,7 @@ class EmbeddedBackend:
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, records: Sequence[Record]) -> BulkResult:
-        newest: dict[str, Record] = {}
-        for record in records:
-            seen = newest.get(record.record_id)
-            if seen is None or record.version >= seen.version:
-                newest[record.record_id] = record
-        docs: list[IndexDocument] = []
-        failed: list[tuple[str, str]] = []
-        for record in newest.values():
-            try:
-                docs.append(to_document(record))
-            except (ValueError, TypeError) as exc:
-                failed.append((record.record_id, f"could not build the index document: {exc}"))
+        docs, failed = to_documents(records)
         if not docs:
             return BulkResult(failed=tuple(failed))
         with self._write() as con:
