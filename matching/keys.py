@@ -42,6 +42,13 @@ def _form_keys(form: NameForm, out: list[str]) -> None:
     # string work only: the key parts are built once per token (`Token.t_key`, `tail`,
     # `i_head`, `b_head`), so each key is one concatenation
     tokens = form.tokens
+    if len(tokens) == 2:
+        _two_token_keys(tokens[0], tokens[1], out)
+    else:
+        _general_keys(tokens, out)
+
+
+def _general_keys(tokens: tuple[Token, ...], out: list[str]) -> None:
     if len(tokens) > _MAX_TOKENS + 2:
         tokens = tokens[: _MAX_TOKENS + 2]
     full = [t for t in tokens if not t.initial]
@@ -73,6 +80,30 @@ def _form_keys(form: NameForm, out: list[str]) -> None:
                 continue
             tail = t.tail
             out += [o.i_head + tail for j, o in enumerate(tokens) if j != i]
+
+
+def _two_token_keys(a: Token, b: Token, out: list[str]) -> None:
+    """`_form_keys` for the most common form, two tokens, written out."""
+    if a.initial:
+        if not b.initial:
+            out += (b.t_key, a.i_head + b.tail)
+        return
+    if b.initial:  # a full given name and an initial (`Ramesh K`); a filler first keys no initial
+        out.append(a.t_key)
+        if a.weight == 1.0:
+            out.append(b.i_head + a.tail)
+        return
+    if a.weight == 1.0:
+        out += (a.t_key, b.t_key) if b.weight == 1.0 else (a.t_key,)
+    else:
+        out += (b.t_key,) if b.weight == 1.0 else (a.t_key, b.t_key)
+    out += (
+        _compound_key(a.canon, b.canon),
+        a.b_head + b.tail if a.key <= b.key else b.b_head + a.tail,
+        a.i_head + b.tail,
+    )
+    if a.weight == 1.0:
+        out.append(b.i_head + a.tail)
 
 
 def _by_key(t: Token) -> str:
