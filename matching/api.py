@@ -196,7 +196,10 @@ def _name_evidence(
 ) -> tuple[float, NameComparison | None, str]:
     hit = analysed._cache.get(written)
     if hit is None:
-        z, c = _best_prepared(analysed.prepared("name"), parse_name(written))
+        preps = analysed._prepared.get("name")
+        if preps is None:
+            preps = analysed.prepared("name")
+        z, c = _best_prepared(preps, parse_name(written))
         hit = (z, c, written)
         analysed._cache[written] = hit
     return hit
