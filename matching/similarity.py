@@ -11,6 +11,10 @@ The alignment pairs each query token with at most one record token, best pairs f
 What is left unmatched on either side is a missing middle name, a missing surname, or a different
 person: `NameComparison` keeps the counts, and `calibration` turns them into a probability.
 Filler tokens (`kumar`, `devi`, `singh`…) weigh less: sharing one says little.
+
+Rescoring compares one query with hundreds of records: `PreparedQuery` is the same comparison
+with the query side done once (`compare_forms` stays as the plain statement of the rules, and the
+tests hold the two to the same answers).
 """
 
 from __future__ import annotations
