@@ -36,6 +36,9 @@ _EXACT, _VARIANT, _PHONETIC, _FUZZY, _INITIAL, _COMPOUND = range(6)
 KINDS = ("exact", "variant", "phonetic", "fuzzy", "initial", "compound")
 
 
+_indel = Indel.normalized_similarity
+
+
 @lru_cache(maxsize=500_000)
 def token_similarity(a: str, b: str, key_a: str, key_b: str) -> float:
     """Similarity of two canonical tokens in [0, 1]; coarse-key agreement halves the gap."""
@@ -364,10 +367,17 @@ class PreparedQuery:
         self._rows: dict[str, tuple[tuple[int, float], ...]] = {}
 
     def _row(self, b: Token) -> tuple[tuple[int, float], ...]:
+        # `token_similarity` written out, without its cache: a row is built once per query and
+        # record spelling, so a cache in front of the C distance mostly misses here
         bc, bk = b.canon, b.key
         out = []
         for i, ac, ak in self._full:
-            s = 1.0 if ac == bc else token_similarity(ac, bc, ak, bk)
+            if ac == bc:
+                s = 1.0
+            else:
+                s = _indel(ac, bc)
+                if ak == bk:
+                    s += (1.0 - s) * 0.5
             if s >= MIN_TOKEN_SIMILARITY:
                 out.append((i, s))
         row = tuple(out)
@@ -376,9 +386,42 @@ class PreparedQuery:
 
     def compare(self, r: NameForm) -> NameComparison:
         q = self.form
+        rt = r.tokens
+        rows = self._rows
+        hits: list[tuple[int, tuple[tuple[int, float], ...]]] | None = None
+        for j in r.full_idx:
+            b = rt[j]
+            row = rows.get(b.canon)
+            if row is None:
+                row = self._row(b)
+            if row:
+                if hits is None:
+                    hits = [(j, row)]
+                else:
+                    hits.append((j, row))
+        nqf, nrf = len(q.full_idx), len(r.full_idx)
+        compound = (
+            nqf + nrf > 2
+            and nqf != nrf
+            and (
+                not q.firsts.isdisjoint(r.adjacent_firsts)
+                or not r.firsts.isdisjoint(q.adjacent_firsts)
+            )
+        )
+        if hits is None and not compound and nqf == len(q.tokens) and nrf == len(rt):
+            # no token pairs, no compound, no initials: the record and the query share nothing
+            return NameComparison(q, r, [], 0.0, 0.0, q.informative, r.informative)
+        return self._align(r, hits, compound)
+
+    def _align(
+        self,
+        r: NameForm,
+        hits: list[tuple[int, tuple[tuple[int, float], ...]]] | None,
+        compound: bool,
+    ) -> NameComparison:
+        q = self.form
         qt, rt = q.tokens, r.tokens
         nq, nr = len(qt), len(rt)
-        nqf, nrf = len(q.full_idx), len(r.full_idx)
         raw: list[tuple[int, int, int, float, int]] = []
         matched = 0
         q_used: list[bool] | None = None
@@ -386,27 +429,15 @@ class PreparedQuery:
         q_sim: list[float] = []
         r_sim: list[float] = []
 
-        if (
-            nqf + nrf > 2
-            and nqf != nrf
-            and (
-                not q.firsts.isdisjoint(r.adjacent_firsts)
-                or not r.firsts.isdisjoint(q.adjacent_firsts)
-            )
-        ):
+        if compound:
             q_used, r_used, q_sim, r_sim = [False] * nq, [False] * nr, [0.0] * nq, [0.0] * nr
             _compounds(qt, rt, q_used, r_used, q_sim, r_sim, raw)
             matched = len(raw)
 
-        rows = self._rows
         cands: list[tuple[float, int, int]] = []
-        for j in r.full_idx:
+        for j, row in hits or ():
             if q_used is not None and r_used[j]:
                 continue
-            b = rt[j]
-            row = rows.get(b.canon)
-            if row is None:
-                row = self._row(b)
             for i, s in row:
                 if q_used is None or not q_used[i]:
                     cands.append((-s, i, j))
@@ -424,7 +455,7 @@ class PreparedQuery:
                 if matched in (nq, nr):
                     break
 
-        if matched < nq and matched < nr and (nqf < nq or nrf < nr):
+        if matched < nq and matched < nr and (len(q.full_idx) < nq or len(r.full_idx) < nr):
             if q_used is None:
                 q_used, r_used, q_sim, r_sim = [False] * nq, [False] * nr, [0.0] * nq, [0.0] * nr
             _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
