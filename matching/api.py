@@ -194,14 +194,28 @@ def _best_prepared(
 def _name_evidence(
     analysed: AnalysedQuery, written: str
 ) -> tuple[float, NameComparison | None, str]:
-    hit = analysed._cache.get(written)
-    if hit is None:
-        preps = analysed._prepared.get("name")
-        if preps is None:
-            preps = analysed.prepared("name")
-        z, c = _best_prepared(preps, parse_name(written))
-        hit = (z, c, written)
-        analysed._cache[written] = hit
+    """The best comparison of the query with one written record name, cached per query (the
+    caller looks in `analysed._cache` first; this is `_best_prepared` written out, the hot path)."""
+    preps = analysed._prepared.get("name")
+    if preps is None:
+        preps = analysed.prepared("name")
+    best_z, best_c = -math.inf, None
+    record_forms = parse_name(written).forms
+    for qf in preps:
+        unmatched = qf.unmatched_logit
+        for rf in record_forms:
+            c = qf.compare(rf)
+            if c.full_matches or c.initial_pairs:
+                z = name_logit(c)
+            else:
+                z_ = unmatched.get(rf.informative)
+                if z_ is None:
+                    z_ = unmatched[rf.informative] = name_logit(c)
+                z = z_
+            if z > best_z:
+                best_z, best_c = z, c
+    hit = (best_z, best_c, written)
+    analysed._cache[written] = hit
     return hit
 
 
