@@ -215,6 +215,8 @@ def _syllable_initial(m: re.Match[str]) -> str:
 
 
 def _fold(raw: str) -> str:
+    if raw.isascii():
+        return raw.lower()  # what the steps below give for ASCII, without them
     text = unicodedata.normalize("NFC", raw)
     if has_indic(text):
         text = _INDIC_DOTTED.sub(_syllable_initial, text)
@@ -297,12 +299,14 @@ def _title_spellings() -> tuple[frozenset[str], frozenset[str]]:
     return lead, trail
 
 
+@lru_cache(maxsize=100_000)
 def _is_title(word: str) -> bool:
     if word in TITLES:
         return True
     return not is_initials(word) and canonical(word) in _title_spellings()[0]
 
 
+@lru_cache(maxsize=100_000)
 def _is_trailing_title(word: str) -> bool:
     return word in _TRAILING_TITLES or canonical(word) in _title_spellings()[1]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.names.dataset import build
-from matching import keys, parse, phonetic, similarity
+from matching import keys, parse, phonetic, scripts, similarity
 from matching.api import PersonQuery, analyse, name_keys, score
 from records import Person
 
@@ -42,6 +42,9 @@ def _clear_all() -> None:
         parse._token,
         parse._word_tokens,
         parse.is_initials,
+        parse._is_title,
+        parse._is_trailing_title,
+        scripts.transliterate_word,
         phonetic.canonical,
         phonetic.coarse,
         keys._compound_key,
