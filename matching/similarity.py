@@ -219,23 +219,7 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
     if matched < nq and matched < nr and (len(q.full_idx) < nq or len(r.full_idx) < nr):
         _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
 
-    q_cov = 0.0
-    q_missing = 0
-    for t, used, sim in zip(qt, q_used, q_sim, strict=True):
-        if used:
-            q_cov += t.weight * sim
-        elif t.weight == 1.0:
-            q_missing += 1
-    r_cov = 0.0
-    r_extra = 0
-    for t, used, sim in zip(rt, r_used, r_sim, strict=True):
-        if used:
-            r_cov += t.weight * sim
-        elif t.weight == 1.0:
-            r_extra += 1
-    return NameComparison(
-        q, r, raw, q_cov / q.total_weight, r_cov / r.total_weight, q_missing, r_extra
-    )
+    return _tally(q, r, qt, rt, q_used, r_used, q_sim, r_sim, raw)
 
 
 def _compounds(
@@ -297,6 +281,37 @@ def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
     if initial.first_class == other.first_class:
         return WEAK_INITIAL_CREDIT
     return 0.0
+
+
+def _tally(
+    q: NameForm,
+    r: NameForm,
+    qt: tuple[Token, ...],
+    rt: tuple[Token, ...],
+    q_used: list[bool],
+    r_used: list[bool],
+    q_sim: list[float],
+    r_sim: list[float],
+    raw: list[tuple[int, int, int, float, int]],
+) -> NameComparison:
+    """Coverage of each side by the aligned pairs, and the full tokens left unaligned on each."""
+    q_cov = 0.0
+    q_missing = 0
+    for t, used, sim in zip(qt, q_used, q_sim, strict=True):
+        if used:
+            q_cov += t.weight * sim
+        elif t.weight == 1.0:
+            q_missing += 1
+    r_cov = 0.0
+    r_extra = 0
+    for t, used, sim in zip(rt, r_used, r_sim, strict=True):
+        if used:
+            r_cov += t.weight * sim
+        elif t.weight == 1.0:
+            r_extra += 1
+    return NameComparison(
+        q, r, raw, q_cov / q.total_weight, r_cov / r.total_weight, q_missing, r_extra
+    )
 
 
 def _initials(
@@ -463,20 +478,4 @@ class PreparedQuery:
         if not raw:
             return NameComparison(q, r, raw, 0.0, 0.0, q.informative, r.informative)
         assert q_used is not None
-        q_cov = 0.0
-        q_missing = 0
-        for t, used, sim in zip(qt, q_used, q_sim, strict=True):
-            if used:
-                q_cov += t.weight * sim
-            elif t.weight == 1.0:
-                q_missing += 1
-        r_cov = 0.0
-        r_extra = 0
-        for t, used, sim in zip(rt, r_used, r_sim, strict=True):
-            if used:
-                r_cov += t.weight * sim
-            elif t.weight == 1.0:
-                r_extra += 1
-        return NameComparison(
-            q, r, raw, q_cov / q.total_weight, r_cov / r.total_weight, q_missing, r_extra
-        )
+        return _tally(q, r, qt, rt, q_used, r_used, q_sim, r_sim, raw)
