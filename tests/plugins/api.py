@@ -26,7 +26,6 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,12 +41,12 @@ from records import (
     Kind,
     Person,
     PersonRole,
-    Provenance,
     Record,
     Sensitivity,
     Source,
     Vehicle,
 )
+from tests.plugins.backends import make
 
 if TYPE_CHECKING:  # imported where used, so that a broken API module cannot stop collection
     from fastapi import FastAPI
@@ -56,19 +55,6 @@ if TYPE_CHECKING:  # imported where used, so that a broken API module cannot sto
     from auth.service import AuthService
     from indexer.backends.base import Backend
 
-T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-
-
-def _record(source: Source, native_id: str, kind: Kind, **fields: Any) -> Record:
-    provenance = Provenance(source=source, native_id=native_id, source_updated_at=T0, fetched_at=T0)
-    return Record(
-        record_id=f"{source.value}:{native_id}",
-        source=source,
-        kind=kind,
-        provenance=provenance,
-        **fields,
-    )
-
 
 def api_extra_records() -> list[Record]:
     """What the API tests need beyond the shared sample world: a second Rajendra outside
@@ -76,7 +62,7 @@ def api_extra_records() -> list[Record]:
     Devanagari only, a blacklisted vehicle, a vehicle under a partial-chassis theft report, and
     a clean vehicle."""
     return [
-        _record(
+        make(
             Source.CCTNS,
             "KA-PS0100-2022-0042-A1",
             Kind.ACCUSED,
@@ -93,7 +79,7 @@ def api_extra_records() -> list[Record]:
                 ),
             ),
         ),
-        _record(
+        make(
             Source.CCTNS,
             "MH-PS0412-2024-0999-A1",
             Kind.ACCUSED,
@@ -103,7 +89,7 @@ def api_extra_records() -> list[Record]:
             people=(Person(name="MAHESH DAGDU JADHAV", birth_year=1988),),
             sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}),
         ),
-        _record(
+        make(
             Source.CCTNS,
             "UP-PS2210-2024-MP-0031",
             Kind.MISSING_PERSON,
@@ -111,7 +97,7 @@ def api_extra_records() -> list[Record]:
             state="UP",
             people=(Person(role=PersonRole.MISSING, name_local="सुनीता देवी", age_from=27),),
         ),
-        _record(
+        make(
             Source.VAHAN,
             "KA05MN4321#1",
             Kind.VEHICLE_REGISTRATION,
@@ -131,7 +117,7 @@ def api_extra_records() -> list[Record]:
             ),
             attributes={"blacklist_status": "BLACKLISTED-THEFT"},
         ),
-        _record(
+        make(
             Source.VAHAN,
             "DL03CAB0007#1",
             Kind.VEHICLE_REGISTRATION,
@@ -150,7 +136,7 @@ def api_extra_records() -> list[Record]:
                 Identifier(type=IdType.ENGINE, value="K10BN7000077"),
             ),
         ),
-        _record(
+        make(
             Source.VAHAN,
             "GJ01XY0099#2",
             Kind.VEHICLE_REGISTRATION,
@@ -167,7 +153,7 @@ def api_extra_records() -> list[Record]:
                 Identifier(type=IdType.CHASSIS, value="MA1TA2HRXK2099887"),
             ),
         ),
-        _record(
+        make(
             Source.CCTNS,
             "RJ-PS0300-2024-0011-V1",
             Kind.VEHICLE_REPORT,
