@@ -205,16 +205,7 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
             if s >= MIN_TOKEN_SIMILARITY:
                 cands.append((-s, i, j))
     if cands:
-        cands.sort()
-        for neg, i, j in cands:
-            if q_used[i] or r_used[j]:
-                continue
-            q_used[i] = r_used[j] = True
-            q_sim[i] = r_sim[j] = -neg
-            raw.append((i, j, -1, -neg, _kind(qt[i], rt[j])))
-            matched += 1
-            if matched in (nq, nr):
-                break
+        matched = _assign(cands, qt, rt, q_used, r_used, q_sim, r_sim, raw, matched)
 
     if matched < nq and matched < nr and (len(q.full_idx) < nq or len(r.full_idx) < nr):
         _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
@@ -281,6 +272,32 @@ def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
     if initial.first_class == other.first_class:
         return WEAK_INITIAL_CREDIT
     return 0.0
+
+
+def _assign(
+    cands: list[tuple[float, int, int]],
+    qt: tuple[Token, ...],
+    rt: tuple[Token, ...],
+    q_used: list[bool],
+    r_used: list[bool],
+    q_sim: list[float],
+    r_sim: list[float],
+    raw: list[tuple[int, int, int, float, int]],
+    matched: int,
+) -> int:
+    """Greedy one-to-one alignment, most similar pair first; returns the new matched count."""
+    cands.sort()
+    nq, nr = len(qt), len(rt)
+    for neg, i, j in cands:
+        if q_used[i] or r_used[j]:
+            continue
+        q_used[i] = r_used[j] = True
+        q_sim[i] = r_sim[j] = -neg
+        raw.append((i, j, -1, -neg, _kind(qt[i], rt[j])))
+        matched += 1
+        if matched in (nq, nr):
+            break
+    return matched
 
 
 def _tally(
@@ -459,16 +476,7 @@ class PreparedQuery:
         if cands:
             if q_used is None:
                 q_used, r_used, q_sim, r_sim = [False] * nq, [False] * nr, [0.0] * nq, [0.0] * nr
-            cands.sort()
-            for neg, i, j in cands:
-                if q_used[i] or r_used[j]:
-                    continue
-                q_used[i] = r_used[j] = True
-                q_sim[i] = r_sim[j] = -neg
-                raw.append((i, j, -1, -neg, _kind(qt[i], rt[j])))
-                matched += 1
-                if matched in (nq, nr):
-                    break
+            matched = _assign(cands, qt, rt, q_used, r_used, q_sim, r_sim, raw, matched)
 
         if matched < nq and matched < nr and (len(q.full_idx) < nq or len(r.full_idx) < nr):
             if q_used is None:
