@@ -1,8 +1,16 @@
-"""`icjs sync`: pull the configured sources into the index, once or on a schedule."""
+"""`icjs sync`: pull the configured sources into the index, once or on a schedule.
+
+One sync per state file at a time (`connectors.lock`). A second `icjs sync` is refused with one
+line naming the holder and exit status 75 (EX_TEMPFAIL: try again later), unless `--wait`.
+`--watch` holds the lock only while a round runs, so a manual run can go between rounds; its
+own later rounds then wait for the lock instead of being refused.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +33,7 @@ from rich.text import Text
 from config import ConfigError, SourceSettings, SyncSettings, load_settings
 from config.settings import SOURCE_NAMES
 from connectors import RecordSink, SourceReport, SyncEngine, SyncReport
+from connectors.lock import Holder, SyncBusy, SyncLock
 from connectors.manifest import load_manifest, merge_sources
 from connectors.state import StateStore
 
@@ -104,6 +113,15 @@ def _selected(
     return chosen
 
 
+def _announce(console: Console, state_path: Path, limit: float) -> Callable[[Holder | None], None]:
+    def say(holder: Holder | None) -> None:
+        who = holder.describe() if holder else "holder unknown"
+        until = "" if math.isinf(limit) else f" (up to {limit:g} s)"
+        console.print(f"waiting for the sync of {state_path} by {who} to finish{until}")
+
+    return say
+
+
 async def _loop(
     sources: dict[str, SourceSettings],
     backend: RecordSink,
@@ -112,9 +130,16 @@ async def _loop(
     full: bool,
     watch: bool,
     interval: int,
+    lock: SyncLock,
 ) -> bool:
     """One run, or one every `interval` seconds. The engine (and so each source's circuit
-    breaker) lives across `--watch` runs."""
+    breaker) lives across `--watch` runs.
+
+    The sync lock is held per round, not for the life of a `--watch`: between rounds the watch
+    has nothing in flight, and an officer's `--full` or single-source run should not have to
+    stop the watch to get in. The first round is refused like any sync (a second watch started
+    by mistake says so at once); later rounds wait for whoever slipped in, then go on from the
+    checkpoints that run left. `lock` comes in held, for the first round."""
     console = Console(stderr=True)
     with StateStore(settings.state_path) as state:
         engine = SyncEngine(backend, state, settings)
@@ -131,6 +156,7 @@ async def _loop(
                 ) as bars:
                     engine.progress = RichProgress(bars)
                     report = await engine.run(sources, full=full)
+                lock.release()
                 out = Console()
                 if out.width < 110:  # a pipe or a narrow terminal: keep the columns readable
                     out = Console(width=110)
@@ -139,6 +165,9 @@ async def _loop(
                     return report.ok
                 full = False
                 await asyncio.sleep(interval)
+                await lock.acquire_async(
+                    math.inf, _announce(console, settings.state_path, math.inf)
+                )
         finally:
             engine.close()
 
@@ -156,6 +185,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         watch: Annotated[bool, typer.Option(help="Keep syncing every --interval seconds.")] = False,
         interval: Annotated[int, typer.Option(min=1, help="Seconds between --watch runs.")] = 300,
+        wait: Annotated[
+            float,
+            typer.Option(
+                min=0,
+                metavar="SECONDS",
+                help="If another sync of the same state file is running, wait up to this long "
+                "for it (`inf`: no limit) instead of exiting with status 75.",
+            ),
+        ] = 0,
     ) -> None:
         """Pull the sources into the index: incremental from each checkpoint, or --full."""
         from indexer import open_backend
@@ -168,13 +206,35 @@ def register(app: typer.Typer) -> None:
             for warning in warnings:
                 console.print(f"[yellow]{warning}[/yellow]")
         chosen = _selected(sources, source)
-        backend = open_backend(settings.search)
+        # The lock before anything else is opened: a refused sync touches neither index nor state.
+        lock = SyncLock(
+            settings.sync.state_path, sources=[n for n, s in chosen.items() if s.enabled]
+        )
         try:
-            ok = asyncio.run(
-                _loop(chosen, backend, settings.sync, full=full, watch=watch, interval=interval)
-            )
-            raise typer.Exit(0 if ok else 1)
+            lock.acquire(wait, _announce(console, settings.sync.state_path, wait))
+        except SyncBusy as exc:
+            typer.echo(f"icjs sync: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        try:
+            backend = open_backend(settings.search)
+            try:
+                ok = asyncio.run(
+                    _loop(
+                        chosen,
+                        backend,
+                        settings.sync,
+                        full=full,
+                        watch=watch,
+                        interval=interval,
+                        lock=lock,
+                    )
+                )
+                raise typer.Exit(0 if ok else 1)
+            except KeyboardInterrupt:
+                raise typer.Exit(130) from None
+            finally:
+                backend.close()
         finally:
-            backend.close()
+            lock.release()

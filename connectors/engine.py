@@ -7,6 +7,9 @@
 Consecutive small pages are written together (`FLUSH_RECORDS`, `FLUSH_S`); the checkpoint
 moves only once their write returned, to the last of them.
 
+A run needs the state file's sync lock (`connectors.lock`): `run_sync` takes it, and so must
+anyone driving a `SyncEngine` directly (`icjs sync` does, round by round).
+
 A walk is either full (from the beginning) or incremental (from the watermark minus the overlap
 window). A walk interrupted by anything (crash, outage, kill) resumes from its last committed
 page on the next run. A run never stops because of one source: each source ends with a status.
@@ -31,6 +34,7 @@ from connectors.base import Connector, Mapped, Page, Row, Tombstone, utcnow
 from connectors.clean import scrub_aadhaar
 from connectors.errors import CircuitOpen, MappingError, SourceError
 from connectors.feeds import from_iso, iso, later
+from connectors.lock import sync_lock
 from connectors.metrics import SyncMetrics, default_metrics
 from connectors.registry import open_connector
 from connectors.report import BulkOutcome, Progress, RecordSink, SourceReport, SyncReport
@@ -480,22 +484,27 @@ async def run_sync(
     policy: RetryPolicy | None = None,
     metrics: SyncMetrics | None = None,
     flush_records: int = FLUSH_RECORDS,
+    lock_wait: float = 0.0,
 ) -> SyncReport:
-    """Sync `sources` into `sink` once. The demo, the API and `icjs sync` all come through here."""
-    with StateStore(state_path) as state:
-        engine = SyncEngine(
-            sink,
-            state,
-            sync_settings,
-            policy=policy,
-            metrics=metrics,
-            progress=progress,
-            flush_records=flush_records,
-        )
-        try:
-            return await engine.run(sources, full=full)
-        finally:
-            engine.close()
+    """Sync `sources` into `sink` once, holding the state file's sync lock (`connectors.lock`)
+    for the run: `SyncBusy` if another sync still holds it after `lock_wait` seconds.
+    The demo and the tests come through here; `icjs sync` takes the lock per `--watch` round."""
+    enabled = [n for n, s in sources.items() if s.enabled]
+    async with sync_lock(state_path, wait=lock_wait, sources=enabled):
+        with StateStore(state_path) as state:
+            engine = SyncEngine(
+                sink,
+                state,
+                sync_settings,
+                policy=policy,
+                metrics=metrics,
+                progress=progress,
+                flush_records=flush_records,
+            )
+            try:
+                return await engine.run(sources, full=full)
+            finally:
+                engine.close()
 
 
 def sources_in_order(names: Sequence[str]) -> list[str]:

@@ -1,5 +1,5 @@
 """What `GET /v1/sync/status` shows: per source, the last complete sync, how far behind the
-index is, the last run's outcome, and the open quarantine."""
+index is, the last run's outcome, the open quarantine, and the sync running now (if any)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import SOURCE_NAMES
+from connectors.lock import current_holder
 from connectors.state import StateStore
 
 
@@ -15,9 +16,11 @@ def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, d
     """Per source: `last_success` (ISO time a walk last completed), `watermark` (newest source
     update time the index is complete up to), `lag_s` (now minus that watermark),
     `quarantined` (open entries), `redacted` (Aadhaar removals logged), `last_run`
-    (status, error, counts). Sources never synced have nulls. Reading only: safe while a sync
-    runs (WAL)."""
+    (status, error, counts), `running` (pid, host, started_at and sources of the sync walking
+    this source now, from the sync lock; null when none). Sources never synced have nulls.
+    Reading only: safe while a sync runs (WAL), and the lock probe never turns a sync away."""
     current = now or datetime.now(UTC)
+    holder = current_holder(state_path)
     out: dict[str, dict[str, Any]] = {
         name: {
             "last_success": None,
@@ -26,6 +29,11 @@ def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, d
             "quarantined": 0,
             "redacted": 0,
             "last_run": None,
+            "running": (
+                holder.as_dict()
+                if holder is not None and (not holder.sources or name in holder.sources)
+                else None
+            ),
         }
         for name in SOURCE_NAMES
     }
