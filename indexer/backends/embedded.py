@@ -23,7 +23,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -41,13 +40,9 @@ from indexer.backends.base import (
     RebuildInProgress,
     RebuildResult,
 )
+from indexer.backends.sqlite_search import RecordCache, candidate_scores, load_candidates
 from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
-from indexer.documents import (
-    min_shared_grams,
-    query_grams,
-    to_document,
-    to_documents,
-)
+from indexer.documents import to_document, to_documents
 from indexer.links import LinkEngine
 from records import Record, Source
 
@@ -64,6 +59,7 @@ class EmbeddedBackend:
         self._guard = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
+        self._cache = RecordCache()
         with self._write() as con:
             con.execute(sql.META_DDL)
             if self._meta(con, "current") is None:
@@ -213,73 +209,9 @@ class EmbeddedBackend:
         return [found[i] for i in wanted if i in found]
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        scores: dict[int, float] = defaultdict(float)
-        where, params = sql.filter_sql(query.filters)
         with self._read() as (con, v):
-            if query.name_keys:
-                keys = sorted(query.name_keys)
-                rows = con.execute(
-                    f"SELECT k.rid, COUNT(*) FROM keys_v{v} k "
-                    f"JOIN records_v{v} r ON r.rid = k.rid "
-                    f"WHERE k.key IN ({sql.placeholders(len(keys))}) AND {where} "
-                    f"GROUP BY k.rid ORDER BY COUNT(*) DESC, k.rid LIMIT ?",
-                    [*keys, *params, query.limit],
-                )
-                for rid, hits in rows:
-                    scores[rid] += float(hits)
-            if query.identifiers:
-                clause, id_params = sql.identifier_sql(query.identifiers)
-                rows = con.execute(
-                    f"SELECT i.rid, COUNT(*) FROM ids_v{v} i "
-                    f"JOIN records_v{v} r ON r.rid = i.rid "
-                    f"WHERE ({clause}) AND {where} GROUP BY i.rid LIMIT ?",
-                    [*id_params, *params, query.limit],
-                )
-                for rid, hits in rows:
-                    scores[rid] += 10.0 * hits
-            grams = query_grams(query.name_text) if query.name_text else frozenset()
-            if grams:
-                need = min_shared_grams(len(grams))
-                counts = dict(
-                    con.execute(
-                        f"SELECT term, doc FROM names_v{v}_vocab "
-                        f"WHERE term IN ({sql.placeholders(len(grams))})",
-                        sorted(grams),
-                    )
-                )
-                rows = con.execute(
-                    f"SELECT n.rowid, n.text FROM names_v{v} n "
-                    f"JOIN records_v{v} r ON r.rid = n.rowid "
-                    f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank LIMIT ?",
-                    [sql.fts_query(sql.rarest(grams, need, counts)), *params, query.limit * 2],
-                )
-                for rid, text in rows:
-                    # a trigram has no space, so "in the text" is "in one of its words"
-                    shared = sum(1 for g in grams if g in text)
-                    if shared >= need:
-                        scores[rid] += shared / len(grams)
-            best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
-            rows_by_rid: dict[int, tuple[str, str | None, str]] = {}
-            rids = [rid for rid, _ in best]
-            for start in range(0, len(rids), _CHUNK):
-                chunk = rids[start : start + _CHUNK]
-                for rid, record_id, profile_id, text in con.execute(
-                    f"SELECT rid, record_id, profile_id, json FROM records_v{v} "
-                    f"WHERE rid IN ({sql.placeholders(len(chunk))})",
-                    chunk,
-                ):
-                    rows_by_rid[rid] = (record_id, profile_id, text)
-        out = [
-            Candidate(
-                record=Record.model_validate_json(rows_by_rid[rid][2]),
-                retrieval_score=score,
-                profile_id=rows_by_rid[rid][1],
-            )
-            for rid, score in best
-            if rid in rows_by_rid
-        ]
-        out.sort(key=lambda c: (-c.retrieval_score, c.record.record_id))
-        return out
+            best = candidate_scores(con, v, query)
+            return load_candidates(con, v, best, self._cache)
 
     def count(self, filters: Filters | None = None) -> int:
         where, params = sql.filter_sql(filters)
