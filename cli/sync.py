@@ -117,7 +117,9 @@ def _announce(console: Console, state_path: Path, limit: float) -> Callable[[Hol
     def say(holder: Holder | None) -> None:
         who = holder.describe() if holder else "holder unknown"
         until = "" if math.isinf(limit) else f" (up to {limit:g} s)"
-        console.print(f"waiting for the sync of {state_path} by {who} to finish{until}")
+        console.print(
+            f"waiting for the sync of {state_path} by {who} to finish{until}", soft_wrap=True
+        )
 
     return say
 
