@@ -181,10 +181,10 @@ def _best_prepared(
             c = qf.compare(rf)
             if c.full_matches or c.initial_pairs:
                 z = name_logit(c)
-            else:  # paired nothing: the log-odds depend on the record's token count only
-                z_ = unmatched.get(rf.informative)
+            else:  # paired nothing: the log-odds depend on the record's token counts only
+                z_ = unmatched.get(rf.shape)
                 if z_ is None:
-                    z_ = unmatched[rf.informative] = name_logit(c)
+                    z_ = unmatched[rf.shape] = name_logit(c)
                 z = z_
             if z > best_z:
                 best_z, best_c = z, c
@@ -208,9 +208,9 @@ def _name_evidence(
             if c.full_matches or c.initial_pairs:
                 z = name_logit(c)
             else:
-                z_ = unmatched.get(rf.informative)
+                z_ = unmatched.get(rf.shape)
                 if z_ is None:
-                    z_ = unmatched[rf.informative] = name_logit(c)
+                    z_ = unmatched[rf.shape] = name_logit(c)
                 z = z_
             if z > best_z:
                 best_z, best_c = z, c
@@ -311,6 +311,12 @@ def _name_reasons(c: NameComparison | None, z: float) -> list[Reason]:
     for text in c.extra:
         weight = w["record_extra"] - wr * by_text_r.get(text, 1.0) / r_total
         out.append(Reason("extra_in_record", None, text, round(weight, 3)))
+    for text in c.missing_initials:
+        weight = w["query_initials_missing"] - wq * by_text_q.get(text, 0.0) / q_total
+        out.append(Reason("initial_missing_in_record", text, None, round(weight, 3)))
+    for text in c.extra_initials:
+        weight = w["record_initials_extra"] - wr * by_text_r.get(text, 0.0) / r_total
+        out.append(Reason("initial_extra_in_record", None, text, round(weight, 3)))
     out.append(Reason("name_log_odds", None, None, round(z, 3)))
     return out
 

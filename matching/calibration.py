@@ -23,6 +23,8 @@ NAME_FEATURES = (
     "record_coverage",
     "query_missing",
     "record_extra",
+    "query_initials_missing",
+    "record_initials_extra",
     "no_full_match",
     "single_token_query",
     "weakest_full_pair",
@@ -54,6 +56,8 @@ def name_features(c: NameComparison) -> tuple[float, ...]:
         c.record_coverage,
         float(c.query_missing),
         float(c.record_extra),
+        float(c.query_initials_missing),
+        float(c.record_initials_extra),
         1.0 if c.full_matches == 0 else 0.0,
         1.0 if c.query_tokens == 1 else 0.0,
         c.weakest_full_pair,
@@ -69,18 +73,20 @@ def _weights() -> tuple[float, ...]:
 
 
 def name_logit(c: NameComparison) -> float:
-    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9 = _weights()
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11 = _weights()
     return (
         w0
         + w1 * c.query_coverage
         + w2 * c.record_coverage
         + w3 * c.query_missing
         + w4 * c.record_extra
-        + (w5 if c.full_matches == 0 else 0.0)
-        + (w6 if c.query_tokens == 1 else 0.0)
-        + w7 * c.weakest_full_pair
-        + w8 * c.initial_pairs
-        + (w9 if c.given_aligned else 0.0)
+        + w5 * c.query_initials_missing
+        + w6 * c.record_initials_extra
+        + (w7 if c.full_matches == 0 else 0.0)
+        + (w8 if c.query_tokens == 1 else 0.0)
+        + w9 * c.weakest_full_pair
+        + w10 * c.initial_pairs
+        + (w11 if c.given_aligned else 0.0)
     )
 
 

@@ -72,6 +72,8 @@ class NameForm:
     full_idx: tuple[int, ...] = field(default=(), compare=False, repr=False)
     total_weight: float = field(default=0.0, compare=False, repr=False)
     informative: int = field(default=0, compare=False, repr=False)  # tokens of weight 1
+    # (informative tokens, initials): all a comparison that pairs nothing depends on
+    shape: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
     # first letters of the full tokens, and of the first of two adjacent full tokens: a
     # compound (`Ramkumar` ~ `Ram Kumar`) needs one of each side to agree, so most pairs of
     # forms can skip that search with one set intersection
@@ -102,7 +104,13 @@ class NameForm:
                 adjacent.add(previous)
             previous = first
         return NameForm(
-            tokens, tuple(full), total or 1.0, informative, frozenset(firsts), frozenset(adjacent)
+            tokens,
+            tuple(full),
+            total or 1.0,
+            informative,
+            (informative, len(tokens) - len(full)),
+            frozenset(firsts),
+            frozenset(adjacent),
         )
 
     @property
@@ -148,6 +156,7 @@ TITLES: dict[str, str] = {
     "haji": "", "hazi": "", "janab": "M", "mohtarma": "F",
 }  # fmt: skip
 _TRAILING_TITLES = frozenset({"ji", "sahab", "saheb", "sahib"})
+_NAME_TITLES = frozenset(canonical(t) for t in ("selvi", "kumari", "sardar"))
 
 _RELATION_WORDS: dict[str, str] = {
     "son": "S/O", "daughter": "D/O", "wife": "W/O", "husband": "H/O", "father": "F/O",
@@ -317,8 +326,11 @@ def _strip_titles(words: list[str], titles: list[str]) -> list[str]:
         # a single letter is a title only as `S.` before a Sikh name (S. Gurpreet Singh)
         if words[i] == "s" and not (len(words) > 2 and words[-1] in ("singh", "kaur")):
             break
-        # `Selvi`, `Kumari`, `Sardar` are names too: keep one when only initials would remain
+        # `Selvi`, `Kumari`, `Sardar` are names too: keep one when only initials would remain,
+        # or when it follows another title and one word is left (`Thiru. Selvi Subramaniam`)
         if all(is_initials(w) for w in words[i + 1 :]):
+            break
+        if i > 0 and len(words) == i + 2 and canonical(words[i]) in _NAME_TITLES:
             break
         titles.append(words[i])
         i += 1

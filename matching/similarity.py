@@ -30,6 +30,9 @@ from matching.phonetic import coarse
 MIN_TOKEN_SIMILARITY = 0.6  # below this two tokens are not the same name (Indel ratio scale)
 COMPOUND_SIMILARITY = 0.85  # `Ramkumar` ~ `Ram Kumar` only when nearly identical
 INITIAL_CREDIT = 0.85  # an initial agreeing with a full token: likely, not certain
+# below this, two tokens with the same first letter are also compared as typed: a typo can break
+# the digraph the canonical spelling rests on (`Cehema` ~ `Cheema`, `Awahd` ~ `Awhad`)
+TYPED_BELOW = 0.85
 WEAK_INITIAL_CREDIT = 0.6  # same sound class only (`G.` ~ Tamil-script `Kopal`)
 
 _EXACT, _VARIANT, _PHONETIC, _FUZZY, _INITIAL, _COMPOUND = range(6)
@@ -48,6 +51,19 @@ def token_similarity(a: str, b: str, key_a: str, key_b: str) -> float:
     if key_a == key_b:
         r += (1.0 - r) * 0.5
     return r
+
+
+def pair_similarity(a: Token, b: Token) -> float:
+    """Similarity of two full tokens: canonical spellings (`token_similarity`), or the spellings
+    as typed when that is higher and they start alike (a typo inside a digraph)."""
+    if a.canon == b.canon:
+        return 1.0
+    s = token_similarity(a.canon, b.canon, a.key, b.key)
+    if s < TYPED_BELOW and a.text[:1] == b.text[:1]:
+        typed = _indel(a.text, b.text)
+        if typed > s:
+            return typed
+    return s
 
 
 @lru_cache(maxsize=200_000)
@@ -92,11 +108,13 @@ class NameComparison:
         "initial_pairs",
         "q",
         "query_coverage",
+        "query_initials_missing",
         "query_missing",
         "query_tokens",
         "r",
         "record_coverage",
         "record_extra",
+        "record_initials_extra",
         "weakest_full_pair",
     )
 
@@ -109,12 +127,18 @@ class NameComparison:
         r_cov: float,
         q_missing: int,
         r_extra: int,
+        q_initials_missing: int = 0,
+        r_initials_extra: int = 0,
     ) -> None:
         self.q, self.r, self._raw = q, r, raw
         self.query_coverage = q_cov  # weighted share of the query explained by the record
         self.record_coverage = r_cov  # weighted share of the record explained by the query
         self.query_missing = q_missing  # informative query tokens with no partner
         self.record_extra = r_extra  # informative record tokens with no partner
+        # initials with no partner: `S. G. Kulkarni` against `Savita Kulkarni` leaves `G.`,
+        # which the record does not explain (an initial weighs little in the coverages)
+        self.query_initials_missing = q_initials_missing
+        self.record_initials_extra = r_initials_extra
         self.query_tokens = len(q.tokens)
         full = 0
         weakest = 1.0
@@ -168,6 +192,16 @@ class NameComparison:
         return tuple(t.text for i, t in enumerate(self.q.tokens) if i not in used and not t.initial)
 
     @property
+    def missing_initials(self) -> tuple[str, ...]:
+        used = {i for i, *_ in self._raw}
+        return tuple(t.text for i, t in enumerate(self.q.tokens) if i not in used and t.initial)
+
+    @property
+    def extra_initials(self) -> tuple[str, ...]:
+        used = {j for _, j, _, _, _ in self._raw}
+        return tuple(t.text for j, t in enumerate(self.r.tokens) if j not in used and t.initial)
+
+    @property
     def extra(self) -> tuple[str, ...]:
         used = {j for _, j, _, _, _ in self._raw} | {j2 for _, _, j2, _, _ in self._raw if j2 >= 0}
         return tuple(t.text for j, t in enumerate(self.r.tokens) if j not in used and not t.initial)
@@ -196,12 +230,10 @@ def compare_forms(q: NameForm, r: NameForm) -> NameComparison:
         if q_used[i]:
             continue
         a = qt[i]
-        ac, ak = a.canon, a.key
         for j, b in r_full:
             if r_used[j]:
                 continue
-            bc = b.canon
-            s = 1.0 if ac == bc else token_similarity(ac, bc, ak, b.key)
+            s = pair_similarity(a, b)
             if s >= MIN_TOKEN_SIMILARITY:
                 cands.append((-s, i, j))
     if cands:
@@ -313,21 +345,33 @@ def _tally(
 ) -> NameComparison:
     """Coverage of each side by the aligned pairs, and the full tokens left unaligned on each."""
     q_cov = 0.0
-    q_missing = 0
+    q_missing = q_initials = 0
     for t, used, sim in zip(qt, q_used, q_sim, strict=True):
         if used:
             q_cov += t.weight * sim
         elif t.weight == 1.0:
             q_missing += 1
+        elif t.initial:
+            q_initials += 1
     r_cov = 0.0
-    r_extra = 0
+    r_extra = r_initials = 0
     for t, used, sim in zip(rt, r_used, r_sim, strict=True):
         if used:
             r_cov += t.weight * sim
         elif t.weight == 1.0:
             r_extra += 1
+        elif t.initial:
+            r_initials += 1
     return NameComparison(
-        q, r, raw, q_cov / q.total_weight, r_cov / r.total_weight, q_missing, r_extra
+        q,
+        r,
+        raw,
+        q_cov / q.total_weight,
+        r_cov / r.total_weight,
+        q_missing,
+        r_extra,
+        q_initials,
+        r_initials,
     )
 
 
@@ -386,34 +430,44 @@ class PreparedQuery:
     - a record form that pairs with nothing gets its counts straight from `NameForm`.
     """
 
-    __slots__ = ("_full", "_rows", "form", "unmatched_logit")
+    __slots__ = ("_full", "_initials", "_rows", "form", "unmatched_logit")
 
     def __init__(self, form: NameForm) -> None:
         self.form = form
-        # log-odds of a comparison that paired nothing, by the record form's `informative`
-        # count (the only record-side feature such a comparison has); filled by `api`
-        self.unmatched_logit: dict[int, float] = {}
-        self._full = tuple((i, form.tokens[i].canon, form.tokens[i].key) for i in form.full_idx)
-        # record canonical spelling → (query token index, similarity) pairs worth aligning.
-        # A full token's coarse key is a function of its canonical spelling (`parse._token`).
+        # log-odds of a comparison that paired nothing, by the record form's `shape` (its
+        # informative tokens and initials, all such a comparison depends on); filled by `api`
+        self.unmatched_logit: dict[tuple[int, int], float] = {}
+        self._full = tuple(
+            (i, t.canon, t.key, t.text, t.text[:1])
+            for i, t in ((i, form.tokens[i]) for i in form.full_idx)
+        )
+        # record spelling as written → (query token index, similarity) pairs worth aligning.
+        # Canonical spelling and coarse key are functions of it (`parse._token`).
         self._rows: dict[str, tuple[tuple[int, float], ...]] = {}
+        # query initials: a record form that pairs nothing still leaves them unexplained
+        self._initials = len(form.tokens) - len(form.full_idx)
 
     def _row(self, b: Token) -> tuple[tuple[int, float], ...]:
-        # `token_similarity` written out, without its cache: a row is built once per query and
+        # `pair_similarity` written out, without its cache: a row is built once per query and
         # record spelling, so a cache in front of the C distance mostly misses here
-        bc, bk = b.canon, b.key
+        bc, bk, bt = b.canon, b.key, b.text
+        b0 = bt[:1]
         out = []
-        for i, ac, ak in self._full:
+        for i, ac, ak, at, a0 in self._full:
             if ac == bc:
                 s = 1.0
             else:
                 s = _indel(ac, bc)
                 if ak == bk:
                     s += (1.0 - s) * 0.5
+                if s < TYPED_BELOW and a0 == b0:
+                    typed = _indel(at, bt)
+                    if typed > s:
+                        s = typed
             if s >= MIN_TOKEN_SIMILARITY:
                 out.append((i, s))
         row = tuple(out)
-        self._rows[bc] = row
+        self._rows[bt] = row
         return row
 
     def compare(self, r: NameForm) -> NameComparison:
@@ -423,7 +477,7 @@ class PreparedQuery:
         hits: list[tuple[int, tuple[tuple[int, float], ...]]] | None = None
         for j in r.full_idx:
             b = rt[j]
-            row = rows.get(b.canon)
+            row = rows.get(b.text)
             if row is None:
                 row = self._row(b)
             if row:
@@ -442,7 +496,7 @@ class PreparedQuery:
         )
         if hits is None and not compound and nqf == len(q.tokens) and nrf == len(rt):
             # no token pairs, no compound, no initials: the record and the query share nothing
-            return NameComparison(q, r, [], 0.0, 0.0, q.informative, r.informative)
+            return NameComparison(q, r, [], 0.0, 0.0, q.informative, r.informative, self._initials)
         return self._align(r, hits, compound)
 
     def _align(
@@ -484,6 +538,16 @@ class PreparedQuery:
             _initials(qt, rt, q_used, r_used, q_sim, r_sim, raw)
 
         if not raw:
-            return NameComparison(q, r, raw, 0.0, 0.0, q.informative, r.informative)
+            return NameComparison(
+                q,
+                r,
+                raw,
+                0.0,
+                0.0,
+                q.informative,
+                r.informative,
+                self._initials,
+                len(rt) - len(r.full_idx),
+            )
         assert q_used is not None
         return _tally(q, r, qt, rt, q_used, r_used, q_sim, r_sim, raw)

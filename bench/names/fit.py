@@ -66,7 +66,9 @@ def logistic(xs: list[list[float]], ys: list[int], iters: int = 30) -> list[floa
 def pairs(seed: int, gallery_size: int, per_class: int) -> tuple[list[list[float]], list[int]]:
     data = build(seed, gallery_size, per_class)
     ours = Ours(data)
-    names = {g.pid: [n for n in (g.name, g.name_local) if n] for g in data.gallery}
+    names: dict[str, list[str]] = {}
+    for g in data.gallery:  # a curated person can have several records
+        names.setdefault(g.pid, []).extend(n for n in (g.name, g.name_local) if n)
     xs: list[list[float]] = []
     ys: list[int] = []
     for q in data.queries:
@@ -81,7 +83,7 @@ def pairs(seed: int, gallery_size: int, per_class: int) -> tuple[list[list[float
             if best[1] is None:
                 continue
             xs.append([1.0, *calibration.name_features(best[1])])
-            ys.append(1 if pid == q.target else 0)
+            ys.append(1 if pid == q.target or pid in q.also else 0)
     return xs, ys
 
 

@@ -62,6 +62,9 @@ class Query:
     gender: str | None = None
     birth_year: int | None = None
     notes: list[str] = field(default_factory=list)
+    # other people this query is an equally good answer for: the same variation, with the same
+    # random choices, writes them identically, or the query is their name as written
+    also: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- people

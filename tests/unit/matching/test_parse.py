@@ -85,6 +85,15 @@ def test_a_title_that_is_also_a_name_stays_when_only_initials_would_remain() -> 
     assert parse_name("Selvi Lakshmi").titles == ("selvi",)
 
 
+def test_a_title_that_is_also_a_name_stays_after_another_title() -> None:
+    def words(raw: str) -> list[str]:
+        return [t.text for t in parse_name(raw).forms[0].tokens]
+
+    assert words("THIRU. SELVI SUBRAMANIAM") == ["selvi", "subramaniam"]
+    assert words("Smt. Kumari Sunita Devi") == ["sunita", "devi"]  # two words left: a title
+    assert words("Late Shri Ramesh") == ["ramesh"]  # `shri` is never a name
+
+
 def test_local_script_initials_written_as_a_syllable() -> None:
     for raw in ("க. முருகன்", "के. मुरुगन", "க.முருகன்"):
         assert texts(raw) == ["k murugan"], raw

@@ -1,6 +1,5 @@
-"""Scoring: the real examples from the issue, reasons, attributes, speed."""
+"""Scoring: the real examples from the issue, reasons, attributes (speed is in `bench/names`)."""
 
-import time
 from datetime import date
 
 import pytest
@@ -131,19 +130,6 @@ def test_common_tokens_are_not_keys_on_their_own() -> None:
     assert "t:KMR" in name_keys("Kumar")
 
 
-def test_rescoring_500_candidates_is_fast() -> None:
-    people = [Person(name=f"Ramesh{chr(97 + i % 26)}{chr(97 + i // 26 % 26)} Kumar Sharma")
-              for i in range(500)]  # fmt: skip
-    a = analyse(PersonQuery(name="Suresh Kumar Sharma"))
-    for p in people:  # warm the per-name parse cache, as a running index does
-        score(analyse(PersonQuery(name="x")), p)
-    started = time.perf_counter()
-    for p in people:
-        score(a, p)
-    # measured ~25 ms on a quiet core (the issue's 5 ms target is not met yet); slack for CI
-    assert time.perf_counter() - started < 0.25
-
-
 def test_a_name_written_as_one_word_is_a_compound_match() -> None:
     for query, record in [
         ("Ram Kumar Yadav", "Ramkumar Yadav"),
@@ -160,3 +146,23 @@ def test_reason_weights_have_the_right_sign() -> None:
     assert by_feature["given_exact"] > 0
     assert by_feature["missing_in_record"] < 0
     assert by_feature["extra_in_record"] < 0
+
+
+def test_an_initial_the_record_does_not_explain_costs() -> None:
+    both = "Siddaramaiah Gangadhar Kulkarni"
+    assert s("S. G. Kulkarni", both) > s("S. G. Kulkarni", "Savita Kulkarni")
+    assert s("Kulkarni S G", both) > s("Kulkarni S G", "Savita Kulkarni")
+    r = score(analyse(PersonQuery(name="S. G. Kulkarni")), Person(name="Savita Kulkarni"))
+    missing = [x for x in r.reasons if x.feature == "initial_missing_in_record"]
+    assert [x.query for x in missing] == ["g"] and missing[0].weight < 0
+
+
+@pytest.mark.parametrize(
+    ("query", "record", "other"),
+    [
+        ("Inderjit Singh Cehema", "Inderjit Singh Cheema", "Inderjit Singh"),
+        ("Jitendra Awahd", "Jitendra Awhad", "Jitendra Rawat"),
+    ],
+)
+def test_a_typo_inside_a_digraph_still_pairs_the_token(query: str, record: str, other: str) -> None:
+    assert s(query, record) > s(query, other)
