@@ -1,6 +1,7 @@
 """Two `icjs sync` processes on one state file, against the simulators on loopback: the second
 is refused with the holder's pid (exit 75), `--wait` runs after the first, SIGKILL of the holder
-frees the lock at once, and a `--watch` lets a manual run in between its rounds."""
+frees the lock at once, a `--watch` lets a manual run in between its rounds, and
+`GET /v1/sync/status` names the running sync."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from auth.principal import Role
 from config import SearchSettings
 from connectors.lock import EXIT_BUSY, SyncLock, current_holder
 from connectors.state import StateStore
@@ -24,6 +26,7 @@ from connectors.status import sync_status
 from indexer import open_backend
 from records import Source
 from simulators.harness import Running
+from tests.plugins.api import api_settings_for, start_api
 
 ICJS = str(Path(sys.executable).with_name("icjs"))
 
@@ -201,3 +204,24 @@ def test_a_watch_round_waits_for_a_run_that_slipped_in(work: Workdir) -> None:
         assert work.vahan_rounds() == 1
     work.wait_for_round(watch, 2)
     assert watch.poll() is None
+
+
+def test_sync_status_endpoint_shows_the_running_sync(tmp_path: Path) -> None:
+    """`GET /v1/sync/status` on a live API: `running` names the holder for its sources while a
+    sync holds the lock, and is null once it let go."""
+    settings = api_settings_for(tmp_path)
+    with StateStore(settings.sync.state_path):
+        pass  # a node that has synced before
+    backend = open_backend(settings.search)
+    try:
+        with start_api(settings, backend) as api:
+            admin = api.officer(role=Role.ADMIN, state=None, district=None)
+            with SyncLock(settings.sync.state_path, sources=["cctns", "eprisons"]):
+                rows = {r["source"]: r for r in api.get("/v1/sync/status", admin).json()["sources"]}
+                running = rows["eprisons"]["running"]
+                assert running["pid"] == os.getpid() and running["sources"] == ["cctns", "eprisons"]
+                assert rows["cctns"]["running"] == running and rows["vahan"]["running"] is None
+            rows = {r["source"]: r for r in api.get("/v1/sync/status", admin).json()["sources"]}
+            assert all(row["running"] is None for row in rows.values())
+    finally:
+        backend.close()
