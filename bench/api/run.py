@@ -62,6 +62,8 @@ class Row:
     p99_ms: float
     per_s: float
     errors: int = 0
+    workers: int = 1  # uvicorn worker processes serving the HTTP rows of the run
+    load: str = ""  # 1-minute load average when the run started and ended ("0.3-0.5")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -251,13 +253,15 @@ async def over_http(
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| mode | records | clients | searches | p50 ms | p95 ms | p99 ms | searches/s | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| mode | records | workers | clients | searches | p50 ms | p95 ms | p99 ms | searches/s "
+        "| errors | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        workers = r.workers if r.mode == "http" else "-"
         lines.append(
-            f"| {r.mode} | {r.records:,} | {r.clients} | {r.searches} | {r.p50_ms} | {r.p95_ms} "
-            f"| {r.p99_ms} | {r.per_s:.1f} | {r.errors} |"
+            f"| {r.mode} | {r.records:,} | {workers} | {r.clients} | {r.searches} | {r.p50_ms} "
+            f"| {r.p95_ms} | {r.p99_ms} | {r.per_s:.1f} | {r.errors} | {r.load or '?'} |"
         )
     return "\n".join(lines)
 
@@ -278,15 +282,16 @@ def overheads(rows: list[Row]) -> list[str]:
 
 
 def latest_rows() -> list[Row]:
-    """For each record count, the rows of the newest results file that has it."""
-    newest: dict[int, list[Row]] = {}
+    """For each record count and worker count, the rows of the newest results file that has
+    them (a run with more workers does not hide the one-worker figures)."""
+    newest: dict[tuple[int, int], list[Row]] = {}
     for path in sorted(RESULTS.glob("api-*.json")):  # timestamps sort in time order
-        by_size: dict[int, list[Row]] = {}
+        by_size: dict[tuple[int, int], list[Row]] = {}
         for item in json.loads(path.read_text()):
             row = Row(**item)
-            by_size.setdefault(row.records, []).append(row)
+            by_size.setdefault((row.records, row.workers), []).append(row)
         newest.update(by_size)
-    return [row for size in sorted(newest) for row in newest[size]]
+    return [row for key in sorted(newest) for row in newest[key]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(x.replace("_", "")) for x in args.records.split(",")]
     client_counts = [int(x) for x in args.clients.split(",")]
     rows: list[Row] = []
+    load_before = os.getloadavg()[0]
     CACHE.mkdir(parents=True, exist_ok=True)
     for total in sizes:
         index = (CACHE / f"records-{total}-{args.seed}.db").resolve()
@@ -326,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
+    load_after = os.getloadavg()[0]
+    for row in rows:
+        row.workers = args.workers
+        row.load = f"{load_before:.1f}-{load_after:.1f}"
     text = table(rows)
     notes = overheads(rows)
     print(text)
@@ -336,11 +346,12 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps([asdict(r) for r in rows], indent=2) + "\n"
     )
     latest = latest_rows()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     (RESULTS / "api.md").write_text(
-        f"# API benchmark ({os.cpu_count()} CPUs, {args.workers} uvicorn worker(s))\n\n"
-        "Newest run per size from bench/results/api-*.json; this run ended at load average "
-        f"{load}.\n\n{table(latest)}\n\n" + "\n".join(overheads(latest)) + "\n"
+        f"# API benchmark ({os.cpu_count()} CPUs)\n\n"
+        "Newest run per size and uvicorn worker count from bench/results/api-*.json. `load` is "
+        "the 1-minute load average when that run started and ended (the cores are shared: a "
+        "figure taken above 1 is slower than the code).\n\n"
+        f"{table(latest)}\n\n" + "\n".join(overheads(latest)) + "\n"
     )
     return 0
 
