@@ -104,6 +104,10 @@ class MatchResult:
     __hash__ = None  # type: ignore[assignment]
 
 
+# a comparison, or the two forms of one that paired nothing (built when explained)
+Evidence = NameComparison | tuple[PreparedQuery, NameForm] | None
+
+
 @dataclass(frozen=True)
 class AnalysedQuery:
     query: PersonQuery
@@ -114,7 +118,7 @@ class AnalysedQuery:
     birth_year: int | None = None  # from birth_year, or estimated from age
     tolerance: int = 2
     has_attributes: bool = False
-    _cache: dict[str, tuple[float, NameComparison | None, str]] = field(
+    _cache: dict[str, tuple[float, Evidence, str]] = field(
         default_factory=dict, compare=False, repr=False
     )
     # the query's forms and the relative's, prepared for many comparisons (built on first use)
@@ -191,20 +195,26 @@ def _best_prepared(
     return best_z, best_c
 
 
-def _name_evidence(
-    analysed: AnalysedQuery, written: str
-) -> tuple[float, NameComparison | None, str]:
+def _name_evidence(analysed: AnalysedQuery, written: str) -> tuple[float, Evidence, str]:
     """The best comparison of the query with one written record name, cached per query (the
     caller looks in `analysed._cache` first; this is `_best_prepared` written out, the hot path)."""
     preps = analysed._prepared.get("name")
     if preps is None:
         preps = analysed.prepared("name")
-    best_z, best_c = -math.inf, None
+    best_z: float = -math.inf
+    best_c: Evidence = None
     record_forms = parse_name(written).forms
     for qf in preps:
         unmatched = qf.unmatched_logit
         for rf in record_forms:
-            c = qf.compare(rf)
+            c = qf.paired(rf)
+            if c is None:  # shares nothing: the comparison is built only to be explained
+                z = unmatched.get(rf.shape)
+                if z is None:
+                    z = unmatched[rf.shape] = name_logit(qf.compare(rf))
+                if z > best_z:
+                    best_z, best_c = z, (qf, rf)
+                continue
             if c.full_matches or c.initial_pairs:
                 z = name_logit(c)
             else:
@@ -344,9 +354,10 @@ def score(
     total = best_z
     for r in attrs:
         total += r.weight
-    comparison, z_name = best_c, best_z
+    evidence, z_name = best_c, best_z
 
     def explain() -> tuple[Reason, ...]:
-        return (*_name_reasons(comparison, z_name), *attrs)
+        c = evidence[0].compare(evidence[1]) if isinstance(evidence, tuple) else evidence
+        return (*_name_reasons(c, z_name), *attrs)
 
     return MatchResult(round(sigmoid(total), 4), explain=explain)

@@ -49,7 +49,10 @@ FILLER_WEIGHT = 0.35
 INITIAL_WEIGHT = 0.5
 
 
-@dataclass(frozen=True, slots=True)
+# Not `frozen`: a frozen dataclass sets each field through `object.__setattr__`, which made
+# building these the largest single cost of parsing a new name. Treat them as immutable all
+# the same (they are shared through caches); `unsafe_hash` keeps hashing on the compared fields.
+@dataclass(slots=True, unsafe_hash=True)
 class Token:
     text: str  # Latin, lower case, as written (after transliteration)
     canon: str  # phonetic.canonical
@@ -65,7 +68,7 @@ class Token:
     b_head: str = field(default="", compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # immutable by convention: see `Token`
 class NameForm:
     tokens: tuple[Token, ...]
     # derived once, for the rescoring hot path
@@ -125,7 +128,7 @@ class NameForm:
         return " ".join(t.canon for t in self.tokens)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # immutable by convention: see `Token`
 class ParsedName:
     raw: str
     forms: tuple[NameForm, ...]

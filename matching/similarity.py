@@ -471,6 +471,16 @@ class PreparedQuery:
         return row
 
     def compare(self, r: NameForm) -> NameComparison:
+        c = self.paired(r)
+        if c is None:
+            q = self.form
+            return NameComparison(q, r, [], 0.0, 0.0, q.informative, r.informative)
+        return c
+
+    def paired(self, r: NameForm) -> NameComparison | None:
+        """`compare`, or None when the forms share nothing at all (no token pairs, no compound,
+        no initials on either side): most candidates, whose log-odds depend on `r.shape` only,
+        so the rescoring loop need not build their comparison."""
         q = self.form
         rt = r.tokens
         rows = self._rows
@@ -496,7 +506,7 @@ class PreparedQuery:
         )
         if hits is None and not compound and nqf == len(q.tokens) and nrf == len(rt):
             # no token pairs, no compound, no initials: the record and the query share nothing
-            return NameComparison(q, r, [], 0.0, 0.0, q.informative, r.informative, self._initials)
+            return None
         return self._align(r, hits, compound)
 
     def _align(
