@@ -25,6 +25,7 @@ from rich.console import Console
 
 from config import Settings, load_settings
 from config.settings import SOURCE_NAMES
+from connectors.lock import SyncBusy
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_AGENCY = "CBI"
@@ -332,7 +333,11 @@ def register(app: typer.Typer) -> None:
             running = start_world(seed, persons, faults, paths.worlds, console)
             console.print(f"[bold]2/4[/bold] eight simulated sources up, faults: {faults}")
             console.print("[bold]3/4[/bold] syncing every source into the index")
-            sync_sources(settings, running.manifest, console)
+            try:
+                sync_sources(settings, running.manifest, console)
+            except SyncBusy as exc:  # another demo on the same directory is syncing
+                console.print(f"icjs demo: {exc}")
+                raise typer.Exit(exc.exit_code) from None
             client = ensure_demo_client(settings, paths)
             person, vehicle = sample_queries(settings)
             console.print(f"[bold]4/4[/bold] API on http://127.0.0.1:{port}  (Ctrl-C stops all)")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from config import ConfigError, load_settings
 from config.settings import SOURCE_NAMES
+from connectors.lock import SyncBusy, SyncLock
 from connectors.replay import replay_quarantine
 from connectors.state import StateStore
 
@@ -92,6 +93,10 @@ def list_entries(
 @quarantine_app.command("replay")
 def replay(
     source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", help="Seconds to wait for a running sync (inf: no limit)."),
+    ] = 0.0,
 ) -> None:
     """Run quarantined payloads through the current mapping; index what now maps."""
     from indexer import open_backend
@@ -101,12 +106,22 @@ def replay(
     if not settings.sync.state_path.exists():
         typer.echo("quarantine is empty (no sync has run)")
         return
-    backend = open_backend(settings.search)
+    # a sync running meanwhile could index a newer version between replay's check and its write
+    lock = SyncLock(settings.sync.state_path, sources=[source] if source else [])
     try:
-        with StateStore(settings.sync.state_path) as state:
-            outcome = replay_quarantine(state, backend, source=source)
+        lock.acquire(wait)
+    except SyncBusy as exc:
+        typer.echo(f"icjs quarantine replay: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    try:
+        backend = open_backend(settings.search)
+        try:
+            with StateStore(settings.sync.state_path) as state:
+                outcome = replay_quarantine(state, backend, source=source)
+        finally:
+            backend.close()
     finally:
-        backend.close()
+        lock.release()
     typer.echo(
         f"replayed {outcome['replayed']}, superseded {outcome['superseded']}, "
         f"still bad {outcome['still_bad']}, need a re-fetch {outcome['needs_refetch']}"

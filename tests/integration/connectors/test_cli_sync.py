@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from config import SearchSettings
+from connectors.lock import EXIT_BUSY, SyncLock
 from connectors.state import StateStore
 from indexer import open_backend
 from records import Source
@@ -60,6 +61,20 @@ def test_sync_with_manifest_then_quarantine(simulators: Running, workdir: Path) 
     assert listed.exit_code == 0
     assert listed.output.strip() == ""  # the session world has no bad records
     replayed = runner.invoke(app, ["quarantine", "replay", "--source", "cctns"])
+    assert replayed.exit_code == 0 and "replayed 0" in replayed.output
+
+
+def test_quarantine_replay_waits_for_no_running_sync(simulators: Running, workdir: Path) -> None:
+    manifest = workdir / "manifest.json"
+    manifest.write_text(json.dumps(simulators.manifest))
+    runner = CliRunner()
+    synced = runner.invoke(app, ["sync", "--manifest", str(manifest), "--source", "cctns"])
+    assert synced.exit_code == 0, synced.output
+    with SyncLock(workdir / "sync.db", sources=["cctns"]):  # a sync is running
+        refused = runner.invoke(app, ["quarantine", "replay"])
+        assert refused.exit_code == EXIT_BUSY
+        assert "another sync" in refused.output and str(os.getpid()) in refused.output
+    replayed = runner.invoke(app, ["quarantine", "replay"])
     assert replayed.exit_code == 0 and "replayed 0" in replayed.output
 
 
