@@ -3,7 +3,8 @@
 Kept apart from `embedded.py` (connections, transactions, lifecycle) so that the hot path of a
 person search is in one place, and from `sqlite_store.py` (writes).
 
-Two things make it cheaper than the plain SQL it replaces, without changing what it returns:
+Three things make it cheaper than the plain SQL it replaces, without changing which records it
+returns:
 
 - **Name keys are counted before they are filtered.** "Records sharing the most keys, within the
   filters" used to join every posting to its record row to test the filters, then count, then
@@ -16,6 +17,13 @@ Two things make it cheaper than the plain SQL it replaces, without changing what
   after search (everyone named Kumar shares a key). `RecordCache` keeps recently parsed records
   by row id together with the JSON they were parsed from; a hit needs the stored JSON to be
   identical, so a record rewritten by a sync is parsed again, never served stale.
+- **The fuzzy query is skipped when name keys decide.** A record found only by fuzzy text
+  scores at most 1; when `limit` records share two keys or more with the query, none can get
+  in, and BM25 over every record holding one of the query's rarer trigrams (tens of thousands
+  on a national index, most of a search's time) would only add to the scores of records already
+  chosen. That share is then read from each chosen record's own name text instead. Same
+  records; the order of records sharing as many keys may differ from the full plan's where
+  BM25's cut left one without its share (the matcher, not this order, ranks results).
 """
 
 from __future__ import annotations
@@ -125,8 +133,10 @@ def candidate_scores(
     where, params = sql.filter_sql(query.filters)
     if where == "0":
         return []
+    key_hits: list[tuple[int, int]] = []
     if query.name_keys:
-        for rid, hits in _key_hits(con, v, sorted(query.name_keys), where, params, query.limit):
+        key_hits = _key_hits(con, v, sorted(query.name_keys), where, params, query.limit)
+        for rid, hits in key_hits:
             scores[rid] += float(hits)
     if query.identifiers:
         clause, id_params = sql.identifier_sql(query.identifiers)
@@ -139,7 +149,9 @@ def candidate_scores(
         for rid, hits in rows:
             scores[rid] += 10.0 * hits
     grams = query_grams(query.name_text) if query.name_text else frozenset()
-    if grams:
+    if grams and _keys_decide(query, key_hits):
+        _text_bonus(con, v, grams, scores)
+    elif grams:
         need = min_shared_grams(len(grams))
         counts = dict(
             con.execute(
@@ -160,6 +172,39 @@ def candidate_scores(
             if shared >= need:
                 scores[rid] += shared / len(grams)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
+
+
+def _keys_decide(query: CandidateQuery, key_hits: list[tuple[int, int]]) -> bool:
+    """Whether name keys alone already fix the candidate set: `limit` records sharing two keys
+    or more score at least 2, and a record found only by fuzzy text scores at most 1 (its share
+    of the query's trigrams), so no such record can enter the set. The fuzzy query (the costliest
+    of a search on a large index: BM25 over every record holding one of the query's rarer
+    trigrams) is then skipped. Not with identifier terms: there, records found by identifiers
+    push key records out, and which ones go depends on the fuzzy bonus."""
+    return (
+        not query.identifiers
+        and len(key_hits) >= query.limit
+        and bool(key_hits)
+        and key_hits[-1][1] >= 2
+    )
+
+
+def _text_bonus(
+    con: sqlite3.Connection, v: int, grams: frozenset[str], scores: dict[int, float]
+) -> None:
+    """The fuzzy share of the key candidates, from their own indexed name text: what they would
+    have gained as fuzzy matches, ordering records that share as many keys."""
+    need = min_shared_grams(len(grams))
+    rids = list(scores)
+    for start in range(0, len(rids), _CHUNK):
+        chunk = rids[start : start + _CHUNK]
+        for rid, text in con.execute(
+            f"SELECT rowid, text FROM names_v{v} WHERE rowid IN ({sql.placeholders(len(chunk))})",
+            chunk,
+        ):
+            shared = sum(1 for g in grams if g in text)
+            if shared >= need:
+                scores[rid] += shared / len(grams)
 
 
 def load_candidates(

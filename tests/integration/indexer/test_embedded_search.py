@@ -132,3 +132,41 @@ def test_record_cache_reuses_by_json_and_stays_bounded() -> None:
     assert cache.records([rows[0]])[0] is not first[0]
     changed = cache.records([(1, rows[2][1])])  # same row id, other JSON: parsed, not reused
     assert changed[1] == records[2]
+
+
+def test_decisive_keys_skip_the_fuzzy_query_without_changing_the_candidates(
+    backend: EmbeddedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `limit` records sharing two keys or more, fuzzy-only records cannot get in: the
+    candidates are those of the full plan. Their fuzzy share is taken from their own text, so a
+    record beyond the full plan's BM25 cut gets it too (never more than 1, never less)."""
+    import indexer.backends.sqlite_search as search
+
+    query = CandidateQuery(
+        name_keys=name_keys("Ramesh Patil"),
+        name_text=name_text("Ramesh Patil"),
+        filters=FILTERS["hidden label"],
+        limit=20,
+    )
+    decided: list[bool] = []
+    real = search._keys_decide
+
+    def spy(q: CandidateQuery, hits: list[tuple[int, int]]) -> bool:
+        decided.append(real(q, hits))
+        return decided[-1]
+
+    monkeypatch.setattr(search, "_keys_decide", spy)
+    shortcut = backend.candidates(query)
+    assert decided == [True]
+    monkeypatch.setattr(search, "_keys_decide", lambda q, hits: False)
+    full = backend.candidates(query)
+    assert {c.record.record_id for c in shortcut} == {c.record.record_id for c in full}
+    full_scores = {c.record.record_id: c.retrieval_score for c in full}
+    for c in shortcut:
+        assert (
+            full_scores[c.record.record_id]
+            <= c.retrieval_score
+            <= (int(full_scores[c.record.record_id]) + 1)
+        )
+    wide = CandidateQuery(name_keys=query.name_keys, name_text=query.name_text, limit=1000)
+    assert not real(wide, [(1, 5)] * 10)  # fewer than `limit` key records: fuzzy still asked
