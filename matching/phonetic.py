@@ -35,6 +35,8 @@ _YE = re.compile(r"^ye(?=[^aeiou])")  # Telugu ఎర్ర is written Yerra and
 _GYAN = re.compile(r"^(?:jn|gn|dny)(?=[aeiou])")
 _FINAL_Y = re.compile(r"(?<=[^aeiou])y$")
 _FINAL_H = re.compile(r"(?<=[aeiou])h$")
+# Telugu and Kannada -ayya written -aiah, -aiya, -ayya (Ramaiah, Ramayya; ಸಿದ್ದರಾಮಯ್ಯ Siddaramaiah)
+_AYYA = re.compile(r"(?<=[^aeiou])(?:aiah|aiyah|aiya|ayyah|ayya|aia)$")
 
 _ASPIRATES = (
     ("chh", "C"),
@@ -96,6 +98,7 @@ def spelling_rules(token: str) -> str:
     for src, dst in _ASPIRATES:
         t = t.replace(src, dst)
     t = _C.sub("k", t)
+    t = _AYYA.sub("aya", t)
     t = _DIPH_O.sub("o", t)
     t = _DIPH_E.sub("e", t)
     for pattern, dst in _VOWEL_LENGTH:

@@ -20,6 +20,9 @@ from matching.phonetic import canonical, coarse
         ["Dnyaneshwar", "Gyaneshwar", "Jnaneshwar"],
         ["Vishwanath", "Vishvanath"],
         ["Pandey", "Pande"],
+        ["Siddaramaiah", "Siddaramayya", "Siddaramaiya"],
+        ["Subbaiah", "Subbayya", "Subbaya"],
+        ["Patnaik", "Pattanayak", "Pattanaik"],
     ],
 )
 def test_variant_families_share_one_canonical_spelling(family: list[str]) -> None:
