@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from federation.grouping import birth_year_of, group
+from federation.grouping import _Similarity, agreement, birth_year_of, group
 from federation.rescoring import Scored
 from matching import api as matching
 from records import Kind, Person, Provenance, Record, Source
@@ -101,3 +101,45 @@ def test_profiles_ordered_by_confidence() -> None:
 def test_birth_year_from_age_on_a_date() -> None:
     s = scored("A", Person(name="A", age_from=30, age_to=34, age_on=datetime(2024, 1, 1).date()), 1)
     assert birth_year_of(s.person, s.record) == 1992
+
+
+class _CountingSimilarity(_Similarity):
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    def __call__(self, a: str, b: Person) -> float:
+        self.asked.append(a)
+        return super().__call__(a, b)
+
+
+def test_relatives_who_disagree_stop_the_pair_before_the_name_model() -> None:
+    """Same name and year, different places, fathers sharing a first-name key but not a name:
+    no join, decided by the relative's model alone (the name model is not asked)."""
+    a = scored(
+        "A",
+        Person(name="RAMESH KUMAR", relative_name="SURESH PATIL", birth_year=1985),
+        0.9,
+        state="MH",
+        district="PUNE",
+    )
+    b = scored(
+        "B",
+        Person(name="RAMESH KUMAR", relative_name="SURESH PAWAR", birth_year=1985),
+        0.9,
+        state="UP",
+        district="AGRA",
+    )
+    similar = _CountingSimilarity()
+    assert agreement(a, b, similar) is None
+    assert similar.asked == ["SURESH PATIL"]
+    agreeing = scored(
+        "C",
+        Person(name="Ramesh Kumar", relative_name="Suresh Patil", birth_year=1986),
+        0.8,
+        state="UP",
+        district="AGRA",
+    )
+    link = agreement(a, agreeing, similar)
+    assert link is not None and any("relative" in r for r in link.reasons)
+    assert similar.asked[1:] == ["SURESH PATIL", "RAMESH KUMAR"]
