@@ -295,6 +295,25 @@ def _compounds(
                 break
 
 
+def _joinable(single: NameForm, pair: NameForm) -> bool:
+    """Whether `_compounds` could pair a full token of `single` with two adjacent full tokens
+    of `pair`: its cheap conditions (first letter, length) without its string work. A first
+    letter in common is frequent, a compound rare; this spares the search most candidates."""
+    pt = pair.tokens
+    for i in single.full_idx:
+        a = single.tokens[i]
+        ac = a.canon
+        fa, la = ac[:1], len(ac)
+        slack = 2 + la // 4
+        for j in range(len(pt) - 1):
+            b1, b2 = pt[j], pt[j + 1]
+            if b1.initial or b2.initial or b1.canon[:1] != fa:
+                continue
+            if abs(len(b1.canon) + len(b2.canon) - la) <= slack and ac not in (b1.canon, b2.canon):
+                return True
+    return False
+
+
 def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
     """Credit for an initial against another token (initial or full), 0 when they disagree."""
     if strict:
@@ -426,7 +445,8 @@ class PreparedQuery:
     - each distinct record spelling is measured against all the query's full tokens once per
       query, and only the pairs reaching `MIN_TOKEN_SIMILARITY` are kept (`_row`): most record
       tokens of most candidates pair with nothing, and that costs one dict lookup;
-    - the compound search runs only when a first letter could agree (`NameForm.firsts`);
+    - the compound search runs only when a first letter could agree (`NameForm.firsts`) and
+      the lengths could (`_joinable`);
     - a record form that pairs with nothing gets its counts straight from `NameForm`.
     """
 
@@ -500,8 +520,8 @@ class PreparedQuery:
             nqf + nrf > 2
             and nqf != nrf
             and (
-                not q.firsts.isdisjoint(r.adjacent_firsts)
-                or not r.firsts.isdisjoint(q.adjacent_firsts)
+                (nrf >= 2 and not q.firsts.isdisjoint(r.adjacent_firsts) and _joinable(q, r))
+                or (nqf >= 2 and not r.firsts.isdisjoint(q.adjacent_firsts) and _joinable(r, q))
             )
         )
         if hits is None and not compound and nqf == len(q.tokens) and nrf == len(rt):
