@@ -40,7 +40,7 @@ from indexer.backends.base import (
     RebuildInProgress,
     RebuildResult,
 )
-from indexer.backends.sqlite_search import RecordCache, candidate_scores, load_candidates
+from indexer.backends.sqlite_search import candidate_scores, load_candidates
 from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
 from indexer.documents import to_document, to_documents
 from indexer.links import LinkEngine
@@ -59,7 +59,6 @@ class EmbeddedBackend:
         self._guard = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
-        self._cache = RecordCache()
         with self._write() as con:
             con.execute(sql.META_DDL)
             if self._meta(con, "current") is None:
@@ -211,7 +210,7 @@ class EmbeddedBackend:
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         with self._read() as (con, v):
             best = candidate_scores(con, v, query)
-            return load_candidates(con, v, best, self._cache)
+            return load_candidates(con, v, best)
 
     def count(self, filters: Filters | None = None) -> int:
         where, params = sql.filter_sql(filters)

@@ -1,5 +1,4 @@
-"""Embedded candidate retrieval: the cheaper plan returns what the plain SQL returns, and reused
-parsed records are never stale."""
+"""Embedded candidate retrieval: the cheaper plan returns what the plain SQL returns."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import pytest
 from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import CandidateQuery, Filters, LabelRule
 from indexer.backends.embedded import EmbeddedBackend
-from indexer.backends.sqlite_search import RecordCache, _key_hits
+from indexer.backends.sqlite_search import _key_hits
 from matching.api import name_keys, name_text
 from records import Kind, Person, Record, Sensitivity, Source
 from tests.plugins.backends import T0, make
@@ -116,22 +115,6 @@ def test_a_rewritten_record_is_parsed_again(tmp_path: Path) -> None:
     backend.upsert([second])
     assert [c.record for c in backend.candidates(query)] == [second]
     backend.close()
-
-
-def test_record_cache_reuses_by_json_and_stays_bounded() -> None:
-    cache = RecordCache(size=2)
-    records = [
-        make(Source.CCTNS, f"X-{i}", Kind.ACCUSED, people=(Person(name=f"N{i}"),)) for i in range(3)
-    ]
-    rows = [(i, r.model_dump_json()) for i, r in enumerate(records)]
-    first = cache.records(rows[:2])
-    again = cache.records(rows[:2])
-    assert again[0] is first[0] and again[1] is first[1]
-    assert (cache.hits, cache.misses) == (2, 2)
-    cache.records([rows[2]])  # evicts row 0, the least recently used
-    assert cache.records([rows[0]])[0] is not first[0]
-    changed = cache.records([(1, rows[2][1])])  # same row id, other JSON: parsed, not reused
-    assert changed[1] == records[2]
 
 
 def test_decisive_keys_skip_the_fuzzy_query_without_changing_the_candidates(
