@@ -64,6 +64,7 @@ class Row:
     errors: int = 0
     workers: int = 1  # uvicorn worker processes serving the HTTP rows of the run
     load: str = ""  # 1-minute load average when the run started and ended ("0.3-0.5")
+    commit: str = ""  # git HEAD when the run was made (the tree is shared: HEAD, not "clean")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -254,14 +255,15 @@ async def over_http(
 def table(rows: list[Row]) -> str:
     lines = [
         "| mode | records | workers | clients | searches | p50 ms | p95 ms | p99 ms | searches/s "
-        "| errors | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| errors | load | commit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         workers = r.workers if r.mode == "http" else "-"
         lines.append(
             f"| {r.mode} | {r.records:,} | {workers} | {r.clients} | {r.searches} | {r.p50_ms} "
-            f"| {r.p95_ms} | {r.p99_ms} | {r.per_s:.1f} | {r.errors} | {r.load or '?'} |"
+            f"| {r.p95_ms} | {r.p99_ms} | {r.per_s:.1f} | {r.errors} | {r.load or '?'} "
+            f"| {r.commit or '?'} |"
         )
     return "\n".join(lines)
 
@@ -269,9 +271,19 @@ def table(rows: list[Row]) -> str:
 def overheads(rows: list[Row]) -> list[str]:
     out = []
     for total in sorted({r.records for r in rows}):
-        base = next((r for r in rows if r.records == total and r.mode == "in-process"), None)
+        base = next(
+            (r for r in reversed(rows) if r.records == total and r.mode == "in-process"), None
+        )
         one = next(
-            (r for r in rows if r.records == total and r.mode == "http" and r.clients == 1), None
+            (
+                r
+                for r in reversed(rows)
+                if r.records == total
+                and r.mode == "http"
+                and r.clients == 1
+                and (base is None or r.commit == base.commit)
+            ),
+            None,
         )
         if base and one:
             out.append(
@@ -279,6 +291,16 @@ def overheads(rows: list[Row]) -> list[str]:
                 f"p95 {one.p95_ms / base.p95_ms:.2f}×"
             )
     return out
+
+
+def head_commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def latest_rows() -> list[Row]:
@@ -301,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,32", help="comma-separated client counts")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--render", action="store_true", help="only rewrite api.md")
     args, _ = parser.parse_known_args(argv)  # `make bench` passes every benchmark's options
+    if args.render:
+        render()
+        return 0
     sizes = [int(x.replace("_", "")) for x in args.records.split(",")]
     client_counts = [int(x) for x in args.clients.split(",")]
     rows: list[Row] = []
@@ -333,9 +359,11 @@ def main(argv: list[str] | None = None) -> int:
                 server.terminate()
                 server.wait(timeout=30)
     load_after = os.getloadavg()[0]
+    commit = head_commit()
     for row in rows:
         row.workers = args.workers
         row.load = f"{load_before:.1f}-{load_after:.1f}"
+        row.commit = commit
     text = table(rows)
     notes = overheads(rows)
     print(text)
@@ -345,15 +373,20 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"api-{stamp}.json").write_text(
         json.dumps([asdict(r) for r in rows], indent=2) + "\n"
     )
+    render()
+    return 0
+
+
+def render() -> None:
+    """bench/results/api.md from the results files (`--render` redoes it without a run)."""
     latest = latest_rows()
     (RESULTS / "api.md").write_text(
         f"# API benchmark ({os.cpu_count()} CPUs)\n\n"
         "Newest run per size and uvicorn worker count from bench/results/api-*.json. `load` is "
         "the 1-minute load average when that run started and ended (the cores are shared: a "
-        "figure taken above 1 is slower than the code).\n\n"
+        "figure taken above 1 is slower than the code); `commit` is git HEAD at the run.\n\n"
         f"{table(latest)}\n\n" + "\n".join(overheads(latest)) + "\n"
     )
-    return 0
 
 
 if __name__ == "__main__":
