@@ -315,18 +315,23 @@ def _name_reasons(c: NameComparison | None, z: float) -> list[Reason]:
     q_total, r_total = c.q.total_weight, c.r.total_weight
     by_text_q = {t.text: t.weight for t in c.q.tokens}
     by_text_r = {t.text: t.weight for t in c.r.tokens}
-    for text in c.missing:
-        weight = w["query_missing"] - wq * by_text_q.get(text, 1.0) / q_total
-        out.append(Reason("missing_in_record", text, None, round(weight, 3)))
-    for text in c.extra:
-        weight = w["record_extra"] - wr * by_text_r.get(text, 1.0) / r_total
-        out.append(Reason("extra_in_record", None, text, round(weight, 3)))
-    for text in c.missing_initials:
-        weight = w["query_initials_missing"] - wq * by_text_q.get(text, 0.0) / q_total
-        out.append(Reason("initial_missing_in_record", text, None, round(weight, 3)))
-    for text in c.extra_initials:
-        weight = w["record_initials_extra"] - wr * by_text_r.get(text, 0.0) / r_total
-        out.append(Reason("initial_extra_in_record", None, text, round(weight, 3)))
+    unexplained = (  # feature, tokens, fitted term, coverage weight, token weights, side total
+        ("missing_in_record", c.missing, "query_missing", wq, by_text_q, q_total),
+        ("extra_in_record", c.extra, "record_extra", wr, by_text_r, r_total),
+        ("initial_missing_in_record", c.missing_initials, "query_initials_missing", wq, by_text_q,
+         q_total),
+        ("initial_extra_in_record", c.extra_initials, "record_initials_extra", wr, by_text_r,
+         r_total),
+    )  # fmt: skip
+    for feature, texts, term, coverage, by_text, total in unexplained:
+        on_query = by_text is by_text_q
+        for text in texts:
+            weight = round(w[term] - coverage * by_text[text] / total, 3)
+            out.append(
+                Reason(feature, text, None, weight)
+                if on_query
+                else Reason(feature, None, text, weight)
+            )
     out.append(Reason("name_log_odds", None, None, round(z, 3)))
     return out
 
