@@ -198,7 +198,10 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """uvicorn factory (`icjs serve --workers N`): settings from `icjs.toml` and `ICJS_…`."""
+    """uvicorn factory (`icjs serve --workers N`): settings from `icjs.toml` and `ICJS_…`.
+    Each worker is a fresh process, so it applies icjs's collector settings itself."""
     from config import load_settings
+    from config.runtime import tune_gc
 
+    tune_gc()
     return create_app(load_settings())

@@ -7,6 +7,7 @@ import importlib
 import typer
 
 from config import ConfigError
+from config.runtime import tune_gc
 
 app = typer.Typer(
     name="icjs",
@@ -35,6 +36,7 @@ for _module in _COMMAND_MODULES:
 
 def run() -> None:
     """Console-script entry: configuration errors are one line on stderr and exit status 2."""
+    tune_gc()  # a long-running process: see `config.runtime`
     try:
         app()
     except ConfigError as exc:

@@ -1,5 +1,6 @@
 """The API as the benchmark serves it: `create_app` from the environment's settings, uvicorn,
-no access log lines (the audit log still records every request)."""
+no access log lines (the audit log still records every request), the collector settings of
+`icjs serve` (`config.runtime`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import uvicorn
 
 from api.app import create_app
 from config import load_settings
+from config.runtime import tune_gc
 
 
 def main() -> None:
+    tune_gc()  # as `icjs serve` does
     port = int(sys.argv[1])
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     if workers > 1:
@@ -29,6 +32,7 @@ def main() -> None:
 
 
 def factory() -> object:
+    tune_gc()  # as each `icjs serve --workers N` worker does
     return create_app(load_settings(), access_log=False)
 
 
