@@ -40,6 +40,7 @@ from auth.principal import Role
 from auth.service import AuthService
 from bench.backends.synthetic import batches, misspell
 from config import Settings
+from config.runtime import tune_gc
 from config.settings import ApiSettings, AuthSettings, SearchSettings, SyncSettings
 from federation import PersonSearch, PersonSearchService
 from indexer import open_backend
@@ -328,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         render()
         return 0
+    tune_gc()  # the in-process searches stand for the route in an `icjs serve` process
     sizes = [int(x.replace("_", "")) for x in args.records.split(",")]
     client_counts = [int(x) for x in args.clients.split(",")]
     rows: list[Row] = []
