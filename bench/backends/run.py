@@ -33,6 +33,7 @@ from typing import Any
 
 from bench.backends.synthetic import batches, misspell
 from config import SearchSettings
+from config.runtime import tune_gc
 from indexer import open_backend
 from indexer.backends import queries as q
 from indexer.backends import sqlite_sql
@@ -292,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
     args, _ = parser.parse_known_args(argv)  # `make bench` passes every benchmark's options
+    tune_gc()  # ingest and retrieval as an `icjs sync` / `icjs serve` process runs them
     sizes = [int(x.replace("_", "")) for x in args.records.split(",")]
     engines = (
         (args.backends or "").split(",")

@@ -164,6 +164,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()
     if args.child:
+        from config.runtime import tune_gc
+
+        tune_gc()  # as `icjs sync` runs
         child(args.child, args.manifest, args.work)
         return 0
 
