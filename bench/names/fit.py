@@ -96,7 +96,8 @@ def fit(seed: int, gallery_size: int, per_class: int) -> None:
         "Name part: logistic regression (L2=1.0, Newton) fitted by `python -m bench.names.run "
         f"--fit` on {len(ys)} labelled pairs ({sum(ys)} same person) from the names benchmark "
         f"built with seed {seed} (the evaluated run uses another seed): each query's ten best "
-        "retrieved candidates plus its true record. Attribute part: log-likelihood ratios set "
+        "retrieved candidates plus its true record, labelled same person when they are one of "
+        "the query's right answers (`Query.also`). Attribute part: log-likelihood ratios set "
         "by hand from how often records of one person disagree (birth year off by more than the "
         "tolerance in ~5% of true pairs, gender in ~1%), not fitted."
     )
