@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from config import load_settings
@@ -31,7 +32,7 @@ def main() -> None:
         uvicorn.run(factory(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def factory() -> object:
+def factory() -> FastAPI:
     tune_gc()  # as each `icjs serve --workers N` worker does
     return create_app(load_settings(), access_log=False)
 
