@@ -175,56 +175,41 @@ def _best(
 
 
 def _best_prepared(
-    query_forms: tuple[PreparedQuery, ...], record: ParsedName
-) -> tuple[float, NameComparison | None]:
-    """`_best` with the query forms prepared: the same result."""
-    best_z, best_c = -math.inf, None
+    query_forms: tuple[PreparedQuery, ...], record_forms: tuple[NameForm, ...]
+) -> tuple[float, Evidence]:
+    """`_best` with the query forms prepared: the same log-odds, the hot path of rescoring.
+    A pair of forms that shares nothing (most candidates) gets no comparison object: its
+    log-odds depend on the record form's `shape` only, and it is built when explained."""
+    best_z: float = -math.inf
+    best_c: Evidence = None
     for qf in query_forms:
         unmatched = qf.unmatched_logit
-        for rf in record.forms:
-            c = qf.compare(rf)
-            if c.full_matches or c.initial_pairs:
+        for rf in record_forms:
+            c = qf.paired(rf)
+            if c is not None and (c.full_matches or c.initial_pairs):
                 z = name_logit(c)
-            else:  # paired nothing: the log-odds depend on the record's token counts only
+            else:  # paired nothing
                 z_ = unmatched.get(rf.shape)
                 if z_ is None:
-                    z_ = unmatched[rf.shape] = name_logit(c)
+                    z_ = unmatched[rf.shape] = name_logit(c if c is not None else qf.compare(rf))
                 z = z_
             if z > best_z:
-                best_z, best_c = z, c
+                best_z, best_c = z, (qf, rf) if c is None else c
     return best_z, best_c
+
+
+def _comparison(evidence: Evidence) -> NameComparison | None:
+    return evidence[0].compare(evidence[1]) if isinstance(evidence, tuple) else evidence
 
 
 def _name_evidence(analysed: AnalysedQuery, written: str) -> tuple[float, Evidence, str]:
     """The best comparison of the query with one written record name, cached per query (the
-    caller looks in `analysed._cache` first; this is `_best_prepared` written out, the hot path)."""
+    caller looks in `analysed._cache` first)."""
     preps = analysed._prepared.get("name")
     if preps is None:
         preps = analysed.prepared("name")
-    best_z: float = -math.inf
-    best_c: Evidence = None
-    record_forms = parse_name(written).forms
-    for qf in preps:
-        unmatched = qf.unmatched_logit
-        for rf in record_forms:
-            c = qf.paired(rf)
-            if c is None:  # shares nothing: the comparison is built only to be explained
-                z = unmatched.get(rf.shape)
-                if z is None:
-                    z = unmatched[rf.shape] = name_logit(qf.compare(rf))
-                if z > best_z:
-                    best_z, best_c = z, (qf, rf)
-                continue
-            if c.full_matches or c.initial_pairs:
-                z = name_logit(c)
-            else:
-                z_ = unmatched.get(rf.shape)
-                if z_ is None:
-                    z_ = unmatched[rf.shape] = name_logit(c)
-                z = z_
-            if z > best_z:
-                best_z, best_c = z, c
-    hit = (best_z, best_c, written)
+    z, evidence = _best_prepared(preps, parse_name(written).forms)
+    hit = (z, evidence, written)
     analysed._cache[written] = hit
     return hit
 
@@ -276,7 +261,10 @@ def _attributes(
             )
         )
     if analysed.relative is not None and person.relative_name:
-        z, c = _best_prepared(analysed.prepared("relative"), parse_name(person.relative_name))
+        z, evidence = _best_prepared(
+            analysed.prepared("relative"), parse_name(person.relative_name).forms
+        )
+        c = _comparison(evidence)
         if c is not None:
             p = sigmoid(z)
             weight = (
@@ -362,7 +350,6 @@ def score(
     evidence, z_name = best_c, best_z
 
     def explain() -> tuple[Reason, ...]:
-        c = evidence[0].compare(evidence[1]) if isinstance(evidence, tuple) else evidence
-        return (*_name_reasons(c, z_name), *attrs)
+        return (*_name_reasons(_comparison(evidence), z_name), *attrs)
 
     return MatchResult(round(sigmoid(total), 4), explain=explain)

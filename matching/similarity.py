@@ -260,15 +260,10 @@ def _compounds(
     for i, a in enumerate(qt if r_full >= 2 else ()):
         if q_used[i] or a.initial:
             continue
-        la, fa = len(a.canon), a.canon[:1]
         for j in range(len(rt) - 1):
             b1, b2 = rt[j], rt[j + 1]
-            if r_used[j] or r_used[j + 1] or b1.initial or b2.initial:
-                continue
-            if b1.canon[:1] != fa or abs(len(b1.canon) + len(b2.canon) - la) > 2 + la // 4:
+            if r_used[j] or r_used[j + 1] or not _may_join(a, b1, b2):
                 continue  # cannot reach COMPOUND_SIMILARITY: skip the string work
-            if a.canon in (b1.canon, b2.canon):
-                continue
             s = _compound_similarity(a.canon, a.key, b1.canon, b2.canon)
             if s >= COMPOUND_SIMILARITY:
                 q_used[i] = r_used[j] = r_used[j + 1] = True
@@ -278,14 +273,9 @@ def _compounds(
     for j, b in enumerate(rt if q_full >= 2 else ()):
         if r_used[j] or b.initial:
             continue
-        lb, fb = len(b.canon), b.canon[:1]
         for i in range(len(qt) - 1):
             a1, a2 = qt[i], qt[i + 1]
-            if q_used[i] or q_used[i + 1] or a1.initial or a2.initial:
-                continue
-            if a1.canon[:1] != fb or abs(len(a1.canon) + len(a2.canon) - lb) > 2 + lb // 4:
-                continue
-            if b.canon in (a1.canon, a2.canon):
+            if q_used[i] or q_used[i + 1] or not _may_join(b, a1, a2):
                 continue
             s = _compound_similarity(b.canon, b.key, a1.canon, a2.canon)
             if s >= COMPOUND_SIMILARITY:
@@ -295,23 +285,27 @@ def _compounds(
                 break
 
 
+def _may_join(a: Token, b1: Token, b2: Token) -> bool:
+    """The cheap conditions for `a` to be `b1 b2` written as one: both full tokens, the same
+    first letter, lengths that could reach COMPOUND_SIMILARITY, and `a` not simply one of them."""
+    if b1.initial or b2.initial:
+        return False
+    ac, c1, c2 = a.canon, b1.canon, b2.canon
+    if c1[:1] != ac[:1] or abs(len(c1) + len(c2) - len(ac)) > 2 + len(ac) // 4:
+        return False
+    return ac not in (c1, c2)
+
+
 def _joinable(single: NameForm, pair: NameForm) -> bool:
     """Whether `_compounds` could pair a full token of `single` with two adjacent full tokens
-    of `pair`: its cheap conditions (first letter, length) without its string work. A first
-    letter in common is frequent, a compound rare; this spares the search most candidates."""
+    of `pair` (`_may_join`) before any string work. A first letter in common is frequent, a
+    compound rare; this spares the search most candidates."""
     pt = pair.tokens
-    for i in single.full_idx:
-        a = single.tokens[i]
-        ac = a.canon
-        fa, la = ac[:1], len(ac)
-        slack = 2 + la // 4
-        for j in range(len(pt) - 1):
-            b1, b2 = pt[j], pt[j + 1]
-            if b1.initial or b2.initial or b1.canon[:1] != fa:
-                continue
-            if abs(len(b1.canon) + len(b2.canon) - la) <= slack and ac not in (b1.canon, b2.canon):
-                return True
-    return False
+    return any(
+        _may_join(single.tokens[i], pt[j], pt[j + 1])
+        for i in single.full_idx
+        for j in range(len(pt) - 1)
+    )
 
 
 def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
