@@ -198,6 +198,18 @@ def _new(clock: Clock, conn: Any, recs: list[Rec], t: int) -> None:
 def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | None:
     rng = ctx.rng
     roll = rng.random()
+
+    def set_status(
+        collection: str | None, field: str, values: tuple[str, ...], event: str
+    ) -> str | None:
+        """One live record's `field` set to `values[0]`, or to one of `values` drawn when the
+        record is updated (a single value draws nothing: the random stream stays as it was)."""
+
+        def change(b: dict[str, Any]) -> None:
+            b[field] = values[0] if len(values) == 1 else rng.choice(values)
+
+        return event if _update(clock, conn, source, collection, ctx, t, change) else None
+
     if source == "cctns":
         if roll < 0.25:
             p = clock.person_with(rng, "cctns", ("offender", "cyber", "foreigner"))
@@ -209,38 +221,13 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
         if roll < 0.4:
             return "cctns_delete" if _tombstone(clock, conn, ctx, t) else None
         if roll < 0.52:
-            ok = _update(
-                clock,
-                conn,
-                source,
-                "vehicles",
-                ctx,
-                t,
-                lambda b: b.__setitem__("VEHICLE_STATUS", "RECOVERED"),
+            return set_status(
+                "vehicles", "VEHICLE_STATUS", ("RECOVERED",), "cctns_vehicle_recovered"
             )
-            return "cctns_vehicle_recovered" if ok else None
         if roll < 0.62:
-            ok = _update(
-                clock,
-                conn,
-                source,
-                "missing-persons",
-                ctx,
-                t,
-                lambda b: b.__setitem__("CASE_STATUS", "TRACED"),
-            )
-            return "cctns_missing_traced" if ok else None
+            return set_status("missing-persons", "CASE_STATUS", ("TRACED",), "cctns_missing_traced")
         statuses = ("ARRESTED", "CHARGESHEETED", "CONVICTED", "ACQUITTED")
-        ok = _update(
-            clock,
-            conn,
-            source,
-            "persons",
-            ctx,
-            t,
-            lambda b: b.__setitem__("ACCUSED_STATUS", rng.choice(statuses)),
-        )
-        return "cctns_status" if ok else None
+        return set_status("persons", "ACCUSED_STATUS", statuses, "cctns_status")
     if source == "eprisons":
         if roll < 0.3:
             p = clock.person_with(rng, "eprisons")
@@ -266,18 +253,8 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
     if source == "vahan":
         if roll < 0.4:
             return "vahan_transfer" if _transfer(clock, conn, ctx, t) else None
-        ok = _update(
-            clock,
-            conn,
-            source,
-            None,
-            ctx,
-            t,
-            lambda b: b.__setitem__(
-                "rc_status", rng.choice(("SUSPENDED", "CANCELLED", "SCRAPPED", "ACTIVE"))
-            ),
-        )
-        return "vahan_status" if ok else None
+        statuses = ("SUSPENDED", "CANCELLED", "SCRAPPED", "ACTIVE")
+        return set_status(None, "rc_status", statuses, "vahan_status")
     if source == "sarathi":
         if roll < 0.2:
             p = clock.person_with(rng, "sarathi")
@@ -285,18 +262,9 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
                 return None
             _new(clock, conn, [registers.licence(p, ctx)], t)
             return "sarathi_new"
-        ok = _update(
-            clock,
-            conn,
-            source,
-            None,
-            ctx,
-            t,
-            lambda b: b.__setitem__(
-                "status", rng.choice(("SUSPENDED", "REVOKED", "EXPIRED", "ACTIVE"))
-            ),
+        return set_status(
+            None, "status", ("SUSPENDED", "REVOKED", "EXPIRED", "ACTIVE"), "sarathi_status"
         )
-        return "sarathi_status" if ok else None
     if source == "alis":
         if roll < 0.3:
             p = clock.person_with(rng, "alis")
@@ -304,33 +272,14 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
                 return None
             _new(clock, conn, registers.arms_licence(p, ctx)[-1:], t)
             return "alis_new"
-        ok = _update(
-            clock,
-            conn,
-            source,
-            None,
-            ctx,
-            t,
-            lambda b: b.__setitem__(
-                "status", rng.choice(("EXPIRED", "SUSPENDED", "CANCELLED", "VALID"))
-            ),
+        return set_status(
+            None, "status", ("EXPIRED", "SUSPENDED", "CANCELLED", "VALID"), "alis_status"
         )
-        return "alis_status" if ok else None
     if source == "ncrp":
         if roll < 0.3:
             return "ncrp_new" if _repeat_complaint(clock, conn, ctx, t) else None
-        ok = _update(
-            clock,
-            conn,
-            source,
-            None,
-            ctx,
-            t,
-            lambda b: b.__setitem__(
-                "status", rng.choice(("UNDER_INVESTIGATION", "FIR_REGISTERED", "CLOSED"))
-            ),
-        )
-        return "ncrp_status" if ok else None
+        complaint = ("UNDER_INVESTIGATION", "FIR_REGISTERED", "CLOSED")
+        return set_status(None, "status", complaint, "ncrp_status")
     if source == "ivfrt":
 
         def change(b: dict[str, Any]) -> None:
@@ -350,8 +299,7 @@ def _change(clock: Clock, conn: Any, source: str, ctx: Ctx, t: int) -> str | Non
     if source == "khoyapaya":
         if roll < 0.4:
             return "khoyapaya_sighting" if _sighting(clock, conn, ctx, t) else None
-        ok = _update(clock, conn, source, None, ctx, t, lambda b: b.__setitem__("status", "TRACED"))
-        return "khoyapaya_traced" if ok else None
+        return set_status(None, "status", ("TRACED",), "khoyapaya_traced")
     return None
 
 
