@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.names.dataset import build
+from bench.names.dataset import Dataset, build
 from config.runtime import tune_gc
 from matching import keys, parse, phonetic, scripts, similarity
 from matching.api import PersonQuery, analyse, name_keys, score
@@ -71,8 +71,7 @@ def _keys_rate(names: list[str], clear: Callable[[], None], repeats: int) -> tup
     return best_cpu, best_wall
 
 
-def measure(queries: int = 100, repeats: int = 5) -> dict[str, float]:
-    data = build()
+def measure(data: Dataset, queries: int = 100, repeats: int = 5) -> dict[str, float]:
     names = list(dict.fromkeys(n for g in data.gallery for n in (g.name, g.name_local) if n))
     for n in names:
         name_keys(n)
@@ -145,14 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="figures are the rounds' median")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
+    data = build()  # once: every round measures the same names and queries
     defaults, tuned = [], []
     python_default = gc.get_threshold()
     for _ in range(args.rounds):  # alternate, so that both see the same neighbours
         gc.unfreeze()
         gc.set_threshold(*python_default)
-        defaults.append(measure(args.queries, args.repeats))
+        defaults.append(measure(data, args.queries, args.repeats))
         tune_gc()
-        tuned.append(measure(args.queries, args.repeats))
+        tuned.append(measure(data, args.queries, args.repeats))
     text = report(_median(defaults), _median(tuned))
     print(text)
     if not args.no_write:
