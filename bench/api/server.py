@@ -15,7 +15,6 @@ from config.runtime import tune_gc
 
 
 def main() -> None:
-    tune_gc()  # as `icjs serve` does
     port = int(sys.argv[1])
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     if workers > 1:
@@ -33,7 +32,7 @@ def main() -> None:
 
 
 def factory() -> FastAPI:
-    tune_gc()  # as each `icjs serve --workers N` worker does
+    tune_gc()  # as `icjs serve` and each of its workers do
     return create_app(load_settings(), access_log=False)
 
 
