@@ -23,7 +23,8 @@ from typing import Any
 from matching.calibration import model, name_logit, sigmoid
 from matching.keys import name_keys, name_text, parsed_keys
 from matching.parse import NameForm, ParsedName, parse_name
-from matching.similarity import NameComparison, PreparedQuery, compare_forms
+from matching.rescore import QueryName, comparison
+from matching.similarity import NameComparison, compare_forms
 from records import Person
 
 __all__ = [
@@ -104,10 +105,6 @@ class MatchResult:
     __hash__ = None  # type: ignore[assignment]
 
 
-# a comparison, or the two forms of one that paired nothing (built when explained)
-Evidence = NameComparison | tuple[PreparedQuery, NameForm] | None
-
-
 @dataclass(frozen=True)
 class AnalysedQuery:
     query: PersonQuery
@@ -118,22 +115,9 @@ class AnalysedQuery:
     birth_year: int | None = None  # from birth_year, or estimated from age
     tolerance: int = 2
     has_attributes: bool = False
-    _cache: dict[str, tuple[float, Evidence, str]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    # the query's forms and the relative's, prepared for many comparisons (built on first use)
-    _prepared: dict[str, tuple[PreparedQuery, ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-
-    def prepared(self, which: str) -> tuple[PreparedQuery, ...]:
-        """`which` is "name" or "relative"."""
-        hit = self._prepared.get(which)
-        if hit is None:
-            parsed = self.parsed if which == "name" else self.relative
-            hit = tuple(PreparedQuery(f) for f in parsed.forms) if parsed is not None else ()
-            self._prepared[which] = hit
-        return hit
+    # the name's and the relative's forms prepared for many comparisons, with per-search caches
+    names: QueryName = field(default_factory=lambda: QueryName(()), compare=False, repr=False)
+    relatives: QueryName | None = field(default=None, compare=False, repr=False)
 
 
 def analyse(query: PersonQuery) -> AnalysedQuery:
@@ -149,6 +133,8 @@ def analyse(query: PersonQuery) -> AnalysedQuery:
         tolerance = max(tolerance, 2)  # an age said aloud is rounded and a year may have turned
     return AnalysedQuery(
         query=query,
+        names=QueryName(parsed.forms),
+        relatives=QueryName(relative.forms) if relative is not None else None,
         keys=parsed_keys(parsed),
         text=name_text(query.name),
         parsed=parsed,
@@ -172,46 +158,6 @@ def _best(
             if z > best_z:
                 best_z, best_c = z, c
     return best_z, best_c
-
-
-def _best_prepared(
-    query_forms: tuple[PreparedQuery, ...], record_forms: tuple[NameForm, ...]
-) -> tuple[float, Evidence]:
-    """`_best` with the query forms prepared: the same log-odds, the hot path of rescoring.
-    A pair of forms that shares nothing (most candidates) gets no comparison object: its
-    log-odds depend on the record form's `shape` only, and it is built when explained."""
-    best_z: float = -math.inf
-    best_c: Evidence = None
-    for qf in query_forms:
-        unmatched = qf.unmatched_logit
-        for rf in record_forms:
-            c = qf.paired(rf)
-            if c is not None and (c.full_matches or c.initial_pairs):
-                z = name_logit(c)
-            else:  # paired nothing
-                z_ = unmatched.get(rf.shape)
-                if z_ is None:
-                    z_ = unmatched[rf.shape] = name_logit(c if c is not None else qf.compare(rf))
-                z = z_
-            if z > best_z:
-                best_z, best_c = z, (qf, rf) if c is None else c
-    return best_z, best_c
-
-
-def _comparison(evidence: Evidence) -> NameComparison | None:
-    return evidence[0].compare(evidence[1]) if isinstance(evidence, tuple) else evidence
-
-
-def _name_evidence(analysed: AnalysedQuery, written: str) -> tuple[float, Evidence, str]:
-    """The best comparison of the query with one written record name, cached per query (the
-    caller looks in `analysed._cache` first)."""
-    preps = analysed._prepared.get("name")
-    if preps is None:
-        preps = analysed.prepared("name")
-    z, evidence = _best_prepared(preps, parse_name(written).forms)
-    hit = (z, evidence, written)
-    analysed._cache[written] = hit
-    return hit
 
 
 def _person_years(person: Person) -> tuple[int, int] | None:
@@ -260,11 +206,9 @@ def _attributes(
                 w["gender_match"] if same else w["gender_mismatch"],
             )
         )
-    if analysed.relative is not None and person.relative_name:
-        z, evidence = _best_prepared(
-            analysed.prepared("relative"), parse_name(person.relative_name).forms
-        )
-        c = _comparison(evidence)
+    if analysed.relatives is not None and analysed.relative is not None and person.relative_name:
+        z, evidence = analysed.relatives.evidence(person.relative_name)
+        c = comparison(evidence)
         if c is not None:
             p = sigmoid(z)
             weight = (
@@ -331,17 +275,16 @@ def score(
     state: str | None = None,
     district: str | None = None,
 ) -> MatchResult:
-    cache = analysed._cache
-    best_z, best_c, best_written = -math.inf, None, None
+    evidence_of = analysed.names.evidence
+    best_z, best_c, found = -math.inf, None, False
     for written in (person.name, person.name_local, *person.aliases):
         if not written:
             continue
-        hit = cache.get(written)
-        if hit is None:
-            hit = _name_evidence(analysed, written)
-        if hit[0] > best_z:
-            best_z, best_c, best_written = hit
-    if best_written is None:
+        z, c = evidence_of(written)
+        if z > best_z:
+            best_z, best_c = z, c
+        found = True
+    if not found:
         return MatchResult(0.0, (Reason("name_missing", analysed.query.name, None, 0.0),))
     attrs = _attributes(analysed, person, state, district) if analysed.has_attributes else []
     total = best_z
@@ -350,6 +293,6 @@ def score(
     evidence, z_name = best_c, best_z
 
     def explain() -> tuple[Reason, ...]:
-        return (*_name_reasons(_comparison(evidence), z_name), *attrs)
+        return (*_name_reasons(comparison(evidence), z_name), *attrs)
 
     return MatchResult(round(sigmoid(total), 4), explain=explain)

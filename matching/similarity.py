@@ -461,6 +461,11 @@ class PreparedQuery:
         # query initials: a record form that pairs nothing still leaves them unexplained
         self._initials = len(form.tokens) - len(form.full_idx)
 
+    def row(self, b: Token) -> tuple[tuple[int, float], ...]:
+        """The query tokens a record token pairs with, and how well (cached per spelling)."""
+        row = self._rows.get(b.text)
+        return self._row(b) if row is None else row
+
     def _row(self, b: Token) -> tuple[tuple[int, float], ...]:
         # `pair_similarity` written out, without its cache: a row is built once per query and
         # record spelling, so a cache in front of the C distance mostly misses here

@@ -1,0 +1,147 @@
+"""The hot path of rescoring: one query's name against the written names of hundreds of records.
+
+`QueryName` is a query's name forms made ready (`similarity.PreparedQuery`) plus what it learns
+about record spellings during one search; `evidence(written)` is the best log-odds over every
+pair of query and record forms, with what explains it. `record_name(written)` is a record
+spelling parsed and summarised once per process (cached), for every query.
+
+Most candidates share nothing with the query's name. Such a pair's log-odds depend only on the
+shapes of the two forms (informative tokens, initials), so once each full token of a written name
+is known to pair with nothing (`_dead`: one set inclusion), and neither side has an initial or
+could make a compound (`Ramkumar` ~ `Ram Kumar`), the answer is one dictionary lookup. Anything
+else goes through `best_prepared`, the statement of the comparison, and gets the same answer.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from matching.calibration import name_logit
+from matching.parse import NameForm, Token, parse_name
+from matching.similarity import NameComparison, PreparedQuery
+
+# a comparison, or the two forms of one that paired nothing (built when explained)
+Evidence = NameComparison | tuple[PreparedQuery, NameForm] | None
+
+
+class RecordName:
+    """One written record name as rescoring needs it: its forms, and across all of them the
+    distinct full tokens, whether any form has an initial, the first letters a compound would
+    need, and the forms' shapes."""
+
+    __slots__ = ("adjacent", "firsts", "forms", "plain", "shapes", "texts", "tokens")
+
+    def __init__(self, forms: tuple[NameForm, ...]) -> None:
+        self.forms = forms
+        by_text: dict[str, Token] = {}
+        for f in forms:
+            for i in f.full_idx:
+                t = f.tokens[i]
+                by_text.setdefault(t.text, t)
+        self.tokens = tuple(by_text.values())
+        self.texts = frozenset(by_text)
+        self.plain = all(len(f.full_idx) == len(f.tokens) for f in forms)
+        self.firsts = frozenset().union(*(f.firsts for f in forms))
+        self.adjacent = frozenset().union(*(f.adjacent_firsts for f in forms))
+        self.shapes = tuple(f.shape for f in forms)
+
+
+@lru_cache(maxsize=200_000)
+def record_name(written: str) -> RecordName:
+    return RecordName(parse_name(written).forms)
+
+
+def best_prepared(
+    query_forms: tuple[PreparedQuery, ...], record_forms: tuple[NameForm, ...]
+) -> tuple[float, Evidence]:
+    """The best log-odds over every pair of forms, and its evidence. A pair that shares nothing
+    gets no comparison object: its log-odds depend on the record form's `shape` only, and the
+    comparison is built when explained."""
+    best_z: float = -math.inf
+    best_c: Evidence = None
+    for qf in query_forms:
+        unmatched = qf.unmatched_logit
+        for rf in record_forms:
+            c = qf.paired(rf)
+            if c is not None and (c.full_matches or c.initial_pairs):
+                z = name_logit(c)
+            else:  # paired nothing
+                z_ = unmatched.get(rf.shape)
+                if z_ is None:
+                    z_ = unmatched[rf.shape] = name_logit(c if c is not None else qf.compare(rf))
+                z = z_
+            if z > best_z:
+                best_z, best_c = z, (qf, rf) if c is None else c
+    return best_z, best_c
+
+
+def comparison(evidence: Evidence) -> NameComparison | None:
+    return evidence[0].compare(evidence[1]) if isinstance(evidence, tuple) else evidence
+
+
+class QueryName:
+    """A query's name (or its relative's) against many record names, for one search."""
+
+    __slots__ = ("_by_shapes", "_cache", "_dead", "_live", "adjacent", "firsts", "plain", "preps")
+
+    def __init__(self, forms: tuple[NameForm, ...]) -> None:
+        self.preps = tuple(PreparedQuery(f) for f in forms)
+        self.plain = all(len(f.full_idx) == len(f.tokens) for f in forms)
+        self.firsts = frozenset().union(*(f.firsts for f in forms))
+        self.adjacent = frozenset().union(*(f.adjacent_firsts for f in forms))
+        self._cache: dict[str, tuple[float, Evidence]] = {}
+        # record spellings that pair with no query token, and those that pair with one
+        self._dead: set[str] = set()
+        self._live: set[str] = set()
+        # best log-odds of a record name sharing nothing, by its forms' shapes: (z, query form
+        # index, record form index), the first best in `best_prepared`'s order
+        self._by_shapes: dict[tuple[tuple[int, int], ...], tuple[float, int, int]] = {}
+
+    def evidence(self, written: str) -> tuple[float, Evidence]:
+        hit = self._cache.get(written)
+        if hit is None:
+            hit = self._cache[written] = self._evidence(record_name(written))
+        return hit
+
+    def _evidence(self, record: RecordName) -> tuple[float, Evidence]:
+        if (
+            self.plain
+            and record.plain
+            and self.adjacent.isdisjoint(record.firsts)
+            and self.firsts.isdisjoint(record.adjacent)
+            and self._pairs_nothing(record)
+        ):
+            best = self._by_shapes.get(record.shapes)
+            if best is None:
+                best = self._by_shapes[record.shapes] = self._unpaired(record.forms)
+            z, qi, ri = best
+            return z, (self.preps[qi], record.forms[ri])
+        return best_prepared(self.preps, record.forms)
+
+    def _pairs_nothing(self, record: RecordName) -> bool:
+        dead = self._dead
+        if record.texts <= dead:
+            return True
+        if not record.texts.isdisjoint(self._live):
+            return False
+        for t in record.tokens:
+            if t.text in dead:
+                continue
+            if any(qf.row(t) for qf in self.preps):
+                self._live.add(t.text)
+                return False
+            dead.add(t.text)
+        return True
+
+    def _unpaired(self, record_forms: tuple[NameForm, ...]) -> tuple[float, int, int]:
+        best = (-math.inf, 0, 0)
+        for qi, qf in enumerate(self.preps):
+            unmatched = qf.unmatched_logit
+            for ri, rf in enumerate(record_forms):
+                z = unmatched.get(rf.shape)
+                if z is None:
+                    z = unmatched[rf.shape] = name_logit(qf.compare(rf))
+                if z > best[0]:
+                    best = (z, qi, ri)
+        return best
