@@ -69,7 +69,7 @@ def name_features(c: NameComparison) -> tuple[float, ...]:
 @cache
 def _weights() -> tuple[float, ...]:
     m = model()
-    return (m.intercept, *(m.name[f] for f in NAME_FEATURES))
+    return (m.intercept, *[m.name[f] for f in NAME_FEATURES])
 
 
 def name_logit(c: NameComparison) -> float:

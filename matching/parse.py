@@ -306,8 +306,8 @@ def _words_to_tokens(words: list[str]) -> list[Token]:
 def _title_spellings() -> tuple[frozenset[str], frozenset[str]]:
     """Titles as canonical spellings too (`shree`, `sri`, `jii`), so that parsing the canonical
     text of a name strips the same titles as parsing the name."""
-    lead = frozenset({*TITLES, *(canonical(t) for t in TITLES)})
-    trail = frozenset({*_TRAILING_TITLES, *(canonical(t) for t in _TRAILING_TITLES)})
+    lead = frozenset({*TITLES, *[canonical(t) for t in TITLES]})
+    trail = frozenset({*_TRAILING_TITLES, *[canonical(t) for t in _TRAILING_TITLES]})
     return lead, trail
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from itertools import pairwise
 
 from matching.calibration import name_logit
 from matching.parse import NameForm, Token, parse_name
@@ -25,12 +26,58 @@ from matching.similarity import NameComparison, PreparedQuery
 Evidence = NameComparison | tuple[PreparedQuery, NameForm] | None
 
 
+def _full_canons(forms: tuple[NameForm, ...]) -> list[str]:
+    return [f.tokens[i].canon for f in forms for i in f.full_idx]
+
+
+def _adjacent_canons(forms: tuple[NameForm, ...]) -> list[tuple[str, str]]:
+    return [
+        (a.canon, b.canon)
+        for f in forms
+        for a, b in pairwise(f.tokens)
+        if not a.initial and not b.initial
+    ]
+
+
+# What `similarity._may_join` asks of a token written for two (`Ramkumar` ~ `Ram Kumar`): the
+# same first letter, and a length within 2 + length // 4 of theirs together. As strings of
+# first letter and length ("r8"), so that whether a query and a record name could make a
+# compound at all is one set intersection.
+
+
+def _singles(forms: tuple[NameForm, ...]) -> frozenset[str]:
+    return frozenset(f"{c[:1]}{len(c)}" for c in _full_canons(forms))
+
+
+def _joins(forms: tuple[NameForm, ...]) -> frozenset[str]:
+    return frozenset(f"{a[:1]}{len(a) + len(b)}" for a, b in _adjacent_canons(forms))
+
+
+def _joins_singles_could_be(forms: tuple[NameForm, ...]) -> frozenset[str]:
+    out = set()
+    for c in _full_canons(forms):
+        n = len(c)
+        for total in range(n - 2 - n // 4, n + 3 + n // 4):
+            out.add(f"{c[:1]}{total}")
+    return frozenset(out)
+
+
+def _singles_joins_could_be(forms: tuple[NameForm, ...]) -> frozenset[str]:
+    out = set()
+    for a, b in _adjacent_canons(forms):
+        total = len(a) + len(b)
+        for n in range((total + 2) * 4 // 3 + 2):  # beyond, n - total > 2 + n // 4
+            if abs(total - n) <= 2 + n // 4:
+                out.add(f"{a[:1]}{n}")
+    return frozenset(out)
+
+
 class RecordName:
     """One written record name as rescoring needs it: its forms, and across all of them the
-    distinct full tokens, whether any form has an initial, the first letters a compound would
-    need, and the forms' shapes."""
+    distinct full tokens, whether any form has an initial, the shapes of the forms, and what a
+    compound (`Ramkumar` ~ `Ram Kumar`) would need of the query (`_singles`, `_joins`)."""
 
-    __slots__ = ("adjacent", "firsts", "forms", "plain", "shapes", "texts", "tokens")
+    __slots__ = ("forms", "joins", "plain", "shapes", "singles", "texts", "tokens")
 
     def __init__(self, forms: tuple[NameForm, ...]) -> None:
         self.forms = forms
@@ -42,8 +89,8 @@ class RecordName:
         self.tokens = tuple(by_text.values())
         self.texts = frozenset(by_text)
         self.plain = all(len(f.full_idx) == len(f.tokens) for f in forms)
-        self.firsts = frozenset().union(*(f.firsts for f in forms))
-        self.adjacent = frozenset().union(*(f.adjacent_firsts for f in forms))
+        self.singles = _singles(forms)
+        self.joins = _joins(forms)
         self.shapes = tuple(f.shape for f in forms)
 
 
@@ -83,13 +130,24 @@ def comparison(evidence: Evidence) -> NameComparison | None:
 class QueryName:
     """A query's name (or its relative's) against many record names, for one search."""
 
-    __slots__ = ("_by_shapes", "_cache", "_dead", "_live", "adjacent", "firsts", "plain", "preps")
+    __slots__ = (
+        "_by_shapes",
+        "_cache",
+        "_dead",
+        "_live",
+        "joinable_singles",
+        "joins_of_singles",
+        "plain",
+        "preps",
+    )
 
     def __init__(self, forms: tuple[NameForm, ...]) -> None:
         self.preps = tuple(PreparedQuery(f) for f in forms)
         self.plain = all(len(f.full_idx) == len(f.tokens) for f in forms)
-        self.firsts = frozenset().union(*(f.firsts for f in forms))
-        self.adjacent = frozenset().union(*(f.adjacent_firsts for f in forms))
+        # a record single that could be two adjacent query tokens written as one, and a record
+        # join that one query token could be written for
+        self.joinable_singles = _singles_joins_could_be(forms)
+        self.joins_of_singles = _joins_singles_could_be(forms)
         self._cache: dict[str, tuple[float, Evidence]] = {}
         # record spellings that pair with no query token, and those that pair with one
         self._dead: set[str] = set()
@@ -108,8 +166,8 @@ class QueryName:
         if (
             self.plain
             and record.plain
-            and self.adjacent.isdisjoint(record.firsts)
-            and self.firsts.isdisjoint(record.adjacent)
+            and self.joinable_singles.isdisjoint(record.singles)
+            and self.joins_of_singles.isdisjoint(record.joins)
             and self._pairs_nothing(record)
         ):
             best = self._by_shapes.get(record.shapes)

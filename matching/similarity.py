@@ -453,7 +453,7 @@ class PreparedQuery:
         self.unmatched_logit: dict[tuple[int, int], float] = {}
         self._full = tuple(
             (i, t.canon, t.key, t.text, t.text[:1])
-            for i, t in ((i, form.tokens[i]) for i in form.full_idx)
+            for i, t in [(i, form.tokens[i]) for i in form.full_idx]
         )
         # record spelling as written → (query token index, similarity) pairs worth aligning.
         # Canonical spelling and coarse key are functions of it (`parse._token`).
