@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+COMPILED := $(VENV)/.compiled
 PACKAGES := records matching connectors indexer federation auth api simulators cli config
 
 .PHONY: help demo demo-cluster test lint typecheck format bench bench-names clean
@@ -20,10 +21,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# the name matcher's hot modules, compiled with mypyc; plain Python when that cannot be done
+$(COMPILED): $(STAMP) $(wildcard matching/*.py) scripts/compile_matching.py
+	$(PY) scripts/compile_matching.py
+	touch $(COMPILED)
+
+demo: $(COMPILED)
 	$(VENV)/bin/icjs demo
 
-demo-cluster: $(STAMP)
+demo-cluster: $(COMPILED)
 	$(VENV)/bin/icjs demo --backend opensearch
 
 lint: $(STAMP)
@@ -37,14 +43,16 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint typecheck
+test: lint typecheck $(COMPILED)
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(COMPILED)
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.run $(BENCH_ARGS)
 
-bench-names: $(STAMP)
+bench-names: $(COMPILED)
 	$(PY) -m bench.names.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	test ! -x $(PY) || $(PY) scripts/compile_matching.py --clean
+	rm -f $(COMPILED)

@@ -8,9 +8,12 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
+
+import matching
 
 # Latency buckets around the goals (p95 ≤ 50 ms): fine below 100 ms, coarse above.
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -57,6 +60,13 @@ class Metrics:
             ("decision",),
             registry=self.registry,
         )
+        self.matcher_compiled = Gauge(
+            "icjs_matcher_compiled",
+            "1 when the name matcher runs compiled (mypyc), 0 when it runs as plain Python "
+            "(the same answers at about half the speed: see scripts/compile_matching.py).",
+            registry=self.registry,
+        )
+        self.matcher_compiled.set(1 if matching.compiled() else 0)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry) + generate_latest(REGISTRY)

@@ -6,7 +6,7 @@ rescoring 500 candidates in ≤ 5 ms.
 - keys/s on the benchmark gallery's distinct written names, twice: with the per-name caches
   cleared but the per-token caches warm (an indexer meeting new records whose tokens it has seen:
   the common case), and with every cache cleared (a fresh process);
-- milliseconds to rescore 500 candidates with `score` after `analyse` (parse cache warm, as on a
+- milliseconds to rescore 500 candidates with `score` after `analyse` (record names parsed, as on a
   serving node; the per-query cache starts empty, as it does for every search), p50 and best.
 
 Each figure is CPU time of this process (`time.process_time`, what one core costs; on a shared
@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import matching
 from bench.names.dataset import Dataset, build
 from config.runtime import tune_gc
 from matching import keys, parse, phonetic, scripts, similarity
@@ -119,7 +120,9 @@ def report(default: dict[str, float], tuned: dict[str, float]) -> str:
             f"`python -m bench.names.speed` · Python {platform.python_version()} · "
             f"{default['distinct_names']} distinct gallery names · load average "
             f"{default['load_average_1m']} / {tuned['load_average_1m']} (a shared machine: "
-            "CPU time of this process, ±30% run to run).",
+            "CPU time of this process, ±30% run to run) · matcher "
+            + ("compiled with mypyc" if matching.compiled() else
+               "running as plain Python (not compiled: about half the speed)") + ".",
             "",
             "Median of rounds that alternate, in one process, Python's default garbage-collector "
             "settings and those every `icjs` process runs with (`config.runtime.tune_gc`).",

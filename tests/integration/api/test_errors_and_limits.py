@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 
+import matching
 from config import Settings
 from indexer.backends.base import Backend, Health
 from tests.plugins.api import LiveApi, api_settings_for, start_api
@@ -169,3 +170,5 @@ def test_metrics_count_requests(live_api: LiveApi) -> None:
     text = live_api.http.get("/metrics").text
     assert 'icjs_http_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "icjs_http_request_duration_seconds_bucket" in text
+    # operators see whether this node runs the matcher compiled (half the rescoring time)
+    assert f"icjs_matcher_compiled {1.0 if matching.compiled() else 0.0}" in text
