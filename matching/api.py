@@ -118,6 +118,9 @@ class AnalysedQuery:
     # the name's and the relative's forms prepared for many comparisons, with per-search caches
     names: QueryName = field(default_factory=lambda: QueryName(()), compare=False, repr=False)
     relatives: QueryName | None = field(default=None, compare=False, repr=False)
+    # log-odds → rounded probability: candidates sharing nothing share a few values, and
+    # `round` is dearer than the rest of such a candidate
+    scores: dict[float, float] = field(default_factory=dict, compare=False, repr=False)
 
 
 def analyse(query: PersonQuery) -> AnalysedQuery:
@@ -295,4 +298,8 @@ def score(
     def explain() -> tuple[Reason, ...]:
         return (*_name_reasons(comparison(evidence), z_name), *attrs)
 
-    return MatchResult(round(sigmoid(total), 4), explain=explain)
+    scores = analysed.scores
+    value = scores.get(total)
+    if value is None:
+        value = scores[total] = round(sigmoid(total), 4)
+    return MatchResult(value, explain=explain)

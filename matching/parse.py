@@ -66,6 +66,10 @@ class Token:
     # key prefixes built once for `keys` ("i:" + first, "b:" + key); derived, so not compared
     i_head: str = field(default="", compare=False, repr=False)
     b_head: str = field(default="", compare=False, repr=False)
+    # the letters of the canonical spelling and of the text (`letter_mask`): rescoring skips
+    # measuring two spellings that cannot be alike enough (`similarity.PreparedQuery`)
+    letters: int = field(default=0, compare=False, repr=False)
+    typed_letters: int = field(default=0, compare=False, repr=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)  # immutable by convention: see `Token`
@@ -249,8 +253,18 @@ def _token(word: str, initial: bool) -> Token:
     key = coarse(canon)
     cls = letter_class(first)
     return Token(
-        word, canon, key, False, first, cls, weight, "t:" + key, "|" + key, "i:" + first, "b:" + key
-    )
+        word, canon, key, False, first, cls, weight, "t:" + key, "|" + key, "i:" + first,
+        "b:" + key, letter_mask(canon), letter_mask(word),
+    )  # fmt: skip
+
+
+def letter_mask(text: str) -> int:
+    """The letters of `text` as bits: a–z each its own (`ord & 31`), anything else shares one
+    with them, which only makes two spellings look more alike than they are."""
+    mask = 0
+    for ch in text:
+        mask |= 1 << (ord(ch) & 31)
+    return mask
 
 
 # two-letter words that are names, not a pair of initials

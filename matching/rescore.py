@@ -15,8 +15,8 @@ else goes through `best_prepared`, the statement of the comparison, and gets the
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from itertools import pairwise
+from typing import Final
 
 from matching.calibration import name_logit
 from matching.parse import NameForm, Token, parse_name
@@ -94,9 +94,19 @@ class RecordName:
         self.shapes = tuple(f.shape for f in forms)
 
 
-@lru_cache(maxsize=200_000)
+# written name → RecordName, for every query; a dict rather than `lru_cache`, whose call costs
+# more than the rest of a candidate that shares nothing with the query. Bounded by starting over.
+_RECORD_NAMES: Final[dict[str, RecordName]] = {}
+RECORD_NAMES_KEPT: Final = 200_000
+
+
 def record_name(written: str) -> RecordName:
-    return RecordName(parse_name(written).forms)
+    hit = _RECORD_NAMES.get(written)
+    if hit is None:
+        if len(_RECORD_NAMES) >= RECORD_NAMES_KEPT:
+            _RECORD_NAMES.clear()
+        hit = _RECORD_NAMES[written] = RecordName(parse_name(written).forms)
+    return hit
 
 
 def best_prepared(

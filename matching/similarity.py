@@ -21,25 +21,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from rapidfuzz.distance import Indel
 
 from matching.parse import NameForm, Token
 from matching.phonetic import coarse
 
-MIN_TOKEN_SIMILARITY = 0.6  # below this two tokens are not the same name (Indel ratio scale)
-COMPOUND_SIMILARITY = 0.85  # `Ramkumar` ~ `Ram Kumar` only when nearly identical
-INITIAL_CREDIT = 0.85  # an initial agreeing with a full token: likely, not certain
+# `Final` throughout: the compiled build (mypyc) then uses the values, not a module lookup
+MIN_TOKEN_SIMILARITY: Final = 0.6  # below this two tokens are not the same name (Indel ratio)
+COMPOUND_SIMILARITY: Final = 0.85  # `Ramkumar` ~ `Ram Kumar` only when nearly identical
+INITIAL_CREDIT: Final = 0.85  # an initial agreeing with a full token: likely, not certain
 # below this, two tokens with the same first letter are also compared as typed: a typo can break
 # the digraph the canonical spelling rests on (`Cehema` ~ `Cheema`, `Awahd` ~ `Awhad`)
-TYPED_BELOW = 0.85
-WEAK_INITIAL_CREDIT = 0.6  # same sound class only (`G.` ~ Tamil-script `Kopal`)
+TYPED_BELOW: Final = 0.85
+WEAK_INITIAL_CREDIT: Final = 0.6  # same sound class only (`G.` ~ Tamil-script `Kopal`)
 
-_EXACT, _VARIANT, _PHONETIC, _FUZZY, _INITIAL, _COMPOUND = range(6)
-KINDS = ("exact", "variant", "phonetic", "fuzzy", "initial", "compound")
+_EXACT: Final = 0
+_VARIANT: Final = 1
+_PHONETIC: Final = 2
+_FUZZY: Final = 3
+_INITIAL: Final = 4
+_COMPOUND: Final = 5
+KINDS: Final = ("exact", "variant", "phonetic", "fuzzy", "initial", "compound")
 
 
-_indel = Indel.normalized_similarity
+_indel: Final = Indel.normalized_similarity
 
 
 @lru_cache(maxsize=500_000)
@@ -308,6 +315,30 @@ def _joinable(single: NameForm, pair: NameForm) -> bool:
     )
 
 
+_APART_BELOW: Final = MIN_TOKEN_SIMILARITY - 1e-9  # a margin for the distance's float division
+_BITS_SET: Final = bytes(bin(i).count("1") for i in range(256))
+
+
+def _bits_set(x: int) -> int:
+    """`int.bit_count` of a letter mask (< 2**32), by table: a method call costs the compiled
+    build more than the bound it serves."""
+    return (
+        _BITS_SET[x & 255]
+        + _BITS_SET[(x >> 8) & 255]
+        + _BITS_SET[(x >> 16) & 255]
+        + _BITS_SET[x >> 24]
+    )
+
+
+def _apart(a: str, a_letters: int, b: str, b_letters: int) -> bool:
+    """Whether the Indel similarity of `a` and `b`, 2·LCS / (len a + len b), is surely below
+    MIN_TOKEN_SIMILARITY. Each letter of one that the other lacks (`parse.letter_mask`) keeps at
+    least one of its characters out of their longest common subsequence."""
+    la, lb = len(a), len(b)
+    common = min(la - _bits_set(a_letters & ~b_letters), lb - _bits_set(b_letters & ~a_letters))
+    return 2 * common < _APART_BELOW * (la + lb)
+
+
 def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
     """Credit for an initial against another token (initial or full), 0 when they disagree."""
     if strict:
@@ -452,7 +483,7 @@ class PreparedQuery:
         # informative tokens and initials, all such a comparison depends on); filled by `api`
         self.unmatched_logit: dict[tuple[int, int], float] = {}
         self._full = tuple(
-            (i, t.canon, t.key, t.text, t.text[:1])
+            (i, t.canon, t.key, t.text, t.text[:1], t.letters, t.typed_letters)
             for i, t in [(i, form.tokens[i]) for i in form.full_idx]
         )
         # record spelling as written → (query token index, similarity) pairs worth aligning.
@@ -468,13 +499,17 @@ class PreparedQuery:
 
     def _row(self, b: Token) -> tuple[tuple[int, float], ...]:
         # `pair_similarity` written out, without its cache: a row is built once per query and
-        # record spelling, so a cache in front of the C distance mostly misses here
+        # record spelling, so a cache in front of the C distance mostly misses here. Most pairs
+        # of spellings are far apart: `_apart` proves it from their letters, without the call.
         bc, bk, bt = b.canon, b.key, b.text
         b0 = bt[:1]
+        bl, btl = b.letters, b.typed_letters
         out = []
-        for i, ac, ak, at, a0 in self._full:
+        for i, ac, ak, at, a0, al, atl in self._full:
             if ac == bc:
                 s = 1.0
+            elif ak != bk and _apart(ac, al, bc, bl) and (a0 != b0 or _apart(at, atl, bt, btl)):
+                continue  # below MIN_TOKEN_SIMILARITY however measured
             else:
                 s = _indel(ac, bc)
                 if ak == bk:

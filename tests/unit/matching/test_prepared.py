@@ -4,11 +4,19 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import Indel
 
 from matching.calibration import name_features, name_logit
-from matching.parse import NameForm, parse_name
+from matching.parse import NameForm, letter_mask, parse_name
 from matching.rescore import QueryName, comparison, record_name
-from matching.similarity import NameComparison, PreparedQuery, _may_join, compare_forms
+from matching.similarity import (
+    MIN_TOKEN_SIMILARITY,
+    NameComparison,
+    PreparedQuery,
+    _apart,
+    _may_join,
+    compare_forms,
+)
 
 
 def _same(a: NameComparison, b: NameComparison) -> None:
@@ -121,3 +129,17 @@ def test_the_compound_pre_check_never_rules_out_a_compound(a: str, b1: str, b2: 
     as_query, as_record = QueryName((single,)), record_name(a)
     assert not as_query.joins_of_singles.isdisjoint(record_name(f"{b1} {b2}").joins)
     assert not QueryName((pair,)).joinable_singles.isdisjoint(as_record.singles)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="abcdehikmnorsuy'-1é", max_size=14), st.text(max_size=14))
+def test_apart_only_when_the_distance_says_so(a: str, b: str) -> None:
+    """The letters bound that spares most distance calls never rules out a pair that
+    `MIN_TOKEN_SIMILARITY` would keep, with letters outside a–z too."""
+    if _apart(a, letter_mask(a), b, letter_mask(b)):
+        assert Indel.normalized_similarity(a, b) < MIN_TOKEN_SIMILARITY
+
+
+def test_apart_spares_far_spellings_and_keeps_near_ones() -> None:
+    assert _apart("rajesh", letter_mask("rajesh"), "kumar", letter_mask("kumar"))
+    assert not _apart("lakshmi", letter_mask("lakshmi"), "laxmi", letter_mask("laxmi"))
