@@ -235,9 +235,12 @@ def _fold(raw: str) -> str:
         return raw.lower()  # what the steps below give for ASCII, without them
     text = unicodedata.normalize("NFC", raw)
     if has_indic(text):
-        text = _INDIC_DOTTED.sub(_syllable_initial, text)
-        text = to_latin(text)
-        text = _LETTER_NAME.sub(lambda m: _LETTER_NAMES[m[1]] + " ", text.lower())
+        dotted = "." in text  # both patterns need a dot: most names have none
+        if dotted:
+            text = _INDIC_DOTTED.sub(_syllable_initial, text)
+        text = to_latin(text).lower()
+        if dotted or "." in text:
+            text = _LETTER_NAME.sub(lambda m: _LETTER_NAMES[m[1]] + " ", text)
     return ascii_fold(text)
 
 
