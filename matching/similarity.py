@@ -315,28 +315,9 @@ def _joinable(single: NameForm, pair: NameForm) -> bool:
     )
 
 
-_APART_BELOW: Final = MIN_TOKEN_SIMILARITY - 1e-9  # a margin for the distance's float division
-_BITS_SET: Final = bytes(bin(i).count("1") for i in range(256))
-
-
-def _bits_set(x: int) -> int:
-    """`int.bit_count` of a letter mask (< 2**32), by table: a method call costs the compiled
-    build more than the bound it serves."""
-    return (
-        _BITS_SET[x & 255]
-        + _BITS_SET[(x >> 8) & 255]
-        + _BITS_SET[(x >> 16) & 255]
-        + _BITS_SET[x >> 24]
-    )
-
-
-def _apart(a: str, a_letters: int, b: str, b_letters: int) -> bool:
-    """Whether the Indel similarity of `a` and `b`, 2·LCS / (len a + len b), is surely below
-    MIN_TOKEN_SIMILARITY. Each letter of one that the other lacks (`parse.letter_mask`) keeps at
-    least one of its characters out of their longest common subsequence."""
-    la, lb = len(a), len(b)
-    common = min(la - _bits_set(a_letters & ~b_letters), lb - _bits_set(b_letters & ~a_letters))
-    return 2 * common < _APART_BELOW * (la + lb)
+# below this bound on their similarity two spellings are not measured (`PreparedQuery._row`);
+# the margin covers the distance's float division
+_APART_BELOW: Final = MIN_TOKEN_SIMILARITY - 1e-9
 
 
 def _initial_agreement(initial: Token, other: Token, strict: bool) -> float:
@@ -462,6 +443,12 @@ def _initials(
                     break
 
 
+def _repeats(text: str, letters: int) -> int:
+    """Characters of `text` beyond the first of each letter (`parse.letter_mask`: letters outside
+    a–z share bits, which only makes this larger, and the bound in `_row` looser)."""
+    return len(text) - letters.bit_count()
+
+
 class PreparedQuery:
     """One query form made ready to be compared with many record forms (rescoring compares one
     query with hundreds of candidates). `compare(r)` returns exactly what `compare_forms(q, r)`
@@ -483,9 +470,11 @@ class PreparedQuery:
         # informative tokens and initials, all such a comparison depends on); filled by `api`
         self.unmatched_logit: dict[tuple[int, int], float] = {}
         self._full = tuple(
-            (i, t.canon, t.key, t.text, t.text[:1], t.letters, t.typed_letters)
+            (i, t.canon, t.key, t.text, t.text[:1], t.letters, t.typed_letters,
+             len(t.canon), _repeats(t.canon, t.letters), len(t.text),
+             _repeats(t.text, t.typed_letters))
             for i, t in [(i, form.tokens[i]) for i in form.full_idx]
-        )
+        )  # fmt: skip
         # record spelling as written → (query token index, similarity) pairs worth aligning.
         # Canonical spelling and coarse key are functions of it (`parse._token`).
         self._rows: dict[str, tuple[tuple[int, float], ...]] = {}
@@ -499,16 +488,28 @@ class PreparedQuery:
 
     def _row(self, b: Token) -> tuple[tuple[int, float], ...]:
         # `pair_similarity` written out, without its cache: a row is built once per query and
-        # record spelling, so a cache in front of the C distance mostly misses here. Most pairs
-        # of spellings are far apart: `_apart` proves it from their letters, without the call.
+        # record spelling, so a cache in front of the C distance mostly misses here.
+        # Most pairs of spellings are far apart, and their letters prove it without the call:
+        # similarity is 2·LCS / (la + lb), and a common subsequence takes at most one of each
+        # letter both have, plus at most as many again as the shorter side's repeated letters
+        # (`_repeats`): LCS ≤ shared letters + min(ra, rb).
         bc, bk, bt = b.canon, b.key, b.text
         b0 = bt[:1]
         bl, btl = b.letters, b.typed_letters
+        nb, nbt = len(bc), len(bt)
+        rb, rbt = _repeats(bc, bl), _repeats(bt, btl)
         out = []
-        for i, ac, ak, at, a0, al, atl in self._full:
+        for i, ac, ak, at, a0, al, atl, na, ra, nat, rat in self._full:
             if ac == bc:
                 s = 1.0
-            elif ak != bk and _apart(ac, al, bc, bl) and (a0 != b0 or _apart(at, atl, bt, btl)):
+            elif (
+                ak != bk
+                and 2 * ((al & bl).bit_count() + min(ra, rb)) < _APART_BELOW * (na + nb)
+                and (
+                    a0 != b0
+                    or 2 * ((atl & btl).bit_count() + min(rat, rbt)) < _APART_BELOW * (nat + nbt)
+                )
+            ):
                 continue  # below MIN_TOKEN_SIMILARITY however measured
             else:
                 s = _indel(ac, bc)
