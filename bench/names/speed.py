@@ -120,7 +120,7 @@ def report(default: dict[str, float], tuned: dict[str, float]) -> str:
             f"`python -m bench.names.speed` · Python {platform.python_version()} · "
             f"{default['distinct_names']} distinct gallery names · load average "
             f"{default['load_average_1m']} / {tuned['load_average_1m']} (a shared machine: "
-            "CPU time of this process, ±30% run to run) · matcher "
+            "CPU time of this process, up to 2× apart run to run) · matcher "
             + ("compiled with mypyc" if matching.compiled() else
                "running as plain Python (not compiled: about half the speed)") + ".",
             "",
