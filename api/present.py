@@ -66,5 +66,6 @@ def search_out(outcome: SearchOutcome, request_id: str | None) -> PersonSearchRe
         profiles=[profile_out(p) for p in outcome.profiles],
         candidates=outcome.candidates,
         matched_records=outcome.matched_records,
+        min_score=outcome.min_score,
         withheld=Withheld(fields=outcome.withheld_fields, restrictions=list(outcome.restrictions)),
     )

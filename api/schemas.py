@@ -118,14 +118,18 @@ class PersonSearchRequest(BaseModel):
         default=None, max_length=8, description="Search only these sources (within your policy)."
     )
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Profiles to return.")
-    # Scores are calibrated probabilities of "same person". An investigator reviews a ranked
-    # list, so the default favours recall: "Suresh Patil" against "SURESH GANPAT PATIL" is about
-    # one in four on name alone, and must still be shown.
-    min_score: float = Field(
-        default=0.15,
+    # Scores are calibrated probabilities of "same person"; the default floor is
+    # `federation.persons.score_floor`'s
+    min_score: float | None = Field(
+        default=None,
         ge=0.0,
         le=1.0,
-        description="Drop profiles whose best match is below this calibrated score.",
+        description=(
+            "Drop profiles whose confidence (a calibrated probability of the same person) is "
+            "below this. Unset: 0.15, unless no profile reaches it; then the profiles within a "
+            "tenth of the best are returned (a one-word name can never be confident: many "
+            "people carry it). The response says which floor applied."
+        ),
     )
     purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
         description="Case reference or reason: required, written to the audit log."
@@ -213,6 +217,7 @@ class PersonSearchResponse(BaseModel):
     profiles: list[ProfileOut]
     candidates: int = Field(description="Records retrieved within your policy.")
     matched_records: int
+    min_score: float = Field(description="The confidence a profile needed to be returned.")
     withheld: Withheld
 
 

@@ -26,6 +26,25 @@ _LINKING_IDS = frozenset(
 )
 
 
+DEFAULT_MIN_SCORE = 0.15
+WEAK_QUERY_SHARE = 0.1
+NOISE_SCORE = 0.001
+
+
+def score_floor(requested: float | None, best: float) -> float:
+    """The confidence a profile needs to be returned: what the caller asked for, else
+    DEFAULT_MIN_SCORE (scores are calibrated probabilities, and an investigator reviews a ranked
+    list, so the default favours recall: `Suresh Patil` against `SURESH GANPAT PATIL` is about
+    one in four on name alone). Unless no profile reaches it: a query that cannot be confident
+    (one word, `Murugan`, which many people carry: ~0.02 against `Murugan Kandasamy`) returns
+    its best profiles, those within a tenth of the best, rather than nothing."""
+    if requested is not None:
+        return requested
+    if best >= DEFAULT_MIN_SCORE:
+        return DEFAULT_MIN_SCORE
+    return max(best * WEAK_QUERY_SHARE, NOISE_SCORE)
+
+
 @dataclass(frozen=True)
 class SearchOutcome:
     profiles: tuple[ProfileView, ...]
@@ -33,6 +52,7 @@ class SearchOutcome:
     matched_records: int  # records in the returned profiles
     withheld_fields: dict[str, int] = field(default_factory=dict)
     restrictions: tuple[str, ...] = ()
+    min_score: float = DEFAULT_MIN_SCORE  # the confidence a profile needed to be returned
 
     @property
     def record_ids(self) -> list[str]:
@@ -76,9 +96,9 @@ class PersonSearchService:
         # linked to a strong match belongs to the person even if its own name is written
         # too differently to match on its own (a DL holder's name without the middle name).
         scored = rescore(plan.analysed, candidates, min_score=0.0)
-        groups = [
-            g for g in group(scored, self._index_links(scored)) if g.confidence >= search.min_score
-        ][: search.limit]
+        grouped = group(scored, self._index_links(scored))
+        floor = score_floor(search.min_score, max((g.confidence for g in grouped), default=0.0))
+        groups = [g for g in grouped if g.confidence >= floor][: search.limit]
         profiles = tuple(profile_view(self._policy, caller, g) for g in groups)
         return SearchOutcome(
             profiles=profiles,
@@ -86,6 +106,7 @@ class PersonSearchService:
             matched_records=sum(len(g.members) for g in groups),
             withheld_fields=withheld_counts(profiles),
             restrictions=restrictions,
+            min_score=floor,
         )
 
     def profile(self, caller: Caller, profile_id: str) -> ProfileView | None:

@@ -48,7 +48,9 @@ class PersonSearch:
     district: str | None = None
     sources: frozenset[Source] | None = None
     limit: int = 20
-    min_score: float = 0.15
+    # None: `federation.persons.score_floor` decides (0.15, or the best profiles of a query that
+    # cannot be confident)
+    min_score: float | None = None
 
     def birth_year_estimate(self, today: date) -> int | None:
         if self.birth_year is not None:

@@ -59,7 +59,15 @@ def test_index_links_group_records_into_one_profile(live_api: LiveApi) -> None:
 def test_results_are_cut_to_the_purpose_free_wire_shape(live_api: LiveApi) -> None:
     result = search(live_api, live_api.officer(), name="Rajendra Patil", limit=1)
     assert len(result["profiles"]) == 1
-    assert set(result) == {"request_id", "profiles", "candidates", "matched_records", "withheld"}
+    assert set(result) == {
+        "request_id",
+        "profiles",
+        "candidates",
+        "matched_records",
+        "min_score",
+        "withheld",
+    }
+    assert result["min_score"] == 0.15, "a full name reaches the default floor"
     assert set(result["profiles"][0]) == {
         "profile_id",
         "confidence",
@@ -88,10 +96,19 @@ def test_latin_query_in_local_script(live_api: LiveApi) -> None:
     assert "cctns:MH-PS0412-2024-0123-A1" in record_ids(result)
 
 
-def test_single_given_name_with_weak_matches(live_api: LiveApi) -> None:
-    # One given name is weak evidence on its own: the caller asks for weak matches too.
-    result = search(live_api, live_api.officer(), name="Murugan", min_score=0.01)
+def test_single_given_name_returns_its_best_weak_matches(live_api: LiveApi) -> None:
+    # One given name is weak evidence on its own (many people carry it): no profile reaches the
+    # default floor, so the best ones are returned, and the response says how low it went.
+    result = search(live_api, live_api.officer(), name="Murugan")
     assert "eprisons:TN/PUZHAL/2023/004512" in record_ids(result)
+    assert 0 < result["min_score"] < 0.15
+    assert all(p["confidence"] >= result["min_score"] for p in result["profiles"])
+
+
+def test_an_explicit_min_score_is_kept(live_api: LiveApi) -> None:
+    result = search(live_api, live_api.officer(), name="Murugan", min_score=0.15)
+    assert result["min_score"] == 0.15
+    assert "eprisons:TN/PUZHAL/2023/004512" not in record_ids(result)
 
 
 def test_profile_opens_in_full(live_api: LiveApi) -> None:
