@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 
+import matching
 from bench.names.dataset import build
 from bench.names.run import Ours
 from matching import calibration
@@ -90,7 +91,8 @@ def pairs(seed: int, gallery_size: int, per_class: int) -> tuple[list[list[float
 def fit(seed: int, gallery_size: int, per_class: int) -> None:
     xs, ys = pairs(seed, gallery_size, per_class)
     w = logistic(xs, ys)
-    path = Path(calibration.__file__).with_name("calibration.json")
+    # beside the package's __init__ (never compiled): a compiled module's __file__ is the build's
+    path = Path(matching.__file__).with_name("calibration.json")
     raw = json.loads(path.read_text(encoding="utf-8"))
     raw["_comment"] = (
         "Name part: logistic regression (L2=1.0, Newton) fitted by `python -m bench.names.run "
