@@ -97,21 +97,24 @@ class Ours:
 
     def candidates(self, text: str) -> list[str]:
         acc: Counter[str] = Counter()
-        for k in name_keys(text):
+        # sorted, and ties by id: a set's order changes with the process's hash seed, and so
+        # would the float sums and the candidates at the cut
+        for k in sorted(name_keys(text)):
             w = self.idf.get(k)
             if w is None:
                 continue
             for pid in self.postings[k]:
                 acc[pid] += w
-        out = [pid for pid, _ in acc.most_common(TOP_K)]
+        out = [pid for pid, _ in sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_K]]
         grams = _trigrams(name_text(text))
         shared: Counter[str] = Counter()
-        for t in grams:
+        for t in sorted(grams):
             for pid in self.grams.get(t, ()):
                 shared[pid] += 1
         seen = set(out)
         need = max(1, len(grams) // 2)
-        out += [p for p, c in shared.most_common(TRIGRAM_K) if c >= need and p not in seen]
+        by_count = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:TRIGRAM_K]
+        out += [p for p, c in by_count if c >= need and p not in seen]
         return out
 
     def rank(self, q: object) -> Ranking:
