@@ -1,11 +1,11 @@
 """Indian name matching and identifier normalisation.
 
-The hot modules may be compiled with mypyc at install (`setup.py`): the same source, about twice
-as fast. When any compiled module is older than its source (an edit since the last build), all
-of them run from source, with a warning, until the build is redone (`make`): a stale build must
-never answer for edited code, and compiled and source modules cannot be mixed (compiled ones
-call each other natively). `ICJS_MATCHING_SOURCE=1` always runs the source (profilers and
-debuggers see into it).
+The hot modules may be compiled with mypyc by `make` (`scripts/compile_matching.py`): the same
+source, faster. When any compiled module is older than its source (an edit since the last
+build), all of them run from source, with a warning, until the build is redone (`make`): a stale
+build must never answer for edited code, and compiled and source modules cannot be mixed
+(compiled ones call each other natively). `ICJS_MATCHING_SOURCE=1` always runs the source
+(profilers and debuggers see into it).
 """
 
 from __future__ import annotations
