@@ -369,24 +369,8 @@ def _tally(
     raw: list[tuple[int, int, int, float, int]],
 ) -> NameComparison:
     """Coverage of each side by the aligned pairs, and the full tokens left unaligned on each."""
-    q_cov = 0.0
-    q_missing = q_initials = 0
-    for t, used, sim in zip(qt, q_used, q_sim, strict=True):
-        if used:
-            q_cov += t.weight * sim
-        elif t.weight == 1.0:
-            q_missing += 1
-        elif t.initial:
-            q_initials += 1
-    r_cov = 0.0
-    r_extra = r_initials = 0
-    for t, used, sim in zip(rt, r_used, r_sim, strict=True):
-        if used:
-            r_cov += t.weight * sim
-        elif t.weight == 1.0:
-            r_extra += 1
-        elif t.initial:
-            r_initials += 1
+    q_cov, q_missing, q_initials = _side(qt, q_used, q_sim)
+    r_cov, r_extra, r_initials = _side(rt, r_used, r_sim)
     return NameComparison(
         q,
         r,
@@ -398,6 +382,21 @@ def _tally(
         q_initials,
         r_initials,
     )
+
+
+def _side(tokens: tuple[Token, ...], used: list[bool], sims: list[float]) -> tuple[float, int, int]:
+    """One side's weighted similarity of its aligned tokens, its informative tokens left
+    unaligned, and its initials left unaligned."""
+    covered = 0.0
+    informative = initials = 0
+    for t, aligned, sim in zip(tokens, used, sims, strict=True):
+        if aligned:
+            covered += t.weight * sim
+        elif t.weight == 1.0:
+            informative += 1
+        elif t.initial:
+            initials += 1
+    return covered, informative, initials
 
 
 def _initials(
@@ -538,13 +537,9 @@ class PreparedQuery:
         so the rescoring loop need not build their comparison."""
         q = self.form
         rt = r.tokens
-        rows = self._rows
         hits: list[tuple[int, tuple[tuple[int, float], ...]]] | None = None
         for j in r.full_idx:
-            b = rt[j]
-            row = rows.get(b.text)
-            if row is None:
-                row = self._row(b)
+            row = self.row(rt[j])
             if row:
                 if hits is None:
                     hits = [(j, row)]
