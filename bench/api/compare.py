@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from auth.principal import Caller, Role
+from auth.principal import Caller
 from auth.service import AuthService
-from bench.api.run import CACHE, queries, settings_for
+from bench.api.run import built_index, officer_token, person_searches, queries, settings_for
 from federation import PersonSearch, PersonSearchService
 from federation.persons import SearchOutcome
 from indexer.backends.base import Backend
@@ -110,25 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    index = (CACHE / f"records-{args.records}-{args.seed}.db").resolve()
-    if not index.exists():
-        print(f"no index at {index}: run bench.api.run --records {args.records}", file=sys.stderr)
+    index = built_index(args.records, args.seed)
+    if index is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="icjs-bench-compare-") as tmp:
         settings = settings_for(Path(tmp), index)
         auth = AuthService.from_settings(settings.auth)
-        assert auth.demo is not None
-        caller: Caller = auth.authenticate(
-            "Bearer " + auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
-        )
+        caller: Caller = auth.authenticate(f"Bearer {officer_token(auth)}")
         old_store = old_backend(args.rev, index, Path(tmp))
         new_store = EmbeddedBackend(index)
         old = PersonSearchService(old_store, auth.policy, max_candidates=300)
         new = PersonSearchService(new_store, auth.policy, max_candidates=300)
         bodies = queries(args.records, args.queries, args.seed)
-        searches = [
-            PersonSearch(name=b["name"], birth_year=b.get("birth_year"), limit=20) for b in bodies
-        ]
+        searches = person_searches(bodies)
         searches += [PersonSearch(name=b["name"], limit=50, min_score=0.0) for b in bodies[:20]]
         differ = ties = cut = 0
         spent = {"old": 0.0, "new": 0.0}

@@ -22,10 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from auth.principal import Role
 from auth.service import AuthService
-from bench.api.run import CACHE, pct, queries, settings_for
-from federation import PersonSearch, PersonSearchService
+from bench.api.run import built_index, officer_token, pct, person_searches, queries, settings_for
+from federation import PersonSearchService
 from indexer import open_backend
 
 
@@ -37,23 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", default="", help="gc.set_threshold, e.g. 10000,50,1000")
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() after the warm-up")
     args = parser.parse_args(argv)
-    index = (CACHE / f"records-{args.records}-{args.seed}.db").resolve()
-    if not index.exists():
-        print(f"no index at {index}: run bench.api.run --records {args.records}", file=sys.stderr)
+    index = built_index(args.records, args.seed)
+    if index is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="icjs-bench-gc-") as tmp:
         settings = settings_for(Path(tmp), index)
         auth = AuthService.from_settings(settings.auth)
-        assert auth.demo is not None
-        caller = auth.authenticate(
-            "Bearer " + auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
-        )
+        caller = auth.authenticate(f"Bearer {officer_token(auth)}")
         backend = open_backend(settings.search)
         service = PersonSearchService(backend, auth.policy, max_candidates=300)
-        searches = [
-            PersonSearch(name=b["name"], birth_year=b.get("birth_year"), limit=20)
-            for b in queries(args.records, args.queries, args.seed)
-        ]
+        searches = person_searches(queries(args.records, args.queries, args.seed))
         for search in searches[:10]:  # warm the matcher's caches and SQLite's pages
             service.search(caller, search)
         if args.freeze:

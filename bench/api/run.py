@@ -115,6 +115,32 @@ def queries(total: int, count: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
+def index_path(total: int, seed: int) -> Path:
+    """Where `build_index` keeps `total` synthetic records, reused from run to run."""
+    return (CACHE / f"records-{total}-{seed}.db").resolve()
+
+
+def built_index(total: int, seed: int) -> Path | None:
+    """The index a `bench.api.run` left, or None after saying how to build it (for the tools that
+    reuse it and do not build one themselves)."""
+    index = index_path(total, seed)
+    if not index.exists():
+        print(f"no index at {index}: run bench.api.run --records {total}", file=sys.stderr)
+        return None
+    return index
+
+
+def officer_token(auth: AuthService) -> str:
+    """The benchmark's caller: a Maharashtra officer, minted by the demo key ring."""
+    assert auth.demo is not None
+    return auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
+
+
+def person_searches(bodies: list[dict[str, Any]]) -> list[PersonSearch]:
+    """The request bodies as the route turns them into searches."""
+    return [PersonSearch(name=b["name"], birth_year=b.get("birth_year"), limit=20) for b in bodies]
+
+
 def settings_for(root: Path, index: Path) -> Settings:
     return Settings(
         search=SearchSettings(backend="embedded", path=index),
@@ -139,9 +165,7 @@ def paired(
         service = PersonSearchService(
             backend, auth.policy, max_candidates=settings.api.max_candidates
         )
-        searches = [
-            PersonSearch(name=b["name"], birth_year=b.get("birth_year"), limit=20) for b in bodies
-        ]
+        searches = person_searches(bodies)
         local: list[float] = []
         remote: list[float] = []
         errors = 0
@@ -336,14 +360,13 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     CACHE.mkdir(parents=True, exist_ok=True)
     for total in sizes:
-        index = (CACHE / f"records-{total}-{args.seed}.db").resolve()
+        index = index_path(total, args.seed)
         build_index(index, total, args.seed)
         bodies = queries(total, args.queries, args.seed)
         with tempfile.TemporaryDirectory(prefix="icjs-bench-api-") as tmp:
             settings = settings_for(Path(tmp), index)
             auth = AuthService.from_settings(settings.auth)  # creates the key ring first
-            assert auth.demo is not None
-            token = auth.demo.mint(role=Role.OFFICER, state="MH", district="PUNE")
+            token = officer_token(auth)
             auth.close()
             port = free_port()
             server = start_server(settings, port, args.workers)
