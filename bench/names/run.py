@@ -33,6 +33,7 @@ from rapidfuzz import fuzz, process
 
 from bench.names.dataset import Dataset, build
 from bench.names.generate import CLASSES
+from bench.names.speed import measure
 from matching.api import PersonQuery, analyse, name_keys, name_text, score
 from records import Gender, Person
 
@@ -320,47 +321,6 @@ def precision_threshold(top1: list[tuple[float, bool, bool]], target: float) -> 
     return best
 
 
-def speed(data: Dataset) -> dict[str, float]:
-    """Keys per second on the gallery's distinct written names (name caches cleared, token
-    caches warm, as an indexer meets new records), and milliseconds to rescore 500 candidates
-    (per-name parse cache warm, as on a serving node). Measured as this process's CPU time (one
-    core); the load average is recorded because a shared machine still skews it."""
-    import os
-
-    from matching.keys import name_keys as keys_fn
-    from matching.parse import parse_name
-
-    names = list(dict.fromkeys(n for g in data.gallery for n in _record_names(g)))
-    for n in names:
-        keys_fn(n)
-    best_rate = 0.0
-    for _ in range(3):
-        parse_name.cache_clear()
-        keys_fn.cache_clear()
-        started = time.process_time()
-        for n in names:
-            keys_fn(n)
-        best_rate = max(best_rate, len(names) / (time.process_time() - started))
-    persons = [Person(name=g.name, name_local=g.name_local) for g in data.gallery[:500]]
-    timings = []
-    for q in data.queries[:60]:
-        a = analyse(PersonQuery(name=q.text))
-        for p in persons[:1]:
-            score(a, p)
-        started = time.process_time()
-        for p in persons:
-            score(a, p)
-        timings.append((time.process_time() - started) * 1000)
-    timings.sort()
-    return {
-        "distinct_names": len(names),
-        "keys_per_second": round(best_rate),
-        "rescore_500_ms_median": round(timings[len(timings) // 2], 2),
-        "rescore_500_ms_best": round(timings[0], 2),
-        "load_average_1m": round(os.getloadavg()[0], 2),
-    }
-
-
 def table(results: dict[str, dict[str, object]]) -> str:
     methods = list(results)
     lines = []
@@ -429,9 +389,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{name}] done in {results[name]['seconds']} s", file=sys.stderr)
     text = table(results)
     if "ours" in results:
-        perf = speed(data)
+        perf = measure(data, queries=60, repeats=3)  # what `python -m bench.names.speed` measures
         results["ours"]["speed"] = perf
-        text += "\n\nSpeed (`ours`, one process): " + ", ".join(f"{k} {v}" for k, v in perf.items())
+        text += "\n\nSpeed (`ours`, one process, this process's GC settings; "
+        text += "`python -m bench.names.speed` for both): "
+        text += ", ".join(f"{k} {v}" for k, v in perf.items())
     print(text)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
