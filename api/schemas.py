@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from matching.api import parse_name
 from records import Gender, Source
 
 MAX_NAME = 120  # longer than any real name with honorifics and an alias or two
@@ -144,6 +145,16 @@ class PersonSearchRequest(BaseModel):
         if cleaned is None:
             raise ValueError("must not be blank")
         return cleaned
+
+    @field_validator("name")
+    @classmethod
+    def _names_someone(cls, value: str) -> str:
+        if not parse_name(value).forms:
+            raise ValueError(
+                "holds no name, only a title or a relation or alias marker (S/O, urf, @): "
+                "write the person's name"
+            )
+        return value
 
     @field_validator("birth_year")
     @classmethod

@@ -173,6 +173,9 @@ class QueryName:
         return hit
 
     def _evidence(self, record: RecordName) -> tuple[float, Evidence]:
+        if not (self.preps and record.forms):
+            # `urf`, `alias`, `@` alone: no name to compare, on either side
+            return -math.inf, None
         if (
             self.plain
             and record.plain

@@ -78,6 +78,14 @@ def test_validation_errors_say_what_to_fix(live_api: LiveApi) -> None:
         422,
     )
     assert "birth_year or age" in str(both["detail"])
+    for marker in ("S/O", "urf", "@"):
+        no_name = assert_problem(
+            live_api.post("/v1/persons/search", token, json={"name": marker, "purpose": "case 1"}),
+            422,
+        )
+        assert "write the person's name" in str(no_name["detail"])
+    titled = live_api.post("/v1/persons/search", token, json={"name": "Shri", "purpose": "c 1"})
+    assert titled.status_code == 200, "a title alone is read as a name (`Shri` is one too)"
     broken = live_api.http.post(
         "/v1/persons/search",
         content=b"{not json",

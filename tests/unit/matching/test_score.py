@@ -116,6 +116,16 @@ def test_a_person_without_names_scores_zero() -> None:
     assert score(analyse(PersonQuery(name="Ramesh")), Person()).score == 0.0
 
 
+@pytest.mark.parametrize("marker", ["urf", "alias", "@", "aka"])
+def test_an_alias_marker_alone_is_no_name_on_either_side(marker: str) -> None:
+    """A source field holding only `urf` or `@` once raised inside rescoring (for every search
+    that retrieved that record); now it is a name that matches nothing."""
+    assert s(marker, "Ramesh Kumar") == 0.0
+    assert s("Ramesh Kumar", marker) == 0.0
+    result = score(analyse(PersonQuery(name="Ramesh Kumar")), Person(name=marker))
+    assert [r.feature for r in result.reasons] == ["name_no_match"]
+
+
 def test_keys_connect_the_issue_examples() -> None:
     assert name_keys("Mohd. Irfan") & name_keys("MOHAMMED IRFAN KHAN") & name_keys("मोहम्मद इरफ़ान")
     assert name_keys("K. Murugan") & name_keys("Murugan Kandasamy")
