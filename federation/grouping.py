@@ -98,11 +98,19 @@ class _Similarity:
         self._analysed: dict[str, matching.AnalysedQuery] = {}
         self._keys: dict[str, frozenset[str]] = {}
 
-    def __call__(self, a: str, b: Person) -> float:
+    def _analyse(self, a: str) -> matching.AnalysedQuery:
         analysed = self._analysed.get(a)
         if analysed is None:
             analysed = self._analysed[a] = matching.analyse(matching.PersonQuery(name=a))
-        return matching.score(analysed, b).score
+        return analysed
+
+    def __call__(self, a: str, b: Person) -> float:
+        """How well `a` names `b` (any of b's written names)."""
+        return matching.score(self._analyse(a), b).score
+
+    def written(self, a: str, b: str) -> float:
+        """How well `a` and the one written name `b` agree."""
+        return matching.name_score(self._analyse(a), b)
 
     def keys(self, scored: Scored) -> frozenset[str]:
         rid = scored.record.record_id
@@ -133,7 +141,7 @@ def _same_place(a: Record, b: Record) -> bool:
 
 
 def _relative_score(a: Scored, b: Scored, similar: _Similarity) -> float:
-    return similar(a.person.relative_name or "", Person(name=b.person.relative_name))
+    return similar.written(a.person.relative_name or "", b.person.relative_name or "")
 
 
 def agreement(a: Scored, b: Scored, similar: _Similarity | None = None) -> Link | None:

@@ -6,6 +6,8 @@
 - `analyse(query)` → an `AnalysedQuery`, computed once per search and reused for every candidate.
 - `score(analysed, person, state=…, district=…)` → `MatchResult` with a calibrated score in
   [0, 1] (0.9 ≈ nine in ten such matches are the same person) and the structured reasons.
+- `name_score(analysed, written)` → that score for one written name alone, without reasons:
+  grouping compares relatives' names pair by pair.
 
 Rescoring is on the hot path (hundreds of candidates per search): names are parsed once per
 written string (cached), the query once per search, each record name once per search (a per-query
@@ -34,6 +36,7 @@ __all__ = [
     "Reason",
     "analyse",
     "name_keys",
+    "name_score",
     "name_text",
     "parse_name",
     "score",
@@ -303,3 +306,14 @@ def score(
     if value is None:
         value = scores[total] = round(sigmoid(total), 4)
     return MatchResult(value, explain=explain)
+
+
+def name_score(analysed: AnalysedQuery, written: str) -> float:
+    """`score(analysed, Person(name=written)).score` for a query without attributes, without
+    building the person or the result."""
+    total, _ = analysed.names.evidence(written)
+    scores = analysed.scores
+    value = scores.get(total)
+    if value is None:
+        value = scores[total] = round(sigmoid(total), 4)
+    return value

@@ -112,6 +112,10 @@ class _CountingSimilarity(_Similarity):
         self.asked.append(a)
         return super().__call__(a, b)
 
+    def written(self, a: str, b: str) -> float:
+        self.asked.append(a)
+        return super().written(a, b)
+
 
 def test_relatives_who_disagree_stop_the_pair_before_the_name_model() -> None:
     """Same name and year, different places, fathers sharing a first-name key but not a name:

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from indic_transliteration import sanscript
 from rapidfuzz import fuzz
 
-from matching.api import PersonQuery, analyse, name_keys, name_text, score
+from matching.api import PersonQuery, analyse, name_keys, name_score, name_text, score
 from matching.parse import parse_name
 from matching.phonetic import canonical
 from matching.scripts import to_latin
@@ -46,6 +46,13 @@ def test_name_evidence_is_symmetric(x: str, y: str) -> None:
     xy, yx = compare_forms(fx, fy), compare_forms(fy, fx)
     assert abs(xy.query_coverage - yx.record_coverage) < 1e-9
     assert abs(xy.record_coverage - yx.query_coverage) < 1e-9
+
+
+@settings(max_examples=80)
+@given(name, name)
+def test_name_score_is_the_score_of_a_person_with_that_name(x: str, y: str) -> None:
+    a = analyse(PersonQuery(name=x))
+    assert name_score(a, y) == score(a, Person(name=y)).score
 
 
 syllable = st.sampled_from(["ka", "ra", "ma", "sha", "ni", "su", "de", "vi", "la", "go", "pa"])
