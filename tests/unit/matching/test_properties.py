@@ -55,6 +55,28 @@ def test_name_score_is_the_score_of_a_person_with_that_name(x: str, y: str) -> N
     assert name_score(a, y) == score(a, Person(name=y)).score
 
 
+# Pieces that parsing treats specially, so that generated strings hit its edges: markers with
+# nothing after them, titles alone, scripts mixed, joiners, digits, stray punctuation.
+_piece = st.sampled_from(
+    [*"abeikmnoprsuz .,-@/'()KRSM0", "urf", "alias", "alias name", "aka", "S/O", "D/O", "son of",
+     "Shri", "Smt", "Md.", "Mohd", "Dr", "Late", "Km", "पुत्र", "राजेंद्र", "ஸ்ரீ", "ক", "ਸਿੰਘ",
+     "\u200d", "ँ", "ा", "..", "  "]
+)  # fmt: skip
+written = st.lists(_piece, max_size=12).map("".join) | st.text(max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(written, written, written)
+def test_any_written_name_scores_and_explains_without_raising(q: str, r: str, rel: str) -> None:
+    """Sources and callers write anything in a name field; matching must answer, not raise
+    (`urf` alone once raised for every search that retrieved it)."""
+    a = analyse(PersonQuery(name=q, relative_name=rel or None))
+    assert isinstance(name_keys(r), frozenset) and isinstance(name_text(r), str)
+    result = score(a, Person(name=r or None, relative_name=rel or None, aliases=(q,)))
+    assert 0.0 <= result.score <= 1.0
+    assert result.reasons
+
+
 syllable = st.sampled_from(["ka", "ra", "ma", "sha", "ni", "su", "de", "vi", "la", "go", "pa"])
 
 
