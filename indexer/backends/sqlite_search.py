@@ -11,7 +11,8 @@ returns:
   keep the best `limit`: with a common surname that is tens of thousands of row look-ups for 300
   kept. Counting the postings alone and testing the filters on the best-counted records in
   order, a chunk at a time, until `limit` pass, keeps exactly the same records in the same order
-  (the filters do not depend on the count) and looks up a few hundred rows.
+  (the filters do not depend on the count) and looks up a few hundred rows. The counting
+  itself is numpy's over each key's postings read as one string (`_counted`), not SQL's.
 - **The fuzzy query is skipped when name keys decide.** A record found only by fuzzy text
   scores at most 1; when `limit` records share two keys or more with the query, none can get
   in, and BM25 over every record holding one of the query's rarer trigrams (tens of thousands
@@ -35,6 +36,9 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
+import numpy as np
+import numpy.typing as npt
+
 from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import Candidate, CandidateQuery
 from indexer.documents import min_shared_grams, query_grams
@@ -43,39 +47,56 @@ from records import Record
 _CHUNK = 500  # ids per IN (…) list
 
 
+def _counted(
+    con: sqlite3.Connection, v: int, keys: list[str]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(rids, keys shared) of every record holding one of `keys`, most shared first, ties by
+    rid. Each key's postings are read as one string (a range scan of the primary key) and
+    counted with numpy: three times faster than SQL's GROUP BY, whose temporary B-tree took
+    ~1 µs a posting (a common surname's key has tens of thousands at 1,000,000 records)."""
+    postings: list[npt.NDArray[np.int64]] = []
+    for key in keys:
+        (text,) = con.execute(
+            f"SELECT group_concat(rid) FROM keys_v{v} WHERE key = ?", (key,)
+        ).fetchone()
+        if text:
+            postings.append(np.fromstring(text, dtype=np.int64, sep=","))
+    if not postings:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    rids, counts = np.unique(np.concatenate(postings), return_counts=True)  # rids ascending
+    order = np.argsort(-counts, kind="stable")  # stable: rid order kept within a count
+    return rids[order], counts[order].astype(np.int64)
+
+
 def _key_hits(
     con: sqlite3.Connection, v: int, keys: list[str], where: str, params: list[object], limit: int
 ) -> list[tuple[int, int]]:
     """The `limit` records within the filters sharing most of `keys`: (rid, keys shared), most
     first, ties by rid. Counted on the postings alone; the filters are tested on the counted
     records in that order, a chunk at a time, until `limit` have passed."""
-    cursor = con.execute(
-        f"SELECT rid, COUNT(*) FROM keys_v{v} WHERE key IN ({sql.placeholders(len(keys))}) "
-        "GROUP BY rid ORDER BY COUNT(*) DESC, rid",
-        keys,
-    )
+    rids, counts = _counted(con, v, keys)
     if where == "1":
-        return [(rid, hits) for rid, hits in cursor.fetchmany(limit)]
+        return list(zip(rids[:limit].tolist(), counts[:limit].tolist(), strict=True))
     out: list[tuple[int, int]] = []
-    chunk = limit + limit // 4 + 16  # most records pass: usually one round
-    while len(out) < limit:
-        counted: list[tuple[int, int]] = cursor.fetchmany(chunk)
-        if not counted:
-            break
+    start, chunk = 0, limit + limit // 4 + 16  # most records pass: usually one round
+    while len(out) < limit and start < len(rids):
+        end = start + chunk
+        counted = list(zip(rids[start:end].tolist(), counts[start:end].tolist(), strict=True))
+        start = end
         passing: set[int] = set()
-        for start in range(0, len(counted), _CHUNK):
-            rids = [rid for rid, _ in counted[start : start + _CHUNK]]
+        for first in range(0, len(counted), _CHUNK):
+            chunk_rids = [rid for rid, _ in counted[first : first + _CHUNK]]
             passing.update(
                 rid
                 for (rid,) in con.execute(
                     f"SELECT r.rid FROM records_v{v} r "
-                    f"WHERE r.rid IN ({sql.placeholders(len(rids))}) AND {where}",
-                    [*rids, *params],
+                    f"WHERE r.rid IN ({sql.placeholders(len(chunk_rids))}) AND {where}",
+                    [*chunk_rids, *params],
                 )
             )
         out.extend((rid, hits) for rid, hits in counted if rid in passing)
         chunk = min(chunk * 2, 8 * _CHUNK)
-    cursor.close()
     return out[:limit]
 
 
