@@ -18,6 +18,8 @@ from auth.principal import Caller
 
 router = APIRouter(tags=["audit"])
 
+SQLITE_MAX_INT = 2**63 - 1  # a larger sequence number cannot be stored, so cannot be asked for
+
 
 class AuditEntryOut(BaseModel):
     seq: int
@@ -65,7 +67,9 @@ def list_audit(
     request: Request,
     caller: Caller = Depends(require_route_scope("audit.list")),
     limit: int = Query(default=100, ge=1, le=1000, description="entries per page"),
-    before_seq: int | None = Query(default=None, ge=1, description="only entries older than"),
+    before_seq: int | None = Query(
+        default=None, ge=1, le=SQLITE_MAX_INT, description="only entries older than"
+    ),
     actor: str | None = Query(default=None, max_length=200, description="only this actor"),
 ) -> AuditPage:
     service = auth_service(request)

@@ -47,6 +47,9 @@ def test_audit_route_scopes_by_role(auth_server: AuthServer):
     assert httpx.get(auth_server.url + "/v1/audit").status_code == 401
     bad = httpx.get(auth_server.url + "/v1/audit?limit=0", headers=_bearer(auditor))
     assert bad.status_code == 422
+    # Past what SQLite stores: a 422 saying so, not a 500 from the driver.
+    huge = httpx.get(auth_server.url + f"/v1/audit?before_seq={2**63}", headers=_bearer(auditor))
+    assert huge.status_code == 422 and "before_seq" in huge.text
 
     # Paging: newest first, before_seq continues.
     first = httpx.get(auth_server.url + "/v1/audit?limit=2", headers=_bearer(auditor)).json()
