@@ -14,15 +14,15 @@ returns:
   (the filters do not depend on the count) and looks up a few hundred rows. The counting
   itself is numpy's over each key's postings read as one string (`_counted`), not SQL's.
 - **The fuzzy query is skipped when name keys decide.** A record found only by fuzzy text
-  scores at most 1; when `limit` records share two keys or more with the query, none can get
-  in, and BM25 over every record holding one of the query's rarer trigrams (tens of thousands
-  on a national index, most of a search's time) would only add to the scores of records already
-  chosen. That share is then read from each chosen record's own name text instead. Same
-  records; the order of records sharing as many keys may differ from the full plan's where
-  BM25's cut left one without its share. That order only decides among records the matcher
-  scores equally (which of many equal namesakes come first, or within a result limit): on the
-  API benchmark's searches, 38 of 220 at 100,000 records and 41 of 120 at 1,000,000 (see
-  `bench.api.compare`).
+  scores at most 1; when `limit` records each score more on keys (two keys or more, or one key
+  and their own share of the query's trigrams, read from their name text), none can get in,
+  and BM25 over every record holding one of the query's rarer trigrams (tens of thousands on a
+  national index, most of a search's time) would only add to the scores of records already
+  chosen. Same records, except that a key record the full plan's BM25 cut left without its
+  share (scoring 1) could there lose a tie to a fuzzy-only record of lower rid: here the key
+  record stays. The order of records sharing as many keys may differ from the full plan's for
+  the same reason. That order only decides among records the matcher scores equally (which of
+  many equal namesakes come first, or within a result limit): see `bench.api.compare`.
 
 No schema change: index files written before keep working as they are.
 
@@ -124,53 +124,50 @@ def candidate_scores(
         for rid, hits in rows:
             scores[rid] += 10.0 * hits
     grams = query_grams(query.name_text) if query.name_text else frozenset()
-    if grams and _keys_decide(query, key_hits):
-        _text_bonus(con, v, grams, scores)
-    elif grams:
-        need = min_shared_grams(len(grams))
-        counts = dict(
-            con.execute(
-                f"SELECT term, doc FROM names_v{v}_vocab "
-                f"WHERE term IN ({sql.placeholders(len(grams))})",
-                sorted(grams),
-            )
-        )
-        rows = con.execute(
-            f"SELECT n.rowid, n.text FROM names_v{v} n "
-            f"JOIN records_v{v} r ON r.rid = n.rowid "
-            f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank LIMIT ?",
-            [sql.fts_query(sql.rarest(grams, need, counts)), *params, query.limit * 2],
-        )
-        for rid, text in rows:
-            # a trigram has no space, so "in the text" is "in one of its words"
-            shared = sum(1 for g in grams if g in text)
-            if shared >= need:
-                scores[rid] += shared / len(grams)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
+    if not grams:
+        return _best(scores, query.limit)
+    if _keys_may_decide(query, key_hits):
+        shares = _text_shares(con, v, grams, key_hits)
+        decided = _keys_decide(key_hits, shares)
+    else:
+        shares, decided = {}, False
+    if decided:
+        for rid, share in shares.items():
+            scores[rid] += share
+    else:
+        _fuzzy(con, v, grams, where, params, query.limit, scores)
+    return _best(scores, query.limit)
 
 
-def _keys_decide(query: CandidateQuery, key_hits: list[tuple[int, int]]) -> bool:
-    """Whether name keys alone already fix the candidate set: `limit` records sharing two keys
-    or more score at least 2, and a record found only by fuzzy text scores at most 1 (its share
-    of the query's trigrams), so no such record can enter the set. The fuzzy query (the costliest
-    of a search on a large index: BM25 over every record holding one of the query's rarer
-    trigrams) is then skipped. Not with identifier terms: there, records found by identifiers
-    push key records out, and which ones go depends on the fuzzy bonus."""
-    return (
-        not query.identifiers
-        and len(key_hits) >= query.limit
-        and bool(key_hits)
-        and key_hits[-1][1] >= 2
-    )
+def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-def _text_bonus(
-    con: sqlite3.Connection, v: int, grams: frozenset[str], scores: dict[int, float]
-) -> None:
+def _keys_may_decide(query: CandidateQuery, key_hits: list[tuple[int, int]]) -> bool:
+    """Whether name keys found a full set to decide on. Not with identifier terms: there,
+    records found by identifiers push key records out, and which ones go depends on the fuzzy
+    bonus."""
+    return not query.identifiers and bool(key_hits) and len(key_hits) >= query.limit
+
+
+def _keys_decide(key_hits: list[tuple[int, int]], shares: dict[int, float]) -> bool:
+    """Whether name keys, with each key record's own trigram share, already fix the candidate
+    set: a record found only by fuzzy text scores at most 1 (its share of the query's trigrams),
+    so when every key record scores more (two keys, or one key and some of the trigrams) none
+    can enter. The fuzzy query (the costliest of a search on a large index: BM25 over every
+    record holding one of the query's rarer trigrams, 200 ms for `E. Ajay` at 1,000,000
+    records) is then skipped."""
+    return min(hits + shares.get(rid, 0.0) for rid, hits in key_hits) > 1.0
+
+
+def _text_shares(
+    con: sqlite3.Connection, v: int, grams: frozenset[str], key_hits: list[tuple[int, int]]
+) -> dict[int, float]:
     """The fuzzy share of the key candidates, from their own indexed name text: what they would
-    have gained as fuzzy matches, ordering records that share as many keys."""
+    gain as fuzzy matches, ordering records that share as many keys."""
     need = min_shared_grams(len(grams))
-    rids = list(scores)
+    rids = [rid for rid, _ in key_hits]
+    shares: dict[int, float] = {}
     for start in range(0, len(rids), _CHUNK):
         chunk = rids[start : start + _CHUNK]
         for rid, text in con.execute(
@@ -179,7 +176,40 @@ def _text_bonus(
         ):
             shared = sum(1 for g in grams if g in text)
             if shared >= need:
-                scores[rid] += shared / len(grams)
+                shares[rid] = shared / len(grams)
+    return shares
+
+
+def _fuzzy(
+    con: sqlite3.Connection,
+    v: int,
+    grams: frozenset[str],
+    where: str,
+    params: list[object],
+    limit: int,
+    scores: dict[int, float],
+) -> None:
+    """Add the fuzzy matches: records within the filters holding at least half the query's
+    trigrams, the best `2 × limit` by BM25, each scoring its share of the trigrams."""
+    need = min_shared_grams(len(grams))
+    counts = dict(
+        con.execute(
+            f"SELECT term, doc FROM names_v{v}_vocab "
+            f"WHERE term IN ({sql.placeholders(len(grams))})",
+            sorted(grams),
+        )
+    )
+    rows = con.execute(
+        f"SELECT n.rowid, n.text FROM names_v{v} n "
+        f"JOIN records_v{v} r ON r.rid = n.rowid "
+        f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank LIMIT ?",
+        [sql.fts_query(sql.rarest(grams, need, counts)), *params, limit * 2],
+    )
+    for rid, text in rows:
+        # a trigram has no space, so "in the text" is "in one of its words"
+        shared = sum(1 for g in grams if g in text)
+        if shared >= need:
+            scores[rid] += shared / len(grams)
 
 
 def load_candidates(

@@ -134,14 +134,14 @@ def test_decisive_keys_skip_the_fuzzy_query_without_changing_the_candidates(
     decided: list[bool] = []
     real = search._keys_decide
 
-    def spy(q: CandidateQuery, hits: list[tuple[int, int]]) -> bool:
-        decided.append(real(q, hits))
+    def spy(hits: list[tuple[int, int]], shares: dict[int, float]) -> bool:
+        decided.append(real(hits, shares))
         return decided[-1]
 
     monkeypatch.setattr(search, "_keys_decide", spy)
     shortcut = backend.candidates(query)
     assert decided == [True]
-    monkeypatch.setattr(search, "_keys_decide", lambda q, hits: False)
+    monkeypatch.setattr(search, "_keys_decide", lambda hits, shares: False)
     full = backend.candidates(query)
     assert {c.record.record_id for c in shortcut} == {c.record.record_id for c in full}
     full_scores = {c.record.record_id: c.retrieval_score for c in full}
@@ -152,4 +152,16 @@ def test_decisive_keys_skip_the_fuzzy_query_without_changing_the_candidates(
             <= (int(full_scores[c.record.record_id]) + 1)
         )
     wide = CandidateQuery(name_keys=query.name_keys, name_text=query.name_text, limit=1000)
-    assert not real(wide, [(1, 5)] * 10)  # fewer than `limit` key records: fuzzy still asked
+    assert not search._keys_may_decide(wide, [(1, 5)] * 10)  # fewer than `limit`: fuzzy asked
+
+
+def test_one_key_and_a_trigram_share_decide_too() -> None:
+    """A record found only by fuzzy text scores at most 1: key records scoring more on one key
+    plus their own share leave it no room (`E. Ajay`: every Ajay shares one key and `aja`,
+    `jay`); one key record without a share scores 1 and could tie with it, so fuzzy is asked."""
+    import indexer.backends.sqlite_search as search
+
+    hits = [(1, 1), (2, 1), (3, 2)]
+    assert search._keys_decide(hits, {1: 1.0, 2: 0.5})
+    assert not search._keys_decide(hits, {1: 1.0})
+    assert search._keys_decide([(1, 2), (2, 2)], {})
