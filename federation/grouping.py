@@ -97,6 +97,7 @@ class _Similarity:
     def __init__(self) -> None:
         self._analysed: dict[str, matching.AnalysedQuery] = {}
         self._keys: dict[str, frozenset[str]] = {}
+        self._relative_keys: dict[str, frozenset[str]] = {}
 
     def _analyse(self, a: str) -> matching.AnalysedQuery:
         analysed = self._analysed.get(a)
@@ -121,12 +122,12 @@ class _Similarity:
         return keys
 
     def relative_keys(self, scored: Scored) -> frozenset[str]:
-        rid = "rel\0" + scored.record.record_id
-        keys = self._keys.get(rid)
+        rid = scored.record.record_id
+        keys = self._relative_keys.get(rid)
         if keys is None:
             relative = scored.person.relative_name
             keys = matching.name_keys(relative) if relative else frozenset()
-            self._keys[rid] = keys
+            self._relative_keys[rid] = keys
         return keys
 
 
@@ -237,16 +238,17 @@ def group(
                     Link(ids, "index", 1.0, ("linked at index time through other records",))
                 )
     # Block on birth year so that only plausible pairs are compared (agreement needs it anyway).
+    years = [birth_year_of(s.person, s.record) for s in scored]
     by_year: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(scored):
-        year = birth_year_of(s.person, s.record)
+        year = years[i]
         if year is not None and s.score >= floor:
             by_year[year].append(i)
     for year in sorted(by_year):
         near = [j for y in range(year, year + BIRTH_YEAR_SLACK + 1) for j in by_year.get(y, [])]
         for i in by_year[year]:
             for j in near:
-                if j <= i and birth_year_of(scored[j].person, scored[j].record) == year:
+                if j <= i and years[j] == year:
                     continue
                 if sets.find(i) == sets.find(j):
                     continue

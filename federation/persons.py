@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice, takewhile
 
 from auth.principal import Caller
 from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm
@@ -96,9 +97,9 @@ class PersonSearchService:
         # linked to a strong match belongs to the person even if its own name is written
         # too differently to match on its own (a DL holder's name without the middle name).
         scored = rescore(plan.analysed, candidates, min_score=0.0)
-        grouped = group(scored, self._index_links(scored))
-        floor = score_floor(search.min_score, max((g.confidence for g in grouped), default=0.0))
-        groups = [g for g in grouped if g.confidence >= floor][: search.limit]
+        grouped = group(scored, self._index_links(scored))  # best confidence first
+        floor = score_floor(search.min_score, grouped[0].confidence if grouped else 0.0)
+        groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
         profiles = tuple(profile_view(self._policy, caller, g) for g in groups)
         return SearchOutcome(
             profiles=profiles,
