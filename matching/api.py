@@ -301,17 +301,19 @@ def score(
     def explain() -> tuple[Reason, ...]:
         return (*_name_reasons(comparison(evidence), z_name), *attrs)
 
-    scores = analysed.scores
-    value = scores.get(total)
-    if value is None:
-        value = scores[total] = round(sigmoid(total), 4)
-    return MatchResult(value, explain=explain)
+    return MatchResult(_probability(analysed, total), explain=explain)
 
 
 def name_score(analysed: AnalysedQuery, written: str) -> float:
     """`score(analysed, Person(name=written)).score` for a query without attributes, without
     building the person or the result."""
     total, _ = analysed.names.evidence(written)
+    return _probability(analysed, total)
+
+
+def _probability(analysed: AnalysedQuery, total: float) -> float:
+    """The calibrated score of a log-odds, rounded, cached per query (`round` costs more than the
+    rest of a candidate that shares nothing with the query)."""
     scores = analysed.scores
     value = scores.get(total)
     if value is None:
