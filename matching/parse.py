@@ -203,6 +203,9 @@ _PLAIN_WORDS = frozenset(
     {*_RELATION_WORDS, "of", "urf", "urph", "alias", "aka", "also", "vill", "village", "resident"}
 )
 _GUJARATI_SUFFIX = re.compile(r"^(.{3,})(bhai|ben|behen)$")
+# An apostrophe inside a word (`D'Souza`, `O'Brien`) is read both ways: as a break (`D Souza`)
+# and as nothing (`Dsouza`, how registers that drop punctuation write it).
+_ELISION = re.compile("(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
 
 
 # Indic records write initials as the English letter names: आर. के. शर्मा is R. K. Sharma.
@@ -410,6 +413,11 @@ def parse_name(raw: str) -> ParsedName:
                 derived = NameForm.of((f.tokens[0], surname))
                 if derived not in forms:
                     forms.append(derived)
+    for part in parts:  # after the aliases' derived forms: one spelling, not an alias
+        if _ELISION.search(part):
+            joined = _form(_ELISION.sub("", part), [])
+            if joined is not None and joined not in forms:
+                forms.append(joined)
     return ParsedName(raw, tuple(forms), tuple(titles), relation, relative, _gender(titles))
 
 

@@ -110,3 +110,15 @@ def test_two_letter_clusters_are_initials_unless_a_known_word() -> None:
         assert [t.text for t in parse_name(raw).forms[0].tokens if t.initial] == want, raw
     assert texts("Om Prakash") == ["om prakas"]
     assert texts("Md Irfan") == ["mohamed irfan"]  # an abbreviation, not initials
+
+
+def test_an_apostrophe_inside_a_word_is_read_both_ways() -> None:
+    """`D'Souza` is `D Souza` to one register and `DSOUZA` to another that drops punctuation."""
+
+    def written(raw: str) -> list[str]:
+        return [" ".join(t.text for t in f.tokens) for f in parse_name(raw).forms]
+
+    assert written("Anthony D'Souza") == ["anthony d souza", "anthony dsouza"]
+    assert written("O\u2019Brien") == ["o brien", "obrien"]
+    assert written("Raju @ Anthony D'Souza")[-1] == "anthony dsouza", "a spelling, not an alias"
+    assert written("Ramesh 'Raju' Kumar") == ["ramesh raju kumar"], "quotes around a word stay"

@@ -116,6 +116,17 @@ def test_a_person_without_names_scores_zero() -> None:
     assert score(analyse(PersonQuery(name="Ramesh")), Person()).score == 0.0
 
 
+@pytest.mark.parametrize(
+    ("query", "record"),
+    [("Anthony D'Souza", "ANTHONY DSOUZA"), ("Maria Dcruz", "Maria D'Cruz"),
+     ("Anthony D Souza", "Anthony D\u2019Souza")],
+)  # fmt: skip
+def test_goan_surnames_match_with_or_without_the_apostrophe(query: str, record: str) -> None:
+    assert s(query, record) >= 0.9
+    assert name_keys(query) & name_keys(record)
+    assert s(query, "Anthony Fernandes") < 0.1
+
+
 @pytest.mark.parametrize("marker", ["urf", "alias", "@", "aka"])
 def test_an_alias_marker_alone_is_no_name_on_either_side(marker: str) -> None:
     """A source field holding only `urf` or `@` once raised inside rescoring (for every search
