@@ -6,7 +6,8 @@ thousands of distinct tokens):
 - `canonical(token)`: the spelling with the differences that carry no meaning for a name taken
   out: aspirates (`bh`/`b`, `th`/`t`, `sh`/`s`), vowel length (`ee`/`i`, `oo`/`u`, `aa`/`a`),
   doubled letters, `v`/`w`, `z`/`j`, `q`/`k`, `x`/`ks`, `ph`/`f`, diphthong spellings (`au`/`ou`/
-  `ow` → `o`, `ai`/`ei` → `e`), a final `y` for `i`, a final `h` after a vowel. A token listed in a
+  `ow` → `o`, `ai`/`ei` → `e`), a final `y` for `i`, a final `h` after a vowel, the Telugu
+  `-aiah`/`-ayya` and Tamil `-swamy`/`-samy` endings. A token listed in a
   variant family (`variants.tsv`: Mohd/Md/Muhammad, Chowdhury/Chaudhary…) becomes the family's
   spelling. Rescoring compares canonical forms.
 - `coarse(token)`: a short consonant skeleton for retrieval keys. It drops the Tamil and
@@ -37,6 +38,8 @@ _FINAL_Y = re.compile(r"(?<=[^aeiou])y$")
 _FINAL_H = re.compile(r"(?<=[aeiou])h$")
 # Telugu and Kannada -ayya written -aiah, -aiya, -ayya (Ramaiah, Ramayya; ಸಿದ್ದರಾಮಯ್ಯ Siddaramaiah)
 _AYYA = re.compile(r"(?<=[^aeiou])(?:aiah|aiyah|aiya|ayyah|ayya|aia)$")
+# Tamil -swamy written -samy (Kandaswamy, Kandasamy; Ramaswami, Ramasami), after w → v
+_SVAMI = re.compile(r"(?<=[a-z])svami$")
 
 _ASPIRATES = (
     ("chh", "C"),
@@ -107,6 +110,7 @@ def spelling_rules(token: str) -> str:
     t = _DOUBLE.sub(r"\1", t)
     t = _FINAL_Y.sub("i", t)
     t = _FINAL_H.sub("", t)
+    t = _SVAMI.sub("sami", t)
     return t.replace("C", "ch")
 
 

@@ -23,6 +23,9 @@ from matching.phonetic import canonical, coarse
         ["Siddaramaiah", "Siddaramayya", "Siddaramaiya"],
         ["Subbaiah", "Subbayya", "Subbaya"],
         ["Patnaik", "Pattanayak", "Pattanaik"],
+        ["Ramaswamy", "Ramasamy", "Ramaswami", "Ramasami"],  # -swamy/-samy, any name before it
+        ["Muthuswamy", "Muthusamy"],
+        ["Abdul", "Abdur", "Abdus"],  # Abdur Rahman, Abdus Salam: the article assimilated
     ],
 )
 def test_variant_families_share_one_canonical_spelling(family: list[str]) -> None:
