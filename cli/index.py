@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from config import load_settings
 from indexer.backends.base import Backend, BackendError, RebuildInProgress
+from matching.keys import KEYS_VERSION
 from records import Record
 
 IMPORT_BATCH = 1000
@@ -167,6 +168,8 @@ def stats(
             "by_source_kind": result.by_source_kind,
             "profiles": result.profiles,
             "links": result.links,
+            "keys_version": result.keys_version,
+            "keys_current": result.keys_version == KEYS_VERSION,
             "health": {"ok": health.ok, "detail": health.detail},
         }
         typer.echo(json.dumps(payload, indent=2, sort_keys=True))
@@ -176,6 +179,15 @@ def stats(
         for kind, n in sorted(kinds.items()):
             typer.echo(f"  {source:<10} {kind:<22} {n:>10}")
     typer.echo(f"profiles of two or more records: {result.profiles}; links: {result.links}")
+    if result.keys_version != KEYS_VERSION:
+        typer.echo(
+            f"name keys: written by version {result.keys_version}, this icjs computes version "
+            f"{KEYS_VERSION}: searches miss records whose names the new keys spell differently "
+            "until `icjs index rebuild`",
+            err=True,
+        )
+    else:
+        typer.echo(f"name keys: version {KEYS_VERSION} (current)")
 
 
 def register(app: typer.Typer) -> None:

@@ -26,11 +26,20 @@ from __future__ import annotations
 
 from functools import lru_cache
 from itertools import pairwise
+from typing import Final
 
 from matching.parse import NameForm, ParsedName, Token, is_initials, parse_name
 from matching.phonetic import coarse
 
 _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
+
+# Which keys `name_keys` computes. An index stores the version its keys were written with, and
+# `icjs index stats` says when it differs from this one: the index then misses records whose
+# name the new keys spell differently, until `icjs index rebuild`. Bump it whenever a name's
+# keys change (a rule, the variants table); `tests/unit/matching/test_keys_version.py` holds a
+# digest of the keys of a list of names per version and fails until it is bumped. Indexes
+# written before versions were recorded count as 1.
+KEYS_VERSION: Final = 2
 
 
 @lru_cache(maxsize=200_000)

@@ -121,6 +121,9 @@ class IndexStats:
     by_source_kind: dict[str, dict[str, int]]  # source → kind → count
     profiles: int  # profiles holding two or more records
     links: int
+    # `matching.keys.KEYS_VERSION` the name keys were written with (1: before it was recorded);
+    # another than this icjs's means searches miss records until `icjs index rebuild`
+    keys_version: int = 1
 
 
 @dataclass(frozen=True)

@@ -422,6 +422,7 @@ class ElasticBackend:
             by_source_kind=by,
             profiles=int(aggs["with_links"]["profiles"]["value"]),
             links=link_count // 2,
+            keys_version=int(self._engine.mapping_meta(index).get("keys_version", 1)),
         )
 
     def health(self) -> Health:

@@ -44,6 +44,7 @@ from indexer.backends.sqlite_search import candidate_scores, load_candidates
 from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
 from indexer.documents import to_document, to_documents
 from indexer.links import LinkEngine
+from matching.keys import KEYS_VERSION
 from records import Record, Source
 
 BATCH = 1000  # records per transaction in rebuilds and copies: short write locks, fast commits
@@ -65,6 +66,7 @@ class EmbeddedBackend:
                 self._create_version(con, 1)
                 self._set_meta(con, "current", 1)
                 self._set_meta(con, "last_version", 1)
+                self._set_meta(con, "keys_version", KEYS_VERSION)
             for v in self._targets(con):  # files written before the vocabulary view existed
                 con.execute(sql.vocab_ddl(v))
         self._drop_abandoned_build()
@@ -270,8 +272,16 @@ class EmbeddedBackend:
                 "GROUP BY profile_id HAVING COUNT(*) > 1)"
             ).fetchone()[0]
             links = con.execute(f"SELECT COUNT(*) FROM links_v{v}").fetchone()[0]
+            keys_version = self._meta(con, "keys_version") or 1
         total = sum(n for kinds in by.values() for n in kinds.values())
-        return IndexStats(version=v, total=total, by_source_kind=by, profiles=profiles, links=links)
+        return IndexStats(
+            version=v,
+            total=total,
+            by_source_kind=by,
+            profiles=profiles,
+            links=links,
+            keys_version=keys_version,
+        )
 
     def health(self) -> Health:
         try:
@@ -330,6 +340,7 @@ class EmbeddedBackend:
             with self._write() as con:
                 self._set_meta(con, "current", new)
                 self._set_meta(con, "building", None)
+                self._set_meta(con, "keys_version", KEYS_VERSION)
             with self._write() as con:
                 self._drop_version(con, old)
             with suppress(sqlite3.OperationalError):

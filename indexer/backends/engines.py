@@ -65,6 +65,10 @@ class Engine(Protocol):
         """Primary store size of `index` (replicas excluded)."""
         ...
 
+    def mapping_meta(self, index: str) -> Body:
+        """The `_meta` of `index`'s mappings ({} when it has none)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -125,6 +129,15 @@ class _Common:
             ok=(404,),
         )
         return sorted(found or {})
+
+    def mapping_meta(self, index: str) -> Body:
+        found = self._call(
+            f"reading the mappings of {index}",
+            lambda: _body(self._client.indices.get_mapping(index=index)),
+            ok=(404,),
+        )
+        meta = (found or {}).get(index, {}).get("mappings", {}).get("_meta", {})
+        return dict(meta) if isinstance(meta, dict) else {}
 
     def alias_targets(self, alias: str) -> list[str]:
         found = self._call(

@@ -23,6 +23,7 @@ from indexer.documents import (
     id_term,
     identifier_suffixes,
 )
+from matching.keys import KEYS_VERSION
 
 Body = dict[str, Any]
 
@@ -56,6 +57,7 @@ def index_body(shards: int, replicas: int, *, refresh_interval: str = "1s") -> B
             },
         },
         "mappings": {
+            "_meta": {"keys_version": KEYS_VERSION},
             "dynamic": "strict",
             "properties": {
                 "record_id": _KEYWORD,

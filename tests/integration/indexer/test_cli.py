@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from cli.index import index_app
 from config import SearchSettings
 from indexer import open_backend
+from matching.keys import KEYS_VERSION
 from records import Record
 
 runner = CliRunner()
@@ -67,6 +68,23 @@ def test_stats_json_counts_per_source_and_kind(db: Path) -> None:
     assert stats["version"] == 1
     assert stats["by_source_kind"]["cctns"] == {"accused": 3, "vehicle_report": 1}
     assert stats["health"]["ok"] is True
+
+
+def test_stats_say_when_the_name_keys_are_older_than_icjs_and_a_rebuild_renews_them(
+    db: Path,
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:  # as a file written before keys were versioned
+        con.execute("DELETE FROM meta WHERE name = 'keys_version'")
+    result = runner.invoke(index_app, ["stats"])
+    assert result.exit_code == 0, result.output
+    assert f"written by version 1, this icjs computes version {KEYS_VERSION}" in result.output
+    assert "icjs index rebuild" in result.output
+    assert json.loads(runner.invoke(index_app, ["stats", "--json"]).output)["keys_current"] is False
+    assert runner.invoke(index_app, ["rebuild"]).exit_code == 0
+    stats = json.loads(runner.invoke(index_app, ["stats", "--json"]).output)
+    assert stats["keys_version"] == KEYS_VERSION and stats["keys_current"] is True
 
 
 def test_rebuild_swaps_to_a_new_version(db: Path, tmp_path: Path) -> None:

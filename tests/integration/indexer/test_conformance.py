@@ -22,6 +22,7 @@ from indexer.backends.base import (
 )
 from indexer.documents import RELATIVE_PREFIX, to_document
 from matching.api import name_keys, name_text
+from matching.keys import KEYS_VERSION
 from records import IdType, Kind, Record, Sensitivity, Source
 from tests.integration.indexer.reference import expected_ids, final_ranking
 from tests.plugins.backends import DL, sample_world
@@ -141,6 +142,7 @@ def test_get_count_ids_and_export(backend: Backend, sample_records: list[Record]
     stats = backend.stats()
     assert stats.total == len(sample_records)
     assert stats.by_source_kind["cctns"] == {"accused": 3, "vehicle_report": 1}
+    assert stats.keys_version == KEYS_VERSION, "a new index records the keys it is written with"
 
 
 def test_upsert_is_idempotent_and_newer_version_wins(backend: Backend) -> None:
@@ -227,6 +229,7 @@ def test_profile_ids_are_stable_across_rebuild_and_arrival_order(
     after = {c.record.record_id: c.profile_id for c in any_backend.candidates(query)}
     assert after == before
     assert any_backend.stats().version == result.new_version
+    assert any_backend.stats().keys_version == KEYS_VERSION
 
 
 def test_rebuild_from_given_records_replaces_the_content(
