@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from config import load_settings
-from indexer.backends.base import Backend, BackendError, RebuildInProgress
+from indexer.backends.base import Backend, BackendError, RebuildInProgress, stale_keys
 from matching.keys import KEYS_VERSION
 from records import Record
 
@@ -179,15 +179,8 @@ def stats(
         for kind, n in sorted(kinds.items()):
             typer.echo(f"  {source:<10} {kind:<22} {n:>10}")
     typer.echo(f"profiles of two or more records: {result.profiles}; links: {result.links}")
-    if result.keys_version != KEYS_VERSION:
-        typer.echo(
-            f"name keys: written by version {result.keys_version}, this icjs computes version "
-            f"{KEYS_VERSION}: searches miss records whose names the new keys spell differently "
-            "until `icjs index rebuild`",
-            err=True,
-        )
-    else:
-        typer.echo(f"name keys: version {KEYS_VERSION} (current)")
+    stale = stale_keys(result.keys_version)
+    typer.echo(stale if stale else f"name keys: version {KEYS_VERSION} (current)", err=bool(stale))
 
 
 def register(app: typer.Typer) -> None:

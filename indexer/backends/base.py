@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from matching.keys import KEYS_VERSION
 from records import IdType, Kind, Record, Sensitivity, Source
 
 
@@ -110,6 +111,18 @@ class BulkResult:
 class Health:
     ok: bool
     detail: str
+
+
+def stale_keys(keys_version: int) -> str | None:
+    """What to tell an operator whose index holds name keys of another version than this icjs
+    computes (`matching.keys.KEYS_VERSION`), or None when they are the same."""
+    if keys_version == KEYS_VERSION:
+        return None
+    return (
+        f"name keys written by version {keys_version}, this icjs computes version "
+        f"{KEYS_VERSION}: searches miss records whose names the new keys spell differently "
+        "until `icjs index rebuild`"
+    )
 
 
 @dataclass(frozen=True)

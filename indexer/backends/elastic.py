@@ -49,6 +49,7 @@ from indexer.backends.base import (
     Link,
     RebuildInProgress,
     RebuildResult,
+    stale_keys,
 )
 from indexer.backends.elastic_links import (
     KEYS_INDEX_BODY,
@@ -422,7 +423,7 @@ class ElasticBackend:
             by_source_kind=by,
             profiles=int(aggs["with_links"]["profiles"]["value"]),
             links=link_count // 2,
-            keys_version=int(self._engine.mapping_meta(index).get("keys_version", 1)),
+            keys_version=self._keys_version(index),
         )
 
     def health(self) -> Health:
@@ -431,9 +432,14 @@ class ElasticBackend:
             return Health(ok=False, detail=detail)
         try:
             index = self._current_index()
+            stale = stale_keys(self._keys_version(index))
         except BackendError as exc:
             return Health(ok=False, detail=str(exc))
-        return Health(ok=True, detail=f"{detail}; {self._alias} → {index}")
+        detail = f"{detail}; {self._alias} → {index}"
+        return Health(ok=True, detail=f"{detail}; {stale}" if stale else detail)
+
+    def _keys_version(self, index: str) -> int:
+        return int(self._engine.mapping_meta(index).get("keys_version", 1))
 
     def close(self) -> None:
         self._engine.close()

@@ -39,6 +39,7 @@ from indexer.backends.base import (
     Link,
     RebuildInProgress,
     RebuildResult,
+    stale_keys,
 )
 from indexer.backends.sqlite_search import candidate_scores, load_candidates
 from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
@@ -287,9 +288,11 @@ class EmbeddedBackend:
         try:
             with self._read() as (con, v):
                 con.execute(f"SELECT 1 FROM records_v{v} LIMIT 1").fetchall()
+                stale = stale_keys(self._meta(con, "keys_version") or 1)
         except (sqlite3.Error, BackendError) as exc:
             return Health(ok=False, detail=f"embedded index {self._path}: {exc}")
-        return Health(ok=True, detail=f"embedded index {self._path}, version {v}")
+        detail = f"embedded index {self._path}, version {v}"
+        return Health(ok=True, detail=f"{detail}; {stale}" if stale else detail)
 
     def close(self) -> None:
         self._closed = True

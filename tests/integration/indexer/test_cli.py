@@ -81,10 +81,14 @@ def test_stats_say_when_the_name_keys_are_older_than_icjs_and_a_rebuild_renews_t
     assert result.exit_code == 0, result.output
     assert f"written by version 1, this icjs computes version {KEYS_VERSION}" in result.output
     assert "icjs index rebuild" in result.output
-    assert json.loads(runner.invoke(index_app, ["stats", "--json"]).output)["keys_current"] is False
+    stale = json.loads(runner.invoke(index_app, ["stats", "--json"]).output)
+    assert stale["keys_current"] is False
+    assert stale["health"]["ok"] is True, "searches still work, with fewer records found"
+    assert "icjs index rebuild" in stale["health"]["detail"], "/readyz says it too"
     assert runner.invoke(index_app, ["rebuild"]).exit_code == 0
     stats = json.loads(runner.invoke(index_app, ["stats", "--json"]).output)
     assert stats["keys_version"] == KEYS_VERSION and stats["keys_current"] is True
+    assert "rebuild" not in stats["health"]["detail"]
 
 
 def test_rebuild_swaps_to_a_new_version(db: Path, tmp_path: Path) -> None:
