@@ -118,19 +118,25 @@ def best_prepared(
     best_z: float = -math.inf
     best_c: Evidence = None
     for qf in query_forms:
-        unmatched = qf.unmatched_logit
         for rf in record_forms:
             c = qf.paired(rf)
             if c is not None and (c.full_matches or c.initial_pairs):
                 z = name_logit(c)
-            else:  # paired nothing
-                z_ = unmatched.get(rf.shape)
-                if z_ is None:
-                    z_ = unmatched[rf.shape] = name_logit(c if c is not None else qf.compare(rf))
-                z = z_
+            else:
+                z = _unpaired_logit(qf, rf, c)
             if z > best_z:
                 best_z, best_c = z, (qf, rf) if c is None else c
     return best_z, best_c
+
+
+def _unpaired_logit(qf: PreparedQuery, rf: NameForm, c: NameComparison | None) -> float:
+    """The log-odds of a query form and a record form that paired nothing (`c`, their
+    comparison, if already built): a function of the record form's shape alone, so cached by it
+    in `qf.unmatched_logit`."""
+    z = qf.unmatched_logit.get(rf.shape)
+    if z is None:
+        z = qf.unmatched_logit[rf.shape] = name_logit(c if c is not None else qf.compare(rf))
+    return z
 
 
 def comparison(evidence: Evidence) -> NameComparison | None:
@@ -208,11 +214,8 @@ class QueryName:
     def _unpaired(self, record_forms: tuple[NameForm, ...]) -> tuple[float, int, int]:
         best = (-math.inf, 0, 0)
         for qi, qf in enumerate(self.preps):
-            unmatched = qf.unmatched_logit
             for ri, rf in enumerate(record_forms):
-                z = unmatched.get(rf.shape)
-                if z is None:
-                    z = unmatched[rf.shape] = name_logit(qf.compare(rf))
+                z = _unpaired_logit(qf, rf, None)
                 if z > best[0]:
                     best = (z, qi, ri)
         return best

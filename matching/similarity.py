@@ -466,7 +466,8 @@ class PreparedQuery:
     def __init__(self, form: NameForm) -> None:
         self.form = form
         # log-odds of a comparison that paired nothing, by the record form's `shape` (its
-        # informative tokens and initials, all such a comparison depends on); filled by `api`
+        # informative tokens and initials, all such a comparison depends on); filled by
+        # `rescore._unpaired_logit`
         self.unmatched_logit: dict[tuple[int, int], float] = {}
         self._full = tuple(
             (i, t.canon, t.key, t.text, t.text[:1], t.letters, t.typed_letters,
