@@ -128,6 +128,10 @@ class EmbeddedBackend:
         else:
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, str(value)))
 
+    def _keys_version(self, con: sqlite3.Connection) -> int:
+        """`matching.keys.KEYS_VERSION` of the keys in this file (1: written before it was kept)."""
+        return self._meta(con, "keys_version") or 1
+
     def _current(self, con: sqlite3.Connection) -> int:
         current = self._meta(con, "current")
         if current is None:
@@ -273,7 +277,7 @@ class EmbeddedBackend:
                 "GROUP BY profile_id HAVING COUNT(*) > 1)"
             ).fetchone()[0]
             links = con.execute(f"SELECT COUNT(*) FROM links_v{v}").fetchone()[0]
-            keys_version = self._meta(con, "keys_version") or 1
+            keys_version = self._keys_version(con)
         total = sum(n for kinds in by.values() for n in kinds.values())
         return IndexStats(
             version=v,
@@ -288,7 +292,7 @@ class EmbeddedBackend:
         try:
             with self._read() as (con, v):
                 con.execute(f"SELECT 1 FROM records_v{v} LIMIT 1").fetchall()
-                stale = stale_keys(self._meta(con, "keys_version") or 1)
+                stale = stale_keys(self._keys_version(con))
         except (sqlite3.Error, BackendError) as exc:
             return Health(ok=False, detail=f"embedded index {self._path}: {exc}")
         detail = f"embedded index {self._path}, version {v}"
