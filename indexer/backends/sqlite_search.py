@@ -174,10 +174,17 @@ def _text_shares(
             f"SELECT rowid, text FROM names_v{v} WHERE rowid IN ({sql.placeholders(len(chunk))})",
             chunk,
         ):
-            shared = sum(1 for g in grams if g in text)
-            if shared >= need:
-                shares[rid] = shared / len(grams)
+            share = _share(grams, need, text)
+            if share:
+                shares[rid] = share
     return shares
+
+
+def _share(grams: frozenset[str], need: int, text: str) -> float:
+    """The share of the query's trigrams in a record's name text, or 0 below `need` of them (a
+    trigram has no space, so "in the text" is "in one of its words")."""
+    shared = sum(1 for g in grams if g in text)
+    return shared / len(grams) if shared >= need else 0.0
 
 
 def _fuzzy(
@@ -206,10 +213,9 @@ def _fuzzy(
         [sql.fts_query(sql.rarest(grams, need, counts)), *params, limit * 2],
     )
     for rid, text in rows:
-        # a trigram has no space, so "in the text" is "in one of its words"
-        shared = sum(1 for g in grams if g in text)
-        if shared >= need:
-            scores[rid] += shared / len(grams)
+        share = _share(grams, need, text)
+        if share:
+            scores[rid] += share
 
 
 def load_candidates(
