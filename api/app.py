@@ -9,13 +9,15 @@ mutable state, so tests build as many apps as they like):
   optional live look-up), `sync_status` (an optional callable),
 - `metrics`, `limits`.
 
-Middleware, outermost first: request context (ids, access log, metrics) → audit (every request,
-refused ones included) → guard (per-address limit, body size cap) → routes. Per-caller limits
-run after authentication (`api.deps.guarded`).
+Middleware, outermost first: request context (ids, the peer's address and certificate, security
+headers, access log, metrics) → audit (reads and checks the body, an entry before any handler
+runs and one as the answer starts; catches whatever escapes) → guard (per-address limit) →
+routes. Per-caller limits run after authentication (`api.deps.guarded`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -37,7 +39,8 @@ from indexer.backends.base import Backend
 from . import errors
 from .deps import Limits
 from .metrics import Metrics
-from .middleware import GuardMiddleware, RequestContextMiddleware
+from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
+from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
 from .vahan_live import ConnectorVahanLookup
@@ -192,7 +195,13 @@ def create_app(
     # add_middleware puts each new one outside the previous ones.
     app.add_middleware(GuardMiddleware, metrics=metrics, per_address=per_address)
     app.add_middleware(AuditMiddleware)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        access_log=access_log,
+        proxies=TrustedProxies(settings.api.trusted_proxies, settings.api.client_cert_header),
+        security_headers=SecurityHeaders(hsts_max_age_s=settings.api.hsts_max_age_s),
+    )
     app.openapi = _openapi(app, auth, routers)  # type: ignore[method-assign]
     return app
 
@@ -203,5 +212,8 @@ def app_from_environment() -> FastAPI:
     from config import load_settings
     from config.runtime import tune_gc
 
+    from . import logs
+
     tune_gc()
+    logs.configure(json=os.environ.get("ICJS_LOG_JSON") == "1")
     return create_app(load_settings())

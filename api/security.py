@@ -39,6 +39,8 @@ from auth.errors import Forbidden, ProblemError, Unauthenticated
 from auth.principal import Caller
 from auth.service import AuthService
 
+from .proxies import Peer
+
 __all__ = [
     "Forbidden",
     "ProblemError",
@@ -62,8 +64,12 @@ def auth_service(request: Request) -> AuthService:
 def authenticate(request: Request) -> Caller:
     """The verified caller (no scope check). Stores it on `request.state.caller`."""
     service = auth_service(request)
+    peer = getattr(request.state, "peer", None)
     try:
-        caller = service.authenticate(request.headers.get("authorization"))
+        caller = service.authenticate(
+            request.headers.get("authorization"),
+            cert_thumbprint=peer.cert_thumbprint if isinstance(peer, Peer) else None,
+        )
     except ProblemError as exc:
         request.state.auth_denied = exc.detail
         raise

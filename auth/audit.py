@@ -10,7 +10,13 @@ machine — to close that gap: `icjs audit verify --expect-head HASH`.)
 
 Appends are serialised by a process-local lock plus SQLite `BEGIN IMMEDIATE`, so several API
 workers can share one file. The log never stores tokens or secrets: callers pass sanitised
-queries (see `sanitise`).
+queries (see `sanitise`). Every text it stores has its control characters and unpaired
+surrogates escaped (`records.text.printable`), so an entry can always be written, and read back
+in a terminal without driving it.
+
+Each request gets two entries with the same `request_id`: one with decision `received` (status
+0), written before any handler runs, and one with the answer's status and decision. Entries
+written before `client_address` and `user_agent` existed hash without them, so old chains verify.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from records.text import printable
 
 GENESIS = "0" * 64
 _SECRET_KEYS = frozenset(
@@ -53,16 +61,29 @@ def sanitise(query: Any, depth: int = 0) -> Any:
         return "…"
     if isinstance(query, Mapping):
         return {
-            str(k): ("[withheld]" if str(k).lower() in _SECRET_KEYS else sanitise(v, depth + 1))
-            for k, v in query.items()
+            _text(str(k), 100): (
+                "[withheld]" if str(k).lower() in _SECRET_KEYS else sanitise(v, depth + 1)
+            )
+            for k, v in list(query.items())[:100]
         }
     if isinstance(query, list | tuple):
         return [sanitise(v, depth + 1) for v in list(query)[:100]]
     if isinstance(query, str):
-        return query if len(query) <= 500 else query[:500] + "…"
-    if query is None or isinstance(query, bool | int | float):
+        return _text(query, 500)
+    if query is None or isinstance(query, bool | int):
         return query
-    return str(query)[:500]
+    if isinstance(query, float):
+        return query if query == query and abs(query) != float("inf") else str(query)
+    return _text(str(query), 500)
+
+
+def _text(value: str, limit: int) -> str:
+    value = value if len(value) <= limit else value[:limit] + "…"
+    return printable(value)
+
+
+def _optional_text(value: str | None, limit: int = 500) -> str | None:
+    return None if value is None else _text(value, limit)
 
 
 def canonical_json(value: Any) -> str:
@@ -76,7 +97,7 @@ class AuditEvent:
     route: str
     method: str
     status: int
-    decision: str  # allow | deny | error
+    decision: str  # received | allow | deny | error
     actor: str = "anonymous"
     agency: str | None = None
     client: str | None = None
@@ -89,6 +110,15 @@ class AuditEvent:
     latency_ms: float = 0.0
     request_id: str | None = None
     reason: str | None = None  # why it was denied, in words, no secrets
+    client_address: str | None = None  # the peer, or the client a trusted proxy names
+    user_agent: str | None = None
+
+
+# Received before any handler ran: the status is not known yet.
+RECEIVED = "received"
+# Columns added after the first release: left out of an entry's hash when empty, so entries
+# written before them verify unchanged.
+_LATER_COLUMNS = ("client_address", "user_agent")
 
 
 @dataclass(frozen=True)
@@ -113,15 +143,24 @@ class AuditEntry:
     reason: str | None
     prev_hash: str
     hash: str
+    client_address: str | None = None
+    user_agent: str | None = None
 
     def content(self) -> dict[str, Any]:
         """Everything the hash covers."""
         data = asdict(self)
         data.pop("hash")
-        return data
+        return _hashed(data)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _hashed(content: dict[str, Any]) -> dict[str, Any]:
+    for column in _LATER_COLUMNS:
+        if content.get(column) is None:
+            content.pop(column, None)
+    return content
 
 
 def entry_hash(content: Mapping[str, Any]) -> str:
@@ -171,6 +210,8 @@ _COLUMNS = (
     "reason",
     "prev_hash",
     "hash",
+    "client_address",
+    "user_agent",
 )
 
 _INSERT = f"INSERT INTO audit ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -196,7 +237,9 @@ CREATE TABLE IF NOT EXISTS audit (
     request_id TEXT,
     reason TEXT,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    client_address TEXT,
+    user_agent TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_actor_district ON audit(actor_state, actor_district, seq);
 CREATE TABLE IF NOT EXISTS audit_head (
@@ -221,6 +264,10 @@ class AuditLog:
         # NORMAL in WAL mode: an OS crash may lose the last commits but never corrupts the chain.
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(audit)")}
+        for column in _LATER_COLUMNS:  # logs created before these columns existed
+            if column not in columns:
+                self._conn.execute(f"ALTER TABLE audit ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -238,25 +285,27 @@ class AuditLog:
                 content: dict[str, Any] = {
                     "seq": prev_seq + 1,
                     "time": now,
-                    "actor": event.actor,
-                    "agency": event.agency,
-                    "client": event.client,
-                    "role": event.role,
-                    "actor_state": event.actor_state,
-                    "actor_district": event.actor_district,
-                    "route": event.route,
-                    "method": event.method,
+                    "actor": _text(event.actor, 200),
+                    "agency": _optional_text(event.agency, 200),
+                    "client": _optional_text(event.client, 200),
+                    "role": _optional_text(event.role, 50),
+                    "actor_state": _optional_text(event.actor_state, 50),
+                    "actor_district": _optional_text(event.actor_district, 100),
+                    "route": _text(event.route, 300),
+                    "method": _text(event.method, 20),
                     "status": int(event.status),
                     "decision": event.decision,
                     "query": sanitise(event.query),
-                    "purpose": event.purpose,
-                    "record_ids": [str(r) for r in event.record_ids],
+                    "purpose": _optional_text(event.purpose),
+                    "record_ids": [_text(str(r), 300) for r in event.record_ids],
                     "latency_ms": round(float(event.latency_ms), 3),
-                    "request_id": event.request_id,
-                    "reason": event.reason,
+                    "request_id": _optional_text(event.request_id, 100),
+                    "reason": _optional_text(event.reason),
                     "prev_hash": prev_hash,
+                    "client_address": _optional_text(event.client_address, 100),
+                    "user_agent": _optional_text(event.user_agent, 300),
                 }
-                digest = entry_hash(content)
+                digest = entry_hash(_hashed(dict(content)))
                 self._conn.execute(
                     _INSERT,
                     _row_values({**content, "hash": digest}),

@@ -99,6 +99,10 @@ class Client:
     created_at: str
     description: str | None = None
     clearances: frozenset[str] = frozenset()  # e.g. "sensitive": lifts the policy's label rules
+    # RFC 8705: tokens only for a client that presents a TLS certificate, bound to it; with a
+    # pinned thumbprint (x5t#S256), only for that certificate.
+    cert_bound: bool = False
+    cert_thumbprint: str | None = None
 
     @property
     def auth_methods(self) -> frozenset[str]:
@@ -119,6 +123,8 @@ class Client:
             "fields": None if self.fields is None else sorted(self.fields),
             "clearances": sorted(self.clearances),
             "auth_methods": sorted(self.auth_methods),
+            "cert_bound": self.cert_bound or self.cert_thumbprint is not None,
+            "cert_thumbprint": self.cert_thumbprint,
             "disabled": self.disabled,
             "created_at": self.created_at,
         }
@@ -138,13 +144,22 @@ CREATE TABLE IF NOT EXISTS clients (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     description TEXT,
-    clearances TEXT
+    clearances TEXT,
+    cert_bound INTEGER NOT NULL DEFAULT 0,
+    cert_thumbprint TEXT
 );
 """
 _CLIENT_COLUMNS = (
     "client_id, agency, role, scopes, sources, fields, secret_hash IS NOT NULL, jwks, disabled,"
-    " created_at, description, clearances"
+    " created_at, description, clearances, cert_bound, cert_thumbprint"
 )
+# Columns added after registries existed, and how to add them to an older file.
+_LATER_COLUMNS = {
+    "clearances": "ALTER TABLE clients ADD COLUMN clearances TEXT",
+    "cert_bound": "ALTER TABLE clients ADD COLUMN cert_bound INTEGER NOT NULL DEFAULT 0",
+    "cert_thumbprint": "ALTER TABLE clients ADD COLUMN cert_thumbprint TEXT",
+}
+_THUMBPRINT_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 def validate_jwks(data: Any) -> dict[str, Any]:
@@ -183,8 +198,9 @@ class ClientRegistry:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(_SCHEMA)
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(clients)")}
-        if "clearances" not in columns:  # registries created before clearances existed
-            self._conn.execute("ALTER TABLE clients ADD COLUMN clearances TEXT")
+        for column, ddl in _LATER_COLUMNS.items():  # registries created before the column
+            if column not in columns:
+                self._conn.execute(ddl)
 
     def close(self) -> None:
         with self._lock:
@@ -206,6 +222,8 @@ class ClientRegistry:
         with_secret: bool = True,
         description: str | None = None,
         clearances: Iterable[str] = (),
+        cert_bound: bool = False,
+        cert_thumbprint: str | None = None,
     ) -> tuple[Client, str | None]:
         """Register a client. Returns it and its secret — the only time the secret exists in
         clear. Policy checks (which scopes a role may hold) are the caller's (`Policy`)."""
@@ -225,6 +243,8 @@ class ClientRegistry:
         bad = [c for c in clearances if not _CLEARANCE_RE.match(c)]
         if bad:
             raise ClientError(f"clearance {bad[0]!r}: use lower-case letters, digits, - or _")
+        if cert_thumbprint is not None and not _THUMBPRINT_RE.match(cert_thumbprint):
+            raise ClientError("a certificate thumbprint is base64url SHA-256 (43 characters)")
         slug = re.sub(r"[^a-z0-9]+", "-", agency.lower()).strip("-") or "client"
         client_id = f"{slug}-{secrets.token_hex(6)}"
         secret = secrets.token_urlsafe(32) if with_secret else None
@@ -232,8 +252,9 @@ class ClientRegistry:
         with self._lock:
             self._conn.execute(
                 "INSERT INTO clients (client_id, agency, role, scopes, sources, fields,"
-                " secret_hash, jwks, disabled, created_at, updated_at, description, clearances)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                " secret_hash, jwks, disabled, created_at, updated_at, description, clearances,"
+                " cert_bound, cert_thumbprint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
                 (
                     client_id,
                     agency,
@@ -247,6 +268,8 @@ class ClientRegistry:
                     now,
                     description,
                     ",".join(sorted(set(clearances))),
+                    int(cert_bound or cert_thumbprint is not None),
+                    cert_thumbprint,
                 ),
             )
         client = self.get(client_id)
@@ -305,6 +328,17 @@ class ClientRegistry:
         value = json.dumps(validate_jwks(jwks)) if jwks else None
         self._update(client_id, "jwks = ?", (value,))
 
+    def bind_certificate(self, client_id: str, thumbprint: str | None, *, bound: bool) -> None:
+        """Require a certificate for this client's tokens (`bound`), optionally one in
+        particular (`thumbprint`, x5t#S256). Tokens already issued without `cnf` stop working."""
+        if thumbprint is not None and not _THUMBPRINT_RE.match(thumbprint):
+            raise ClientError("a certificate thumbprint is base64url SHA-256 (43 characters)")
+        self._update(
+            client_id,
+            "cert_bound = ?, cert_thumbprint = ?",
+            (int(bound or thumbprint is not None), thumbprint),
+        )
+
 
 def _client_from_row(row: tuple[Any, ...]) -> Client:
     (
@@ -320,6 +354,8 @@ def _client_from_row(row: tuple[Any, ...]) -> Client:
         created,
         desc,
         clearances,
+        cert_bound,
+        cert_thumbprint,
     ) = row
     return Client(
         client_id=client_id,
@@ -334,4 +370,6 @@ def _client_from_row(row: tuple[Any, ...]) -> Client:
         created_at=created,
         description=desc,
         clearances=frozenset(c for c in (clearances or "").split(",") if c),
+        cert_bound=bool(cert_bound),
+        cert_thumbprint=cert_thumbprint,
     )

@@ -7,8 +7,10 @@ the OAuth2 access-token issuer, and answers one question per request:
 
     caller = auth.authenticate(request.headers.get("Authorization"))
 
-which returns a `Caller` or raises `Unauthenticated` (401, with `WWW-Authenticate`). Scope checks
-are `auth.require(caller, scope)` (raises `Forbidden`, 403).
+which returns a `Caller` or raises `Unauthenticated` (401, with `WWW-Authenticate`). A token bound
+to a TLS certificate (RFC 8705 `cnf.x5t#S256`, partner or officer alike) is accepted only with the
+thumbprint of the certificate the request came with (`cert_thumbprint=`). Scope checks are
+`auth.require(caller, scope)` (raises `Forbidden`, 403).
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from auth.officers import (
 from auth.policy import Policy
 from auth.principal import Caller, Role
 from auth.revocation import RevocationStore
-from auth.tokens import ACCESS_TOKEN_TYP, AccessTokenIssuer, ClaimError, check_registered_claims
+from auth.tokens import (
+    ACCESS_TOKEN_TYP,
+    AccessTokenIssuer,
+    ClaimError,
+    bound_thumbprint,
+    check_registered_claims,
+)
 from config.settings import AuthSettings
 
 _MAX_TOKEN_CHARS = 8192  # far above any token we issue; stops a 10 MB header being parsed
@@ -91,8 +99,9 @@ class AuthService:
 
     # -- per request ---------------------------------------------------------------------------
 
-    def authenticate(self, authorization: str | None) -> Caller:
-        """The `Caller` a bearer token proves, or `Unauthenticated`."""
+    def authenticate(self, authorization: str | None, cert_thumbprint: str | None = None) -> Caller:
+        """The `Caller` a bearer token proves, or `Unauthenticated`. `cert_thumbprint`: the
+        x5t#S256 of the client certificate the request came with, if any."""
         token = _bearer(authorization)
         try:
             header = peek_header(token)
@@ -110,6 +119,15 @@ class AuthService:
                 raise Unauthenticated(str(exc)) from None
         else:
             raise Unauthenticated("the token's issuer is not trusted by this service")
+        try:
+            bound = bound_thumbprint(claims)
+        except ClaimError as exc:
+            raise Unauthenticated(str(exc)) from None
+        if bound is not None and bound != cert_thumbprint:
+            raise Unauthenticated(
+                "this token is bound to a client certificate (RFC 8705): send it over a "
+                "connection made with that certificate"
+            )
         if caller.token_id and self.revocations.is_revoked(caller.token_id):
             raise Unauthenticated("the token has been revoked")
         return caller
@@ -137,6 +155,11 @@ class AuthService:
         client = self.clients.get(client_id) if isinstance(client_id, str) else None
         if client is None or client.disabled:
             raise Unauthenticated("the client this token was issued to is disabled or unknown")
+        if (client.cert_bound or client.cert_thumbprint) and "cnf" not in claims:
+            raise Unauthenticated(
+                "this client's tokens must be bound to its certificate: get a new token over "
+                "mutual TLS"
+            )
         token_scopes = frozenset(str(claims.get("scope", "")).split())
         # The registration as it is now, not as it was at issue: narrowing a client narrows its
         # live tokens too.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -26,8 +27,11 @@ def register(app: typer.Typer) -> None:
         """Serve the API (persons, vehicles, NOC, OAuth2, audit) on HOST:PORT."""
         import uvicorn
 
-        if log_json:
-            _json_logs()
+        from api import logs
+
+        logs.configure(json=log_json)
+        if log_json:  # worker processes configure their own logging from this
+            os.environ["ICJS_LOG_JSON"] = "1"
 
         from api.app import create_app
         from config import load_settings
@@ -36,34 +40,22 @@ def register(app: typer.Typer) -> None:
         bind_host = host or settings.api.host
         bind_port = port or settings.api.port
         typer.echo(f"icjs: serving on http://{bind_host}:{bind_port} (docs at /docs)", err=True)
+        # Proxy headers are the app's business (`api.trusted_proxies`, none by default):
+        # uvicorn's own handling believes X-Forwarded-For from any loopback peer.
+        common: dict[str, object] = {
+            "host": bind_host,
+            "port": bind_port,
+            "log_level": log_level,
+            "proxy_headers": False,
+            "access_log": False,  # the app logs each request, structured and escaped
+        }
         if workers == 1:
-            uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level=log_level)
+            uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         else:
             # Each worker process builds its own app from the same configuration.
             uvicorn.run(
                 "api.app:app_from_environment",
                 factory=True,
-                host=bind_host,
-                port=bind_port,
                 workers=workers,
-                log_level=log_level,
-                access_log=False,
+                **common,  # type: ignore[arg-type]
             )
-
-
-def _json_logs() -> None:
-    """structlog as JSON lines: time, level, event, request id and the request's fields."""
-    import logging
-
-    import structlog
-
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-    )

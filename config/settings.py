@@ -9,6 +9,7 @@ not in the repository.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -88,6 +89,14 @@ class AuthSettings(_Section):
     officer_jwks_url: str | None = None  # the IdP's JWKS; empty: the built-in demo issuer
     policy_path: Path | None = None  # None: the packaged default policy
     audit_path: Path = Path("var/audit.db")
+    # private_key_jwt: an assertion proves possession for one request; five minutes covers
+    # clock skew and retries (RFC 7523 lets the server bound its lifetime)
+    max_assertion_lifetime_s: int = Field(default=300, ge=30, le=3600)
+    # OAuth endpoints: attempts per minute per claimed client and per address, and the lock-out
+    # after failed authentications (see auth.throttle)
+    token_rate_per_minute: int = Field(default=60, ge=1)
+    lockout_failures: int = Field(default=5, ge=1, le=1000)
+    lockout_s: int = Field(default=900, ge=1)
 
 
 class ApiSettings(_Section):
@@ -95,6 +104,35 @@ class ApiSettings(_Section):
     port: int = Field(default=8000, ge=1, le=65535)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     max_candidates: int = Field(default=300, ge=10, le=5000)
+    # Proxies whose X-Forwarded-For (and client certificate header) are believed: addresses or
+    # networks. None by default: the peer of the connection is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # The header a trusted TLS-terminating proxy puts the verified client certificate in
+    # (URL-encoded PEM, as nginx's $ssl_client_escaped_cert).
+    client_cert_header: str = "X-Client-Cert"
+    # Strict-Transport-Security max-age on every response; 0: not sent (set it when the API is
+    # only reachable over HTTPS).
+    hsts_max_age_s: int = Field(default=0, ge=0, le=63072000)
+    # Mutual TLS served by `icjs serve` itself (or leave TLS to a proxy, above).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None  # CAs whose client certificates are accepted
+    tls_client_cert: Literal["none", "optional", "required"] = "optional"
+
+    @model_validator(mode="after")
+    def _tls_pairs(self) -> ApiSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("api.tls_cert_file and api.tls_key_file go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("api.tls_client_ca_file needs api.tls_cert_file and tls_key_file")
+        for entry in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"api.trusted_proxies: {entry!r} is not an IP address or network"
+                ) from None
+        return self
 
 
 class Settings(BaseSettings):

@@ -86,7 +86,7 @@ class EmbeddedBackend:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
-            con.execute("PRAGMA mmap_size=1073741824")
+            con.execute("PRAGMA mmap_size=0")
             self._local.con = con
             with self._guard:
                 self._connections.append(con)
