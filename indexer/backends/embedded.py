@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from indexer import labels
 from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import (
     BackendError,
@@ -42,8 +43,13 @@ from indexer.backends.base import (
     stale_keys,
 )
 from indexer.backends.sqlite_search import candidate_scores, load_candidates
-from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
-from indexer.documents import to_document, to_documents
+from indexer.backends.sqlite_store import (
+    SqliteLabelLookup,
+    SqliteLinkStore,
+    read_records,
+    write_documents,
+)
+from indexer.documents import IndexDocument, to_document, to_documents
 from indexer.links import LinkEngine
 from matching.keys import KEYS_VERSION
 from records import Record, Source
@@ -157,7 +163,7 @@ class EmbeddedBackend:
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, records: Sequence[Record]) -> BulkResult:
-        docs, failed = to_documents(records)
+        docs, failed = to_documents(labels.classified(records))
         if not docs:
             return BulkResult(failed=tuple(failed))
         with self._write() as con:
@@ -169,10 +175,9 @@ class EmbeddedBackend:
                     [(d.record_id,) for d in docs],
                 )
             for v in targets:
-                written, unchanged, new = write_documents(con, v, docs)
-                LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
+                written, unchanged = _write_labelled(con, v, docs)
                 if v == targets[0]:
-                    indexed = len(written) + unchanged
+                    indexed = written + unchanged
         return BulkResult(indexed=indexed, failed=tuple(failed), skipped=len(docs) - indexed)
 
     def delete(self, record_ids: Sequence[str]) -> BulkResult:
@@ -363,9 +368,8 @@ class EmbeddedBackend:
             while True:
                 with self._write() as con:  # read and copy in one transaction: atomic vs deletes
                     page = read_records(con, old, after, BATCH)
-                    docs = [to_document(r) for _, r in page]
-                    written, _, created = write_documents(con, new, docs)
-                    LinkEngine(SqliteLinkStore(con, new)).relink(written, fresh=created)
+                    docs = [to_document(r) for r in labels.classified(r for _, r in page)]
+                    _write_labelled(con, new, docs)
                 count += len(page)
                 if len(page) < BATCH:
                     return count
@@ -381,7 +385,8 @@ class EmbeddedBackend:
         return count
 
     def _write_into(self, v: int, batch: list[Record]) -> int:
-        docs = [to_document(r) for r in {r.record_id: r for r in batch}.values()]
+        unique = {r.record_id: r for r in batch}.values()
+        docs = [to_document(r) for r in labels.classified(unique)]
         with self._write() as con:
             gone = {
                 row[0]
@@ -391,9 +396,7 @@ class EmbeddedBackend:
                     [d.record_id for d in docs],
                 )
             }
-            kept = [d for d in docs if d.record_id not in gone]
-            written, _, created = write_documents(con, v, kept)
-            LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=created)
+            _write_labelled(con, v, [d for d in docs if d.record_id not in gone])
         return len(docs)
 
     @contextmanager
@@ -428,3 +431,25 @@ class EmbeddedBackend:
                     self._set_meta(con, "building", None)
         except RebuildInProgress:
             pass  # a live rebuild owns it
+
+
+def _write_labelled(
+    con: sqlite3.Connection, v: int, docs: Sequence[IndexDocument]
+) -> tuple[int, int]:
+    """Write `docs` into version `v` with the case labels of their FIRs (`indexer.labels`), link
+    them, and label the stored records that share a FIR with a labelled one. Returns how many
+    were written and how many were already stored unchanged."""
+    lookup = SqliteLabelLookup(con, v)
+    docs = _relabelled(docs, labels.label_batch([d.record for d in docs], lookup))
+    written, unchanged, new = write_documents(con, v, docs)
+    LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
+    followers = labels.spread(written, lookup)
+    if followers:
+        again, _, _ = write_documents(con, v, [to_document(r) for r in followers])
+        LinkEngine(SqliteLinkStore(con, v)).relink(again)
+    return len(written), unchanged
+
+
+def _relabelled(docs: Sequence[IndexDocument], records: Sequence[Record]) -> list[IndexDocument]:
+    """`docs` with the document rebuilt for each record whose labels changed."""
+    return [d if r is d.record else to_document(r) for d, r in zip(docs, records, strict=True)]
