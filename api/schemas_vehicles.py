@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from .schemas import RecordOut, Withheld
 
@@ -17,7 +24,9 @@ class VehicleSearchRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"registration_no": "MH 12 AB 1234"}]},
+        json_schema_extra={
+            "examples": [{"registration_no": "MH 12 AB 1234", "purpose": "checkpoint stop, NH48"}]
+        },
     )
 
     registration_no: Ident | None = Field(default=None, description="Plate, e.g. MH12AB1234.")
@@ -25,9 +34,18 @@ class VehicleSearchRequest(BaseModel):
         default=None, description="Full chassis number (VIN) or its last 5+ characters."
     )
     engine_no: Ident | None = Field(default=None, description="Engine number, full or last 5+.")
-    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] | None = Field(
-        default=None, description="Case reference or reason, written to the audit log."
+    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
+        description="Case reference or reason: required (owners are personal data), written "
+        "to the audit log."
     )
+
+    @field_validator("purpose")
+    @classmethod
+    def _stated(cls, value: str) -> str:
+        cleaned = " ".join(value.split())
+        if len(cleaned) < 3 or any(ord(c) < 32 for c in value):
+            raise ValueError("state the case reference or reason, in printable text")
+        return cleaned
 
     @model_validator(mode="after")
     def _one_identifier(self) -> VehicleSearchRequest:

@@ -215,7 +215,7 @@ def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
     backend = open_backend(settings.search)
     try:
         person = {"name": "Rajendra Patil", "purpose": "demo: FIR 0123/2024"}
-        vehicle = {"registration_no": "MH 12 AB 1234"}
+        vehicle = {"registration_no": "MH 12 AB 1234", "purpose": "demo: checkpoint stop"}
         for record_id in _first_ids(backend, Source.CCTNS, 400):
             record = backend.get([record_id])[0]
             names = [p.name for p in record.subjects() if p.name]
@@ -228,7 +228,7 @@ def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
             record = backend.get([record_id])[0]
             plate = record.vehicle.registration_no if record.vehicle else None
             if plate:
-                vehicle = {"registration_no": _as_written(plate)}
+                vehicle = {"registration_no": _as_written(plate), "purpose": vehicle["purpose"]}
                 break
     finally:
         backend.close()

@@ -58,7 +58,17 @@ BATCH = 1000  # records per transaction in rebuilds and copies: short write lock
 _CHUNK = 500  # ids per IN (…) list
 
 
+class IndexUnavailable(BackendError):
+    """The index file is damaged, missing, or was replaced under the running process."""
+
+
 class EmbeddedBackend:
+    """Opening never fails on a damaged file: every operation then raises `IndexUnavailable`
+    saying what is wrong and what to do (the API answers 503, `/readyz` fails), and the file is
+    tried again at most every `REOPEN_INTERVAL_S`, so a restored file is picked up."""
+
+    REOPEN_INTERVAL_S = 5.0
+
     def __init__(self, path: Path | str) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,16 +77,85 @@ class EmbeddedBackend:
         self._guard = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
-        with self._write() as con:
-            con.execute(sql.META_DDL)
-            if self._meta(con, "current") is None:
-                self._create_version(con, 1)
-                self._set_meta(con, "current", 1)
-                self._set_meta(con, "last_version", 1)
-                self._set_meta(con, "keys_version", KEYS_VERSION)
-            for v in self._targets(con):  # files written before the vocabulary view existed
-                con.execute(sql.vocab_ddl(v))
-        self._drop_abandoned_build()
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
+        self._unusable: str | None = None
+        self._tried_at = 0.0
+        self._open()
+
+    def _open(self) -> None:
+        """Create or check the schema; on a damaged file remember why instead of raising."""
+        self._tried_at = time.monotonic()
+        try:
+            with self._write(initialising=True) as con:
+                con.execute(sql.META_DDL)
+                if self._meta(con, "current") is None:
+                    self._create_version(con, 1)
+                    self._set_meta(con, "current", 1)
+                    self._set_meta(con, "last_version", 1)
+                    self._set_meta(con, "keys_version", KEYS_VERSION)
+                for v in self._targets(con):  # files written before the vocabulary view existed
+                    con.execute(sql.vocab_ddl(v))
+            self._drop_abandoned_build()
+        except IndexUnavailable as exc:
+            self._unusable = exc.detail
+            return
+        stat = self._path.stat()
+        self._identity = (stat.st_dev, stat.st_ino)
+        self._unusable = None
+
+    def _usable(self) -> None:
+        """Raise `IndexUnavailable` unless the file opened is still the one at the path and
+        its schema could be read."""
+        if self._unusable is not None:
+            if time.monotonic() - self._tried_at < self.REOPEN_INTERVAL_S:
+                raise IndexUnavailable(self._unusable)
+            self._forget_connections()
+            self._open()
+            if self._unusable is not None:
+                raise IndexUnavailable(self._unusable)
+        try:
+            stat = self._path.stat()
+        except FileNotFoundError:
+            raise IndexUnavailable(
+                f"the embedded index file {self._path} was removed while this process had it "
+                "open: restore it, then restart the server"
+            ) from None
+        if self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity:
+            raise IndexUnavailable(
+                f"the embedded index file {self._path} was replaced while this process had it "
+                "open: restart the server to open the new file (to swap an index online, use "
+                "icjs index rebuild or icjs index import)"
+            )
+
+    def _damaged(self, exc: sqlite3.Error) -> IndexUnavailable:
+        """The error for a failed statement; this thread's connection is dropped (it may be in
+        a bad state) and the next call opens a new one."""
+        self._forget_connection()
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return IndexUnavailable(f"embedded index {self._path} is busy: {exc}")
+        return IndexUnavailable(
+            f"the embedded index {self._path} cannot be read ({exc}): restore it from a backup, "
+            "or build a new one (icjs index import FILE, or icjs sync --full into a new path)"
+        )
+
+    def _forget_connection(self) -> None:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            return
+        self._local.con = None
+        with self._guard:
+            if con in self._connections:
+                self._connections.remove(con)
+        with suppress(sqlite3.Error):
+            con.close()
+
+    def _forget_connections(self) -> None:
+        with self._guard:
+            connections, self._connections = self._connections, []
+        for con in connections:
+            with suppress(sqlite3.Error):
+                con.close()
+        self._local = threading.local()
 
     # -- connections and transactions -----------------------------------------------------
 
@@ -92,6 +171,8 @@ class EmbeddedBackend:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
+            # No memory map: a file shrunk or overwritten under a mapping kills the process with
+            # SIGBUS, which nothing can catch; read() turns the same damage into an error.
             con.execute("PRAGMA mmap_size=0")
             self._local.con = con
             with self._guard:
@@ -100,27 +181,51 @@ class EmbeddedBackend:
 
     @contextmanager
     def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
-        con = self._conn()
-        con.execute("BEGIN")
+        self._usable()
+        try:
+            con = self._conn()
+            con.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from None
         try:
             yield con, self._current(con)
-        finally:
+        except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+            raise self._damaged(exc) from None
+        except BaseException:
+            with suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+            raise
+        try:
             con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, initialising: bool = False) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
-            con = self._conn()
+            if not initialising:
+                self._usable()
             try:
+                con = self._conn()
                 con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise BackendError(f"embedded index {self._path} is busy: {exc}") from None
+            except sqlite3.Error as exc:
+                raise self._damaged(exc) from None
             try:
                 yield con
+            except sqlite3.Error as exc:
+                with suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+                raise self._damaged(exc) from None
             except BaseException:
-                con.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
                 raise
-            con.execute("COMMIT")
+            try:
+                con.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._damaged(exc) from None
 
     @staticmethod
     def _meta(con: sqlite3.Connection, name: str) -> int | None:
@@ -199,7 +304,7 @@ class EmbeddedBackend:
 
     def flush(self) -> None:
         """Writes are searchable at commit; only fold the WAL back into the file."""
-        with suppress(sqlite3.OperationalError):
+        with suppress(sqlite3.Error, BackendError):
             self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     # -- reads ------------------------------------------------------------------------------
@@ -298,8 +403,8 @@ class EmbeddedBackend:
             with self._read() as (con, v):
                 con.execute(f"SELECT 1 FROM records_v{v} LIMIT 1").fetchall()
                 stale = stale_keys(self._keys_version(con))
-        except (sqlite3.Error, BackendError) as exc:
-            return Health(ok=False, detail=f"embedded index {self._path}: {exc}")
+        except BackendError as exc:
+            return Health(ok=False, detail=exc.detail)
         detail = f"embedded index {self._path}, version {v}"
         return Health(ok=True, detail=f"{detail}; {stale}" if stale else detail)
 
