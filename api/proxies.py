@@ -13,10 +13,7 @@ The certificate of a direct mutual-TLS connection arrives in the ASGI TLS extens
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import ipaddress
-import re
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,28 +21,10 @@ from urllib.parse import unquote
 
 from starlette.types import Scope
 
+from auth.certificates import pem_to_der, thumbprint
+
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-_PEM_RE = re.compile(
-    r"-----BEGIN CERTIFICATE-----(?P<body>[A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----"
-)
 _MAX_CERT_HEADER = 16 * 1024
-
-
-def thumbprint(der: bytes) -> str:
-    """RFC 8705 §3.1: base64url (no padding) of the SHA-256 of the DER certificate."""
-    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode("ascii")
-
-
-def pem_to_der(pem: str) -> bytes | None:
-    """The first certificate of a PEM text (line breaks may have become spaces), or None."""
-    match = _PEM_RE.search(pem)
-    if match is None:
-        return None
-    body = "".join(match.group("body").split())
-    try:
-        return base64.b64decode(body, validate=True)
-    except ValueError:
-        return None
 
 
 def _networks(entries: Iterable[str]) -> tuple[_Network, ...]:

@@ -255,12 +255,14 @@ class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
         presented = self.request.cert_thumbprint
         if client.cert_thumbprint is not None and presented != client.cert_thumbprint:
             raise InvalidClientError(
-                description="this client must connect with its registered certificate"
+                description="this client must connect with its registered certificate",
+                status_code=401,
             )
         if client.cert_bound and presented is None:
             raise InvalidClientError(
                 description="this client's tokens are bound to its certificate: connect with "
-                "it (mutual TLS)"
+                "it (mutual TLS)",
+                status_code=401,
             )
 
     def generate_token(
@@ -376,7 +378,7 @@ class _Introspection(IntrospectionEndpoint):  # type: ignore[misc]
             "role": c.get("role"),
             "agency": c.get("agency"),
         }
-        for extra in ("sources", "fields", "nbf"):
+        for extra in ("sources", "fields", "nbf", "cnf"):
             if extra in c:
                 out[extra] = c[extra]
         return out

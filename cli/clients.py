@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from auth.certificates import file_thumbprint
 from auth.clients import ClientError, ClientRegistry
 from auth.policy import Policy
 from auth.principal import Role
@@ -75,6 +76,17 @@ def create(
     secret: Annotated[
         bool, typer.Option("--secret/--no-secret", help="issue a client secret")
     ] = True,
+    cert_bound: Annotated[
+        bool,
+        typer.Option(
+            "--cert-bound",
+            help="tokens only over mutual TLS, bound to the client's certificate (RFC 8705)",
+        ),
+    ] = False,
+    cert: Annotated[
+        Path | None,
+        typer.Option(help="pin the client's certificate (PEM): only it may get tokens"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Register a client. The secret is printed ONCE: store it now."""
@@ -97,8 +109,10 @@ def create(
             jwks=_read_jwks(jwks) if jwks else None,
             with_secret=secret,
             clearances=_split(clearance),
+            cert_bound=cert_bound,
+            cert_thumbprint=file_thumbprint(cert) if cert else None,
         )
-    except (ClientError, ValueError) as exc:
+    except (ClientError, ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps({**client.summary(), "client_secret": client_secret}, indent=2))

@@ -277,8 +277,16 @@ def _bearer(token: str | None) -> dict[str, str]:
 
 
 @contextmanager
-def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[LiveApi]:
-    """Serve a fresh app on 127.0.0.1:<free port> in a background thread."""
+def start_api(
+    settings: Settings,
+    backend: Backend,
+    *,
+    server_options: dict[str, Any] | None = None,
+    client: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Iterator[LiveApi]:
+    """Serve a fresh app on 127.0.0.1:<free port> in a background thread. `server_options` go
+    to `uvicorn.Config` (TLS, see `api.tls.uvicorn_options`); `client` to the `httpx.Client`."""
     import uvicorn
 
     from api.app import create_app
@@ -293,7 +301,9 @@ def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[L
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False))
+    options = server_options or {}
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False, **options)
+    server = _Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -301,14 +311,16 @@ def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[L
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the API server did not start")
         time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if 'ssl_certfile' in options else 'http'}://127.0.0.1:{port}"
     sent: list[str] = []
 
     def remember(response: httpx.Response) -> None:
         sent.append(response.headers.get("x-request-id", "<none>"))
 
     try:
-        with httpx.Client(base_url=url, timeout=30, event_hooks={"response": [remember]}) as http:
+        with httpx.Client(
+            base_url=url, timeout=30, event_hooks={"response": [remember]}, **(client or {})
+        ) as http:
             yield LiveApi(url=url, app=app, http=http)
         assert_audited(app.state.auth.audit, sent)
     finally:

@@ -141,7 +141,9 @@ def test_officer_cannot_issue(live_api: LiveApi) -> None:
 def test_vehicle_search_lists_nocs_issued_here(live_api: LiveApi, noc_token: str) -> None:
     noc = issue(live_api, noc_token, registration_no="DL3CAB0007", chassis_no="MBHCZC63SKJ700007")
     response = live_api.post(
-        "/v1/vehicles/search", live_api.officer(), json={"registration_no": "DL 3C AB 0007", "purpose": "NOC check"}
+        "/v1/vehicles/search",
+        live_api.officer(),
+        json={"registration_no": "DL 3C AB 0007", "purpose": "NOC check"},
     )
     [vehicle] = response.json()["vehicles"]
     assert noc["noc_id"] in {n["noc_id"] for n in vehicle["nocs"]}

@@ -76,7 +76,9 @@ def test_unknown_plate_without_live_lookup(live_api: LiveApi) -> None:
 
 def test_bad_identifier_says_what_to_send(live_api: LiveApi) -> None:
     response = live_api.post(
-        "/v1/vehicles/search", live_api.officer(), json={"registration_no": "HELLO", "purpose": "stop"}
+        "/v1/vehicles/search",
+        live_api.officer(),
+        json={"registration_no": "HELLO", "purpose": "stop"},
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
