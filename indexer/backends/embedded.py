@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -54,6 +55,7 @@ from indexer.links import LinkEngine
 from matching.keys import KEYS_VERSION
 from records import Record, Source
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 BATCH = 1000  # records per transaction in rebuilds and copies: short write locks, fast commits
 _CHUNK = 500  # ids per IN (…) list
 
@@ -78,6 +80,7 @@ class EmbeddedBackend:
         self._write_lock = threading.RLock()
         self._closed = False
         self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
+        self._stamp = 0  # the file's own random stamp (see `_stamped`)
         self._unusable: str | None = None
         self._tried_at = 0.0
         self._open()
@@ -101,7 +104,21 @@ class EmbeddedBackend:
             return
         stat = self._path.stat()
         self._identity = (stat.st_dev, stat.st_ino)
+        self._stamp = self._stamped()
         self._unusable = None
+
+    def _stamped(self) -> int:
+        """This file's stamp (a random `user_version` in its header, written once): another
+        index copied over this one in place has another stamp. Best effort: the header on
+        disk shows it once a checkpoint has run (at once for a new file)."""
+        with self._write(initialising=True) as con:
+            stamp = int(con.execute("PRAGMA user_version").fetchone()[0])
+            if stamp == 0:
+                stamp = secrets.randbelow(2**31 - 1) + 1
+                con.execute(f"PRAGMA user_version = {stamp}")
+        with suppress(sqlite3.Error):
+            self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return stamp
 
     def _usable(self) -> None:
         """Raise `IndexUnavailable` unless the file opened is still the one at the path and
@@ -120,12 +137,32 @@ class EmbeddedBackend:
                 f"the embedded index file {self._path} was removed while this process had it "
                 "open: restore it, then restart the server"
             ) from None
-        if self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity:
+        replaced = self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity
+        header = self._header()
+        if header is None:
+            raise IndexUnavailable(
+                f"the embedded index {self._path} is damaged (it no longer starts with an SQLite "
+                "header): restore it from a backup, or build a new one (icjs index import FILE, "
+                "or icjs sync --full into a new path), then restart the server"
+            )
+        stamp = int.from_bytes(header[60:64], "big")
+        if replaced or (stamp and self._stamp and stamp != self._stamp):
             raise IndexUnavailable(
                 f"the embedded index file {self._path} was replaced while this process had it "
                 "open: restart the server to open the new file (to swap an index online, use "
                 "icjs index rebuild or icjs index import)"
             )
+
+    def _header(self) -> bytes | None:
+        """The file's first 100 bytes if they are an SQLite header, else None. Read on every
+        transaction (microseconds): a file overwritten in place is seen at once, not when a page
+        missing from the cache happens to be read."""
+        try:
+            with self._path.open("rb") as f:
+                head = f.read(100)
+        except OSError:
+            return None
+        return head if len(head) == 100 and head.startswith(_SQLITE_MAGIC) else None
 
     def _damaged(self, exc: sqlite3.Error) -> IndexUnavailable:
         """The error for a failed statement; this thread's connection is dropped (it may be in

@@ -171,13 +171,16 @@ def api_world() -> list[Record]:
     return sample_world() + api_extra_records()
 
 
-def api_settings_for(root: Path, **api: Any) -> Settings:
+def api_settings_for(root: Path, *, auth: dict[str, Any] | None = None, **api: Any) -> Settings:
+    """Settings with every file under `root`. The OAuth endpoints' throttle and lock-out are
+    generous (many tests fetch tokens from one address); tests of them pass `auth=`."""
     return Settings(
         search=SearchSettings(backend="embedded", path=root / "icjs.db"),
         auth=AuthSettings(
             db_path=root / "auth.db",
             keys_dir=root / "keys",
             audit_path=root / "audit.db",
+            **{"token_rate_per_minute": 100_000, "lockout_failures": 1000, **(auth or {})},
         ),
         sync=SyncSettings(state_path=root / "sync.db"),
         api=ApiSettings(**api),
