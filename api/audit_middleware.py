@@ -41,7 +41,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
@@ -247,12 +247,21 @@ async def _send_problem(send: Send, scope: Scope, status: int, detail: str) -> N
     await send({"type": "http.response.body", "body": body})
 
 
+def _routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """Every route, with FastAPI's included routers opened up."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
+        else:
+            yield route
+
+
 def _route_of(scope: Scope) -> str:
     """The route template the request will reach (matched now, before any handler runs), or
     the path as sent when no route matches."""
     app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", ()):
+    for route in _routes(getattr(getattr(app, "router", None), "routes", ())):
         try:
             match, _ = route.matches(scope)
         except Exception:  # a route that cannot judge this scope does not match it
@@ -262,6 +271,12 @@ def _route_of(scope: Scope) -> str:
             if isinstance(path, str):
                 return path
     return str(scope.get("path", ""))[:300]
+
+
+def _routed(scope: Scope, fallback: str) -> str:
+    """The template the router settled on (after routing), else what was matched before."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else fallback
 
 
 class _Context:
@@ -306,7 +321,7 @@ class _Context:
             purpose = stated[:500] if isinstance(stated, str) else None
         caller = state.get("caller")
         common: dict[str, Any] = {
-            "route": self.route,
+            "route": _routed(self.scope, self.route),
             "method": str(self.scope.get("method", "")),
             "status": status,
             "decision": decision or decision_for(status),

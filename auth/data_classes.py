@@ -17,6 +17,7 @@ can carry what another withholds.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from records import IdType, PersonRole
@@ -162,9 +163,47 @@ ATTRIBUTE_CLASSES: dict[str, DataClass] = {
 }
 
 
-def attribute_class(key: str) -> DataClass:
-    """The class of a source-specific attribute; `details` for one not listed."""
-    return ATTRIBUTE_CLASSES.get(key.lower(), DataClass.DETAILS)
+# An attribute no connector was written for (a source added a field) is classified by its name
+# and then by what it holds, most private first: a new `complainant_mobile` is a victim's, a
+# new `alt_phone` a phone, a value shaped like a mobile number or an e-mail address is one.
+_KEY_HINTS: tuple[tuple[DataClass, tuple[str, ...]], ...] = (
+    (DataClass.VICTIM, ("complainant", "victim", "survivor")),
+    (DataClass.PHONE, ("phone", "mobile", "msisdn")),
+    (DataClass.EMAIL, ("email", "e_mail", "mail_id")),
+    (DataClass.ADDRESS, ("address", "addr", "residence", "pincode")),
+    (DataClass.BIRTH_DATE, ("birth", "dob")),
+    (DataClass.FINANCIAL, ("account", "upi", "ifsc", "card")),
+    (DataClass.IDENTITY_NUMBER, ("aadhaar", "aadhar", "passport", "pan_no", "voter")),
+)
+_CONTACT_HINTS = ("phone", "mobile", "email", "address", "addr")
+_MOBILE = re.compile(r"^(?:\+?91[\s-]?|0)?[6-9]\d{4}[\s-]?\d{5}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+def attribute_class(key: str, value: object = None) -> DataClass:
+    """The class of a source-specific attribute: the table's, else from its name, else from
+    its value; `details` when nothing says more."""
+    known = ATTRIBUTE_CLASSES.get(key.lower())
+    if known is not None:
+        return known
+    lowered = key.lower()
+    for cls, hints in _KEY_HINTS:
+        if any(h in lowered for h in hints):
+            return cls
+    if isinstance(value, str):
+        text = value.strip()
+        if _MOBILE.match(text):
+            return DataClass.PHONE
+        if _EMAIL.match(text):
+            return DataClass.EMAIL
+    return DataClass.DETAILS
+
+
+def is_contact_attribute(key: str) -> bool:
+    """An attribute whose name says it is a way to reach someone (for the protection of
+    complainants' and children's contact details)."""
+    lowered = key.lower()
+    return any(h in lowered for h in _CONTACT_HINTS)
 
 
 def person_class(field: str, role: PersonRole) -> DataClass:

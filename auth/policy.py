@@ -38,6 +38,7 @@ from auth.data_classes import (
     VICTIM_ROLES,
     DataClass,
     attribute_class,
+    is_contact_attribute,
     person_class,
 )
 from auth.policy_file import (
@@ -54,6 +55,7 @@ from auth.principal import Caller, Role
 from records import IdType, Kind, Person, PersonRole, Record, Sensitivity, Source
 
 _CHILD_SUBJECT_ROLES = frozenset({PersonRole.SUBJECT, PersonRole.MISSING, PersonRole.FOUND})
+_COMPLAINANT_CONTACT_REASON = "contact details of complainants and victims are never shown"
 _VICTIM_REASON = (
     "a victim's identity is shown only to officers investigating in the record's jurisdiction "
     "(BNS s. 72, POCSO s. 23)"
@@ -277,6 +279,11 @@ class Policy:
             return False
         return level != "police_station" or _same(caller.police_station, record.police_station)
 
+    def granted(self, caller: Caller, record: Record) -> frozenset[DataClass]:
+        """The data classes of `record` the caller may see."""
+        rp = self._roles.get(caller.role)
+        return frozenset(self._granted_classes(caller, rp, record)[0]) if rp else frozenset()
+
     def _granted_classes(
         self, caller: Caller, rp: RolePolicy, record: Record
     ) -> tuple[set[DataClass], str]:
@@ -335,9 +342,12 @@ class Policy:
                 hold(name, why(RECORD_CLASSES[name]))
 
         attributes: dict[str, Any] = {}
+        protected = rp.protected_contacts if rp else frozenset()
         for key, value in dumped["attributes"].items():
-            cls = attribute_class(key)
-            if cls in granted:
+            cls = attribute_class(key, value)
+            if cls is DataClass.VICTIM and "complainant" in protected and is_contact_attribute(key):
+                hold(f"attributes.{key}", _COMPLAINANT_CONTACT_REASON)
+            elif cls in granted:
                 attributes[key] = value
             else:
                 hold(f"attributes.{key}", why(cls))
@@ -401,7 +411,7 @@ class Policy:
         protected = rp.protected_contacts if rp else frozenset()
         contact_reason: str | None = None
         if "complainant" in protected and person.role is PersonRole.COMPLAINANT:
-            contact_reason = "contact details of complainants and victims are never shown"
+            contact_reason = _COMPLAINANT_CONTACT_REASON
         elif (
             "child" in protected
             and Sensitivity.CHILD in record.sensitivity
