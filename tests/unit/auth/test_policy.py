@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -428,3 +430,39 @@ def test_registration_checks():
         POLICY.check_registration(Role.PARTNER, ["audit:read"], None)
     with pytest.raises(ValueError, match="vehicle_status"):
         POLICY.check_registration(Role.PARTNER, ["persons:search"], ["vehicle_status"])
+
+
+# -- jurisdiction: state, district, police station ------------------------------------------
+
+
+def _policy_with_home(home: str) -> Policy:
+    data = tomllib.loads(resources.files("auth").joinpath("default_policy.toml").read_text("utf-8"))
+    data["roles"]["officer"]["home"] = home
+    return Policy.from_mapping(data)
+
+
+@pytest.mark.parametrize(
+    ("home", "district", "station", "full"),
+    [
+        ("state", "MUMBAI", "PS99", True),
+        ("district", "PUNE", "PS99", True),
+        ("district", "Pune ", "PS99", True),  # names compare without case and spacing
+        ("district", "MUMBAI", "PS01", False),
+        ("police_station", "PUNE", "PS01", True),
+        ("police_station", "PUNE", "PS99", False),
+        ("police_station", "MUMBAI", "PS01", False),
+    ],
+)
+def test_home_can_be_a_district_or_a_police_station(
+    home: str, district: str, station: str, full: bool
+) -> None:
+    policy = _policy_with_home(home)
+    caller = officer(police_station=station)
+    caller = Caller(**{**caller.__dict__, "district": district})
+    r = record()  # MH / PUNE / PS01, with an address and a phone
+    person = policy.redact(caller, r).fields["people"][0]
+    assert ("address" in person and "phones" in person) is full, (home, district, station)
+    held = withheld_fields(policy.redact(caller, r))
+    if not full:
+        where = home.replace("_", " ")
+        assert f"outside your {where}" in held["people.address"], held
