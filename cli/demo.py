@@ -345,7 +345,13 @@ def register(app: typer.Typer) -> None:
             # Plain print: rich would wrap the commands and break the paste.
             print(instructions(paths, port, client, person, vehicle), flush=True)
             console.rule()
-            uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+            uvicorn.run(
+                create_app(settings),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                proxy_headers=False,  # the app decides whom to believe (api.trusted_proxies)
+            )
         finally:
             if running is not None:
                 running.stop()
