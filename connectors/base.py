@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from config import SourceSettings
 from connectors.http import SourceClient
-from records import Provenance, Record, Source, make_record_id
+from records import DataIssue, Provenance, Record, Source, make_record_id
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Row:
     collection: str | None = None
     problem: str | None = None
     version_hint: datetime | None = None
+    # issues found before mapping (text repaired or withheld: `connectors.text`)
+    issues: tuple[DataIssue, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from matching.identifiers import normalise_registration
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -48,9 +51,29 @@ CREATE TABLE IF NOT EXISTS quarantine (
     seen INTEGER NOT NULL DEFAULT 1,
     resolved_at TEXT,
     resolution TEXT,
+    indexed INTEGER NOT NULL DEFAULT 0,  -- 1: indexed with data issues, listed for replay
     UNIQUE (source, fingerprint)
 );
 CREATE INDEX IF NOT EXISTS quarantine_open ON quarantine (source, resolved_at);
+CREATE INDEX IF NOT EXISTS quarantine_native ON quarantine (source, native_id);
+-- identifiers written anywhere in a quarantined payload, so that a decision about a vehicle
+-- can ask whether a damaged or unreadable row mentions it (federation.noc)
+CREATE TABLE IF NOT EXISTS quarantine_keys (
+    entry_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,        -- registration, chassis, engine, or any (other fields)
+    value TEXT NOT NULL,       -- upper case, letters and digits only
+    rev TEXT NOT NULL          -- value reversed: fragments match by suffix
+);
+CREATE INDEX IF NOT EXISTS quarantine_keys_value ON quarantine_keys (value);
+CREATE INDEX IF NOT EXISTS quarantine_keys_rev ON quarantine_keys (rev);
+CREATE TABLE IF NOT EXISTS reconciliations (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL,
+    listed INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    removed_ids TEXT NOT NULL  -- JSON: the first ids removed
+);
 CREATE TABLE IF NOT EXISTS redactions (
     source TEXT NOT NULL,
     native_id TEXT NOT NULL,
@@ -71,6 +94,48 @@ CREATE TABLE IF NOT EXISTS runs (
     counts TEXT
 );
 """
+
+
+# Identifier fragments shorter than this match too much to mean anything (chassis numbers on
+# theft reports are the last 5-6 characters).
+MIN_FRAGMENT = 5
+_KEY_KINDS = (
+    ("registration", re.compile(r"regn|reg_?no|registration|plate|vehicle_?no", re.I)),
+    ("chassis", re.compile(r"chas|vin", re.I)),
+    ("engine", re.compile(r"eng", re.I)),
+)
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+def compact(value: str) -> str:
+    """An identifier as the quarantine keys hold it: upper case, letters and digits only."""
+    return _NOT_ALNUM.sub("", value.upper())
+
+
+def identifier_keys(payload: Any, key: str = "") -> set[tuple[str, str]]:
+    """(kind, value) for every string in a payload that could be a vehicle number: fields named
+    like a registration, chassis or engine number by kind, any other short field as `any`
+    (matched only whole), and every value that reads as a registration number as one."""
+    out: set[tuple[str, str]] = set()
+    if isinstance(payload, dict):
+        for k, v in payload.items():
+            out |= identifier_keys(v, str(k))
+        return out
+    if isinstance(payload, list):
+        for v in payload:
+            out |= identifier_keys(v, key)
+        return out
+    if not isinstance(payload, str | int) or isinstance(payload, bool):
+        return out
+    value = compact(str(payload))
+    if not MIN_FRAGMENT <= len(value) <= 30:
+        return out
+    kind = next((k for k, pattern in _KEY_KINDS if pattern.search(key)), "any")
+    out.add((kind, value))
+    plate = normalise_registration(str(payload))
+    if plate is not None:
+        out.add(("registration", plate))
+    return out
 
 
 def micros(value: datetime) -> int:
@@ -100,6 +165,7 @@ class Quarantined:
     payload: Any
     collection: str | None = None
     version_hint: datetime | None = None
+    indexed: bool = False  # indexed with data issues; listed here to be replayed after a fix
 
 
 @dataclass(frozen=True)
@@ -115,6 +181,17 @@ class QuarantineEntry:
     last_seen: str
     seen: int
     resolved_at: str | None
+    indexed: bool = False
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An open quarantine entry whose payload writes a vehicle number asked about."""
+
+    source: str
+    native_id: str
+    reason: str
+    indexed: bool
 
 
 def _dumps(value: Any) -> str:
@@ -135,7 +212,14 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
+        self._migrate()
         self._db.executescript(SCHEMA)
+
+    def _migrate(self) -> None:
+        """State files written before a column existed get it (CREATE IF NOT EXISTS does not)."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(quarantine)")}
+        if columns and "indexed" not in columns:
+            self._db.execute("ALTER TABLE quarantine ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._db.close()
@@ -243,6 +327,7 @@ class StateStore:
             self._db.executemany(
                 "DELETE FROM versions WHERE record_id = ?", [(rid,) for rid in deleted]
             )
+            self._supersede(source, [rid.partition(":")[2] for rid, _ in written])
             new = self._quarantine(quarantined)
             self._redact(source, redactions)
             self._put_checkpoint(source, stream, watermark=watermark, walk=walk, success=success)
@@ -251,6 +336,15 @@ class StateStore:
     def add_quarantine(self, items: Iterable[Quarantined]) -> int:
         with self._tx():
             return self._quarantine(items)
+
+    def _supersede(self, source: str, natives: Sequence[str]) -> None:
+        """A version of these records reached the index: earlier quarantined copies of them are
+        superseded (a copy still damaged is quarantined again right after, and reopened)."""
+        self._db.executemany(
+            "UPDATE quarantine SET resolved_at = ?, resolution = 'superseded' WHERE source = ? "
+            "AND native_id = ? AND resolved_at IS NULL AND collection IS NOT '@file'",
+            [(_now(), source, n) for n in natives],
+        )
 
     def _quarantine(self, items: Iterable[Quarantined]) -> int:
         new = 0
@@ -263,9 +357,11 @@ class StateStore:
             ).hexdigest()
             cursor = self._db.execute(
                 "INSERT INTO quarantine (source, collection, native_id, reason, payload, "
-                "version_hint, fingerprint, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?) "
+                "version_hint, fingerprint, first_seen, last_seen, indexed) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (source, fingerprint) DO UPDATE SET last_seen = excluded.last_seen, "
-                "seen = quarantine.seen + 1 RETURNING seen",
+                "seen = quarantine.seen + 1, resolved_at = NULL, resolution = NULL, "
+                "indexed = excluded.indexed RETURNING id, seen",
                 (
                     item.source,
                     item.collection,
@@ -276,11 +372,57 @@ class StateStore:
                     fingerprint,
                     now,
                     now,
+                    int(item.indexed),
                 ),
             )
-            (seen,) = cursor.fetchone()
-            new += seen == 1
+            entry_id, seen = cursor.fetchone()
+            if seen == 1:
+                new += 1
+                self._db.executemany(
+                    "INSERT INTO quarantine_keys (entry_id, kind, value, rev) VALUES (?,?,?,?)",
+                    [(entry_id, kind, v, v[::-1]) for kind, v in identifier_keys(item.payload)],
+                )
         return new
+
+    def mentions(
+        self,
+        *,
+        registration: str | None = None,
+        chassis: str | None = None,
+        engine: str | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Mention]:
+        """Open quarantine entries (indexed with issues or not) whose payload writes this
+        registration, or this chassis or engine number or a fragment of it (5 characters or
+        more, either way round: a report's last six characters, or the asker's)."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if registration:
+            clauses.append("(k.kind IN ('registration', 'any') AND k.value = ?)")
+            args.append(compact(registration))
+        for kind, value in (("chassis", chassis), ("engine", engine)):
+            number = compact(value) if value else ""
+            if len(number) < MIN_FRAGMENT:
+                continue
+            suffixes = [number[i:] for i in range(len(number) - MIN_FRAGMENT + 1)]
+            marks = ",".join("?" * len(suffixes))
+            clauses.append(
+                f"(k.kind = '{kind}' AND (k.value IN ({marks}) OR k.rev LIKE ? ESCAPE '!'))"
+                " OR (k.kind = 'any' AND k.value = ?)"
+            )
+            args += [*suffixes, number[::-1] + "%", number]
+        if not clauses:
+            return []
+        sql = (
+            "SELECT DISTINCT q.source, q.native_id, q.reason, q.indexed FROM quarantine_keys k "
+            "JOIN quarantine q ON q.id = k.entry_id WHERE q.resolved_at IS NULL AND ("
+            + " OR ".join(clauses)
+            + ")"
+        )
+        if sources:
+            sql += f" AND q.source IN ({','.join('?' * len(sources))})"
+            args += list(sources)
+        return [Mention(r[0], r[1], r[2], bool(r[3])) for r in self._db.execute(sql, args)]
 
     def _redact(self, source: str, items: Iterable[tuple[str, str, str]]) -> None:
         now = _now()
@@ -304,7 +446,7 @@ class StateStore:
             where.append("resolved_at IS NULL")
         sql = (
             "SELECT id, source, collection, native_id, reason, payload, version_hint, first_seen, "
-            "last_seen, seen, resolved_at FROM quarantine"
+            "last_seen, seen, resolved_at, indexed FROM quarantine"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -321,6 +463,7 @@ class StateStore:
                 row[8],
                 row[9],
                 row[10],
+                bool(row[11]),
             )
 
     def resolve(self, entry_id: int, resolution: str) -> None:
@@ -335,6 +478,14 @@ class StateStore:
             "UPDATE quarantine SET resolved_at = ?, resolution = 'refetched' WHERE source = ? "
             "AND native_id = ? AND collection = '@file' AND resolved_at IS NULL",
             (_now(), source, native_id),
+        )
+
+    def reopen(self, entry_id: int, reason: str, *, indexed: bool) -> None:
+        """A replayed entry still damaged: its new reason, open."""
+        self._db.execute(
+            "UPDATE quarantine SET reason = ?, indexed = ?, resolved_at = NULL, resolution = NULL "
+            "WHERE id = ?",
+            (reason, int(indexed), entry_id),
         )
 
     def quarantine_counts(self) -> dict[str, int]:

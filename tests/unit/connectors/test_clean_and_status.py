@@ -94,6 +94,17 @@ def test_state_names() -> None:
     assert state_code_for("Orissa") == "OD"
     assert state_code_for("MH") == "MH"
     assert state_code_for("Atlantis") is None
+    # old names, merged and split territories, spellings, scripts, codes old and ISO
+    assert state_code_for("Pondicherry") == state_code_for("पुडुचेरी") == "PY"
+    assert state_code_for("Uttaranchal") == state_code_for("UA") == state_code_for("UT") == "UK"
+    assert state_code_for("Daman & Diu") == state_code_for("Dadra and Nagar Haveli") == "DD"
+    assert state_code_for("Dadra and Nagar Haveli and Daman and Diu") == "DD"
+    assert state_code_for("DN") == "DD"
+    assert state_code_for("Ladakh") == "LA" and state_code_for("J&K") == "JK"
+    assert state_code_for("Tamilnadu") == state_code_for("தமிழ்நாடு") == "TN"
+    assert state_code_for("Chattisgarh") == state_code_for("CT") == "CG"
+    assert state_code_for("OR") == "OD" and state_code_for("ଓଡ଼ିଶା") == "OD"
+    assert state_code_for("State of Maharashtra") == "MH"
 
 
 class Recorder:
@@ -114,7 +125,7 @@ class Recorder:
 async def test_status_metrics_and_progress(tmp_path: Path, embedded_backend: Any) -> None:
     url = "http://cctns.test/cctns"
     rows = [cctns_person(f"P{i}", T0 + timedelta(minutes=i)) for i in range(3)]
-    rows.append(cctns_person("BAD", T0, FIR_DATE="31/02/2024"))
+    rows.append(cctns_person("BAD", T0, PERSON_ID=" "))  # no id: quarantined alone
     respx.get(url__startswith=f"{url}/v1/").mock(side_effect=FakeCctns(rows={"persons": rows}))
     registry = CollectorRegistry()
     progress = Recorder()

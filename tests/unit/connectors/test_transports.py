@@ -243,7 +243,7 @@ async def test_alis_files_by_header_with_range_resume(
     assert r.status == "ok", r.error
     assert download.calls[1].request.headers["Range"] == f"bytes={half}-"
     assert download.calls[0].request.headers["Authorization"].startswith("Basic ")
-    assert (r.indexed, r.quarantined) == (3, 2)
+    assert (r.indexed, r.with_issues, r.quarantined) == (3, 1, 1)
     (first,) = embedded_backend.get(["alis:UP/LKO/2011/3345"])
     assert first.people[0].address == 'H 4, "GOMTI" NAGAR\nLUCKNOW'
     assert first.people[0].relative_name == "Late Sh. Ram Avtar Yadav"
@@ -651,7 +651,8 @@ async def test_ncrp_maps_states_complainants_and_suspect_identifiers(
     )
     sources = {"ncrp": SourceSettings(url=NC, client_id="c", client_secret="s")}
     report = await sync(sources, embedded_backend, tmp_path)
-    assert (report.sources["ncrp"].indexed, report.sources["ncrp"].quarantined) == (1, 1)
+    ncrp = report.sources["ncrp"]
+    assert (ncrp.indexed, ncrp.with_issues, ncrp.quarantined) == (1, 1, 0)
     (rec,) = embedded_backend.get(["ncrp:31505240012345"])
     assert rec.state == "KA" and rec.sensitivity == {Sensitivity.VICTIM}
     roles = {p.role for p in rec.people}
