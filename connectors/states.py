@@ -21,13 +21,15 @@ _DROPPED_PREFIXES = ("the", "stateof", "utof", "unionterritoryof", "governmentof
 
 
 def name_key(name: str) -> str:
-    """What two writings of one name share: case, spaces, punctuation, `&`/`and` and a leading
-    `State of` / `UT of` ignored; Indic letters and their vowel signs kept."""
+    """What two writings of one name share: case, spaces, punctuation, `&`/`and`, a leading
+    `State of` / `UT of` and a trailing `State` ignored; Indic letters and vowel signs kept."""
     text = unicodedata.normalize("NFC", name).casefold().replace("&", " and ")
     key = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LMN")
     for prefix in _DROPPED_PREFIXES:
         if key.startswith(prefix) and len(key) > len(prefix) + 2:
             key = key[len(prefix) :]
+    if key.endswith("state") and len(key) > len("state") + 2:  # "Karnataka State"
+        key = key[: -len("state")]
     return key
 
 
