@@ -48,6 +48,10 @@ log = logging.getLogger("icjs.sync")
 # stop and say so instead.
 RECONCILE_MAX_DELETE_SHARE = 0.5
 SINK_BATCH = 1000
+# Full re-walks after a reconciliation finds ids the walk missed. Each walk loses rows only to
+# inserts made while it runs (position paging); three in a row losing some is a source that
+# keeps shifting, which the next run's overlap and reconciliation catch instead.
+RECONCILE_REWALKS = 3
 
 
 # Small pages (an ALIS file of three rows, a quiet incremental window) are written together: a
@@ -200,12 +204,17 @@ class SyncEngine:
                 await self._run_stream(connector, stream, full, report)
             if connector.reconciles and self._reconcile_due(name, full):
                 missing = await self._reconcile(connector, report)
-                if missing:
+                for _ in range(RECONCILE_REWALKS):
+                    if not missing:
+                        break
                     # The walk missed rows that position paging shifted away: read it all once
-                    # more (de-duplication makes the repeat cheap for the index).
+                    # more (de-duplication makes the repeat cheap for the index), and check
+                    # again, since rows can shift away under the second walk too.
                     report.extra["reconcile_missing"] = missing
                     for stream in connector.streams:
                         await self._run_stream(connector, stream, True, report)
+                    missing = await self._reconcile(connector, report)
+                report.extra["reconcile_missing_after"] = missing
             report.status = "ok"
             self.metrics.last_success.labels(name).set(time.time())
         except CircuitOpen as exc:
@@ -503,6 +512,7 @@ class SyncEngine:
                 deleted=[r for r in batch if r not in failed],
             )
         self.state.mark_reconciled(name, "reconcile", self.clock())
+        self.state.record_reconciliation(name, self.clock(), listed, gone)
         report.reconciled = True
         report.extra["reconcile_listed"] = listed
         report.extra["reconcile_deleted"] = len(gone)

@@ -546,6 +546,27 @@ class StateStore:
             for r in rows
         ]
 
+    def record_reconciliation(
+        self, source: str, when: datetime, listed: int, removed: Sequence[str]
+    ) -> None:
+        """An ids reconciliation done: when, how many ids the source listed, what it removed
+        (the first 100 ids; `icjs sync status` shows the last one)."""
+        self._db.execute(
+            "INSERT INTO reconciliations (source, at, listed, removed, removed_ids) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (source, when.isoformat(), listed, len(removed), _dumps(list(removed[:100]))),
+        )
+
+    def last_reconciliations(self) -> dict[str, dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT source, at, listed, removed, removed_ids FROM reconciliations "
+            "WHERE id IN (SELECT MAX(id) FROM reconciliations GROUP BY source)"
+        )
+        return {
+            r[0]: {"at": r[1], "listed": r[2], "removed": r[3], "removed_ids": json.loads(r[4])}
+            for r in rows
+        }
+
     # -- reconciliation scratch ------------------------------------------------------------
 
     def reconcile_begin(self, source: str) -> None:

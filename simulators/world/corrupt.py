@@ -208,13 +208,11 @@ _CORRUPTIONS: dict[str, list[tuple[str, Callable[[Body], None]]]] = {
     ],
 }
 
-# Damage after which nothing identifies the record: no id, or (a missing-person report, a
-# missing child) no name and no identifier. Everything else keeps a readable id and a name or
-# identifier, so the contract wants it indexed with what can be read.
-_ALONE = {
-    ("cctns/missing-persons", "missing_field:NAME"),
-    ("khoyapaya/reports", "missing_field:child_name"),
-}
+# Damage after which nothing identifies the record: no id, or a CCTNS missing-person report
+# without a name (it carries no identifier; its relative's name is a relation, not a person of
+# the record). Everything else keeps a readable id and a name or identifier (a missing child's
+# report still names the guardian and their phone), so the contract wants it indexed.
+_ALONE = {("cctns/missing-persons", "missing_field:NAME")}
 
 
 def expectation(table: str, reason: str) -> str:
