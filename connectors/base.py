@@ -48,6 +48,7 @@ class Page:
     quarantine: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     # ^ (native id, reason, payload) for things that are not rows: a corrupt ALIS file
     resolved: list[str] = field(default_factory=list)  # such things now processed after all
+    as_of: datetime | None = None  # the source's time when the walk began, when it says
 
 
 @dataclass(frozen=True)

@@ -85,12 +85,14 @@ class CctnsConnector(Connector):
             rows = rows_of(envelope_list(self.source, body, "data"), stream)
             for row in rows:
                 restart = later(restart, _row_time(row))
+            as_of = _as_of(body)
             next_token = body.get("next_page_token")
             if not isinstance(next_token, str) or not next_token:
-                yield Page(rows, None)
+                yield Page(rows, None, as_of=as_of)
                 return
             token = next_token
-            yield Page(rows, {"since": iso(window), "token": token, "restart": iso(restart)})
+            cursor = {"since": iso(window), "token": token, "restart": iso(restart)}
+            yield Page(rows, cursor, as_of=as_of)
 
     def native_id(self, row: Row) -> str | None:
         key = ID_FIELD.get(row.collection or "", "")
@@ -266,6 +268,14 @@ class CctnsConnector(Connector):
 
 def fir_date_year(fir_date: date | None) -> int:
     return fir_date.year if fir_date else date.today().year
+
+
+def _as_of(body: dict[str, Any]) -> datetime | None:
+    value = body.get("as_of")
+    try:
+        return p.parse_datetime(value, "as_of") if isinstance(value, str) else None
+    except MappingError:
+        return None
 
 
 def _row_time(row: Row) -> datetime | None:

@@ -148,8 +148,12 @@ class SyncEngine:
         progress: Progress | None = None,
         clock: Callable[[], datetime] = utcnow,
         flush_records: int = FLUSH_RECORDS,
+        on_written: Callable[[Sequence[Record]], None] | None = None,
     ) -> None:
         self.sink = sink
+        # told about every batch of records the index accepted (the NOC revokes CLEAR
+        # certificates of vehicles a new theft report names: `federation.revoke_on_reports`)
+        self.on_written = on_written
         self.state = state
         self.settings = settings
         self.policy = policy or RetryPolicy.from_settings(settings)
@@ -201,7 +205,9 @@ class SyncEngine:
                 on_retry=lambda source, exc: self.metrics.retries.labels(source).inc(),
             )
             for stream in connector.streams:
+                report.extra["failed_stream"] = stream  # until it completes
                 await self._run_stream(connector, stream, full, report)
+                report.extra.pop("failed_stream")
             if connector.reconciles and self._reconcile_due(name, full):
                 missing = await self._reconcile(connector, report)
                 for _ in range(RECONCILE_REWALKS):
@@ -212,7 +218,9 @@ class SyncEngine:
                     # again, since rows can shift away under the second walk too.
                     report.extra["reconcile_missing"] = missing
                     for stream in connector.streams:
+                        report.extra["failed_stream"] = stream
                         await self._run_stream(connector, stream, True, report)
+                        report.extra.pop("failed_stream")
                     missing = await self._reconcile(connector, report)
                 report.extra["reconcile_missing_after"] = missing
             report.status = "ok"
@@ -263,7 +271,11 @@ class SyncEngine:
         )
         batch = MappedPage()
         batch_started = time.monotonic()
+        as_of: datetime | None = None
         async for page in connector.walk(stream, since, cursor):
+            # the source's time: its body's `as_of` (CCTNS: when the walk began), else its
+            # `Date` header at the first page; the earliest is what the walk is complete to
+            as_of = as_of or page.as_of or connector.client.server_time
             mapped = self._map_page(connector, page, walk_full, report)
             mapped.resolved = list(page.resolved)
             batch.merge(mapped)
@@ -301,6 +313,7 @@ class SyncEngine:
                 deleted=batch.removed,
                 quarantined=batch.quarantine,
                 redactions=batch.redactions,
+                as_of=as_of,
             )
             for native in batch.resolved:
                 self.state.resolve_file(name, native)
@@ -448,6 +461,8 @@ class SyncEngine:
                     report.indexed += 1
             written = len(upserts) - len(failed)
             self.metrics.indexed.labels(report.source).inc(written)
+            if self.on_written is not None and written:
+                self.on_written([r for r in upserts if r.record_id not in failed])
         deletes = page.deletes
         if deletes:
             result = await self._timed(report, self.sink.delete, [t.record_id for t in deletes])
@@ -540,6 +555,7 @@ async def run_sync(
     metrics: SyncMetrics | None = None,
     flush_records: int = FLUSH_RECORDS,
     lock_wait: float = 0.0,
+    on_written: Callable[[Sequence[Record]], None] | None = None,
 ) -> SyncReport:
     """Sync `sources` into `sink` once, holding the state file's sync lock (`connectors.lock`)
     for the run: `SyncBusy` if another sync still holds it after `lock_wait` seconds.
@@ -555,6 +571,7 @@ async def run_sync(
                 metrics=metrics,
                 progress=progress,
                 flush_records=flush_records,
+                on_written=on_written,
             )
             try:
                 return await engine.run(sources, full=full)

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     last_success TEXT,         -- when a walk last completed
     last_reconcile TEXT,
     updated_at TEXT NOT NULL,
+    as_of TEXT,                -- the source's own time at the last completed walk
     PRIMARY KEY (source, stream)
 );
 CREATE TABLE IF NOT EXISTS versions (
@@ -185,6 +186,16 @@ class QuarantineEntry:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A source's last failed run: when it ended, why, and in which stream (None: before any
+    stream, such as a refused login)."""
+
+    at: datetime
+    error: str | None
+    stream: str | None
+
+
+@dataclass(frozen=True)
 class Mention:
     """An open quarantine entry whose payload writes a vehicle number asked about."""
 
@@ -220,6 +231,9 @@ class StateStore:
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(quarantine)")}
         if columns and "indexed" not in columns:
             self._db.execute("ALTER TABLE quarantine ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0")
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(checkpoints)")}
+        if columns and "as_of" not in columns:
+            self._db.execute("ALTER TABLE checkpoints ADD COLUMN as_of TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -316,8 +330,10 @@ class StateStore:
         deleted: Iterable[str] = (),
         quarantined: Iterable[Quarantined] = (),
         redactions: Iterable[tuple[str, str, str]] = (),
+        as_of: datetime | None = None,
     ) -> int:
-        """Commit everything one page changed; returns how many quarantine entries are new."""
+        """Commit everything one page changed; returns how many quarantine entries are new.
+        `as_of`: the source's own time, kept when the walk completes (`success`)."""
         with self._tx():
             self._db.executemany(
                 "INSERT INTO versions (record_id, source, version) VALUES (?, ?, ?) "
@@ -331,6 +347,11 @@ class StateStore:
             new = self._quarantine(quarantined)
             self._redact(source, redactions)
             self._put_checkpoint(source, stream, watermark=watermark, walk=walk, success=success)
+            if success and as_of is not None:
+                self._db.execute(
+                    "UPDATE checkpoints SET as_of = ? WHERE source = ? AND stream = ?",
+                    (as_of.isoformat(), source, stream),
+                )
         return new
 
     def add_quarantine(self, items: Iterable[Quarantined]) -> int:
@@ -494,6 +515,14 @@ class StateStore:
         )
         return {s: int(n) for s, n in rows}
 
+    def quarantine_split(self) -> dict[str, tuple[int, int]]:
+        """Open entries per source: (quarantined alone, indexed with issues)."""
+        rows = self._db.execute(
+            "SELECT source, SUM(indexed = 0), SUM(indexed = 1) FROM quarantine "
+            "WHERE resolved_at IS NULL GROUP BY source"
+        )
+        return {s: (int(a or 0), int(b or 0)) for s, a, b in rows}
+
     def redaction_counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT source, COUNT(*) FROM redactions GROUP BY source")
         return {s: int(n) for s, n in rows}
@@ -530,6 +559,25 @@ class StateStore:
             }
             for r in rows
         }
+
+    def last_failure(self, source: str) -> Failure | None:
+        row = self._db.execute(
+            "SELECT finished_at, error, counts FROM runs WHERE source = ? AND finished_at IS NOT "
+            "NULL AND status NOT IN ('ok', 'running') ORDER BY id DESC LIMIT 1",
+            (source,),
+        ).fetchone()
+        if row is None:
+            return None
+        counts = json.loads(row[2]) if row[2] else {}
+        stream = (counts.get("extra") or {}).get("failed_stream")
+        return Failure(datetime.fromisoformat(row[0]), row[1], stream)
+
+    def source_times(self) -> dict[tuple[str, str], datetime]:
+        """(source, stream) → the source's own time at its last completed walk."""
+        rows = self._db.execute(
+            "SELECT source, stream, as_of FROM checkpoints WHERE as_of IS NOT NULL"
+        ).fetchall()
+        return {(r[0], r[1]): datetime.fromisoformat(r[2]) for r in rows}
 
     def checkpoints(self) -> list[tuple[str, str, Checkpoint]]:
         rows = self._db.execute(
