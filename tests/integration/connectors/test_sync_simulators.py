@@ -14,11 +14,13 @@ from prometheus_client import CollectorRegistry
 
 from config import SearchSettings, SourceSettings, SyncSettings
 from connectors.engine import run_sync
+from connectors.evidence import SyncEvidence
 from connectors.metrics import SyncMetrics
 from connectors.report import SyncReport
 from connectors.retry import RetryPolicy
 from connectors.state import StateStore
 from connectors.status import sync_status
+from federation import Decision, NocService, NocStore, VehicleSearch, normalise_vehicle
 from indexer import open_backend
 from records import Source
 from simulators.harness import Running
@@ -112,6 +114,44 @@ def assert_aadhaar_dropped(sims: Running, backend: Any, tmp: Path) -> None:
         assert not {"UID_NO", "aadhaarNo"} & set(record.raw), record.record_id
 
 
+def assert_no_clear_for_reported_vehicles(sims: Running, backend: Any, tmp: Path) -> None:
+    """No vehicle that CCTNS reports stolen or held as case property gets CLEAR, whether the
+    report arrived whole, damaged (indexed with issues) or unreadable (quarantined alone); and
+    the NOC still clears vehicles nobody reported (it is not REVIEW for everything)."""
+    service = NocService(
+        backend,
+        NocStore(tmp / "noc.db"),
+        lambda claims: "unsigned",
+        issuer="test",
+        evidence=SyncEvidence(tmp / "sync.db"),
+    )
+    truth = sims.ground_truth
+    reported = truth.reported_vehicles()
+    against = [v for v in reported if v["status"] not in ("RECOVERED",)]
+    damaged = [v for v in against if v["reason"]]
+    assert damaged, "the harsh world should spoil some theft reports"
+    for vehicle in against:
+        terms = normalise_vehicle(
+            VehicleSearch(registration_no=vehicle["registration"], chassis_no=vehicle["chassis"])
+        )
+        decision = service.check(terms).decision
+        assert decision is not Decision.CLEAR, vehicle
+    reported_plates = {v["registration"] for v in reported}
+    clear = 0
+    for record in backend.get(sorted(truth.live_record_ids("vahan"))[:60]):
+        assert record.vehicle is not None
+        if record.vehicle.registration_no in reported_plates:
+            continue
+        terms = normalise_vehicle(
+            VehicleSearch(
+                registration_no=record.vehicle.registration_no,
+                chassis_no=record.vehicle.chassis_no,
+            )
+        )
+        clear += service.check(terms).decision is Decision.CLEAR
+    assert clear >= 10
+
+
 @pytest.fixture
 def harsh(simulators_factory: Callable[..., Running], tmp_path: Path) -> Running:
     return simulators_factory(
@@ -152,10 +192,13 @@ async def test_harsh_full_then_incremental_equals_ground_truth(
             assert_index_matches_truth(harsh, backend, tmp_path)
             assert sum(r.updated + r.indexed for r in report.sources.values()) > 0
         assert {"cctns_delete", "vahan_transfer"} <= kinds  # the seed's world has both
+        assert_no_clear_for_reported_vehicles(harsh, backend, tmp_path)
 
         status = sync_status(tmp_path / "sync.db")
         assert all(status[n]["last_success"] for n in harsh.manifest)
-        open_entries = sum(status[n]["quarantined"] for n in harsh.manifest)
+        open_entries = sum(
+            status[n]["quarantined"] + status[n]["with_issues"] for n in harsh.manifest
+        )
         assert open_entries >= len(harsh.ground_truth.bad_records())
     finally:
         backend.close()

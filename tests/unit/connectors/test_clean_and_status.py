@@ -126,7 +126,9 @@ async def test_status_metrics_and_progress(tmp_path: Path, embedded_backend: Any
     url = "http://cctns.test/cctns"
     rows = [cctns_person(f"P{i}", T0 + timedelta(minutes=i)) for i in range(3)]
     rows.append(cctns_person("BAD", T0, PERSON_ID=" "))  # no id: quarantined alone
-    respx.get(url__startswith=f"{url}/v1/").mock(side_effect=FakeCctns(rows={"persons": rows}))
+    # the source's clock says an hour later than the first row: the lag is by that clock
+    source = FakeCctns(rows={"persons": rows}, as_of=T0 + timedelta(hours=1))
+    respx.get(url__startswith=f"{url}/v1/").mock(side_effect=source)
     registry = CollectorRegistry()
     progress = Recorder()
     state_path = tmp_path / "sync.db"
@@ -151,11 +153,12 @@ async def test_status_metrics_and_progress(tmp_path: Path, embedded_backend: Any
     assert metric("icjs_sync_indexed_total") == 3
     assert metric("icjs_sync_quarantined_total") == 1
 
-    now = T0 + timedelta(hours=1)
-    status = sync_status(state_path, now=now)["cctns"]
+    status = sync_status(state_path)["cctns"]
     assert status["quarantined"] == 1
     assert status["watermark"] == (T0 + timedelta(minutes=2)).isoformat()
     assert status["lag_s"] == pytest.approx(58 * 60)
+    assert status["as_of"] == (T0 + timedelta(hours=1)).isoformat()
+    assert status["last_run"]["reconciles"] and status["last_failure"] is None
     assert status["last_run"]["status"] == "ok"
     assert datetime.fromisoformat(status["last_success"]) <= datetime.now(UTC)
     assert sync_status(state_path)["vahan"]["last_success"] is None
