@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -91,7 +91,15 @@ def _table(title: str, columns: list[str]) -> Table:
     return table
 
 
-def report_table(report: SyncReport) -> Table:
+# Below this width a table of every column would fold its headers letter by letter: each
+# source gets its own lines instead.
+WIDE = 130
+
+
+def report_view(report: SyncReport, width: int) -> RenderableType:
+    """The closing table of a sync; on a narrow terminal, a few wrapped lines per source."""
+    if width < WIDE:
+        return Group(*(_report_lines(name, r) for name, r in report.sources.items()))
     table = _table("sync", ["source", "status", *(c for c, _ in _REPORT_COLUMNS), "time"])
     for name, r in report.sources.items():
         status = r.status if not r.error else f"{r.status}: {r.error}"
@@ -105,41 +113,64 @@ def report_table(report: SyncReport) -> Table:
     return table
 
 
-def status_table(status: dict[str, dict[str, Any]]) -> Table:
-    """`icjs sync status`: one row per source (see `connectors.status`)."""
-    table = _table(
-        "sync status",
-        [
-            "source",
-            "last success",
-            "last failure",
-            "lag",
-            *(c for c, _ in _REPORT_COLUMNS),
-            "open: quarantined / with issues",
-            "reconciliation",
-        ],
-    )
-    for name, row in status.items():
-        run = row.get("last_run") or {}
-        counts = run.get("counts") or {}
-        failure = row.get("last_failure")
-        lag = row.get("lag_s")
-        recon = row.get("reconciliation")
-        table.add_row(
-            name + ("" if run.get("reconciles", True) else " (counts do not add up)"),
-            _when(row.get("last_success")) or "never",
-            f"{_when(failure['at'])} {failure['error'] or ''}".strip() if failure else "",
-            _duration(lag) if lag is not None else "",
-            *(str(counts.get(key, "")) for _, key in _REPORT_COLUMNS),
-            f"{row.get('quarantined', 0)} / {row.get('with_issues', 0)}",
-            (
-                f"{_when(recon['at'])}: {recon['listed']} listed, {recon['removed']} removed"
-                + (f" ({', '.join(recon['removed_ids'][:3])}…)" if recon["removed"] else "")
-                if recon
-                else ""
-            ),
-        )
+def report_table(report: SyncReport) -> Table:
+    """The closing table at full width (the demo prints it under its own progress bars)."""
+    view = report_view(report, WIDE)
+    assert isinstance(view, Table)
+    return view
+
+
+def _report_lines(name: str, r: SourceReport) -> Text:
+    counts = r.as_dict()
+    status = r.status if not r.error else f"{r.status}: {r.error}"
+    outcomes = " + ".join(f"{label} {counts[key]}" for label, key in _REPORT_COLUMNS[1:])
+    return Text(f"{name}: {status} ({r.duration_s:.1f}s)\n  seen {r.fetched} = {outcomes}")
+
+
+def status_view(status: dict[str, dict[str, Any]], width: int) -> RenderableType:
+    """`icjs sync status`: one row per source, or on a narrow terminal one small table per
+    source (field, value), wrapped, never cut."""
+    rows = {name: _status_cells(row) for name, row in status.items()}
+    headers = list(next(iter(rows.values())))
+    if width < WIDE:
+        tables = []
+        for name, cells in rows.items():
+            table = _table(name, ["field", "value"])
+            for header in headers[1:]:
+                table.add_row(header, cells[header])
+            tables.append(table)
+        return Group(*tables)
+    table = _table("sync status", headers)
+    for cells in rows.values():
+        table.add_row(*cells.values())
     return table
+
+
+def _status_cells(row: dict[str, Any]) -> dict[str, str]:
+    run = row.get("last_run") or {}
+    counts = run.get("counts") or {}
+    failure = row.get("last_failure")
+    lag = row.get("lag_s")
+    recon = row.get("reconciliation")
+    cells = {
+        "source": row["source"] + ("" if run.get("reconciles", True) else " (counts off)"),
+        "last success": _when(row.get("last_success")) or "never",
+        "last failure": (
+            f"{_when(failure['at'])} {failure['error'] or ''}".strip() if failure else ""
+        ),
+        "lag": _duration(lag) if lag is not None else "",
+    }
+    cells.update({label: str(counts.get(key, "")) for label, key in _REPORT_COLUMNS})
+    cells["open: quarantined / with issues"] = (
+        f"{row.get('quarantined', 0)} / {row.get('with_issues', 0)}"
+    )
+    cells["reconciliation"] = (
+        f"{_when(recon['at'])}: {recon['listed']} listed, {recon['removed']} removed"
+        + (f" ({', '.join(recon['removed_ids'][:3])})" if recon["removed"] else "")
+        if recon
+        else ""
+    )
+    return cells
 
 
 def _when(value: str | None) -> str:
@@ -219,7 +250,8 @@ async def _loop(
                     engine.progress = RichProgress(bars)
                     report = await engine.run(sources, full=full)
                 lock.release()
-                Console().print(report_table(report))
+                out = Console()
+                out.print(report_view(report, out.width))
                 if not watch:
                     return report.ok
                 full = False
@@ -264,7 +296,8 @@ def status(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
-    Console().print(status_table(rows))
+    out = Console()
+    out.print(status_view({n: {"source": n, **r} for n, r in rows.items()}, out.width))
 
 
 def register(app: typer.Typer) -> None:

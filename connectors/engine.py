@@ -275,7 +275,8 @@ class SyncEngine:
         async for page in connector.walk(stream, since, cursor):
             # the source's time: its body's `as_of` (CCTNS: when the walk began), else its
             # `Date` header at the first page; the earliest is what the walk is complete to
-            as_of = as_of or page.as_of or connector.client.server_time
+            seen = page.as_of or connector.client.server_time
+            as_of = as_of or seen
             mapped = self._map_page(connector, page, walk_full, report)
             mapped.resolved = list(page.resolved)
             batch.merge(mapped)
@@ -314,6 +315,7 @@ class SyncEngine:
                 quarantined=batch.quarantine,
                 redactions=batch.redactions,
                 as_of=as_of,
+                seen=seen,
             )
             for native in batch.resolved:
                 self.state.resolve_file(name, native)

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     last_success TEXT,         -- when a walk last completed
     last_reconcile TEXT,
     updated_at TEXT NOT NULL,
-    as_of TEXT,                -- the source's own time at the last completed walk
+    as_of TEXT,                -- the source's own time when the last completed walk began
+    source_now TEXT,           -- the latest source time any walk has seen
     PRIMARY KEY (source, stream)
 );
 CREATE TABLE IF NOT EXISTS versions (
@@ -232,8 +233,9 @@ class StateStore:
         if columns and "indexed" not in columns:
             self._db.execute("ALTER TABLE quarantine ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0")
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(checkpoints)")}
-        if columns and "as_of" not in columns:
-            self._db.execute("ALTER TABLE checkpoints ADD COLUMN as_of TEXT")
+        for column in ("as_of", "source_now"):
+            if columns and column not in columns:
+                self._db.execute(f"ALTER TABLE checkpoints ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -331,9 +333,11 @@ class StateStore:
         quarantined: Iterable[Quarantined] = (),
         redactions: Iterable[tuple[str, str, str]] = (),
         as_of: datetime | None = None,
+        seen: datetime | None = None,
     ) -> int:
         """Commit everything one page changed; returns how many quarantine entries are new.
-        `as_of`: the source's own time, kept when the walk completes (`success`)."""
+        `as_of`: the source's own time when the walk began, kept when it completes
+        (`success`); `seen`: the latest source time this page showed."""
         with self._tx():
             self._db.executemany(
                 "INSERT INTO versions (record_id, source, version) VALUES (?, ?, ?) "
@@ -351,6 +355,18 @@ class StateStore:
                 self._db.execute(
                     "UPDATE checkpoints SET as_of = ? WHERE source = ? AND stream = ?",
                     (as_of.isoformat(), source, stream),
+                )
+            if seen is not None:
+                # ISO times with one offset compare as text; keep the latest
+                self._db.execute(
+                    "UPDATE checkpoints SET source_now = ? WHERE source = ? AND stream = ? AND "
+                    "(source_now IS NULL OR source_now < ?)",
+                    (
+                        seen.astimezone(UTC).isoformat(),
+                        source,
+                        stream,
+                        seen.astimezone(UTC).isoformat(),
+                    ),
                 )
         return new
 
@@ -572,12 +588,11 @@ class StateStore:
         stream = (counts.get("extra") or {}).get("failed_stream")
         return Failure(datetime.fromisoformat(row[0]), row[1], stream)
 
-    def source_times(self) -> dict[tuple[str, str], datetime]:
-        """(source, stream) → the source's own time at its last completed walk."""
-        rows = self._db.execute(
-            "SELECT source, stream, as_of FROM checkpoints WHERE as_of IS NOT NULL"
-        ).fetchall()
-        return {(r[0], r[1]): datetime.fromisoformat(r[2]) for r in rows}
+    def source_times(self) -> dict[tuple[str, str], tuple[datetime | None, datetime | None]]:
+        """(source, stream) → (the source's time when its last completed walk began, the
+        latest source time seen since)."""
+        rows = self._db.execute("SELECT source, stream, as_of, source_now FROM checkpoints")
+        return {(r[0], r[1]): (_parse(r[2]), _parse(r[3])) for r in rows}
 
     def checkpoints(self) -> list[tuple[str, str, Checkpoint]]:
         rows = self._db.execute(

@@ -2,10 +2,11 @@
 
 - `last_success`: when a walk of every collection last completed (the stalest collection's);
   `last_failure`: the last failed run, when, why and in which collection;
-- `watermark`: the newest source update time the index is complete up to; `as_of`: the source's
-  own time when that walk ran (CCTNS's `as_of`, else the source's `Date` header); `lag_s`: how
-  far the index is behind the source by the source's clock (as_of minus watermark, the stalest
-  collection's), never by our wall clock, which a source's clock need not agree with;
+- `watermark`: the newest source update time the index holds; `as_of`: the source's own time
+  when the last completed walk began (CCTNS's `as_of`, else the source's `Date` header): the
+  index is complete up to it; `lag_s`: how far that is behind the latest time the source has
+  shown us since (a walk that failed or is still running shows a later one), the stalest
+  collection's: by the source's clock, never by ours, which a source's clock need not match;
 - `last_run`: the last run's status, error and counts, where every row seen has one outcome:
   seen = indexed + updated + unchanged + quarantined + with_issues + removed + duplicates
   (`reconciles` says whether it held);
@@ -27,7 +28,15 @@ from config.settings import SOURCE_NAMES
 from connectors.lock import current_holder
 from connectors.state import StateStore
 
-OUTCOMES = ("indexed", "updated", "unchanged", "quarantined", "with_issues", "removed", "duplicates")
+OUTCOMES = (
+    "indexed",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "with_issues",
+    "removed",
+    "duplicates",
+)
 _SIDE_STREAMS = ("reconcile", "replay")
 
 
@@ -68,9 +77,9 @@ def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, d
                 row["last_success"] = cp.last_success.isoformat()
             if cp.watermark and _older(cp.watermark, row["watermark"]):
                 row["watermark"] = cp.watermark.isoformat()
-            as_of = times.get((source, stream))
-            if as_of and cp.watermark:
-                lag = round(max(0.0, (as_of - cp.watermark).total_seconds()), 1)
+            as_of, source_now = times.get((source, stream), (None, None))
+            if as_of and source_now:
+                lag = round(max(0.0, (source_now - as_of).total_seconds()), 1)
                 if row["lag_s"] is None or lag > row["lag_s"]:
                     row["lag_s"], row["as_of"] = lag, as_of.isoformat()
         for source, (alone, damaged) in state.quarantine_split().items():
