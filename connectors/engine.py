@@ -277,6 +277,8 @@ class SyncEngine:
             # `Date` header at the first page; the earliest is what the walk is complete to
             seen = page.as_of or connector.client.server_time
             as_of = as_of or seen
+            if seen is not None:
+                self.state.saw(name, stream, seen)
             mapped = self._map_page(connector, page, walk_full, report)
             mapped.resolved = list(page.resolved)
             batch.merge(mapped)
@@ -315,7 +317,6 @@ class SyncEngine:
                 quarantined=batch.quarantine,
                 redactions=batch.redactions,
                 as_of=as_of,
-                seen=seen,
             )
             for native in batch.resolved:
                 self.state.resolve_file(name, native)

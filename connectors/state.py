@@ -333,11 +333,10 @@ class StateStore:
         quarantined: Iterable[Quarantined] = (),
         redactions: Iterable[tuple[str, str, str]] = (),
         as_of: datetime | None = None,
-        seen: datetime | None = None,
     ) -> int:
         """Commit everything one page changed; returns how many quarantine entries are new.
         `as_of`: the source's own time when the walk began, kept when it completes
-        (`success`); `seen`: the latest source time this page showed."""
+        (`success`)."""
         with self._tx():
             self._db.executemany(
                 "INSERT INTO versions (record_id, source, version) VALUES (?, ?, ?) "
@@ -356,19 +355,18 @@ class StateStore:
                     "UPDATE checkpoints SET as_of = ? WHERE source = ? AND stream = ?",
                     (as_of.isoformat(), source, stream),
                 )
-            if seen is not None:
-                # ISO times with one offset compare as text; keep the latest
-                self._db.execute(
-                    "UPDATE checkpoints SET source_now = ? WHERE source = ? AND stream = ? AND "
-                    "(source_now IS NULL OR source_now < ?)",
-                    (
-                        seen.astimezone(UTC).isoformat(),
-                        source,
-                        stream,
-                        seen.astimezone(UTC).isoformat(),
-                    ),
-                )
         return new
+
+    def saw(self, source: str, stream: str, when: datetime) -> None:
+        """The source showed its time `when` (a page's `as_of` or `Date`): kept if the latest,
+        whether or not the walk goes on to complete (lag is measured against it)."""
+        stamp = when.astimezone(UTC).isoformat()  # one offset: ISO times compare as text
+        self._db.execute(
+            "INSERT INTO checkpoints (source, stream, updated_at, source_now) VALUES (?,?,?,?) "
+            "ON CONFLICT (source, stream) DO UPDATE SET source_now = excluded.source_now "
+            "WHERE checkpoints.source_now IS NULL OR checkpoints.source_now < excluded.source_now",
+            (source, stream, _now(), stamp),
+        )
 
     def add_quarantine(self, items: Iterable[Quarantined]) -> int:
         with self._tx():
@@ -443,11 +441,13 @@ class StateStore:
                 continue
             suffixes = [number[i:] for i in range(len(number) - MIN_FRAGMENT + 1)]
             marks = ",".join("?" * len(suffixes))
+            # stored values ending with `number`: their reversal starts with it, a range the
+            # index on `rev` answers (values are [0-9A-Z] only, and "[" sorts right after "Z")
             clauses.append(
-                f"(k.kind = '{kind}' AND (k.value IN ({marks}) OR k.rev LIKE ? ESCAPE '!'))"
+                f"(k.kind = '{kind}' AND (k.value IN ({marks}) OR (k.rev >= ? AND k.rev < ?)))"
                 " OR (k.kind = 'any' AND k.value = ?)"
             )
-            args += [*suffixes, number[::-1] + "%", number]
+            args += [*suffixes, number[::-1], number[::-1] + "[", number]
         if not clauses:
             return []
         sql = (

@@ -156,11 +156,29 @@ async def test_status_metrics_and_progress(tmp_path: Path, embedded_backend: Any
     status = sync_status(state_path)["cctns"]
     assert status["quarantined"] == 1
     assert status["watermark"] == (T0 + timedelta(minutes=2)).isoformat()
-    assert status["lag_s"] == pytest.approx(58 * 60)
+    assert status["lag_s"] == 0  # the walk completed: complete up to the source's as_of
     assert status["as_of"] == (T0 + timedelta(hours=1)).isoformat()
     assert status["last_run"]["reconciles"] and status["last_failure"] is None
     assert status["last_run"]["status"] == "ok"
     assert datetime.fromisoformat(status["last_success"]) <= datetime.now(UTC)
+
+    # an hour later by the source's clock, a run fails after its first page: the index is
+    # an hour behind the source, by the source's clock
+    source.as_of = T0 + timedelta(hours=2)
+    source.expire = set(range(len(source.requests) + 2, len(source.requests) + 40))
+    failed = await run_sync(
+        {"cctns": SourceSettings(url=url, api_key="key", page_size=2)},
+        embedded_backend,
+        state_path,
+        SyncSettings(state_path=state_path),
+        policy=FAST,
+        metrics=SyncMetrics(CollectorRegistry()),
+    )
+    assert failed.sources["cctns"].status == "failed"
+    status = sync_status(state_path)["cctns"]
+    assert status["lag_s"] == pytest.approx(3600)
+    assert "expiring" in status["last_failure"]["error"]
+    assert status["last_failure"]["stream"] == "persons"
     assert sync_status(state_path)["vahan"]["last_success"] is None
 
 
