@@ -173,7 +173,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
         TimeRemainingColumn,
     )
 
-    from cli.sync import RateColumn, RichProgress, noc_revoker, report_table
+    from cli.sync import RateColumn, RichProgress, noc_revoker, report_view
     from connectors import run_sync
     from connectors.manifest import merge_sources
     from indexer import open_backend
@@ -203,7 +203,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                     on_written=revoke,
                 )
             )
-        console.print(report_table(report))
+        console.print(report_view(report, console.width))
     finally:
         close_nocs()
         backend.close()

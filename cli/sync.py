@@ -113,13 +113,6 @@ def report_view(report: SyncReport, width: int) -> RenderableType:
     return table
 
 
-def report_table(report: SyncReport) -> Table:
-    """The closing table at full width (the demo prints it under its own progress bars)."""
-    view = report_view(report, WIDE)
-    assert isinstance(view, Table)
-    return view
-
-
 def _report_lines(name: str, r: SourceReport) -> Text:
     counts = r.as_dict()
     status = r.status if not r.error else f"{r.status}: {r.error}"
