@@ -7,6 +7,7 @@ from federation import ProfileView, RecordView, SearchOutcome
 from federation.grouping import Link
 
 from .schemas import (
+    DataIssueOut,
     LinkOut,
     Match,
     PersonSearchResponse,
@@ -36,6 +37,7 @@ def record_out(view: RecordView) -> RecordOut:
         withheld=[
             WithheldField(field=w.field, reason=w.reason, count=w.count) for w in view.withheld
         ],
+        data_issues=[DataIssueOut(**issue) for issue in view.data_issues],
     )
 
 

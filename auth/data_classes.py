@@ -74,6 +74,10 @@ RECORD_CLASSES: dict[str, DataClass] = {
     "provenance": DataClass.STATUS,
 }
 
+# Record fields shown to whoever may see the record, by design rather than by class: the names
+# and reasons of a damaged record's unreadable fields (never their values).
+UNREDACTED_FIELDS = frozenset({"data_issues"})
+
 IDENTIFIER_CLASSES: dict[IdType, DataClass] = {
     IdType.REGISTRATION: DataClass.VEHICLE,
     IdType.CHASSIS: DataClass.VEHICLE,

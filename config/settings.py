@@ -135,6 +135,13 @@ class ApiSettings(_Section):
         return self
 
 
+class NocSettings(_Section):
+    # A NOC decided on a CCTNS or Vahan sync older than this says REVIEW: a vehicle reported
+    # stolen since would get CLEAR. A day matches a nightly sync with slack for one bad night.
+    freshness_window_s: int = Field(default=86400, ge=60)
+    validity_days: int = Field(default=30, ge=1, le=3650)  # a certificate's life
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ICJS_",
@@ -148,6 +155,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     auth: AuthSettings = AuthSettings()
     api: ApiSettings = ApiSettings()
+    noc: NocSettings = NocSettings()
     data_dir: Path = Path("var")
 
     @model_validator(mode="after")

@@ -26,7 +26,9 @@ from .policy import Policy, Withheld, redaction_of
 
 # Top-level keys of a record that the view carries in its own slots, or never (raw payloads:
 # the canonical fields already carry what may be shown, and raw would bypass field redaction).
-_OWN_SLOTS = frozenset({"record_id", "source", "kind", "status", "provenance", "raw"})
+_OWN_SLOTS = frozenset(
+    {"record_id", "source", "kind", "status", "provenance", "raw", "data_issues"}
+)
 MAX_PROFILE_RECORDS = 200
 
 
@@ -46,6 +48,9 @@ class RecordView:
     provenance: dict[str, Any] | None
     match: MatchView | None
     withheld: tuple[Withheld, ...]
+    # fields the source sent damaged (names and reasons, never values: shown to every caller
+    # who sees the record, whatever the policy withholds)
+    data_issues: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ def record_view(
         provenance=provenance if isinstance(provenance, dict) else None,
         match=match_view,
         withheld=redacted.withheld,
+        data_issues=tuple({"field": i.field, "reason": i.reason} for i in record.data_issues),
     )
 
 
