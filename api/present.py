@@ -14,6 +14,7 @@ from .schemas import (
     ProfileOut,
     Reason,
     RecordOut,
+    RestrictedOut,
     Withheld,
     WithheldField,
 )
@@ -59,6 +60,7 @@ def profile_out(view: ProfileView) -> ProfileOut:
         identifiers=list(view.identifiers),
         records=[record_out(r) for r in view.records],
         links=[link_out(link) for link in view.links],
+        restricted=[RestrictedOut(label=r.label, count=r.count) for r in view.restricted],
     )
 
 

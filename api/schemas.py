@@ -217,6 +217,11 @@ class LinkOut(BaseModel):
     reasons: list[str]
 
 
+class RestrictedOut(BaseModel):
+    label: str = Field(description="The label that hides them, e.g. `sexual_offence`.")
+    count: int
+
+
 class ProfileOut(BaseModel):
     profile_id: str = Field(description="Opens this profile with GET /v1/persons/{profile_id}.")
     confidence: float
@@ -225,6 +230,12 @@ class ProfileOut(BaseModel):
     identifiers: list[dict[str, Any]]
     records: list[RecordOut]
     links: list[LinkOut]
+    restricted: list[RestrictedOut] = Field(
+        default_factory=list,
+        description="Records of this person hidden from you by a label the policy lets you "
+        "know of (e.g. sexual-offence cases without the `sensitive` clearance): how many, "
+        "never what they hold. Ask an officer cleared for them.",
+    )
 
 
 class Withheld(BaseModel):

@@ -87,6 +87,7 @@ class HiddenLabel:
 
     label: Sensitivity
     except_states: frozenset[str] = frozenset()
+    disclose: bool = False  # the caller is told such records exist, as "restricted records"
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ class Policy:
             except_states = (
                 frozenset({caller.state}) if rule.own_state and caller.state else frozenset()
             )
-            hidden.append(HiddenLabel(rule.label, except_states))
+            hidden.append(HiddenLabel(rule.label, except_states, rule.disclose))
         return Visibility(sources=sources, kinds=rp.kinds, states=None, hidden=tuple(hidden))
 
     def admits(self, caller: Caller, record: Record) -> Decision:

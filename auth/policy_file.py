@@ -65,6 +65,7 @@ class HiddenRule:
     label: Sensitivity
     unless_clearance: str | None = None
     own_state: bool = False
+    disclose: bool = False  # say that restricted records exist (never what they hold)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def _role(
                     label=Sensitivity(rule["label"]),
                     unless_clearance=rule.get("unless_clearance"),
                     own_state=bool(rule.get("own_state", False)),
+                    disclose=bool(rule.get("disclose", False)),
                 )
             )
         except (KeyError, ValueError, TypeError) as exc:

@@ -54,6 +54,15 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class Restricted:
+    """Records of this person hidden by a label the caller may know exists: how many, never
+    what they hold."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ProfileView:
     profile_id: str
     confidence: float
@@ -62,6 +71,7 @@ class ProfileView:
     identifiers: tuple[dict[str, Any], ...]
     records: tuple[RecordView, ...]
     links: tuple[Link, ...]
+    restricted: tuple[Restricted, ...] = ()
 
 
 # --- profile ids -------------------------------------------------------------------------------
@@ -183,7 +193,9 @@ def _display_name(group: Group, views: Sequence[RecordView]) -> str | None:
     return names[0] if names else None
 
 
-def profile_view(policy: Policy, caller: Caller, group: Group) -> ProfileView:
+def profile_view(
+    policy: Policy, caller: Caller, group: Group, restricted: Sequence[Restricted] = ()
+) -> ProfileView:
     views = [record_view(policy, caller, m.record, m.match) for m in group.members]
     return ProfileView(
         profile_id=profile_id_for(m.record.record_id for m in group.members),
@@ -193,6 +205,7 @@ def profile_view(policy: Policy, caller: Caller, group: Group) -> ProfileView:
         identifiers=tuple(_identifiers(views)),
         records=tuple(views),
         links=tuple(group.links),
+        restricted=tuple(restricted),
     )
 
 

@@ -279,3 +279,55 @@ def test_a_phone_withheld_from_phones_is_not_in_identifiers(live_api: LiveApi) -
         json={"name": "Rajendra Shankar Patil", "purpose": "alias field check"},
     )
     assert "+919876543210" in home.text
+
+
+def test_a_restricted_record_shows_as_restricted_where_the_policy_says_so(
+    tmp_path: Path,
+) -> None:
+    """A sexual-offence case of a person an officer finds: hidden without the clearance, but
+    counted as "restricted" (the default policy discloses it to officers, not to partners)."""
+    from indexer import open_backend
+    from records import Identifier, Kind, Person
+    from tests.plugins.api import fill
+    from tests.plugins.backends import make
+
+    dl = Identifier(type=IdType.DRIVING_LICENCE, value="MH1420150012345")
+    person = Person(name="SANDEEP VITTHAL KALE", birth_year=1985)
+    world = [
+        make(
+            Source.SARATHI,
+            dl.value,
+            Kind.DRIVING_LICENCE,
+            state="MH",
+            people=(person,),
+            identifiers=(dl,),
+        ),
+        make(
+            Source.CCTNS,
+            "MH-PS0412-2025-0042-A1",
+            Kind.ACCUSED,
+            state="MH",
+            people=(person,),
+            identifiers=(dl, Identifier(type=IdType.FIR, value="MH/0412/2025/42")),
+            attributes={"act_section": "BNS 64(1), 351(2)"},
+        ),
+    ]
+    settings = api_settings_for(tmp_path)
+    backend = fill(open_backend(settings.search), world)
+    search = {"name": "Sandeep Kale", "purpose": "restricted record check"}
+    with start_api(settings, backend) as api:
+
+        def profile(token: str) -> dict[str, Any]:
+            found = api.post("/v1/persons/search", token, json=search).json()
+            [only] = found["profiles"]
+            return dict(only)
+
+        uncleared = profile(api.officer())
+        assert [r["record_id"] for r in uncleared["records"]] == [f"sarathi:{dl.value}"]
+        assert uncleared["restricted"] == [{"label": "sexual_offence", "count": 1}]
+        assert "BNS" not in json.dumps(uncleared) and "0042" not in json.dumps(uncleared)
+        partner = profile(api.partner(agency="CBI"))
+        assert partner["restricted"] == []
+        cleared = profile(api.officer(clearances=["sensitive"]))
+        assert len(cleared["records"]) == 2 and cleared["restricted"] == []
+    backend.close()

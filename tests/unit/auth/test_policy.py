@@ -163,13 +163,14 @@ def test_token_must_carry_the_scope_too():
 def test_officer_visibility():
     v = POLICY.visibility(officer())
     assert v.sources is None and v.kinds is None and v.states is None
-    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE),)
+    # Hidden, and its existence disclosed as "restricted records".
+    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE, disclose=True),)
     assert POLICY.visibility(officer(clearances=frozenset({"sensitive"}))).hidden == ()
 
 
 def test_supervisor_sees_sensitive_cases_in_own_state_only():
     v = POLICY.visibility(officer(role=Role.SUPERVISOR))
-    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE, frozenset({"MH"})),)
+    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE, frozenset({"MH"}), True),)
     sensitive_here = record(sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}))
     sensitive_there = record(state="KA", sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}))
     sup = officer(role=Role.SUPERVISOR)
