@@ -217,15 +217,16 @@ class EmbeddedBackend:
         return con
 
     @contextmanager
-    def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
-        self._usable()
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """One transaction on this thread's connection; a statement that fails on the file
+        becomes `IndexUnavailable` (never a raw sqlite3 error)."""
         try:
             con = self._conn()
-            con.execute("BEGIN")
+            con.execute(begin)
         except sqlite3.Error as exc:
             raise self._damaged(exc) from None
         try:
-            yield con, self._current(con)
+            yield con
         except sqlite3.Error as exc:
             with suppress(sqlite3.Error):
                 con.execute("ROLLBACK")
@@ -240,29 +241,18 @@ class EmbeddedBackend:
             raise self._damaged(exc) from None
 
     @contextmanager
+    def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
+        self._usable()
+        with self._transaction("BEGIN") as con:
+            yield con, self._current(con)
+
+    @contextmanager
     def _write(self, *, initialising: bool = False) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
             if not initialising:
                 self._usable()
-            try:
-                con = self._conn()
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._damaged(exc) from None
-            try:
+            with self._transaction("BEGIN IMMEDIATE") as con:
                 yield con
-            except sqlite3.Error as exc:
-                with suppress(sqlite3.Error):
-                    con.execute("ROLLBACK")
-                raise self._damaged(exc) from None
-            except BaseException:
-                with suppress(sqlite3.Error):
-                    con.execute("ROLLBACK")
-                raise
-            try:
-                con.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise self._damaged(exc) from None
 
     @staticmethod
     def _meta(con: sqlite3.Connection, name: str) -> int | None:

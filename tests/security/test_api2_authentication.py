@@ -29,6 +29,7 @@ from joserfc.jwk import ECKey
 
 from indexer.backends.base import Backend
 from tests.plugins.api import LiveApi, api_settings_for, start_api
+from tests.security.listener import recording_server
 
 SEARCH = {"name": "Rajendra Patil", "purpose": "authentication test"}
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -94,28 +95,9 @@ def _forgeries(api: LiveApi, attacker_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def attacker(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
-    """An attacker's web server that records every request made to it."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
+def attacker() -> Iterator[tuple[str, list[str]]]:
+    with recording_server() as server:
+        yield server
 
 
 def test_forged_tokens_are_refused_and_nothing_is_fetched(

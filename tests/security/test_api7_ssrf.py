@@ -7,37 +7,20 @@ in request fields, in a client assertion, or in a forged `Host` are data, never 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey
 
 from tests.plugins.api import LiveApi
+from tests.security.listener import recording_server
 
 
 @pytest.fixture
 def listener() -> Iterator[tuple[str, list[str]]]:
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
+    with recording_server() as server:
+        yield server
 
 
 def test_urls_in_requests_are_never_fetched(
