@@ -24,6 +24,7 @@ import ssl
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from config.settings import ApiSettings
 
@@ -57,25 +58,32 @@ def _tls_extension(transport: asyncio.BaseTransport) -> dict[str, Any] | None:
     }
 
 
+class _ClientCertificates:
+    """Mixed into uvicorn's HTTP protocol: the app of each TLS connection that presented a
+    certificate gets it in the ASGI TLS extension. (Module-level classes: `icjs serve --workers`
+    pickles the configuration, protocol class included, for its worker processes.)"""
+
+    app: ASGIApp
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        extension = _tls_extension(transport)
+        if extension is not None:
+            self.app = _with_tls_extension(self.app, extension)
+
+
+class H11WithClientCertificates(_ClientCertificates, H11Protocol):
+    pass
+
+
 def protocol_with_client_certificates() -> type[asyncio.Protocol]:
     """uvicorn's HTTP protocol (httptools when installed, else h11) that passes the client
     certificate of each TLS connection to the app."""
-    base: type[Any]
     try:
-        import httptools  # noqa: F401
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+        from api.tls_httptools import HttpToolsWithClientCertificates
     except ImportError:
-        from uvicorn.protocols.http.h11_impl import H11Protocol as base
-
-    class ClientCertificateProtocol(base):  # type: ignore[misc]
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)
-            extension = _tls_extension(transport)
-            if extension is not None:
-                app: ASGIApp = getattr(self, "app")  # noqa: B009 - set by uvicorn's __init__
-                self.app = _with_tls_extension(app, extension)
-
-    return ClientCertificateProtocol
+        return H11WithClientCertificates
+    return HttpToolsWithClientCertificates
 
 
 def uvicorn_options(api: ApiSettings) -> dict[str, Any]:
