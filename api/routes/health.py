@@ -9,7 +9,7 @@ from indexer.backends.base import Backend
 
 from ..errors import Unavailable
 from ..metrics import Metrics
-from ..schemas import HealthOut, problems
+from ..schemas import HealthOut, HealthStatus, problems
 
 router = APIRouter(tags=["operations"])
 
@@ -21,7 +21,7 @@ router = APIRouter(tags=["operations"])
     response_model=HealthOut,
 )
 async def healthz() -> HealthOut:
-    return HealthOut(status="ok")
+    return HealthOut(status=HealthStatus.OK)
 
 
 @router.get(
@@ -40,7 +40,7 @@ async def readyz(request: Request) -> HealthOut:
         raise Unavailable(f"search backend health check failed: {type(exc).__name__}", 5) from None
     if not health.ok:
         raise Unavailable(f"search backend not ready: {health.detail}", 5)
-    return HealthOut(status="ready", detail=health.detail)
+    return HealthOut(status=HealthStatus.READY, detail=health.detail)
 
 
 @router.get(
