@@ -126,7 +126,7 @@ async def drive(
             for b in bodies:
                 queue.put_nowait(b)
 
-            async def client() -> None:
+            async def client(queue: asyncio.Queue[dict[str, Any]]) -> None:
                 nonlocal done, errors
                 while True:
                     try:
@@ -147,7 +147,7 @@ async def drive(
                             file=sys.stderr,
                         )
 
-            await asyncio.gather(*(client() for _ in range(args.clients)))
+            await asyncio.gather(*(client(queue) for _ in range(args.clients)))
             if done < args.searches:
                 await asyncio.sleep(args.gap)  # the server's idle worker threads retire
     return readings
