@@ -96,6 +96,10 @@ def problem_response(
         body["request_id"] = rid
     if extra:
         body.update(extra)
+    if request.url.path.startswith("/oauth/") and status < 500:
+        # OAuth clients read RFC 6749's members, whatever layer refused the request
+        body.setdefault("error", "invalid_request")
+        body.setdefault("error_description", detail)
     return JSONResponse(
         body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
     )

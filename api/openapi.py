@@ -173,12 +173,11 @@ RESPONSES: dict[str, dict[str, Any]] = {
 
 
 def _oauth_error(description: str, *headers: str) -> dict[str, Any]:
+    """RFC 6749 errors as `application/json`; the checks every route shares (an unreadable
+    body, the per-address limit) answer `application/problem+json` with the same members."""
     out = _problem(description, *headers)
-    out["content"] = {
-        "application/json": {"schema": {"$ref": _REF.format("schemas", "OAuthError")}},
-        # the body checks every route shares, before the OAuth layer reads the form
-        PROBLEM_JSON: {"schema": {"$ref": _REF.format("schemas", "Problem")}},
-    }
+    schema = {"schema": {"$ref": _REF.format("schemas", "OAuthError")}}
+    out["content"] = {"application/json": schema, PROBLEM_JSON: copy.deepcopy(schema)}
     return out
 
 

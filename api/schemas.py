@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -44,8 +45,16 @@ MAX_LIMIT = 100
 # so that what the OpenAPI document allows is exactly what is accepted. (Per field: FastAPI
 # validates the parsed body as Python objects, where a strict model would refuse enum values.)
 STRICT = ConfigDict(extra="forbid")
-Int = Annotated[int, Field(strict=True)]
-Number = Annotated[float, Field(strict=True)]
+
+
+def _number(value: Any) -> Any:
+    """A JSON number and nothing else (`6.0` is the integer 6, as JSON Schema reads it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+_NUMBER = BeforeValidator(_number)  # after the bounds in `Annotated`, or they leave the schema
 
 
 def _clean(value: str | None) -> str | None:
@@ -128,11 +137,15 @@ class PersonSearchRequest(BaseModel):
     father_name: RelativeName | None = Field(
         default=None, description="Father's, husband's or other relative's name."
     )
-    birth_year: Int | None = Field(
-        default=None, ge=1900, le=2100, description="Not after this year; not with `age`."
+    birth_year: Annotated[int, Field(ge=1900, le=2100), _NUMBER] | None = Field(
+        default=None, description="Not after this year; not with `age`."
     )
-    age: Int | None = Field(default=None, ge=0, le=120, description="Age today, if no birth year.")
-    tolerance: Int = Field(default=2, ge=0, le=10, description="± years on birth year or age.")
+    age: Annotated[int, Field(ge=0, le=120), _NUMBER] | None = Field(
+        default=None, description="Age today, if no birth year."
+    )
+    tolerance: Annotated[int, Field(ge=0, le=10), _NUMBER] = Field(
+        default=2, description="± years on birth year or age."
+    )
     gender: Gender | None = Field(default=None, description="Corroborates; does not filter.")
     state: StateCode | None = Field(
         default=None,
@@ -145,13 +158,13 @@ class PersonSearchRequest(BaseModel):
     sources: list[Source] | None = Field(
         default=None, max_length=8, description="Search only these sources (within your policy)."
     )
-    limit: Int = Field(default=20, ge=1, le=MAX_LIMIT, description="Profiles to return.")
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), _NUMBER] = Field(
+        default=20, description="Profiles to return."
+    )
     # Scores are calibrated probabilities of "same person"; the default floor is
     # `federation.persons.score_floor`'s
-    min_score: Number | None = Field(
+    min_score: Annotated[float, Field(ge=0.0, le=1.0), _NUMBER] | None = Field(
         default=None,
-        ge=0.0,
-        le=1.0,
         description=(
             "Drop profiles whose confidence (a calibrated probability of the same person) is "
             "below this. Unset: 0.15, unless no profile reaches it; then the profiles within a "

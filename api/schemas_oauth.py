@@ -13,23 +13,26 @@ from pydantic import MISSING, BaseModel, ConfigDict, Field
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # A compact JWS: three base64url parts (the assertion of `private_key_jwt`, a token to inspect)
 JWT_PATTERN = r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*$"
+# A parameter sent without a value is as if omitted (RFC 6749 §3.2): "" is allowed everywhere.
+_OR_EMPTY = JWT_PATTERN.replace("^", "^$|^", 1)
 
 
 class _ClientAuthentication(BaseModel):
     """How a client authenticates at the OAuth endpoints: HTTP Basic (`client_secret_basic`), or
     a signed assertion in the body (`private_key_jwt`, RFC 7523): then `client_assertion_type`
     and `client_assertion` go together, and `client_id`, if sent, is the assertion's `sub`.
-    Unknown parameters are ignored (RFC 6749 §3.2)."""
+    Unknown parameters are ignored, and a parameter without a value is as if omitted
+    (RFC 6749 §3.2)."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"maxProperties": 20})
 
     client_id: str | MISSING = Field(default=MISSING, max_length=200)
     client_assertion_type: (
-        Literal["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"] | MISSING
+        Literal["urn:ietf:params:oauth:client-assertion-type:jwt-bearer", ""] | MISSING
     ) = MISSING
     client_assertion: str | MISSING = Field(
         default=MISSING,
-        pattern=JWT_PATTERN,
+        pattern=_OR_EMPTY,
         description="A JWT signed with the client's registered key: iss = sub = client id, "
         "aud = the token endpoint, a unique jti, exp at most 5 minutes away.",
     )
@@ -47,7 +50,7 @@ class TokenRequest(_ClientAuthentication):
 
 class TokenRequestByToken(_ClientAuthentication):
     token: str = Field(description="An access token this client holds.")
-    token_type_hint: Literal["access_token", "refresh_token"] | MISSING = MISSING
+    token_type_hint: Literal["access_token", "refresh_token", ""] | MISSING = MISSING
 
 
 class TokenResponse(BaseModel):

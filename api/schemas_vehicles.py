@@ -22,11 +22,13 @@ Registration = Annotated[
 ]
 Chassis = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=rules.CHASSIS)]
 Engine = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=rules.ENGINE)]
+# At least one of the three identifiers (not all three absent or null)
 _ONE_OF_THREE: dict[str, Any] = {
-    "anyOf": [
-        {"required": [name], "properties": {name: {"type": "string"}}}
-        for name in ("registration_no", "chassis_no", "engine_no")
-    ]
+    "not": {
+        "properties": {
+            name: {"type": "null"} for name in ("registration_no", "chassis_no", "engine_no")
+        }
+    }
 }
 
 

@@ -164,6 +164,14 @@ def _respond(
     request: Request, form: dict[str, str], client_id: str | None, result: Response
 ) -> JSONResponse:
     status, body, headers = result
+    if body.get("error") == "invalid_client":
+        # authlib answers 400 when no Authorization header was tried; one status for a failed
+        # client authentication (RFC 6749 §5.2 allows 401 always)
+        status = 401
+    elif body.get("error") == "unsupported_token_type":
+        status = 400  # RFC 7009 §2.2.1 (authlib sends it as a 401)
+    if status == 401 and not any(k.lower() == "www-authenticate" for k, _ in headers):
+        headers = [*headers, ("WWW-Authenticate", 'Basic realm="icjs"')]
     client_id = client_id or form.get("client_id")
     # One answer for unknown, disabled and wrong-secret clients (no client id enumeration).
     if body.get("error") == "invalid_client" and "does not exist" in str(
