@@ -237,6 +237,61 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
             }
         ]
     },
+    ("get", "/v1/audit", "200"): {
+        "entries": [
+            {
+                "seq": 1042,
+                "time": "2024-03-15T10:00:00.123456+00:00",
+                "actor": "officer-4711",
+                "agency": None,
+                "client": None,
+                "role": "officer",
+                "actor_state": "MH",
+                "actor_district": "PUNE",
+                "route": "/v1/persons/search",
+                "method": "POST",
+                "status": 200,
+                "decision": "allow",
+                "query": {"name": "Rajendra Patil", "limit": 20},
+                "purpose": "FIR 0123/2024 PS Shivajinagar",
+                "record_ids": ["cctns:MH-PS0412-2024-0123-A1"],
+                "latency_ms": 48.2,
+                "request_id": _REQUEST_ID,
+                "reason": None,
+                "prev_hash": "9f2c…",
+                "hash": "41ab…",
+                "client_address": "10.2.3.4",
+                "user_agent": "cbi-case-system/2.1",
+            }
+        ],
+        "scope": "district MH/PUNE",
+        "next_before_seq": 1042,
+    },
+    ("get", "/metrics", "200"): (
+        "# HELP icjs_requests_total Requests by method, route and status.\n"
+        "# TYPE icjs_requests_total counter\n"
+        'icjs_requests_total{method="POST",route="/v1/persons/search",status="200"} 1042.0\n'
+    ),
+    ("get", "/.well-known/oauth-authorization-server", "200"): {
+        "issuer": "https://icjs.example.gov.in",
+        "token_endpoint": "https://icjs.example.gov.in/oauth/token",
+        "jwks_uri": "https://icjs.example.gov.in/.well-known/jwks.json",
+        "introspection_endpoint": "https://icjs.example.gov.in/oauth/introspect",
+        "revocation_endpoint": "https://icjs.example.gov.in/oauth/revoke",
+        "grant_types_supported": ["client_credentials"],
+        "response_types_supported": ["none"],
+        "scopes_supported": ["noc:issue", "noc:read", "persons:read", "persons:search",
+                             "vehicles:search"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                          "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
+        "revocation_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
+        "service_documentation": "https://icjs.example.gov.in/docs",
+        "tls_client_certificate_bound_access_tokens": True,
+    },
     ("get", "/healthz", "200"): {"status": "ok", "detail": None},
     ("get", "/readyz", "200"): {"status": "ready", "detail": "embedded index var/icjs.db, v3"},
     ("get", "/v1/sync/status", "200"): {"configured": False, "detail": "no sync state on this node",

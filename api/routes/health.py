@@ -18,6 +18,7 @@ router = APIRouter(tags=["operations"])
     "/healthz",
     name="health.live",
     summary="Liveness: the process answers",
+    description="Always `200` while the process serves; says nothing of the backend (`/readyz`).",
     response_model=HealthOut,
 )
 async def healthz() -> HealthOut:
@@ -47,6 +48,8 @@ async def readyz(request: Request) -> HealthOut:
     "/metrics",
     name="metrics",
     summary="Prometheus metrics",
+    description="Requests, latencies, candidates, rate limiting, NOCs and live look-ups, in the "
+    "Prometheus text format.",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}},
 )
