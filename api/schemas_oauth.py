@@ -22,10 +22,15 @@ class _ClientAuthentication(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"maxProperties": 20})
 
-    client_id: str | MISSING = Field(default=MISSING, max_length=200)
-    client_assertion_type: (
-        Literal["urn:ietf:params:oauth:client-assertion-type:jwt-bearer", ""] | MISSING
-    ) = MISSING
+    client_id: str | MISSING = Field(
+        default=MISSING, description="With `private_key_jwt`: the assertion's subject."
+    )
+    # Plain strings: beside HTTP Basic, or without a value, these are ignored (RFC 6749 §3.2)
+    client_assertion_type: str | MISSING = Field(
+        default=MISSING,
+        description=f"`{CLIENT_ASSERTION_TYPE}` for `private_key_jwt`.",
+        examples=[CLIENT_ASSERTION_TYPE],
+    )
     client_assertion: str | MISSING = Field(
         default=MISSING,
         description="A JWT signed with the client's registered key: iss = sub = client id, "

@@ -34,10 +34,23 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 def caches() -> dict[str, Any]:
     """Every cache of the matcher, by module and function name."""
     out: dict[str, Any] = {}
-    for module in (keys, parse, phonetic, scripts, similarity):
+    seen: set[int] = set()
+    for module in (parse, keys, phonetic, scripts, similarity):  # defining modules first
         for name, value in vars(module).items():
-            if isinstance(value, functools._lru_cache_wrapper):
+            if isinstance(value, functools._lru_cache_wrapper) and id(value) not in seen:
+                seen.add(id(value))
                 out[f"{module.__name__.split('.')[-1]}.{name}"] = value
+    return out
+
+
+def hit_ratios() -> dict[str, str]:
+    out = {}
+    for name, fn in caches().items():
+        info = fn.cache_info()
+        if info.hits + info.misses:
+            out[name] = (
+                f"{info.hits / (info.hits + info.misses):.0%} of {info.hits + info.misses:,}"
+            )
     return out
 
 
@@ -115,6 +128,7 @@ def main() -> None:
                 print(lines[-1], flush=True)
         warm = sorted(latencies[-500:])
         by_cache = sizes()
+        ratios = hit_ratios()
         cold: list[float] = []
         for _ in range(args.cold):
             clear()
@@ -140,6 +154,8 @@ def main() -> None:
             "Entries per cache at the end: "
             + ", ".join(f"{k} {v:,}" for k, v in sorted(by_cache.items(), key=lambda kv: -kv[1])),
             f"(mean search latency over the run {statistics.mean(latencies):.1f} ms)",
+            "",
+            "Hits over the whole run: " + ", ".join(f"{k} {v}" for k, v in ratios.items()),
         ]
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
