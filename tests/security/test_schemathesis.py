@@ -76,6 +76,8 @@ def config(api: LiveApi, role: str) -> str:
         f"base-url = {_toml(api.url)}",
         f"seed = {SEED}",
         "request-timeout = 60",
+        "[cache]",  # nothing written into the working directory
+        "enabled = false",
         "[generation]",
         'mode = "all"',
         f"max-examples = {MAX_EXAMPLES}",
