@@ -1,4 +1,4 @@
-"""The audit log: every request, allowed or denied, in an append-only, hash-chained SQLite table.
+"""The audit log: every request, allowed or denied, in an append-only, hash-chained table.
 
 Each entry's `hash` is SHA-256 over the canonical JSON of the entry (every column but `hash`,
 including `prev_hash`), and `prev_hash` is the previous entry's `hash` (64 zeros for the first).
@@ -8,11 +8,15 @@ written in the same transaction as each entry. (Someone who can rewrite the whol
 rewrite both; anchor `verify().head_hash` somewhere else — a ticket, a print-out, another
 machine — to close that gap: `icjs audit verify --expect-head HASH`.)
 
-Appends are serialised by a process-local lock plus SQLite `BEGIN IMMEDIATE`, so several API
-workers can share one file. The log never stores tokens or secrets: callers pass sanitised
-queries (see `sanitise`). Every text it stores has its control characters and unpaired
-surrogates escaped (`records.text.printable`), so an entry can always be written, and read back
-in a terminal without driving it.
+The chain stays one chain whatever writes it: each append reads the head and writes the entry
+and the new head in one transaction that holds the chain, `BEGIN IMMEDIATE` on SQLite (one
+writer per file) and the head row's lock (`SELECT … FOR UPDATE`) on PostgreSQL, so API workers
+and machines sharing one database append one after another, never from the same head.
+
+The log never stores tokens or secrets: callers pass sanitised queries (see `sanitise`).
+Every text it stores has its control characters and unpaired surrogates escaped
+(`records.text.printable`), so an entry can always be written, and read back in a terminal
+without driving it.
 
 Each request gets two entries with the same `request_id`: one with decision `received` (status
 0), written before any handler runs, and one with the answer's status and decision. Entries
@@ -23,15 +27,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from records.text import printable
+
+from . import schema
+from .db import Database
+from .stores import open_area
 
 GENESIS = "0" * 64
 _SECRET_KEYS = frozenset(
@@ -189,180 +197,123 @@ class AuditQuery:
     newest_first: bool = True
 
 
-_COLUMNS = (
-    "seq",
-    "time",
-    "actor",
-    "agency",
-    "client",
-    "role",
-    "actor_state",
-    "actor_district",
-    "route",
-    "method",
-    "status",
-    "decision",
-    "query",
-    "purpose",
-    "record_ids",
-    "latency_ms",
-    "request_id",
-    "reason",
-    "prev_hash",
-    "hash",
-    "client_address",
-    "user_agent",
+_COLUMNS = tuple(c.name for c in schema.audit.columns)
+_HEAD = (
+    sa.select(schema.audit_head.c.seq, schema.audit_head.c.hash)
+    .where(schema.audit_head.c.id == 1)
+    .with_for_update()  # PostgreSQL: appends queue on the head's row; SQLite: BEGIN IMMEDIATE
 )
-
-_INSERT = f"INSERT INTO audit ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    agency TEXT,
-    client TEXT,
-    role TEXT,
-    actor_state TEXT,
-    actor_district TEXT,
-    route TEXT NOT NULL,
-    method TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    decision TEXT NOT NULL,
-    query TEXT NOT NULL,
-    purpose TEXT,
-    record_ids TEXT NOT NULL,
-    latency_ms REAL NOT NULL,
-    request_id TEXT,
-    reason TEXT,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    client_address TEXT,
-    user_agent TEXT
-);
-CREATE INDEX IF NOT EXISTS audit_actor_district ON audit(actor_state, actor_district, seq);
-CREATE TABLE IF NOT EXISTS audit_head (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    seq INTEGER NOT NULL,
-    hash TEXT NOT NULL
-);
-"""
+_MOVE_HEAD = (
+    schema.audit_head.update()
+    .where(schema.audit_head.c.id == 1)
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
+_ADD_HEAD = schema.audit_head.insert().values(
+    id=1, seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash")
+)
+_INSERT = schema.audit.insert()
 
 
 class AuditLog:
-    """One SQLite file; open once per process and share (it is thread-safe)."""
+    """The chain in a state database (`state.Database`, or a SQLite file by path). Thread-safe
+    and safe across processes and machines sharing the database: open once per process and
+    share."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: an OS crash may lose the last commits but never corrupts the chain.
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(audit)")}
-        for column in _LATER_COLUMNS:  # logs created before these columns existed
-            if column not in columns:
-                self._conn.execute(f"ALTER TABLE audit ADD COLUMN {column} TEXT")
+    def __init__(self, target: Database | Path, *, migrate: bool = True) -> None:
+        self.path = target if isinstance(target, Path) else None
+        self.db, self._owned = open_area(target, "audit", migrate=migrate)
+        self._head = self.db.prepare(_HEAD)
+        self._insert = self.db.prepare(_INSERT)
+        self._move_head = self.db.prepare(_MOVE_HEAD)
+        self._add_head = self.db.prepare(_ADD_HEAD)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        if self._owned:
+            self.db.close()
 
     def append(self, event: AuditEvent) -> AuditEntry:
-        """Append one entry and return it. Raises `sqlite3.Error` if it cannot be written:
-        the caller must then refuse to answer (fail closed)."""
-        now = datetime.now(UTC).isoformat(timespec="microseconds")
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-                prev_seq, prev_hash = (row[0], row[1]) if row else (0, GENESIS)
-                content: dict[str, Any] = {
-                    "seq": prev_seq + 1,
-                    "time": now,
-                    "actor": _text(event.actor, 200),
-                    "agency": _optional_text(event.agency, 200),
-                    "client": _optional_text(event.client, 200),
-                    "role": _optional_text(event.role, 50),
-                    "actor_state": _optional_text(event.actor_state, 50),
-                    "actor_district": _optional_text(event.actor_district, 100),
-                    "route": _text(event.route, 300),
-                    "method": _text(event.method, 20),
-                    "status": int(event.status),
-                    "decision": event.decision,
-                    "query": sanitise(event.query),
-                    "purpose": _optional_text(event.purpose),
-                    "record_ids": [_text(str(r), 300) for r in event.record_ids],
-                    "latency_ms": round(float(event.latency_ms), 3),
-                    "request_id": _optional_text(event.request_id, 100),
-                    "reason": _optional_text(event.reason),
-                    "prev_hash": prev_hash,
-                    "client_address": _optional_text(event.client_address, 100),
-                    "user_agent": _optional_text(event.user_agent, 300),
-                }
-                digest = entry_hash(_hashed(dict(content)))
-                self._conn.execute(
-                    _INSERT,
-                    _row_values({**content, "hash": digest}),
-                )
-                self._conn.execute(
-                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                    (content["seq"], digest),
-                )
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        """Append one entry and return it. Raises the driver's error (`sqlite3.Error`,
+        `psycopg.Error`) if it cannot be written: the caller must then refuse to answer (fail
+        closed)."""
+        with self.db.raw_write() as cursor:
+            row = self._head.run(cursor).fetchone()
+            prev_seq, prev_hash = (int(row[0]), str(row[1])) if row else (0, GENESIS)
+            # the time is taken once the chain is ours, so times never go back along it
+            now = datetime.now(UTC).isoformat(timespec="microseconds")
+            content: dict[str, Any] = {
+                "seq": prev_seq + 1,
+                "time": now,
+                "actor": _text(event.actor, 200),
+                "agency": _optional_text(event.agency, 200),
+                "client": _optional_text(event.client, 200),
+                "role": _optional_text(event.role, 50),
+                "actor_state": _optional_text(event.actor_state, 50),
+                "actor_district": _optional_text(event.actor_district, 100),
+                "route": _text(event.route, 300),
+                "method": _text(event.method, 20),
+                "status": int(event.status),
+                "decision": event.decision,
+                "query": sanitise(event.query),
+                "purpose": _optional_text(event.purpose),
+                "record_ids": [_text(str(r), 300) for r in event.record_ids],
+                "latency_ms": round(float(event.latency_ms), 3),
+                "request_id": _optional_text(event.request_id, 100),
+                "reason": _optional_text(event.reason),
+                "prev_hash": prev_hash,
+                "client_address": _optional_text(event.client_address, 100),
+                "user_agent": _optional_text(event.user_agent, 300),
+            }
+            digest = entry_hash(_hashed(dict(content)))
+            self._insert.run(cursor, _row_values({**content, "hash": digest}))
+            moved = {"new_seq": content["seq"], "new_hash": digest}
+            (self._move_head if row else self._add_head).run(cursor, moved)
         return AuditEntry(**content, hash=digest)
-
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[AuditEntry]:
-        with self._lock:
-            rows = self._conn.execute(sql, params).fetchall()
-        for row in rows:
-            yield _entry_from_row(row)
 
     def entries(self, query: AuditQuery | None = None) -> list[AuditEntry]:
         q = query or AuditQuery()
-        where = ["seq > ?"]
-        params: list[Any] = [q.since_seq]
+        t = schema.audit
+        where = [t.c.seq > q.since_seq]
         if q.district is not None:
-            where.append("actor_state IS ? AND actor_district IS ?")
-            params += [q.state, q.district]
+            where.append(t.c.actor_state.is_not_distinct_from(q.state))
+            where.append(t.c.actor_district.is_not_distinct_from(q.district))
         if q.before_seq is not None:
-            where.append("seq < ?")
-            params.append(q.before_seq)
+            where.append(t.c.seq < q.before_seq)
         if q.actor is not None:
-            where.append("actor = ?")
-            params.append(q.actor)
-        order = "DESC" if q.newest_first else "ASC"
+            where.append(t.c.actor == q.actor)
         sql = (
-            f"SELECT {', '.join(_COLUMNS)} FROM audit WHERE {' AND '.join(where)} "
-            f"ORDER BY seq {order} LIMIT ?"
+            sa.select(*(t.c[c] for c in _COLUMNS))
+            .where(*where)
+            .order_by(t.c.seq.desc() if q.newest_first else t.c.seq.asc())
+            .limit(max(0, min(q.limit, 1000)))
         )
-        return list(self._rows(sql, [*params, max(0, min(q.limit, 1000))]))
+        with self.db.read() as conn:
+            rows = conn.execute(sql).all()
+        return [_entry_from_row(row) for row in rows]
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+        with self.db.read() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(schema.audit)).scalar_one()
+            )
 
     def verify(self, expect_head: str | None = None) -> VerifyResult:
         """Walk the chain from the first entry. Reports the first problem found and stops
-        trusting the chain from there (later entries' hashes depend on it)."""
+        trusting the chain from there (later entries' hashes depend on it). Reads one snapshot,
+        so appends by running servers do not disturb it."""
         problems: list[str] = []
         first_bad: int | None = None
         prev_hash = GENESIS
         expected_seq = 1
         n = 0
-        with self._lock:
-            cursor = self._conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit ORDER BY rowid")
-            head = self._conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-            for row in cursor:
+        t = schema.audit
+        with self.db.read(snapshot=True) as conn:
+            head = conn.execute(
+                sa.select(schema.audit_head.c.seq, schema.audit_head.c.hash)
+            ).first()
+            rows = conn.execution_options(yield_per=2000).execute(
+                sa.select(*(t.c[c] for c in _COLUMNS)).order_by(t.c.seq)
+            )
+            for row in rows:
                 n += 1
                 try:
                     entry = _entry_from_row(row)
@@ -391,6 +342,7 @@ class AuditLog:
                     break
                 prev_hash = entry.hash
                 expected_seq += 1
+            rows.close()
         if not problems:
             head_seq, head_hash = (head[0], head[1]) if head else (0, GENESIS)
             if head_seq != n or head_hash != prev_hash:
@@ -410,12 +362,11 @@ class AuditLog:
         )
 
 
-def _row_values(content: Mapping[str, Any]) -> tuple[Any, ...]:
-    values = []
-    for col in _COLUMNS:
-        v = content[col]
-        values.append(canonical_json(v) if col in ("query", "record_ids") else v)
-    return tuple(values)
+def _row_values(content: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        col: canonical_json(content[col]) if col in ("query", "record_ids") else content[col]
+        for col in _COLUMNS
+    }
 
 
 def _entry_from_row(row: Sequence[Any]) -> AuditEntry:
