@@ -198,9 +198,7 @@ def _selected(
     return chosen
 
 
-def _announce(
-    console: Console, state: object, limit: float
-) -> Callable[[Holder | None], None]:
+def _announce(console: Console, state: object, limit: float) -> Callable[[Holder | None], None]:
     def say(holder: Holder | None) -> None:
         who = holder.describe() if holder else "holder unknown"
         until = "" if math.isinf(limit) else f" (up to {limit:g} s)"

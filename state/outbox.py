@@ -48,7 +48,11 @@ def _iso(when: datetime) -> str:
 class Outbox:
     def __init__(self, target: Database | Path, *, migrate: bool = True) -> None:
         self.db, self._owned = open_area(target, "alerts", migrate=migrate)
-        self._add = self.db.insert(outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
+        self._add = (
+            self.db.insert(outbox)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(outbox.c.id)
+        )
 
     def close(self) -> None:
         if self._owned:
@@ -79,9 +83,9 @@ class Outbox:
             "next_attempt_at": _iso(now),
         }
         if conn is not None:
-            return bool(conn.execute(self._add, row).rowcount)
+            return conn.execute(self._add, row).first() is not None
         with self.db.write() as own:
-            return bool(own.execute(self._add, row).rowcount)
+            return own.execute(self._add, row).first() is not None
 
     def claim(
         self, worker: str, *, now: datetime, lease: timedelta, limit: int = 50

@@ -25,7 +25,13 @@ class RevocationStore:
     def __init__(self, target: Database | Path, *, migrate: bool = True) -> None:
         self.db, self._owned = open_area(target, "auth", migrate=migrate)
         self._revoke = self.db.insert(revoked_tokens).on_conflict_do_nothing()
-        self._use = self.db.insert(used_assertions).on_conflict_do_nothing()
+        # RETURNING says whether the row went in (a driver's rowcount after ON CONFLICT DO
+        # NOTHING is not to be relied on)
+        self._use = (
+            self.db.insert(used_assertions)
+            .on_conflict_do_nothing()
+            .returning(used_assertions.c.jti)
+        )
         self._last_purge = 0.0
 
     def close(self) -> None:
@@ -62,8 +68,8 @@ class RevocationStore:
         """Record an assertion id; False if this client already used it."""
         now = int(time.time())
         with self.db.write() as conn:
-            done = conn.execute(
+            first = conn.execute(
                 self._use, {"client_id": client_id, "jti": jti, "expires_at": int(expires_at)}
-            ).rowcount
+            ).first()
             self._maybe_purge(conn, now)
-        return done == 1
+        return first is not None
