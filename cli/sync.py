@@ -250,7 +250,7 @@ async def _loop(
                     return report.ok
                 full = False
                 await asyncio.sleep(interval)
-                await lock.acquire_async(math.inf, _announce(console, state_db, math.inf))
+                await lock.acquire_async(math.inf, _announce(console, state_db.display, math.inf))
         finally:
             engine.close()
 
@@ -342,7 +342,7 @@ def register(app: typer.Typer) -> None:
         # The lock before anything else is opened: a refused sync touches neither index nor state.
         lock = lock_for(state.sync, sources=[n for n, s in chosen.items() if s.enabled])
         try:
-            lock.acquire(wait, _announce(console, state.sync, wait))
+            lock.acquire(wait, _announce(console, state.sync.display, wait))
         except SyncBusy as exc:
             state.close()
             typer.echo(f"icjs sync: {exc}", err=True)

@@ -42,6 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from state import Database
+from state.migrate import ensure
 from state.schema import sync_holder
 
 # A status probe (`current_holder`) holds a shared lock for a few microseconds; a sync that
@@ -253,6 +254,7 @@ class SharedSyncLock(SyncLock):
     session ends however it ends. Same interface and waiting rules as the file lock."""
 
     def __init__(self, db: Database, *, sources: Sequence[str] = ()) -> None:
+        ensure(db, "sync")  # the holder's note has a table of its own
         self.db = db
         self.state_path = Path(db.display)
         self.path = self.state_path
@@ -323,6 +325,7 @@ def _read_note(db: Database) -> Holder | None:
 def _shared_holder(db: Database) -> Holder | None:
     """Asks the server, not the note: the lock taken means nobody else holds it (and is given
     back at once; `SharedSyncLock` does not refuse before `GRACE_S`)."""
+    ensure(db, "sync")
     with db.engine.connect() as conn:
         free = bool(conn.execute(sa.select(sa.func.pg_try_advisory_lock(_SYNC_LOCK_KEY))).scalar())
         if free:

@@ -56,6 +56,7 @@ class Database:
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._writer: Any = None  # SQLite: the connection `raw_write` keeps
         self.ready: set[str] = set()  # areas known to be at this code's schema
+        self._closed = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,9 +102,14 @@ class Database:
         )
         return cls(engine)
 
+    def _open(self) -> None:
+        if self._closed:
+            raise StateError(f"{self.display} is closed")
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
+        self._open()
         with self._write_lock or nullcontext(), self.engine.connect() as conn:
             conn.execution_options(**{_WRITE: True})
             with conn.begin():
@@ -115,6 +121,7 @@ class Database:
         statement sees what was committed when it began), or one snapshot for the whole
         transaction with `snapshot` (REPEATABLE READ), for reads that must agree with each
         other."""
+        self._open()
         with self.engine.connect() as conn:
             if snapshot and self.is_postgresql:
                 conn.execution_options(isolation_level="REPEATABLE READ")
@@ -128,6 +135,7 @@ class Database:
         cost more than the statements themselves there. On SQLite, where writers take turns
         anyway, one connection kept for them saves the pool's checkout too. Committed when the
         block ends, rolled back if it raises; the driver's errors propagate as they are."""
+        self._open()
         if self._write_lock is None:
             connection = self.engine.raw_connection()
             try:
@@ -159,6 +167,7 @@ class Database:
     def connect(self) -> Connection:
         """A connection of one's own, for a store that keeps one (its temporary tables live on
         it). Begin each transaction with `begin_write(conn)` or `conn.begin()`."""
+        self._open()
         return self.engine.connect()
 
     @contextmanager
@@ -173,6 +182,9 @@ class Database:
                 conn.execution_options(**{_WRITE: False})
 
     def close(self) -> None:
+        """Disconnect; the database refuses further use (a store closed is not reopened by
+        its next call)."""
+        self._closed = True
         if self._write_lock is not None:
             with self._write_lock:
                 writer, self._writer = self._writer, None

@@ -76,6 +76,16 @@ def identifier_keys(payload: Any, key: str = "") -> set[tuple[str, str]]:
     return out
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """Text as a source sent it, with what no database text column holds (NUL, on PostgreSQL;
+    unpaired surrogates, in UTF-8) written as `\\xNN`/`\\uNNNN`: quarantine keeps a bad row's
+    id and reason whatever they contain, the same on either engine."""
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def micros(value: datetime) -> int:
     return int(value.timestamp() * 1_000_000)
 
@@ -358,17 +368,23 @@ class StateStore:
         now = _now()
         for item in items:
             payload = _dumps(item.payload)
-            native = item.native_id or "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+            native = (
+                storable(item.native_id)
+                if item.native_id
+                else "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+            )
+            collection = item.collection and storable(item.collection)
+            reason = storable(item.reason)
             fingerprint = hashlib.sha256(
-                "\x1f".join((item.collection or "", native, item.reason, payload)).encode()
+                "\x1f".join((collection or "", native, reason, payload)).encode()
             ).hexdigest()
             entry_id, seen = conn.execute(
                 _QUARANTINE,
                 {
                     "source": item.source,
-                    "collection": item.collection,
+                    "collection": collection,
                     "native_id": native,
-                    "reason": item.reason,
+                    "reason": reason,
                     "payload": payload,
                     "version_hint": item.version_hint.isoformat() if item.version_hint else None,
                     "fingerprint": fingerprint,
@@ -437,7 +453,13 @@ class StateStore:
     ) -> None:
         now = _now()
         rows = [
-            {"source": source, "native_id": native, "field": field, "what": what, "now": now}
+            {
+                "source": source,
+                "native_id": storable(native),
+                "field": storable(field),
+                "what": what,
+                "now": now,
+            }
             for native, field, what in items
         ]
         if rows:

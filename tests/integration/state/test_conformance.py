@@ -288,6 +288,17 @@ def test_sync_state_commits_pages_and_answers(state_db: Database):
         assert state.count_versions("cctns") == 0
 
 
+def test_quarantine_keeps_ids_no_text_column_holds(state_db: Database):
+    """A row whose id carries NUL or a lone surrogate is quarantined alike on both engines."""
+    with StateStore(state_db) as state:
+        state.add_quarantine(
+            [Quarantined("ncrp", "C\x001", "id \ud800 unreadable", {"id": "C\x001"}, "x\x00")]
+        )
+        [entry] = state.quarantine_entries()
+        assert entry.native_id == "C\\u00001" and entry.reason == "id \\ud800 unreadable"
+        assert entry.payload == {"id": "C\x001"}
+
+
 def test_sync_runs_reconciliation_and_failures(state_db: Database):
     with StateStore(state_db) as state:
         first = state.start_run("eprisons", full=False)
