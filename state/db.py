@@ -147,8 +147,16 @@ class Database:
         with self._write_lock:
             if self._writer is None:
                 self._writer = self.engine.raw_connection()
-            with _transaction(self._writer.dbapi_connection, begin="BEGIN IMMEDIATE") as cursor:
+            connection = self._writer.dbapi_connection
+            cursor = connection.execute("BEGIN IMMEDIATE")
+            try:
                 yield cursor
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                cursor.close()
 
     def insert(self, table: sa.Table) -> Any:
         """`INSERT` in this database's dialect, with `on_conflict_do_nothing` and
@@ -231,7 +239,7 @@ class Prepared:
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
         merged = {**self._defaults, **values} if self._defaults else values
         if self._order is not None:
-            return tuple(merged[name] for name in self._order)
+            return tuple(map(merged.__getitem__, self._order))
         return merged
 
     def run(self, cursor: Any, values: Mapping[str, Any] | None = None) -> Any:

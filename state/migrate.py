@@ -15,19 +15,27 @@ opens as it always did.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command, context, op
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from .db import Database, StateError
 from .schema import AREAS, METADATA
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Each area's newest revision. Written here so that opening a store at head needs no Alembic
+# (nine megabytes and the migration scripts, for one query); a test holds it to the scripts.
+HEADS = {
+    "auth": "auth_0001",
+    "audit": "audit_0001",
+    "sync": "sync_0001",
+    "noc": "noc_0001",
+    "alerts": "alerts_0001",
+}
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock key for migrations: any constant of our own ("icjs" in ASCII)
@@ -39,6 +47,8 @@ def version_table(area: str) -> str:
 
 
 def _config(area: str, connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     if area not in AREAS:
         raise ValueError(f"unknown state area {area!r}; known: {', '.join(AREAS)}")
     cfg = Config()
@@ -51,19 +61,27 @@ def _config(area: str, connection: Connection | None = None) -> Config:
     return cfg
 
 
-@functools.cache
 def head(area: str) -> str:
     """The newest revision of an area, as this code knows it."""
-    heads = ScriptDirectory.from_config(_config(area)).get_heads()
-    if len(heads) != 1:
-        raise RuntimeError(f"state area {area}: {len(heads)} migration heads, expected one")
-    return heads[0]
+    return HEADS[area]
+
+
+def script_heads(area: str) -> list[str]:
+    """The heads of an area's migration scripts, as Alembic reads them."""
+    from alembic.script import ScriptDirectory
+
+    return list(ScriptDirectory.from_config(_config(area)).get_heads())
 
 
 def current(conn: Connection, area: str) -> str | None:
     """The revision a database holds for an area; None before any."""
-    migration = MigrationContext.configure(conn, opts={"version_table": version_table(area)})
-    return migration.get_current_revision()
+    table = version_table(area)
+    if not sa.inspect(conn).has_table(table):
+        return None
+    rows = conn.execute(sa.text(f"SELECT version_num FROM {table}")).scalars().all()
+    if len(rows) > 1:
+        raise StateError(f"{table} holds {len(rows)} revisions; expected one")
+    return rows[0] if rows else None
 
 
 def ensure(db: Database, area: str, *, auto: bool = True) -> None:
@@ -93,6 +111,8 @@ def upgrade(db: Database, area: str, revision: str = "head") -> None:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
             if revision == "head" and current(conn, area) == head(area):
                 return  # another process got here first
+            from alembic import command
+
             command.upgrade(_config(area, conn), revision)
     except sa.exc.SQLAlchemyError as exc:
         raise StateError(f"cannot migrate the {area} tables of {db.display}: {exc}") from exc
@@ -107,6 +127,8 @@ def stamp_revisions(db: Database) -> dict[str, str | None]:
 def run_in_context() -> None:
     """Called by `migrations/env.py` inside `command.upgrade`: the connection and the area come
     from `ensure`/`upgrade`, never from a URL in a file."""
+    from alembic import context
+
     config = context.config
     connection = config.attributes.get("connection")
     if connection is None:
@@ -129,6 +151,8 @@ def run_in_context() -> None:
 def ensure_table(name: str, *elements: Any) -> None:
     """Create a table, or, when a state file made before migrations has it, add the columns it
     lacks (nullable or with a default, as every later column was). Indexes: `ensure_index`."""
+    from alembic import op
+
     bind = op.get_bind()
     inspector = sa.inspect(bind)
     if not inspector.has_table(name):
@@ -141,4 +165,6 @@ def ensure_table(name: str, *elements: Any) -> None:
 
 
 def ensure_index(name: str, table: str, columns: list[str], *, unique: bool = False) -> None:
+    from alembic import op
+
     op.create_index(name, table, columns, unique=unique, if_not_exists=True)

@@ -20,7 +20,7 @@ from federation.noc_store import NocStore
 from state import Database
 from state.audit import GENESIS, AuditEvent, AuditLog, AuditQuery
 from state.lockouts import SharedFailures
-from state.migrate import ensure
+from state.migrate import HEADS, ensure, script_heads
 from state.outbox import DEAD, SENT, Outbox
 from state.revocations import RevocationStore
 from state.schema import AREAS, METADATA
@@ -73,6 +73,10 @@ def test_migrations_build_exactly_the_declared_tables(state_db: Database, area: 
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name not in ours)]
     diff = [d for d in diff if not (d[0] == "remove_index" and d[1].table.name not in ours)]
     assert diff == []
+
+
+def test_the_heads_written_in_code_are_the_scripts_heads():
+    assert {area: script_heads(area) for area in AREAS} == {a: [h] for a, h in HEADS.items()}
 
 
 def test_migrating_twice_and_concurrently_is_harmless(state_db: Database, tmp_path: Path):
