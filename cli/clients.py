@@ -33,7 +33,8 @@ def _split(values: list[str] | None) -> list[str]:
 def _registry() -> tuple[ClientRegistry, Policy]:
     settings = load_settings()
     target = open_url(settings.state) if settings.state.url else settings.auth.db_path
-    return ClientRegistry(target), Policy.load(settings.auth.policy_path)
+    migrate = settings.state.migrate == "auto"
+    return ClientRegistry(target, migrate=migrate), Policy.load(settings.auth.policy_path)
 
 
 def _fail(message: str) -> typer.Exit:
