@@ -269,9 +269,12 @@ class StateStore:
                 for start in range(0, len(record_ids), 500):
                     chunk = list(record_ids[start : start + 500])
                     if self.db.is_postgresql:
+                        # planned for each call: a plan kept from the first pages, when the
+                        # table was small, scans it whole ever after (100 ms a page at 20,000)
                         cursor.execute(
                             "SELECT record_id, version FROM versions WHERE record_id = ANY(%s)",
                             (chunk,),
+                            prepare=False,
                         )
                     else:
                         marks = ",".join("?" * len(chunk))
@@ -311,18 +314,10 @@ class StateStore:
         with self._tx() as conn:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
-                self._upsert_version.run_many(
-                    cursor,
-                    [{"record_id": rid, "source": source, "version": v} for rid, v in written],
-                )
-                now = _now()
-                self._supersede_sql.run_many(
-                    cursor,
-                    [
-                        {"now": now, "source": source, "native_id": rid.partition(":")[2]}
-                        for rid, _ in written
-                    ],
-                )
+                if self.db.is_postgresql:
+                    self._write_versions_pg(cursor, source, written)
+                else:
+                    self._write_versions_sqlite(cursor, source, written)
             finally:
                 cursor.close()
             gone = [{"rid": rid} for rid in deleted]
@@ -342,6 +337,45 @@ class StateStore:
                     {"as_of": as_of.isoformat(), "source": source, "stream": stream},
                 )
         return new
+
+    def _write_versions_sqlite(
+        self, cursor: Any, source: str, written: Sequence[tuple[str, int]]
+    ) -> None:
+        """The page's versions, and earlier quarantined copies superseded: SQLite runs
+        statements in-process, so one per record costs little."""
+        self._upsert_version.run_many(
+            cursor, [{"record_id": rid, "source": source, "version": v} for rid, v in written]
+        )
+        now = _now()
+        self._supersede_sql.run_many(
+            cursor,
+            [
+                {"now": now, "source": source, "native_id": rid.partition(":")[2]}
+                for rid, _ in written
+            ],
+        )
+
+    @staticmethod
+    def _write_versions_pg(cursor: Any, source: str, written: Sequence[tuple[str, int]]) -> None:
+        """As `_write_versions_sqlite`, in two statements over arrays: each statement is a round
+        trip and a plan on a server (a page of 200 took 36 ms statement by statement, pipelined)."""
+        if not written:
+            return
+        latest = dict(written)  # one row per id (ON CONFLICT cannot touch a row twice)
+        ids = list(latest)
+        cursor.execute(
+            "INSERT INTO versions (record_id, source, version) "
+            "SELECT r, %s, v FROM unnest(%s::text[], %s::bigint[]) AS t(r, v) "
+            "ON CONFLICT (record_id) DO UPDATE SET version = excluded.version",
+            (source, ids, list(latest.values())),
+        )
+        cursor.execute(
+            "UPDATE quarantine SET resolved_at = %s, resolution = 'superseded' "
+            "WHERE source = %s AND native_id = ANY(%s) AND resolved_at IS NULL "
+            "AND collection IS DISTINCT FROM '@file'",
+            (_now(), source, [rid.partition(":")[2] for rid in ids]),
+            prepare=False,  # as in `versions`: the quarantine grows after its first plan
+        )
 
     def saw(self, source: str, stream: str, when: datetime) -> None:
         """The source showed its time `when` (a page's `as_of` or `Date`): kept if the latest,

@@ -269,6 +269,11 @@ def test_sync_state_commits_pages_and_answers(state_db: Database):
         )
         assert again == 0
         assert state.versions(["cctns:A1"]) == {"cctns:A1": 11}
+        state.commit_page(  # the same id twice in a page: the later version stands
+            "cctns", "persons", watermark=T0, walk=None, success=False,
+            written=[("cctns:A2", 21), ("cctns:A2", 22)],
+        )  # fmt: skip
+        assert state.versions(["cctns:A2"]) == {"cctns:A2": 22}
         assert state.checkpoint("cctns", "persons").last_success is not None
         assert state.quarantine_split() == {"cctns": (1, 1)}
         assert state.quarantine_counts() == {"cctns": 2}
