@@ -264,7 +264,8 @@ class StateStore:
         on the driver's cursor, the sync asks this for every page)."""
         out: dict[str, int] = {}
         with self._conn.begin():
-            cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            dbapi: Any = self._conn.connection.dbapi_connection
+            cursor = dbapi.cursor()
             try:
                 for start in range(0, len(record_ids), 500):
                     chunk = list(record_ids[start : start + 500])
