@@ -133,8 +133,9 @@ def _run(cmd: list[str], run_as: str | None, *, check: bool = True) -> None:
         raise RuntimeError(f"{Path(cmd[0]).name} failed ({result.returncode}):\n{result.stdout}")
 
 
-def start(*, max_connections: int = 300) -> Server:
-    """Start a server; its superuser is `icjs` with a random password."""
+def start(*, max_connections: int = 300, durable: bool = False) -> Server:
+    """Start a server; its superuser is `icjs` with a random password. `durable`: commits
+    reach the disk (fsync), as in production, for benchmarks that must count that."""
     bindir = ensure()
     run_as = RUN_AS if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="icjs-postgres-"))
@@ -163,14 +164,13 @@ def start(*, max_connections: int = 300) -> Server:
             run_as,
         )
         pwfile.unlink()
+        fast = ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         options = " ".join(
             [
                 f"-p {server.port}",
                 f"-k {root}",
                 "-c listen_addresses=127.0.0.1",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
+                *([] if durable else fast),
                 f"-c max_connections={max_connections}",
             ]
         )
@@ -201,6 +201,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("ensure", help="install Debian's postgresql when its programs are missing")
     run = sub.add_parser("run", help="run a command beside a throw-away server")
+    run.add_argument("--durable", action="store_true", help="fsync commits (benchmarks)")
     run.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.command == "ensure":
@@ -210,7 +211,7 @@ def main() -> int:
     if not cmd:
         parser.error("run needs a command after --")
     started = time.monotonic()
-    server = start()
+    server = start(durable=args.durable)
     log(f"server on 127.0.0.1:{server.port} in {time.monotonic() - started:.1f} s")
     child = subprocess.Popen(cmd, env={**os.environ, "ICJS_TEST_POSTGRES_URL": server.url()})
     try:

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,48 +227,43 @@ class AuditLog:
         self._insert = self.db.prepare(_INSERT)
         self._move_head = self.db.prepare(_MOVE_HEAD)
         self._add_head = self.db.prepare(_ADD_HEAD)
+        # PostgreSQL: a commit is a round trip and a disk flush while the chain is held, so the
+        # appends a process's threads make at once are written together (see `_GroupCommit`);
+        # SQLite commits in-process and gains nothing from it.
+        self._group = _GroupCommit(self._write) if self.db.is_postgresql else None
 
     def close(self) -> None:
         if self._owned:
             self.db.close()
 
     def append(self, event: AuditEvent) -> AuditEntry:
-        """Append one entry and return it. Raises the driver's error (`sqlite3.Error`,
-        `psycopg.Error`) if it cannot be written: the caller must then refuse to answer (fail
-        closed)."""
+        """Append one entry and return it once it is committed. Raises the driver's error
+        (`sqlite3.Error`, `psycopg.Error`) or `StateError` if it cannot be written: the caller
+        must then refuse to answer (fail closed)."""
+        if self._group is None:
+            return self._write([event])[0]
+        return self._group.append(event)
+
+    def _write(self, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        """Chain `events` after the head, in one transaction."""
+        entries: list[AuditEntry] = []
         with self.db.raw_write() as cursor:
             row = self._head.run(cursor).fetchone()
             prev_seq, prev_hash = (int(row[0]), str(row[1])) if row else (0, GENESIS)
-            # the time is taken once the chain is ours, so times never go back along it
-            now = datetime.now(UTC).isoformat(timespec="microseconds")
-            content: dict[str, Any] = {
-                "seq": prev_seq + 1,
-                "time": now,
-                "actor": _text(event.actor, 200),
-                "agency": _optional_text(event.agency, 200),
-                "client": _optional_text(event.client, 200),
-                "role": _optional_text(event.role, 50),
-                "actor_state": _optional_text(event.actor_state, 50),
-                "actor_district": _optional_text(event.actor_district, 100),
-                "route": _text(event.route, 300),
-                "method": _text(event.method, 20),
-                "status": int(event.status),
-                "decision": event.decision,
-                "query": sanitise(event.query),
-                "purpose": _optional_text(event.purpose),
-                "record_ids": [_text(str(r), 300) for r in event.record_ids],
-                "latency_ms": round(float(event.latency_ms), 3),
-                "request_id": _optional_text(event.request_id, 100),
-                "reason": _optional_text(event.reason),
-                "prev_hash": prev_hash,
-                "client_address": _optional_text(event.client_address, 100),
-                "user_agent": _optional_text(event.user_agent, 300),
-            }
-            digest = entry_hash(_hashed(dict(content)))
-            self._insert.run(cursor, _row_values({**content, "hash": digest}))
-            moved = {"new_seq": content["seq"], "new_hash": digest}
+            rows = []
+            for event in events:
+                content = _content(event, prev_seq + 1, prev_hash)
+                digest = entry_hash(_hashed(dict(content)))
+                rows.append(_row_values({**content, "hash": digest}))
+                entries.append(AuditEntry(**content, hash=digest))
+                prev_seq, prev_hash = content["seq"], digest
+            if len(rows) == 1:
+                self._insert.run(cursor, rows[0])
+            else:
+                self._insert.run_many(cursor, rows)
+            moved = {"new_seq": prev_seq, "new_hash": prev_hash}
             (self._move_head if row else self._add_head).run(cursor, moved)
-        return AuditEntry(**content, hash=digest)
+        return entries
 
     def entries(self, query: AuditQuery | None = None) -> list[AuditEntry]:
         q = query or AuditQuery()
@@ -360,6 +356,102 @@ class AuditLog:
             problems=tuple(problems),
             first_bad_seq=first_bad,
         )
+
+
+def _content(event: AuditEvent, seq: int, prev_hash: str) -> dict[str, Any]:
+    """What an entry holds (all but its hash), its texts cut and escaped."""
+    return {
+        "seq": seq,
+        # taken once the chain is held, so times never go back along it
+        "time": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "actor": _text(event.actor, 200),
+        "agency": _optional_text(event.agency, 200),
+        "client": _optional_text(event.client, 200),
+        "role": _optional_text(event.role, 50),
+        "actor_state": _optional_text(event.actor_state, 50),
+        "actor_district": _optional_text(event.actor_district, 100),
+        "route": _text(event.route, 300),
+        "method": _text(event.method, 20),
+        "status": int(event.status),
+        "decision": event.decision,
+        "query": sanitise(event.query),
+        "purpose": _optional_text(event.purpose),
+        "record_ids": [_text(str(r), 300) for r in event.record_ids],
+        "latency_ms": round(float(event.latency_ms), 3),
+        "request_id": _optional_text(event.request_id, 100),
+        "reason": _optional_text(event.reason),
+        "prev_hash": prev_hash,
+        "client_address": _optional_text(event.client_address, 100),
+        "user_agent": _optional_text(event.user_agent, 300),
+    }
+
+
+class _Waiter:
+    __slots__ = ("entry", "error", "event", "leading", "wake")
+
+    def __init__(self, event: AuditEvent) -> None:
+        self.event = event
+        self.wake = threading.Event()
+        self.leading = False
+        self.entry: AuditEntry | None = None
+        self.error: BaseException | None = None
+
+
+class _GroupCommit:
+    """Group commit for one process: threads appending at once share one transaction.
+
+    A chain can only grow one commit at a time, and on PostgreSQL a commit waits for the disk
+    (measured here: ~4 ms with fsync, so ~170 appends a second for every API node together, one
+    by one). So the first thread to arrive writes what is pending, its own entry included; the
+    threads arriving meanwhile wait, and the first of them writes the next batch, all of theirs.
+    Nobody returns before its entry is committed (an entry is still written before its handler
+    runs), and a failed batch fails every append in it (fail closed). No thread of our own: the
+    waiting request threads take turns."""
+
+    def __init__(self, write: Callable[[Sequence[AuditEvent]], list[AuditEntry]]) -> None:
+        self._write = write
+        self._mutex = threading.Lock()
+        self._pending: list[_Waiter] = []
+        self._busy = False
+
+    def append(self, event: AuditEvent) -> AuditEntry:
+        me = _Waiter(event)
+        with self._mutex:
+            self._pending.append(me)
+            if not self._busy:
+                self._busy = me.leading = True
+        while not me.leading:
+            me.wake.wait()
+            me.wake.clear()
+            if me.entry is not None or me.error is not None:
+                return self._result(me)
+        with self._mutex:
+            batch, self._pending = self._pending, []
+        try:
+            entries = self._write([w.event for w in batch])
+        except BaseException as exc:
+            for w in batch:
+                w.error = exc
+        else:
+            for w, entry in zip(batch, entries, strict=True):
+                w.entry = entry
+        with self._mutex:
+            if self._pending:  # the next writer: the first of those who came meanwhile
+                self._pending[0].leading = True
+                self._pending[0].wake.set()
+            else:
+                self._busy = False
+        for w in batch:
+            if w is not me:
+                w.wake.set()
+        return self._result(me)
+
+    @staticmethod
+    def _result(waiter: _Waiter) -> AuditEntry:
+        if waiter.error is not None:
+            raise waiter.error
+        assert waiter.entry is not None
+        return waiter.entry
 
 
 def _row_values(content: Mapping[str, Any]) -> dict[str, Any]:
