@@ -4,6 +4,8 @@ Everything a request needs hangs off `app.state`, built here and nowhere else (n
 mutable state, so tests build as many apps as they like):
 
 - `backend` (`indexer.open_backend(settings.search)` unless given),
+- `state` (`state.databases.StateDatabases`: SQLite files, or the PostgreSQL database every
+  worker and machine shares, `state.url`),
 - `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
 - `persons` (`federation.PersonSearchService`), `noc` (`federation.NocService`), `vahan` (an
   optional live look-up), `sync_status` (an optional callable),
@@ -22,7 +24,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -35,6 +36,9 @@ from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
 from federation import NocEvidence, NocService, NocStore, PersonSearchService, VahanLookup
 from indexer.backends.base import Backend
+from state import Database
+from state.databases import StateDatabases
+from state.sync import has_state
 
 from . import errors, openapi
 from .deps import Limits
@@ -65,11 +69,11 @@ or an officer token from a trusted identity provider. Each operation names its s
 """
 
 
-def _sync_status(state_path: Path) -> Any:
+def _sync_status(state: Database) -> Any:
     """The connectors' per-source status, or None when this node has no sync state."""
-    if not state_path.exists():
+    if not has_state(state):
         return None
-    return connector_status.sync_status(state_path)
+    return connector_status.sync_status(state)
 
 
 def create_app(
@@ -85,21 +89,22 @@ def create_app(
     """Build the API. Objects passed in are used as they are and not closed on shutdown (the
     caller owns them); objects built here are closed when the app stops."""
     owned: list[Callable[[], None]] = []
+    state = StateDatabases.open(settings)
+    owned.append(state.close)
     if backend is None:
         backend = indexer.open_backend(settings.search)
         owned.append(backend.close)
     if auth is None:
-        auth = AuthService.from_settings(settings.auth)
+        auth = AuthService.from_settings(settings.auth, state)
         owned.append(auth.close)
-    noc_store = NocStore(settings.data_dir / "noc.db")
+    noc_store = NocStore(state.noc, migrate=state.migrate)
     owned.append(noc_store.close)
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
         vahan = live = ConnectorVahanLookup.from_settings(vahan_settings)
     if sync_status_fn is None:
-        state_path = settings.sync.state_path
-        sync_status_fn = partial(_sync_status, state_path)
+        sync_status_fn = partial(_sync_status, state.sync)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -128,6 +133,7 @@ def create_app(
     )
     metrics = Metrics()
     app.state.settings = settings
+    app.state.state = state
     app.state.backend = backend
     app.state.auth = auth
     app.state.audit = auth.audit
@@ -143,7 +149,7 @@ def create_app(
         issuer=settings.auth.issuer,
         # the sync state on this node says how fresh CCTNS and Vahan are and what waits in
         # quarantine; a node without one never issues CLEAR (sync_unknown)
-        evidence=noc_evidence or SyncEvidence(settings.sync.state_path),
+        evidence=noc_evidence or SyncEvidence(state.sync),
         freshness=timedelta(seconds=settings.noc.freshness_window_s),
         validity=timedelta(days=settings.noc.validity_days),
         max_candidates=settings.api.max_candidates,

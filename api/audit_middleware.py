@@ -25,7 +25,7 @@ What an answer's entry says comes from the request and from `request.state`:
 - `auth_denied` — the reason a 401/403/429 was given;
 - `audit_purpose`, `audit_record_ids`, `audit_query` — set by route handlers through
   `api.security.audit_context(...)`; without `audit_query` the query string and the body as
-  read are recorded (credentials stripped by `auth.audit.sanitise`);
+  read are recorded (credentials stripped by `state.audit.sanitise`);
 - `audit_actor`, `audit_client` — set by the OAuth endpoints for a client not (yet)
   authenticated;
 - `request_id`, `peer` — set by `api.middleware.RequestContextMiddleware`.
@@ -51,8 +51,8 @@ import structlog
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from auth.audit import RECEIVED, AuditEvent, AuditLog
 from auth.principal import Caller
+from state.audit import RECEIVED, AuditEvent, AuditLog
 
 from .bodies import MAX_BODY_BYTES, BodyProblem, CheckedBody, check_body
 from .logs import log_error

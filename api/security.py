@@ -14,7 +14,7 @@ or, to take the scope from the policy file by route name (so operators can re-ma
 The app factory must set, before serving:
 
     app.state.auth = AuthService.from_settings(settings.auth)   # auth.service.AuthService
-    app.state.audit = app.state.auth.audit                      # auth.audit.AuditLog
+    app.state.audit = app.state.auth.audit                      # state.audit.AuditLog
 
 and install `api.audit_middleware.AuditMiddleware` (it reads `app.state.audit`) and the error
 handlers for `auth.errors.ProblemError`.

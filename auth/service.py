@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auth.audit import AuditLog
 from auth.clients import ClientRegistry
 from auth.errors import AuthConfigError, Forbidden, Unauthenticated
 from auth.keys import InvalidSignature, KeyRing, peek_header, peek_payload
@@ -31,7 +30,7 @@ from auth.officers import (
 )
 from auth.policy import Policy
 from auth.principal import Caller, Role
-from auth.revocation import RevocationStore
+from auth.throttle import FAILURE_WINDOW_S
 from auth.tokens import (
     ACCESS_TOKEN_TYP,
     AccessTokenIssuer,
@@ -40,6 +39,10 @@ from auth.tokens import (
     check_registered_claims,
 )
 from config.settings import AuthSettings
+from state.audit import AuditLog
+from state.databases import StateDatabases
+from state.lockouts import SharedFailures
+from state.revocations import RevocationStore
 
 _MAX_TOKEN_CHARS = 8192  # far above any token we issue; stops a 10 MB header being parsed
 
@@ -56,12 +59,17 @@ class AuthService:
     revocations: RevocationStore
     policy: Policy
     audit: AuditLog
+    failures: SharedFailures  # token-endpoint failures and lock-outs, shared by every node
     officers: OfficerVerifier
     issuer: AccessTokenIssuer
     demo: DemoIssuer | None
 
     @classmethod
-    def from_settings(cls, settings: AuthSettings) -> AuthService:
+    def from_settings(
+        cls, settings: AuthSettings, state: StateDatabases | None = None
+    ) -> AuthService:
+        """`state`: where the registry, revocations, lock-outs and audit log live; None: the
+        SQLite files `settings` names."""
         keys = KeyRing.open(settings.keys_dir)
         policy = Policy.load(settings.policy_path)
         if settings.officer_jwks_url:
@@ -75,13 +83,16 @@ class AuthService:
         else:
             demo = DemoIssuer(keys, issuer=demo_issuer_url(settings), audience=settings.audience)
             trusted = [TrustedIssuer(demo.issuer, RingKeys(keys))]
+        auth_db = state.auth if state else settings.db_path
+        migrate = state.migrate if state else True
         return cls(
             settings=settings,
             keys=keys,
-            clients=ClientRegistry(settings.db_path),
-            revocations=RevocationStore(settings.db_path),
+            clients=ClientRegistry(auth_db, migrate=migrate),
+            revocations=RevocationStore(auth_db, migrate=migrate),
             policy=policy,
-            audit=AuditLog(settings.audit_path),
+            audit=AuditLog(state.audit if state else settings.audit_path, migrate=migrate),
+            failures=SharedFailures(auth_db, window_s=FAILURE_WINDOW_S, migrate=migrate),
             officers=OfficerVerifier(trusted, settings.audience),
             issuer=AccessTokenIssuer(
                 keys,
@@ -95,6 +106,7 @@ class AuthService:
     def close(self) -> None:
         self.clients.close()
         self.revocations.close()
+        self.failures.close()
         self.audit.close()
 
     # -- per request ---------------------------------------------------------------------------

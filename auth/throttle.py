@@ -13,8 +13,11 @@ endpoint anyone can reach must be held to a rate, and repeated failures must sto
   agency out of the service. Secrets are 256 bits (`auth.clients`), so guessing from many
   addresses gets nowhere either; the per-client bucket bounds what it costs us.
 
-In memory, per API node (like `api.ratelimit`); N nodes allow N times the attempts. Refusals and
-failures are audited by the API like any request (status, claimed client, reason).
+The buckets are in memory, per API node (like `api.ratelimit`): N nodes allow N times the rate.
+The failures and lock-outs are shared when a store is handed in (`state.lockouts`, the one the
+app uses): every worker and machine counts the same failures, and a lock-out outlives a restart;
+without one (a throttle on its own) they are in memory too. Refusals and failures are audited by
+the API like any request (status, claimed client, reason).
 """
 
 from __future__ import annotations
@@ -24,8 +27,22 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 ADDRESS_FAILURE_FACTOR = 4
+# Failures count towards a lock-out for this long after they happen.
+FAILURE_WINDOW_S = 900.0
+
+
+class FailureCounts(Protocol):
+    """Where failures and lock-outs are counted: in memory (`_Failures`) or shared
+    (`state.lockouts.SharedFailures`)."""
+
+    def locked(self, key: str, now: float) -> float: ...
+
+    def add(self, key: str, now: float, limit: int, lockout_s: float) -> bool: ...
+
+    def clear(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -105,17 +122,21 @@ class LoginThrottle:
         *,
         rate_per_minute: int = 60,
         max_failures: int = 5,
-        window_s: float = 900.0,
+        window_s: float = FAILURE_WINDOW_S,
         lockout_s: float = 900.0,
         max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        failures: FailureCounts | None = None,
     ) -> None:
+        """`failures`: a shared store of failures and lock-outs, counted with `window_s` of its
+        own; None: in memory. `clock`: wall-clock seconds (shared counts are compared across
+        machines)."""
         self.max_failures = max_failures
         self.lockout_s = lockout_s
         self._clock = clock
         self._lock = threading.Lock()
         self._buckets = _Buckets(rate_per_minute, max(5, rate_per_minute // 6), max_keys)
-        self._failures = _Failures(window_s, max_keys)
+        self._failures: FailureCounts = failures or _Failures(window_s, max_keys)
 
     def check(self, client_id: str | None, address: str) -> Refusal | None:
         """None if this attempt may be heard; else why not and for how long."""

@@ -14,6 +14,7 @@ from auth.policy import Policy
 from auth.principal import Role
 from config import load_settings
 from records import Source
+from state.databases import open_url
 
 clients_app = typer.Typer(
     help="OAuth2 clients: create, list, disable, enable, rotate-secret, set-jwks.",
@@ -31,7 +32,9 @@ def _split(values: list[str] | None) -> list[str]:
 
 def _registry() -> tuple[ClientRegistry, Policy]:
     settings = load_settings()
-    return ClientRegistry(settings.auth.db_path), Policy.load(settings.auth.policy_path)
+    target = open_url(settings.state) if settings.state.url else settings.auth.db_path
+    migrate = settings.state.migrate == "auto"
+    return ClientRegistry(target, migrate=migrate), Policy.load(settings.auth.policy_path)
 
 
 def _fail(message: str) -> typer.Exit:

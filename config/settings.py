@@ -145,6 +145,38 @@ class NocSettings(_Section):
     validity_days: int = Field(default=30, ge=1, le=3650)  # a certificate's life
 
 
+class StateSettings(_Section):
+    """Where the stores beside the index live (clients, revocations, lock-outs, the audit chain,
+    sync state, NOCs, the alerts outbox). Unset `url`: SQLite files, each at its own path
+    (`auth.db_path`, `auth.audit_path`, `sync.state_path`, `data_dir`), for one machine. A
+    `postgresql://user@host:5432/dbname?sslmode=verify-full` URL: one database shared by every
+    API worker, machine and sync, which is what several of them need (one audit chain, one
+    revocation list). Keep the password out of the URL and out of icjs.toml: `password_file`,
+    `ICJS_STATE__PASSWORD`, or libpq's own `PGPASSWORD`/`~/.pgpass`."""
+
+    url: SecretStr | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+    pool_size: int = Field(default=5, ge=1, le=100)  # connections kept per process
+    max_overflow: int = Field(default=10, ge=0, le=200)  # beyond those, under load
+    connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # "auto": a process brings the schema up to date when it opens it (concurrent starts wait
+    # for each other); "check": it refuses to start on an older schema (`icjs state upgrade`)
+    migrate: Literal["auto", "check"] = "auto"
+
+    @model_validator(mode="after")
+    def _url_scheme(self) -> StateSettings:
+        if self.url is not None:
+            scheme = self.url.get_secret_value().split(":", 1)[0].lower()
+            if scheme not in ("postgresql", "postgres", "postgresql+psycopg", "sqlite"):
+                raise ValueError(
+                    f"state.url: {scheme!r} is not supported; use postgresql://… or sqlite:///…"
+                )
+        if self.password is not None and self.password_file is not None:
+            raise ValueError("state.password and state.password_file: set one, not both")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ICJS_",
@@ -159,6 +191,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     api: ApiSettings = ApiSettings()
     noc: NocSettings = NocSettings()
+    state: StateSettings = StateSettings()
     data_dir: Path = Path("var")
 
     @model_validator(mode="after")

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, JsonValue
 
 from api.security import audit_context, auth_service, require_route_scope
-from auth.audit import AuditQuery
 from auth.errors import Forbidden
 from auth.principal import Caller
+from state.audit import AuditQuery
 
 router = APIRouter(tags=["audit"])
 

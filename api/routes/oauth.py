@@ -82,11 +82,13 @@ def _server(request: Request) -> OAuthServer:
 def _throttle(request: Request) -> LoginThrottle:
     throttle = getattr(request.app.state, "login_throttle", None)
     if not isinstance(throttle, LoginThrottle):
-        settings = auth_service(request).settings
+        service = auth_service(request)
+        settings = service.settings
         throttle = LoginThrottle(
             rate_per_minute=settings.token_rate_per_minute,
             max_failures=settings.lockout_failures,
             lockout_s=settings.lockout_s,
+            failures=service.failures,  # shared by every worker and machine
         )
         request.app.state.login_throttle = throttle
     return throttle
@@ -138,7 +140,8 @@ async def _handle(
     claimed = claimed_client_id(form)
     address = peer_address(request.scope)
     throttle = _throttle(request)
-    refused = throttle.check(claimed, address)
+    # the failure counts live in the state database: off the event loop
+    refused = await run_in_threadpool(throttle.check, claimed, address)
     if refused is not None:
         seconds = max(1, int(refused.retry_after_s + 0.999))
         result: Response = (
@@ -152,10 +155,10 @@ async def _handle(
         return _respond(request, form.form, claimed, result)
     result = await run_in_threadpool(call, server, form)
     if result[1].get("error") == "invalid_client":
-        if throttle.failed(claimed, address):
+        if await run_in_threadpool(throttle.failed, claimed, address):
             request.state.audit_lockout = True
     elif result[0] < 400:
-        throttle.succeeded(claimed, address)
+        await run_in_threadpool(throttle.succeeded, claimed, address)
     client_id = getattr(getattr(form, "client", None), "client_id", None)
     return _respond(request, form.form, client_id or claimed, result)
 

@@ -51,9 +51,9 @@ from tests.plugins.backends import make
 if TYPE_CHECKING:  # imported where used, so that a broken API module cannot stop collection
     from fastapi import FastAPI
 
-    from auth.audit import AuditLog
     from auth.service import AuthService
     from indexer.backends.base import Backend
+    from state.audit import AuditLog
 
 
 def api_extra_records() -> list[Record]:
@@ -192,7 +192,7 @@ def fresh_sync_state(state_path: Path) -> Path:
     """A sync state saying the NOC's evidence (CCTNS vehicle reports, Vahan) was synced just
     now, for an API over a world indexed directly rather than synced (a NOC over unknown or
     stale evidence never says CLEAR)."""
-    from connectors.state import StateStore
+    from state.sync import StateStore
 
     with StateStore(state_path) as state:
         for source, stream in (("cctns", "vehicles"), ("vahan", "all")):
@@ -345,7 +345,7 @@ def start_api(
 
 
 def audited_request_ids(audit: AuditLog) -> set[str]:
-    from auth.audit import AuditQuery
+    from state.audit import AuditQuery
 
     seen: set[str] = set()
     since = 0

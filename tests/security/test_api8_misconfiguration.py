@@ -145,7 +145,7 @@ def test_icjs_serve_logs_structured_escaped_lines_and_ignores_forwarded_for(
     assert request["client"] == "127.0.0.1"  # not the forwarded address
     assert "\\x00" in request["path"] and "\\x1b" in request["path"]
     assert "Traceback" not in raw and "UnicodeDecodeError" not in raw
-    from auth.audit import AuditLog
+    from state.audit import AuditLog
 
     audit = AuditLog(tmp_path / "audit.db")
     try:

@@ -12,9 +12,9 @@ from authlib.integrations.httpx_client import OAuth2Client
 from joserfc.jwk import ECKey
 from typer.testing import CliRunner
 
-from auth.audit import AuditEvent, AuditLog
 from auth.principal import Role
 from cli.main import app
+from state.audit import AuditEvent, AuditLog
 from tests.plugins.auth import AuthServer
 
 runner = CliRunner()
