@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
-PACKAGES := records matching connectors indexer federation auth state api simulators cli config
+PACKAGES := records matching connectors indexer federation alerts auth state api simulators cli config
 
 .PHONY: help demo demo-cluster test lint typecheck format bench bench-names clean
 

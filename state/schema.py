@@ -8,7 +8,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
 - sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
   reconciliations, redactions, runs, sync_holder;
 - noc (`data_dir/noc.db`): noc, noc_events;
-- alerts (`data_dir/alerts.db`): outbox.
+- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_feed.
 
 Types are chosen so both engines hold the same values: times are ISO 8601 text as the stores
 have always written them (they compare as text, so `C` collation on PostgreSQL), flags are
@@ -307,6 +307,44 @@ outbox = sa.Table(
     sa.Column("last_error", Str),
     sa.UniqueConstraint("dedup_key", name="outbox_dedup_key"),
     sa.Index("outbox_due", "status", "next_attempt_at", "id"),
+)
+
+# The open cases the alert matchers compare a changed record with: one row per missing or found
+# report and per stolen report or registration, kept by the alert step (`alerts.store`) from what
+# each sync wrote. The columns are what retrieval filters on; `features` is the rest (JSON).
+alert_cases = sa.Table(
+    "alert_cases",
+    alerts,
+    sa.Column("record_id", Str, primary_key=True),
+    sa.Column("side", Str, nullable=False),  # missing, found, stolen, registration
+    sa.Column("gender", Str),
+    sa.Column("born_from", sa.Integer),  # birth-year range the report's ages allow
+    sa.Column("born_to", sa.Integer),
+    sa.Column("chassis_tail", Str),  # last five characters, what a partial report keeps
+    sa.Column("engine_tail", Str),
+    sa.Column("features", Str, nullable=False),
+    sa.Column("updated_at", Str, nullable=False),
+    sa.Index("alert_cases_people", "side", "gender", "born_from"),
+    sa.Index("alert_cases_chassis", "chassis_tail", "side"),
+    sa.Index("alert_cases_engine", "engine_tail", "side"),
+)
+
+# What each recipient's feed holds: an alert delivered to a station (or district desk), until
+# someone there acknowledges it. Written by the delivery worker from the outbox's `feed` channel,
+# once per `dedup_key`.
+alert_feed = sa.Table(
+    "alert_feed",
+    alerts,
+    _id(),
+    sa.Column("created_at", Str, nullable=False),
+    sa.Column("recipient", Str, nullable=False),  # station:MH/0412, district:DL/EAST DELHI
+    sa.Column("kind", Str, nullable=False),
+    sa.Column("dedup_key", Str, nullable=False),
+    sa.Column("payload", Str, nullable=False),  # JSON
+    sa.Column("acknowledged_at", Str),
+    sa.Column("acknowledged_by", Str),
+    sa.UniqueConstraint("dedup_key", name="alert_feed_dedup_key"),
+    sa.Index("alert_feed_recipient", "recipient", "id"),
 )
 
 METADATA: dict[str, sa.MetaData] = {

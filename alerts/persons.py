@@ -1,0 +1,261 @@
+"""Missing meets found: how strongly a missing-person (or missing-child) report and a found,
+sighted or unidentified report describe the same person.
+
+Found people are often nameless, so the evidence is everything a report can carry: sex, the ages
+(as birth-year ranges), the dates (nobody is found before they went missing), the places,
+identifying marks, height, complexion, clothing, languages and, where both reports have one,
+the name (through `matching`). Each piece is one small feature returning its contribution to the
+log-odds of a match and a reason (nomenklatura's habit: new evidence is a new entry in
+`FEATURES`). Some facts forbid a match outright (`exclusions`): a different sex, ages that
+cannot be the same person's, a found date well before the missing date.
+
+The weights are set by hand from what each fact means and checked against the simulated world's
+true pairs (`bench/alerts`); the sending threshold lives in `alerts.matchers`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Protocol
+
+from matching.api import AnalysedQuery, PersonQuery, analyse, name_score
+
+from .cases import Case
+
+# Prior log-odds that a missing and a found report agreeing on sex and age describe one person:
+# among the hundreds of open reports such a pair shares, few are true. Evidence must lift it.
+PRIOR = -4.0
+# A found report may be filed a little before the missing one's "last seen" date is written
+# down (reports are dated by hand); more than this is another person.
+DATE_SLACK_DAYS = 2
+AGE_SLACK_YEARS = 1
+
+
+@dataclass(frozen=True)
+class Evidence:
+    feature: str
+    missing: str | None
+    found: str | None
+    weight: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "feature": self.feature,
+            "missing": self.missing,
+            "found": self.found,
+            "weight": round(self.weight, 2),
+        }
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    missing: Case
+    found: Case
+    score: float  # probability, 0..1
+    evidence: tuple[Evidence, ...]
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def exclusions(m: Case, f: Case) -> str | None:
+    """Why these two reports cannot be one person, or None."""
+    if m.gender and f.gender and m.gender != f.gender:
+        return "sex differs"
+    if None not in (m.born_from, m.born_to, f.born_from, f.born_to):
+        assert m.born_from is not None and m.born_to is not None
+        assert f.born_from is not None and f.born_to is not None
+        if m.born_to < f.born_from - AGE_SLACK_YEARS or f.born_to < m.born_from - AGE_SLACK_YEARS:
+            return "ages cannot be the same person's"
+    missed, found = _date(m.event_date), _date(f.event_date)
+    if missed and found and (missed - found).days > DATE_SLACK_DAYS:
+        return "found before going missing"
+    return None
+
+
+class Shares(Protocol):
+    """How common a described value is among the reports (term frequency): agreeing on a value
+    most reports carry ("school uniform") says little, on a rare one ("burn mark on right hand")
+    much (Splink's term-frequency adjustment)."""
+
+    def share(self, feature: str, value: str) -> float: ...
+
+
+class Uniform:
+    """No frequencies known: every value counts as uncommon (one report in twenty)."""
+
+    def share(self, feature: str, value: str) -> float:
+        return 0.05
+
+
+# Probability that a true pair's two reports describe a feature alike (reporters differ, marks
+# are missed, clothes change): the numerator of the agreement's Bayes factor.
+AGREE = 0.8
+
+
+def agreement(shares: Shares, feature: str, value: str, cap: float) -> float:
+    """Log Bayes factor of two reports agreeing on `value`: ln(AGREE / share), at most `cap`."""
+    share = max(shares.share(feature, value), 1e-4)
+    return max(0.0, min(cap, math.log(AGREE / share)))
+
+
+Feature = Callable[[Case, Case, Shares], Evidence | None]
+
+
+def sex(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """The same sex on both reports (a different one excludes the pair)."""
+    if m.gender and f.gender:
+        return Evidence("sex", m.gender, f.gender, 0.3)
+    return None
+
+
+def age(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """Ages that agree: the narrower the found report's estimate, and the nearer its middle to
+    the missing person's age, the more it says (an estimate is a guess around the truth)."""
+    if None in (m.born_from, m.born_to, f.born_from, f.born_to):
+        return None
+    assert m.born_from is not None and m.born_to is not None
+    assert f.born_from is not None and f.born_to is not None
+    width = f.born_to - f.born_from
+    weight = 1.4 if width <= 3 else 0.9 if width <= 8 else 0.3
+    off = abs((m.born_from + m.born_to) - (f.born_from + f.born_to)) / 2
+    weight += 0.8 if off <= 1 else 0.3 if off <= 2.5 else -0.5
+    return Evidence(
+        "age", f"born {m.born_from}-{m.born_to}", f"born {f.born_from}-{f.born_to}", weight
+    )
+
+
+def timing(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """Found soon after going missing: most are found within days or weeks."""
+    missed, found = _date(m.event_date), _date(f.event_date)
+    if not missed or not found:
+        return None
+    days = (found - missed).days
+    if days <= 7:
+        weight = 1.4
+    elif days <= 30:
+        weight = 1.0
+    elif days <= 90:
+        weight = 0.5
+    elif days <= 365:
+        weight = -0.3
+    else:
+        weight = -1.0
+    return Evidence("dates", missed.isoformat(), found.isoformat(), weight)
+
+
+def place(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """Found in the same district or state as last seen (many travel: elsewhere is neutral)."""
+    if not m.state or not f.state:
+        return None
+    if m.district and f.district and m.state == f.state and m.district == f.district:
+        return Evidence("place", f"{m.district}, {m.state}", f"{f.district}, {f.state}", 1.2)
+    if m.state == f.state:
+        return Evidence("place", m.state, f.state, 0.8)
+    return Evidence("place", m.state, f.state, -0.2)
+
+
+def marks(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """Identifying marks: the same mark is strong evidence, the rarer the stronger; a different
+    one speaks against, mildly (one reporter sees a mole another misses)."""
+    if not m.marks or not f.marks:
+        return None
+    if m.marks == f.marks:
+        weight = agreement(shares, "marks", m.marks, 3.0)
+        return Evidence("identifying marks", m.marks, f.marks, weight)
+    shared = set(m.marks.split()) & set(f.marks.split()) - {"ON", "NEAR", "OF", "THE"}
+    if len(shared) >= 2:
+        return Evidence("identifying marks", m.marks, f.marks, 0.8)
+    return Evidence("identifying marks", m.marks, f.marks, -0.7)
+
+
+def height(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """Height within a few centimetres (children grow: only adults are held to it)."""
+    if m.height_cm is None or f.height_cm is None or m.child or f.child:
+        return None
+    gap = abs(m.height_cm - f.height_cm)
+    weight = 1.2 if gap <= 4 else 0.0 if gap <= 8 else -1.8
+    return Evidence("height", f"{m.height_cm} cm", f"{f.height_cm} cm", weight)
+
+
+def complexion(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    if not m.complexion or not f.complexion:
+        return None
+    if m.complexion == f.complexion:
+        weight = agreement(shares, "complexion", m.complexion, 1.0)
+        return Evidence("complexion", m.complexion, f.complexion, weight)
+    return Evidence("complexion", m.complexion, f.complexion, -0.8)
+
+
+def clothing(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """The same clothing (a child found days later often still wears it), the rarer the
+    stronger; different clothing is weak evidence against (clothes change)."""
+    if not m.clothing or not f.clothing:
+        return None
+    if m.clothing == f.clothing:
+        weight = agreement(shares, "clothing", m.clothing, 2.0)
+        return Evidence("clothing", m.clothing, f.clothing, weight)
+    return Evidence("clothing", m.clothing, f.clothing, -0.2)
+
+
+def languages(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """A language in common, the rarer the stronger; none in common speaks against, mildly (a
+    frightened child may say little, a reporter may guess)."""
+    if not m.languages or not f.languages:
+        return None
+    shared = sorted(set(m.languages) & set(f.languages))
+    if shared:
+        weight = max(agreement(shares, "languages", lang, 1.5) for lang in shared)
+    else:
+        weight = -0.5
+    return Evidence("languages", ", ".join(m.languages), ", ".join(f.languages), weight)
+
+
+@lru_cache(maxsize=4096)
+def _analysed(name: str) -> AnalysedQuery:
+    return analyse(PersonQuery(name=name))
+
+
+def name(m: Case, f: Case, shares: Shares) -> Evidence | None:
+    """Where both reports carry a name (found children sometimes say theirs): the name matcher's
+    calibrated score, best written form against best."""
+    if not m.names or not f.names:
+        return None
+    best, pair = 0.0, (m.names[0], f.names[0])
+    for written in m.names:
+        analysed = _analysed(written)
+        for other in f.names:
+            value = name_score(analysed, other)
+            if value > best:
+                best, pair = value, (written, other)
+    weight = 3.0 if best >= 0.9 else 1.5 if best >= 0.7 else 0.0 if best >= 0.4 else -2.5
+    return Evidence("name", pair[0], pair[1], weight)
+
+
+FEATURES: tuple[Feature, ...] = (
+    sex,
+    age,
+    timing,
+    place,
+    marks,
+    height,
+    complexion,
+    clothing,
+    languages,
+    name,
+)
+
+
+def compare(m: Case, f: Case, shares: Shares | None = None) -> PersonMatch | None:
+    """The match between a missing and a found report, or None when one fact excludes it."""
+    if exclusions(m, f) is not None:
+        return None
+    ctx = shares or Uniform()
+    evidence = tuple(e for e in (feature(m, f, ctx) for feature in FEATURES) if e is not None)
+    total = PRIOR + sum(e.weight for e in evidence)
+    return PersonMatch(m, f, round(1.0 / (1.0 + math.exp(-total)), 4), evidence)

@@ -1,0 +1,212 @@
+"""The open cases the matchers compare a changed record with (`alert_cases`, in the alerts area of
+the state database), and the recipients' feed (`alert_feed`).
+
+Retrieval is by the columns a match cannot do without: the other side, the sex (or unknown) and
+an overlapping birth-year range for people; the last five characters of the chassis or engine
+number for vehicles. A changed record costs a few indexed look-ups whatever the size of the
+index (`bench/alerts` measures it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from state import Database
+from state.schema import alert_cases, alert_feed
+from state.stores import open_area
+
+from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case
+
+# Ages and dates are fuzzy: retrieve a little wider than the matcher accepts.
+BORN_SLACK = 2
+MAX_CANDIDATES = 2000
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    id: int
+    created_at: str
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+
+
+class AlertStore:
+    def __init__(self, target: Database | Path, *, migrate: bool = True) -> None:
+        self.db, self._owned = open_area(target, "alerts", migrate=migrate)
+        self._put = self.db.insert(alert_cases).on_conflict_do_update(
+            index_elements=["record_id"],
+            set_={
+                "side": sa.literal_column("excluded.side"),
+                "gender": sa.literal_column("excluded.gender"),
+                "born_from": sa.literal_column("excluded.born_from"),
+                "born_to": sa.literal_column("excluded.born_to"),
+                "chassis_tail": sa.literal_column("excluded.chassis_tail"),
+                "engine_tail": sa.literal_column("excluded.engine_tail"),
+                "features": sa.literal_column("excluded.features"),
+                "updated_at": sa.literal_column("excluded.updated_at"),
+            },
+        )
+        self._feed_add = (
+            self.db.insert(alert_feed)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(alert_feed.c.id)
+        )
+
+    def close(self) -> None:
+        if self._owned:
+            self.db.close()
+
+    # -- cases --------------------------------------------------------------------------------
+
+    def put(self, conn: sa.Connection, cases: Sequence[Case], *, now: datetime) -> None:
+        if not cases:
+            return
+        stamp = _iso(now)
+        conn.execute(
+            self._put,
+            [
+                {
+                    "record_id": c.record_id,
+                    "side": c.side,
+                    "gender": c.gender,
+                    "born_from": c.born_from,
+                    "born_to": c.born_to,
+                    "chassis_tail": c.chassis_tail,
+                    "engine_tail": c.engine_tail,
+                    "features": json.dumps(c.as_json(), sort_keys=True),
+                    "updated_at": stamp,
+                }
+                for c in cases
+            ],
+        )
+
+    def remove(self, conn: sa.Connection, record_ids: Iterable[str]) -> None:
+        ids = list(record_ids)
+        if ids:
+            conn.execute(alert_cases.delete().where(alert_cases.c.record_id.in_(ids)))
+
+    def people_like(self, conn: sa.Connection, case: Case) -> list[Case]:
+        """Reports on the other side that the sex and ages do not rule out."""
+        other = FOUND if case.side == MISSING else MISSING
+        c = alert_cases.c
+        query = sa.select(c.features).where(c.side == other)
+        if case.gender:
+            query = query.where(sa.or_(c.gender == case.gender, c.gender.is_(None)))
+        if case.born_from is not None and case.born_to is not None:
+            query = query.where(
+                sa.or_(
+                    c.born_from.is_(None),
+                    sa.and_(
+                        c.born_from <= case.born_to + BORN_SLACK,
+                        c.born_to >= case.born_from - BORN_SLACK,
+                    ),
+                )
+            )
+        rows = conn.execute(query.limit(MAX_CANDIDATES)).scalars()
+        return [Case.from_json(json.loads(r)) for r in rows]
+
+    def vehicles_like(self, conn: sa.Connection, case: Case) -> list[Case]:
+        """Registrations (for a report) or reports (for a registration or report) sharing the
+        tail of the chassis or engine number."""
+        sides = [REGISTRATION, STOLEN] if case.side == STOLEN else [STOLEN]
+        c = alert_cases.c
+        keys = []
+        if case.chassis_tail:
+            keys.append(c.chassis_tail == case.chassis_tail)
+        if case.engine_tail:
+            keys.append(c.engine_tail == case.engine_tail)
+        if not keys:
+            return []
+        query = (
+            sa.select(c.features)
+            .where(sa.or_(*keys), c.side.in_(sides), c.record_id != case.record_id)
+            .limit(MAX_CANDIDATES)
+        )
+        return [Case.from_json(json.loads(r)) for r in conn.execute(query).scalars()]
+
+    def count(self) -> int:
+        with self.db.read() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(alert_cases)).scalar_one()
+            )
+
+    # -- the feed -----------------------------------------------------------------------------
+
+    def deliver(
+        self, *, recipient: str, kind: str, dedup_key: str, payload: dict[str, Any], now: datetime
+    ) -> bool:
+        """Put an alert in a recipient's feed; False when it is there already (delivered once)."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                self._feed_add,
+                {
+                    "created_at": _iso(now),
+                    "recipient": recipient,
+                    "kind": kind,
+                    "dedup_key": dedup_key,
+                    "payload": json.dumps(payload, sort_keys=True),
+                },
+            ).first()
+        return row is not None
+
+    def feed(
+        self,
+        recipients: Sequence[str],
+        *,
+        after: int = 0,
+        limit: int = 50,
+        unacknowledged: bool = False,
+    ) -> list[FeedItem]:
+        f = alert_feed.c
+        query = sa.select(alert_feed).where(f.recipient.in_(list(recipients)), f.id > after)
+        if unacknowledged:
+            query = query.where(f.acknowledged_at.is_(None))
+        with self.db.read() as conn:
+            rows = conn.execute(query.order_by(f.id).limit(limit)).mappings().all()
+        return [_item(r) for r in rows]
+
+    def get(self, alert_id: int) -> FeedItem | None:
+        with self.db.read() as conn:
+            row = (
+                conn.execute(sa.select(alert_feed).where(alert_feed.c.id == alert_id))
+                .mappings()
+                .first()
+            )
+        return None if row is None else _item(row)
+
+    def acknowledge(self, alert_id: int, by: str, *, now: datetime) -> FeedItem | None:
+        """Mark an alert acknowledged (the first acknowledgement stands)."""
+        f = alert_feed.c
+        with self.db.write() as conn:
+            conn.execute(
+                alert_feed.update()
+                .where(f.id == alert_id, f.acknowledged_at.is_(None))
+                .values(acknowledged_at=_iso(now), acknowledged_by=by)
+            )
+        return self.get(alert_id)
+
+
+def _item(row: Any) -> FeedItem:
+    return FeedItem(
+        id=int(row["id"]),
+        created_at=row["created_at"],
+        recipient=row["recipient"],
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        acknowledged_at=row["acknowledged_at"],
+        acknowledged_by=row["acknowledged_by"],
+    )

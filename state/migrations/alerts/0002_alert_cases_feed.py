@@ -1,0 +1,53 @@
+"""alerts: the matchers' open cases and the recipients' feed.
+
+Revision ID: alerts_0002
+Revises: alerts_0001
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from state.migrate import ensure_index, ensure_table
+from state.schema import BigInt, Str
+
+revision = "alerts_0002"
+down_revision = "alerts_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    ensure_table(
+        "alert_cases",
+        sa.Column("record_id", Str, primary_key=True),
+        sa.Column("side", Str, nullable=False),
+        sa.Column("gender", Str),
+        sa.Column("born_from", sa.Integer),
+        sa.Column("born_to", sa.Integer),
+        sa.Column("chassis_tail", Str),
+        sa.Column("engine_tail", Str),
+        sa.Column("features", Str, nullable=False),
+        sa.Column("updated_at", Str, nullable=False),
+    )
+    ensure_index("alert_cases_people", "alert_cases", ["side", "gender", "born_from"])
+    ensure_index("alert_cases_chassis", "alert_cases", ["chassis_tail", "side"])
+    ensure_index("alert_cases_engine", "alert_cases", ["engine_tail", "side"])
+    ensure_table(
+        "alert_feed",
+        sa.Column("id", BigInt, sa.Identity(), primary_key=True),
+        sa.Column("created_at", Str, nullable=False),
+        sa.Column("recipient", Str, nullable=False),
+        sa.Column("kind", Str, nullable=False),
+        sa.Column("dedup_key", Str, nullable=False),
+        sa.Column("payload", Str, nullable=False),
+        sa.Column("acknowledged_at", Str),
+        sa.Column("acknowledged_by", Str),
+        sa.UniqueConstraint("dedup_key", name="alert_feed_dedup_key"),
+    )
+    ensure_index("alert_feed_recipient", "alert_feed", ["recipient", "id"])
+
+
+def downgrade() -> None:
+    op.drop_table("alert_feed")
+    op.drop_table("alert_cases")
