@@ -27,8 +27,8 @@ from .persons import Evidence, Shares
 
 TOP = 5
 THRESHOLDS: dict[str, float] = {
-    "missing_found": 0.5,
-    "missing_child_found": 0.5,
+    "missing_found": 0.6,
+    "missing_child_found": 0.8,
     "stolen_vehicle_seen": 0.9,
     "vehicle_recovered": 0.9,
 }
@@ -112,7 +112,9 @@ def summary(case: Case) -> dict[str, Any]:
 
 
 def person_kind(missing: Case, found: Case) -> str:
-    return "missing_child_found" if missing.child or found.child else "missing_found"
+    """A missing child's alert is a child's, whoever found them (an unidentified person's age
+    range can dip below 18 for an adult: the missing report says who is missing)."""
+    return "missing_child_found" if missing.child else "missing_found"
 
 
 def compare(case: Case, other: Case, shares: Shares | None = None) -> Match | None:

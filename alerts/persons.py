@@ -79,29 +79,50 @@ def exclusions(m: Case, f: Case) -> str | None:
 
 
 class Shares(Protocol):
-    """How common a described value is among the reports (term frequency): agreeing on a value
-    most reports carry ("school uniform") says little, on a rare one ("burn mark on right hand")
-    much (Splink's term-frequency adjustment)."""
+    """What the data says about a described feature (Splink's habit: estimate, do not assume):
+    `share` is how common a value is among the reports (u, term frequency: agreeing on "school
+    uniform" says less than on "burn mark on right hand"); `agree` is how often the two reports
+    of a true pair describe the feature alike (m, learnt from pairs the matcher is sure of)."""
 
     def share(self, feature: str, value: str) -> float: ...
 
+    def agree(self, feature: str) -> float: ...
+
+
+def group(m: Case, feature: str) -> str:
+    """Shares and agreement rates are counted apart for children's and adults' reports: they
+    are described by different people in different words (a child's clothes, a body's marks)."""
+    return f"{feature}:{'child' if m.child else 'adult'}"
+
 
 class Uniform:
-    """No frequencies known: every value counts as uncommon (one report in twenty)."""
+    """Nothing learnt: every value uncommon (one report in twenty), true pairs agree 4 in 5."""
 
     def share(self, feature: str, value: str) -> float:
         return 0.05
 
+    def agree(self, feature: str) -> float:
+        return AGREE
 
-# Probability that a true pair's two reports describe a feature alike (reporters differ, marks
-# are missed, clothes change): the numerator of the agreement's Bayes factor.
+
+# Before any sure pair is seen: true pairs' reports describe a feature alike four times in five
+# (reporters differ, marks are missed, clothes change).
 AGREE = 0.8
 
 
-def agreement(shares: Shares, feature: str, value: str, cap: float) -> float:
-    """Log Bayes factor of two reports agreeing on `value`: ln(AGREE / share), at most `cap`."""
-    share = max(shares.share(feature, value), 1e-4)
-    return max(0.0, min(cap, math.log(AGREE / share)))
+def agreement(shares: Shares, key: str, value: str, cap: float) -> float:
+    """Log Bayes factor of two reports agreeing on `value`: ln(m / u), within ±`cap` (`key`:
+    the feature and population, `group`)."""
+    u = min(max(shares.share(key, value), 1e-4), 0.99)
+    m = min(max(shares.agree(key), 0.01), 0.99)
+    return max(-cap / 2, min(cap, math.log(m / u)))
+
+
+def disagreement(shares: Shares, key: str, value: str, cap: float) -> float:
+    """Log Bayes factor of two reports describing a feature differently: ln((1-m) / (1-u))."""
+    u = min(max(shares.share(key, value), 1e-4), 0.99)
+    m = min(max(shares.agree(key), 0.01), 0.99)
+    return max(-cap, min(cap / 2, math.log((1 - m) / (1 - u))))
 
 
 Feature = Callable[[Case, Case, Shares], Evidence | None]
@@ -166,12 +187,10 @@ def marks(m: Case, f: Case, shares: Shares) -> Evidence | None:
     if not m.marks or not f.marks:
         return None
     if m.marks == f.marks:
-        weight = agreement(shares, "marks", m.marks, 3.0)
+        weight = agreement(shares, group(m, "marks"), m.marks, 3.0)
         return Evidence("identifying marks", m.marks, f.marks, weight)
-    shared = set(m.marks.split()) & set(f.marks.split()) - {"ON", "NEAR", "OF", "THE"}
-    if len(shared) >= 2:
-        return Evidence("identifying marks", m.marks, f.marks, 0.8)
-    return Evidence("identifying marks", m.marks, f.marks, -0.7)
+    weight = disagreement(shares, group(m, "marks"), m.marks, 2.0)
+    return Evidence("identifying marks", m.marks, f.marks, weight)
 
 
 def height(m: Case, f: Case, shares: Shares) -> Evidence | None:
@@ -187,9 +206,10 @@ def complexion(m: Case, f: Case, shares: Shares) -> Evidence | None:
     if not m.complexion or not f.complexion:
         return None
     if m.complexion == f.complexion:
-        weight = agreement(shares, "complexion", m.complexion, 1.0)
+        weight = agreement(shares, group(m, "complexion"), m.complexion, 1.0)
         return Evidence("complexion", m.complexion, f.complexion, weight)
-    return Evidence("complexion", m.complexion, f.complexion, -0.8)
+    weight = disagreement(shares, group(m, "complexion"), m.complexion, 1.0)
+    return Evidence("complexion", m.complexion, f.complexion, weight)
 
 
 def clothing(m: Case, f: Case, shares: Shares) -> Evidence | None:
@@ -198,9 +218,10 @@ def clothing(m: Case, f: Case, shares: Shares) -> Evidence | None:
     if not m.clothing or not f.clothing:
         return None
     if m.clothing == f.clothing:
-        weight = agreement(shares, "clothing", m.clothing, 2.0)
+        weight = agreement(shares, group(m, "clothing"), m.clothing, 2.0)
         return Evidence("clothing", m.clothing, f.clothing, weight)
-    return Evidence("clothing", m.clothing, f.clothing, -0.2)
+    weight = disagreement(shares, group(m, "clothing"), m.clothing, 1.0)
+    return Evidence("clothing", m.clothing, f.clothing, weight)
 
 
 def languages(m: Case, f: Case, shares: Shares) -> Evidence | None:
@@ -209,10 +230,11 @@ def languages(m: Case, f: Case, shares: Shares) -> Evidence | None:
     if not m.languages or not f.languages:
         return None
     shared = sorted(set(m.languages) & set(f.languages))
-    if shared:
-        weight = max(agreement(shares, "languages", lang, 1.5) for lang in shared)
-    else:
-        weight = -0.5
+    weight = (
+        max(agreement(shares, group(m, "languages"), lang, 1.5) for lang in shared)
+        if shared
+        else disagreement(shares, group(m, "languages"), m.languages[0], 1.5)
+    )
     return Evidence("languages", ", ".join(m.languages), ", ".join(f.languages), weight)
 
 
@@ -259,3 +281,40 @@ def compare(m: Case, f: Case, shares: Shares | None = None) -> PersonMatch | Non
     evidence = tuple(e for e in (feature(m, f, ctx) for feature in FEATURES) if e is not None)
     total = PRIOR + sum(e.weight for e in evidence)
     return PersonMatch(m, f, round(1.0 / (1.0 + math.exp(-total)), 4), evidence)
+
+
+# The features whose agreement rate is learnt (`Shares.agree`), and how a sure pair shows it.
+DESCRIBED = ("marks", "clothing", "languages", "complexion")
+SURE_NAME_WEIGHT = 1.5  # the name matcher says 0.7 or more
+
+
+def sure(m: Case, f: Case, shares: Shares) -> bool:
+    """A pair the matcher is sure of without the described features: the same name (what the
+    name matcher scores 0.7 or more), found in the state where last seen, within three months,
+    sex and ages agreeing. What such pairs' descriptions agree on teaches `Shares.agree`: a
+    namesake elsewhere or much later would teach noise."""
+    if exclusions(m, f) is not None:
+        return False
+    said = name(m, f, shares)
+    where = place(m, f, shares)
+    when = timing(m, f, shares)
+    return (
+        said is not None
+        and said.weight >= SURE_NAME_WEIGHT
+        and where is not None
+        and where.weight > 0
+        and when is not None
+        and when.weight > 0
+    )
+
+
+def described_alike(m: Case, f: Case) -> dict[str, bool]:
+    """For each described feature both reports carry: whether they describe it alike (keyed by
+    `group`)."""
+    out: dict[str, bool] = {}
+    for feature in DESCRIBED:
+        a, b = getattr(m, feature), getattr(f, feature)
+        if not a or not b:
+            continue
+        out[group(m, feature)] = bool(set(a) & set(b)) if isinstance(a, tuple) else a == b
+    return out

@@ -22,14 +22,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from federation.noc_store import NocStore
 from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm
 from indexer.labels import classified
 from records import IdType, Kind, Record, Source
 from state.outbox import Outbox
 
-from . import matchers
-from .cases import REGISTRATION, STOLEN, Case, case_of, recipient
+from . import matchers, persons
+from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case, case_of, recipient
 from .matchers import Match
 from .shares import CaseShares
 from .store import AlertStore
@@ -82,8 +84,11 @@ class AlertStep:
                 self.shares.load(conn)
             self.store.put(conn, kept, now=now)
             self.shares.update(kept)
-            for case in cases:
-                found = self._candidates(conn, case)
+            candidates = [(case, self._candidates(conn, case)) for case in cases]
+            # first what sure pairs teach (so this batch's ranking already uses it), then rank
+            for case, found in candidates:
+                self._learn(conn, case, found)
+            for case, found in candidates:
                 report.compared += len(found)
                 for match in matchers.to_send(case, found, self.shares):
                     queued = self._queue(conn, match, now)
@@ -93,6 +98,17 @@ class AlertStep:
             report.queued += self._noc_events(now)
         self._add(report)
         return report
+
+    def _learn(self, conn: sa.Connection, case: Case, found: list[Case]) -> None:
+        if case.side not in (MISSING, FOUND):
+            return
+        for other in found:
+            m, f = (case, other) if case.side == MISSING else (other, case)
+            if persons.exclusions(m, f) is not None:
+                continue
+            if persons.sure(m, f, self.shares):
+                alike = persons.described_alike(m, f)
+                self.shares.learn(conn, f"{m.record_id}|{f.record_id}", alike)
 
     def matches_for(self, record: Record) -> list[Match]:
         """Every candidate match of one record, ranked (the benchmark's and the tests' view)."""
@@ -104,10 +120,7 @@ class AlertStep:
                 self.shares.load(conn)
             return matchers.ranked(case, self._candidates(conn, case), self.shares)
 
-    def _candidates(self, conn: object, case: Case) -> list[Case]:
-        import sqlalchemy as sa
-
-        assert isinstance(conn, sa.Connection)
+    def _candidates(self, conn: sa.Connection, case: Case) -> list[Case]:
         if case.side in (STOLEN, REGISTRATION):
             found = self.store.vehicles_like(conn, case)
             if case.side == STOLEN:
@@ -142,10 +155,7 @@ class AlertStep:
                 out.append(case)
         return out
 
-    def _queue(self, conn: object, match: Match, now: datetime) -> int:
-        import sqlalchemy as sa
-
-        assert isinstance(conn, sa.Connection)
+    def _queue(self, conn: sa.Connection, match: Match, now: datetime) -> int:
         queued = 0
         for side in match.recipients():
             to = recipient(side)

@@ -8,7 +8,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
 - sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
   reconciliations, redactions, runs, sync_holder;
 - noc (`data_dir/noc.db`): noc, noc_events;
-- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_feed.
+- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_params, alert_feed.
 
 Types are chosen so both engines hold the same values: times are ISO 8601 text as the stores
 have always written them (they compare as text, so `C` collation on PostgreSQL), flags are
@@ -327,6 +327,16 @@ alert_cases = sa.Table(
     sa.Index("alert_cases_people", "side", "gender", "born_from"),
     sa.Index("alert_cases_chassis", "chassis_tail", "side"),
     sa.Index("alert_cases_engine", "engine_tail", "side"),
+)
+
+# What the matchers learnt from pairs they were sure of (the same name, sex and age): per
+# described feature, how often such a pair's two reports agree on it (`alerts.shares`).
+alert_params = sa.Table(
+    "alert_params",
+    alerts,
+    sa.Column("feature", Str, primary_key=True),
+    sa.Column("agree", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
 )
 
 # What each recipient's feed holds: an alert delivered to a station (or district desk), until

@@ -1,4 +1,4 @@
-"""alerts: the matchers' open cases and the recipients' feed.
+"""alerts: the matchers' open cases and learnt parameters, and the recipients' feed.
 
 Revision ID: alerts_0002
 Revises: alerts_0001
@@ -34,6 +34,12 @@ def upgrade() -> None:
     ensure_index("alert_cases_chassis", "alert_cases", ["chassis_tail", "side"])
     ensure_index("alert_cases_engine", "alert_cases", ["engine_tail", "side"])
     ensure_table(
+        "alert_params",
+        sa.Column("feature", Str, primary_key=True),
+        sa.Column("agree", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
+    )
+    ensure_table(
         "alert_feed",
         sa.Column("id", BigInt, sa.Identity(), primary_key=True),
         sa.Column("created_at", Str, nullable=False),
@@ -50,4 +56,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("alert_feed")
+    op.drop_table("alert_params")
     op.drop_table("alert_cases")
