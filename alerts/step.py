@@ -32,6 +32,7 @@ from state.outbox import Outbox
 
 from . import matchers, persons
 from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case, case_of, recipient
+from .directory import Directory
 from .matchers import Match
 from .shares import CaseShares
 from .store import AlertStore
@@ -59,14 +60,14 @@ class AlertStep:
         backend: Backend | None = None,
         nocs: NocStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        channels: Sequence[str] = (FEED,),
+        directory: Directory | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
         self.backend = backend
         self.nocs = nocs
         self.clock = clock
-        self.channels = tuple(channels)
+        self.directory = directory or Directory()
         self.totals = StepReport()
         self.shares = CaseShares()
 
@@ -160,7 +161,7 @@ class AlertStep:
         for side in match.recipients():
             to = recipient(side)
             payload = match.payload(side)
-            for channel in self.channels:
+            for channel in self.channels(to):
                 key = f"{match.kind}:{match.pair_key}:{channel}:{to}"
                 queued += self.outbox.add(
                     kind=match.kind,
@@ -189,7 +190,7 @@ class AlertStep:
             }
             holder = noc.issued_to if noc is not None else None
             to = f"noc:{holder}" if holder else "noc:unknown"
-            for channel in self.channels:
+            for channel in self.channels(to):
                 queued += self.outbox.add(
                     kind="noc_revoked",
                     channel=channel,
@@ -201,6 +202,10 @@ class AlertStep:
         if events:
             self.nocs.mark_picked([e.id for e in events], now)
         return queued
+
+    def channels(self, recipient: str) -> list[str]:
+        """The feed always; e-mail, webhook, SMS where the directory has a contact."""
+        return [FEED, *self.directory.channels(recipient)]
 
     def _add(self, report: StepReport) -> None:
         t = self.totals

@@ -29,6 +29,7 @@ from typing import Any
 from fastapi import FastAPI
 
 import indexer
+from alerts import AlertStore
 from api.audit_middleware import AuditMiddleware
 from auth.service import AuthService
 from config import Settings
@@ -46,7 +47,7 @@ from .metrics import Metrics
 from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
 from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
-from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
+from .routes import alerts, audit, health, noc, oauth, persons, sync_status, vehicles
 from .vahan_live import ConnectorVahanLookup
 
 API_VERSION = "1.0.0"
@@ -99,6 +100,8 @@ def create_app(
         owned.append(auth.close)
     noc_store = NocStore(state.noc, migrate=state.migrate)
     owned.append(noc_store.close)
+    alert_store = AlertStore(state.alerts, migrate=state.migrate)
+    owned.append(alert_store.close)
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
@@ -129,6 +132,7 @@ def create_app(
             {"name": "operations", "description": "Health, readiness, metrics, sync status."},
             {"name": "oauth2", "description": "Tokens for partner agencies; public keys."},
             {"name": "audit", "description": "The hash-chained audit log (auditors)."},
+            {"name": "alerts", "description": "Matches found without being asked; your feed."},
         ],
     )
     metrics = Metrics()
@@ -155,10 +159,13 @@ def create_app(
         max_candidates=settings.api.max_candidates,
     )
     app.state.vahan = vahan
+    app.state.alerts = alert_store
     app.state.sync_status = sync_status_fn
 
     errors.install(app)
-    routers = [m.router for m in (health, persons, vehicles, noc, sync_status, oauth, audit)]
+    routers = [
+        m.router for m in (health, persons, vehicles, noc, alerts, sync_status, oauth, audit)
+    ]
     for router in routers:
         app.include_router(router)
 

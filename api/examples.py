@@ -112,7 +112,50 @@ _PERSON_SEARCH = {
     "purpose": "FIR 0123/2024 PS Shivajinagar",
 }
 
+_ALERT = {
+    "id": 41,
+    "created_at": "2024-04-03T06:12:09.000000+00:00",
+    "recipient": "station:UP/2210",
+    "kind": "missing_found",
+    "score": 0.93,
+    "review": False,
+    "restricted": False,
+    "own": {
+        "restricted": False,
+        "contact": "station:UP/2210",
+        "record_id": "cctns:UP-PS2210-2024-MP-0031",
+        "side": "missing",
+        "source": "cctns",
+        "status": "OPEN",
+        "state": "UP",
+        "names": ["SUNITA DEVI"],
+        "gender": "F",
+        "event_date": "2024-04-01",
+    },
+    "match": {
+        "restricted": False,
+        "contact": "station:UP/1187",
+        "record_id": "cctns:UP-PS1187-2024-UP-0007",
+        "side": "found",
+        "source": "cctns",
+        "status": "OPEN",
+        "state": "UP",
+        "gender": "F",
+        "event_date": "2024-04-02",
+        "marks": "MOLE ON LEFT CHEEK",
+    },
+    "evidence": [
+        {"feature": "identifying marks", "missing": "MOLE ON LEFT CHEEK",
+         "found": "MOLE ON LEFT CHEEK", "weight": 2.6},
+        {"feature": "age", "missing": "born 1996-1997", "found": "born 1993-2000", "weight": 1.7},
+    ],
+    "detail": None,
+    "acknowledged_at": None,
+    "acknowledged_by": None,
+}  # fmt: skip
+
 REQUESTS: dict[tuple[str, str], Any] = {
+    ("post", "/v1/alerts/{alert_id}/acknowledge"): {"note": "family informed; body identified"},
     ("post", "/v1/persons/search"): _PERSON_SEARCH,
     ("post", "/v1/vehicles/search"): {
         "registration_no": "MH 12 AB 1234",
@@ -141,6 +184,17 @@ _PROFILE_OUT = {
 }
 
 RESPONSES: dict[tuple[str, str, str], Any] = {
+    ("get", "/v1/alerts", "200"): {
+        "request_id": _REQUEST_ID,
+        "alerts": [_ALERT],
+        "next_after": None,
+        "recipients": ["station:UP/2210", "district:UP/LUCKNOW"],
+    },
+    ("post", "/v1/alerts/{alert_id}/acknowledge", "200"): {
+        "id": 41,
+        "acknowledged_at": "2024-04-03T07:00:00.000000+00:00",
+        "acknowledged_by": "officer-up-2210-17",
+    },
     ("post", "/v1/persons/search", "200"): {
         "request_id": _REQUEST_ID,
         "profiles": [_PROFILE_OUT],

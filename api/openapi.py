@@ -49,6 +49,8 @@ SCOPES: dict[str, str] = {
     "audit:read": "Read the audit log (auditors; supervisors for their district).",
     "sync:read": "Read each source's sync status (operators).",
     "admin": "Administer partner clients (operators).",
+    "alerts:read": "Read your desk's alerts feed.",
+    "alerts:acknowledge": "Acknowledge an alert sent to your desk.",
 }
 # Roles whose tokens come from our OAuth2 server (registered clients); the others' tokens come
 # from the officers' identity provider.
@@ -65,6 +67,8 @@ OPERATION_IDS = {
     "noc.get": "getNoc",
     "sync.status": "getSyncStatus",
     "audit.list": "listAuditEntries",
+    "alerts.list": "listAlerts",
+    "alerts.acknowledge": "acknowledgeAlert",
     "oauth.token": "getToken",
     "oauth.introspect": "introspectToken",
     "oauth.revoke": "revokeToken",

@@ -1,0 +1,95 @@
+"""Bodies of the alerts routes: a desk's feed of alerts and their acknowledgement.
+
+An alert's two sides are shown as the reader may see them now (`alerts.content`): a side whose
+record the reader may not see is `restricted` with whom to call, and nothing else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .schemas import STRICT
+
+
+class AlertKind(StrEnum):
+    MISSING_FOUND = "missing_found"
+    MISSING_CHILD_FOUND = "missing_child_found"
+    STOLEN_VEHICLE_SEEN = "stolen_vehicle_seen"
+    VEHICLE_RECOVERED = "vehicle_recovered"
+    NOC_REVOKED = "noc_revoked"
+
+
+class AlertSide(BaseModel):
+    """One report of a match, as the reader may see it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    restricted: bool = Field(
+        default=False,
+        description="True when you may not see this record: only `contact` is given.",
+    )
+    contact: str | None = Field(
+        default=None, description="The desk to call about it: `station:MH/0412`, `district:…`."
+    )
+    record_id: str | None = None
+    side: str | None = Field(default=None, description="missing, found, stolen, registration.")
+    source: str | None = None
+    status: str | None = None
+    state: str | None = None
+
+
+class AlertEvidence(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    feature: str | None = None
+    weight: float | None = None
+    missing: str | None = None
+    found: str | None = None
+
+
+class AlertOut(BaseModel):
+    id: int = Field(description="Increasing: pass the last one you saw as `after`.")
+    created_at: str
+    recipient: str = Field(description="The desk this alert was sent to.")
+    kind: AlertKind
+    score: float | None = Field(
+        default=None, description="0..1; absent when a side is restricted from you."
+    )
+    review: bool = Field(
+        default=False, description="A record in this match arrived damaged: check before acting."
+    )
+    restricted: bool = False
+    own: AlertSide | None = None
+    match: AlertSide | None = None
+    evidence: list[AlertEvidence] = Field(default_factory=list)
+    detail: dict[str, Any] | None = Field(
+        default=None, description="Kind-specific facts (a revoked NOC's id and reason)."
+    )
+    acknowledged_at: str | None = None
+    acknowledged_by: str | None = None
+
+
+class AlertFeed(BaseModel):
+    request_id: str
+    alerts: list[AlertOut]
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null when this page was the last."
+    )
+    recipients: list[str] = Field(description="The desks whose alerts you read.")
+
+
+class AcknowledgeRequest(BaseModel):
+    model_config = STRICT
+
+    note: str | None = Field(
+        default=None, max_length=300, description="What was done, for the sender to see."
+    )
+
+
+class AcknowledgeOut(BaseModel):
+    id: int
+    acknowledged_at: str
+    acknowledged_by: str
