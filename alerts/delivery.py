@@ -180,7 +180,8 @@ class WebhookChannel:
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(MAX_RETRY, FIRST_RETRY * (2 ** max(0, attempts)))
+    wait: timedelta = FIRST_RETRY * (2 ** min(max(0, attempts), 20))
+    return min(MAX_RETRY, wait)
 
 
 @dataclass
@@ -199,7 +200,9 @@ class Deliverer:
         worker: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease: timedelta = LEASE,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
+        self.max_attempts = max_attempts
         self.outbox = outbox
         self.channels = dict(channels)
         self.worker = worker
@@ -227,7 +230,7 @@ class Deliverer:
                     str(exc),
                     now=self.clock(),
                     retry_in=backoff(message.attempts),
-                    max_attempts=MAX_ATTEMPTS,
+                    max_attempts=self.max_attempts,
                 )
                 continue
             self.outbox.sent(message.id, self.worker, now=self.clock())

@@ -31,7 +31,7 @@ PRIOR_PAIRS = 4
 
 
 def _values(case: Case) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for feature in DESCRIBED:
         value, key = getattr(case, feature), group(case, feature)
         if isinstance(value, tuple):

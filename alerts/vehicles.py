@@ -18,6 +18,10 @@ from .cases import Case
 from .persons import Evidence
 
 PRIOR = -3.0
+# Chassis serials end in digits: each character a fragment keeps beyond five divides the
+# vehicles it could be by about ten (ln 10 ≈ 2.3). Five characters alone fit thousands of
+# vehicles nationally, so they need the make, colour or plate to agree before an alert is sent.
+PER_CHARACTER = 2.3
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def compare(report: Case, other: Case) -> VehicleMatch | None:
                     "chassis number" if full else "chassis number (partial)",
                     report.chassis_no,
                     other.chassis_no,
-                    9.0 if full else 3.0 + 0.6 * (len(shorter) - 5),
+                    9.0 if full else min(8.0, 3.0 + PER_CHARACTER * (len(shorter) - 5)),
                 )
             )
         elif len(r_chassis) >= 11 and len(o_chassis) >= 11:

@@ -73,7 +73,7 @@ class AlertOut(BaseModel):
 
 
 class AlertFeed(BaseModel):
-    request_id: str
+    request_id: str | None
     alerts: list[AlertOut]
     next_after: int | None = Field(
         description="Pass as `after` for the next page; null when this page was the last."

@@ -172,7 +172,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
         TimeRemainingColumn,
     )
 
-    from cli.sync import RateColumn, RichProgress, noc_revoker, report_view
+    from cli.sync import RateColumn, RichProgress, alert_hook, report_view
     from connectors import run_sync
     from connectors.manifest import merge_sources
     from indexer import open_backend
@@ -183,7 +183,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
         console.print(f"[yellow]{warning}[/yellow]")
     backend = open_backend(settings.search)
     state = StateDatabases.open(settings)
-    revoke, close_nocs = noc_revoker(state.noc)
+    revoke, close_nocs, step = alert_hook(state, backend, settings)
     try:
         with Progress(
             TextColumn("{task.description:<24}"),
@@ -205,6 +205,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                 )
             )
         console.print(report_view(report, console.width))
+        console.print(f"alerts queued by this sync: {step.totals.queued} {step.totals.by_kind}")
     finally:
         close_nocs()
         state.close()

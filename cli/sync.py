@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, Group, RenderableType
@@ -41,6 +41,11 @@ from records import Record
 from state import Database
 from state.databases import StateDatabases
 from state.sync import StateStore
+
+if TYPE_CHECKING:
+    from alerts import AlertStep
+    from config import Settings
+    from indexer.backends.base import Backend
 
 
 class RateColumn(ProgressColumn):
@@ -271,6 +276,19 @@ def noc_revoker(
     return revoke, store.close
 
 
+def alert_hook(
+    state: StateDatabases, backend: Backend, settings: Settings
+) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None], AlertStep]:
+    """The sync's `on_written` hook: revoke NOCs a new theft report names, then the alert step
+    (matchers into the outbox; `alerts.hook`). The directory of desks is `alerts.directory`."""
+    from alerts.directory import Directory
+    from alerts.hook import sync_hook
+
+    path = settings.alerts.directory
+    directory = Directory.load(path) if path is not None and path.exists() else None
+    return sync_hook(state.alerts, state.noc, backend, directory=directory)
+
+
 sync_app = typer.Typer(
     help="Pull the sources into the index (incremental, or --full); `icjs sync status`.",
     invoke_without_command=True,
@@ -350,9 +368,9 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             state.close()
             raise typer.Exit(130) from None
-        revoke, close_nocs = noc_revoker(state.noc)
+        backend = open_backend(settings.search)
+        revoke, close_nocs, _ = alert_hook(state, backend, settings)
         try:
-            backend = open_backend(settings.search)
             try:
                 ok = asyncio.run(
                     _loop(

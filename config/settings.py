@@ -145,6 +145,21 @@ class NocSettings(_Section):
     validity_days: int = Field(default=30, ge=1, le=3650)  # a certificate's life
 
 
+class AlertsSettings(_Section):
+    """Where alerts go besides each desk's feed (`GET /v1/alerts`): the directory of desks and
+    their contacts (`alerts.directory`), and the mail server e-mail alerts leave through. The
+    SMTP password comes from `ICJS_ALERTS__SMTP_PASSWORD`, never from icjs.toml."""
+
+    directory: Path | None = None  # JSON: recipient → {name, email, webhook, sms}
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_sender: str = "alerts@icjs.example"
+    smtp_starttls: bool = True  # refuse a server that does not offer STARTTLS
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    webhook_secret: SecretStr | None = None  # HMAC key partners verify signatures with
+
+
 class StateSettings(_Section):
     """Where the stores beside the index live (clients, revocations, lock-outs, the audit chain,
     sync state, NOCs, the alerts outbox). Unset `url`: SQLite files, each at its own path
@@ -192,6 +207,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     noc: NocSettings = NocSettings()
     state: StateSettings = StateSettings()
+    alerts: AlertsSettings = AlertsSettings()
     data_dir: Path = Path("var")
 
     @model_validator(mode="after")

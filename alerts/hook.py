@@ -1,0 +1,48 @@
+"""The alert step as the sync's `on_written` hook, with what it needs opened and closed.
+
+    hook, close = sync_hook(alerts_db, noc_db, backend)
+    run_sync(..., on_written=hook)
+
+The hook first revokes CLEAR NOCs of vehicles a new theft report names (`federation`), then runs
+the alert step, which also turns those revocations into alerts: both before the sync engine
+commits the page's checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from federation import NocStore, revoke_on_reports
+from indexer.backends.base import Backend
+from records import Record
+from state import Database
+from state.outbox import Outbox
+
+from .directory import Directory
+from .step import AlertStep
+from .store import AlertStore
+
+
+def sync_hook(
+    alerts_db: Database | Path,
+    noc_db: Database | Path,
+    backend: Backend | None,
+    *,
+    directory: Directory | None = None,
+) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None], AlertStep]:
+    """The hook, its close, and the step (for its totals)."""
+    nocs = NocStore(noc_db)
+    store = AlertStore(alerts_db)
+    step = AlertStep(store, Outbox(store.db), backend=backend, nocs=nocs, directory=directory)
+
+    def hook(records: Sequence[Record]) -> None:
+        revoke_on_reports(nocs, records, now=datetime.now(UTC))
+        step(records)
+
+    def close() -> None:
+        store.close()
+        nocs.close()
+
+    return hook, close, step
