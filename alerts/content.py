@@ -23,6 +23,7 @@ AWAY_KEEP = frozenset(
     {
         "record_id",
         "side",
+        "kind",
         "source",
         "status",
         "state",
@@ -57,7 +58,12 @@ def _admitted(side: dict[str, Any], visibility: Visibility) -> bool:
         return False
     if visibility.sources is not None and source not in visibility.sources:
         return False
-    kind = _KINDS.get(side.get("side", ""))
+    try:
+        kind: Kind | None = (
+            Kind(side["kind"]) if "kind" in side else _KINDS.get(side.get("side", ""))
+        )
+    except ValueError:
+        return False
     if visibility.kinds is not None and (kind is None or kind not in visibility.kinds):
         return False
     if visibility.states is not None and side.get("state") not in visibility.states:
@@ -79,6 +85,9 @@ def cut(payload: dict[str, Any], visibility: Visibility, home: str | None) -> di
     hidden = away = False
     for name in ("own", "match"):
         side = dict(payload.get(name) or {})
+        if "search" in side:  # the reader's own search or watch: theirs to see
+            sides[name] = side
+            continue
         if not _admitted(side, visibility):
             sides[name] = restricted(side)
             hidden = True

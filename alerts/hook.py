@@ -21,6 +21,7 @@ from state import Database
 from state.outbox import Outbox
 
 from .directory import Directory
+from .searches import SearchMemory
 from .step import AlertStep
 from .store import AlertStore
 
@@ -35,7 +36,15 @@ def sync_hook(
     """The hook, its close, and the step (for its totals)."""
     nocs = NocStore(noc_db)
     store = AlertStore(alerts_db)
-    step = AlertStep(store, Outbox(store.db), backend=backend, nocs=nocs, directory=directory)
+    searches = SearchMemory(store.db)
+    step = AlertStep(
+        store,
+        Outbox(store.db),
+        backend=backend,
+        nocs=nocs,
+        directory=directory,
+        searches=searches,
+    )
 
     def hook(records: Sequence[Record]) -> None:
         revoke_on_reports(nocs, records, now=datetime.now(UTC))

@@ -34,6 +34,7 @@ from . import matchers, persons
 from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case, case_of, recipient
 from .directory import Directory
 from .matchers import Match
+from .searches import SearchMemory, hit_payload
 from .shares import CaseShares
 from .store import AlertStore
 
@@ -61,7 +62,9 @@ class AlertStep:
         nocs: NocStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         directory: Directory | None = None,
+        searches: SearchMemory | None = None,
     ) -> None:
+        self.searches = searches
         self.store = store
         self.outbox = outbox
         self.backend = backend
@@ -95,6 +98,8 @@ class AlertStep:
                     queued = self._queue(conn, match, now)
                     report.queued += queued
                     report.by_kind[match.kind] = report.by_kind.get(match.kind, 0) + queued
+            if self.searches is not None:
+                report.queued += self._retro(conn, records, now, report)
         if self.nocs is not None:
             report.queued += self._noc_events(now)
         self._add(report)
@@ -201,6 +206,30 @@ class AlertStep:
                 )
         if events:
             self.nocs.mark_picked([e.id for e in events], now)
+        return queued
+
+    def _retro(
+        self, conn: sa.Connection, records: Sequence[Record], now: datetime, report: StepReport
+    ) -> int:
+        """Retro-hits on remembered searches and hits on watches (`alerts.searches`)."""
+        assert self.searches is not None
+        queued = 0
+        for hit in self.searches.hits(conn, records, now):
+            payload = hit_payload(hit)
+            to = f"officer:{hit.remembered.subject}"
+            kind = str(payload["kind"])
+            for channel in self.channels(to):
+                got = self.outbox.add(
+                    kind=kind,
+                    channel=channel,
+                    recipient=to,
+                    dedup_key=f"{kind}:{hit.remembered.id}:{hit.record.record_id}:{channel}",
+                    payload=payload,
+                    now=now,
+                    conn=conn,
+                )
+                queued += got
+                report.by_kind[kind] = report.by_kind.get(kind, 0) + got
         return queued
 
     def channels(self, recipient: str) -> list[str]:

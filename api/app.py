@@ -30,6 +30,7 @@ from fastapi import FastAPI
 
 import indexer
 from alerts import AlertStore
+from alerts.searches import SearchMemory
 from api.audit_middleware import AuditMiddleware
 from auth.service import AuthService
 from config import Settings
@@ -102,6 +103,8 @@ def create_app(
     owned.append(noc_store.close)
     alert_store = AlertStore(state.alerts, migrate=state.migrate)
     owned.append(alert_store.close)
+    searches = SearchMemory(state.alerts, migrate=state.migrate)
+    owned.append(searches.close)
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
@@ -160,6 +163,7 @@ def create_app(
     )
     app.state.vahan = vahan
     app.state.alerts = alert_store
+    app.state.searches = searches
     app.state.sync_status = sync_status_fn
 
     errors.install(app)

@@ -156,6 +156,7 @@ _ALERT = {
 
 REQUESTS: dict[tuple[str, str], Any] = {
     ("post", "/v1/alerts/{alert_id}/acknowledge"): {"note": "family informed; body identified"},
+    ("post", "/v1/watches"): {"registration_no": "MH 12 AB 1234", "purpose": "FIR 0123/2024"},
     ("post", "/v1/persons/search"): _PERSON_SEARCH,
     ("post", "/v1/vehicles/search"): {
         "registration_no": "MH 12 AB 1234",
@@ -190,6 +191,9 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
         "next_after": None,
         "recipients": ["station:UP/2210", "district:UP/LUCKNOW"],
     },
+    ("post", "/v1/watches", "201"): {"watch_id": 7, "keys": 1, "watching": []},
+    ("get", "/v1/watches/{watch_id}", "200"): {"watch_id": 7, "keys": 1, "watching": []},
+    ("delete", "/v1/watches/{watch_id}", "200"): {"watch_id": 7, "removed": True},
     ("post", "/v1/alerts/{alert_id}/acknowledge", "200"): {
         "id": 41,
         "acknowledged_at": "2024-04-03T07:00:00.000000+00:00",

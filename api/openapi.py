@@ -49,7 +49,7 @@ SCOPES: dict[str, str] = {
     "audit:read": "Read the audit log (auditors; supervisors for their district).",
     "sync:read": "Read each source's sync status (operators).",
     "admin": "Administer partner clients (operators).",
-    "alerts:read": "Read your desk's alerts feed.",
+    "alerts:read": "Read your desk's alerts feed; watch plates and profiles.",
     "alerts:acknowledge": "Acknowledge an alert sent to your desk.",
 }
 # Roles whose tokens come from our OAuth2 server (registered clients); the others' tokens come
@@ -69,6 +69,9 @@ OPERATION_IDS = {
     "audit.list": "listAuditEntries",
     "alerts.list": "listAlerts",
     "alerts.acknowledge": "acknowledgeAlert",
+    "alerts.watch": "createWatch",
+    "alerts.watch_get": "getWatch",
+    "alerts.unwatch": "deleteWatch",
     "oauth.token": "getToken",
     "oauth.introspect": "introspectToken",
     "oauth.revoke": "revokeToken",

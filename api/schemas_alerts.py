@@ -7,11 +7,16 @@ record the reader may not see is `restricted` with whom to call, and nothing els
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .schemas import STRICT
+from .schemas import STRICT, Purpose
+from .schemas_vehicles import Chassis, Registration
+
+ProfileId = Annotated[
+    str, StringConstraints(min_length=4, max_length=4096, pattern=r"^p1_[A-Za-z0-9_\-]+$")
+]
 
 
 class AlertKind(StrEnum):
@@ -20,6 +25,8 @@ class AlertKind(StrEnum):
     STOLEN_VEHICLE_SEEN = "stolen_vehicle_seen"
     VEHICLE_RECOVERED = "vehicle_recovered"
     NOC_REVOKED = "noc_revoked"
+    RETRO_HIT = "retro_hit"
+    WATCH_HIT = "watch_hit"
 
 
 class AlertSide(BaseModel):
@@ -93,3 +100,44 @@ class AcknowledgeOut(BaseModel):
     id: int
     acknowledged_at: str
     acknowledged_by: str
+
+
+class WatchRequest(BaseModel):
+    """What to watch: a plate, a chassis number, a person's profile (any of them, at least one).
+    A new record carrying the plate or chassis, or one of the profile's identifiers (DL,
+    passport, phone, FIR, registration), alerts you until the watch is removed."""
+
+    model_config = ConfigDict(
+        **STRICT,
+        json_schema_extra={
+            "not": {
+                "properties": {
+                    name: {"type": "null"}
+                    for name in ("registration_no", "chassis_no", "profile_id")
+                }
+            },
+            "examples": [{"registration_no": "MH 12 AB 1234", "purpose": "FIR 0123/2024"}],
+        },
+    )
+
+    registration_no: Registration | None = None
+    chassis_no: Chassis | None = None
+    profile_id: ProfileId | None = None
+    purpose: Purpose = Field(description="Case reference or reason: written to the audit log.")
+
+    @model_validator(mode="after")
+    def _something(self) -> WatchRequest:
+        if not (self.registration_no or self.chassis_no or self.profile_id):
+            raise ValueError("give at least one of registration_no, chassis_no, profile_id")
+        return self
+
+
+class WatchOut(BaseModel):
+    watch_id: int
+    keys: int = Field(description="How many identifiers the watch follows.")
+    watching: list[str] = Field(description="Record ids already known (they do not alert).")
+
+
+class WatchRemoved(BaseModel):
+    watch_id: int
+    removed: bool

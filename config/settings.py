@@ -151,6 +151,8 @@ class AlertsSettings(_Section):
     SMTP password comes from `ICJS_ALERTS__SMTP_PASSWORD`, never from icjs.toml."""
 
     directory: Path | None = None  # JSON: recipient → {name, email, webhook, sms}
+    # How long a search is remembered for retro-hits (N-DEx keeps five days); 0: not at all.
+    search_window_days: int = Field(default=5, ge=0, le=90)
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_sender: str = "alerts@icjs.example"

@@ -8,7 +8,8 @@ never wait for the audit log's, nor the other way round) and one migration histo
 - sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
   reconciliations, redactions, runs, sync_holder;
 - noc (`data_dir/noc.db`): noc, noc_events;
-- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_params, alert_feed.
+- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_params, remembered,
+  remembered_keys, alert_feed.
 
 Types are chosen so both engines hold the same values: times are ISO 8601 text as the stores
 have always written them (they compare as text, so `C` collation on PostgreSQL), flags are
@@ -337,6 +338,29 @@ alert_params = sa.Table(
     sa.Column("feature", Str, primary_key=True),
     sa.Column("agree", sa.Integer, nullable=False, server_default="0"),
     sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Searches remembered for retro-hits (`expires_at`: the window, 5 days by default) and watches
+# (no expiry), each with the keys a new record must share to be compared with it.
+remembered = sa.Table(
+    "remembered",
+    alerts,
+    _id(),
+    sa.Column("created_at", Str, nullable=False),
+    sa.Column("expires_at", Str),  # null: a watch, until removed
+    sa.Column("kind", Str, nullable=False),  # person_search, vehicle_search, watch
+    sa.Column("subject", Str, nullable=False),  # the officer (or client) to tell
+    sa.Column("query", Str, nullable=False),  # JSON
+    sa.Column("min_score", sa.Float, nullable=False, server_default="0"),
+    sa.Column("results", Str, nullable=False),  # JSON: record ids already shown
+    sa.Index("remembered_expiry", "expires_at"),
+)
+remembered_keys = sa.Table(
+    "remembered_keys",
+    alerts,
+    sa.Column("remembered_id", BigInt, nullable=False),
+    sa.Column("key", Str, nullable=False),
+    sa.PrimaryKeyConstraint("key", "remembered_id", name="remembered_keys_pk"),
 )
 
 # What each recipient's feed holds: an alert delivered to a station (or district desk), until

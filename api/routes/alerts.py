@@ -10,27 +10,39 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from alerts import AlertStore, FeedItem
 from alerts.content import cut
+from alerts.searches import WATCH, WATCHED_IDS, Remembered, SearchMemory, vehicle_keys
 from api.security import audit_context
 from auth.policy import Policy
 from auth.principal import Caller
+from federation import VehicleSearch, normalise_vehicle
 
 from ..deps import guarded
-from ..errors import NotFound, request_id_of
+from ..errors import BadRequest, NotFound, request_id_of
 from ..schemas import Purpose, problems
-from ..schemas_alerts import AcknowledgeOut, AcknowledgeRequest, AlertFeed, AlertOut
+from ..schemas_alerts import (
+    AcknowledgeOut,
+    AcknowledgeRequest,
+    AlertFeed,
+    AlertOut,
+    WatchOut,
+    WatchRemoved,
+    WatchRequest,
+)
 
 router = APIRouter(tags=["alerts"])
 MAX_PAGE = 100
+WATCHED = frozenset(t.value for t in WATCHED_IDS)
 
 
 def desks(caller: Caller) -> list[str]:
-    """The recipients whose alerts a caller reads: their police station and district desk."""
-    out: list[str] = []
+    """The recipients whose alerts a caller reads: their own (retro-hits, watches), their police
+    station's and their district desk's."""
+    out: list[str] = [f"officer:{caller.subject}"]
     if caller.state and caller.police_station:
         out.append(f"station:{caller.state}/{caller.police_station}")
     if caller.state and caller.district:
@@ -145,3 +157,108 @@ async def acknowledge_alert(
     return AcknowledgeOut(
         id=done.id, acknowledged_at=done.acknowledged_at, acknowledged_by=done.acknowledged_by
     )
+
+
+@router.post(
+    "/v1/watches",
+    name="alerts.watch",
+    status_code=201,
+    summary="Watch a plate, a chassis number or a person's profile",
+    description=(
+        "Any new record that carries the plate or chassis number, or one of the profile's "
+        "identifiers (DL, passport, phone, FIR, registration), alerts you in your feed "
+        "(`GET /v1/alerts`, kind `watch_hit`), shown as you may see it then. A profile you may "
+        "not see is `404`. States a purpose and is audited. Scope `alerts:read`."
+    ),
+    response_model=WatchOut,
+    responses=problems(401, 403, 404, 422, 429),
+)
+async def watch(
+    body: WatchRequest,
+    request: Request,
+    response: Response,
+    caller: Annotated[Caller, Depends(guarded("alerts.watch"))],
+) -> WatchOut:
+    audit_context(request, purpose=body.purpose, query=body.model_dump(exclude={"purpose"}))
+    keys: set[str] = set()
+    known: list[str] = []
+    if body.registration_no or body.chassis_no:
+        try:
+            terms = normalise_vehicle(
+                VehicleSearch(registration_no=body.registration_no, chassis_no=body.chassis_no)
+            )
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        keys |= vehicle_keys(terms.registration, terms.chassis)
+    if body.profile_id:
+        view = await run_in_threadpool(request.app.state.persons.profile, caller, body.profile_id)
+        if view is None:
+            raise NotFound("no profile with this id is visible to you")
+        for ident in view.identifiers:
+            if not ident.get("partial") and ident.get("type") in WATCHED:
+                keys.add(f"id:{ident['type']}:{ident['value']}")
+        known = [r.record_id for r in view.records]
+        audit_context(request, record_ids=known)
+    if not keys:
+        raise BadRequest("nothing here can be watched: the profile carries no strong identifier")
+    memory: SearchMemory = request.app.state.searches
+    watch_id = await run_in_threadpool(
+        lambda: memory.remember(
+            kind=WATCH,
+            subject=caller.subject,
+            query={"keys": sorted(keys), "purpose": body.purpose},
+            keys=keys,
+            results=known,
+            now=datetime.now(UTC),
+            window=None,
+        )
+    )
+    assert watch_id is not None
+    response.headers["Location"] = f"/v1/watches/{watch_id}"
+    return WatchOut(watch_id=watch_id, keys=len(keys), watching=known)
+
+
+def _own_watch(request: Request, caller: Caller, watch_id: int) -> Remembered:
+    memory: SearchMemory = request.app.state.searches
+    found = memory.get(watch_id)
+    if found is None or found.kind != WATCH or found.subject != caller.subject:
+        raise NotFound("no watch of yours has this id")
+    return found
+
+
+@router.get(
+    "/v1/watches/{watch_id}",
+    name="alerts.watch_get",
+    summary="One of your watches",
+    description="What a watch of yours follows. Another's watch is `404`. Scope `alerts:read`.",
+    response_model=WatchOut,
+    responses=problems(401, 403, 404, 422, 429),
+)
+async def get_watch(
+    request: Request,
+    caller: Annotated[Caller, Depends(guarded("alerts.watch_get"))],
+    watch_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> WatchOut:
+    found = await run_in_threadpool(_own_watch, request, caller, watch_id)
+    return WatchOut(
+        watch_id=found.id, keys=len(found.query.get("keys") or ()), watching=sorted(found.results)
+    )
+
+
+@router.delete(
+    "/v1/watches/{watch_id}",
+    name="alerts.unwatch",
+    summary="Stop a watch of yours",
+    description="Removes the watch; alerts already sent stay. Scope `alerts:read`.",
+    response_model=WatchRemoved,
+    responses=problems(401, 403, 404, 422, 429),
+)
+async def unwatch(
+    request: Request,
+    caller: Annotated[Caller, Depends(guarded("alerts.unwatch"))],
+    watch_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> WatchRemoved:
+    await run_in_threadpool(_own_watch, request, caller, watch_id)
+    memory: SearchMemory = request.app.state.searches
+    removed = await run_in_threadpool(memory.remove, watch_id)
+    return WatchRemoved(watch_id=watch_id, removed=removed)

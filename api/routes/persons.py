@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.retro import remember_search
 from api.security import audit_context
 from auth.principal import Caller
 from federation import PersonSearch, PersonSearchService
@@ -67,6 +68,13 @@ async def search_persons(
     metrics: Metrics = request.app.state.metrics
     metrics.candidates.labels("person").observe(outcome.candidates)
     audit_context(request, record_ids=outcome.record_ids)
+    await remember_search(
+        request,
+        caller,
+        person=body.model_dump(mode="json", exclude={"purpose", "sources", "limit"}),
+        results=outcome.record_ids,
+        min_score=outcome.min_score,
+    )
     return search_out(outcome, request_id_of(request))
 
 

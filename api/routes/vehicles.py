@@ -9,6 +9,7 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.retro import remember_search
 from api.security import audit_context
 from auth.principal import Caller
 from federation import (
@@ -171,6 +172,16 @@ async def search_vehicles(
         if v.registration_no
     }
     audit_context(request, record_ids=outcome.record_ids)
+    await remember_search(
+        request,
+        caller,
+        vehicle={
+            "registration_no": terms.registration,
+            "chassis_no": body.chassis_no,
+            "engine_no": body.engine_no,
+        },
+        results=outcome.record_ids,
+    )
     withheld: dict[str, int] = {}
     views = [o.record for v in outcome.vehicles for o in v.owners]
     views += [r.record for v in outcome.vehicles for r in v.reports]

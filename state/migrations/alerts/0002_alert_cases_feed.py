@@ -1,4 +1,5 @@
-"""alerts: the matchers' open cases and learnt parameters, and the recipients' feed.
+"""alerts: the matchers' open cases and learnt parameters, remembered searches and watches,
+and the recipients' feed.
 
 Revision ID: alerts_0002
 Revises: alerts_0001
@@ -40,6 +41,24 @@ def upgrade() -> None:
         sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
     )
     ensure_table(
+        "remembered",
+        sa.Column("id", BigInt, sa.Identity(), primary_key=True),
+        sa.Column("created_at", Str, nullable=False),
+        sa.Column("expires_at", Str),
+        sa.Column("kind", Str, nullable=False),
+        sa.Column("subject", Str, nullable=False),
+        sa.Column("query", Str, nullable=False),
+        sa.Column("min_score", sa.Float, nullable=False, server_default="0"),
+        sa.Column("results", Str, nullable=False),
+    )
+    ensure_index("remembered_expiry", "remembered", ["expires_at"])
+    ensure_table(
+        "remembered_keys",
+        sa.Column("remembered_id", BigInt, nullable=False),
+        sa.Column("key", Str, nullable=False),
+        sa.PrimaryKeyConstraint("key", "remembered_id", name="remembered_keys_pk"),
+    )
+    ensure_table(
         "alert_feed",
         sa.Column("id", BigInt, sa.Identity(), primary_key=True),
         sa.Column("created_at", Str, nullable=False),
@@ -57,4 +76,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("alert_feed")
     op.drop_table("alert_params")
+    op.drop_table("remembered_keys")
+    op.drop_table("remembered")
     op.drop_table("alert_cases")
