@@ -193,7 +193,7 @@ def run(persons: int, seed: int, faults: str, rounds: int, minutes: float) -> di
         step = AlertStep(store, box, backend=backend)
         timed = Timed(step)
         try:
-            sources = {n: SourceSettings(**e) for n, e in sims.manifest.items()}
+            sources = {n: SourceSettings.model_validate(e) for n, e in sims.manifest.items()}
             started = time.perf_counter()
             asyncio.run(_sync(sources, backend, work / "sync.db", timed, full=True))
             full_s = time.perf_counter() - started

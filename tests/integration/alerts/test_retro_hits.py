@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alerts import AlertStep, AlertStore
 from alerts.searches import PERSON, WATCH, SearchMemory, person_keys, vehicle_keys
 from auth.principal import Role
-from records import Identifier, IdType, Kind, Person, Source, Vehicle
+from records import Identifier, IdType, Kind, Person, Record, Source, Vehicle
 from state import Database
 from state.outbox import Outbox
 from state.schema import outbox
@@ -24,7 +24,7 @@ from tests.plugins.backends import make
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 
 
-def _accused(native: str, name: str, state: str = "MH") -> object:
+def _accused(native: str, name: str, state: str = "MH") -> Record:
     return make(
         Source.CCTNS,
         native,

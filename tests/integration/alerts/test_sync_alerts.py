@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 
 def _sync(sims: Running, root: Path, backend: Any, hook: Callable[[Sequence[Record]], None]) -> Any:
-    sources = {n: SourceSettings(**e) for n, e in sims.manifest.items()}
+    sources = {n: SourceSettings.model_validate(e) for n, e in sims.manifest.items()}
     state = root / "sync.db"
     return asyncio.run(
         run_sync(sources, backend, state, SyncSettings(state_path=state), on_written=hook)
@@ -87,7 +87,7 @@ def test_a_sync_queues_true_alerts_once_and_the_feed_gets_each_once(
         before = len(queued)
         asyncio.run(
             run_sync(
-                {n: SourceSettings(**e) for n, e in simulators.manifest.items()},
+                {n: SourceSettings.model_validate(e) for n, e in simulators.manifest.items()},
                 backend,
                 tmp_path / "sync.db",
                 SyncSettings(state_path=tmp_path / "sync.db"),

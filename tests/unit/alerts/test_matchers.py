@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from alerts import matchers
-from alerts.cases import FOUND, MISSING, REGISTRATION, STOLEN, Case
+from alerts.cases import FOUND, MISSING, REGISTRATION, STOLEN, Case, recipient
 from alerts.content import cut
 from alerts.persons import Uniform, compare, exclusions
 from auth.policy import HiddenLabel, Visibility
@@ -132,7 +132,7 @@ def test_a_partial_chassis_finds_the_vehicle_under_another_plate() -> None:
     assert matchers.sendable(match)
     assert any(e.feature == "chassis number (partial)" for e in match.evidence)
     # only the report's desk is told (the RTO is not a police desk)
-    assert [matchers.recipient(s) for s in match.recipients()] == ["station:DL/0101"]
+    assert [recipient(s) for s in match.recipients()] == ["station:DL/0101"]
 
 
 def test_full_chassis_numbers_that_differ_are_two_vehicles() -> None:
