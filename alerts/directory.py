@@ -13,6 +13,7 @@ channels need a contact.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Contact:
     name: str | None = None
+    district: str | None = None  # upper case, as the sources write it
     email: str | None = None
     webhook: str | None = None
     sms: str | None = None
@@ -40,6 +42,24 @@ class Directory:
 
     def contact(self, recipient: str) -> Contact | None:
         return self.entries.get(recipient)
+
+    def stations(self, states: Iterable[str], districts: Iterable[str] = ()) -> list[str]:
+        """The police stations (`station:` recipients) in `states`, narrowed to `districts`
+        when any are named (`STATE/DISTRICT` or a district name)."""
+        wanted_states = {s.upper() for s in states}
+        wanted = {" ".join(d.split()).upper() for d in districts}
+        out = []
+        for recipient, contact in sorted(self.entries.items()):
+            if not recipient.startswith("station:"):
+                continue
+            state = recipient.removeprefix("station:").split("/", 1)[0]
+            district = (contact.district or "").upper()
+            in_district = district in wanted or f"{state}/{district}" in wanted
+            if (state in wanted_states and (not wanted or in_district)) or (
+                wanted and in_district and not wanted_states
+            ):
+                out.append(recipient)
+        return out
 
     def channels(self, recipient: str) -> list[str]:
         """Channels beyond the feed that can reach `recipient`."""

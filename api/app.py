@@ -30,6 +30,8 @@ from fastapi import FastAPI
 
 import indexer
 from alerts import AlertStore
+from alerts.broadcasts import Broadcasts
+from alerts.directory import Directory
 from alerts.searches import SearchMemory
 from api.audit_middleware import AuditMiddleware
 from auth.service import AuthService
@@ -48,7 +50,17 @@ from .metrics import Metrics
 from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
 from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
-from .routes import alerts, audit, health, noc, oauth, persons, sync_status, vehicles
+from .routes import (
+    alerts,
+    audit,
+    broadcasts,
+    health,
+    noc,
+    oauth,
+    persons,
+    sync_status,
+    vehicles,
+)
 from .vahan_live import ConnectorVahanLookup
 
 API_VERSION = "1.0.0"
@@ -105,6 +117,14 @@ def create_app(
     owned.append(alert_store.close)
     searches = SearchMemory(state.alerts, migrate=state.migrate)
     owned.append(searches.close)
+    crimac = Broadcasts(state.alerts, migrate=state.migrate)
+    owned.append(crimac.close)
+    directory_path = settings.alerts.directory
+    directory = (
+        Directory.load(directory_path)
+        if directory_path is not None and directory_path.exists()
+        else Directory()
+    )
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
@@ -164,11 +184,14 @@ def create_app(
     app.state.vahan = vahan
     app.state.alerts = alert_store
     app.state.searches = searches
+    app.state.broadcasts = crimac
+    app.state.directory = directory
     app.state.sync_status = sync_status_fn
 
     errors.install(app)
     routers = [
-        m.router for m in (health, persons, vehicles, noc, alerts, sync_status, oauth, audit)
+        m.router
+        for m in (health, persons, vehicles, noc, alerts, broadcasts, sync_status, oauth, audit)
     ]
     for router in routers:
         app.include_router(router)

@@ -154,9 +154,31 @@ _ALERT = {
     "acknowledged_by": None,
 }  # fmt: skip
 
+_BROADCAST = {
+    "broadcast_id": 3,
+    "created_at": "2024-04-03T06:00:00.000000+00:00",
+    "category": "wanted_person",
+    "message": "Absconding accused in FIR 0123/2024 PS Shivajinagar; see profile.",
+    "stations": [
+        {"recipient": "station:MH/0412", "queued": True,
+         "delivered_at": "2024-04-03T06:00:02.000000+00:00",
+         "acknowledged_at": "2024-04-03T06:20:00.000000+00:00",
+         "acknowledged_by": "officer-mh-0412-3"},
+        {"recipient": "station:GJ/0077", "queued": True, "delivered_at": None,
+         "acknowledged_at": None, "acknowledged_by": None},
+    ],
+}  # fmt: skip
+
 REQUESTS: dict[tuple[str, str], Any] = {
     ("post", "/v1/alerts/{alert_id}/acknowledge"): {"note": "family informed; body identified"},
     ("post", "/v1/watches"): {"registration_no": "MH 12 AB 1234", "purpose": "FIR 0123/2024"},
+    ("post", "/v1/broadcasts"): {
+        "category": "wanted_person",
+        "message": "Absconding accused in FIR 0123/2024 PS Shivajinagar; see profile.",
+        "states": ["MH", "GJ"],
+        "districts": [],
+        "purpose": "FIR 0123/2024",
+    },
     ("post", "/v1/persons/search"): _PERSON_SEARCH,
     ("post", "/v1/vehicles/search"): {
         "registration_no": "MH 12 AB 1234",
@@ -192,6 +214,8 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
         "recipients": ["station:UP/2210", "district:UP/LUCKNOW"],
     },
     ("post", "/v1/watches", "201"): {"watch_id": 7, "keys": 1, "watching": []},
+    ("post", "/v1/broadcasts", "201"): _BROADCAST,
+    ("get", "/v1/broadcasts/{broadcast_id}", "200"): _BROADCAST,
     ("get", "/v1/watches/{watch_id}", "200"): {"watch_id": 7, "keys": 1, "watching": []},
     ("delete", "/v1/watches/{watch_id}", "200"): {"watch_id": 7, "removed": True},
     ("post", "/v1/alerts/{alert_id}/acknowledge", "200"): {

@@ -51,6 +51,7 @@ SCOPES: dict[str, str] = {
     "admin": "Administer partner clients (operators).",
     "alerts:read": "Read your desk's alerts feed; watch plates and profiles.",
     "alerts:acknowledge": "Acknowledge an alert sent to your desk.",
+    "broadcasts:send": "Send Cri-MAC broadcasts to police stations; read their status.",
 }
 # Roles whose tokens come from our OAuth2 server (registered clients); the others' tokens come
 # from the officers' identity provider.
@@ -72,6 +73,8 @@ OPERATION_IDS = {
     "alerts.watch": "createWatch",
     "alerts.watch_get": "getWatch",
     "alerts.unwatch": "deleteWatch",
+    "broadcasts.send": "sendBroadcast",
+    "broadcasts.get": "getBroadcast",
     "oauth.token": "getToken",
     "oauth.introspect": "introspectToken",
     "oauth.revoke": "revokeToken",

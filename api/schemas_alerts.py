@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from . import rules
 from .schemas import STRICT, Purpose
 from .schemas_vehicles import Chassis, Registration
 
@@ -26,6 +27,7 @@ class AlertKind(StrEnum):
     VEHICLE_RECOVERED = "vehicle_recovered"
     NOC_REVOKED = "noc_revoked"
     RETRO_HIT = "retro_hit"
+    CRIMAC = "crimac"
     WATCH_HIT = "watch_hit"
 
 
@@ -141,3 +143,62 @@ class WatchOut(BaseModel):
 class WatchRemoved(BaseModel):
     watch_id: int
     removed: bool
+
+
+class BroadcastCategory(StrEnum):
+    HEINOUS_CRIME = "heinous_crime"
+    WANTED_PERSON = "wanted_person"
+    STOLEN_VEHICLE = "stolen_vehicle"
+
+
+StateCodeList = Annotated[
+    list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]],
+    Field(max_length=40),
+]
+District = Annotated[
+    str, StringConstraints(min_length=2, max_length=80, pattern=r"^[A-Za-z][A-Za-z .'/-]*$")
+]
+DistrictList = Annotated[list[District], Field(max_length=200)]
+
+
+class BroadcastRequest(BaseModel):
+    """A Cri-MAC message to every police station of the chosen states and districts."""
+
+    model_config = ConfigDict(
+        **STRICT,
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "wanted_person",
+                    "message": "Absconding accused in FIR 0123/2024 PS Shivajinagar; see profile.",
+                    "states": ["MH", "GJ"],
+                    "districts": [],
+                    "purpose": "FIR 0123/2024",
+                }
+            ]
+        },
+    )
+
+    category: BroadcastCategory
+    message: Annotated[str, StringConstraints(min_length=3, max_length=2000, pattern=rules.TEXT)]
+    states: StateCodeList = Field(description="Two-letter state codes.")
+    districts: DistrictList = Field(
+        default_factory=list, description="Narrow to these districts (`PUNE` or `MH/PUNE`)."
+    )
+    purpose: Purpose
+
+
+class StationStatusOut(BaseModel):
+    recipient: str
+    queued: bool
+    delivered_at: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+
+
+class BroadcastOut(BaseModel):
+    broadcast_id: int
+    created_at: str
+    category: BroadcastCategory
+    message: str
+    stations: list[StationStatusOut]

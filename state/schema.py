@@ -9,7 +9,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
   reconciliations, redactions, runs, sync_holder;
 - noc (`data_dir/noc.db`): noc, noc_events;
 - alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_params, remembered,
-  remembered_keys, alert_feed.
+  remembered_keys, broadcasts, alert_feed.
 
 Types are chosen so both engines hold the same values: times are ISO 8601 text as the stores
 have always written them (they compare as text, so `C` collation on PostgreSQL), flags are
@@ -361,6 +361,19 @@ remembered_keys = sa.Table(
     sa.Column("remembered_id", BigInt, nullable=False),
     sa.Column("key", Str, nullable=False),
     sa.PrimaryKeyConstraint("key", "remembered_id", name="remembered_keys_pk"),
+)
+
+# Cri-MAC broadcasts: a supervisor's message to the police stations of chosen states and
+# districts; delivery and acknowledgement per station are read from the outbox and the feed.
+broadcasts = sa.Table(
+    "broadcasts",
+    alerts,
+    _id(),
+    sa.Column("created_at", Str, nullable=False),
+    sa.Column("sender", Str, nullable=False),
+    sa.Column("category", Str, nullable=False),  # heinous_crime, wanted_person, stolen_vehicle
+    sa.Column("message", Str, nullable=False),
+    sa.Column("recipients", Str, nullable=False),  # JSON list of station recipients
 )
 
 # What each recipient's feed holds: an alert delivered to a station (or district desk), until

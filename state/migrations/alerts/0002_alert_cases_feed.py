@@ -1,5 +1,5 @@
 """alerts: the matchers' open cases and learnt parameters, remembered searches and watches,
-and the recipients' feed.
+Cri-MAC broadcasts, and the recipients' feed.
 
 Revision ID: alerts_0002
 Revises: alerts_0001
@@ -59,6 +59,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", "remembered_id", name="remembered_keys_pk"),
     )
     ensure_table(
+        "broadcasts",
+        sa.Column("id", BigInt, sa.Identity(), primary_key=True),
+        sa.Column("created_at", Str, nullable=False),
+        sa.Column("sender", Str, nullable=False),
+        sa.Column("category", Str, nullable=False),
+        sa.Column("message", Str, nullable=False),
+        sa.Column("recipients", Str, nullable=False),
+    )
+    ensure_table(
         "alert_feed",
         sa.Column("id", BigInt, sa.Identity(), primary_key=True),
         sa.Column("created_at", Str, nullable=False),
@@ -76,6 +85,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("alert_feed")
     op.drop_table("alert_params")
+    op.drop_table("broadcasts")
     op.drop_table("remembered_keys")
     op.drop_table("remembered")
     op.drop_table("alert_cases")
