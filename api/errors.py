@@ -167,11 +167,26 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     if status == 404 and detail == "Not Found":
         detail = f"no resource at {request.url.path}: see /docs for the API's paths"
     elif status == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
+        headers = dict(exc.headers or {})
+        headers["Allow"] = allowed = _allowed(request) or headers.get("Allow", "")
+        exc = StarletteHTTPException(405, exc.detail, headers=headers)
         detail = f"{request.method} is not allowed on {request.url.path}" + (
             f": use {allowed}" if allowed else ""
         )
     return problem_response(request, status, title, detail, headers=exc.headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route serves at this path: Starlette names only the first route's, and
+    a path can have several (`GET` and `DELETE /v1/watches/{id}`)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in getattr(request.app, "routes", []):
+        match, _ = route.matches({**request.scope, "method": "\x00"})
+        if match is Match.PARTIAL and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:

@@ -16,6 +16,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -320,6 +321,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
+        from cli import demo_alerts
 
         if backend not in ("embedded", "opensearch"):
             raise typer.BadParameter("choose embedded or opensearch", param_hint="--backend")
@@ -334,16 +336,24 @@ def register(app: typer.Typer) -> None:
         os.environ["ICJS_CONFIG"] = str(paths.config)
         settings = load_settings()
         running = None
+        stop_mail: Callable[[], None] | None = None
         try:
             console.print(f"[bold]1/4[/bold] world of {persons:,} people (seed {seed})")
             running = start_world(seed, persons, faults, paths.worlds, console)
             console.print(f"[bold]2/4[/bold] eight simulated sources up, faults: {faults}")
+            smtp_port = demo_alerts.free_port()
+            demo_alerts.write_directory(running, paths.root / "directory.json")
+            with paths.config.open("a", encoding="utf-8") as config:
+                config.write(demo_alerts.alerts_config(paths.root / "directory.json", smtp_port))
+            settings = load_settings()
+            stop_mail = demo_alerts.start_mail_sink(paths.root / "mail", smtp_port)
             console.print("[bold]3/4[/bold] syncing every source into the index")
             try:
                 sync_sources(settings, running.manifest, console)
             except SyncBusy as exc:  # another demo on the same directory is syncing
                 console.print(f"icjs demo: {exc}")
                 raise typer.Exit(exc.exit_code) from None
+            demo_alerts.deliver_and_show(settings, console, paths.root / "mail")
             client = ensure_demo_client(settings, paths)
             person, vehicle = sample_queries(settings)
             console.print(f"[bold]4/4[/bold] API on http://127.0.0.1:{port}  (Ctrl-C stops all)")
@@ -359,6 +369,8 @@ def register(app: typer.Typer) -> None:
                 proxy_headers=False,  # the app decides whom to believe (api.trusted_proxies)
             )
         finally:
+            if stop_mail is not None:
+                stop_mail()
             if running is not None:
                 running.stop()
             if node is not None:

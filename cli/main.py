@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "cli.demo",
     "cli.simulate",
     "cli.sync",
+    "cli.alerts",
     "cli.serve",
     "cli.index",
     "cli.clients",
