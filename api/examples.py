@@ -214,6 +214,8 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
         "recipients": ["station:UP/2210", "district:UP/LUCKNOW"],
     },
     ("post", "/v1/watches", "201"): {"watch_id": 7, "keys": 1, "watching": []},
+    ("get", "/v1/alerts/stream", "200"): 'retry: 1000\n\nid: 41\nevent: alert\ndata: {"id": 41, '
+    '"kind": "missing_found", "recipient": "station:UP/2210", "score": 0.93}\n\n',
     ("post", "/v1/broadcasts", "201"): _BROADCAST,
     ("get", "/v1/broadcasts/{broadcast_id}", "200"): _BROADCAST,
     ("get", "/v1/watches/{watch_id}", "200"): {"watch_id": 7, "keys": 1, "watching": []},

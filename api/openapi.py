@@ -69,6 +69,7 @@ OPERATION_IDS = {
     "sync.status": "getSyncStatus",
     "audit.list": "listAuditEntries",
     "alerts.list": "listAlerts",
+    "alerts.stream": "streamAlerts",
     "alerts.acknowledge": "acknowledgeAlert",
     "alerts.watch": "createWatch",
     "alerts.watch_get": "getWatch",

@@ -7,10 +7,13 @@ not when the match was made. Reading the feed states a purpose and is audited li
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from alerts import AlertStore, FeedItem
@@ -125,6 +128,71 @@ async def list_alerts(
         alerts=alerts,
         next_after=items[-1].id if len(items) == limit else None,
         recipients=recipients,
+    )
+
+
+STREAM_MAX_WAIT_S = 5  # a stream ends after this; EventSource reconnects (`retry`) at once
+STREAM_POLL_S = 0.5
+
+
+def _event(alert: AlertOut) -> str:
+    return f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
+
+
+@router.get(
+    "/v1/alerts/stream",
+    name="alerts.stream",
+    summary="Your desk's alerts as server-sent events",
+    description=(
+        "The feed as `text/event-stream` (an `EventSource` in a browser): each alert after "
+        "`after` (or the `Last-Event-ID` header) is one `alert` event whose `id` is the alert's "
+        "and whose `data` is the alert as `GET /v1/alerts` shows it. The stream stays open up to "
+        "`wait` seconds for new alerts, then ends with a `retry` hint; the client reconnects "
+        "from the last id. States a purpose and is audited. Scope `alerts:read`."
+    ),
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-sent events: `retry`, then one `alert` event per alert.",
+        },
+        **problems(401, 403, 422, 429),
+    },
+)
+async def stream_alerts(
+    request: Request,
+    caller: Annotated[Caller, Depends(guarded("alerts.stream"))],
+    purpose: Annotated[Purpose, Query(description="Why you read the feed (audited).")],
+    after: Annotated[int, Query(ge=0, le=2**62, description="Only alerts after this id.")] = 0,
+    wait: Annotated[
+        int, Query(ge=0, le=STREAM_MAX_WAIT_S, description="Seconds to wait for new alerts.")
+    ] = 0,
+) -> StreamingResponse:
+    audit_context(request, purpose=purpose, query={"after": after, "wait": wait})
+    last = request.headers.get("last-event-id", "")
+    cursor = max(after, int(last)) if last.isdigit() and len(last) < 19 else after
+    recipients = desks(caller)
+    store = _store(request)
+    policy: Policy = request.app.state.auth.policy
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+
+    async def events() -> AsyncIterator[str]:
+        nonlocal cursor
+        yield f"retry: {STREAM_POLL_S * 2000:.0f}\n\n"
+        while True:
+            items = await run_in_threadpool(store.feed, recipients, after=cursor, limit=MAX_PAGE)
+            for item in items:
+                cursor = item.id
+                yield _event(_out(item, policy, caller))
+            if loop.time() >= deadline or await request.is_disconnected():
+                return
+            await asyncio.sleep(STREAM_POLL_S)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 

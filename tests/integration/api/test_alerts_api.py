@@ -113,3 +113,42 @@ def test_an_acknowledgement_stands_once_and_only_for_the_desk(live_api: LiveApi)
         "/v1/alerts", officer, params={"purpose": "ack test", "unacknowledged": "true"}
     ).json()
     assert alert_id not in [a["id"] for a in left["alerts"]]
+
+
+def _events(text: str) -> list[dict[str, str]]:
+    out = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if fields.get("event") == "alert":
+            out.append(fields)
+    return out
+
+
+def test_the_feed_streams_as_server_sent_events(live_api: LiveApi) -> None:
+    import json
+    import threading
+
+    officer = _officer(live_api, "0412")
+    _deliver(live_api, "api-test-sse-1", "station:MH/0412", SENSITIVE)
+    first = live_api.get("/v1/alerts/stream", officer, params={"purpose": "console"})
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("text/event-stream")
+    events = _events(first.text)
+    assert events and first.text.startswith("retry: ")
+    last = events[-1]["id"]
+    shown = json.loads(events[-1]["data"])
+    assert shown["match"]["restricted"] is True  # cut like the feed
+    # from the last id on: nothing until a new alert arrives while the stream waits
+    timer = threading.Timer(
+        1.0, _deliver, (live_api, "api-test-sse-2", "station:MH/0412", SENSITIVE)
+    )
+    timer.start()
+    later = live_api.get(
+        "/v1/alerts/stream",
+        officer,
+        params={"purpose": "console", "wait": 4},
+        headers={"Last-Event-ID": last},
+    )
+    timer.join()
+    fresh = _events(later.text)
+    assert [int(e["id"]) > int(last) for e in fresh] == [True]
