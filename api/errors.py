@@ -182,10 +182,13 @@ def _allowed(request: Request) -> str:
     from starlette.routing import Match
 
     methods: set[str] = set()
-    for route in getattr(request.app, "routes", []):
-        match, _ = route.matches({**request.scope, "method": "\x00"})
-        if match is Match.PARTIAL and getattr(route, "methods", None):
-            methods |= set(route.methods)
+    scope = {**request.scope, "method": "\x00"}
+    for top in getattr(request.app, "routes", []):
+        included = getattr(top, "original_router", None)  # FastAPI's included routers
+        for route in included.routes if included is not None else [top]:
+            match, _ = route.matches(scope)
+            if match is Match.PARTIAL and getattr(route, "methods", None):
+                methods |= set(route.methods)
     return ", ".join(sorted(methods))
 
 

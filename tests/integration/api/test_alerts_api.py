@@ -152,3 +152,9 @@ def test_the_feed_streams_as_server_sent_events(live_api: LiveApi) -> None:
     timer.join()
     fresh = _events(later.text)
     assert [int(e["id"]) > int(last) for e in fresh] == [True]
+
+
+def test_a_path_with_two_methods_lists_both_in_allow(live_api: LiveApi) -> None:
+    answer = live_api.http.request("PATCH", "/v1/watches/7")
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "DELETE, GET"
