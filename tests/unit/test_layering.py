@@ -1,8 +1,8 @@
 """Imports point one way, and a route speaks HTTP only (#17).
 
 Read from the source with `ast`, so a forbidden import fails here before anything runs. The
-layers, lowest first: records → matching → connectors, indexer → federation, auth, state → api
-→ cli. `simulators` import nothing of ours (they stand for other people's systems).
+layers, lowest first: records → matching → connectors, indexer → federation → alerts, auth,
+state → api → cli. `simulators` import nothing of ours (they stand for other people's systems).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ PACKAGES = (
     "connectors",
     "indexer",
     "federation",
+    "alerts",
     "auth",
     "state",
     "api",
@@ -30,11 +31,13 @@ PACKAGES = (
 # What each package may not import (directly, at any depth of its modules).
 FORBIDDEN: dict[str, set[str]] = {
     "records": set(PACKAGES) - {"records"},
-    "matching": {"connectors", "indexer", "federation", "auth", "state", "api", "cli"},
-    "connectors": {"federation", "api", "cli"},
-    "indexer": {"connectors", "federation", "api", "cli"},
-    "federation": {"api", "cli", "connectors", "fastapi", "starlette"},
-    "state": {"federation", "api", "cli"},
+    "matching": {"connectors", "indexer", "federation", "alerts", "auth", "state", "api", "cli"},
+    "connectors": {"federation", "alerts", "api", "cli"},
+    "indexer": {"connectors", "federation", "alerts", "api", "cli"},
+    "federation": {"alerts", "api", "cli", "connectors", "fastapi", "starlette"},
+    # alerts read records through federation and indexer, and are read by the API (#18)
+    "alerts": {"api", "cli", "connectors", "fastapi", "starlette"},
+    "state": {"federation", "alerts", "api", "cli"},
     "api": {"cli"},
     "simulators": set(PACKAGES) - {"simulators"},
 }
