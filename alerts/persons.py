@@ -293,19 +293,14 @@ def sure(m: Case, f: Case, shares: Shares) -> bool:
     name matcher scores 0.7 or more), found in the state where last seen, within three months,
     sex and ages agreeing. What such pairs' descriptions agree on teaches `Shares.agree`: a
     namesake elsewhere or much later would teach noise."""
-    if exclusions(m, f) is not None:
+    if not m.names or not f.names or exclusions(m, f) is not None:
         return False
-    said = name(m, f, shares)
     where = place(m, f, shares)
     when = timing(m, f, shares)
-    return (
-        said is not None
-        and said.weight >= SURE_NAME_WEIGHT
-        and where is not None
-        and where.weight > 0
-        and when is not None
-        and when.weight > 0
-    )
+    if where is None or where.weight <= 0 or when is None or when.weight <= 0:
+        return False
+    said = name(m, f, shares)  # the dearest test last
+    return said is not None and said.weight >= SURE_NAME_WEIGHT
 
 
 def described_alike(m: Case, f: Case) -> dict[str, bool]:

@@ -88,7 +88,10 @@ class AlertStep:
                 self.shares.load(conn)
             self.store.put(conn, kept, now=now)
             self.shares.update(kept)
-            candidates = [(case, self._candidates(conn, case)) for case in cases]
+            vehicles = self.store.vehicles_like(
+                conn, [c for c in cases if c.side in (STOLEN, REGISTRATION)]
+            )
+            candidates = [(case, self._candidates(conn, case, vehicles)) for case in cases]
             # first what sure pairs teach (so this batch's ranking already uses it), then rank
             for case, found in candidates:
                 self._learn(conn, case, found)
@@ -126,9 +129,16 @@ class AlertStep:
                 self.shares.load(conn)
             return matchers.ranked(case, self._candidates(conn, case), self.shares)
 
-    def _candidates(self, conn: sa.Connection, case: Case) -> list[Case]:
+    def _candidates(
+        self,
+        conn: sa.Connection,
+        case: Case,
+        vehicles: dict[str, list[Case]] | None = None,
+    ) -> list[Case]:
         if case.side in (STOLEN, REGISTRATION):
-            found = self.store.vehicles_like(conn, case)
+            if vehicles is None:
+                vehicles = self.store.vehicles_like(conn, [case])
+            found = list(vehicles.get(case.record_id, []))
             if case.side == STOLEN:
                 found += self._registrations(case)
             return found

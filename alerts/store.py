@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,17 @@ from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case
 # Ages and dates are fuzzy: retrieve a little wider than the matcher accepts.
 BORN_SLACK = 2
 MAX_CANDIDATES = 2000
+
+
+@lru_cache(maxsize=200_000)
+def _case(features: str) -> Case:
+    """A stored case, parsed once per process: every changed record of a sync is compared with
+    the same open cases, and parsing them again each time was most of the step's cost."""
+    return Case.from_json(json.loads(features))
+
+
+def _tail(case: Case, name: str) -> str | None:
+    return case.chassis_tail if name == "chassis" else case.engine_tail
 
 
 def _iso(when: datetime) -> str:
@@ -117,26 +129,34 @@ class AlertStore:
                 )
             )
         rows = conn.execute(query.limit(MAX_CANDIDATES)).scalars()
-        return [Case.from_json(json.loads(r)) for r in rows]
+        return [_case(r) for r in rows]
 
-    def vehicles_like(self, conn: sa.Connection, case: Case) -> list[Case]:
-        """Registrations (for a report) or reports (for a registration or report) sharing the
-        tail of the chassis or engine number."""
-        sides = [REGISTRATION, STOLEN] if case.side == STOLEN else [STOLEN]
+    def vehicles_like(self, conn: sa.Connection, cases: Sequence[Case]) -> dict[str, list[Case]]:
+        """For each vehicle case of a batch: the reports (for a registration or report) and
+        registrations (for a report) sharing the tail of its chassis or engine number. Two
+        indexed look-ups per batch, whatever its size."""
         c = alert_cases.c
-        keys = []
-        if case.chassis_tail:
-            keys.append(c.chassis_tail == case.chassis_tail)
-        if case.engine_tail:
-            keys.append(c.engine_tail == case.engine_tail)
-        if not keys:
-            return []
-        query = (
-            sa.select(c.features)
-            .where(sa.or_(*keys), c.side.in_(sides), c.record_id != case.record_id)
-            .limit(MAX_CANDIDATES)
-        )
-        return [Case.from_json(json.loads(r)) for r in conn.execute(query).scalars()]
+        by_tail: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for name, column in (("chassis", c.chassis_tail), ("engine", c.engine_tail)):
+            tails = sorted({t for t in (_tail(x, name) for x in cases) if t})
+            for start in range(0, len(tails), 500):
+                query = sa.select(column, c.record_id, c.side, c.features).where(
+                    column.in_(tails[start : start + 500])
+                )
+                for tail, rid, side, features in conn.execute(query).all():
+                    by_tail.setdefault((name, tail), []).append((rid, side + "\x00" + features))
+        out: dict[str, list[Case]] = {}
+        for case in cases:
+            sides = {REGISTRATION, STOLEN} if case.side == STOLEN else {STOLEN}
+            found: dict[str, str] = {}
+            for name in ("chassis", "engine"):
+                tail = _tail(case, name)
+                for rid, packed in by_tail.get((name, tail), []) if tail else []:
+                    side, features = packed.split("\x00", 1)
+                    if side in sides and rid != case.record_id:
+                        found[rid] = features
+            out[case.record_id] = [_case(f) for f in list(found.values())[:MAX_CANDIDATES]]
+        return out
 
     def count(self) -> int:
         with self.db.read() as conn:
