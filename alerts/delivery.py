@@ -179,6 +179,48 @@ class WebhookChannel:
             raise DeliveryError(f"webhook {url}: HTTP {answer.status_code}")
 
 
+@dataclass(frozen=True)
+class SmsSettings:
+    url: str
+    api_key: str
+    sender_id: str  # DLT header
+    template_id: str  # DLT content template: "ICJS alert {#var#} for your report {#var#}. …"
+
+
+class SmsChannel:
+    """SMS through an HTTP gateway (`docs/sms-gateway.md`): the registered template, filled with
+    the alert's kind and the reader's own report id, nothing that names anyone."""
+
+    def __init__(self, settings: SmsSettings, directory: Directory, client: httpx.Client) -> None:
+        self.settings = settings
+        self.directory = directory
+        self.client = client
+
+    def send(self, message: Message) -> None:
+        contact = self.directory.contact(message.recipient)
+        to = contact.sms if contact else None
+        if not to:
+            raise DeliveryError(f"no SMS number for {message.recipient}")
+        own = str((message.payload.get("own") or {}).get("record_id") or "-")
+        body = {
+            "sender_id": self.settings.sender_id,
+            "template_id": self.settings.template_id,
+            "to": to,
+            "variables": [message.kind[:30], own.split(":", 1)[-1][:30]],
+            "reference": hashlib.sha256(message.dedup_key.encode()).hexdigest()[:64],
+        }
+        try:
+            answer = self.client.post(
+                f"{self.settings.url.rstrip('/')}/v1/sms",
+                json=body,
+                headers={"X-API-Key": self.settings.api_key},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"SMS gateway: {type(exc).__name__}") from exc
+        if answer.status_code not in (200, 202):
+            raise DeliveryError(f"SMS gateway: HTTP {answer.status_code} {answer.text[:200]}")
+
+
 def backoff(attempts: int) -> timedelta:
     wait: timedelta = FIRST_RETRY * (2 ** min(max(0, attempts), 20))
     return min(MAX_RETRY, wait)

@@ -29,6 +29,8 @@ def channels_for(settings: Settings, store: AlertStore) -> dict[str, Channel]:
 
     from alerts.delivery import (
         FeedChannel,
+        SmsChannel,
+        SmsSettings,
         SmtpChannel,
         SmtpSettings,
         WebhookChannel,
@@ -51,6 +53,17 @@ def channels_for(settings: Settings, store: AlertStore) -> dict[str, Channel]:
                 password=a.smtp_password.get_secret_value() if a.smtp_password else None,
             ),
             directory,
+        )
+    if directory is not None and a.sms_url and a.sms_api_key and a.sms_sender_id:
+        out["sms"] = SmsChannel(
+            SmsSettings(
+                a.sms_url,
+                a.sms_api_key.get_secret_value(),
+                a.sms_sender_id,
+                a.sms_template_id or "",
+            ),
+            directory,
+            httpx.Client(timeout=10),
         )
     if directory is not None and a.webhook_secret is not None:
         out["webhook"] = WebhookChannel(

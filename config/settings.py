@@ -160,6 +160,11 @@ class AlertsSettings(_Section):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     webhook_secret: SecretStr | None = None  # HMAC key partners verify signatures with
+    # SMS through an HTTP gateway (docs/sms-gateway.md): DLT sender id and content template
+    sms_url: str | None = None
+    sms_api_key: SecretStr | None = None
+    sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Z]{6}$")
+    sms_template_id: str | None = Field(default=None, pattern=r"^\d{19}$")
 
 
 class StateSettings(_Section):

@@ -35,7 +35,7 @@ from alerts.delivery import (
 from alerts.directory import Contact, Directory
 from alerts.store import AlertStore
 from state import Database
-from state.outbox import Outbox
+from state.outbox import Message, Outbox
 from tests.security.certs import TestCA
 
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
@@ -74,7 +74,7 @@ from pathlib import Path
 from datetime import datetime, timedelta, UTC
 from alerts.delivery import Deliverer, FeedChannel
 from alerts.store import AlertStore
-from state.outbox import Outbox
+from state.outbox import Message, Outbox
 store = AlertStore(Path({str(db_path)!r}))
 feed = FeedChannel(store, lambda: datetime.now(UTC))
 class Dying:
@@ -274,4 +274,54 @@ def test_webhooks_are_signed_and_a_failing_endpoint_is_retried(tmp_path: Path) -
     assert headers["Idempotency-Key"] == received[0][0]["Idempotency-Key"]
     assert json.loads(body)["alert"]["kind"] == "missing_found"
     assert sign(SECRET, stamp, body) == signature
+    store.close()
+
+
+# -- SMS --------------------------------------------------------------------------------------
+
+TEMPLATE_ID = "1107161234567890123"
+TEMPLATE = "ICJS alert {#var#} for your report {#var#}. Open the ICJS alerts feed for details."
+
+
+def test_sms_goes_through_the_gateway_with_the_registered_template_once(tmp_path: Path) -> None:
+    from alerts.delivery import SmsChannel, SmsSettings
+    from simulators.sms_gateway import SmsGateway
+
+    gateway = SmsGateway(api_key="sms-key", senders={"ICJSAL": {TEMPLATE_ID: TEMPLATE}})
+    gateway.start()
+    store = AlertStore(tmp_path / "alerts.db")
+    box = Outbox(store.db)
+    _queue(box, 1, channel="sms")
+    directory = Directory({"station:UP/2210": Contact(sms="+919876543210")})
+    clock = {"now": datetime.now(UTC)}
+    try:
+        with httpx.Client(timeout=5) as client:
+            good = SmsChannel(
+                SmsSettings(gateway.url, "sms-key", "ICJSAL", TEMPLATE_ID), directory, client
+            )
+            gateway.fail_next(503)
+            worker = Deliverer(box, {"sms": good}, worker="s", clock=lambda: clock["now"])
+            assert worker.run_once().failed == 1  # gateway down: retried later
+            clock["now"] += timedelta(minutes=1)
+            assert worker.run_once().sent == 1
+            # a repeat (a worker killed after the send, the message claimed again) is
+            # recognised by its reference and not sent twice
+            again = Message(1, "missing_found", "sms", "station:UP/2210", "k0:sms", PAYLOAD, 1, "")
+            good.send(again)
+            unregistered = SmsChannel(
+                SmsSettings(gateway.url, "sms-key", "ICJSAL", "9999999999999999999"),
+                directory,
+                client,
+            )
+            _queue(box, 2, channel="sms")  # k0 exists: one new message (k1)
+            refused = Deliverer(box, {"sms": unregistered}, worker="s2", clock=lambda: clock["now"])
+            assert refused.run_once().failed == 1
+    finally:
+        gateway.stop()
+    assert len(gateway.sent) == 1
+    (sms,) = gateway.sent.values()
+    assert sms["to"] == "+919876543210"
+    assert sms["text"] == (
+        "ICJS alert missing_found for your report UP-1. Open the ICJS alerts feed for details."
+    )
     store.close()
