@@ -204,7 +204,7 @@ def _responses_for(operation: dict[str, Any], path: str, secured: bool) -> dict[
         statuses |= {"401": "Unauthorized", "403": "Forbidden"}
     if has_input and path not in _OAUTH_PATHS:
         statuses["422"] = "ValidationFailed"
-    if has_id:
+    if has_id or "404" in operation.get("responses", {}):  # or a body names what may be gone
         statuses["404"] = "NotFound"
     responses = {
         code: value

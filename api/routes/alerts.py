@@ -236,11 +236,10 @@ async def acknowledge_alert(
         "Any new record that carries the plate or chassis number, or one of the profile's "
         "identifiers (DL, passport, phone, FIR, registration), alerts you in your feed "
         "(`GET /v1/alerts`, kind `watch_hit`), shown as you may see it then. A profile you may "
-        "not see is a `422` on `profile_id`. States a purpose and is audited. Scope "
-        "`alerts:read`."
+        "not see is `404`. States a purpose and is audited. Scope `alerts:read`."
     ),
     response_model=WatchOut,
-    responses=problems(401, 403, 422, 429),
+    responses=problems(401, 403, 404, 422, 429),
 )
 async def watch(
     body: WatchRequest,
@@ -261,8 +260,8 @@ async def watch(
         keys |= vehicle_keys(terms.registration, terms.chassis)
     if body.profile_id:
         view = await run_in_threadpool(request.app.state.persons.profile, caller, body.profile_id)
-        if view is None:  # a body field, not the resource: 422 naming it
-            raise BadRequest("no profile with this id is visible to you", field="profile_id")
+        if view is None:
+            raise NotFound("no profile with this id is visible to you")
         for ident in view.identifiers:
             if not ident.get("partial") and ident.get("type") in WATCHED:
                 keys.add(f"id:{ident['type']}:{ident['value']}")
