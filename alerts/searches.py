@@ -33,6 +33,7 @@ from state.stores import open_area
 
 PERSON, VEHICLE, WATCH = "person_search", "vehicle_search", "watch"
 DEFAULT_WINDOW = timedelta(days=5)
+WATCH_NAME_SCORE = 0.9  # a watched profile's name alone alerts only when the matcher is sure
 # Identifiers strong enough for a watch to follow (the index links records on the same ones).
 WATCHED_IDS = (
     IdType.REGISTRATION,
@@ -244,8 +245,14 @@ def _hit(memo: Remembered, record: Record, keys: set[str]) -> Hit | None:
             return None
         return Hit(memo, record, best, f"would have been in your search for {q['name']!r}")
     wanted = set(memo.query.get("keys") or ())
-    shared = sorted(wanted & keys)
+    shared = sorted(k for k in wanted & keys if not k.startswith("name:"))
     if not shared:
+        # a watched profile's names: a hit only when the name matcher is sure (0.9 or more)
+        for name in memo.query.get("names") or ():
+            analysed = analyse(PersonQuery(name=str(name)))
+            best = max((score(analysed, p).score for p in record.subjects()), default=0.0)
+            if best >= WATCH_NAME_SCORE:
+                return Hit(memo, record, best, f"carries the watched name {name!r}")
         return None
     what = "search" if memo.kind == VEHICLE else "watch"
     return Hit(memo, record, 1.0, f"carries {', '.join(shared)} from your {what}")

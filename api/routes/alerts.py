@@ -18,7 +18,14 @@ from starlette.concurrency import run_in_threadpool
 
 from alerts import AlertStore, FeedItem
 from alerts.content import cut
-from alerts.searches import WATCH, WATCHED_IDS, Remembered, SearchMemory, vehicle_keys
+from alerts.searches import (
+    WATCH,
+    WATCHED_IDS,
+    Remembered,
+    SearchMemory,
+    person_keys,
+    vehicle_keys,
+)
 from api.security import audit_context
 from auth.policy import Policy
 from auth.principal import Caller
@@ -266,15 +273,20 @@ async def watch(
             if not ident.get("partial") and ident.get("type") in WATCHED:
                 keys.add(f"id:{ident['type']}:{ident['value']}")
         known = [r.record_id for r in view.records]
+        names = sorted(set(view.names))[:10]
+        for name in names:  # a profile without strong identifiers is followed by its names
+            keys |= person_keys({"name": name})
         audit_context(request, record_ids=known)
+    else:
+        names = []
     if not keys:
-        raise BadRequest("nothing here can be watched: the profile carries no strong identifier")
+        raise BadRequest("nothing here can be watched: no identifier and no name")
     memory: SearchMemory = request.app.state.searches
     watch_id = await run_in_threadpool(
         lambda: memory.remember(
             kind=WATCH,
             subject=caller.subject,
-            query={"keys": sorted(keys), "purpose": body.purpose},
+            query={"keys": sorted(keys), "names": names, "purpose": body.purpose},
             keys=keys,
             results=known,
             now=datetime.now(UTC),
