@@ -156,3 +156,19 @@ def test_searches_are_remembered_and_watches_belong_to_their_owner(live_api: Liv
         "/v1/watches", officer, json={"profile_id": "p1_" + "0" * 40, "purpose": "FIR 1/2026"}
     )
     assert unseen.status_code == 404
+
+
+def test_a_profile_is_watched_by_its_identifiers_and_names(live_api: LiveApi) -> None:
+    demo = live_api.auth.demo
+    assert demo is not None
+    officer = demo.mint(role=Role.OFFICER, state="MH", district="PUNE", subject="watcher-2")
+    found = live_api.post(
+        "/v1/persons/search", officer, json={"name": "Rajendra Patil", "purpose": "FIR 2/2026"}
+    ).json()
+    profile = found["profiles"][0]
+    made = live_api.post(
+        "/v1/watches", officer, json={"profile_id": profile["profile_id"], "purpose": "FIR 2/2026"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["keys"] >= 1
+    assert set(made.json()["watching"]) >= {r["record_id"] for r in profile["records"]}
