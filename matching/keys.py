@@ -30,6 +30,7 @@ from typing import Final
 
 from matching.parse import NameForm, ParsedName, Token, is_initials, parse_name
 from matching.phonetic import coarse
+from matching.relatives import inferred_forms
 
 _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
 
@@ -120,10 +121,57 @@ def _by_key(t: Token) -> str:
 
 
 def parsed_keys(parsed: ParsedName) -> frozenset[str]:
+    return forms_keys(parsed.forms)
+
+
+def forms_keys(forms: tuple[NameForm, ...]) -> frozenset[str]:
     out: list[str] = []
-    for form in parsed.forms:
+    for form in forms:
         _form_keys(form, out)
     return frozenset(out)
+
+
+@lru_cache(maxsize=100_000)
+def inferred_keys(name: str, relative: str | None, female: bool | None = None) -> frozenset[str]:
+    """Keys of the forms `name` takes from its relative's name (`matching.relatives`: a surname
+    or an initial the name leaves to the relative), beyond `name_keys(name)`: an index stores
+    them so that `Ramesh Patil` finds `RAMESH` whose father is `SURESH PATIL`. `relative`: the
+    relative's name beside the name, or None for the one written inside it (`S/O …`)."""
+    parsed = parse_name(name)
+    if parsed.primary is None:
+        return frozenset()
+    rel = parse_name(relative).primary if relative else parsed.relative
+    if rel is None:
+        return frozenset()
+    forms = tuple(inferred_forms(parsed.primary, rel, female))
+    return forms_keys(forms) - name_keys(name) if forms else frozenset()
+
+
+@lru_cache(maxsize=100_000)
+def relative_in_name_keys(name: str) -> frozenset[str]:
+    """Keys of the relative written inside a name (`RAMESH S/O SURESH PATIL`: Suresh Patil's)."""
+    relative = parse_name(name).relative
+    return forms_keys((relative,)) if relative is not None else frozenset()
+
+
+# A record's relatives' names are indexed under their keys with this prefix, apart from its own
+# names: searching "Shankar Patil" must not retrieve his son's record as if it were his.
+RELATIVE_PREFIX: Final = "rel:"
+
+
+# Birth years on retrieval keys: a name's token keys (`t:`) with the five-year span the birth
+# year falls in (`y:RMS|397` is a Ramesh born 1985-1989). They are never retrieved by alone:
+# among the records a name retrieves they lift those born when the query says, so that the
+# right namesake is not cut by the candidate cap when thousands carry the name.
+YEAR_SPAN: Final = 5
+
+
+def year_keys(keys: frozenset[str], first: int, last: int) -> frozenset[str]:
+    """`y:` keys of the token keys among `keys` for birth years from `first` to `last`."""
+    spans = range(first // YEAR_SPAN, last // YEAR_SPAN + 1)
+    if len(spans) > 3:  # an age range too wide to say anything
+        return frozenset()
+    return frozenset(f"y:{k[2:]}|{span}" for k in keys if k.startswith("t:") for span in spans)
 
 
 @lru_cache(maxsize=200_000)

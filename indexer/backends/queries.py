@@ -173,7 +173,41 @@ def _scored(clause: Body, points: float) -> Body:
 
 
 def key_clauses(keys: frozenset[str]) -> list[Body]:
-    return [_scored({"term": {"all_keys": key}}, 1.0) for key in sorted(keys)]
+    """One point per name key, each clause named by its key so that a hit says which keys it
+    holds (`matched_queries`), for the key frequencies."""
+    return [
+        {"constant_score": {"filter": {"term": {"all_keys": key}}, "boost": 1.0, "_name": key}}
+        for key in sorted(keys)
+    ]
+
+
+def key_query(
+    filters: Filters | None, keys: frozenset[str], boosts: frozenset[str], weight: float
+) -> Body:
+    """Records holding a name key (one point each), lifted by `weight` for each boost key they
+    also hold; boost keys alone retrieve nothing (`CandidateQuery.boost_keys`)."""
+    names: Body = {"bool": {"should": key_clauses(keys), "minimum_should_match": 1}}
+    if not boosts:
+        query: Body = {"bool": {"must": [names]}}
+    else:
+        lifts = [_scored({"term": {"all_keys": key}}, weight) for key in sorted(boosts)]
+        query = {"bool": {"must": [names], "should": lifts}}
+    query["bool"].update(filter_clauses(filters))
+    return query
+
+
+def frequencies_body(keys: frozenset[str]) -> Body:
+    """How many records of the whole index hold each of `keys` (no filters: how common a name
+    is does not depend on who asks)."""
+    ordered = sorted(keys)
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"terms": {"all_keys": ordered}},
+        "aggs": {
+            "keys": {"filters": {"filters": {k: {"term": {"all_keys": k}} for k in ordered}}}
+        },
+    }
 
 
 def identifier_clauses(terms: tuple[IdentifierTerm, ...]) -> list[Body]:
