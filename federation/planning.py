@@ -90,6 +90,7 @@ def plan_person(
         limit=max_candidates,
         # the relative and the birth year steer which records of a common name are kept
         boost_keys=matching.corroboration_keys(analysed),
+        near_keys=analysed.near_keys,
     )
     return PersonPlan(analysed=analysed, candidates=candidate_query)
 

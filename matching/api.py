@@ -29,6 +29,7 @@ from matching.keys import (
     inferred_keys,
     name_keys,
     name_text,
+    near_keys,
     parsed_keys,
     relative_in_name_keys,
     year_keys,
@@ -40,23 +41,23 @@ from matching.similarity import NameComparison, compare_forms
 from records import Person
 
 __all__ = [
+    "RELATIVE_PREFIX",
     "AnalysedQuery",
     "MatchResult",
     "PersonQuery",
     "Reason",
-    "RELATIVE_PREFIX",
     "analyse",
     "birth_years",
     "corroboration_keys",
     "inferred_keys",
     "is_female",
-    "relative_in_name_keys",
-    "year_keys",
     "name_keys",
     "name_score",
     "name_text",
     "parse_name",
+    "relative_in_name_keys",
     "score",
+    "year_keys",
 ]
 
 
@@ -137,6 +138,8 @@ class AnalysedQuery:
     text: str
     parsed: ParsedName | None = None
     relative: ParsedName | None = None
+    # pair keys one slip away from the name's (`matching.keys.near_keys`), for retrieval
+    near_keys: frozenset[str] = frozenset()
     birth_year: int | None = None  # from birth_year, or estimated from age
     tolerance: int = 2
     has_attributes: bool = False
@@ -161,8 +164,10 @@ def analyse(query: PersonQuery) -> AnalysedQuery:
         tolerance = max(tolerance, 2)  # an age said aloud is rounded and a year may have turned
     inferred: tuple[NameForm, ...] = ()
     if relative is not None and relative.primary is not None and parsed.primary is not None:
-        female = is_female(query.gender, parsed.relation) if query.gender else is_female(
-            parsed.gender_hint, parsed.relation
+        female = (
+            is_female(query.gender, parsed.relation)
+            if query.gender
+            else is_female(parsed.gender_hint, parsed.relation)
         )
         inferred = tuple(
             f
@@ -173,6 +178,7 @@ def analyse(query: PersonQuery) -> AnalysedQuery:
     if inferred:
         keys |= forms_keys(inferred)
     return AnalysedQuery(
+        near_keys=near_keys(parsed.forms) - keys,
         query=query,
         names=QueryName((*parsed.forms, *inferred)),
         relatives=QueryName(relative.forms) if relative is not None else None,

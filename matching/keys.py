@@ -131,6 +131,54 @@ def forms_keys(forms: tuple[NameForm, ...]) -> frozenset[str]:
     return frozenset(out)
 
 
+# Keys one slip away. A keying or scanning slip that changes a consonant changes a token's key
+# (`Malik` → `Malil`, `Selvi` → `Sebli`, `Karthik` → `Katrhik`), and with it every pair key
+# the token is in; when the name has no third token, nothing is left to retrieve the record by,
+# and a short word keeps too few trigrams for fuzzy text. So the query also asks for the pair
+# keys (`i:`, `b:`) of each token's key one edit away (a class deleted, inserted, changed or two
+# swapped, the first sound kept), each worth less than a key of its own (`CandidateQuery`).
+# Pair keys only: a token key alone one edit away is another common name (`Rajesh` ~ `Ramesh`).
+_CLASSES: Final = "KSTPNMRL"
+_NEAR_TOKENS: Final = 2  # forms with more informative tokens have pairs to spare
+
+
+@lru_cache(maxsize=50_000)
+def _one_edit(key: str) -> tuple[str, ...]:
+    """Token keys one edit from `key` (the first sound kept)."""
+    out: set[str] = set()
+    n = len(key)
+    for i in range(1, n):
+        out.add(key[:i] + key[i + 1 :])
+        out.update(key[:i] + c + key[i + 1 :] for c in _CLASSES)
+    for i in range(1, n + 1):
+        out.update(key[:i] + c + key[i:] for c in _CLASSES)
+    for i in range(1, n - 1):
+        out.add(key[:i] + key[i + 1] + key[i] + key[i + 2 :])
+    out.discard(key)
+    out.discard(key[:1])
+    return tuple(sorted(out))
+
+
+def near_keys(forms: tuple[NameForm, ...]) -> frozenset[str]:
+    """Pair keys with one token's key one edit away (see above), beyond the forms' own keys."""
+    out: list[str] = []
+    for form in forms:
+        tokens = form.tokens
+        if sum(1 for t in tokens if t.weight == 1.0) > _NEAR_TOKENS:
+            continue
+        for t in tokens:
+            if t.initial or t.weight != 1.0 or len(t.key) < 2:
+                continue
+            others = [o for o in tokens if o is not t and (o.initial or o.weight == 1.0)]
+            for near in _one_edit(t.key):
+                for o in others:
+                    out.append(f"{o.i_head}|{near}")
+                    if not o.initial:
+                        a, b = (near, o.key) if near <= o.key else (o.key, near)
+                        out.append(f"b:{a}|{b}")
+    return frozenset(out) - forms_keys(forms) if out else frozenset()
+
+
 @lru_cache(maxsize=100_000)
 def inferred_keys(name: str, relative: str | None, female: bool | None = None) -> frozenset[str]:
     """Keys of the forms `name` takes from its relative's name (`matching.relatives`: a surname

@@ -127,9 +127,7 @@ class _Index:
 
     def right(self, q: Query, meant: list[str], target: Person) -> list[str]:
         """Everyone (other than the target) the query is as right for."""
-        return [
-            pid for pid in self.fitting(meant, target) if consistent(self.pid[pid], q, target)
-        ]
+        return [pid for pid in self.fitting(meant, target) if consistent(self.pid[pid], q, target)]
 
 
 def _eligible(cls: str, p: Person) -> bool:
@@ -161,8 +159,10 @@ def _negatives(
             continue
         other.pid = f"n{len(out)}"
         if kind < 0.4:  # an absent namesake: same name, another family, birth year, place
-            other.given, other.middle, other.surname = list(near.given), list(near.middle), (
-                near.surname
+            other.given, other.middle, other.surname = (
+                list(near.given),
+                list(near.middle),
+                (near.surname),
             )
             other.house, other.gender = near.house, near.gender
             while abs(other.birth_year - near.birth_year) < 8:
@@ -183,7 +183,9 @@ def _negatives(
             continue  # fits someone in the gallery as well: no negative
         q.subject = other.pid
         q.fits = tuple(index.fitting(draft.meant, other))
-        near_kind = "absent_namesake" if kind < 0.4 else ("same_given" if kind < 0.7 else "same_surname")
+        near_kind = (
+            "absent_namesake" if kind < 0.4 else ("same_given" if kind < 0.7 else "same_surname")
+        )
         q.notes = [cls, near_kind]
         q.cls = "negative"
         out.append((q, other))

@@ -69,14 +69,17 @@ def _case(text: str, upper: bool) -> str:
     return text.upper() if upper else text
 
 
-def written_tokens(p: Person, rng: random.Random, *, can_drop_surname: bool) -> list[str]:
+def written_tokens(
+    p: Person, rng: random.Random, *, can_drop_surname: bool, complete: bool = False
+) -> list[str]:
     """The name's words as one register writes them: the initial given or spelled out, a middle
     name kept or dropped, the surname first or left out (when the father's name beside it
-    carries it)."""
+    carries it). A `complete` record writes every part (a southern initial as a letter or in
+    full)."""
     comm = p.community.name
     short = p.short
     if p.house and comm in SOUTH_HOUSE:
-        r = rng.random()
+        r = rng.random() * (0.87 if complete else 1.0)
         initial = p.house[0] + "."
         if comm == "telugu":
             if r < 0.55:
@@ -94,6 +97,8 @@ def written_tokens(p: Person, rng: random.Random, *, can_drop_surname: bool) -> 
             return [p.house, *short]
         return short
     toks = p.tokens
+    if complete:
+        return list(toks)
     r = rng.random()
     if can_drop_surname and p.surname and r < 0.14:
         return toks[:-1]  # RAMESH, with S/O SURESH PATIL beside it
@@ -137,11 +142,17 @@ def _birth(p: Person, rng: random.Random, how: str, event: date) -> dict[str, ob
     return {"age_from": age, "age_on": event}
 
 
-def render_record(p: Person, rng: random.Random, serial: int, *, scanned: bool) -> Record:
+def render_record(
+    p: Person, rng: random.Random, serial: int, *, scanned: bool, complete: bool = False
+) -> Record:
+    """One record of `p`. A `complete` one comes from a register that writes the whole name
+    (every person has one: a name no record holds in full cannot be asked for)."""
     style_name = rng.choices(_STYLE_NAMES, weights=_STYLE_WEIGHTS)[0]
+    while complete and style_name == "cyber":
+        style_name = rng.choices(_STYLE_NAMES, weights=_STYLE_WEIGHTS)[0]
     st = STYLES[style_name]
     has_relative = rng.random() < st.relative
-    tokens = written_tokens(p, rng, can_drop_surname=has_relative)
+    tokens = written_tokens(p, rng, can_drop_surname=has_relative, complete=complete)
     if style_name == "cyber" and rng.random() < 0.5:
         tokens = [p.given[0]]  # a suspect known by a first name
     tokens = [vary_spelling(t, rng) if rng.random() < 0.12 and len(t) > 2 else t for t in tokens]
@@ -149,6 +160,7 @@ def render_record(p: Person, rng: random.Random, serial: int, *, scanned: bool) 
     name = " ".join(tokens)
     aliases: tuple[str, ...] = ()
     if p.alias and style_name in ("fir", "cyber", "prison") and rng.random() < 0.6:
+        p.alias_written = True
         if style_name == "cyber" and rng.random() < 0.4:
             name = p.alias  # only the alias is known
         elif rng.random() < 0.5:
@@ -213,7 +225,8 @@ def render_record(p: Person, rng: random.Random, serial: int, *, scanned: bool) 
 def records_of(p: Person, rng: random.Random, *, scanned: bool = False) -> list[Record]:
     """One to five records of `p`, each from its own register and clerk."""
     n = rng.choices((1, 2, 3, 4, 5), weights=(15, 30, 30, 15, 10))[0]
-    return [render_record(p, rng, i, scanned=scanned) for i in range(n)]
+    first = rng.randrange(n)  # which one writes the whole name
+    return [render_record(p, rng, i, scanned=scanned, complete=i == first) for i in range(n)]
 
 
 def view(pid: str, record: Record) -> GalleryRecord:

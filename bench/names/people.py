@@ -67,6 +67,7 @@ class Person:
     birth_year: int
     state: str
     alias: str | None = None
+    alias_written: bool = False  # some record of theirs carries the alias (`gallery`)
 
     @property
     def tokens(self) -> list[str]:

@@ -180,7 +180,8 @@ def _draft(cls: str, p: Person, rng: random.Random) -> Draft:
             d = Draft.of(short)
             d.relative = _relative(p, rng)
     elif cls == "one_word":
-        d = Draft.of([p.alias if p.alias and rng.random() < 0.35 else p.given[-1]])
+        alias = p.alias if p.alias_written else None  # an alias no record holds: unanswerable
+        d = Draft.of([alias if alias and rng.random() < 0.35 else p.given[-1]])
     elif cls == "damaged_record":
         if rng.random() < 0.3:
             _step("transliteration", p, d, rng)
@@ -269,8 +270,10 @@ def consistent(p: Person, q: Query, target: Person) -> bool:
         return False
     if q.state and q.state != p.state:
         return False
-    year = q.birth_year if q.birth_year is not None else (
-        TODAY_YEAR - q.age if q.age is not None else None
+    year = (
+        q.birth_year
+        if q.birth_year is not None
+        else (TODAY_YEAR - q.age if q.age is not None else None)
     )
     if year is not None and abs(year - p.birth_year) > 3:
         return False

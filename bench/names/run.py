@@ -251,7 +251,10 @@ def evaluate(method: Any, data: Dataset) -> dict[str, Any]:
     latencies = getattr(method, "latencies", None)
     if latencies:
         ms = sorted(x * 1000 for x in latencies)
-        out["search_ms"] = {"p50": round(ms[len(ms) // 2], 2), "p95": round(ms[int(len(ms) * 0.95)], 2)}
+        out["search_ms"] = {
+            "p50": round(ms[len(ms) // 2], 2),
+            "p95": round(ms[int(len(ms) * 0.95)], 2),
+        }
     return out
 
 
@@ -325,14 +328,18 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     lines.append("| | seconds | " + " | ".join(str(results[m]["seconds"]) for m in methods) + " |")
     for m in methods:
         if m.startswith("ours"):
-            lines += ["", f"Calibration of `{m}` (every profile shown, by score decile; right = the "
-                      "person the query was written for):", "",
+            lines += ["", f"Calibration of `{m}` (every profile shown, by score decile; right "
+                      "= the person the query was written for):", "",
                       "| score | n | mean score | share right | first answers n | mean | right |",
                       "|---|---|---|---|---|---|---|"]  # fmt: skip
             firsts = {b["from"]: b for b in results[m]["calibration_first"]}
             for b in results[m]["calibration"]:
                 f = firsts.get(b["from"])
-                tail = f"{f['n']} | {f['mean_score']:.3f} | {f['share_right']:.3f}" if f else "- | - | -"
+                tail = (
+                    f"{f['n']} | {f['mean_score']:.3f} | {f['share_right']:.3f}"
+                    if f
+                    else "- | - | -"
+                )
                 lines.append(
                     f"| {b['from']:.1f}-{b['to']:.1f} | {b['n']} | {b['mean_score']:.3f} "
                     f"| {b['share_right']:.3f} | {tail} |"

@@ -91,6 +91,12 @@ class CandidateQuery:
     limit: int = 300
     boost_keys: frozenset[str] = frozenset()
     boost_weight: float = 0.5
+    # keys one slip away from the name's (`matching.keys.near_keys`): the best `near_limit`
+    # records holding any of them and no name key are candidates too, each scoring
+    # `near_weight` (and its boosts) where a name key scores one
+    near_keys: frozenset[str] = frozenset()
+    near_weight: float = 0.5
+    near_limit: int = 60
 
 
 @dataclass(frozen=True)

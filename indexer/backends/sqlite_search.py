@@ -72,7 +72,7 @@ def _counted(
     weight: float = 0.5,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], Postings]:
     """(rids, scores, postings) of every record holding one of `keys`, best first, ties by rid:
-    a record scores one per key it holds and `weight` per key of `boosts` (which retrieve
+    a record scores one per key of `keys` and `weight` per key of `boosts` (which retrieve
     nothing by themselves). `postings` are the keys' rids, for their frequencies. Counted with
     numpy on each key's postings: three times faster than SQL's GROUP BY, whose temporary
     B-tree took ~1 µs a posting (a common surname's key has tens of thousands at 1,000,000
@@ -85,8 +85,40 @@ def _counted(
     if not postings:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), postings
     rids, counts = np.unique(np.concatenate(list(postings.values())), return_counts=True)
-    scores = counts.astype(np.float64)
+    return (*_lifted(con, v, rids, counts.astype(np.float64), boosts, weight), postings)
+
+
+def _near_counted(
+    con: sqlite3.Connection,
+    v: int,
+    near: list[str],
+    held: npt.NDArray[np.int64],
+    boosts: list[str] | None,
+    weight: float,
+    near_weight: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(rids, scores) of the records holding a key of `near` and none of the name keys (whose
+    rids, ascending, are `held`): `near_weight` each, lifted by the boosts; best first."""
+    found = _many_postings(con, v, near)
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    rids = np.setdiff1d(np.concatenate(found), held)  # sorted, distinct
+    return _lifted(con, v, rids, np.full(rids.size, near_weight), boosts, weight)
+
+
+def _lifted(
+    con: sqlite3.Connection,
+    v: int,
+    rids: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    boosts: list[str] | None,
+    weight: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """`scores` of `rids` (ascending) plus `weight` per boost key each holds, best first, ties
+    by rid."""
     for key in boosts or ():
+        if not rids.size:
+            break
         found = _postings(con, v, key)
         if not found.size:
             continue
@@ -95,7 +127,22 @@ def _counted(
         held[held] = rids[at[held]] == found[held]
         scores[at[held]] += weight  # a key's rids are distinct: no index twice
     order = np.lexsort((rids, -scores))  # best first; ties by rid
-    return rids[order], scores[order], postings
+    return rids[order], scores[order]
+
+
+def _many_postings(con: sqlite3.Connection, v: int, keys: list[str]) -> list[npt.NDArray[np.int64]]:
+    """The postings of many keys, most of them held by no record, in one statement each few
+    hundred."""
+    out: list[npt.NDArray[np.int64]] = []
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        for (text,) in con.execute(
+            f"SELECT group_concat(rid) FROM keys_v{v} "
+            f"WHERE key IN ({sql.placeholders(len(chunk))}) GROUP BY key",
+            chunk,
+        ):
+            out.append(np.fromstring(text, dtype=np.int64, sep=","))
+    return out
 
 
 def key_frequencies(rids: list[int], postings: Postings) -> dict[int, int]:
@@ -125,12 +172,24 @@ def _key_hits(
     weight: float = 0.5,
 ) -> tuple[list[tuple[int, float]], Postings]:
     """The `limit` records within the filters scoring best on `keys` (and `boosts`): (rid,
-    score), best first, ties by rid, and the keys' postings. Counted on the postings alone; the
-    filters are tested on the counted records in that order, a chunk at a time, until `limit`
-    have passed."""
+    score), best first, ties by rid, and the keys' postings."""
     rids, scores, postings = _counted(con, v, keys, boosts, weight)
+    return _within(con, v, rids, scores, where, params, limit), postings
+
+
+def _within(
+    con: sqlite3.Connection,
+    v: int,
+    rids: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    where: str,
+    params: list[object],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The first `limit` of scored `rids` (best first) that pass the filters: tested on the
+    records in that order, a chunk at a time, until `limit` have passed."""
     if where == "1":
-        return list(zip(rids[:limit].tolist(), scores[:limit].tolist(), strict=True)), postings
+        return list(zip(rids[:limit].tolist(), scores[:limit].tolist(), strict=True))
     out: list[tuple[int, float]] = []
     start, chunk = 0, limit + limit // 4 + 16  # most records pass: usually one round
     while len(out) < limit and start < len(rids):
@@ -150,7 +209,7 @@ def _key_hits(
             )
         out.extend((rid, hits) for rid, hits in counted if rid in passing)
         chunk = min(chunk * 2, 8 * _CHUNK)
-    return out[:limit], postings
+    return out[:limit]
 
 
 def candidate_scores(
@@ -164,18 +223,21 @@ def candidate_scores(
         return [], {}
     key_hits: list[tuple[int, float]] = []
     postings: Postings = {}
+    boosts = sorted(query.boost_keys)
+    held = np.empty(0, dtype=np.int64)
     if query.name_keys:
-        key_hits, postings = _key_hits(
-            con,
-            v,
-            sorted(query.name_keys),
-            where,
-            params,
-            query.limit,
-            sorted(query.boost_keys),
-            query.boost_weight,
+        rids, points, postings = _counted(
+            con, v, sorted(query.name_keys), boosts, query.boost_weight
         )
+        key_hits = _within(con, v, rids, points, where, params, query.limit)
         for rid, hits in key_hits:
+            scores[rid] += hits
+        held = np.sort(rids)
+    if query.near_keys and query.near_limit:
+        rids, points = _near_counted(
+            con, v, sorted(query.near_keys), held, boosts, query.boost_weight, query.near_weight
+        )
+        for rid, hits in _within(con, v, rids, points, where, params, query.near_limit):
             scores[rid] += hits
     if query.identifiers:
         clause, id_params = sql.identifier_sql(query.identifiers)

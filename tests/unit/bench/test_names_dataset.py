@@ -66,7 +66,7 @@ def test_labels_name_every_right_answer_and_negatives_have_none() -> None:
     assert several, "namesakes and initials make some queries fit several people"
     for q in several:
         assert q.target not in q.also and len(set(q.also)) == len(q.also)
-        target = data.people[q.target] if q.target in data.people else None
+        target = data.people.get(q.target) if q.target else None
         for pid in q.also:
             assert target is None or consistent(data.people[pid], q, target)
     classes = Counter(q.cls for q in data.queries)
