@@ -61,11 +61,6 @@ __all__ = [
 ]
 
 
-# the relatives' names agree at this calibrated name score, and differ below the other
-RELATIVE_AGREES: Final = 0.5
-RELATIVE_DIFFERS: Final = 0.05
-
-
 @dataclass(frozen=True)
 class PersonQuery:
     name: str
@@ -279,21 +274,16 @@ def attribute_levels(
     record_relative = person.relative_name or _relative_in_name(person)
     if analysed.relatives is not None and analysed.relative is not None and record_relative:
         if person.relative_name:
-            z, evidence = analysed.relatives.evidence(person.relative_name)
+            _, evidence = analysed.relatives.evidence(person.relative_name)
         else:  # `RAMESH S/O SURESH PATIL`: the relative written inside the name
             form = parse_name(record_relative).relative
             assert form is not None
-            z, evidence = analysed.relatives.forms_evidence(_IN_NAME + record_relative, (form,))
-        if comparison(evidence) is not None:
-            # a relative shares the person's family name whoever he is: only a name that
-            # could not be his (`Suresh Patil` against `Ganesh Patil`) speaks against
-            p = sigmoid(z)
-            level = (
-                "relative_match"
-                if p >= RELATIVE_AGREES
-                else ("relative_mismatch" if p < RELATIVE_DIFFERS else "relative_unsure")
+            _, evidence = analysed.relatives.forms_evidence(_IN_NAME + record_relative, (form,))
+        c = comparison(evidence)
+        if c is not None:
+            out.append(
+                ("relative_name", _relative_level(c), analysed.relative.raw, record_relative)
             )
-            out.append(("relative_name", level, analysed.relative.raw, record_relative))
     if q.state and state:
         same_state = q.state.strip().upper() == state.strip().upper()
         out.append(("state", "state_match" if same_state else "state_mismatch", q.state, state))
@@ -305,6 +295,23 @@ def attribute_levels(
         ):
             out.append(("district", "district_match", q.district, district))
     return out
+
+
+def _relative_level(c: NameComparison) -> str:
+    """How two relatives' names compare. They agree when every word of one is in the other
+    (`Suresh` and `Suresh Yadav`, `S. Patil` and `Suresh Patil`); they differ when nothing
+    pairs, or when their first names do not (`Suresh Patil` and `Ganesh Patil`: a relative
+    shares the family name whoever he is, so a surname in common says nothing)."""
+    if c.full_matches == 0:
+        return "relative_mismatch"
+    if c.query_missing == 0 or c.record_extra == 0:
+        return "relative_match"
+    missing, extra = c.missing, c.extra
+    q_first = next((t.text for t in c.q.tokens if not t.initial), None)
+    r_first = next((t.text for t in c.r.tokens if not t.initial), None)
+    if q_first in missing and r_first in extra:
+        return "relative_mismatch"
+    return "relative_unsure"
 
 
 def _name_reasons(c: NameComparison | None, z: float) -> list[Reason]:
@@ -437,8 +444,11 @@ def score(
     if not found:
         return MatchResult(0.0, (Reason("name_missing", analysed.query.name, None, 0.0),))
     attrs = _attributes(analysed, person, state, district) if analysed.has_attributes else []
-    total = search_logit(best_z, frequency) if best_c is not None else best_z
-    z_frequency = total - best_z
+    total = best_z
+    z_frequency = 0.0
+    if best_c is not None and frequency is not None:
+        total = search_logit(best_z, frequency)
+        z_frequency = total - best_z
     for r in attrs:
         total += r.weight
     evidence, z_name = best_c, best_z
