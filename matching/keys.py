@@ -39,8 +39,10 @@ _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens o
 # name the new keys spell differently, until `icjs index rebuild`. Bump it whenever a name's
 # keys change (a rule, the variants table); `tests/unit/matching/test_keys_version.py` holds a
 # digest of the keys of a list of names per version and fails until it is bumped. Indexes
-# written before versions were recorded count as 1.
-KEYS_VERSION: Final = 2
+# written before versions were recorded count as 1. Version 3 (issue 15): names also keyed by the
+# surname or initial they take from the relative's name, birth-year keys, the relative written
+# inside a name keyed as a relative, a scanner's digits read as letters.
+KEYS_VERSION: Final = 3
 
 
 @lru_cache(maxsize=200_000)
