@@ -136,7 +136,10 @@ def _words(person: Any, rng: random.Random) -> tuple[list[str], str | None, str]
         elif step == "missing" and len(words) >= 3:
             del words[rng.randrange(1, len(words))]
         elif step == "relative" and len(words) >= 2 and relative:
-            words = words[:-1]  # the surname left to the father's name beside it
+            if words[0].endswith("."):
+                words = words[1:]  # a Tamil initial is the father's name beside it
+            elif len(full) >= 2:
+                words = words[:-1]  # the surname left to the father's name beside it
     return words, relative, kind
 
 
@@ -221,6 +224,7 @@ def measure(persons: int, count: int) -> dict[str, Any]:
         "told_recall@1": recall(told, 1),
         "told_recall@10": recall(told, 10),
         "ece": ece(calibration(shown)),
+        "calibration": calibration(shown),
         "p50_ms": latencies[len(latencies) // 2],
         "p95_ms": latencies[int(len(latencies) * 0.95)],
     }
@@ -239,6 +243,15 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"| {r['told_recall@10']:.3f} | {r['ece']:.3f} | {r['p50_ms']:.0f} ms "
             f"| {r['p95_ms']:.0f} ms |"
         )
+    for r in rows:
+        lines += ["", f"Calibration at {r['persons']:,} people (every profile shown, by score "
+                  "decile; right = the person asked about):", "",
+                  "| score | n | mean score | share right |", "|---|---|---|---|"]  # fmt: skip
+        for b in r["calibration"]:
+            lines.append(
+                f"| {b['from']:.1f}-{b['to']:.1f} | {b['n']} | {b['mean_score']:.3f} "
+                f"| {b['share_right']:.3f} |"
+            )
     return "\n".join(lines)
 
 
