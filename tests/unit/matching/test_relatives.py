@@ -62,8 +62,10 @@ def test_a_tamil_initial_is_the_fathers_name() -> None:
     alone = best(PersonQuery(name="Murugan"), [Person(name="K. MURUGAN")])[0]
     assert best(bare, [Person(name="K. MURUGAN")])[0] > 5 * alone
     assert INITIAL in features(bare, Person(name="MURUGAN KANDASAMY"))
-    # a record written as the son of Kandasamy is K. Murugan
-    assert best(PersonQuery(name="K. Murugan"), [Person(name="MURUGAN S/O KANDASAMY")])[0] > 0.5
+    # a record written as the son of Kandasamy is K. Murugan, more than Murugan alone is
+    son, alone_ = best(PersonQuery(name="K. Murugan"),
+                       [Person(name="MURUGAN S/O KANDASAMY"), Person(name="MURUGAN")])  # fmt: skip
+    assert son > 0.3 and son > 5 * alone_
 
 
 def test_a_sikh_daughter_of_a_singh_is_a_kaur_and_fathers_middle_names_are_not_surnames() -> None:
