@@ -108,7 +108,7 @@ def build(persons: int) -> Path:
     return index
 
 
-# -- queries about the world's people ---------------------------------------------------------------
+# -- queries about the world's people ------------------------------------------------------------
 
 
 def _words(person: Any, rng: random.Random) -> tuple[list[str], str | None, str]:
@@ -170,7 +170,7 @@ def queries(persons: int, count: int, truth: Any) -> list[tuple[PersonSearch, st
     return out
 
 
-# -- the measurement --------------------------------------------------------------------------------
+# -- the measurement -----------------------------------------------------------------------------
 
 
 def measure(persons: int, count: int) -> dict[str, Any]:
