@@ -247,12 +247,16 @@ def attribute_levels(
     analysed: AnalysedQuery, person: Person, state: str | None, district: str | None
 ) -> list[tuple[str, str, str | None, str | None]]:
     """What the query gives beside the name against the record: (reason, level — a key of
-    the model's attribute weights —, query value, record value) per fact both sides have."""
+    the model's attribute weights —, query value, record value) per fact the query gives
+    (`_unknown` when the record cannot check it)."""
     q = analysed.query
     out: list[tuple[str, str, str | None, str | None]] = []
     if analysed.birth_year is not None:
         years = _person_years(person)
-        if years is not None:
+        if years is None:
+            # nothing here to check the year against: the record can be no more than unverified
+            out.append(("birth_year", "birth_year_unknown", str(analysed.birth_year), None))
+        else:
             lo, hi = years
             gap = (
                 0
@@ -272,6 +276,8 @@ def attribute_levels(
         level = "gender_match" if same else "gender_mismatch"
         out.append(("gender", level, q.gender, person.gender.value))
     record_relative = person.relative_name or _relative_in_name(person)
+    if analysed.relatives is not None and analysed.relative is not None and not record_relative:
+        out.append(("relative_name", "relative_unknown", analysed.relative.raw, None))
     if analysed.relatives is not None and analysed.relative is not None and record_relative:
         if person.relative_name:
             _, evidence = analysed.relatives.evidence(person.relative_name)

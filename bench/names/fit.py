@@ -44,9 +44,9 @@ PER_QUERY = 20
 # where many are (the demo world at 20,000 people: a name shared by a median of 8 people).
 FREQUENCY_SLOPE = -1.0
 LEVELS = (
-    "birth_year_match", "birth_year_near", "birth_year_mismatch", "gender_match",
-    "gender_mismatch", "relative_match", "relative_unsure", "relative_mismatch", "state_match",
-    "state_mismatch", "district_match",
+    "birth_year_match", "birth_year_near", "birth_year_mismatch", "birth_year_unknown",
+    "gender_match", "gender_mismatch", "relative_match", "relative_unsure", "relative_mismatch",
+    "relative_unknown", "state_match", "state_mismatch", "district_match",
 )  # fmt: skip
 TODAY = date(TODAY_YEAR, 6, 30)
 

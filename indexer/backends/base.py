@@ -96,7 +96,7 @@ class CandidateQuery:
     # `near_weight` (and its boosts) where a name key scores one
     near_keys: frozenset[str] = frozenset()
     near_weight: float = 0.5
-    near_limit: int = 60
+    near_limit: int = 30
 
 
 @dataclass(frozen=True)
