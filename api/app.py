@@ -4,22 +4,26 @@ Everything a request needs hangs off `app.state`, built here and nowhere else (n
 mutable state, so tests build as many apps as they like):
 
 - `backend` (`indexer.open_backend(settings.search)` unless given),
+- `state` (`state.databases.StateDatabases`: SQLite files, or the PostgreSQL database every
+  worker and machine shares, `state.url`),
 - `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
 - `persons` (`federation.PersonSearchService`), `noc` (`federation.NocService`), `vahan` (an
   optional live look-up), `sync_status` (an optional callable),
 - `metrics`, `limits`.
 
-Middleware, outermost first: request context (ids, access log, metrics) → audit (every request,
-refused ones included) → guard (per-address limit, body size cap) → routes. Per-caller limits
-run after authentication (`api.deps.guarded`).
+Middleware, outermost first: request context (ids, the peer's address and certificate, security
+headers, access log, metrics) → audit (reads and checks the body, an entry before any handler
+runs and one as the answer starts; catches whatever escapes) → guard (per-address limit) →
+routes. Per-caller limits run after authentication (`api.deps.guarded`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -31,13 +35,18 @@ from api.audit_middleware import AuditMiddleware
 from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
-from federation import NocService, NocStore, PersonSearchService, VahanLookup
+from connectors.evidence import SyncEvidence
+from federation import NocEvidence, NocService, NocStore, PersonSearchService, VahanLookup
 from indexer.backends.base import Backend
+from state import Database
+from state.databases import StateDatabases
+from state.sync import has_state
 
 from . import errors
 from .deps import Limits
 from .metrics import Metrics
-from .middleware import GuardMiddleware, RequestContextMiddleware
+from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
+from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
 from .vahan_live import ConnectorVahanLookup
@@ -104,11 +113,11 @@ def _openapi(
     return build
 
 
-def _sync_status(state_path: Path) -> Any:
+def _sync_status(state: Database) -> Any:
     """The connectors' per-source status, or None when this node has no sync state."""
-    if not state_path.exists():
+    if not has_state(state):
         return None
-    return connector_status.sync_status(state_path)
+    return connector_status.sync_status(state)
 
 
 def create_app(
@@ -118,26 +127,28 @@ def create_app(
     auth: AuthService | None = None,
     vahan: VahanLookup | None = None,
     sync_status_fn: Callable[[], Any] | None = None,
+    noc_evidence: NocEvidence | None = None,
     access_log: bool = True,
 ) -> FastAPI:
     """Build the API. Objects passed in are used as they are and not closed on shutdown (the
     caller owns them); objects built here are closed when the app stops."""
     owned: list[Callable[[], None]] = []
+    state = StateDatabases.open(settings)
+    owned.append(state.close)
     if backend is None:
         backend = indexer.open_backend(settings.search)
         owned.append(backend.close)
     if auth is None:
-        auth = AuthService.from_settings(settings.auth)
+        auth = AuthService.from_settings(settings.auth, state)
         owned.append(auth.close)
-    noc_store = NocStore(settings.data_dir / "noc.db")
+    noc_store = NocStore(state.noc, migrate=state.migrate)
     owned.append(noc_store.close)
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
         vahan = live = ConnectorVahanLookup.from_settings(vahan_settings)
     if sync_status_fn is None:
-        state_path = settings.sync.state_path
-        sync_status_fn = partial(_sync_status, state_path)
+        sync_status_fn = partial(_sync_status, state.sync)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -165,6 +176,7 @@ def create_app(
     )
     metrics = Metrics()
     app.state.settings = settings
+    app.state.state = state
     app.state.backend = backend
     app.state.auth = auth
     app.state.audit = auth.audit
@@ -178,6 +190,11 @@ def create_app(
         noc_store,
         lambda claims: auth.keys.sign(claims, typ="noc+jws"),
         issuer=settings.auth.issuer,
+        # the sync state on this node says how fresh CCTNS and Vahan are and what waits in
+        # quarantine; a node without one never issues CLEAR (sync_unknown)
+        evidence=noc_evidence or SyncEvidence(state.sync),
+        freshness=timedelta(seconds=settings.noc.freshness_window_s),
+        validity=timedelta(days=settings.noc.validity_days),
         max_candidates=settings.api.max_candidates,
     )
     app.state.vahan = vahan
@@ -192,7 +209,13 @@ def create_app(
     # add_middleware puts each new one outside the previous ones.
     app.add_middleware(GuardMiddleware, metrics=metrics, per_address=per_address)
     app.add_middleware(AuditMiddleware)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        access_log=access_log,
+        proxies=TrustedProxies(settings.api.trusted_proxies, settings.api.client_cert_header),
+        security_headers=SecurityHeaders(hsts_max_age_s=settings.api.hsts_max_age_s),
+    )
     app.openapi = _openapi(app, auth, routers)  # type: ignore[method-assign]
     return app
 
@@ -203,5 +226,8 @@ def app_from_environment() -> FastAPI:
     from config import load_settings
     from config.runtime import tune_gc
 
+    from . import logs
+
     tune_gc()
+    logs.configure(json=os.environ.get("ICJS_LOG_JSON") == "1")
     return create_app(load_settings())

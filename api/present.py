@@ -7,12 +7,14 @@ from federation import ProfileView, RecordView, SearchOutcome
 from federation.grouping import Link
 
 from .schemas import (
+    DataIssueOut,
     LinkOut,
     Match,
     PersonSearchResponse,
     ProfileOut,
     Reason,
     RecordOut,
+    RestrictedOut,
     Withheld,
     WithheldField,
 )
@@ -36,6 +38,7 @@ def record_out(view: RecordView) -> RecordOut:
         withheld=[
             WithheldField(field=w.field, reason=w.reason, count=w.count) for w in view.withheld
         ],
+        data_issues=[DataIssueOut(**issue) for issue in view.data_issues],
     )
 
 
@@ -57,6 +60,7 @@ def profile_out(view: ProfileView) -> ProfileOut:
         identifiers=list(view.identifiers),
         records=[record_out(r) for r in view.records],
         links=[link_out(link) for link in view.links],
+        restricted=[RestrictedOut(label=r.label, count=r.count) for r in view.restricted],
     )
 
 

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from config import ConfigError, load_settings
+from config import ConfigError, Settings, load_settings
 from config.settings import SOURCE_NAMES
-from connectors.lock import SyncBusy, SyncLock
+from connectors.lock import SyncBusy, lock_for
 from connectors.replay import replay_quarantine
-from connectors.state import StateStore
+from state import Database
+from state.databases import open_url
+from state.sync import StateStore, has_state
 
 quarantine_app = typer.Typer(
     help="Records a sync could not map: list them, replay them through the current mapping.",
     no_args_is_help=True,
 )
+
+
+def _sync_state(settings: Settings) -> Database | Path:
+    """The sync state: the shared database (`state.url`), else the SQLite file. (A command's
+    process ends right after it: its connections end with it.)"""
+    return open_url(settings.state) if settings.state.url else settings.sync.state_path
 
 
 def _check(source: str | None) -> None:
@@ -33,7 +42,8 @@ def list_entries(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     payload: Annotated[bool, typer.Option(help="Show the stored payloads too.")] = False,
 ) -> None:
-    """List quarantined records: source, native id, reason, when, how often seen."""
+    """List quarantined records: source, native id, whether it is indexed (with data issues) or
+    waiting here alone, reason, when, how often seen."""
     _check(source)
     settings = load_settings()
     console = Console()
@@ -41,14 +51,24 @@ def list_entries(
         console = Console(width=140)
     counts: dict[str, int] = {}
     table = Table(title="quarantine")
-    for column in ("id", "source", "collection", "native id", "reason", "last seen", "seen"):
+    for column in (
+        "id",
+        "source",
+        "collection",
+        "native id",
+        "indexed",
+        "reason",
+        "last seen",
+        "seen",
+    ):
         table.add_column(column)
     if payload:
         table.add_column("payload")
-    if not settings.sync.state_path.exists():
+    target = _sync_state(settings)
+    if not has_state(target):
         console.print("quarantine is empty (no sync has run)")
         return
-    with StateStore(settings.sync.state_path) as state:
+    with StateStore(target) as state:
         redacted = state.redaction_counts()
         for entry in state.quarantine_entries(source, include_resolved=resolved):
             counts[entry.source] = counts.get(entry.source, 0) + 1
@@ -58,6 +78,8 @@ def list_entries(
                     "source": entry.source,
                     "collection": entry.collection,
                     "native_id": entry.native_id,
+                    # indexed with data issues (listed for replay), or waiting here alone
+                    "indexed": entry.indexed,
                     "reason": entry.reason,
                     "first_seen": entry.first_seen,
                     "last_seen": entry.last_seen,
@@ -73,6 +95,7 @@ def list_entries(
                 entry.source,
                 entry.collection or "",
                 entry.native_id,
+                "with issues" if entry.indexed else "no",
                 entry.reason[:80],
                 entry.last_seen[:19],
                 str(entry.seen),
@@ -103,11 +126,12 @@ def replay(
 
     _check(source)
     settings = load_settings()
-    if not settings.sync.state_path.exists():
+    target = _sync_state(settings)
+    if not has_state(target):
         typer.echo("quarantine is empty (no sync has run)")
         return
     # a sync running meanwhile could index a newer version between replay's check and its write
-    lock = SyncLock(settings.sync.state_path, sources=[source] if source else [])
+    lock = lock_for(target, sources=[source] if source else [])
     try:
         lock.acquire(wait)
     except SyncBusy as exc:
@@ -116,7 +140,7 @@ def replay(
     try:
         backend = open_backend(settings.search)
         try:
-            with StateStore(settings.sync.state_path) as state:
+            with StateStore(target) as state:
                 outcome = replay_quarantine(state, backend, source=source)
         finally:
             backend.close()

@@ -5,6 +5,7 @@ Synchronous on purpose (the backends are); the API runs it in a worker thread.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,9 +18,17 @@ from records import IdType, Record
 
 from .grouping import Group, birth_year_of, group
 from .planning import PERSON_KINDS, PersonSearch, plan_person
-from .policy import Policy, filters_of, is_visible, narrow_kinds, restrictions_of
+from .policy import (
+    Policy,
+    disclosed_labels,
+    filters_of,
+    is_visible,
+    narrow_kinds,
+    restrictions_of,
+    without_labels,
+)
 from .rescoring import Scored, rescore
-from .views import ProfileView, profile_view, record_ids_of, withheld_counts
+from .views import ProfileView, Restricted, profile_view, record_ids_of, withheld_counts
 
 # Identifiers strong enough to pull a linked record into a profile when it is opened in full.
 _LINKING_IDS = frozenset(
@@ -74,6 +83,28 @@ class PersonSearchService:
         visibility = self._policy.visibility(caller)
         return filters_of(visibility), tuple(restrictions_of(visibility))
 
+    def _restricted(self, caller: Caller, group: Group, filters: Filters) -> list[Restricted]:
+        """How many records linked to this person at index time are hidden from the caller by
+        a label the policy lets it know of (`disclose`): the existence, never the contents."""
+        disclosed = disclosed_labels(self._policy.visibility(caller))
+        profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
+        if not disclosed or not profile_ids:
+            return []
+        unlabelled = without_labels(filters)
+        shown = {m.record.record_id for m in group.members}
+        counts: Counter[str] = Counter()
+        seen: set[str] = set()
+        for profile_id in sorted(profile_ids):
+            for record in self._backend.profile(profile_id):
+                if record.record_id in shown or record.record_id in seen:
+                    continue
+                seen.add(record.record_id)
+                if is_visible(record, filters) or not is_visible(record, unlabelled):
+                    continue  # shown anyway, or hidden for another reason (a source not granted)
+                for label in sorted(record.sensitivity & disclosed):
+                    counts[label.value] += 1
+        return [Restricted(label, n) for label, n in sorted(counts.items())]
+
     def _index_links(self, scored: list[Scored]) -> list[tuple[str, str, str]]:
         linked = [s.record.record_id for s in scored if s.index_profile_id]
         if len(linked) < 2:
@@ -96,7 +127,10 @@ class PersonSearchService:
         grouped = group(scored, self._index_links(scored))  # best confidence first
         floor = score_floor(search.min_score)
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
-        profiles = tuple(profile_view(self._policy, caller, g) for g in groups)
+        profiles = tuple(
+            profile_view(self._policy, caller, g, self._restricted(caller, g, filters))
+            for g in groups
+        )
         return SearchOutcome(
             profiles=profiles,
             candidates=len(candidates),

@@ -26,7 +26,9 @@ from .policy import Policy, Withheld, redaction_of
 
 # Top-level keys of a record that the view carries in its own slots, or never (raw payloads:
 # the canonical fields already carry what may be shown, and raw would bypass field redaction).
-_OWN_SLOTS = frozenset({"record_id", "source", "kind", "status", "provenance", "raw"})
+_OWN_SLOTS = frozenset(
+    {"record_id", "source", "kind", "status", "provenance", "raw", "data_issues"}
+)
 MAX_PROFILE_RECORDS = 200
 
 
@@ -46,6 +48,18 @@ class RecordView:
     provenance: dict[str, Any] | None
     match: MatchView | None
     withheld: tuple[Withheld, ...]
+    # fields the source sent damaged (names and reasons, never values: shown to every caller
+    # who sees the record, whatever the policy withholds)
+    data_issues: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Restricted:
+    """Records of this person hidden by a label the caller may know exists: how many, never
+    what they hold."""
+
+    label: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ class ProfileView:
     identifiers: tuple[dict[str, Any], ...]
     records: tuple[RecordView, ...]
     links: tuple[Link, ...]
+    restricted: tuple[Restricted, ...] = ()
 
 
 # --- profile ids -------------------------------------------------------------------------------
@@ -135,6 +150,7 @@ def record_view(
         provenance=provenance if isinstance(provenance, dict) else None,
         match=match_view,
         withheld=redacted.withheld,
+        data_issues=tuple({"field": i.field, "reason": i.reason} for i in record.data_issues),
     )
 
 
@@ -177,7 +193,9 @@ def _display_name(group: Group, views: Sequence[RecordView]) -> str | None:
     return names[0] if names else None
 
 
-def profile_view(policy: Policy, caller: Caller, group: Group) -> ProfileView:
+def profile_view(
+    policy: Policy, caller: Caller, group: Group, restricted: Sequence[Restricted] = ()
+) -> ProfileView:
     views = [record_view(policy, caller, m.record, m.match) for m in group.members]
     return ProfileView(
         profile_id=profile_id_for(m.record.record_id for m in group.members),
@@ -187,6 +205,7 @@ def profile_view(policy: Policy, caller: Caller, group: Group) -> ProfileView:
         identifiers=tuple(_identifiers(views)),
         records=tuple(views),
         links=tuple(group.links),
+        restricted=tuple(restricted),
     )
 
 

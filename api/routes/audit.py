@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api.security import audit_context, auth_service, require_route_scope
-from auth.audit import AuditQuery
 from auth.errors import Forbidden
 from auth.principal import Caller
+from state.audit import AuditQuery
 
 router = APIRouter(tags=["audit"])
 
@@ -33,7 +33,10 @@ class AuditEntryOut(BaseModel):
     route: str
     method: str
     status: int
-    decision: str = Field(description="allow, deny (401/403/429) or error")
+    decision: str = Field(
+        description="received (written before any handler ran, status 0), allow, deny "
+        "(401/403/429) or error"
+    )
     query: Any
     purpose: str | None
     record_ids: list[str]
@@ -42,6 +45,10 @@ class AuditEntryOut(BaseModel):
     reason: str | None
     prev_hash: str
     hash: str
+    client_address: str | None = Field(
+        default=None, description="the peer, or the client a trusted proxy named"
+    )
+    user_agent: str | None = None
 
 
 class AuditPage(BaseModel):

@@ -10,6 +10,11 @@ Errors follow RFC 6749 §5.2 (`error`, `error_description`) because OAuth client
 shape; the same body also carries the RFC 9457 members (`type`, `title`, `status`, `detail`),
 so it reads as a problem document too.
 
+Client authentication is throttled per claimed client and per address, and locked out after
+repeated failures (`auth.throttle.LoginThrottle`, on `app.state.login_throttle`): `429` with
+`Retry-After`, before any secret is hashed. Every attempt is audited, failed ones with the
+client id they claimed and why they failed.
+
 `build_oauth_router()` needs `app.state.auth` (an `AuthService`); the `OAuthServer` is built once
 per app and kept on `app.state.oauth`.
 """
@@ -25,6 +30,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.middleware import peer_address
+from api.proxies import Peer
 from api.security import auth_service
 from auth.oauth import (
     INTROSPECT_PATH,
@@ -35,7 +42,9 @@ from auth.oauth import (
     FormRequest,
     OAuthServer,
     Response,
+    claimed_client_id,
 )
+from auth.throttle import LoginThrottle
 
 _MAX_FORM_FIELDS = 20
 _FORM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -72,6 +81,21 @@ def _server(request: Request) -> OAuthServer:
     return server
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if not isinstance(throttle, LoginThrottle):
+        service = auth_service(request)
+        settings = service.settings
+        throttle = LoginThrottle(
+            rate_per_minute=settings.token_rate_per_minute,
+            max_failures=settings.lockout_failures,
+            lockout_s=settings.lockout_s,
+            failures=service.failures,  # shared by every worker and machine
+        )
+        request.app.state.login_throttle = throttle
+    return throttle
+
+
 class _BadRequest(Exception):
     def __init__(self, error: str, description: str) -> None:
         super().__init__(description)
@@ -91,8 +115,15 @@ async def _form_request(request: Request, server: OAuthServer, path: str) -> For
         )
     async with request.form(max_fields=_MAX_FORM_FIELDS, max_files=0) as data:
         form = {k: v for k, v in data.items() if isinstance(v, str)}
+    peer = getattr(request.state, "peer", None)
     try:
-        return FormRequest(request.method, server.request_uri(path), request.headers, form)
+        return FormRequest(
+            request.method,
+            server.request_uri(path),
+            request.headers,
+            form,
+            cert_thumbprint=peer.cert_thumbprint if isinstance(peer, Peer) else None,
+        )
     except OAuth2Error as exc:  # InsecureTransportError: the issuer is not https or loopback
         raise _BadRequest(
             "invalid_request",
@@ -108,9 +139,30 @@ async def _handle(
         form = await _form_request(request, server, path)
     except _BadRequest as exc:
         return _respond(request, {}, None, exc.result)
+    claimed = claimed_client_id(form)
+    address = peer_address(request.scope)
+    throttle = _throttle(request)
+    # the failure counts live in the state database: off the event loop
+    refused = await run_in_threadpool(throttle.check, claimed, address)
+    if refused is not None:
+        seconds = max(1, int(refused.retry_after_s + 0.999))
+        result: Response = (
+            429,
+            {
+                "error": "invalid_request",
+                "error_description": f"{refused.reason}: retry after {seconds} s",
+            },
+            [("Retry-After", str(seconds)), ("Cache-Control", "no-store")],
+        )
+        return _respond(request, form.form, claimed, result)
     result = await run_in_threadpool(call, server, form)
+    if result[1].get("error") == "invalid_client":
+        if await run_in_threadpool(throttle.failed, claimed, address):
+            request.state.audit_lockout = True
+    elif result[0] < 400:
+        await run_in_threadpool(throttle.succeeded, claimed, address)
     client_id = getattr(getattr(form, "client", None), "client_id", None)
-    return _respond(request, form.form, client_id, result)
+    return _respond(request, form.form, client_id or claimed, result)
 
 
 def _respond(
@@ -131,7 +183,11 @@ def _respond(
     }
     if status >= 400:
         description = str(body.get("error_description") or body.get("error") or "")
-        request.state.auth_denied = description
+        request.state.auth_denied = description + (
+            "; further attempts are locked out"
+            if getattr(request.state, "audit_lockout", False)
+            else ""
+        )
         title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         body = {
             **body,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from indexer import labels
 from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import (
     BackendError,
@@ -42,17 +44,33 @@ from indexer.backends.base import (
     stale_keys,
 )
 from indexer.backends.sqlite_search import candidate_scores, load_candidates
-from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
-from indexer.documents import to_document, to_documents
+from indexer.backends.sqlite_store import (
+    SqliteLabelLookup,
+    SqliteLinkStore,
+    read_records,
+    write_documents,
+)
+from indexer.documents import IndexDocument, to_document, to_documents
 from indexer.links import LinkEngine
 from matching.keys import KEYS_VERSION
 from records import Record, Source
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 BATCH = 1000  # records per transaction in rebuilds and copies: short write locks, fast commits
 _CHUNK = 500  # ids per IN (…) list
 
 
+class IndexUnavailable(BackendError):
+    """The index file is damaged, missing, or was replaced under the running process."""
+
+
 class EmbeddedBackend:
+    """Opening never fails on a damaged file: every operation then raises `IndexUnavailable`
+    saying what is wrong and what to do (the API answers 503, `/readyz` fails), and the file is
+    tried again at most every `REOPEN_INTERVAL_S`, so a restored file is picked up."""
+
+    REOPEN_INTERVAL_S = 5.0
+
     def __init__(self, path: Path | str) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,16 +79,120 @@ class EmbeddedBackend:
         self._guard = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
-        with self._write() as con:
-            con.execute(sql.META_DDL)
-            if self._meta(con, "current") is None:
-                self._create_version(con, 1)
-                self._set_meta(con, "current", 1)
-                self._set_meta(con, "last_version", 1)
-                self._set_meta(con, "keys_version", KEYS_VERSION)
-            for v in self._targets(con):  # files written before the vocabulary view existed
-                con.execute(sql.vocab_ddl(v))
-        self._drop_abandoned_build()
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
+        self._stamp = 0  # the file's own random stamp (see `_stamped`)
+        self._unusable: str | None = None
+        self._tried_at = 0.0
+        self._open()
+
+    def _open(self) -> None:
+        """Create or check the schema; on a damaged file remember why instead of raising."""
+        self._tried_at = time.monotonic()
+        try:
+            with self._write(initialising=True) as con:
+                con.execute(sql.META_DDL)
+                if self._meta(con, "current") is None:
+                    self._create_version(con, 1)
+                    self._set_meta(con, "current", 1)
+                    self._set_meta(con, "last_version", 1)
+                    self._set_meta(con, "keys_version", KEYS_VERSION)
+                for v in self._targets(con):  # files written before the vocabulary view existed
+                    con.execute(sql.vocab_ddl(v))
+            self._drop_abandoned_build()
+        except IndexUnavailable as exc:
+            self._unusable = exc.detail
+            return
+        stat = self._path.stat()
+        self._identity = (stat.st_dev, stat.st_ino)
+        self._stamp = self._stamped()
+        self._unusable = None
+
+    def _stamped(self) -> int:
+        """This file's stamp (a random `user_version` in its header, written once): another
+        index copied over this one in place has another stamp. Best effort: the header on
+        disk shows it once a checkpoint has run (at once for a new file)."""
+        with self._write(initialising=True) as con:
+            stamp = int(con.execute("PRAGMA user_version").fetchone()[0])
+            if stamp == 0:
+                stamp = secrets.randbelow(2**31 - 1) + 1
+                con.execute(f"PRAGMA user_version = {stamp}")
+        with suppress(sqlite3.Error):
+            self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return stamp
+
+    def _usable(self) -> None:
+        """Raise `IndexUnavailable` unless the file opened is still the one at the path and
+        its schema could be read."""
+        if self._unusable is not None:
+            if time.monotonic() - self._tried_at < self.REOPEN_INTERVAL_S:
+                raise IndexUnavailable(self._unusable)
+            self._forget_connections()
+            self._open()
+            if self._unusable is not None:
+                raise IndexUnavailable(self._unusable)
+        try:
+            stat = self._path.stat()
+        except FileNotFoundError:
+            raise IndexUnavailable(
+                f"the embedded index file {self._path} was removed while this process had it "
+                "open: restore it, then restart the server"
+            ) from None
+        replaced = self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity
+        header = self._header()
+        if header is None:
+            raise IndexUnavailable(
+                f"the embedded index {self._path} is damaged (it no longer starts with an SQLite "
+                "header): restore it from a backup, or build a new one (icjs index import FILE, "
+                "or icjs sync --full into a new path), then restart the server"
+            )
+        stamp = int.from_bytes(header[60:64], "big")
+        if replaced or (stamp and self._stamp and stamp != self._stamp):
+            raise IndexUnavailable(
+                f"the embedded index file {self._path} was replaced while this process had it "
+                "open: restart the server to open the new file (to swap an index online, use "
+                "icjs index rebuild or icjs index import)"
+            )
+
+    def _header(self) -> bytes | None:
+        """The file's first 100 bytes if they are an SQLite header, else None. Read on every
+        transaction (microseconds): a file overwritten in place is seen at once, not when a page
+        missing from the cache happens to be read."""
+        try:
+            with self._path.open("rb") as f:
+                head = f.read(100)
+        except OSError:
+            return None
+        return head if len(head) == 100 and head.startswith(_SQLITE_MAGIC) else None
+
+    def _damaged(self, exc: sqlite3.Error) -> IndexUnavailable:
+        """The error for a failed statement; this thread's connection is dropped (it may be in
+        a bad state) and the next call opens a new one."""
+        self._forget_connection()
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return IndexUnavailable(f"embedded index {self._path} is busy: {exc}")
+        return IndexUnavailable(
+            f"the embedded index {self._path} cannot be read ({exc}): restore it from a backup, "
+            "or build a new one (icjs index import FILE, or icjs sync --full into a new path)"
+        )
+
+    def _forget_connection(self) -> None:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            return
+        self._local.con = None
+        with self._guard:
+            if con in self._connections:
+                self._connections.remove(con)
+        with suppress(sqlite3.Error):
+            con.close()
+
+    def _forget_connections(self) -> None:
+        with self._guard:
+            connections, self._connections = self._connections, []
+        for con in connections:
+            with suppress(sqlite3.Error):
+                con.close()
+        self._local = threading.local()
 
     # -- connections and transactions -----------------------------------------------------
 
@@ -86,35 +208,51 @@ class EmbeddedBackend:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
-            con.execute("PRAGMA mmap_size=1073741824")
+            # No memory map: a file shrunk or overwritten under a mapping kills the process with
+            # SIGBUS, which nothing can catch; read() turns the same damage into an error.
+            con.execute("PRAGMA mmap_size=0")
             self._local.con = con
             with self._guard:
                 self._connections.append(con)
         return con
 
     @contextmanager
-    def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
-        con = self._conn()
-        con.execute("BEGIN")
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """One transaction on this thread's connection; a statement that fails on the file
+        becomes `IndexUnavailable` (never a raw sqlite3 error)."""
         try:
-            yield con, self._current(con)
-        finally:
+            con = self._conn()
+            con.execute(begin)
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from None
+        try:
+            yield con
+        except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+            raise self._damaged(exc) from None
+        except BaseException:
+            with suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+            raise
+        try:
             con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
+        self._usable()
+        with self._transaction("BEGIN") as con:
+            yield con, self._current(con)
+
+    @contextmanager
+    def _write(self, *, initialising: bool = False) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
-            con = self._conn()
-            try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise BackendError(f"embedded index {self._path} is busy: {exc}") from None
-            try:
+            if not initialising:
+                self._usable()
+            with self._transaction("BEGIN IMMEDIATE") as con:
                 yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
 
     @staticmethod
     def _meta(con: sqlite3.Connection, name: str) -> int | None:
@@ -157,7 +295,7 @@ class EmbeddedBackend:
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, records: Sequence[Record]) -> BulkResult:
-        docs, failed = to_documents(records)
+        docs, failed = to_documents(labels.classified(records))
         if not docs:
             return BulkResult(failed=tuple(failed))
         with self._write() as con:
@@ -169,10 +307,9 @@ class EmbeddedBackend:
                     [(d.record_id,) for d in docs],
                 )
             for v in targets:
-                written, unchanged, new = write_documents(con, v, docs)
-                LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
+                written, unchanged = _write_labelled(con, v, docs)
                 if v == targets[0]:
-                    indexed = len(written) + unchanged
+                    indexed = written + unchanged
         return BulkResult(indexed=indexed, failed=tuple(failed), skipped=len(docs) - indexed)
 
     def delete(self, record_ids: Sequence[str]) -> BulkResult:
@@ -194,7 +331,7 @@ class EmbeddedBackend:
 
     def flush(self) -> None:
         """Writes are searchable at commit; only fold the WAL back into the file."""
-        with suppress(sqlite3.OperationalError):
+        with suppress(sqlite3.Error, BackendError):
             self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     # -- reads ------------------------------------------------------------------------------
@@ -293,8 +430,8 @@ class EmbeddedBackend:
             with self._read() as (con, v):
                 con.execute(f"SELECT 1 FROM records_v{v} LIMIT 1").fetchall()
                 stale = stale_keys(self._keys_version(con))
-        except (sqlite3.Error, BackendError) as exc:
-            return Health(ok=False, detail=f"embedded index {self._path}: {exc}")
+        except BackendError as exc:
+            return Health(ok=False, detail=exc.detail)
         detail = f"embedded index {self._path}, version {v}"
         return Health(ok=True, detail=f"{detail}; {stale}" if stale else detail)
 
@@ -363,9 +500,8 @@ class EmbeddedBackend:
             while True:
                 with self._write() as con:  # read and copy in one transaction: atomic vs deletes
                     page = read_records(con, old, after, BATCH)
-                    docs = [to_document(r) for _, r in page]
-                    written, _, created = write_documents(con, new, docs)
-                    LinkEngine(SqliteLinkStore(con, new)).relink(written, fresh=created)
+                    docs = [to_document(r) for r in labels.classified(r for _, r in page)]
+                    _write_labelled(con, new, docs)
                 count += len(page)
                 if len(page) < BATCH:
                     return count
@@ -381,7 +517,8 @@ class EmbeddedBackend:
         return count
 
     def _write_into(self, v: int, batch: list[Record]) -> int:
-        docs = [to_document(r) for r in {r.record_id: r for r in batch}.values()]
+        unique = {r.record_id: r for r in batch}.values()
+        docs = [to_document(r) for r in labels.classified(unique)]
         with self._write() as con:
             gone = {
                 row[0]
@@ -391,9 +528,7 @@ class EmbeddedBackend:
                     [d.record_id for d in docs],
                 )
             }
-            kept = [d for d in docs if d.record_id not in gone]
-            written, _, created = write_documents(con, v, kept)
-            LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=created)
+            _write_labelled(con, v, [d for d in docs if d.record_id not in gone])
         return len(docs)
 
     @contextmanager
@@ -428,3 +563,25 @@ class EmbeddedBackend:
                     self._set_meta(con, "building", None)
         except RebuildInProgress:
             pass  # a live rebuild owns it
+
+
+def _write_labelled(
+    con: sqlite3.Connection, v: int, docs: Sequence[IndexDocument]
+) -> tuple[int, int]:
+    """Write `docs` into version `v` with the case labels of their FIRs (`indexer.labels`), link
+    them, and label the stored records that share a FIR with a labelled one. Returns how many
+    were written and how many were already stored unchanged."""
+    lookup = SqliteLabelLookup(con, v)
+    docs = _relabelled(docs, labels.label_batch([d.record for d in docs], lookup))
+    written, unchanged, new = write_documents(con, v, docs)
+    LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
+    followers = labels.spread(written, lookup)
+    if followers:
+        again, _, _ = write_documents(con, v, [to_document(r) for r in followers])
+        LinkEngine(SqliteLinkStore(con, v)).relink(again)
+    return len(written), unchanged
+
+
+def _relabelled(docs: Sequence[IndexDocument], records: Sequence[Record]) -> list[IndexDocument]:
+    """`docs` with the document rebuilt for each record whose labels changed."""
+    return [d if r is d.record else to_document(r) for d, r in zip(docs, records, strict=True)]

@@ -76,6 +76,7 @@ def test_results_are_cut_to_the_purpose_free_wire_shape(live_api: LiveApi) -> No
         "identifiers",
         "records",
         "links",
+        "restricted",
     }
 
 
