@@ -14,7 +14,7 @@ help:
 	@echo "make demo-cluster  the same demo on a local OpenSearch node"
 	@echo "make test          lint, type-check, and the whole suite against a real OpenSearch node"
 	@echo "make bench         benchmarks (ingest, retrieval, API); results under bench/results/"
-	@echo "make bench-names   name-matching quality benchmark"
+	@echo "make bench-names   name-matching quality benchmark (embedded and a local OpenSearch node)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ bench: $(COMPILED)
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.run $(BENCH_ARGS)
 
 bench-names: $(COMPILED)
-	$(PY) -m bench.names.run $(BENCH_ARGS)
+	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.names.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

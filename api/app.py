@@ -26,9 +26,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 import indexer
 from api.audit_middleware import AuditMiddleware
@@ -42,7 +40,7 @@ from state import Database
 from state.databases import StateDatabases
 from state.sync import has_state
 
-from . import errors
+from . import errors, openapi
 from .deps import Limits
 from .metrics import Metrics
 from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
@@ -62,55 +60,13 @@ Vahan, Sarathi, ALIS, NCRP, IVFRT and KhoyaPaya, answered as ranked, explained p
 what the asker may see.
 
 **Authentication**: `Authorization: Bearer <token>`, either an OAuth2 access token (partner
-agencies, client credentials at `/oauth/token`) or an officer token from a trusted identity
-provider. Each route names its scope. **Every request is audited**; person searches require a
-`purpose`. **Errors** are RFC 9457 `application/problem+json`. **Limits**: per caller and per
-address, `429` with `Retry-After`.
+agencies: the client credentials grant at `/oauth/token`, with HTTP Basic or `private_key_jwt`)
+or an officer token from a trusted identity provider. Each operation names its scope.
+**Every request is audited**; person and vehicle searches require a `purpose`.
+**Errors** are RFC 9457 `application/problem+json` (`Problem`; a `422` lists each field in
+`errors`); the OAuth endpoints answer RFC 6749 errors. **Limits**: per caller and per address,
+`429` with `Retry-After`. Every response carries `X-Request-ID`.
 """
-
-
-def _openapi(
-    app: FastAPI, auth: AuthService, routers: list[APIRouter]
-) -> Callable[[], dict[str, Any]]:
-    """The OpenAPI document, with the bearer scheme and each route's scope from the policy."""
-
-    def build() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        doc = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            tags=app.openapi_tags,
-        )
-        doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "OAuth2 access token (RFC 9068) or officer token.",
-        }
-        # Included routers are wrapped in `app.routes`: read names and paths from the routers.
-        named = [
-            (route.name, route.path)
-            for router in routers
-            for route in router.routes
-            if isinstance(route, APIRoute)
-        ]
-        for route_name, path in named:
-            scope = auth.policy.required_scope(route_name)
-            if scope.startswith("deny:"):
-                continue
-            for operation in doc.get("paths", {}).get(path, {}).values():
-                if isinstance(operation, dict) and operation.get("operationId"):
-                    operation["security"] = [{"bearer": [scope]}]
-                    operation["description"] = (
-                        operation.get("description", "") + f"\n\nRequired scope: `{scope}`."
-                    ).strip()
-        app.openapi_schema = doc
-        return doc
-
-    return build
 
 
 def _sync_status(state: Database) -> Any:
@@ -165,6 +121,7 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
         openapi_tags=[
             {"name": "persons", "description": "Person search and profiles."},
             {"name": "vehicles", "description": "Vehicle search: registration, owners, theft."},
@@ -216,7 +173,7 @@ def create_app(
         proxies=TrustedProxies(settings.api.trusted_proxies, settings.api.client_cert_header),
         security_headers=SecurityHeaders(hsts_max_age_s=settings.api.hsts_max_age_s),
     )
-    app.openapi = _openapi(app, auth, routers)  # type: ignore[method-assign]
+    app.openapi = openapi.build_document(app, auth.policy, routers)  # type: ignore[method-assign]
     return app
 
 

@@ -267,16 +267,21 @@ def _route_of(scope: Scope) -> str:
         except Exception:  # a route that cannot judge this scope does not match it
             continue
         if match is Match.FULL:
-            path = getattr(route, "path", None)
-            if isinstance(path, str):
+            path = _template(route)
+            if path is not None:
                 return path
     return str(scope.get("path", ""))[:300]
 
 
+def _template(route: Any) -> str | None:
+    """A route's path as documented (`/v1/persons/{profile_id}`: without convertor names)."""
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return path if isinstance(path, str) else None
+
+
 def _routed(scope: Scope, fallback: str) -> str:
     """The template the router settled on (after routing), else what was matched before."""
-    path = getattr(scope.get("route"), "path", None)
-    return path if isinstance(path, str) else fallback
+    return _template(scope.get("route")) or fallback
 
 
 class _Context:

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from auth.errors import ProblemError
 from records.errors import IcjsError
 
+from . import rules
 from .logs import log_error
 
 PROBLEM_JSON = "application/problem+json"
@@ -43,8 +44,11 @@ class NotFound(ProblemError):
 
 
 class BadRequest(ProblemError):
-    def __init__(self, detail: str) -> None:
+    """A 422 found past validation, naming the field like validation does."""
+
+    def __init__(self, detail: str, field: str = "request") -> None:
         super().__init__(422, "Unprocessable Content", detail, type_uri=VALIDATION_TYPE)
+        self.errors = [{"field": field, "message": detail}]
 
 
 class TooManyRequests(ProblemError):
@@ -92,6 +96,10 @@ def problem_response(
         body["request_id"] = rid
     if extra:
         body.update(extra)
+    if request.url.path.startswith("/oauth/") and status < 500:
+        # OAuth clients read RFC 6749's members, whatever layer refused the request
+        body.setdefault("error", "invalid_request")
+        body.setdefault("error_description", detail)
     return JSONResponse(
         body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
     )
@@ -117,6 +125,8 @@ def _fix(error: Mapping[str, Any]) -> str:
         return f"the body is not valid JSON ({ctx.get('error', 'syntax error')})"
     if kind in ("model_attributes_type", "dict_type") and not error.get("loc", ())[1:]:
         return "the body must be a JSON object"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in rules.MESSAGES:
+        return rules.MESSAGES[str(ctx["pattern"])]
     return str(error.get("msg", "is invalid")).replace("Value error, ", "")
 
 
@@ -137,8 +147,15 @@ def validation_problem(request: Request, errors: Sequence[Mapping[str, Any]]) ->
 
 async def _on_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IcjsError)
+    errors = getattr(exc, "errors", None)
     return problem_response(
-        request, exc.status, exc.reason, exc.detail, type_uri=exc.type_uri, headers=exc.headers
+        request,
+        exc.status,
+        exc.reason,
+        exc.detail,
+        type_uri=exc.type_uri,
+        headers=exc.headers,
+        extra={"errors": errors} if errors else None,
     )
 
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 from federation import ProfileView, RecordView, SearchOutcome
 from federation.grouping import Link
 
-from .schemas import (
+from .schemas import PersonSearchResponse, Withheld
+from .schemas_records import (
     DataIssueOut,
+    IdentifierOut,
+    LinkKind,
     LinkOut,
     Match,
-    PersonSearchResponse,
     ProfileOut,
+    ProvenanceOut,
     Reason,
     RecordOut,
     RestrictedOut,
-    Withheld,
     WithheldField,
+    as_fields,
 )
 
 
@@ -30,10 +33,10 @@ def record_out(view: RecordView) -> RecordOut:
     return RecordOut(
         record_id=view.record_id,
         source=view.source,  # type: ignore[arg-type]
-        kind=view.kind,
+        kind=view.kind,  # type: ignore[arg-type]
         status=view.status,
-        fields=view.fields,
-        provenance=view.provenance,
+        fields=as_fields(view.fields),
+        provenance=ProvenanceOut.model_validate(view.provenance) if view.provenance else None,
         match=match,
         withheld=[
             WithheldField(field=w.field, reason=w.reason, count=w.count) for w in view.withheld
@@ -45,7 +48,7 @@ def record_out(view: RecordView) -> RecordOut:
 def link_out(link: Link) -> LinkOut:
     return LinkOut(
         record_ids=list(link.record_ids),
-        kind=link.kind,
+        kind=LinkKind(link.kind),
         confidence=link.confidence,
         reasons=list(link.reasons),
     )
@@ -57,10 +60,13 @@ def profile_out(view: ProfileView) -> ProfileOut:
         confidence=view.confidence,
         display_name=view.display_name,
         names=list(view.names),
-        identifiers=list(view.identifiers),
+        identifiers=[IdentifierOut.model_validate(i) for i in view.identifiers],
         records=[record_out(r) for r in view.records],
         links=[link_out(link) for link in view.links],
-        restricted=[RestrictedOut(label=r.label, count=r.count) for r in view.restricted],
+        restricted=[
+            RestrictedOut(label=r.label, count=r.count)  # type: ignore[arg-type]
+            for r in view.restricted
+        ],
     )
 
 

@@ -7,10 +7,12 @@ consumption is OWASP API4) and tell a client precisely what it may send.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -18,11 +20,41 @@ from pydantic import (
     model_validator,
 )
 
-from matching.api import parse_name
 from records import Gender, Source
+
+from . import rules
+from .schemas_records import (
+    DataIssueOut,
+    IdentifierOut,
+    LinkKind,
+    LinkOut,
+    Match,
+    PersonOut,
+    ProfileOut,
+    ProvenanceOut,
+    Reason,
+    RecordFields,
+    RecordOut,
+    RestrictedOut,
+    WithheldField,
+)
 
 MAX_NAME = 120  # longer than any real name with honorifics and an alias or two
 MAX_LIMIT = 100
+# Requests are read strictly: `"limit": "5"` or `"tolerance": false` is refused, not coerced,
+# so that what the OpenAPI document allows is exactly what is accepted. (Per field: FastAPI
+# validates the parsed body as Python objects, where a strict model would refuse enum values.)
+STRICT = ConfigDict(extra="forbid")
+
+
+def _number(value: Any) -> Any:
+    """A JSON number and nothing else (`6.0` is the integer 6, as JSON Schema reads it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+_NUMBER = BeforeValidator(_number)  # after the bounds in `Annotated`, or they leave the schema
 
 
 def _clean(value: str | None) -> str | None:
@@ -32,16 +64,19 @@ def _clean(value: str | None) -> str | None:
     return cleaned or None
 
 
-def _printable(value: str) -> str:
-    if any(ord(c) < 32 for c in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME, pattern=rules.NAME)]
+RelativeName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_NAME, pattern=rules.TEXT)
+]
+Purpose = Annotated[str, StringConstraints(min_length=3, max_length=300, pattern=rules.TEXT)]
 StateCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True, min_length=2, max_length=2)
 ]
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="The field, e.g. `name` or `sources.2` (`request`: the whole).")
+    message: str = Field(description="What to send instead; never the value sent.")
 
 
 class Problem(BaseModel):
@@ -55,38 +90,31 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong and what to change.")
     instance: str | None = None
     request_id: str | None = Field(default=None, description="Quote this when asking for help.")
-    errors: list[dict[str, str]] | None = Field(
-        default=None, description="Validation errors: one per field, saying what to send."
-    )
+
+
+class ValidationProblem(Problem):
+    """A 422: the problem document with one entry per field that does not validate."""
+
+    errors: list[FieldError] = Field(description="One per field, saying what to send.")
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries for the error statuses a route can return."""
-    text = {
-        400: "Bad request.",
-        401: "Missing, expired or invalid token.",
-        403: "The token lacks the scope, or the policy refuses.",
-        404: "Nothing visible to you under this id.",
-        422: "The request does not validate: `errors` says what to change.",
-        429: "Rate limit exceeded: see `Retry-After`.",
-        503: "A dependency (search backend, Vahan) is unavailable.",
-    }
-    return {
-        s: {
-            "model": Problem,
-            "description": text.get(s, "Error."),
-            "content": {"application/problem+json": {}},
-        }
-        for s in statuses
-    }
+    """`responses=` entries for the error statuses a route can return (the document lists every
+    status each operation can send: `api.openapi`)."""
+    return {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in statuses}
 
 
 class PersonSearchRequest(BaseModel):
     """Find a person across every source the caller may see."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        **STRICT,
         json_schema_extra={
+            # birth_year and age together are refused (either may be null)
+            "not": {
+                "required": ["birth_year", "age"],
+                "properties": {"birth_year": {"type": "integer"}, "age": {"type": "integer"}},
+            },
             "examples": [
                 {
                     "name": "Rajendra Patil",
@@ -95,36 +123,48 @@ class PersonSearchRequest(BaseModel):
                     "state": "MH",
                     "purpose": "FIR 0123/2024 PS Shivajinagar",
                 }
-            ]
+            ],
         },
     )
 
-    name: Name = Field(description="The name as known, in any script; honorifics and aliases ok.")
-    father_name: Name | None = Field(
+    name: Annotated[Name, Field(json_schema_extra={"not": {"pattern": rules.MARKERS_ONLY}})] = (
+        Field(
+            description="The name as known, in Latin or an Indic script; honorifics, initials and "
+            "aliases are fine. It must hold a letter, and more than relation or alias markers "
+            "(`S/O`, `urf`, `@`) alone. No control characters."
+        )
+    )
+    father_name: RelativeName | None = Field(
         default=None, description="Father's, husband's or other relative's name."
     )
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
-    age: int | None = Field(default=None, ge=0, le=120, description="Age today, if no birth year.")
-    tolerance: int = Field(default=2, ge=0, le=10, description="± years on birth year or age.")
+    birth_year: Annotated[int, Field(ge=1900, le=2100), _NUMBER] | None = Field(
+        default=None, description="Not after this year; not with `age`."
+    )
+    age: Annotated[int, Field(ge=0, le=120), _NUMBER] | None = Field(
+        default=None, description="Age today, if no birth year."
+    )
+    tolerance: Annotated[int, Field(ge=0, le=10), _NUMBER] = Field(
+        default=2, description="± years on birth year or age."
+    )
     gender: Gender | None = Field(default=None, description="Corroborates; does not filter.")
     state: StateCode | None = Field(
         default=None,
         description="Two-letter state code (MH, DL, …) where the person is known to be from: "
         "records from there rank higher; others are still found (people move).",
     )
-    district: Annotated[str, StringConstraints(max_length=60)] | None = Field(
-        default=None, description="As `state`, one level down."
-    )
+    district: (
+        Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=rules.TEXT)] | None
+    ) = Field(default=None, description="As `state`, one level down.")
     sources: list[Source] | None = Field(
         default=None, max_length=8, description="Search only these sources (within your policy)."
     )
-    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Profiles to return.")
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), _NUMBER] = Field(
+        default=20, description="Profiles to return."
+    )
     # Scores are calibrated probabilities of "same person"; the default floor is
     # `federation.persons.score_floor`'s
-    min_score: float | None = Field(
+    min_score: Annotated[float, Field(ge=0.0, le=1.0), _NUMBER] | None = Field(
         default=None,
-        ge=0.0,
-        le=1.0,
         description=(
             "Drop profiles whose confidence (a calibrated probability of the same person) is "
             "below this. Unset: 0.001, what is implausible on its own terms; a name many "
@@ -132,29 +172,19 @@ class PersonSearchRequest(BaseModel):
             "response says which floor applied."
         ),
     )
-    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
+    purpose: Purpose = Field(
         description="Case reference or reason: required, written to the audit log."
     )
-
-    @field_validator("name", "father_name", "district", "purpose")
-    @classmethod
-    def _tidy(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        cleaned = _clean(_printable(value))
-        if cleaned is None:
-            raise ValueError("must not be blank")
-        return cleaned
 
     @field_validator("name")
     @classmethod
     def _names_someone(cls, value: str) -> str:
-        if not parse_name(value).forms:
-            raise ValueError(
-                "holds no name, only a title or a relation or alias marker (S/O, urf, @): "
-                "write the person's name"
-            )
-        return value
+        return rules.no_name_only(value)
+
+    @field_validator("name", "father_name", "district", "purpose")
+    @classmethod
+    def _tidy(cls, value: str | None) -> str | None:
+        return _clean(value)
 
     @field_validator("birth_year")
     @classmethod
@@ -168,74 +198,6 @@ class PersonSearchRequest(BaseModel):
         if self.birth_year is not None and self.age is not None:
             raise ValueError("give birth_year or age, not both")
         return self
-
-
-class Reason(BaseModel):
-    feature: str
-    query: str | None = None
-    record: str | None = Field(default=None, description="Null when that value is withheld.")
-    weight: float
-
-
-class Match(BaseModel):
-    score: float = Field(ge=0.0, le=1.0)
-    reasons: list[Reason]
-
-
-class WithheldField(BaseModel):
-    field: str
-    reason: str
-    count: int = 1
-
-
-class DataIssueOut(BaseModel):
-    field: str = Field(description="The source's field, e.g. `FIR_DATE` or `suspects[0].name`.")
-    reason: str = Field(description="What was wrong and what was done; never the value.")
-
-
-class RecordOut(BaseModel):
-    record_id: str = Field(description='"{source}:{native_id}", stable across syncs.')
-    source: Source
-    kind: str
-    status: str | None = None
-    fields: dict[str, Any] = Field(description="The record's fields you may see.")
-    provenance: dict[str, Any] | None = None
-    match: Match | None = None
-    withheld: list[WithheldField] = Field(default_factory=list)
-    data_issues: list[DataIssueOut] = Field(
-        default_factory=list,
-        description="Fields the source sent damaged: withheld as unreadable, repaired "
-        "(mojibake) or kept as written (a value outside the source's list). A record with "
-        "issues is still evidence; read it knowing what it lacks.",
-    )
-
-
-class LinkOut(BaseModel):
-    record_ids: list[str]
-    kind: str = Field(description="`index`: strong identifier link; `query`: agreement now.")
-    confidence: float
-    reasons: list[str]
-
-
-class RestrictedOut(BaseModel):
-    label: str = Field(description="The label that hides them, e.g. `sexual_offence`.")
-    count: int
-
-
-class ProfileOut(BaseModel):
-    profile_id: str = Field(description="Opens this profile with GET /v1/persons/{profile_id}.")
-    confidence: float
-    display_name: str | None
-    names: list[str] = Field(description="Every name and alias seen across the records.")
-    identifiers: list[dict[str, Any]]
-    records: list[RecordOut]
-    links: list[LinkOut]
-    restricted: list[RestrictedOut] = Field(
-        default_factory=list,
-        description="Records of this person hidden from you by a label the policy lets you "
-        "know of (e.g. sexual-offence cases without the `sensitive` clearance): how many, "
-        "never what they hold. Ask an officer cleared for them.",
-    )
 
 
 class Withheld(BaseModel):
@@ -254,6 +216,36 @@ class PersonSearchResponse(BaseModel):
     withheld: Withheld
 
 
+class HealthStatus(StrEnum):
+    OK = "ok"  # liveness: the process answers
+    READY = "ready"  # readiness: the search backend answers
+
+
 class HealthOut(BaseModel):
-    status: str
+    status: HealthStatus
     detail: str | None = None
+
+
+__all__ = [
+    "DataIssueOut",
+    "FieldError",
+    "HealthOut",
+    "IdentifierOut",
+    "LinkKind",
+    "LinkOut",
+    "Match",
+    "PersonOut",
+    "PersonSearchRequest",
+    "PersonSearchResponse",
+    "Problem",
+    "ProfileOut",
+    "ProvenanceOut",
+    "Reason",
+    "RecordFields",
+    "RecordOut",
+    "RestrictedOut",
+    "ValidationProblem",
+    "Withheld",
+    "WithheldField",
+    "problems",
+]

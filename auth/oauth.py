@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -142,6 +142,30 @@ def claimed_client_id(request: FormRequest) -> str | None:
             return None
         return sub[:200] if isinstance(sub, str) else None
     return None
+
+
+def _error_text(text: str) -> str:
+    """`text` in the characters an OAuth error description may hold (RFC 6749 §5.2: printable
+    ASCII but `"` and `\\`); authlib refuses anything else with a ValueError."""
+    return "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "?" for c in text)
+
+
+def _unechoed(respond: Callable[[], Response]) -> Response:
+    """authlib's answer; when it would echo a parameter its errors cannot carry (a grant type
+    or hint outside printable ASCII), the request is invalid and says so without the value."""
+    try:
+        return respond()
+    except ValueError as exc:
+        if "forbidden characters" not in str(exc):
+            raise
+        return (
+            400,
+            {
+                "error": "invalid_request",
+                "error_description": "a parameter holds characters outside printable ASCII",
+            },
+            [("Cache-Control", "no-store")],
+        )
 
 
 def invalid_client(description: str) -> Response:
@@ -297,7 +321,8 @@ class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
             refused = set(requested.split()) - client.granted_scopes(requested)
             if refused:
                 raise InvalidScopeError(
-                    description="scope not granted to this client: " + " ".join(sorted(refused))
+                    description="scope not granted to this client: "
+                    + _error_text(" ".join(sorted(refused)))[:300]
                 )
         elif not client.granted_scopes(None):
             raise InvalidScopeError(description="this client is granted no scope")
@@ -451,13 +476,17 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
     # the web layer's entry points ----------------------------------------------------------
 
     def token_response(self, request: FormRequest) -> Response:
-        return self._checked(request) or self.create_token_response(request)
+        return self._checked(request) or _unechoed(lambda: self.create_token_response(request))
 
     def introspection_response(self, request: FormRequest) -> Response:
-        return self._checked(request) or self.create_endpoint_response("introspection", request)
+        return self._checked(request) or _unechoed(
+            lambda: self.create_endpoint_response("introspection", request)
+        )
 
     def revocation_response(self, request: FormRequest) -> Response:
-        return self._checked(request) or self.create_endpoint_response("revocation", request)
+        return self._checked(request) or _unechoed(
+            lambda: self.create_endpoint_response("revocation", request)
+        )
 
     @staticmethod
     def _checked(request: FormRequest) -> Response | None:

@@ -36,6 +36,9 @@ class _Section(BaseModel):
 class SearchSettings(_Section):
     backend: Literal["embedded", "opensearch", "elasticsearch"] = "embedded"
     path: Path = Path("var/icjs.db")  # embedded: the SQLite file
+    # embedded: the most SQLite connections open at once (a bounded pool; each keeps a 64 MiB
+    # page cache): see docs/decisions.md, "Bounded memory and descriptors"
+    connections: int = Field(default=8, ge=1, le=64)
     url: str | None = None  # opensearch / elasticsearch: http(s)://host:port[,host:port…]
     index_prefix: str = "icjs"
     username: str | None = None

@@ -181,7 +181,7 @@ def near_keys(forms: tuple[NameForm, ...]) -> frozenset[str]:
     return frozenset(out) - forms_keys(forms) if out else frozenset()
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def inferred_keys(name: str, relative: str | None, female: bool | None = None) -> frozenset[str]:
     """Keys of the forms `name` takes from its relative's name (`matching.relatives`: a surname
     or an initial the name leaves to the relative), beyond `name_keys(name)`: an index stores
@@ -197,7 +197,7 @@ def inferred_keys(name: str, relative: str | None, female: bool | None = None) -
     return forms_keys(forms) - name_keys(name) if forms else frozenset()
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def relative_in_name_keys(name: str) -> frozenset[str]:
     """Keys of the relative written inside a name (`RAMESH S/O SURESH PATIL`: Suresh Patil's)."""
     relative = parse_name(name).relative
@@ -224,13 +224,13 @@ def year_keys(keys: frozenset[str], first: int, last: int) -> frozenset[str]:
     return frozenset(f"y:{k[2:]}|{span}" for k in keys if k.startswith("t:") for span in spans)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)  # ~1.4 KB an entry: docs/decisions.md, "Matcher cache sizes"
 def name_keys(name: str) -> frozenset[str]:
     """Retrieval keys for one written name in any script (see the module docstring)."""
     return parsed_keys(parse_name(name))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def name_text(name: str) -> str:
     """The name's canonical Latin tokens for fuzzy (trigram) retrieval, one written form after
     another (`@` between them; a form whose tokens were all seen already is left out):

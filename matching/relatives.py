@@ -85,7 +85,7 @@ def inferred_forms(name: NameForm, relative: NameForm, female: bool | None) -> l
     return out
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=50_000)
 def inferred_from(name: str, relative: str, female: bool | None = None) -> tuple[NameForm, ...]:
     """`inferred_forms` for a written name (its primary form) and a written relative's name."""
     parsed = parse_name(name)

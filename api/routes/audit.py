@@ -6,10 +6,10 @@ state and district; anyone else is refused. Reading the log is itself audited.
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from api.security import audit_context, auth_service, require_route_scope
 from auth.errors import Forbidden
@@ -19,6 +19,13 @@ from state.audit import AuditQuery
 router = APIRouter(tags=["audit"])
 
 SQLITE_MAX_INT = 2**63 - 1  # a larger sequence number cannot be stored, so cannot be asked for
+
+
+class AuditDecision(StrEnum):
+    RECEIVED = "received"
+    ALLOW = "allow"
+    DENY = "deny"
+    ERROR = "error"
 
 
 class AuditEntryOut(BaseModel):
@@ -33,11 +40,11 @@ class AuditEntryOut(BaseModel):
     route: str
     method: str
     status: int
-    decision: str = Field(
+    decision: AuditDecision = Field(
         description="received (written before any handler ran, status 0), allow, deny "
         "(401/403/429) or error"
     )
-    query: Any
+    query: JsonValue = Field(description="The request as validated, credentials stripped.")
     purpose: str | None
     record_ids: list[str]
     latency_ms: float

@@ -28,6 +28,7 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.middleware import peer_address
@@ -46,31 +47,28 @@ from auth.oauth import (
 )
 from auth.throttle import LoginThrottle
 
+from ..schemas_oauth import (
+    AuthorizationServerMetadata,
+    IntrospectionResponse,
+    JsonWebKeySet,
+    RevocationResponse,
+    TokenRequest,
+    TokenRequestByToken,
+    TokenResponse,
+)
+
 _MAX_FORM_FIELDS = 20
-_FORM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "invalid request, grant, scope or client (RFC 6749 §5.2)"},
-    401: {"description": "client authentication failed"},
-}
-_FORM_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "grant_type": {"type": "string", "enum": ["client_credentials"]},
-                        "scope": {"type": "string"},
-                        "token": {"type": "string"},
-                        "token_type_hint": {"type": "string"},
-                        "client_assertion_type": {"type": "string"},
-                        "client_assertion": {"type": "string"},
-                    },
-                }
-            }
-        },
-    }
-}
+
+
+def _form(model: type[BaseModel]) -> dict[str, Any]:
+    """The form body of an OAuth endpoint (`model` is in the document's schemas)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    content = {"application/x-www-form-urlencoded": {"schema": ref}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def _answers(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "description": description}}
 
 
 def _server(request: Request) -> OAuthServer:
@@ -169,6 +167,14 @@ def _respond(
     request: Request, form: dict[str, str], client_id: str | None, result: Response
 ) -> JSONResponse:
     status, body, headers = result
+    if body.get("error") == "invalid_client":
+        # authlib answers 400 when no Authorization header was tried; one status for a failed
+        # client authentication (RFC 6749 §5.2 allows 401 always)
+        status = 401
+    elif body.get("error") == "unsupported_token_type":
+        status = 400  # RFC 7009 §2.2.1 (authlib sends it as a 401)
+    if status == 401 and not any(k.lower() == "www-authenticate" for k, _ in headers):
+        headers = [*headers, ("WWW-Authenticate", 'Basic realm="icjs"')]
     client_id = client_id or form.get("client_id")
     # One answer for unknown, disabled and wrong-secret clients (no client id enumeration).
     if body.get("error") == "invalid_client" and "does not exist" in str(
@@ -211,8 +217,9 @@ def build_oauth_router() -> APIRouter:
             "(`private_key_jwt`, RFC 7523) and receive a JWT access token (RFC 9068). Ask for "
             "a subset of your registered scopes with `scope`, or omit it for all of them."
         ),
-        responses=_FORM_RESPONSES,
-        openapi_extra=_FORM_BODY,
+        response_model=None,
+        responses=_answers(TokenResponse, "The access token."),
+        openapi_extra=_form(TokenRequest),
     )
     async def token(request: Request) -> JSONResponse:
         return await _handle(request, TOKEN_PATH, OAuthServer.token_response)
@@ -221,8 +228,10 @@ def build_oauth_router() -> APIRouter:
         INTROSPECT_PATH,
         name="oauth.introspect",
         summary="Introspect one of your access tokens (RFC 7662)",
-        responses=_FORM_RESPONSES,
-        openapi_extra=_FORM_BODY,
+        description="Whether one of your tokens is active, and its claims.",
+        response_model=None,
+        responses=_answers(IntrospectionResponse, "The token's state."),
+        openapi_extra=_form(TokenRequestByToken),
     )
     async def introspect(request: Request) -> JSONResponse:
         return await _handle(request, INTROSPECT_PATH, OAuthServer.introspection_response)
@@ -231,8 +240,11 @@ def build_oauth_router() -> APIRouter:
         REVOKE_PATH,
         name="oauth.revoke",
         summary="Revoke one of your access tokens (RFC 7009)",
-        responses=_FORM_RESPONSES,
-        openapi_extra=_FORM_BODY,
+        description="Revokes the token at once on every node; the answer is the same whether "
+        "or not the token was known.",
+        response_model=None,
+        responses=_answers(RevocationResponse, "Done (or nothing to do)."),
+        openapi_extra=_form(TokenRequestByToken),
     )
     async def revoke(request: Request) -> JSONResponse:
         return await _handle(request, REVOKE_PATH, OAuthServer.revocation_response)
@@ -242,6 +254,8 @@ def build_oauth_router() -> APIRouter:
         name="oauth.jwks",
         summary="Public signing keys (JWK Set)",
         description="Verify access tokens and NOC certificates offline against these keys.",
+        response_model=None,
+        responses=_answers(JsonWebKeySet, "The public keys (RFC 7517)."),
     )
     def jwks(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -253,6 +267,10 @@ def build_oauth_router() -> APIRouter:
         METADATA_PATH,
         name="oauth.metadata",
         summary="Authorization server metadata (RFC 8414)",
+        description="Where the endpoints are, and the grants, scopes and client authentication "
+        "methods they accept.",
+        response_model=None,
+        responses=_answers(AuthorizationServerMetadata, "The metadata."),
     )
     def metadata(request: Request) -> JSONResponse:
         return JSONResponse(_server(request).metadata())

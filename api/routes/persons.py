@@ -11,13 +11,16 @@ from api.security import audit_context
 from auth.principal import Caller
 from federation import PersonSearch, PersonSearchService
 
-from ..deps import guarded
+from ..deps import guarded, path_convertor
 from ..errors import NotFound, request_id_of
 from ..metrics import Metrics
 from ..present import profile_out, search_out
 from ..schemas import PersonSearchRequest, PersonSearchResponse, ProfileOut, problems
 
 router = APIRouter(tags=["persons"])
+PROFILE_ID = r"^p1_[A-Za-z0-9_\-]+$"
+# Only a profile id routes to the profile read: `GET /v1/persons/search` is then a 405.
+path_convertor("profile_id", PROFILE_ID)
 
 
 def _service(request: Request) -> PersonSearchService:
@@ -68,7 +71,7 @@ async def search_persons(
 
 
 @router.get(
-    "/v1/persons/{profile_id}",
+    "/v1/persons/{profile_id:profile_id}",
     name="persons.get",
     summary="Open one profile in full, as you may see it",
     description=(
@@ -82,9 +85,7 @@ async def search_persons(
 async def get_profile(
     request: Request,
     caller: Annotated[Caller, Depends(guarded("persons.get"))],
-    profile_id: Annotated[
-        str, Path(min_length=4, max_length=4096, pattern=r"^p1_[A-Za-z0-9_\-]+$")
-    ],
+    profile_id: Annotated[str, Path(min_length=4, max_length=4096, pattern=PROFILE_ID)],
 ) -> ProfileOut:
     audit_context(request, query={"profile_id": profile_id[:64]})
     view = await run_in_threadpool(_service(request).profile, caller, profile_id)

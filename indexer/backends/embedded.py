@@ -1,7 +1,8 @@
 """The embedded backend: one SQLite file in WAL mode. The default; zero set-up.
 
-Concurrency: every thread gets its own connection (FastAPI's threadpool, the sync writer), so
-readers never share a cursor. WAL lets any number of readers run while one writer commits; a
+Concurrency: each transaction borrows a connection from a bounded pool (`sqlite_pool`), so
+readers never share a cursor and a server's open descriptors stay bounded however many worker
+threads come and go. WAL lets any number of readers run while one writer commits; a
 process-wide lock plus `BEGIN IMMEDIATE` serialises writers, also across processes (a sync in
 one process, a rebuild in another). Each read runs in one transaction, so it sees one snapshot:
 one index version, a record together with its keys.
@@ -43,6 +44,7 @@ from indexer.backends.base import (
     RebuildResult,
     stale_keys,
 )
+from indexer.backends.sqlite_pool import DEFAULT_SIZE, ConnectionPool, PoolClosed, PoolExhausted
 from indexer.backends.sqlite_search import candidate_scores, load_candidates
 from indexer.backends.sqlite_store import (
     SqliteLabelLookup,
@@ -71,12 +73,14 @@ class EmbeddedBackend:
 
     REOPEN_INTERVAL_S = 5.0
 
-    def __init__(self, path: Path | str) -> None:
+    # Each connection keeps its own page cache: `connections` × this is the most the index's
+    # cache can take (docs/decisions.md, "Bounded memory and descriptors").
+    CACHE_KIB = 65536
+
+    def __init__(self, path: Path | str, *, connections: int = DEFAULT_SIZE) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._guard = threading.Lock()
+        self._pool = ConnectionPool(self._connect, connections)
         self._write_lock = threading.RLock()
         self._closed = False
         self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
@@ -116,8 +120,7 @@ class EmbeddedBackend:
             if stamp == 0:
                 stamp = secrets.randbelow(2**31 - 1) + 1
                 con.execute(f"PRAGMA user_version = {stamp}")
-        with suppress(sqlite3.Error):
-            self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._pragma("PRAGMA wal_checkpoint(PASSIVE)")
         return stamp
 
     def _usable(self) -> None:
@@ -126,7 +129,7 @@ class EmbeddedBackend:
         if self._unusable is not None:
             if time.monotonic() - self._tried_at < self.REOPEN_INTERVAL_S:
                 raise IndexUnavailable(self._unusable)
-            self._forget_connections()
+            self._pool.clear()
             self._open()
             if self._unusable is not None:
                 raise IndexUnavailable(self._unusable)
@@ -165,9 +168,8 @@ class EmbeddedBackend:
         return head if len(head) == 100 and head.startswith(_SQLITE_MAGIC) else None
 
     def _damaged(self, exc: sqlite3.Error) -> IndexUnavailable:
-        """The error for a failed statement; this thread's connection is dropped (it may be in
-        a bad state) and the next call opens a new one."""
-        self._forget_connection()
+        """The error for a failed statement (the pool has closed its connection, which may be
+        in a bad state; the next transaction opens a new one)."""
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return IndexUnavailable(f"embedded index {self._path} is busy: {exc}")
         return IndexUnavailable(
@@ -175,70 +177,56 @@ class EmbeddedBackend:
             "or build a new one (icjs index import FILE, or icjs sync --full into a new path)"
         )
 
-    def _forget_connection(self) -> None:
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            return
-        self._local.con = None
-        with self._guard:
-            if con in self._connections:
-                self._connections.remove(con)
-        with suppress(sqlite3.Error):
-            con.close()
-
-    def _forget_connections(self) -> None:
-        with self._guard:
-            connections, self._connections = self._connections, []
-        for con in connections:
-            with suppress(sqlite3.Error):
-                con.close()
-        self._local = threading.local()
-
     # -- connections and transactions -----------------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise BackendError("the embedded backend is closed")
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            con = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=False, timeout=30.0
-            )
-            con.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
-            # No memory map: a file shrunk or overwritten under a mapping kills the process with
-            # SIGBUS, which nothing can catch; read() turns the same damage into an error.
-            con.execute("PRAGMA mmap_size=0")
-            self._local.con = con
-            with self._guard:
-                self._connections.append(con)
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(
+            self._path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        con.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute(f"PRAGMA cache_size=-{self.CACHE_KIB}")
+        # No memory map: a file shrunk or overwritten under a mapping kills the process with
+        # SIGBUS, which nothing can catch; read() turns the same damage into an error.
+        con.execute("PRAGMA mmap_size=0")
         return con
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now (lent and idle): never more than the pool's size."""
+        return self._pool.open_connections
+
+    def _pragma(self, statement: str) -> None:
+        """Run a maintenance statement outside any transaction; its failure changes nothing."""
+        with (
+            suppress(sqlite3.Error, BackendError, PoolClosed, PoolExhausted),
+            self._pool.connection() as con,
+        ):
+            con.execute(statement)
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        """One transaction on this thread's connection; a statement that fails on the file
-        becomes `IndexUnavailable` (never a raw sqlite3 error)."""
+        """One transaction on a pooled connection; a statement that fails on the file becomes
+        `IndexUnavailable` (never a raw sqlite3 error)."""
+        if self._closed:
+            raise BackendError("the embedded backend is closed")
         try:
-            con = self._conn()
-            con.execute(begin)
+            with self._pool.connection() as con:
+                con.execute(begin)
+                try:
+                    yield con
+                except BaseException:
+                    with suppress(sqlite3.Error):
+                        con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
         except sqlite3.Error as exc:
             raise self._damaged(exc) from None
-        try:
-            yield con
-        except sqlite3.Error as exc:
-            with suppress(sqlite3.Error):
-                con.execute("ROLLBACK")
-            raise self._damaged(exc) from None
-        except BaseException:
-            with suppress(sqlite3.Error):
-                con.execute("ROLLBACK")
-            raise
-        try:
-            con.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise self._damaged(exc) from None
+        except PoolExhausted as exc:
+            raise IndexUnavailable(f"embedded index {self._path} is busy: {exc}") from None
+        except PoolClosed:
+            raise BackendError("the embedded backend is closed") from None
 
     @contextmanager
     def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
@@ -331,8 +319,7 @@ class EmbeddedBackend:
 
     def flush(self) -> None:
         """Writes are searchable at commit; only fold the WAL back into the file."""
-        with suppress(sqlite3.Error, BackendError):
-            self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._pragma("PRAGMA wal_checkpoint(PASSIVE)")
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -436,12 +423,9 @@ class EmbeddedBackend:
         return Health(ok=True, detail=f"{detail}; {stale}" if stale else detail)
 
     def close(self) -> None:
+        """Close every connection (one lent out is closed when its transaction ends)."""
         self._closed = True
-        with self._guard:
-            for con in self._connections:
-                with suppress(sqlite3.Error):
-                    con.close()
-            self._connections.clear()
+        self._pool.close()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -451,8 +435,7 @@ class EmbeddedBackend:
 
     def disk_bytes(self) -> int:
         """Size of the database file and its WAL, after folding the WAL back in."""
-        with suppress(sqlite3.OperationalError):
-            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._pragma("PRAGMA wal_checkpoint(TRUNCATE)")
         wal = self._path.with_name(self._path.name + "-wal")
         return self._path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
@@ -487,8 +470,7 @@ class EmbeddedBackend:
                 self._set_meta(con, "keys_version", KEYS_VERSION)
             with self._write() as con:
                 self._drop_version(con, old)
-            with suppress(sqlite3.OperationalError):
-                self._conn().execute("PRAGMA incremental_vacuum")
+            self._pragma("PRAGMA incremental_vacuum")
         return RebuildResult(
             old_version=old, new_version=new, records=count, seconds=time.monotonic() - started
         )
