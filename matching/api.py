@@ -332,6 +332,10 @@ def _name_reasons(c: NameComparison | None, z: float) -> list[Reason]:
     for pair, q_share, r_share in c.shares():
         weight = wq * q_share + wr * r_share
         out.append(Reason(f"{pair.role}_{pair.kind}", pair.query, pair.record, round(weight, 3)))
+    # a note on the pairs above (their weight is theirs): the words are two edits apart, found
+    # through keys one slip away or fuzzy text, where a wrong person is likelier than for one
+    for q_text, r_text in c.two_edits():
+        out.append(Reason("edit_distance_2", q_text, r_text, 0.0))
     q_total, r_total = c.q.total_weight, c.r.total_weight
     by_text_q = {t.text: t.weight for t in c.q.tokens}
     by_text_r = {t.text: t.weight for t in c.r.tokens}

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import OSA, Indel
 
 from matching.parse import NameForm, Token
 from matching.phonetic import coarse
@@ -190,6 +190,22 @@ class NameComparison:
             r_w = rt[j].weight + (rt[j2].weight if kind == _COMPOUND and j2 >= 0 else 0.0)
             out.append((pair, sim * q_w / self.q.total_weight, sim * r_w / self.r.total_weight))
         return out
+
+    def two_edits(self) -> tuple[tuple[str, str], ...]:
+        """The pairs of full words (query text, record text) two or more edits apart however spelled
+        (canonical spellings and as typed; a swap is one): two slips in one word."""
+        qt, rt = self.q.tokens, self.r.tokens
+        out = []
+        for i, j, _, _, kind in self._raw:
+            if kind != _FUZZY and kind != _PHONETIC:
+                continue
+            a, b = qt[i], rt[j]
+            if (
+                OSA.distance(a.canon, b.canon) >= 2
+                and OSA.distance(a.text.lower(), b.text.lower()) >= 2
+            ):
+                out.append((a.text, b.text))
+        return tuple(out)
 
     @property
     def missing(self) -> tuple[str, ...]:

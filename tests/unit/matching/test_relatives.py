@@ -97,6 +97,17 @@ def test_pair_keys_one_slip_away_reach_names_no_key_of_their_own_reaches() -> No
     assert not near_keys(parse_name("Rajesh Kumar Sharma Verma").forms)  # pairs to spare
 
 
+def test_a_word_two_slips_away_says_so_and_one_slip_or_a_spelling_does_not() -> None:
+    def notes(query: str, record: str) -> list[tuple[str | None, str | None, float]]:
+        reasons = score(analyse(PersonQuery(name=query)), Person(name=record)).reasons
+        return [(r.query, r.record, r.weight) for r in reasons if r.feature == "edit_distance_2"]
+
+    assert notes("Mahendra Singh", "MAHNDRE SINGH") == [("mahendra", "mahndre", 0.0)]
+    assert notes("Harpreet Gill", "HARPEEET GILL") == []  # one slip
+    assert notes("Rajesh Malhotra", "RAJSEH MALHOTRA") == []  # a swap is one slip
+    assert notes("Lakshmi Devi", "LAXMI DEVI") == []  # a spelling, not a slip
+
+
 # -- 3. scores mean something: common names count less, corroboration more -------------------------
 
 
