@@ -85,6 +85,21 @@ def test_a_scanners_digits_are_read_as_the_letters_they_look_like() -> None:
     assert best(PersonQuery(name="Mohan Lal"), [Person(name="M0HAN 1AL")])[0] > 0.5
 
 
+def test_a_scanners_letter_confusions_are_read_as_the_letters_meant() -> None:
+    # `rn` for `m`, a lower-case `l` for a capital `I` and back: damaged words, not other names
+    for query, record in [
+        ("Salman Khan", "SALRNAN KHAN"),
+        ("Vinod Kumar", "VlNOD KUMAR"),
+        ("Mohini Shah", "MOHlNl SHAH"),
+        ("Imran Khan", "lMRAN KHAN"),
+        ("Sunil Rao", "SuniI Rao"),
+    ]:
+        damaged, clean = best(PersonQuery(name=query), [Person(name=record), Person(name=query)])
+        assert 0.6 < damaged < clean, (query, record, damaged)
+    # a real `rn` is not an `m` that makes another name the same
+    assert best(PersonQuery(name="Kamal Singh"), [Person(name="KARNAIL SINGH")])[0] < 0.3
+
+
 def test_pair_keys_one_slip_away_reach_names_no_key_of_their_own_reaches() -> None:
     for query, record in [
         ("R. Lalshmi", "R. LAKSHMI"),  # a letter lost
