@@ -318,7 +318,7 @@ def register(app: typer.Typer) -> None:
         """Simulate the eight sources, sync them, and serve the API on 127.0.0.1:PORT."""
         import uvicorn
 
-        from api.app import create_app
+        from web.app import create_app
 
         if backend not in ("embedded", "opensearch"):
             raise typer.BadParameter("choose embedded or opensearch", param_hint="--backend")

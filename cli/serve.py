@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         if log_json:  # worker processes configure their own logging from this
             os.environ["ICJS_LOG_JSON"] = "1"
 
-        from api.app import create_app
+        from web.app import create_app
         from api.tls import uvicorn_options
         from config import load_settings
 
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         else:
             # Each worker process builds its own app from the same configuration.
             uvicorn.run(
-                "api.app:app_from_environment",
+                "web.app:app_from_environment",
                 factory=True,
                 workers=workers,
                 **common,  # type: ignore[arg-type]

@@ -1,0 +1,68 @@
+"""Console: person search with the reasons for each result, and the profile page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from api.routes import persons as api_persons
+from api.schemas import PersonSearchRequest
+from api.security import audit_context
+
+from .access import officer
+from .pages import checked_csrf, filled, form_fields, outcome, page
+
+router = APIRouter(include_in_schema=False)
+SEARCH_FIELDS = ("name", "father_name", "birth_year", "state", "purpose")
+
+
+@router.get("/console")
+async def home() -> Response:
+    return RedirectResponse("/console/search", status_code=303)
+
+
+@router.get("/console/search")
+async def search_form(request: Request) -> Response:
+    who = officer(request, "persons.search")
+    if isinstance(who, Response):
+        return who
+    return page(request, who, "console/search.html", {"form": {}, "answer": None, "errors": []})
+
+
+@router.post("/console/search")
+async def search(request: Request) -> Response:
+    who = officer(request, "persons.search")
+    if isinstance(who, Response):
+        return who
+    fields = await form_fields(request)
+    if not checked_csrf(request, who, fields):
+        return page(request, who, "console/search.html",
+                    {"form": fields, "answer": None, "errors": ["csrf"]}, status=403)
+    values = filled(fields, SEARCH_FIELDS)
+    answer, errors = await outcome(
+        lambda: api_persons.search_persons(
+            PersonSearchRequest.model_validate(values), request, who.caller
+        )
+    )
+    template = "console/_results.html" if request.headers.get("hx-request") else "console/search.html"
+    return page(request, who, template,
+                {"form": values, "answer": answer, "errors": errors},
+                status=200 if not errors else 422)
+
+
+@router.get("/console/profiles/{profile_id}")
+async def profile(request: Request, profile_id: str) -> Response:
+    who = officer(request, "persons.get")
+    if isinstance(who, Response):
+        return who
+    purpose = request.query_params.get("purpose", "").strip()[:200]
+    if not purpose:  # purpose first: nothing personal is read before it is stated
+        return page(request, who, "console/purpose.html", {"profile_id": profile_id})
+    audit_context(request, purpose=purpose)
+    answer, errors = await outcome(
+        lambda: api_persons.get_profile(request, who.caller, profile_id)
+    )
+    return page(request, who, "console/profile.html",
+                {"profile": answer, "errors": errors, "purpose": purpose},
+                status=200 if not errors else 404)
