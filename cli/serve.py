@@ -49,9 +49,9 @@ def register(app: typer.Typer) -> None:
         if log_json:  # worker processes configure their own logging from this
             os.environ["ICJS_LOG_JSON"] = "1"
 
-        from web.app import create_app
         from api.tls import uvicorn_options
         from config import load_settings
+        from web.app import create_app
 
         overrides: dict[str, object] = {}
         if tls_cert or tls_key or tls_client_ca or client_cert:

@@ -25,9 +25,7 @@ class OfficerRows:
     def upsert(self, row: Mapping[str, Any]) -> None:
         with self.db.write() as conn:
             conn.execute(
-                officer_accounts.delete().where(
-                    officer_accounts.c.officer_id == row["officer_id"]
-                )
+                officer_accounts.delete().where(officer_accounts.c.officer_id == row["officer_id"])
             )
             conn.execute(officer_accounts.insert(), dict(row))
 

@@ -52,10 +52,9 @@ def create_app(settings: Settings, **kwargs: Any) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """uvicorn factory (`icjs serve --workers N`)."""
+    from api import logs
     from config import load_settings
     from config.runtime import tune_gc
-
-    from api import logs
 
     tune_gc()
     logs.configure(json=os.environ.get("ICJS_LOG_JSON") == "1")

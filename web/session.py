@@ -103,8 +103,9 @@ class Sessions:
         return Session(session.token, session.csrf, self.clock(), session.name)
 
     def write(self, response: Response, session: Session) -> None:
-        value = self.sign({"t": session.token, "c": session.csrf, "s": session.seen,
-                           "n": session.name})
+        value = self.sign(
+            {"t": session.token, "c": session.csrf, "s": session.seen, "n": session.name}
+        )
         set_cookie(response, SESSION_COOKIE, value, max_age=SESSION_MAX_S)
 
     def check_csrf(self, session: Session, sent: str | None) -> bool:

@@ -103,8 +103,9 @@ def _authorize_params(values: Any) -> tuple[dict[str, str], str | None]:
 async def authorize_form(request: Request) -> Response:
     params, problem = _authorize_params(request.query_params)
     if problem:
-        return render(request, "message.html", {"title_key": "signin.refused", "detail": problem},
-                      status=400)
+        return render(
+            request, "message.html", {"title_key": "signin.refused", "detail": problem}, status=400
+        )
     locked = request.query_params.get("locked") == "1"
     return render(request, "signin.html", {"params": params, "locked": locked, "error": None})
 
@@ -114,23 +115,32 @@ async def authorize(request: Request) -> Response:
     form = await request.form()
     params, problem = _authorize_params(form)
     if problem:
-        return render(request, "message.html", {"title_key": "signin.refused", "detail": problem},
-                      status=400)
+        return render(
+            request, "message.html", {"title_key": "signin.refused", "detail": problem}, status=400
+        )
     officer_id = str(form.get("officer_id", ""))[:100]
     request.state.audit_actor = officer_id or None
     limit: TokenBucket = request.app.state.signin_limit
     if limit.take(f"signin:{peer_address(request.scope)}") > 0:
         request.state.auth_denied = "sign-in attempts from this address exceeded"
-        return render(request, "signin.html", {"params": params, "locked": False,
-                                               "error": "signin.throttled"}, status=429)
+        return render(
+            request,
+            "signin.html",
+            {"params": params, "locked": False, "error": "signin.throttled"},
+            status=429,
+        )
     auth: AuthService = request.app.state.auth
     account = None
     if auth.demo is not None:  # with an external IdP, officers sign in there
         account = _accounts(request).authenticate(officer_id, str(form.get("password", "")))
     if account is None:
         request.state.auth_denied = "console sign-in: wrong officer id or password"
-        return render(request, "signin.html", {"params": params, "locked": False,
-                                               "error": "signin.wrong"}, status=401)
+        return render(
+            request,
+            "signin.html",
+            {"params": params, "locked": False, "error": "signin.wrong"},
+            status=401,
+        )
     code = _codes(request).issue(
         subject=account.officer_id,
         client_id=params["client_id"],
@@ -150,15 +160,21 @@ async def callback(request: Request) -> Response:
     subject = None
     if pending and secrets.compare_digest(str(pending.get("st", "")), state):
         subject = _codes(request).redeem(
-            code, client_id=CONSOLE_CLIENT, redirect_uri=CONSOLE_REDIRECT,
+            code,
+            client_id=CONSOLE_CLIENT,
+            redirect_uri=CONSOLE_REDIRECT,
             verifier=str(pending.get("v", "")),
         )
     account = _accounts(request).get(subject) if subject else None
     auth: AuthService = request.app.state.auth
     if account is None or auth.demo is None:
         request.state.auth_denied = "console sign-in: the code or state did not verify"
-        return render(request, "message.html", {"title_key": "signin.refused",
-                                                "detail": "signin.retry"}, status=400)
+        return render(
+            request,
+            "message.html",
+            {"title_key": "signin.refused", "detail": "signin.retry"},
+            status=400,
+        )
     token = auth.demo.mint(
         role=account.role,
         state=account.state,
@@ -168,7 +184,7 @@ async def callback(request: Request) -> Response:
         subject=account.officer_id,
         ttl_s=SESSION_MAX_S,
     )
-    response = RedirectResponse("/console/search", status_code=303)
+    response = RedirectResponse("/console", status_code=303)
     clear_cookie(response, PENDING_COOKIE)
     store.write(response, store.new(token, account.name))
     return response

@@ -49,7 +49,11 @@ def render(
     response.headers["Content-Language"] = lang
     if chosen:
         response.set_cookie(
-            i18n.LANG_COOKIE, lang, max_age=365 * 86400, secure=True, httponly=True,
+            i18n.LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            secure=True,
+            httponly=True,
             samesite="strict",
         )
     return response

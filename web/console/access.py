@@ -21,6 +21,7 @@ from auth.principal import Caller
 from auth.service import AuthService
 
 from ..session import SESSION_COOKIE, Session, Sessions
+from ..templating import render
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,10 @@ def sign_in_redirect(*, locked: bool = False) -> Response:
     return RedirectResponse("/console/login" + ("?locked=1" if locked else ""), status_code=303)
 
 
-def officer(request: Request, route_name: str) -> Officer | Response:
+def officer(request: Request, route_name: str | None) -> Officer | Response:
     """The signed-in officer allowed to use `route_name`'s scope, or the response to send
-    instead (a redirect to sign in; a 403 or 429 is raised as `ProblemError`)."""
+    instead (a redirect to sign in, a page saying what the role may not do; a 429 is raised
+    as `ProblemError`)."""
     store = sessions(request)
     session, locked = store.read(request.cookies.get(SESSION_COOKIE))
     if session is None:
@@ -58,12 +60,24 @@ def officer(request: Request, route_name: str) -> Officer | Response:
         return sign_in_redirect()
     request.state.caller = caller
     try:
-        auth.require(caller, auth.policy.required_scope(route_name))
-    except ProblemError as exc:
+        if route_name is not None:  # None: only who it is (the landing redirect)
+            auth.require(caller, auth.policy.required_scope(route_name))
+    except ProblemError as exc:  # deny by default: the page says so, nothing is read
         request.state.auth_denied = exc.detail
-        raise
+        return render(
+            request,
+            "message.html",
+            {"title_key": "errors.forbidden", "detail": exc.detail},
+            status=403,
+        )
     take_allowance(request, caller)
     return Officer(caller, store.touch(session))
+
+
+def may(request: Request, who: Officer, route_name: str) -> bool:
+    """Whether the officer's role and token allow another page's work (to offer it or not)."""
+    auth: AuthService = request.app.state.auth
+    return bool(auth.policy.allows(who.caller, auth.policy.required_scope(route_name)))
 
 
 def keep_alive(request: Request, response: Response, who: Officer) -> Response:

@@ -30,6 +30,10 @@ async def audit_log(request: Request) -> Response:
         ).model_dump(mode="json")
     except ProblemError as exc:  # 403 without an audit jurisdiction
         errors = [exc.detail]
-    return page(request, who, "console/audit.html",
-                {"answer": answer, "errors": errors, "actor": actor or ""},
-                status=200 if not errors else 403)
+    return page(
+        request,
+        who,
+        "console/audit.html",
+        {"answer": answer, "errors": errors, "actor": actor or ""},
+        status=200 if not errors else 403,
+    )

@@ -34,9 +34,7 @@ def filled(fields: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def field_errors(exc: ValidationError) -> list[str]:
-    return [
-        f"{'.'.join(str(p) for p in e['loc']) or 'request'}: {e['msg']}" for e in exc.errors()
-    ]
+    return [f"{'.'.join(str(p) for p in e['loc']) or 'request'}: {e['msg']}" for e in exc.errors()]
 
 
 async def outcome(work: Callable[[], Awaitable[BaseModel]]) -> tuple[Any, list[str]]:
@@ -53,8 +51,12 @@ async def outcome(work: Callable[[], Awaitable[BaseModel]]) -> tuple[Any, list[s
 def page(
     request: Request, who: Officer, template: str, context: dict[str, Any], status: int = 200
 ) -> Response:
-    context = {**context, "csrf": who.session.csrf, "officer": who.session.name,
-               "role": who.caller.role.value}
+    context = {
+        **context,
+        "csrf": who.session.csrf,
+        "officer": who.session.name,
+        "role": who.caller.role.value,
+    }
     return keep_alive(request, render(request, template, context, status=status), who)
 
 

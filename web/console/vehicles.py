@@ -31,14 +31,23 @@ async def search(request: Request) -> Response:
         return who
     fields = await form_fields(request)
     if not checked_csrf(request, who, fields):
-        return page(request, who, "console/vehicles.html",
-                    {"form": fields, "answer": None, "errors": ["csrf"]}, status=403)
+        return page(
+            request,
+            who,
+            "console/vehicles.html",
+            {"form": {}, "answer": None, "errors": ["csrf"]},
+            status=403,
+        )
     values = filled(fields, FIELDS)
     answer, errors = await outcome(
         lambda: api_vehicles.search_vehicles(
             VehicleSearchRequest.model_validate(values), request, who.caller
         )
     )
-    return page(request, who, "console/vehicles.html",
-                {"form": values, "answer": answer, "errors": errors},
-                status=200 if not errors else 422)
+    return page(
+        request,
+        who,
+        "console/vehicles.html",
+        {"form": values, "answer": answer, "errors": errors},
+        status=200 if not errors else 422,
+    )

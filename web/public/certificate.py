@@ -54,8 +54,9 @@ def noc_pdf(noc: dict[str, Any], verify_url: str) -> bytes:
     top = pdf.get_y()
     _qr(pdf, verify_url, pdf.l_margin, top)
     pdf.set_xy(pdf.l_margin + 60, top)
-    pdf.multi_cell(0, 6, f"Verify: scan the code or open {verify_url}", new_x="LMARGIN",
-                   new_y="NEXT")
+    pdf.multi_cell(
+        0, 6, f"Verify: scan the code or open {verify_url}", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.set_y(top + 62)
     pdf.set_font("Courier", "", 6)
     pdf.multi_cell(0, 3, f"Signed certificate (JWS): {noc['certificate']}")

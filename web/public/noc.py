@@ -25,9 +25,12 @@ CITIZEN_PURPOSE = "citizen NOC request (public portal)"
 
 
 def _too_many(request: Request) -> Response:
-    return render(request, "message.html",
-                  {"title_key": "public.throttled", "detail": "public.throttled_detail"},
-                  status=429)
+    return render(
+        request,
+        "message.html",
+        {"title_key": "public.throttled", "detail": "public.throttled_detail"},
+        status=429,
+    )
 
 
 @router.get("/public")
@@ -48,23 +51,33 @@ async def noc_request(request: Request) -> Response:
     plate = fields.get("registration_no", "").strip()
     tail = fields.get("chassis_tail", "").strip()
     if not CHASSIS_TAIL.match(tail):
-        return render(request, "public/noc.html",
-                      {"form": fields, "issued": None, "errors": ["public.chassis_tail"]},
-                      status=422)
+        return render(
+            request,
+            "public/noc.html",
+            {"form": fields, "issued": None, "errors": ["public.chassis_tail"]},
+            status=422,
+        )
     issued, errors = await outcome(
         lambda: api_noc.issue_noc(
             NocRequest.model_validate(
-                {"registration_no": plate, "chassis_no": tail, "purpose": CITIZEN_PURPOSE,
-                 "audience": "citizen"}
+                {
+                    "registration_no": plate,
+                    "chassis_no": tail,
+                    "purpose": CITIZEN_PURPOSE,
+                    "audience": "citizen",
+                }
             ),
             request,
             Response(),
             PORTAL,
         )
     )
-    return render(request, "public/noc.html",
-                  {"form": fields, "issued": issued, "errors": errors},
-                  status=201 if issued else 422)
+    return render(
+        request,
+        "public/noc.html",
+        {"form": fields, "issued": issued, "errors": errors},
+        status=201 if issued else 422,
+    )
 
 
 async def _checked(request: Request, noc_id: str) -> tuple[Any, list[str]]:
@@ -81,9 +94,12 @@ async def verify(request: Request) -> Response:
     if throttled(request):
         return _too_many(request)
     checked, errors = await _checked(request, noc_id)
-    return render(request, "public/verify.html",
-                  {"noc_id": noc_id, "checked": checked, "errors": errors},
-                  status=200 if checked else 404)
+    return render(
+        request,
+        "public/verify.html",
+        {"noc_id": noc_id, "checked": checked, "errors": errors},
+        status=200 if checked else 404,
+    )
 
 
 @router.get("/public/noc/{noc_id}.pdf")
@@ -92,9 +108,12 @@ async def certificate(request: Request, noc_id: str) -> Response:
         return _too_many(request)
     checked, _ = await _checked(request, noc_id)
     if checked is None:
-        return render(request, "message.html",
-                      {"title_key": "public.no_noc", "detail": "public.noc_id_format"},
-                      status=404)
+        return render(
+            request,
+            "message.html",
+            {"title_key": "public.no_noc", "detail": "public.noc_id_format"},
+            status=404,
+        )
     verify_url = f"{str(request.base_url).rstrip('/')}/public/verify?noc_id={noc_id}"
     return Response(
         noc_pdf(checked, verify_url),
