@@ -21,6 +21,7 @@ from config import Settings
 from . import signin
 from .console import audit, noc, persons, vehicles
 from .public import access as public_access
+from .public import missing_pages
 from .public import noc as public_noc
 from .session import Sessions, load_key
 
@@ -38,7 +39,7 @@ def install(app: FastAPI) -> OfficerAccounts:
     app.state.web_sessions = Sessions(load_key(settings.auth.keys_dir))
     app.state.signin_limit = TokenBucket(SIGNIN_RATE_PER_MINUTE)
     app.state.public_limit = TokenBucket(public_access.PUBLIC_RATE_PER_MINUTE)
-    for module in (signin, persons, vehicles, noc, audit, public_noc):
+    for module in (signin, persons, vehicles, noc, audit, public_noc, missing_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(files("web") / "static")), name="static")
     return accounts

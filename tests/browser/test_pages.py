@@ -44,6 +44,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, world_backend: object) -> Ite
             password=PASSWORD,
         )
         accounts.create(
+            "TN-2001", name="SI Meena", role=Role.OFFICER, state="TN", password=PASSWORD
+        )
+        accounts.create(
             "AUD-1", name="Auditor Rao", role=Role.AUDITOR, state=None, password=PASSWORD
         )
         yield api
@@ -102,8 +105,9 @@ def sign_in(w: Watched, officer_id: str = "MH-1001") -> None:
     w.page.keyboard.type(officer_id)
     w.page.keyboard.press("Tab")
     w.page.keyboard.type(PASSWORD)
-    w.page.keyboard.press("Enter")
-    w.page.wait_for_url(re.compile(r".*/console/(search|audit)$"))
+    with w.page.expect_navigation():
+        w.page.keyboard.press("Enter")
+    assert re.match(r".*/console/(search|audit)$", w.page.url), w.page.inner_text("main")
 
 
 def test_officer_console(site: LiveApi, browser: object) -> None:
@@ -248,6 +252,50 @@ def test_citizen_noc_pdf_and_verification(site: LiveApi, browser: object) -> Non
         w.page.wait_for_selector("section.noc")
         assert "valid" in w.page.inner_text("section.noc")
         w.check("public-verify")
+    finally:
+        w.close()
+
+
+def test_missing_person_look_up_reveals_nothing_personal(site: LiveApi, browser: object) -> None:
+    w = Watched(browser, site.url)
+    try:
+        w.page.goto("/public/missing")
+        w.page.fill("#name", "Priya Kumari")
+        w.page.fill("#age", "9")
+        w.page.click("main button[type=submit]")
+        answer = w.page.inner_text("section[role=status]")
+        assert "A report exists" in answer and "KP-2024-000311" in answer
+        assert "PRIYA" not in answer.upper() and " 9" not in answer  # only whom to contact
+        w.check("public-missing")
+        # a person in other police records (an accused, a convict) is not a missing report:
+        # the answer is the same as for someone in no record at all
+        answers = []
+        for name, age in (("Rajendra Shankar Patil", "34"), ("Zorawar Nobody Imaginary", "34")):
+            w.page.goto("/public/missing")
+            w.page.fill("#name", name)
+            w.page.fill("#age", age)
+            w.page.click("main button[type=submit]")
+            answers.append(w.page.inner_text("section[role=status]"))
+        assert answers[0] == answers[1] and "No missing-person report" in answers[0]
+    finally:
+        w.close()
+
+
+def test_names_in_their_recorded_script_beside_the_latin_form(
+    site: LiveApi, browser: object
+) -> None:
+    w = Watched(browser, site.url)
+    try:
+        sign_in(w, "TN-2001")
+        w.page.fill("#purpose", "warrant 77/2024")
+        w.page.fill("#name", "Murugan")
+        w.page.click("main button[type=submit]")
+        w.page.wait_for_selector("ol.profiles li")
+        w.page.click("ol.profiles li h3 a >> nth=0")
+        w.page.wait_for_selector("h2:has-text('Sources')")
+        assert "க. முருகன்" in w.page.inner_text("main")  # as e-Prisons recorded it
+        assert "K. Murugan" in w.page.inner_text("main")
+        w.check("console-profile-tamil")
     finally:
         w.close()
 

@@ -24,7 +24,7 @@ NOC_ID = re.compile(r"^noc_[0-9a-f]{32}$")
 CITIZEN_PURPOSE = "citizen NOC request (public portal)"
 
 
-def _too_many(request: Request) -> Response:
+def too_many(request: Request) -> Response:
     return render(
         request,
         "message.html",
@@ -46,7 +46,7 @@ async def noc_form(request: Request) -> Response:
 @router.post("/public/noc")
 async def noc_request(request: Request) -> Response:
     if throttled(request):
-        return _too_many(request)
+        return too_many(request)
     fields = await form_fields(request)
     plate = fields.get("registration_no", "").strip()
     tail = fields.get("chassis_tail", "").strip()
@@ -92,7 +92,7 @@ async def verify(request: Request) -> Response:
     if not noc_id:
         return render(request, "public/verify.html", {"noc_id": "", "checked": None, "errors": []})
     if throttled(request):
-        return _too_many(request)
+        return too_many(request)
     checked, errors = await _checked(request, noc_id)
     return render(
         request,
@@ -105,7 +105,7 @@ async def verify(request: Request) -> Response:
 @router.get("/public/noc/{noc_id}.pdf")
 async def certificate(request: Request, noc_id: str) -> Response:
     if throttled(request):
-        return _too_many(request)
+        return too_many(request)
     checked, _ = await _checked(request, noc_id)
     if checked is None:
         return render(
