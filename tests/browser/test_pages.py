@@ -123,10 +123,13 @@ def test_officer_console(site: LiveApi, browser: object) -> None:
         w.page.wait_for_selector("ol.profiles li")
         assert "Rajendra" in w.page.inner_text("#results").title()
         w.check("console-results")
-        # the profile: opened from the result, with the purpose carried
-        w.page.click("ol.profiles li h3 a >> nth=0")
+        # the profile of four records (Sarathi, Vahan, CCTNS, e-Prisons), opened from the
+        # result with the purpose carried
+        w.page.click("ol.profiles li:has-text('Records: 4') h3 a")
         w.page.wait_for_selector("h2:has-text('Sources')")
         assert "Provenance" in w.page.inner_text("main")
+        assert w.page.locator("article.record").count() >= 4
+        assert "Links" in w.page.inner_text("main")
         w.check("console-profile")
         # the same profile without a purpose asks for one first
         profile_path = w.page.url.split("?")[0]
