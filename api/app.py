@@ -7,8 +7,9 @@ mutable state, so tests build as many apps as they like):
 - `state` (`state.databases.StateDatabases`: SQLite files, or the PostgreSQL database every
   worker and machine shares, `state.url`),
 - `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
-- `persons` (`federation.PersonSearchService`), `noc` (`federation.NocService`), `vahan` (an
-  optional live look-up), `sync_status` (an optional callable),
+- `persons` (`federation.PersonSearchService`), `vehicles`
+  (`federation.vehicle_search.VehicleSearchService`, with the optional live Vahan look-up),
+  `noc` (`federation.NocService`), `sync_status` (an optional callable),
 - `metrics`, `limits`.
 
 Middleware, outermost first: request context (ids, the peer's address and certificate, security
@@ -34,7 +35,15 @@ from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
-from federation import NocEvidence, NocService, NocStore, PersonSearchService, VahanLookup
+from connectors.vahan_live import ConnectorVahanLookup
+from federation import (
+    NocEvidence,
+    NocService,
+    NocStore,
+    PersonSearchService,
+    VahanLookup,
+    VehicleSearchService,
+)
 from indexer.backends.base import Backend
 from state import Database
 from state.databases import StateDatabases
@@ -47,7 +56,6 @@ from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeade
 from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
-from .vahan_live import ConnectorVahanLookup
 
 API_VERSION = "1.0.0"
 # Unauthenticated or failing traffic from one address may use several callers' worth of budget
@@ -156,7 +164,14 @@ def create_app(
         validity=timedelta(days=settings.noc.validity_days),
         max_candidates=settings.api.max_candidates,
     )
-    app.state.vahan = vahan
+    app.state.vehicles = VehicleSearchService(
+        backend,
+        auth.policy,
+        app.state.noc,
+        vahan=vahan,
+        max_candidates=settings.api.max_candidates,
+        on_live_lookup=lambda answer: metrics.live_lookups.labels(answer.value).inc(),
+    )
     app.state.sync_status = sync_status_fn
 
     errors.install(app)
