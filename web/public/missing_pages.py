@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.security import audit_context
+from federation.missing_reports import reports_on_file
 
 from ..console.pages import form_fields
 from ..templating import render
 from .access import throttled
-from .missing import reports_on_file
 from .noc import too_many
 
 router = APIRouter(include_in_schema=False)

@@ -1,4 +1,5 @@
-"""Citizen portal: is a missing-person report on file for someone I am looking for?
+"""Is a missing-person report on file for someone a citizen is looking for? (The citizen
+portal's look-up, `web.public.missing_pages`.)
 
 Only missing-person reports are searched (CCTNS missing persons, KhoyaPaya): the backend query
 itself is limited to that kind and those sources, and records labelled as sexual offences are
@@ -14,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from federation import PersonSearch
-from federation.planning import plan_person
-from federation.rescoring import rescore
 from indexer.backends.base import Backend, Filters, LabelRule
 from records import Kind, Sensitivity, Source
+
+from .planning import PersonSearch, plan_person
+from .rescoring import rescore
 
 REPORT_FILTERS = Filters(
     sources=frozenset({Source.CCTNS, Source.KHOYAPAYA}),
