@@ -131,6 +131,12 @@ def test_officer_console(site: LiveApi, browser: object) -> None:
         assert w.page.locator("article.record").count() >= 4
         assert "Links" in w.page.inner_text("main")
         w.check("console-profile")
+        # the read is audited with the officer, the purpose and the records shown
+        from state.audit import AuditQuery
+
+        entries = site.app.state.audit.entries(AuditQuery(actor="MH-1001", limit=50))
+        read = [e for e in entries if e.route.startswith("/console/profiles") and e.status == 200]
+        assert read and read[0].purpose == "FIR 0123/2024 Pune" and read[0].record_ids
         # the same profile without a purpose asks for one first
         profile_path = w.page.url.split("?")[0]
         w.page.goto(profile_path)
@@ -233,6 +239,9 @@ def test_citizen_noc_pdf_and_verification(site: LiveApi, browser: object) -> Non
     try:
         w.page.goto("/public")
         w.check("public-index")
+        # keyboard: the first Tab reaches the skip link, which moves focus to the content
+        w.page.keyboard.press("Tab")
+        assert w.page.evaluate("document.activeElement.getAttribute('href')") == "#main"
         w.page.click("main >> text=Vehicle NOC")
         w.page.fill("#registration_no", "MH 12 AB 1234")
         w.page.fill("#chassis_tail", "23456")
