@@ -134,6 +134,8 @@ def test_officer_console(site: LiveApi, browser: object) -> None:
         # the read is audited with the officer, the purpose and the records shown
         from state.audit import AuditQuery
 
+        everything = site.app.state.audit.entries(AuditQuery(limit=1000))
+        assert PASSWORD not in repr(everything)  # the sign-in's password is never logged
         entries = site.app.state.audit.entries(AuditQuery(actor="MH-1001", limit=50))
         read = [e for e in entries if e.route.startswith("/console/profiles") and e.status == 200]
         assert read and read[0].purpose == "FIR 0123/2024 Pune" and read[0].record_ids

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,7 +26,9 @@ async def form(request: Request) -> Response:
         return who
     checked: object = None
     errors: list[str] = []
-    if noc_id:
+    if noc_id and not re.match(api_noc.NOC_ID, noc_id):
+        errors = ["a certificate number looks like noc_ followed by 32 characters 0-9 and a-f"]
+    elif noc_id:
         checked, errors = await outcome(lambda: api_noc.get_noc(request, who.caller, noc_id))
     return page(
         request,

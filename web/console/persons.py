@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,6 +16,7 @@ from .access import may, officer
 from .pages import checked_csrf, filled, form_fields, outcome, page
 
 router = APIRouter(include_in_schema=False)
+PROFILE_ID = re.compile(api_persons.PROFILE_ID)
 SEARCH_FIELDS = ("name", "father_name", "birth_year", "state", "purpose")
 
 
@@ -81,6 +84,14 @@ async def profile(request: Request, profile_id: str) -> Response:
     who = officer(request, "persons.get")
     if isinstance(who, Response):
         return who
+    if not PROFILE_ID.match(profile_id):
+        return page(
+            request,
+            who,
+            "console/profile.html",
+            {"profile": None, "errors": ["not a profile id"], "purpose": ""},
+            status=404,
+        )
     purpose = request.query_params.get("purpose", "").strip()[:200]
     if not purpose:  # purpose first: nothing personal is read before it is stated
         return page(request, who, "console/purpose.html", {"profile_id": profile_id})
