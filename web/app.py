@@ -17,11 +17,12 @@ from api.ratelimit import TokenBucket
 from auth.accounts import OfficerAccounts
 from auth.authorization_codes import AuthorizationCodes
 from config import Settings
+from federation.proclaimed import ProclaimedList
 
 from . import signin
 from .console import audit, noc, persons, vehicles
 from .public import access as public_access
-from .public import missing_pages
+from .public import missing_pages, proclaimed_pages
 from .public import noc as public_noc
 from .session import Sessions, load_key
 
@@ -38,8 +39,18 @@ def install(app: FastAPI) -> OfficerAccounts:
     app.state.authorization_codes = AuthorizationCodes()
     app.state.web_sessions = Sessions(load_key(settings.auth.keys_dir))
     app.state.signin_limit = TokenBucket(SIGNIN_RATE_PER_MINUTE)
+    app.state.proclaimed = ProclaimedList(app.state.backend)
     app.state.public_limit = TokenBucket(public_access.PUBLIC_RATE_PER_MINUTE)
-    for module in (signin, persons, vehicles, noc, audit, public_noc, missing_pages):
+    for module in (
+        signin,
+        persons,
+        vehicles,
+        noc,
+        audit,
+        public_noc,
+        missing_pages,
+        proclaimed_pages,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(files("web") / "static")), name="static")
     return accounts

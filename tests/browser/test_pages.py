@@ -31,9 +31,18 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, world_backend: object) -> Iterator[LiveApi]:
-    settings = api_settings_for(tmp_path_factory.mktemp("site"), rate_limit_per_minute=100_000)
-    with start_api(settings, world_backend, pages=True) as api:  # type: ignore[arg-type]
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    from config.settings import SearchSettings
+    from indexer import open_backend
+    from tests.plugins.api import api_world, fill
+    from tests.unit.web.test_proclaimed import LEFT_OUT, PUBLISHED
+
+    root = tmp_path_factory.mktemp("site")
+    # the API tests' world, and proclaimed offenders: one to publish, several to leave out
+    backend = open_backend(SearchSettings(backend="embedded", path=root / "site.db"))
+    fill(backend, [*api_world(), PUBLISHED, *LEFT_OUT])
+    settings = api_settings_for(root, rate_limit_per_minute=100_000)
+    with start_api(settings, backend, pages=True) as api:
         accounts = api.app.state.officer_accounts
         accounts.create(
             "MH-1001",
@@ -50,6 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, world_backend: object) -> Ite
             "AUD-1", name="Auditor Rao", role=Role.AUDITOR, state=None, password=PASSWORD
         )
         yield api
+    backend.close()
 
 
 @pytest.fixture(scope="module")
@@ -310,6 +320,23 @@ def test_names_in_their_recorded_script_beside_the_latin_form(
         assert "க. முருகன்" in w.page.inner_text("main")  # as e-Prisons recorded it
         assert "K. Murugan" in w.page.inner_text("main")
         w.check("console-profile-tamil")
+    finally:
+        w.close()
+
+
+def test_proclaimed_offenders_list(site: LiveApi, browser: object) -> None:
+    w = Watched(browser, site.url)
+    try:
+        w.page.goto("/public")
+        w.page.click("main >> text=Proclaimed offenders")
+        rows = w.page.locator("table tbody tr")
+        assert rows.count() == 1  # the labelled, the minors, the arrested are left out
+        row = rows.inner_text()
+        assert "SURESH YADAV" in row and "सुरेश यादव" in row and "0099/2023" in row
+        w.page.select_option("#state", "UP")
+        w.page.click("main button[type=submit]")
+        assert w.page.locator("table tbody tr").count() == 1
+        w.check("public-proclaimed")
     finally:
         w.close()
 
