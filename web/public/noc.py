@@ -1,5 +1,9 @@
 """Citizen portal: the vehicle NOC (plate + last five characters of the chassis), its PDF, and
-the verification page anyone holding a certificate can open."""
+the verification page anyone holding a certificate can open.
+
+The chassis characters are the citizen's proof of holding the vehicle: when they differ from
+what Vahan holds for the plate, the portal shows no decision and no certificate (the NOC service
+still records and audits the request), only that the chassis does not match."""
 
 from __future__ import annotations
 
@@ -54,7 +58,7 @@ async def noc_request(request: Request) -> Response:
         return render(
             request,
             "public/noc.html",
-            {"form": fields, "issued": None, "errors": ["public.chassis_tail"]},
+            {"form": fields, "issued": None, "errors": ["public.chassis_tail_format"]},
             status=422,
         )
     issued, errors = await outcome(
@@ -72,6 +76,9 @@ async def noc_request(request: Request) -> Response:
             PORTAL,
         )
     )
+    if issued and any(r["code"] == "chassis_mismatch" for r in issued["reasons"]):
+        # the chassis is the citizen's proof of holding the vehicle: without it, no status
+        issued, errors = None, ["public.chassis_mismatch"]
     return render(
         request,
         "public/noc.html",

@@ -112,6 +112,20 @@ def test_the_authorisation_endpoint_refuses_what_it_must(site: LiveApi) -> None:
     _page(site.get("/console/callback?code=x&state=y", None), 400)
 
 
+def test_a_chassis_that_does_not_match_reveals_no_status(site: LiveApi) -> None:
+    wrong = site.post(
+        "/public/noc", None, data={"registration_no": "MH12AB1234", "chassis_tail": "99999"}
+    )
+    _page(wrong, 422)
+    assert "do not match the registration" in wrong.text
+    assert "NOT_CLEAR" not in wrong.text and "STOLEN" not in wrong.text.upper()
+    right = site.post(
+        "/public/noc", None, data={"registration_no": "MH12AB1234", "chassis_tail": "23456"}
+    )
+    _page(right, 201)
+    assert "NOT_CLEAR" in right.text
+
+
 def test_the_portal_is_throttled_per_address(site: LiveApi) -> None:
     statuses = [
         site.post(
