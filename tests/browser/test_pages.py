@@ -355,6 +355,12 @@ def test_language_switch_to_hindi(site: LiveApi, browser: object) -> None:
         assert sign_in_page is not None
         assert "अधिकारी साइन-इन" in w.page.inner_text("h1")
         w.check("signin-hi")
+        w.page.fill("#officer_id", "MH-1001")
+        w.page.fill("#password", PASSWORD)
+        with w.page.expect_navigation():
+            w.page.keyboard.press("Enter")
+        assert "व्यक्ति खोज" in w.page.inner_text("h1")  # the console, in Hindi too
+        w.check("console-search-hi")
     finally:
         w.close()
 
