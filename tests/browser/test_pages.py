@@ -22,6 +22,9 @@ from tests.plugins.api import LiveApi, api_settings_for, start_api
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
+# A page is read once it has loaded: `expect` retries until then (the machine may be busy), where
+# `count()` would read whatever part of the page had arrived.
+LOADED_MS = 30_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".ci" / "artifacts" / "browser"
 AXE = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -328,14 +331,18 @@ def test_proclaimed_offenders_list(site: LiveApi, browser: object) -> None:
     w = Watched(browser, site.url)
     try:
         w.page.goto("/public")
-        w.page.click("main >> text=Proclaimed offenders")
+        with w.page.expect_navigation():
+            w.page.click("main >> text=Proclaimed offenders")
         rows = w.page.locator("table tbody tr")
-        assert rows.count() == 1  # the labelled, the minors, the arrested are left out
+        # the labelled, the minors, the arrested are left out
+        playwright_sync.expect(rows).to_have_count(1, timeout=LOADED_MS)
         row = rows.inner_text()
         assert "SURESH YADAV" in row and "सुरेश यादव" in row and "0099/2023" in row
         w.page.select_option("#state", "UP")
-        w.page.click("main button[type=submit]")
-        assert w.page.locator("table tbody tr").count() == 1
+        with w.page.expect_navigation():
+            w.page.click("main button[type=submit]")
+        assert "state=UP" in w.page.url
+        playwright_sync.expect(w.page.locator("table tbody tr")).to_have_count(1, timeout=LOADED_MS)
         w.check("public-proclaimed")
     finally:
         w.close()
