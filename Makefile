@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
-PACKAGES := records matching connectors indexer federation alerts auth state api simulators cli config
+PACKAGES := records matching connectors indexer federation alerts auth state api web simulators cli config
 
 .PHONY: help demo demo-cluster test lint typecheck format bench bench-names bench-load clean
 
@@ -14,7 +14,7 @@ help:
 	@echo "make demo-cluster  the same demo on a local OpenSearch node"
 	@echo "make test          lint, type-check, and the whole suite against a real OpenSearch node"
 	@echo "make bench         benchmarks (ingest, retrieval, API); results under bench/results/"
-	@echo "make bench-names   name-matching quality benchmark"
+	@echo "make bench-names   name-matching quality benchmark (embedded and a local OpenSearch node)"
 	@echo "make bench-load    officers at once: locust against API workers on PostgreSQL + OpenSearch"
 
 $(STAMP): pyproject.toml
@@ -49,13 +49,14 @@ format: $(STAMP)
 # this installs Debian's server programs first when the machine has none.
 test: lint typecheck $(COMPILED)
 	$(PY) scripts/postgres_server.py ensure
+	$(PY) scripts/chromium.py ensure
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(COMPILED)
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.run $(BENCH_ARGS)
 
 bench-names: $(COMPILED)
-	$(PY) -m bench.names.run $(BENCH_ARGS)
+	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.names.run $(BENCH_ARGS)
 
 # 100 officers against 4 API workers, shared state on PostgreSQL, the index on OpenSearch
 bench-load: $(COMPILED)

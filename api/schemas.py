@@ -167,9 +167,9 @@ class PersonSearchRequest(BaseModel):
         default=None,
         description=(
             "Drop profiles whose confidence (a calibrated probability of the same person) is "
-            "below this. Unset: 0.15, unless no profile reaches it; then the profiles within a "
-            "tenth of the best are returned (a one-word name can never be confident: many "
-            "people carry it). The response says which floor applied."
+            "below this. Unset: 0.001, what is implausible on its own terms; a name many "
+            "people carry returns all of them, ranked, each with a low confidence. The "
+            "response says which floor applied."
         ),
     )
     purpose: Purpose = Field(

@@ -97,7 +97,11 @@ class ProvenanceOut(BaseModel):
 
 class Reason(BaseModel):
     feature: str = Field(
-        description="The evidence compared: `name`, `relative`, `birth_year`, `gender`, `place`…"
+        description="The evidence compared: `name`, `relative`, `birth_year`, `gender`, `place`…; "
+        "for a name, each word pair (`given_exact`, `surname_phonetic`…) and notes on how it "
+        "matched: `surname_from_relative` or `initial_from_relative` (a surname or initial read "
+        "off the relative's name), `edit_distance_2` (a word two slips away), `name_frequency` "
+        "(how many records of the index carry the name: the more, the less it says)."
     )
     query: str | None = None
     record: str | None = Field(default=None, description="Null when that value is withheld.")

@@ -36,23 +36,19 @@ _LINKING_IDS = frozenset(
 )
 
 
-DEFAULT_MIN_SCORE = 0.15
-WEAK_QUERY_SHARE = 0.1
-NOISE_SCORE = 0.001
+# Scores are calibrated probabilities that the profile is the person asked for, on any index
+# (the name's frequency in the index is part of them): a profile below one in a thousand is
+# implausible on its own terms, whatever else was found. Nothing relative to the best is cut:
+# when the best is a confident wrong namesake, the right person is often the next one.
+DEFAULT_MIN_SCORE = 0.001
 
 
-def score_floor(requested: float | None, best: float) -> float:
+def score_floor(requested: float | None) -> float:
     """The confidence a profile needs to be returned: what the caller asked for, else
-    DEFAULT_MIN_SCORE (scores are calibrated probabilities, and an investigator reviews a ranked
-    list, so the default favours recall: `Suresh Patil` against `SURESH GANPAT PATIL` is about
-    one in four on name alone). Unless no profile reaches it: a query that cannot be confident
-    (one word, `Murugan`, which many people carry: ~0.02 against `Murugan Kandasamy`) returns
-    its best profiles, those within a tenth of the best, rather than nothing."""
-    if requested is not None:
-        return requested
-    if best >= DEFAULT_MIN_SCORE:
-        return DEFAULT_MIN_SCORE
-    return max(best * WEAK_QUERY_SHARE, NOISE_SCORE)
+    DEFAULT_MIN_SCORE. An investigator reviews a ranked list, so the default favours recall:
+    a one-word name (`Murugan`) or an initial and a surname fits many people, each of them
+    unlikely, and they are all returned, ranked, with their scores."""
+    return DEFAULT_MIN_SCORE if requested is None else requested
 
 
 @dataclass(frozen=True)
@@ -129,7 +125,7 @@ class PersonSearchService:
         # too differently to match on its own (a DL holder's name without the middle name).
         scored = rescore(plan.analysed, candidates, min_score=0.0)
         grouped = group(scored, self._index_links(scored))  # best confidence first
-        floor = score_floor(search.min_score, grouped[0].confidence if grouped else 0.0)
+        floor = score_floor(search.min_score)
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
         profiles = tuple(
             profile_view(self._policy, caller, g, self._restricted(caller, g, filters))

@@ -48,8 +48,7 @@ class PersonSearch:
     district: str | None = None
     sources: frozenset[Source] | None = None
     limit: int = 20
-    # None: `federation.persons.score_floor` decides (0.15, or the best profiles of a query that
-    # cannot be confident)
+    # None: `federation.persons.score_floor` decides (an absolute floor on the calibrated score)
     min_score: float | None = None
 
     def birth_year_estimate(self, today: date) -> int | None:
@@ -69,7 +68,8 @@ class PersonPlan:
 def plan_person(
     search: PersonSearch, filters: Filters, *, max_candidates: int, today: date
 ) -> PersonPlan:
-    """Analyse once; ask the backend for records sharing a name key or close in name text."""
+    """Analyse once; ask the backend for records sharing a name key or close in name text,
+    those agreeing with the relative and birth year first."""
     # An age is "about N": a birth year from it is uncertain by a year even with tolerance 0.
     tolerance = search.tolerance if search.birth_year is not None else max(search.tolerance, 1)
     query = matching.PersonQuery(
@@ -88,6 +88,9 @@ def plan_person(
         name_text=analysed.text or None,
         filters=scoped,
         limit=max_candidates,
+        # the relative and the birth year steer which records of a common name are kept
+        boost_keys=matching.corroboration_keys(analysed),
+        near_keys=analysed.near_keys,
     )
     return PersonPlan(analysed=analysed, candidates=candidate_query)
 

@@ -28,15 +28,26 @@ class Scored:
 def rescore(
     analysed: matching.AnalysedQuery, candidates: list[Candidate], *, min_score: float
 ) -> list[Scored]:
-    """Scored records at or above `min_score`, best first (ties: retrieval order kept)."""
+    """Scored records at or above `min_score`, best first (ties: retrieval order kept).
+
+    A record found by fuzzy text alone shares no name key, so retrieval cannot say how common
+    its name is: it is taken to be as common as the rarest name any candidate shares (what the
+    query's name is, correctly spelled, most specifically)."""
     out: list[Scored] = []
+    fallback = min((c.key_frequency for c in candidates if c.key_frequency), default=1)
     for candidate in candidates:
         record = candidate.record
         best: tuple[Person, matching.MatchResult] | None = None
         for person in record.subjects():
             if not person.names:
                 continue
-            result = matching.score(analysed, person, state=record.state, district=record.district)
+            result = matching.score(
+                analysed,
+                person,
+                state=record.state,
+                district=record.district,
+                frequency=candidate.key_frequency or fallback,
+            )
             if best is None or result.score > best[1].score:
                 best = (person, result)
         if best is not None and best[1].score >= min_score:

@@ -8,8 +8,13 @@ candidates (the conformance suite checks it):
   subject person (`Record.subjects()`: never complainants).
 - `alias_keys`: the same over aliases, in their own field so that an engine can weigh them apart;
   a query key retrieves by either.
+- `name_keys` also holds the keys of the forms a name takes from its relative's name
+  (`matching.api.inferred_keys`: `RAMESH` whose father is `SURESH PATIL` is also `Ramesh Patil`).
 - `relative_keys`: keys of relatives' names, prefixed `rel:` so that searching "Shankar Patil"
   does not retrieve his son's record as if it were his.
+- `attribute_keys`: the name's token keys with the birth years' five-year span
+  (`matching.api.year_keys`), never retrieved by alone: they lift the namesakes born when a
+  query says (`CandidateQuery.boost_keys`).
 - `name_words` / `name_grams`: the fuzzy side. `matching.api.name_text` of each name, split into
   words; the trigrams of each word are what fuzzy retrieval counts. Trigrams never cross a word
   boundary, and words shorter than three letters (initials) carry none.
@@ -32,10 +37,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from indexer.links import link_keys
-from matching.api import name_keys, name_text
+from matching.api import (
+    RELATIVE_PREFIX,
+    birth_years,
+    inferred_keys,
+    is_female,
+    name_keys,
+    name_text,
+    relative_in_name_keys,
+    year_keys,
+)
 from records import Identifier, IdType, Record
 
-RELATIVE_PREFIX = "rel:"
 ID_SEPARATOR = ":"
 
 # A fuzzy candidate shares at least half of the query's distinct trigrams. Half keeps one-letter
@@ -64,6 +77,7 @@ class IndexDocument:
     name_keys: frozenset[str]
     alias_keys: frozenset[str]
     relative_keys: frozenset[str]
+    attribute_keys: frozenset[str]
     name_words: tuple[str, ...]
     name_grams: frozenset[str]
     identifiers: tuple[Identifier, ...]
@@ -73,7 +87,7 @@ class IndexDocument:
 
     @property
     def all_keys(self) -> frozenset[str]:
-        return self.name_keys | self.alias_keys | self.relative_keys
+        return self.name_keys | self.alias_keys | self.relative_keys | self.attribute_keys
 
     @property
     def id_terms(self) -> list[str]:
@@ -137,11 +151,18 @@ def to_document(record: Record) -> IndexDocument:
     keys: set[str] = set()
     alias: set[str] = set()
     relative: set[str] = set()
+    attribute: set[str] = set()
     name_ws: list[str] = []
     for person in record.subjects():
+        own: set[str] = set()
+        female = is_female(
+            person.gender.value if person.gender else None,
+            person.relation.value if person.relation else None,
+        )
         for written in (person.name, person.name_local):
             if written:
-                keys |= name_keys(written)
+                own |= name_keys(written)
+                own |= inferred_keys(written, person.relative_name, female)
                 name_ws.extend(words(name_text(written)))
         for written in person.aliases:
             if written:
@@ -149,6 +170,14 @@ def to_document(record: Record) -> IndexDocument:
                 name_ws.extend(words(name_text(written)))
         if person.relative_name:
             relative |= {RELATIVE_PREFIX + k for k in name_keys(person.relative_name)}
+        else:  # `RAMESH S/O SURESH PATIL`
+            for written in (person.name, person.name_local):
+                if written:
+                    relative |= {RELATIVE_PREFIX + k for k in relative_in_name_keys(written)}
+        years = birth_years(person)
+        if years is not None:
+            attribute |= year_keys(frozenset(own), *years)
+        keys |= own
     unique_words = tuple(dict.fromkeys(name_ws))
     return IndexDocument(
         record_id=record.record_id,
@@ -160,6 +189,7 @@ def to_document(record: Record) -> IndexDocument:
         name_keys=frozenset(keys),
         alias_keys=frozenset(alias - keys),
         relative_keys=frozenset(relative),
+        attribute_keys=frozenset(attribute),
         name_words=unique_words,
         name_grams=grams_of_words(unique_words),
         identifiers=record_identifiers(record),

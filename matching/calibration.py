@@ -30,6 +30,7 @@ NAME_FEATURES = (
     "weakest_full_pair",
     "initial_pairs",
     "given_aligned",
+    "inferred",
 )
 
 
@@ -38,6 +39,7 @@ class Model:
     intercept: float
     name: dict[str, float]
     attributes: dict[str, float]
+    search: dict[str, float]
 
 
 @cache
@@ -47,7 +49,8 @@ def model() -> Model:
     )
     name = {k: float(v) for k, v in raw["name"].items() if k != "intercept"}
     attributes = {k: float(v) for k, v in raw["attributes"].items()}
-    return Model(float(raw["name"]["intercept"]), name, attributes)
+    search = {k: float(v) for k, v in raw["search"].items()}
+    return Model(float(raw["name"]["intercept"]), name, attributes, search)
 
 
 def name_features(c: NameComparison) -> tuple[float, ...]:
@@ -63,7 +66,33 @@ def name_features(c: NameComparison) -> tuple[float, ...]:
         c.weakest_full_pair,
         float(c.initial_pairs),
         1.0 if c.given_aligned else 0.0,
+        inferred(c),
     )
+
+
+def inferred(c: NameComparison) -> float:
+    """1 when the comparison pairs something through a form inferred from a relative's name
+    (`matching.relatives`) on either side: a likely name, not a written one."""
+    if c.q.inferred or c.r.inferred:
+        return 1.0 if c.full_matches or c.initial_pairs else 0.0
+    return 0.0
+
+
+def search_logit(z_name: float, frequency: int | None) -> float:
+    """The log-odds that a record is the person a search asks for, from its name's log-odds
+    (`name_logit`) and how many records of the index carry the name as matched (`frequency`,
+    from retrieval: the more, the less a name match says). Without a frequency, the name's
+    log-odds as they are: how well two names agree, as if the name were unique."""
+    if frequency is None:
+        return z_name
+    a, b, c = _search_weights()
+    return a + b * z_name + c * math.log(max(frequency, 1))
+
+
+@cache
+def _search_weights() -> tuple[float, float, float]:
+    s = model().search
+    return s["intercept"], s["name"], s["log_frequency"]
 
 
 @cache
@@ -73,7 +102,7 @@ def _weights() -> tuple[float, ...]:
 
 
 def name_logit(c: NameComparison) -> float:
-    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11 = _weights()
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12 = _weights()
     return (
         w0
         + w1 * c.query_coverage
@@ -87,6 +116,7 @@ def name_logit(c: NameComparison) -> float:
         + w9 * c.weakest_full_pair
         + w10 * c.initial_pairs
         + (w11 if c.given_aligned else 0.0)
+        + (w12 if (c.q.inferred or c.r.inferred) and (c.full_matches or c.initial_pairs) else 0.0)
     )
 
 

@@ -30,6 +30,7 @@ from typing import Final
 
 from matching.parse import NameForm, ParsedName, Token, is_initials, parse_name
 from matching.phonetic import coarse
+from matching.relatives import inferred_forms
 
 _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens of a form
 
@@ -38,8 +39,10 @@ _MAX_TOKENS = 5  # pair and initial keys are built on at most this many tokens o
 # name the new keys spell differently, until `icjs index rebuild`. Bump it whenever a name's
 # keys change (a rule, the variants table); `tests/unit/matching/test_keys_version.py` holds a
 # digest of the keys of a list of names per version and fails until it is bumped. Indexes
-# written before versions were recorded count as 1.
-KEYS_VERSION: Final = 2
+# written before versions were recorded count as 1. Version 3 (issue 15): names also keyed by the
+# surname or initial they take from the relative's name, birth-year keys, the relative written
+# inside a name keyed as a relative, a scanner's digits read as letters.
+KEYS_VERSION: Final = 3
 
 
 @lru_cache(maxsize=200_000)
@@ -120,10 +123,105 @@ def _by_key(t: Token) -> str:
 
 
 def parsed_keys(parsed: ParsedName) -> frozenset[str]:
+    return forms_keys(parsed.forms)
+
+
+def forms_keys(forms: tuple[NameForm, ...]) -> frozenset[str]:
     out: list[str] = []
-    for form in parsed.forms:
+    for form in forms:
         _form_keys(form, out)
     return frozenset(out)
+
+
+# Keys one slip away. A keying or scanning slip that changes a consonant changes a token's key
+# (`Malik` → `Malil`, `Selvi` → `Sebli`, `Karthik` → `Katrhik`), and with it every pair key
+# the token is in; when the name has no third token, nothing is left to retrieve the record by,
+# and a short word keeps too few trigrams for fuzzy text. So the query also asks for the pair
+# keys (`i:`, `b:`) of each token's key one edit away (a class deleted, inserted, changed or two
+# swapped, the first sound kept), each worth less than a key of its own (`CandidateQuery`).
+# Pair keys only: a token key alone one edit away is another common name (`Rajesh` ~ `Ramesh`).
+_CLASSES: Final = "KSTPNMRL"
+_NEAR_TOKENS: Final = 2  # forms with more informative tokens have pairs to spare
+
+
+@lru_cache(maxsize=50_000)
+def _one_edit(key: str) -> tuple[str, ...]:
+    """Token keys one edit from `key` (the first sound kept)."""
+    out: set[str] = set()
+    n = len(key)
+    for i in range(1, n):
+        out.add(key[:i] + key[i + 1 :])
+        out.update(key[:i] + c + key[i + 1 :] for c in _CLASSES)
+    for i in range(1, n + 1):
+        out.update(key[:i] + c + key[i:] for c in _CLASSES)
+    for i in range(1, n - 1):
+        out.add(key[:i] + key[i + 1] + key[i] + key[i + 2 :])
+    out.discard(key)
+    out.discard(key[:1])
+    return tuple(sorted(out))
+
+
+def near_keys(forms: tuple[NameForm, ...]) -> frozenset[str]:
+    """Pair keys with one token's key one edit away (see above), beyond the forms' own keys."""
+    out: list[str] = []
+    for form in forms:
+        tokens = form.tokens
+        if sum(1 for t in tokens if t.weight == 1.0) > _NEAR_TOKENS:
+            continue
+        for t in tokens:
+            if t.initial or t.weight != 1.0 or len(t.key) < 2:
+                continue
+            others = [o for o in tokens if o is not t and (o.initial or o.weight == 1.0)]
+            for near in _one_edit(t.key):
+                for o in others:
+                    out.append(f"{o.i_head}|{near}")
+                    if not o.initial:
+                        a, b = (near, o.key) if near <= o.key else (o.key, near)
+                        out.append(f"b:{a}|{b}")
+    return frozenset(out) - forms_keys(forms) if out else frozenset()
+
+
+@lru_cache(maxsize=50_000)
+def inferred_keys(name: str, relative: str | None, female: bool | None = None) -> frozenset[str]:
+    """Keys of the forms `name` takes from its relative's name (`matching.relatives`: a surname
+    or an initial the name leaves to the relative), beyond `name_keys(name)`: an index stores
+    them so that `Ramesh Patil` finds `RAMESH` whose father is `SURESH PATIL`. `relative`: the
+    relative's name beside the name, or None for the one written inside it (`S/O …`)."""
+    parsed = parse_name(name)
+    if parsed.primary is None:
+        return frozenset()
+    rel = parse_name(relative).primary if relative else parsed.relative
+    if rel is None:
+        return frozenset()
+    forms = tuple(inferred_forms(parsed.primary, rel, female))
+    return forms_keys(forms) - name_keys(name) if forms else frozenset()
+
+
+@lru_cache(maxsize=50_000)
+def relative_in_name_keys(name: str) -> frozenset[str]:
+    """Keys of the relative written inside a name (`RAMESH S/O SURESH PATIL`: Suresh Patil's)."""
+    relative = parse_name(name).relative
+    return forms_keys((relative,)) if relative is not None else frozenset()
+
+
+# A record's relatives' names are indexed under their keys with this prefix, apart from its own
+# names: searching "Shankar Patil" must not retrieve his son's record as if it were his.
+RELATIVE_PREFIX: Final = "rel:"
+
+
+# Birth years on retrieval keys: a name's token keys (`t:`) with the five-year span the birth
+# year falls in (`y:RMS|397` is a Ramesh born 1985-1989). They are never retrieved by alone:
+# among the records a name retrieves they lift those born when the query says, so that the
+# right namesake is not cut by the candidate cap when thousands carry the name.
+YEAR_SPAN: Final = 5
+
+
+def year_keys(keys: frozenset[str], first: int, last: int) -> frozenset[str]:
+    """`y:` keys of the token keys among `keys` for birth years from `first` to `last`."""
+    spans = range(first // YEAR_SPAN, last // YEAR_SPAN + 1)
+    if len(spans) > 3:  # an age range too wide to say anything
+        return frozenset()
+    return frozenset(f"y:{k[2:]}|{span}" for k in keys if k.startswith("t:") for span in spans)
 
 
 @lru_cache(maxsize=50_000)  # ~1.4 KB an entry: docs/decisions.md, "Matcher cache sizes"

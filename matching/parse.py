@@ -86,6 +86,9 @@ class NameForm:
     # forms can skip that search with one set intersection
     firsts: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     adjacent_firsts: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # a form written by no one but inferred from the relative's name (`matching.relatives`):
+    # "surname_from_relative" or "initial_from_relative"; "" for a form as written
+    inferred: str = field(default="", compare=False, repr=False)
 
     @staticmethod
     def of(tokens: tuple[Token, ...]) -> NameForm:
@@ -233,7 +236,22 @@ def _syllable_initial(m: re.Match[str]) -> str:
     return m[0]
 
 
-def _fold(raw: str) -> str:
+# A scanner reads the letters of a register as digits (`RAJE5H`, `M0HAN`, `SUNI1`): a digit
+# touching a letter is the letter it looks like. `1` is an `I` or an `l` (a lower-case L): it is
+# read as `i` here, and `parse_name` adds the reading with `l` as another form.
+_DIGIT_IN_WORD = re.compile(r"(?<=[^\W\d_])[0-9]|[0-9](?=[^\W\d_])")
+_DIGIT_LETTER = {"0": "o", "1": "i", "2": "z", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t",
+                 "8": "b", "9": "g"}  # fmt: skip
+
+
+def _read_digits(text: str, one: str = "i") -> str:
+    if not any(c.isdigit() for c in text):
+        return text
+    return _DIGIT_IN_WORD.sub(lambda m: one if m[0] == "1" else _DIGIT_LETTER[m[0]], text)
+
+
+def _fold(raw: str, one: str = "i") -> str:
+    raw = _read_digits(raw, one)
     if raw.isascii():
         return raw.lower()  # what the steps below give for ASCII, without them
     text = unicodedata.normalize("NFC", raw)
@@ -262,6 +280,11 @@ def _token(word: str, initial: bool) -> Token:
         word, canon, key, False, first, cls, weight, "t:" + key, "|" + key, "i:" + first,
         "b:" + key, letter_mask(canon), letter_mask(word),
     )  # fmt: skip
+
+
+def token_of(word: str) -> Token:
+    """The full (not initial) token of one lower-case Latin word."""
+    return _token(word, False)
 
 
 def letter_mask(text: str) -> int:
@@ -379,7 +402,12 @@ def parse_name(raw: str) -> ParsedName:
     a `ParsedName` without forms."""
     text = _fold(raw)
     words = text.split()
-    if words and "".join(words).isalpha() and _PLAIN_WORDS.isdisjoint(words):
+    if (
+        words
+        and "".join(words).isalpha()
+        and _PLAIN_WORDS.isdisjoint(words)
+        and not _DIGIT_IN_WORD.search(raw)
+    ):
         # the common case, a plain name (`RAJESH KUMAR SHARMA`): no marker to look for
         titles_: list[str] = []
         # lower-case ASCII letters only: the words are what `_WORD` would find
@@ -418,6 +446,10 @@ def parse_name(raw: str) -> ParsedName:
             joined = _form(_ELISION.sub("", part), [])
             if joined is not None and joined not in forms:
                 forms.append(joined)
+    if "1" in raw and _DIGIT_IN_WORD.search(raw):  # `SUNI1`: Sunil as well as Sunii
+        for read in parse_name(_read_digits(raw, "l")).forms:
+            if read not in forms:
+                forms.append(read)
     return ParsedName(raw, tuple(forms), tuple(titles), relation, relative, _gender(titles))
 
 

@@ -178,6 +178,16 @@ class QueryName:
             hit = self._cache[written] = self._evidence(record_name(written))
         return hit
 
+    def forms_evidence(self, key: str, forms: tuple[NameForm, ...]) -> tuple[float, Evidence]:
+        """`evidence` for forms no one wrote as such (inferred from a relative, or a relative
+        written inside a name), cached under `key`, which must name them."""
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = (
+                best_prepared(self.preps, forms) if self.preps and forms else (-math.inf, None)
+            )
+        return hit
+
     def _evidence(self, record: RecordName) -> tuple[float, Evidence]:
         if not (self.preps and record.forms):
             # `urf`, `alias`, `@` alone: no name to compare, on either side

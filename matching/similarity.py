@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import OSA, Indel
 
 from matching.parse import NameForm, Token
 from matching.phonetic import coarse
@@ -60,16 +60,44 @@ def token_similarity(a: str, b: str, key_a: str, key_b: str) -> float:
     return r
 
 
+# A scanner's confusions among letters, read one way on both sides: `rn` for `m` (`SALRNAN`),
+# a lower-case `l` for a capital `I` and back (`VlNOD`, `SuniI`: a word is lower-cased before
+# this). Two spellings equal once read so are a damaged word, not the same spelling: they count
+# as `GLYPH_CREDIT`, about what one slip in a word leaves.
+GLYPH_CREDIT: Final = 0.9
+
+
+def _glyphs(text: str) -> str:
+    if "l" in text:
+        text = text.replace("l", "i")
+    if "rn" in text:
+        text = text.replace("rn", "m")
+    return text
+
+
+def _glyph_similarity(a: str, b: str) -> float:
+    """Similarity of two spellings as typed once a scanner's confusions are read (see above)."""
+    ga, gb = _glyphs(a), _glyphs(b)
+    if ga == a and gb == b:
+        return 0.0  # nothing to read: the typed comparison says it all
+    return GLYPH_CREDIT * _indel(ga, gb)
+
+
 def pair_similarity(a: Token, b: Token) -> float:
     """Similarity of two full tokens: canonical spellings (`token_similarity`), or the spellings
-    as typed when that is higher and they start alike (a typo inside a digraph)."""
+    as typed when that is higher and they start alike (a typo inside a digraph), or as a scanner
+    would have confused them (`_glyph_similarity`)."""
     if a.canon == b.canon:
         return 1.0
     s = token_similarity(a.canon, b.canon, a.key, b.key)
-    if s < TYPED_BELOW and a.text[:1] == b.text[:1]:
-        typed = _indel(a.text, b.text)
-        if typed > s:
-            return typed
+    if s < TYPED_BELOW:
+        if a.text[:1] == b.text[:1]:
+            typed = _indel(a.text, b.text)
+            if typed > s:
+                s = typed
+        glyph = _glyph_similarity(a.text, b.text)
+        if glyph > s:
+            s = glyph
     return s
 
 
@@ -190,6 +218,22 @@ class NameComparison:
             r_w = rt[j].weight + (rt[j2].weight if kind == _COMPOUND and j2 >= 0 else 0.0)
             out.append((pair, sim * q_w / self.q.total_weight, sim * r_w / self.r.total_weight))
         return out
+
+    def two_edits(self) -> tuple[tuple[str, str], ...]:
+        """The pairs of full words (query text, record text) two or more edits apart however spelled
+        (canonical spellings and as typed; a swap is one): two slips in one word."""
+        qt, rt = self.q.tokens, self.r.tokens
+        out = []
+        for i, j, _, _, kind in self._raw:
+            if kind != _FUZZY and kind != _PHONETIC:
+                continue
+            a, b = qt[i], rt[j]
+            if (
+                OSA.distance(a.canon, b.canon) >= 2
+                and OSA.distance(a.text.lower(), b.text.lower()) >= 2
+            ):
+                out.append((a.text, b.text))
+        return tuple(out)
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -515,10 +559,14 @@ class PreparedQuery:
                 s = _indel(ac, bc)
                 if ak == bk:
                     s += (1.0 - s) * 0.5
-                if s < TYPED_BELOW and a0 == b0:
-                    typed = _indel(at, bt)
-                    if typed > s:
-                        s = typed
+                if s < TYPED_BELOW:
+                    if a0 == b0:
+                        typed = _indel(at, bt)
+                        if typed > s:
+                            s = typed
+                    glyph = _glyph_similarity(at, bt)
+                    if glyph > s:
+                        s = glyph
             if s >= MIN_TOKEN_SIMILARITY:
                 out.append((i, s))
         row = tuple(out)

@@ -1,102 +1,47 @@
-"""The benchmark dataset: gallery records and labelled queries (synthetic + curated)."""
+"""The benchmark dataset: a gallery of records (several per person, each damaged its own way),
+queries in variation classes with what officers know beside the name, and negatives that are
+near neighbours of people in the gallery.
+
+- people: `people.population` (families, namesakes on purpose);
+- records: `gallery.records_of`, independent of every query; a few people's records all went
+  through a bad scanner (the `damaged_record` class asks for them);
+- queries: `queries.write`, per class; `Query.also` lists every other person the query is as
+  right for (`queries.fits` and `queries.consistent`, from the generator alone);
+- hand-curated real-world pairs (`families.tsv`): each line's record joins the gallery, its query
+  is asked in its class;
+- negatives: people not in the gallery, near neighbours of people who are: an absent namesake
+  (same name, another father, birth year or state, said in the query), the same given name with
+  another surname, the same surname with another given name. A negative that fits someone in the
+  gallery as well and contradicts nothing is no negative, and is not drawn.
+"""
 
 from __future__ import annotations
 
+import copy
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 
-from bench.names.generate import (
-    CLASSES,
-    GalleryRecord,
-    Query,
-    SynthPerson,
-    _case,
-    gallery_record,
-    people,
-    render_query,
-)
+from bench.names.gallery import records_of, view
+from bench.names.generate import CLASSES, GalleryRecord, Query
+from bench.names.people import Person, population
+from bench.names.queries import consistent, fits, has_house, write
+from records import Kind, PersonRole, Provenance, Record, Source
+from records import Person as RecordPerson
+from records.model import make_record_id
+
+SCANNED_SHARE = 0.04  # people whose every record went through a bad scanner
 
 
 @dataclass
 class Dataset:
-    gallery: list[GalleryRecord]
+    gallery: list[GalleryRecord]  # what name-only methods see, one per record
+    records: list[Record]  # the same records as the product indexes them
     queries: list[Query]
-
-
-class Renderings:
-    """Who else a query could have been written for. `people()` keeps names unique, but a
-    variation can still make two people read the same: `R. K. Sharma` is both Rajesh Kumar and
-    Ranjit Kumar Sharma, and `Harleen Kaur` with her surname dropped is another Harleen Kaur's
-    whole name. No method can tell those apart by name, so such a query has several right
-    answers, and a negative written that way is no negative. Judged from the generator alone
-    (never from a matcher): the query is another person's name abbreviated to initials or with
-    one token dropped (the two deterministic variations), or the same variation with the same
-    random choices writes them identically, or it is their plain name."""
-
-    def __init__(self, persons: list[SynthPerson]) -> None:
-        self.by_token: dict[str, list[SynthPerson]] = {}
-        for p in persons:
-            for t in {t.lower() for t in p.tokens}:
-                self.by_token.setdefault(t, []).append(p)
-
-    def others(self, cls: str, p: SynthPerson, state: object, text: str) -> tuple[str, ...]:
-        full, initials = _shape(text)
-        out: list[str] = []
-        seen = {p.pid}
-        # candidates share a token with the query or the first or last of the person's own
-        ends = {p.tokens[0].lower(), p.tokens[-1].lower()}
-        for t in set(full) | ends:
-            for other in self.by_token.get(t, ()):
-                if other.pid in seen:
-                    continue
-                seen.add(other.pid)
-                if _could_write(other.tokens, full, initials):
-                    out.append(other.pid)
-                    continue
-                if cls in ("plain", "") or state is None:
-                    continue
-                r = random.Random()
-                r.setstate(state)  # type: ignore[arg-type]
-                if render_query(cls, other, r) == text:
-                    out.append(other.pid)
-        return tuple(out)
-
-
-def _shape(text: str) -> tuple[list[str], list[str]]:
-    """A Latin query as its full tokens and its initials (`RK` is two), lower case."""
-    full: list[str] = []
-    initials: list[str] = []
-    for w in text.replace(".", " ").split():
-        if not w.isascii() or not w.isalpha():
-            return [], []  # script, titles with marks, relations: not one of the plain shapes
-        if len(w) == 1 or (len(w) == 2 and w.isupper() and text.upper() != text):
-            initials.extend(w.lower())
-        else:
-            full.append(w.lower())
-    return full, initials
-
-
-def _could_write(tokens: list[str], full: list[str], initials: list[str]) -> bool:
-    """Whether initials (all but the kept token), one dropped token or one added token turn
-    `tokens` into a query with these full tokens and initials, in any order."""
-    toks = [t.lower() for t in tokens]
-    if sorted(full) == sorted(toks):
-        return not initials
-    if initials:
-        if full == [toks[-1]] and sorted(initials) == sorted(t[0] for t in toks[:-1]):
-            return True
-        return len(toks) == 2 and full == [toks[0]] and initials == [toks[1][0]]
-    if len(full) == len(toks) + 1:  # a two-token name gains a middle name in its other records
-        rest = list(full)
-        for t in toks:
-            if t not in rest:
-                return False
-            rest.remove(t)
-        return True
-    return len(toks) >= 3 and any(
-        sorted(full) == sorted(toks[:i] + toks[i + 1 :]) for i in range(1, len(toks))
-    )
+    # everyone a query was written about: the gallery's people and the negatives' absent ones
+    people: dict[str, Person] = field(default_factory=dict)
+    pid_of: dict[str, str] = field(default_factory=dict)  # record id → person id
 
 
 def curated() -> list[tuple[str, str, str]]:
@@ -108,18 +53,6 @@ def curated() -> list[tuple[str, str, str]]:
         cls, record, query = line.split("\t")
         out.append((cls, record, query))
     return out
-
-
-def _name_set(tokens: list[str]) -> frozenset[str]:
-    """A person's name as a set of lower-case tokens, Gujarati `-bhai`/`-ben` taken off."""
-    out = set()
-    for t in tokens:
-        t = t.lower()
-        for suffix in ("bhai", "ben"):
-            if t.endswith(suffix) and len(t) > len(suffix) + 2:
-                t = t[: -len(suffix)]
-        out.add(t)
-    return frozenset(out)
 
 
 def _curated_groups() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
@@ -146,75 +79,153 @@ def _curated_groups() -> list[tuple[str, list[str], list[tuple[str, str]]]]:
     return [(f"c{i}", recs, qs) for i, (recs, qs) in enumerate(groups.values())]
 
 
+def _curated_record(pid: str, serial: int, written: str) -> Record:
+    local = any(ord(c) > 0x900 for c in written)
+    native = f"{pid}-{serial}"
+    when = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+    return Record(
+        record_id=make_record_id(Source.CCTNS, native),
+        source=Source.CCTNS,
+        kind=Kind.ACCUSED,
+        people=(
+            RecordPerson(
+                role=PersonRole.SUBJECT,
+                name=None if local else written,
+                name_local=written if local else None,
+            ),
+        ),
+        provenance=Provenance(
+            source=Source.CCTNS, native_id=native, source_updated_at=when, fetched_at=when
+        ),
+    )
+
+
+class _Index:
+    """People by the words of their names, to find who else a query fits."""
+
+    def __init__(self, people: list[Person]) -> None:
+        self.pid = {p.pid: p for p in people}
+        self.by_word: dict[str, list[Person]] = {}
+        for p in people:
+            words = {w.lower() for w in p.tokens} | ({p.alias.lower()} if p.alias else set())
+            for w in words:
+                self.by_word.setdefault(w, []).append(p)
+
+    def fitting(self, meant: list[str], target: Person) -> list[str]:
+        """Everyone (other than the target) whose name fits the meant words as well."""
+        words = [w.lower() for w in meant if not w.endswith(".")]
+        if not words:
+            return []
+        seen: set[str] = {target.pid}
+        out: list[str] = []
+        for p in self.by_word.get(words[0], ()):
+            if p.pid not in seen:
+                seen.add(p.pid)
+                if fits(p, meant, target):
+                    out.append(p.pid)
+        return out
+
+    def right(self, q: Query, meant: list[str], target: Person) -> list[str]:
+        """Everyone (other than the target) the query is as right for."""
+        return [pid for pid in self.fitting(meant, target) if consistent(self.pid[pid], q, target)]
+
+
+def _eligible(cls: str, p: Person) -> bool:
+    if cls == "relative_surname":
+        return p.surname is not None and not has_house(p) and p.surname in p.relative
+    if cls == "south_initial":
+        return has_house(p)
+    if cls == "initials":
+        return len(p.tokens) >= 2 and not has_house(p)
+    if cls == "missing_token":
+        return len(p.tokens) >= 2
+    return True
+
+
+def _negatives(
+    rng: random.Random, people: list[Person], index: _Index, n: int
+) -> list[tuple[Query, Person]]:
+    """Near neighbours of gallery people who are not in the gallery (see the module doc)."""
+    out: list[tuple[Query, Person]] = []
+    names = {p.name_key for p in people}
+    outsiders = population(rng, n * 6, "n", namesakes=0.0)
+    tries = 0
+    while len(out) < n and tries < n * 40:
+        tries += 1
+        kind = rng.random()
+        near = rng.choice(people)
+        other = copy.copy(outsiders[tries % len(outsiders)])
+        if other.community.name != near.community.name:
+            continue
+        other.pid = f"n{len(out)}"
+        if kind < 0.4:  # an absent namesake: same name, another family, birth year, place
+            other.given, other.middle, other.surname = (
+                list(near.given),
+                list(near.middle),
+                (near.surname),
+            )
+            other.house, other.gender = near.house, near.gender
+            while abs(other.birth_year - near.birth_year) < 8:
+                other.birth_year = rng.randint(1950, 2005)
+        elif kind < 0.7:  # the same given name, another surname
+            other.given, other.gender = list(near.given), near.gender
+        elif near.surname:  # the same surname, another given name
+            other.surname = near.surname
+        if other.name_key in names and kind >= 0.4:
+            continue
+        cls = rng.choice([c for c in CLASSES if c not in ("damaged_record",)])
+        if not _eligible(cls, other):
+            continue
+        q, draft = write(cls, other, rng, None)
+        if kind < 0.4 and q.birth_year is None and q.age is None:
+            q.birth_year = other.birth_year  # the query says what sets the namesake apart
+        if index.right(q, draft.meant, other):
+            continue  # fits someone in the gallery as well: no negative
+        q.subject = other.pid
+        q.fits = tuple(index.fitting(draft.meant, other))
+        near_kind = (
+            "absent_namesake" if kind < 0.4 else ("same_given" if kind < 0.7 else "same_surname")
+        )
+        q.notes = [cls, near_kind]
+        q.cls = "negative"
+        out.append((q, other))
+    return out
+
+
 def build(seed: int = 7, gallery_size: int = 5000, per_class: int = 150) -> Dataset:
     rng = random.Random(seed)
-    groups = _curated_groups()
-    taken: set[tuple[str, str]] = set()
-    for _, records, _ in groups:
-        for r in records:
-            words = r.lower().split()
-            taken.add((words[0], words[-1]))
-    persons = people(rng, gallery_size, "p", taken)
-    gallery = [gallery_record(p, rng) for p in persons]
-    by_pid = {g.pid: g for g in gallery}
-    renderings = Renderings(persons)
+    people = population(rng, gallery_size, "p")
+    scanned = {p.pid for p in people if rng.random() < SCANNED_SHARE}
+    records: list[Record] = []
+    gallery: list[GalleryRecord] = []
+    pid_of: dict[str, str] = {}
+    for p in people:
+        for r in records_of(p, rng, scanned=p.pid in scanned):
+            records.append(r)
+            gallery.append(view(p.pid, r))
+            pid_of[r.record_id] = p.pid
+    index = _Index(people)
+    by_pid = {p.pid: p for p in people}
     queries: list[Query] = []
     for cls in CLASSES:
-        for p in rng.sample(persons, per_class):
-            rec = by_pid[p.pid]
-            state = rng.getstate()
-            if cls == "local_script" and rec.name is None:
-                text = _case(" ".join(p.tokens), rng)  # a Latin query for a script-only record
-                also = renderings.others("plain", p, state, text)
-            else:
-                text = render_query(cls, p, rng)
-                also = renderings.others(cls, p, state, text)
-            queries.append(
-                Query(text, cls, p.pid, gender=p.gender, birth_year=p.birth_year, also=also)
-            )
-    # curated real-world pairs: the records join the gallery, the queries are labelled
-    for pid, records, qs in groups:
-        for record in records:
-            local = any(ord(c) > 0x900 for c in record)
-            gallery.append(
-                GalleryRecord(pid, None if local else record, record if local else None, "", 0)
-            )
-        for cls, query in qs:
-            queries.append(Query(query, cls, pid, source="curated"))
-    # a query that is some other gallery person's name exactly as written is an answer for them
-    written: dict[str, set[str]] = {}
-    for g in gallery:
-        for n in (g.name, g.name_local):
-            if n:
-                written.setdefault(" ".join(n.lower().split()), set()).add(g.pid)
-    for q in queries:
-        same = written.get(" ".join(q.text.lower().split()), set()) - {q.target, *q.also}
-        q.also = (*q.also, *sorted(same))
-    # negatives: people of the same communities, absent from the gallery. A person whose name
-    # contains a gallery person's whole name, or is contained in it (`Harjeet Kaur Dhillon` vs
-    # `Harjeet Kaur`), is not a negative: a missing surname is one of the variations the
-    # matcher must accept, so no name-only method could call that pair different.
-    n_neg = len(queries) // 9
-    gallery_sets = [_name_set(p.tokens) for p in persons]
-    by_token: dict[str, list[frozenset[str]]] = {}
-    for gs in gallery_sets:
-        for tok in gs:
-            by_token.setdefault(tok, []).append(gs)
-    negatives = []
-    for p in people(rng, n_neg * 3, "n", taken):
-        ns = _name_set(p.tokens)
-        if any(gs <= ns or ns <= gs for tok in ns for gs in by_token.get(tok, ())):
-            continue
-        negatives.append(p)
-        if len(negatives) == n_neg:
-            break
-    for p in negatives:
-        cls = rng.choice(CLASSES)
-        state = rng.getstate()
-        text = render_query(cls, p, rng)
-        if renderings.others(cls, p, state, text):
-            continue  # could be written for a gallery person: not a negative
-        queries.append(
-            Query(text, "negative", None, gender=p.gender, birth_year=p.birth_year, notes=[cls])
-        )
-    return Dataset(gallery, queries)
+        pool = [p for p in people if _eligible(cls, p)]
+        if cls == "damaged_record":
+            pool = [p for p in pool if p.pid in scanned]
+        for p in rng.sample(pool, min(per_class, len(pool))):
+            q, draft = write(cls, p, rng, p.pid)
+            q.subject = p.pid
+            q.fits = tuple(index.fitting(draft.meant, p))
+            q.also = tuple(pid for pid in q.fits if consistent(by_pid[pid], q, p))
+            queries.append(q)
+    for pid, written, qs in _curated_groups():
+        for serial, w in enumerate(written):
+            r = _curated_record(pid, serial, w)
+            records.append(r)
+            gallery.append(view(pid, r))
+            pid_of[r.record_id] = pid
+        for cls, text in qs:
+            queries.append(Query(text, cls, pid, source="curated", subject=pid))
+    for q, outsider in _negatives(rng, people, index, max(1, len(queries) // 9)):
+        queries.append(q)
+        by_pid[outsider.pid] = outsider
+    return Dataset(gallery, records, queries, by_pid, pid_of)

@@ -1,137 +1,147 @@
-"""`make bench-names`: name-matching quality, ours against generic baselines, per variation class.
+"""`make bench-names`: name-matching quality through the code the API runs, on every backend,
+against generic baselines, per variation class, with a calibration table.
 
-Builds the dataset (`bench.names.dataset`: a synthetic gallery with labelled queries in eight
-variation classes, hand-curated real-world pairs, ~10% negatives), then for each method ranks the
-gallery for every query and reports recall@1, recall@10 and MRR (a query is answered by any of its
-right answers: the person it was written for and anyone it fits as well, `Query.also`), and the
-share of negatives confidently matched, at two thresholds: the lowest keeping 95% precision over
-all top-1 answers, and the lowest leaving at most 2% of negatives above it (with the precision
-kept there; docs/decisions.md says why both).
+Builds the dataset (`bench.names.dataset`: people with families and namesakes, several records
+each damaged its own way, queries in twelve classes with what officers know beside the name,
+hand-curated real-world pairs, near-neighbour negatives), indexes the records into each backend
+(embedded always; OpenSearch when `ICJS_TEST_OPENSEARCH_URL` is set, as `make bench-names` does),
+and asks every query through `federation.PersonSearchService.search`, as `POST
+/v1/persons/search` does (default score floor, ten profiles). A profile answers a query when it
+holds a record of one of the query's right answers (the person it was written for, or anyone it
+fits as well: `Query.also`).
 
-- ours: `matching.name_keys` retrieval over an in-memory inverted index (candidates ranked by the
-  IDF-weighted keys they share, top 300), then `matching.score` rescoring;
-- soundex / metaphone / nysiis: `jellyfish` codes per token, candidates ranked by Dice overlap;
-- wratio / token_sort: `rapidfuzz` over the whole gallery.
+Reported per class: recall@1, recall@10, MRR; for negatives, the share confidently matched at
+0.5 and 0.9 and at the lowest threshold keeping 95% precision; a calibration table (every profile
+shown, by score decile: mean score against the share that is the person the query was written
+for) and its expected calibration error, over the ten profiles shown and over the first answers.
 
-`--fit` refits the name part of `matching/calibration.json` on a dataset built with a different
-seed from the one evaluated (`bench.names.fit`).
+Baselines, by name alone over the same records: jellyfish soundex / metaphone / NYSIIS keys
+(candidates ranked by Dice overlap of codes) and rapidfuzz WRatio / token-sort.
+
+`--fit` refits `matching/calibration.json` on a dataset built with another seed first
+(`bench.names.fit`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
+import os
+import shutil
 import sys
+import tempfile
 import time
+import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jellyfish
 from rapidfuzz import fuzz, process
 
+from auth.policy import Policy
+from auth.principal import Caller, Role
 from bench.names.dataset import Dataset, build
-from bench.names.generate import CLASSES
-from bench.names.speed import measure
-from matching.api import PersonQuery, analyse, name_keys, name_text, score
-from records import Gender, Person
+from bench.names.generate import CLASSES, GalleryRecord, Query
+from bench.names.queries import TODAY_YEAR
+from config import SearchSettings
+from federation import PersonSearch, PersonSearchService
+from indexer import open_backend
+from indexer.backends.base import Backend
+from records import Gender
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 TOP_K = 300
-TRIGRAM_K = 50
+LIMIT = 10  # profiles asked for, as an officer's first page
+BATCH = 1000
+
+# (score, is the person the query was written for) of a shown answer
+Shown = tuple[float, bool]
+# per query: the sets of person ids of the profiles returned, best first, with their scores
+Ranking = list[tuple[frozenset[str], float]]
 
 
-def _trigrams(text: str) -> set[str]:
-    out: set[str] = set()
-    for w in text.split():
-        w = f" {w} "
-        out.update(w[i : i + 3] for i in range(len(w) - 2))
-    return out
+def _record_names(g: GalleryRecord) -> list[str]:
+    return [n for n in (g.name, g.name_local) if n]
 
 
-Ranking = list[tuple[str, float]]  # (pid, score), best first
+# -- the product, through the API's code ----------------------------------------------------------
 
 
-def _record_names(g: object) -> list[str]:
-    return [n for n in (getattr(g, "name", None), getattr(g, "name_local", None)) if n]
+@contextmanager
+def indexed(engine: str, data: Dataset) -> Iterator[Backend]:
+    """The dataset's records in a fresh index of `engine`, removed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="icjs-bench-names-"))
+    if engine == "embedded":
+        settings = SearchSettings(backend="embedded", path=workdir / "names.db")
+    else:
+        url = os.environ[f"ICJS_TEST_{engine.upper()}_URL"]
+        prefix = f"icjs-names-{uuid.uuid4().hex[:8]}"
+        settings = SearchSettings(backend=engine, url=url, index_prefix=prefix)  # type: ignore[arg-type]
+    backend = open_backend(settings)
+    try:
+        for start in range(0, len(data.records), BATCH):
+            result = backend.upsert(data.records[start : start + BATCH])
+            if result.failed:
+                raise RuntimeError(f"{engine}: {result.failed[:3]}")
+        backend.flush()
+        yield backend
+    finally:
+        drop = getattr(backend, "drop_all", None)
+        if drop is not None:
+            drop()
+        backend.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
-class Ours:
-    name = "ours"
+def person_search(q: Query, limit: int = LIMIT) -> PersonSearch:
+    return PersonSearch(
+        name=q.text,
+        relative_name=q.relative_name,
+        birth_year=q.birth_year,
+        age=q.age,
+        gender=Gender(q.gender) if q.gender else None,
+        state=q.state,
+        limit=limit,
+    )
 
-    def __init__(self, data: Dataset, *, attributes: bool = False) -> None:
-        self.attributes = attributes
-        # a person can have several records (the curated families): scored by the best one
-        self.persons: dict[str, list[Person]] = defaultdict(list)
-        self.postings: dict[str, list[str]] = defaultdict(list)
-        for g in data.gallery:
-            self.persons[g.pid].append(
-                Person(
-                    name=g.name,
-                    name_local=g.name_local,
-                    gender=Gender(g.gender) if g.gender else None,
-                    birth_year=g.birth_year or None,
-                    relative_name=g.relative_name,
-                )
-            )
-            keys: set[str] = set()
-            for n in _record_names(g):
-                keys |= name_keys(n)
-            for k in keys:
-                if not self.postings[k] or self.postings[k][-1] != g.pid:
-                    self.postings[k].append(g.pid)
-        n = len(data.gallery)
-        self.idf = {k: math.log(1 + n / len(v)) for k, v in self.postings.items()}
-        # the product also retrieves on `name_text` trigrams (FTS5 trigram / n-gram fields):
-        # the same here, so that a typo in a short name can still be found
-        self.grams: dict[str, list[str]] = defaultdict(list)
-        for g in data.gallery:
-            grams: set[str] = set()
-            for n_ in _record_names(g):
-                grams |= _trigrams(name_text(n_))
-            for t in grams:
-                if not self.grams[t] or self.grams[t][-1] != g.pid:
-                    self.grams[t].append(g.pid)
-        if attributes:
-            self.name = "ours+attributes"
 
-    def candidates(self, text: str) -> list[str]:
-        acc: Counter[str] = Counter()
-        # sorted, and ties by id: a set's order changes with the process's hash seed, and so
-        # would the float sums and the candidates at the cut
-        for k in sorted(name_keys(text)):
-            w = self.idf.get(k)
-            if w is None:
-                continue
-            for pid in self.postings[k]:
-                acc[pid] += w
-        out = [pid for pid, _ in sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_K]]
-        grams = _trigrams(name_text(text))
-        shared: Counter[str] = Counter()
-        for t in sorted(grams):
-            for pid in self.grams.get(t, ()):
-                shared[pid] += 1
-        seen = set(out)
-        need = max(1, len(grams) // 2)
-        by_count = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:TRIGRAM_K]
-        out += [p for p, c in by_count if c >= need and p not in seen]
-        return out
+def bench_caller(policy: Policy) -> Caller:
+    """An officer: every source and kind (the records carry no restricted label)."""
+    return Caller(subject="bench", role=Role.OFFICER, scopes=policy.role_scopes(Role.OFFICER))
 
-    def rank(self, q: object) -> Ranking:
-        text: str = q.text  # type: ignore[attr-defined]
-        query = PersonQuery(name=text)
-        if self.attributes:
-            query = PersonQuery(
-                name=text,
-                gender=q.gender,  # type: ignore[attr-defined]
-                birth_year=q.birth_year,  # type: ignore[attr-defined]
-            )
-        a = analyse(query)
-        cands = self.candidates(text)
-        scored = [(pid, max(score(a, p).score for p in self.persons[pid])) for pid in cands]
-        scored.sort(key=lambda x: (-x[1], x[0]))  # ties: by id, stable across runs
-        return scored
+
+class Product:
+    """`PersonSearchService.search` on one backend, as the API calls it."""
+
+    def __init__(self, name: str, backend: Backend, data: Dataset) -> None:
+        self.name = name
+        policy = Policy.load()
+        self.caller = bench_caller(policy)
+        self.service = PersonSearchService(
+            backend, policy, max_candidates=TOP_K, today=lambda: date(TODAY_YEAR, 6, 30)
+        )
+        self.pid_of = data.pid_of
+        self.latencies: list[float] = []
+
+    def rank(self, q: Query) -> Ranking:
+        started = time.perf_counter()
+        try:
+            outcome = self.service.search(self.caller, person_search(q))
+        except ValueError:
+            return []
+        finally:
+            self.latencies.append(time.perf_counter() - started)
+        return [
+            (frozenset(self.pid_of[r.record_id] for r in p.records), p.confidence)
+            for p in outcome.profiles
+        ]
+
+
+# -- baselines: the name alone, over every record -------------------------------------------------
 
 
 class KeyBaseline:
@@ -156,14 +166,14 @@ class KeyBaseline:
                     out.add(c)
         return out
 
-    def rank(self, q: object) -> Ranking:
-        qc = self._codes(q.text)  # type: ignore[attr-defined]
+    def rank(self, q: Query) -> Ranking:
+        qc = self._codes(q.text)
         cands = {pid for c in qc for pid in self.postings[c]}
         scored = [
             (pid, 2 * len(qc & self.codes[pid]) / (len(qc) + len(self.codes[pid]))) for pid in cands
         ]
         scored.sort(key=lambda x: (-x[1], x[0]))  # ties: by id, stable across runs
-        return scored[:TOP_K]
+        return [(frozenset({pid}), s) for pid, s in scored[:LIMIT]]
 
 
 class FuzzBaseline:
@@ -173,120 +183,92 @@ class FuzzBaseline:
         self.pids = [g.pid for g in data.gallery]
         self.texts = [" ".join(_record_names(g)).lower() for g in data.gallery]
 
-    def rank(self, q: object) -> Ranking:
-        hits = process.extract(
-            q.text.lower(),  # type: ignore[attr-defined]
-            self.texts,
-            scorer=self.scorer,
-            limit=20,
-        )
+    def rank(self, q: Query) -> Ranking:
+        hits = process.extract(q.text.lower(), self.texts, scorer=self.scorer, limit=40)
         out: Ranking = []
+        seen: set[str] = set()
         for _, s, i in hits:  # a person with several records appears once, by the best
-            if all(pid != self.pids[i] for pid, _ in out):
-                out.append((self.pids[i], s / 100.0))
-        return out[:10]
+            if self.pids[i] not in seen:
+                seen.add(self.pids[i])
+                out.append((frozenset({self.pids[i]}), s / 100.0))
+        return out[:LIMIT]
 
 
-def evaluate(method: object, data: Dataset) -> dict[str, object]:
-    per: dict[str, list[tuple[int | None, float, bool]]] = defaultdict(list)
-    tied: Counter[str] = Counter()
-    shown: list[tuple[float, bool, bool]] = []  # every (score, right) of the top ten lists
-    top1: list[tuple[float, bool, bool]] = []  # (score, correct, negative)
-    started = time.perf_counter()
+# -- metrics --------------------------------------------------------------------------------------
+
+
+def evaluate(method: Any, data: Dataset) -> dict[str, Any]:
+    per: dict[str, list[int | None]] = defaultdict(list)
     several: Counter[str] = Counter()
+    shown: list[Shown] = []  # every profile of every positive's and negative's answer
+    first: list[tuple[float, bool, bool]] = []  # (score, right, negative) of each first answer
+    started = time.perf_counter()
     for q in data.queries:
-        ranking: Ranking = method.rank(q)  # type: ignore[attr-defined]
+        ranking: Ranking = method.rank(q)
         right = {q.target, *q.also} if q.target is not None else set()
         several[q.cls] += len(right) > 1
-        rank = next((i for i, (pid, _) in enumerate(ranking) if pid in right), None)
+        rank = next((i for i, (pids, _) in enumerate(ranking) if pids & right), None)
+        per[q.cls].append(rank)
         best = ranking[0][1] if ranking else 0.0
-        correct = bool(ranking) and ranking[0][0] in right
-        top1.append((best, correct, q.target is None))
-        per[q.cls].append((rank, best, correct))
-        shown.extend((sc, pid in right, q.target is None) for pid, sc in ranking[:10])
-        if rank is not None and rank > 0 and abs(ranking[rank][1] - best) < 1e-12:
-            tied[q.cls] += 1  # the true record scores exactly as high as the top one
+        first.append((best, bool(ranking) and q.target in ranking[0][0], q.target is None))
+        shown.extend((s, q.target in pids) for pids, s in ranking)
     elapsed = time.perf_counter() - started
 
-    def metrics(rows: list[tuple[int | None, float, bool]]) -> dict[str, float]:
+    def metrics(rows: list[int | None]) -> dict[str, float]:
         n = len(rows) or 1
         return {
             "n": len(rows),
-            "recall@1": sum(1 for r, _, _ in rows if r == 0) / n,
-            "recall@10": sum(1 for r, _, _ in rows if r is not None and r < 10) / n,
-            "mrr": sum(1 / (r + 1) for r, _, _ in rows if r is not None) / n,
+            "recall@1": sum(1 for r in rows if r == 0) / n,
+            "recall@10": sum(1 for r in rows if r is not None and r < 10) / n,
+            "mrr": sum(1 / (r + 1) for r in rows if r is not None) / n,
         }
 
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for c in CLASSES:
         if per[c]:
-            out[c] = metrics(per[c]) | {
-                "tied_at_top": tied[c] / len(per[c]),
-                "several_right": several[c] / len(per[c]),
-            }
-    positives = [row for c in CLASSES for row in per[c]]
+            out[c] = metrics(per[c]) | {"several_right": several[c] / len(per[c])}
+    positives = [r for c in CLASSES for r in per[c]]
     out["overall"] = metrics(positives) | {
-        "tied_at_top": sum(tied.values()) / len(positives),
-        "several_right": sum(several[c] for c in CLASSES) / len(positives),
+        "several_right": sum(several[c] for c in CLASSES) / len(positives)
     }
-    threshold = precision_threshold(top1, 0.95)
-    negs = [s for s, _, neg in top1 if neg]
-    out["negatives"] = {
-        "n": len(negs),
-        "threshold@95%precision": threshold,
-        "confident_false_match_rate": (
-            None if threshold is None else sum(1 for s in negs if s >= threshold) / (len(negs) or 1)
-        ),
-        "positives_confidently_matched": (
-            sum(
-                1
-                for s, ok, neg in top1
-                if not neg and ok and threshold is not None and s >= threshold
-            )
-            / (len(positives) or 1)
-        ),
-    }
-    # the same question asked the other way round: the lowest threshold that leaves at most 2%
-    # of negatives confidently matched, and the precision and recall kept there. The lowest
-    # threshold keeping 95% precision sinks as answers to positives get better (it stops only
-    # once wrong answers make up 5%, so a matcher right on every positive would admit negatives
-    # up to 5% of the positives); this one does not move with the positives.
-    t2 = false_match_threshold(negs, 0.02)
-    confident = [(ok, neg) for s, ok, neg in top1 if s >= t2]
-    negatives_ = out["negatives"]
-    assert isinstance(negatives_, dict)
-    negatives_["threshold@2%false_matches"] = t2
-    negatives_["precision@2%false_matches"] = (
-        sum(1 for ok, _ in confident if ok) / len(confident) if confident else None
-    )
-    negatives_["positives_confidently_matched@2%false_matches"] = sum(
-        1 for ok, neg in confident if ok and not neg
-    ) / (len(positives) or 1)
+    negs = [s for s, _, neg in first if neg]
+    negatives: dict[str, Any] = {"n": len(negs)}
     for t in (0.5, 0.9):
-        above = [(ok, neg) for s, ok, neg in top1 if s >= t]
-        negatives = out["negatives"]
-        assert isinstance(negatives, dict)
+        above = [ok for s, ok, _ in first if s >= t]
         negatives[f"false_match_rate@{t}"] = sum(1 for s in negs if s >= t) / (len(negs) or 1)
-        negatives[f"precision@{t}"] = (
-            sum(1 for ok, _ in above if ok) / len(above) if above else None
-        )
-    out["reliability"] = reliability(shown)
+        negatives[f"precision@{t}"] = sum(above) / len(above) if above else None
+    threshold = precision_threshold(first, 0.95)
+    negatives["threshold@95%precision"] = threshold
+    negatives["false_match_rate@95%precision"] = (
+        None if threshold is None else sum(1 for s in negs if s >= threshold) / (len(negs) or 1)
+    )
+    out["negatives"] = negatives
+    out["calibration"] = calibration(shown)
+    out["calibration_first"] = calibration([(s, ok) for s, ok, _ in first])
+    out["ece"] = ece(out["calibration"])
+    out["ece_first"] = ece(out["calibration_first"])
     out["seconds"] = round(elapsed, 2)
+    latencies = getattr(method, "latencies", None)
+    if latencies:
+        ms = sorted(x * 1000 for x in latencies)
+        out["search_ms"] = {
+            "p50": round(ms[len(ms) // 2], 2),
+            "p95": round(ms[int(len(ms) * 0.95)], 2),
+        }
     return out
 
 
-def reliability(pairs: list[tuple[float, bool, bool]]) -> list[dict[str, float]]:
-    """Pairs shown to a user (each query's top ten) binned by score: mean score against the
-    share that is the same person. For a calibrated score the two columns agree."""
+def calibration(pairs: list[Shown]) -> list[dict[str, float]]:
+    """Answers by score decile: mean score against the share that is the person asked for."""
     bins: list[dict[str, float]] = []
-    for lo in (0.0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
-        hi = {0.0: 0.1, 0.1: 0.3, 0.3: 0.5, 0.5: 0.7, 0.7: 0.8, 0.8: 0.9, 0.9: 0.95}.get(lo, 1.01)
-        rows = [(s, ok) for s, ok, _ in pairs if lo <= s < hi]
+    for k in range(10):
+        lo, hi = k / 10, (k + 1) / 10
+        rows = [(s, ok) for s, ok in pairs if lo <= s < hi or (k == 9 and s == 1.0)]
         if rows:
             bins.append(
                 {
                     "from": lo,
-                    "to": min(hi, 1.0),
+                    "to": hi,
                     "n": len(rows),
                     "mean_score": sum(s for s, _ in rows) / len(rows),
                     "share_right": sum(1 for _, ok in rows if ok) / len(rows),
@@ -295,17 +277,14 @@ def reliability(pairs: list[tuple[float, bool, bool]]) -> list[dict[str, float]]
     return bins
 
 
-def false_match_threshold(negatives: list[float], rate: float) -> float:
-    """The lowest score threshold that at most `rate` of the negatives' best scores reach."""
-    allowed = int(rate * len(negatives))
-    ranked = sorted(negatives, reverse=True)
-    if len(ranked) <= allowed:
-        return 0.0
-    return math.nextafter(ranked[allowed], math.inf)  # just above the first one not allowed
+def ece(bins: list[dict[str, float]]) -> float:
+    """Expected calibration error: the bins' gaps between score and share right, by size."""
+    total = sum(b["n"] for b in bins) or 1
+    return sum(b["n"] / total * abs(b["mean_score"] - b["share_right"]) for b in bins)
 
 
 def precision_threshold(top1: list[tuple[float, bool, bool]], target: float) -> float | None:
-    """The lowest score threshold at which the top-1 answers above it are ≥ `target` precise."""
+    """The lowest score threshold at which the first answers above it are ≥ `target` precise."""
     rows = sorted(top1, key=lambda x: -x[0])
     best: float | None = None
     correct = total = 0
@@ -321,46 +300,63 @@ def precision_threshold(top1: list[tuple[float, bool, bool]], target: float) -> 
     return best
 
 
-def table(results: dict[str, dict[str, object]]) -> str:
+# -- tables ---------------------------------------------------------------------------------------
+
+
+def _cell(v: Any) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
     methods = list(results)
-    lines = []
-    header = "| class | metric | " + " | ".join(methods) + " |"
-    lines += [header, "|" + "---|" * (len(methods) + 2)]
+    lines = ["| class | metric | " + " | ".join(methods) + " |", "|" + "---|" * (len(methods) + 2)]
     for cls in [*CLASSES, "overall"]:
-        for metric in ("recall@1", "recall@10", "mrr", "tied_at_top", "several_right"):
-            row = []
-            for m in methods:
-                cell = results[m].get(cls)
-                row.append(f"{cell[metric]:.3f}" if isinstance(cell, dict) else "-")
-            n = next((r[cls]["n"] for r in results.values() if isinstance(r.get(cls), dict)), 0)
+        for metric in ("recall@1", "recall@10", "mrr", "several_right"):
+            row = [_cell(results[m][cls][metric]) if cls in results[m] else "-" for m in methods]
+            n = next((r[cls]["n"] for r in results.values() if cls in r), 0)
             label = f"{cls} (n={n})" if metric == "recall@1" else ""
             lines.append(f"| {label} | {metric} | " + " | ".join(row) + " |")
-    for metric in ("threshold@95%precision", "confident_false_match_rate",
-                   "positives_confidently_matched", "threshold@2%false_matches",
-                   "precision@2%false_matches", "positives_confidently_matched@2%false_matches",
-                   "false_match_rate@0.5", "precision@0.5",
-                   "false_match_rate@0.9", "precision@0.9"):  # fmt: skip
-        row = []
-        for m in methods:
-            v = results[m]["negatives"][metric]  # type: ignore[index]
-            row.append("-" if v is None else f"{v:.3f}")
+    for metric in ("false_match_rate@0.5", "precision@0.5", "false_match_rate@0.9",
+                   "precision@0.9", "threshold@95%precision",
+                   "false_match_rate@95%precision"):  # fmt: skip
+        row = [_cell(results[m]["negatives"][metric]) for m in methods]
         lines.append(f"| negatives | {metric} | " + " | ".join(row) + " |")
+    lines.append("| calibration | ECE, profiles shown | " + " | ".join(
+        _cell(results[m]["ece"]) for m in methods) + " |")  # fmt: skip
+    lines.append("| calibration | ECE, first answers | " + " | ".join(
+        _cell(results[m]["ece_first"]) for m in methods) + " |")  # fmt: skip
     lines.append("| | seconds | " + " | ".join(str(results[m]["seconds"]) for m in methods) + " |")
-    if "ours" in results:
-        lines += ["", "Calibration of `ours` (every pair in the top-ten lists, by score bin):", "",
-                  "| score bin | n | mean score | share right |", "|---|---|---|---|"]  # fmt: skip
-        for b in results["ours"]["reliability"]:  # type: ignore[union-attr]
-            lines.append(
-                f"| {b['from']:.2f}-{b['to']:.2f} | {b['n']} | {b['mean_score']:.3f} "
-                f"| {b['share_right']:.3f} |"
-            )
+    for m in methods:
+        if m.startswith("ours"):
+            lines += ["", f"Calibration of `{m}` (every profile shown, by score decile; right "
+                      "= the person the query was written for):", "",
+                      "| score | n | mean score | share right | first answers n | mean | right |",
+                      "|---|---|---|---|---|---|---|"]  # fmt: skip
+            firsts = {b["from"]: b for b in results[m]["calibration_first"]}
+            for b in results[m]["calibration"]:
+                f = firsts.get(b["from"])
+                tail = (
+                    f"{f['n']} | {f['mean_score']:.3f} | {f['share_right']:.3f}"
+                    if f
+                    else "- | - | -"
+                )
+                lines.append(
+                    f"| {b['from']:.1f}-{b['to']:.1f} | {b['n']} | {b['mean_score']:.3f} "
+                    f"| {b['share_right']:.3f} | {tail} |"
+                )
     return "\n".join(lines)
+
+
+def engines() -> list[str]:
+    return ["embedded"] + [
+        e for e in ("opensearch", "elasticsearch") if os.environ.get(f"ICJS_TEST_{e.upper()}_URL")
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--gallery", type=int, default=5000)
+    parser.add_argument("--gallery", type=int, default=5000, help="people")
     parser.add_argument("--per-class", type=int, default=150)
     parser.add_argument("--only", action="append", help="methods to run (default: all)")
     parser.add_argument("--fit", action="store_true", help="refit matching/calibration.json")
@@ -371,35 +367,37 @@ def main(argv: list[str] | None = None) -> int:
 
         fit(seed=args.seed + 1000, gallery_size=args.gallery, per_class=args.per_class)
     data = build(args.seed, args.gallery, args.per_class)
-    print(f"gallery {len(data.gallery)} records, {len(data.queries)} queries", file=sys.stderr)
-    builders: dict[str, Callable[[], object]] = {
-        "ours": lambda: Ours(data),
-        "ours+attributes": lambda: Ours(data, attributes=True),
+    print(
+        f"{len(data.people)} people, {len(data.records)} records, {len(data.queries)} queries",
+        file=sys.stderr,
+    )
+    results: dict[str, dict[str, Any]] = {}
+    for engine in engines():
+        name = f"ours-{engine}"
+        if args.only and name not in args.only:
+            continue
+        with indexed(engine, data) as backend:
+            results[name] = evaluate(Product(name, backend, data), data)
+        print(f"[{name}] done in {results[name]['seconds']} s", file=sys.stderr)
+    baselines: dict[str, Callable[[], Any]] = {
         "soundex": lambda: KeyBaseline(data, "soundex", jellyfish.soundex),
         "metaphone": lambda: KeyBaseline(data, "metaphone", jellyfish.metaphone),
         "nysiis": lambda: KeyBaseline(data, "nysiis", jellyfish.nysiis),
         "wratio": lambda: FuzzBaseline(data, "wratio", fuzz.WRatio),
         "token_sort": lambda: FuzzBaseline(data, "token_sort", fuzz.token_sort_ratio),
     }
-    results: dict[str, dict[str, object]] = {}
-    for name, make in builders.items():
+    for name, make in baselines.items():
         if args.only and name not in args.only:
             continue
         results[name] = evaluate(make(), data)
         print(f"[{name}] done in {results[name]['seconds']} s", file=sys.stderr)
     text = table(results)
-    if "ours" in results:
-        perf = measure(data, queries=60, repeats=3)  # what `python -m bench.names.speed` measures
-        results["ours"]["speed"] = perf
-        text += "\n\nSpeed (`ours`, one process, this process's GC settings; "
-        text += "`python -m bench.names.speed` for both): "
-        text += ", ".join(f"{k} {v}" for k, v in perf.items())
     print(text)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
         head = (
-            f"# Name matching benchmark\n\nseed {args.seed}, gallery {len(data.gallery)} "
-            f"records, {len(data.queries)} queries (`make bench-names`).\n\n"
+            f"# Name matching benchmark\n\nseed {args.seed}, {len(data.people)} people, "
+            f"{len(data.records)} records, {len(data.queries)} queries (`make bench-names`).\n\n"
         )
         (RESULTS / "names.md").write_text(head + text + "\n", encoding="utf-8")
         (RESULTS / "names.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -14,6 +14,9 @@ What a backend must do, whichever engine holds the data:
   fetched): records sharing any name key, records whose fuzzy name trigrams overlap the query's
   enough (`indexer.documents.min_shared_grams`), records carrying any identifier term. Every
   engine computes the same set; only `retrieval_score` (ordering of ties) is engine-specific.
+  Records sharing more name keys, and more `boost_keys`, come first; each candidate says how
+  many records of the index hold the rarest name key it shares (`key_frequency`), the same on
+  every engine.
 - **Profiles** (`profile`, `links`): records linked at index time by strong identifiers
   (`indexer.links`), grouped under a stable `profile_id`.
 - **Lifecycle** (`rebuild`, `flush`): a rebuild fills a new index version, swaps it in atomically
@@ -80,14 +83,28 @@ class CandidateQuery:
     carrying any identifier term, within the filters.
 
     Name keys match a record's own names and aliases; a record's relatives' names are indexed
-    under keys prefixed `rel:` (see `indexer.documents.RELATIVE_PREFIX`), so a query retrieves by
-    a relative's name only when it asks for `rel:` keys explicitly."""
+    under keys prefixed `rel:` (see `matching.keys.RELATIVE_PREFIX`), so a query retrieves by
+    a relative's name only when it asks for `rel:` keys explicitly.
+
+    `boost_keys` never retrieve a record: each one a record holds adds `boost_weight` to the
+    score of a record that a name key retrieved. They carry what the query gives beside the
+    name (the relative's keys, birth-year keys: `matching.api.corroboration_keys`), so that
+    among thousands of records of a common name the ones that agree come first and the
+    candidate cap cuts the others."""
 
     name_keys: frozenset[str] = frozenset()
     name_text: str | None = None
     identifiers: tuple[IdentifierTerm, ...] = ()
     filters: Filters = field(default_factory=Filters)
     limit: int = 300
+    boost_keys: frozenset[str] = frozenset()
+    boost_weight: float = 0.5
+    # keys one slip away from the name's (`matching.keys.near_keys`): the best `near_limit`
+    # records holding any of them and no name key are candidates too, each scoring
+    # `near_weight` (and its boosts) where a name key scores one
+    near_keys: frozenset[str] = frozenset()
+    near_weight: float = 0.5
+    near_limit: int = 30
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,10 @@ class Candidate:
     record: Record
     retrieval_score: float  # engine-specific, only for ordering ties; rescoring decides
     profile_id: str | None = None  # from index-time entity links
+    # how many records of the whole index hold the rarest name key this record shares with the
+    # query (None: it shares none, found by fuzzy text or an identifier): how common the name
+    # is as matched (`matching.api.score`'s `frequency`)
+    key_frequency: int | None = None
 
 
 @dataclass(frozen=True)

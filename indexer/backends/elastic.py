@@ -335,35 +335,63 @@ class ElasticBackend:
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         searches: list[dict[str, Any]] = []
         if query.name_keys:
-            searches.append(q.within(query.filters, q.key_clauses(query.name_keys)))
+            key_query = q.key_query(
+                query.filters, query.name_keys, query.boost_keys, query.boost_weight
+            )
+            searches.append(q.search_body(key_query, query.limit, q.KEY_SEARCH_FIELDS))
+        if query.near_keys and query.near_limit:
+            near = q.near_query(
+                query.filters,
+                query.near_keys,
+                query.name_keys,
+                query.boost_keys,
+                query.boost_weight,
+                query.near_weight,
+            )
+            searches.append(q.search_body(near, query.near_limit))
         id_clauses = q.identifier_clauses(query.identifiers)
         if id_clauses:
-            searches.append(q.within(query.filters, id_clauses))
+            searches.append(q.search_body(q.within(query.filters, id_clauses), query.limit))
         grams = query_grams(query.name_text) if query.name_text else frozenset()
         if grams:
             need = min_shared_grams(len(grams))
-            searches.append(q.within(query.filters, q.fuzzy_clauses(grams), need))
+            fuzzy = q.within(query.filters, q.fuzzy_clauses(grams), need)
+            searches.append(q.search_body(fuzzy, query.limit))
         if not searches:
             return []
         body: list[dict[str, Any]] = []
         for search in searches:
-            body.extend([{"index": self._alias}, q.search_body(search, query.limit)])
+            body.extend([{"index": self._alias}, search])
+        if query.name_keys:
+            body.extend([{"index": self._alias}, q.frequencies_body(query.name_keys)])
         result = self._engine.msearch(body)
         scores: dict[str, float] = {}
         sources: dict[str, dict[str, Any]] = {}
+        held: dict[str, frozenset[str]] = {}
+        frequency: dict[str, int] = {}
         for response in result["responses"]:
             if "error" in response:
                 error = response["error"]
                 raise BackendError(f"candidate search failed: {error.get('type', error)}")
+            if "aggregations" in response:
+                buckets = response["aggregations"]["keys"]["buckets"]
+                frequency = {k: int(b["doc_count"]) for k, b in buckets.items()}
+                continue
             for hit in response["hits"]["hits"]:
                 scores[hit["_id"]] = scores.get(hit["_id"], 0.0) + float(hit["_score"] or 0.0)
-                sources[hit["_id"]] = hit["_source"]
+                source = hit["_source"]
+                sources[hit["_id"]] = source
+                if "all_keys" in source:
+                    held[hit["_id"]] = query.name_keys.intersection(source["all_keys"])
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
         return [
             Candidate(
                 record=Record.model_validate(sources[i]["record"]),
                 retrieval_score=score,
                 profile_id=sources[i].get("profile_id"),
+                key_frequency=min(
+                    (frequency[k] for k in held.get(i, ()) if frequency.get(k)), default=None
+                ),
             )
             for i, score in best
         ]

@@ -340,8 +340,8 @@ class EmbeddedBackend:
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         with self._read() as (con, v):
-            best = candidate_scores(con, v, query)
-            return load_candidates(con, v, best)
+            best, frequencies = candidate_scores(con, v, query)
+            return load_candidates(con, v, best, frequencies)
 
     def count(self, filters: Filters | None = None) -> int:
         where, params = sql.filter_sql(filters)

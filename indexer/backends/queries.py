@@ -176,6 +176,56 @@ def key_clauses(keys: frozenset[str]) -> list[Body]:
     return [_scored({"term": {"all_keys": key}}, 1.0) for key in sorted(keys)]
 
 
+def key_query(
+    filters: Filters | None, keys: frozenset[str], boosts: frozenset[str], weight: float
+) -> Body:
+    """Records holding a name key (one point each), lifted by `weight` for each boost key they
+    also hold; boost keys alone retrieve nothing (`CandidateQuery`)."""
+    names: Body = {"bool": {"should": key_clauses(keys), "minimum_should_match": 1}}
+    return _lifted(filters, names, boosts, weight)
+
+
+def near_query(
+    filters: Filters | None,
+    near: frozenset[str],
+    keys: frozenset[str],
+    boosts: frozenset[str],
+    weight: float,
+    near_weight: float,
+) -> Body:
+    """Records holding a near key and no name key (`near_weight`), lifted by the boosts."""
+    query = _lifted(filters, _scored({"terms": {"all_keys": sorted(near)}}, near_weight), boosts,
+                    weight)  # fmt: skip
+    if keys:
+        query["bool"].setdefault("must_not", []).append({"terms": {"all_keys": sorted(keys)}})
+    return query
+
+
+def _lifted(
+    filters: Filters | None, retrieving: Body, boosts: frozenset[str], weight: float
+) -> Body:
+    query: Body = {"bool": {"must": [retrieving]}}
+    if boosts:
+        query["bool"]["should"] = [
+            _scored({"term": {"all_keys": key}}, weight) for key in sorted(boosts)
+        ]
+    for clause, value in filter_clauses(filters).items():
+        query["bool"][clause] = list(value)
+    return query
+
+
+def frequencies_body(keys: frozenset[str]) -> Body:
+    """How many records of the whole index hold each of `keys` (no filters: how common a name
+    is does not depend on who asks)."""
+    ordered = sorted(keys)
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"terms": {"all_keys": ordered}},
+        "aggs": {"keys": {"filters": {"filters": {k: {"term": {"all_keys": k}} for k in ordered}}}},
+    }
+
+
 def identifier_clauses(terms: tuple[IdentifierTerm, ...]) -> list[Body]:
     """Same semantics as `sqlite_sql.identifier_sql`: exact value, "ends with" (prefix of the
     reversed value), and stored chassis/engine fragments that end the queried value."""
@@ -201,13 +251,15 @@ def fuzzy_clauses(grams: frozenset[str]) -> list[Body]:
 
 
 SEARCH_FIELDS = ["record", "profile_id"]
+# name searches also read each hit's keys: which of the query's it holds gives its frequency
+KEY_SEARCH_FIELDS = [*SEARCH_FIELDS, "all_keys"]
 
 
-def search_body(query: Body, size: int) -> Body:
+def search_body(query: Body, size: int, fields: list[str] = SEARCH_FIELDS) -> Body:
     return {
         "query": query,
         "size": size,
-        "_source": SEARCH_FIELDS,
+        "_source": fields,
         "sort": ["_score", {"record_id": "asc"}],
         "track_total_hits": False,
     }

@@ -47,42 +47,154 @@ from records import Record
 _CHUNK = 500  # ids per IN (…) list
 
 
+def _postings(con: sqlite3.Connection, v: int, key: str) -> npt.NDArray[np.int64]:
+    """The rids holding `key`, ascending: one range scan of the primary key read as one
+    string (`group_concat` visits the range in key order)."""
+    (text,) = con.execute(
+        f"SELECT group_concat(rid) FROM keys_v{v} WHERE key = ?", (key,)
+    ).fetchone()
+    if not text:
+        return np.empty(0, dtype=np.int64)
+    rids = np.fromstring(text, dtype=np.int64, sep=",")
+    if rids.size > 1 and not bool(np.all(rids[1:] > rids[:-1])):
+        rids = np.unique(rids)  # not in order after all: never rely on it
+    return rids
+
+
+Postings = dict[str, npt.NDArray[np.int64]]
+
+
 def _counted(
-    con: sqlite3.Connection, v: int, keys: list[str]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(rids, keys shared) of every record holding one of `keys`, most shared first, ties by
-    rid. Each key's postings are read as one string (a range scan of the primary key) and
-    counted with numpy: three times faster than SQL's GROUP BY, whose temporary B-tree took
-    ~1 µs a posting (a common surname's key has tens of thousands at 1,000,000 records)."""
-    postings: list[npt.NDArray[np.int64]] = []
+    con: sqlite3.Connection,
+    v: int,
+    keys: list[str],
+    boosts: list[str] | None = None,
+    weight: float = 0.5,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], Postings]:
+    """(rids, scores, postings) of every record holding one of `keys`, best first, ties by rid:
+    a record scores one per key of `keys` and `weight` per key of `boosts` (which retrieve
+    nothing by themselves). `postings` are the keys' rids, for their frequencies. Counted with
+    numpy on each key's postings: three times faster than SQL's GROUP BY, whose temporary
+    B-tree took ~1 µs a posting (a common surname's key has tens of thousands at 1,000,000
+    records)."""
+    postings: Postings = {}
     for key in keys:
-        (text,) = con.execute(
-            f"SELECT group_concat(rid) FROM keys_v{v} WHERE key = ?", (key,)
-        ).fetchone()
-        if text:
-            postings.append(np.fromstring(text, dtype=np.int64, sep=","))
+        found = _postings(con, v, key)
+        if found.size:
+            postings[key] = found
     if not postings:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    rids, counts = np.unique(np.concatenate(postings), return_counts=True)  # rids ascending
-    order = np.argsort(-counts, kind="stable")  # stable: rid order kept within a count
-    return rids[order], counts[order].astype(np.int64)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), postings
+    rids, counts = np.unique(np.concatenate(list(postings.values())), return_counts=True)
+    return (*_lifted(con, v, rids, counts.astype(np.float64), boosts, weight), postings)
+
+
+def _near_counted(
+    con: sqlite3.Connection,
+    v: int,
+    near: list[str],
+    held: npt.NDArray[np.int64],
+    boosts: list[str] | None,
+    weight: float,
+    near_weight: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(rids, scores) of the records holding a key of `near` and none of the name keys (whose
+    rids, ascending, are `held`): `near_weight` each, lifted by the boosts; best first."""
+    found = _many_postings(con, v, near)
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    rids = np.setdiff1d(np.concatenate(found), held)  # sorted, distinct
+    return _lifted(con, v, rids, np.full(rids.size, near_weight), boosts, weight)
+
+
+def _lifted(
+    con: sqlite3.Connection,
+    v: int,
+    rids: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    boosts: list[str] | None,
+    weight: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """`scores` of `rids` (ascending) plus `weight` per boost key each holds, best first, ties
+    by rid."""
+    for key in boosts or ():
+        if not rids.size:
+            break
+        found = _postings(con, v, key)
+        if not found.size:
+            continue
+        at = np.searchsorted(rids, found)
+        held = at < rids.size
+        held[held] = rids[at[held]] == found[held]
+        scores[at[held]] += weight  # a key's rids are distinct: no index twice
+    order = np.lexsort((rids, -scores))  # best first; ties by rid
+    return rids[order], scores[order]
+
+
+def _many_postings(con: sqlite3.Connection, v: int, keys: list[str]) -> list[npt.NDArray[np.int64]]:
+    """The postings of many keys, most of them held by no record, in one statement each few
+    hundred."""
+    out: list[npt.NDArray[np.int64]] = []
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        for (text,) in con.execute(
+            f"SELECT group_concat(rid) FROM keys_v{v} "
+            f"WHERE key IN ({sql.placeholders(len(chunk))}) GROUP BY key",
+            chunk,
+        ):
+            out.append(np.fromstring(text, dtype=np.int64, sep=","))
+    return out
+
+
+def key_frequencies(rids: list[int], postings: Postings) -> dict[int, int]:
+    """For each of `rids`, how many records hold the rarest of the keys it holds (the length
+    of that key's postings), for those holding any."""
+    if not rids or not postings:
+        return {}
+    wanted = np.asarray(rids, dtype=np.int64)
+    out = np.zeros(wanted.size, dtype=np.int64)
+    for found in sorted(postings.values(), key=len):
+        at = np.searchsorted(found, wanted)
+        held = at < found.size
+        held[held] = found[at[held]] == wanted[held]
+        fresh = held & (out == 0)
+        out[fresh] = found.size
+    return {rid: int(n) for rid, n in zip(rids, out.tolist(), strict=True) if n}
 
 
 def _key_hits(
-    con: sqlite3.Connection, v: int, keys: list[str], where: str, params: list[object], limit: int
-) -> list[tuple[int, int]]:
-    """The `limit` records within the filters sharing most of `keys`: (rid, keys shared), most
-    first, ties by rid. Counted on the postings alone; the filters are tested on the counted
+    con: sqlite3.Connection,
+    v: int,
+    keys: list[str],
+    where: str,
+    params: list[object],
+    limit: int,
+    boosts: list[str] | None = None,
+    weight: float = 0.5,
+) -> tuple[list[tuple[int, float]], Postings]:
+    """The `limit` records within the filters scoring best on `keys` (and `boosts`): (rid,
+    score), best first, ties by rid, and the keys' postings."""
+    rids, scores, postings = _counted(con, v, keys, boosts, weight)
+    return _within(con, v, rids, scores, where, params, limit), postings
+
+
+def _within(
+    con: sqlite3.Connection,
+    v: int,
+    rids: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    where: str,
+    params: list[object],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The first `limit` of scored `rids` (best first) that pass the filters: tested on the
     records in that order, a chunk at a time, until `limit` have passed."""
-    rids, counts = _counted(con, v, keys)
     if where == "1":
-        return list(zip(rids[:limit].tolist(), counts[:limit].tolist(), strict=True))
-    out: list[tuple[int, int]] = []
+        return list(zip(rids[:limit].tolist(), scores[:limit].tolist(), strict=True))
+    out: list[tuple[int, float]] = []
     start, chunk = 0, limit + limit // 4 + 16  # most records pass: usually one round
     while len(out) < limit and start < len(rids):
         end = start + chunk
-        counted = list(zip(rids[start:end].tolist(), counts[start:end].tolist(), strict=True))
+        counted = list(zip(rids[start:end].tolist(), scores[start:end].tolist(), strict=True))
         start = end
         passing: set[int] = set()
         for first in range(0, len(counted), _CHUNK):
@@ -102,17 +214,31 @@ def _key_hits(
 
 def candidate_scores(
     con: sqlite3.Connection, v: int, query: CandidateQuery
-) -> list[tuple[int, float]]:
-    """(rid, retrieval score) of the best `query.limit` candidates, best first, ties by rid."""
+) -> tuple[list[tuple[int, float]], dict[int, int]]:
+    """(rid, retrieval score) of the best `query.limit` candidates, best first, ties by rid;
+    and the key frequency of those sharing a name key (`Candidate.key_frequency`)."""
     scores: dict[int, float] = defaultdict(float)
     where, params = sql.filter_sql(query.filters)
     if where == "0":
-        return []
-    key_hits: list[tuple[int, int]] = []
+        return [], {}
+    key_hits: list[tuple[int, float]] = []
+    postings: Postings = {}
+    boosts = sorted(query.boost_keys)
+    held = np.empty(0, dtype=np.int64)
     if query.name_keys:
-        key_hits = _key_hits(con, v, sorted(query.name_keys), where, params, query.limit)
+        rids, points, postings = _counted(
+            con, v, sorted(query.name_keys), boosts, query.boost_weight
+        )
+        key_hits = _within(con, v, rids, points, where, params, query.limit)
         for rid, hits in key_hits:
-            scores[rid] += float(hits)
+            scores[rid] += hits
+        held = np.sort(rids)
+    if query.near_keys and query.near_limit:
+        rids, points = _near_counted(
+            con, v, sorted(query.near_keys), held, boosts, query.boost_weight, query.near_weight
+        )
+        for rid, hits in _within(con, v, rids, points, where, params, query.near_limit):
+            scores[rid] += hits
     if query.identifiers:
         clause, id_params = sql.identifier_sql(query.identifiers)
         rows = con.execute(
@@ -124,33 +250,33 @@ def candidate_scores(
         for rid, hits in rows:
             scores[rid] += 10.0 * hits
     grams = query_grams(query.name_text) if query.name_text else frozenset()
-    if not grams:
-        return _best(scores, query.limit)
-    if _keys_may_decide(query, key_hits):
-        shares = _text_shares(con, v, grams, key_hits)
-        decided = _keys_decide(key_hits, shares)
-    else:
-        shares, decided = {}, False
-    if decided:
-        for rid, share in shares.items():
-            scores[rid] += share
-    else:
-        _fuzzy(con, v, grams, where, params, query.limit, scores)
-    return _best(scores, query.limit)
+    if grams:
+        if _keys_may_decide(query, key_hits):
+            shares = _text_shares(con, v, grams, key_hits)
+            decided = _keys_decide(key_hits, shares)
+        else:
+            shares, decided = {}, False
+        if decided:
+            for rid, share in shares.items():
+                scores[rid] += share
+        else:
+            _fuzzy(con, v, grams, where, params, query.limit, scores)
+    best = _best(scores, query.limit)
+    return best, key_frequencies([rid for rid, _ in best], postings)
 
 
 def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-def _keys_may_decide(query: CandidateQuery, key_hits: list[tuple[int, int]]) -> bool:
+def _keys_may_decide(query: CandidateQuery, key_hits: list[tuple[int, float]]) -> bool:
     """Whether name keys found a full set to decide on. Not with identifier terms: there,
     records found by identifiers push key records out, and which ones go depends on the fuzzy
     bonus."""
     return not query.identifiers and bool(key_hits) and len(key_hits) >= query.limit
 
 
-def _keys_decide(key_hits: list[tuple[int, int]], shares: dict[int, float]) -> bool:
+def _keys_decide(key_hits: list[tuple[int, float]], shares: dict[int, float]) -> bool:
     """Whether name keys, with each key record's own trigram share, already fix the candidate
     set: a record found only by fuzzy text scores at most 1 (its share of the query's trigrams),
     so when every key record scores more (two keys, or one key and some of the trigrams) none
@@ -161,7 +287,7 @@ def _keys_decide(key_hits: list[tuple[int, int]], shares: dict[int, float]) -> b
 
 
 def _text_shares(
-    con: sqlite3.Connection, v: int, grams: frozenset[str], key_hits: list[tuple[int, int]]
+    con: sqlite3.Connection, v: int, grams: frozenset[str], key_hits: list[tuple[int, float]]
 ) -> dict[int, float]:
     """The fuzzy share of the key candidates, from their own indexed name text: what they would
     gain as fuzzy matches, ordering records that share as many keys."""
@@ -219,7 +345,7 @@ def _fuzzy(
 
 
 def load_candidates(
-    con: sqlite3.Connection, v: int, best: list[tuple[int, float]]
+    con: sqlite3.Connection, v: int, best: list[tuple[int, float]], frequencies: dict[int, int]
 ) -> list[Candidate]:
     """The candidates for scored rids, ordered by score then record id."""
     rows: dict[int, tuple[str, str | None, str]] = {}
@@ -237,6 +363,7 @@ def load_candidates(
             record=Record.model_validate_json(rows[rid][2]),
             retrieval_score=score,
             profile_id=rows[rid][1],
+            key_frequency=frequencies.get(rid),
         )
         for rid, score in best
         if rid in rows

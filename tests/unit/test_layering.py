@@ -2,7 +2,9 @@
 
 Read from the source with `ast`, so a forbidden import fails here before anything runs. The
 layers, lowest first: records → matching → connectors, indexer → federation → alerts, auth,
-state → api → cli. `simulators` import nothing of ours (they stand for other people's systems).
+    "api": {"cli", "web"},
+    # the pages call the API's handlers and the services, never the stores or the index
+    "web": {"cli", "connectors", "indexer", "state"},
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ PACKAGES = (
     "auth",
     "state",
     "api",
+    "web",
     "cli",
     "config",
     "simulators",
@@ -38,7 +41,9 @@ FORBIDDEN: dict[str, set[str]] = {
     # alerts read records through federation and indexer, and are read by the API (#18)
     "alerts": {"api", "cli", "connectors", "fastapi", "starlette"},
     "state": {"federation", "alerts", "api", "cli"},
-    "api": {"cli"},
+    "api": {"cli", "web"},
+    # the pages call the API's handlers and the services, never the stores or the index
+    "web": {"cli", "connectors", "indexer", "state"},
     "simulators": set(PACKAGES) - {"simulators"},
 }
 

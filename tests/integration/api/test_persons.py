@@ -67,7 +67,7 @@ def test_results_are_cut_to_the_purpose_free_wire_shape(live_api: LiveApi) -> No
         "min_score",
         "withheld",
     }
-    assert result["min_score"] == 0.15, "a full name reaches the default floor"
+    assert result["min_score"] == 0.001, "the default floor: only what is implausible is cut"
     assert set(result["profiles"][0]) == {
         "profile_id",
         "confidence",
@@ -97,18 +97,18 @@ def test_latin_query_in_local_script(live_api: LiveApi) -> None:
     assert "cctns:MH-PS0412-2024-0123-A1" in record_ids(result)
 
 
-def test_single_given_name_returns_its_best_weak_matches(live_api: LiveApi) -> None:
-    # One given name is weak evidence on its own (many people carry it): no profile reaches the
-    # default floor, so the best ones are returned, and the response says how low it went.
+def test_single_given_name_returns_its_weak_matches(live_api: LiveApi) -> None:
+    # One given name is weak evidence on its own (many people carry it): its profiles come
+    # back ranked, each with a low confidence; the floor is absolute, never relative to the best
     result = search(live_api, live_api.officer(), name="Murugan")
     assert "eprisons:TN/PUZHAL/2023/004512" in record_ids(result)
-    assert 0 < result["min_score"] < 0.15
-    assert all(p["confidence"] >= result["min_score"] for p in result["profiles"])
+    assert result["min_score"] == 0.001
+    assert all(0.001 <= p["confidence"] < 0.5 for p in result["profiles"])
 
 
 def test_an_explicit_min_score_is_kept(live_api: LiveApi) -> None:
-    result = search(live_api, live_api.officer(), name="Murugan", min_score=0.15)
-    assert result["min_score"] == 0.15
+    result = search(live_api, live_api.officer(), name="Murugan", min_score=0.6)
+    assert result["min_score"] == 0.6
     assert "eprisons:TN/PUZHAL/2023/004512" not in record_ids(result)
 
 

@@ -33,7 +33,9 @@ def passes(doc: IndexDocument, filters: Filters) -> bool:
 
 
 def matches(doc: IndexDocument, query: CandidateQuery) -> bool:
-    if query.name_keys & doc.all_keys:
+    """Retrieved by a name key, a near key, an identifier or fuzzy text; boost keys alone
+    retrieve nothing."""
+    if (query.name_keys | query.near_keys) & doc.all_keys:
         return True
     for term in query.identifiers:
         if not term.value:
@@ -55,6 +57,18 @@ def matches(doc: IndexDocument, query: CandidateQuery) -> bool:
 
 def expected_ids(docs: list[IndexDocument], query: CandidateQuery) -> set[str]:
     return {d.record_id for d in docs if passes(d, query.filters) and matches(d, query)}
+
+
+def expected_frequencies(docs: list[IndexDocument], query: CandidateQuery) -> dict[str, int]:
+    """For each record sharing a name key with the query, how many records of the whole index
+    (whatever the filters) hold the rarest of those keys."""
+    held = {k: sum(1 for d in docs if k in d.all_keys) for k in query.name_keys}
+    out: dict[str, int] = {}
+    for d in docs:
+        shared = [held[k] for k in query.name_keys & d.all_keys]
+        if shared:
+            out[d.record_id] = min(shared)
+    return out
 
 
 def final_ranking(name: str, records: list[Record]) -> list[str]:

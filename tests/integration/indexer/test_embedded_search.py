@@ -78,7 +78,7 @@ def test_key_hits_equal_the_plain_join(backend: EmbeddedBackend, label: str, lim
     expected = plain_key_hits(backend, keys, filters, limit)
     where, params = sql.filter_sql(filters)
     with backend._read() as (con, v):
-        got = _key_hits(con, v, keys, where, params, limit) if where != "0" else []
+        got = _key_hits(con, v, keys, where, params, limit)[0] if where != "0" else []
     assert got == expected
     if label == "one state" and limit == 50:
         assert len(got) == 50  # the filter removed two thirds: several chunks were needed

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from auth.policy import HiddenLabel, Visibility
-from federation.persons import DEFAULT_MIN_SCORE, NOISE_SCORE, score_floor
+from federation.persons import DEFAULT_MIN_SCORE, score_floor
 from federation.planning import (
     PersonSearch,
     VehicleSearch,
@@ -99,16 +99,10 @@ def test_visibility_becomes_backend_filters() -> None:
 
 
 def test_score_floor_is_what_was_asked_for() -> None:
-    assert score_floor(0.5, best=0.02) == 0.5
-    assert score_floor(0.0, best=0.9) == 0.0
+    assert score_floor(0.5) == 0.5
+    assert score_floor(0.0) == 0.0
 
 
-def test_score_floor_defaults_to_0_15_when_a_profile_reaches_it() -> None:
-    assert score_floor(None, best=0.9) == DEFAULT_MIN_SCORE == 0.15
-    assert score_floor(None, best=0.15) == 0.15
-
-
-def test_a_query_that_cannot_be_confident_keeps_its_best_profiles() -> None:
-    # `Murugan` against `Murugan Kandasamy` is ~0.02: a tenth of the best, not nothing
-    assert score_floor(None, best=0.02) == pytest.approx(0.002)
-    assert score_floor(None, best=0.0) == NOISE_SCORE  # never every candidate at zero
+def test_the_default_floor_is_absolute_and_only_cuts_the_implausible() -> None:
+    # never relative to the best: a confident wrong namesake must not hide the right person
+    assert score_floor(None) == DEFAULT_MIN_SCORE == 0.001

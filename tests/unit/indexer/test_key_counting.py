@@ -1,5 +1,6 @@
 """The embedded backend's key counting equals SQL's `GROUP BY rid ORDER BY COUNT(*) DESC, rid`,
-which it replaced for speed: same records, same counts, same order, ties included."""
+which it replaced for speed: same records, same counts, same order, ties included; boost keys
+lift only records a name key found; key frequencies are the rarest held key's posting count."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import sqlite3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.backends.sqlite_search import _counted, _key_hits
+from indexer.backends.sqlite_search import _counted, _key_hits, _near_counted, key_frequencies
 
 KEYS = [f"k{i}" for i in range(6)]
+BOOSTS = [f"b{i}" for i in range(3)]
 postings = st.dictionaries(
-    st.sampled_from(KEYS), st.sets(st.integers(1, 60), max_size=40), max_size=len(KEYS)
+    st.sampled_from(KEYS + BOOSTS), st.sets(st.integers(1, 60), max_size=40), max_size=9
 )
 
 
@@ -31,22 +33,33 @@ def _index(postings: dict[str, set[int]]) -> sqlite3.Connection:
     return con
 
 
-def _by_sql(con: sqlite3.Connection, keys: list[str]) -> list[tuple[int, int]]:
+def _by_sql(
+    con: sqlite3.Connection, keys: list[str], boosts: tuple[str, ...] = (), weight: float = 0.5
+) -> list[tuple[int, float]]:
+    marks = ",".join("?" * len(keys))
+    lifts = ",".join("?" * len(boosts)) or "NULL"
     return con.execute(
-        f"SELECT rid, COUNT(*) FROM keys_v1 WHERE key IN ({','.join('?' * len(keys))}) "
-        "GROUP BY rid ORDER BY COUNT(*) DESC, rid",
-        keys,
+        f"SELECT n.rid, COUNT(*) + ? * (SELECT COUNT(*) FROM keys_v1 b WHERE b.rid = n.rid "
+        f"AND b.key IN ({lifts})) AS s FROM keys_v1 n WHERE n.key IN ({marks}) "
+        "GROUP BY n.rid ORDER BY s DESC, n.rid",
+        [weight, *boosts, *keys],
     ).fetchall()
 
 
 @settings(max_examples=200)
-@given(postings, st.lists(st.sampled_from([*KEYS, "absent"]), min_size=1, unique=True))
+@given(
+    postings,
+    st.lists(st.sampled_from([*KEYS, "absent"]), min_size=1, unique=True),
+    st.lists(st.sampled_from([*BOOSTS, "absent"]), unique=True),
+)
 def test_counting_is_the_group_by_it_replaced(
-    postings: dict[str, set[int]], keys: list[str]
+    postings: dict[str, set[int]], keys: list[str], boosts: list[str]
 ) -> None:
     con = _index(postings)
-    rids, counts = _counted(con, 1, keys)
-    assert list(zip(rids.tolist(), counts.tolist(), strict=True)) == _by_sql(con, keys)
+    rids, scores, _ = _counted(con, 1, keys, boosts, 0.5)
+    assert list(zip(rids.tolist(), scores.tolist(), strict=True)) == _by_sql(
+        con, keys, tuple(boosts)
+    )
 
 
 @settings(max_examples=100)
@@ -57,5 +70,26 @@ def test_filtered_hits_are_the_best_counted_that_pass(
     con = _index(postings)
     state = {rid: st_ for rid, st_ in con.execute("SELECT rid, state FROM records_v1")}
     expected = [(rid, n) for rid, n in _by_sql(con, keys) if state[rid] == "KA"][:limit]
-    assert _key_hits(con, 1, keys, "r.state = ?", ["KA"], limit) == expected
-    assert _key_hits(con, 1, keys, "1", [], limit) == _by_sql(con, keys)[:limit]
+    assert _key_hits(con, 1, keys, "r.state = ?", ["KA"], limit)[0] == expected
+    assert _key_hits(con, 1, keys, "1", [], limit)[0] == _by_sql(con, keys)[:limit]
+
+
+@settings(max_examples=100)
+@given(postings, st.lists(st.sampled_from(KEYS), min_size=1, unique=True))
+def test_frequencies_are_the_postings_of_the_rarest_key_held(
+    postings: dict[str, set[int]], keys: list[str]
+) -> None:
+    con = _index(postings)
+    rids, _, held = _counted(con, 1, keys)
+    got = key_frequencies(rids.tolist(), held)
+    for rid in rids.tolist():
+        counts = [len(postings[k]) for k in keys if rid in postings.get(k, ())]
+        assert got[rid] == min(counts)
+
+
+def test_near_keys_find_only_what_no_name_key_found() -> None:
+    con = _index({"k0": {1, 2}, "k1": {2, 3}, "k2": {4}, "b0": {3, 5}})
+    rids, _, _ = _counted(con, 1, ["k0"])
+    near, scores = _near_counted(con, 1, ["k1", "k2", "absent"], rids, ["b0"], 0.5, 0.5)
+    # 2 holds a name key; 3 is lifted by its boost key; 5 holds only a boost key: not found
+    assert list(zip(near.tolist(), scores.tolist(), strict=True)) == [(3, 1.0), (4, 0.5)]
