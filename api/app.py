@@ -5,8 +5,9 @@ mutable state, so tests build as many apps as they like):
 
 - `backend` (`indexer.open_backend(settings.search)` unless given),
 - `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
-- `persons` (`federation.PersonSearchService`), `noc` (`federation.NocService`), `vahan` (an
-  optional live look-up), `sync_status` (an optional callable),
+- `persons` (`federation.PersonSearchService`, with the profile-id key, the linkage model and
+  the supervisors' decisions), `noc` (`federation.NocService`), `vahan` (an optional live
+  look-up), `sync_status` (an optional callable),
 - `metrics`, `limits`.
 
 Middleware, outermost first: request context (ids, access log, metrics) → audit (every request,
@@ -32,6 +33,9 @@ from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
 from federation import NocService, NocStore, PersonSearchService, VahanLookup
+from federation.decisions import DecisionStore
+from federation.linkage import load_model
+from federation.profile_ids import ProfileIds
 from indexer.backends.base import Backend
 
 from . import errors
@@ -54,9 +58,9 @@ what the asker may see.
 
 **Authentication**: `Authorization: Bearer <token>`, either an OAuth2 access token (partner
 agencies, client credentials at `/oauth/token`) or an officer token from a trusted identity
-provider. Each route names its scope. **Every request is audited**; person searches require a
-`purpose`. **Errors** are RFC 9457 `application/problem+json`. **Limits**: per caller and per
-address, `429` with `Retry-After`.
+provider. Each route names its scope. **Every request is audited**; person searches, profile
+reads and decisions require a `purpose`. **Errors** are RFC 9457 `application/problem+json`.
+**Limits**: per caller and per address, `429` with `Retry-After`.
 """
 
 
@@ -131,6 +135,8 @@ def create_app(
         owned.append(auth.close)
     noc_store = NocStore(settings.data_dir / "noc.db")
     owned.append(noc_store.close)
+    decisions = DecisionStore(settings.decisions_path)
+    owned.append(decisions.close)
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
@@ -171,7 +177,12 @@ def create_app(
     app.state.metrics = metrics
     app.state.limits = Limits(per_caller=TokenBucket(settings.api.rate_limit_per_minute))
     app.state.persons = PersonSearchService(
-        backend, auth.policy, max_candidates=settings.api.max_candidates
+        backend,
+        auth.policy,
+        ids=ProfileIds.from_file(settings.profile_key_file),
+        model=load_model(settings.linkage_model_path),
+        decisions=decisions,
+        max_candidates=settings.api.max_candidates,
     )
     app.state.noc = NocService(
         backend,

@@ -7,7 +7,7 @@ consumption is OWASP API4) and tell a client precisely what it may send.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -199,21 +199,110 @@ class RecordOut(BaseModel):
     withheld: list[WithheldField] = Field(default_factory=list)
 
 
+class EvidenceOut(BaseModel):
+    comparison: str = Field(description="name, relative, birth, gender, address, phone, …")
+    level: str = Field(description='How the two records compare, e.g. "same address".')
+    weight: float = Field(
+        description="Bits of evidence (log2 of the Bayes factor): positive for the join."
+    )
+
+
 class LinkOut(BaseModel):
+    """One join: every record of a profile but the first is joined by at least one."""
+
     record_ids: list[str]
-    kind: str = Field(description="`index`: strong identifier link; `query`: agreement now.")
-    confidence: float
+    kind: str = Field(
+        description="`index`: a strong identifier linked them at index time; `query`: the "
+        "records agree now (see `evidence`); `manual`: a supervisor confirmed it."
+    )
+    confidence: float = Field(description="Probability that the two are one person.")
     reasons: list[str]
+    evidence: list[EvidenceOut] = Field(
+        default_factory=list,
+        description="For a `query` join, the weight of each comparison the two records allow.",
+    )
+    conflicts: list[str] = Field(
+        default_factory=list,
+        description="Disagreements between the two that a strong identifier or a supervisor "
+        "overrode: judge them.",
+    )
+
+
+class RefusalOut(BaseModel):
+    """A join that was not made: the records disagree on something that rules it out."""
+
+    record_ids: list[str]
+    reasons: list[str] = Field(description='e.g. "different father\'s name".')
 
 
 class ProfileOut(BaseModel):
-    profile_id: str = Field(description="Opens this profile with GET /v1/persons/{profile_id}.")
+    profile_id: str = Field(
+        description="Opaque, issued by this server, stable while the profile holds the same "
+        "records: opens this profile with GET /v1/persons/{profile_id}. A made-up or altered id "
+        "is 404."
+    )
     confidence: float
     display_name: str | None
     names: list[str] = Field(description="Every name and alias seen across the records.")
     identifiers: list[dict[str, Any]]
     records: list[RecordOut]
-    links: list[LinkOut]
+    links: list[LinkOut] = Field(description="Why each record is in this profile.")
+    refused: list[RefusalOut] = Field(
+        default_factory=list,
+        description="Records of an agreeing name kept out of this profile, and why.",
+    )
+
+
+class MovedOut(BaseModel):
+    record_id: str
+    profile_id: str = Field(description="The profile this record is in now.")
+
+
+class ProfileReadOut(ProfileOut):
+    requested_profile_id: str = Field(description="The id that was opened.")
+    moved: list[MovedOut] = Field(
+        default_factory=list,
+        description="Records of the requested id that are now in other profiles (new evidence "
+        "or a supervisor's split), with the profile each is in.",
+    )
+
+
+class DecisionRequest(BaseModel):
+    """A supervisor's decision on a profile, as it is shown now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["confirm", "split"] = Field(
+        description="`confirm`: the profile's joins hold (one person). `split`: the records in "
+        "`record_ids` are not the same person as the rest."
+    )
+    record_ids: list[Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(
+        default_factory=list, max_length=200, description="For `split`: the records to split off."
+    )
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500)] = Field(
+        description="Why: kept with the decision and shown on the joins it makes or forbids."
+    )
+    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
+        description="Case reference: required, written to the audit log."
+    )
+
+    @field_validator("reason", "purpose")
+    @classmethod
+    def _tidy(cls, value: str) -> str:
+        cleaned = _clean(_printable(value))
+        if cleaned is None:
+            raise ValueError("must not be blank")
+        return cleaned
+
+
+class DecisionOut(BaseModel):
+    decision_id: str
+    action: str
+    reason: str
+    decided_by: str
+    decided_at: str
+    pairs: int = Field(description="Pairs of records the decision judged.")
+    profile: ProfileReadOut = Field(description="The profile as it is after the decision.")
 
 
 class Withheld(BaseModel):

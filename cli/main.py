@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "cli.sync",
     "cli.serve",
     "cli.index",
+    "cli.linkage",
     "cli.clients",
     "cli.token",
     "cli.audit",

@@ -97,6 +97,18 @@ class ApiSettings(_Section):
     max_candidates: int = Field(default=300, ge=10, le=5000)
 
 
+class ProfileSettings(_Section):
+    """Person profiles: the key that seals their ids, the linkage model that joins records, and
+    supervisors' decisions. Unset paths live under `data_dir`."""
+
+    # AES-SIV keys, one base64 line each, newest first; created on first start. Every API node
+    # must read the same file, or ids issued by one node are 404 on another.
+    key_file: Path | None = None  # data_dir/profile-ids.key
+    # written by `icjs linkage estimate`; the packaged model while it does not exist
+    model_path: Path | None = None  # data_dir/linkage-model.json
+    decisions_path: Path | None = None  # data_dir/decisions.db
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ICJS_",
@@ -110,7 +122,20 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     auth: AuthSettings = AuthSettings()
     api: ApiSettings = ApiSettings()
+    profiles: ProfileSettings = ProfileSettings()
     data_dir: Path = Path("var")
+
+    @property
+    def profile_key_file(self) -> Path:
+        return self.profiles.key_file or self.data_dir / "profile-ids.key"
+
+    @property
+    def linkage_model_path(self) -> Path:
+        return self.profiles.model_path or self.data_dir / "linkage-model.json"
+
+    @property
+    def decisions_path(self) -> Path:
+        return self.profiles.decisions_path or self.data_dir / "decisions.db"
 
     @model_validator(mode="after")
     def _known_sources(self) -> Settings:

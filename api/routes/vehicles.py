@@ -161,7 +161,9 @@ async def search_vehicles(
             if answer == "found":
                 records += [r for r in past if r.record_id not in known]
                 known.update(r.record_id for r in past)
-    outcome = fv.assemble(policy, caller, terms, records, filters, live_ids=live_ids)
+    outcome = fv.assemble(
+        policy, caller, terms, records, filters, ids=app.state.persons.ids, live_ids=live_ids
+    )
     noc_service: NocService = app.state.noc
     issued = {
         v.registration_no: await run_in_threadpool(noc_service.issued_for, v.registration_no)

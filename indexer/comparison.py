@@ -1,0 +1,495 @@
+"""How the people of two records compare, field by field.
+
+Two things come out of comparing two records' people (`compare`):
+
+- **levels**: for each comparison (`FIELDS`: name, relative's name, birth, gender, address, phone,
+  account, place, FIR) how well the two agree, `0` best, or `None` when one side does not carry
+  the field. A Fellegi–Sunter model weighs each level (`federation.linkage`); which fields a pair
+  is compared on follows from what each source carries, so a Sarathi licence and a Vahan
+  registration meet on name, father's or husband's name, address and phone without a birth year,
+  and an inmate and an accused on name, relative and FIR.
+- **conflicts** (`conflicts`): facts that say two records are *different people*, whatever else
+  agrees. These are cannot-links: no join and no chain of joins may put the two in one profile,
+  unless a strong identifier links them directly (then the profile shows the conflict).
+
+  - a clearly different relative's name of the same kind (`S/O Ramesh` vs `S/O Mahesh`);
+  - birth years further apart than the slack (a year between two dates or years; two when an
+    age is all one side has: ages are stated, rounded and a birthday may have passed);
+  - different genders (male vs female; a transgender or unstated one conflicts with neither);
+  - two different numbers of a strong identifier of the same type (DL, passport);
+  - co-accused of one FIR (CCTNS writes one row per accused person per FIR);
+  - two owner serials of one vehicle (a transfer: another owner).
+
+Everything a comparison needs from a record is read once into a `Side`; names are compared
+through `matching.api` (whatever its scores become, the model is re-estimated from data) with a
+`Similarity` that caches each pair of written names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from matching import api as matching
+from records import Gender, IdType, Kind, Person, PersonRole, Record, Relation, Source
+
+# Comparisons, in the order of a level vector.
+NAME, RELATIVE, BIRTH, GENDER, ADDRESS, PHONE, ACCOUNT, PLACE, FIR = range(9)
+FIELDS = ("name", "relative", "birth", "gender", "address", "phone", "account", "place", "fir")
+
+# What each level means, best first (the last level of `relative`, `birth` and `gender` is a
+# disagreement; whether it forbids a join is `conflicts`' business).
+LEVELS: dict[str, tuple[str, ...]] = {
+    "name": ("same name", "name agrees", "name similar", "name partly similar", "different name"),
+    "relative": (
+        "same relative's name",
+        "relative's name agrees",
+        "relative's name partly agrees",
+        "different relative's name",
+    ),
+    "birth": (
+        "same birth date",
+        "same birth year",
+        "birth year within the slack",
+        "different birth year",
+    ),
+    "gender": ("same gender", "different gender"),
+    "address": ("same address", "address similar", "different address"),
+    "phone": ("same phone number", "different phone number"),
+    "account": ("same UPI id, bank account or email", "different accounts"),
+    "place": ("same district", "same state", "different state"),
+    "fir": ("same FIR and police station", "different FIRs"),
+}
+
+# Name levels on matching's calibrated scale (a probability of the same name-bearer among people
+# like the name benchmark's); the model weighs each level from data, these only bin it.
+NAME_LEVELS = (0.9, 0.6, 0.25)
+# Relative's name: at or above the first, it agrees; the second, partly (a first name alone,
+# initials); below the last, it is *clearly different*: `Ramesh Kumar` vs `Mahesh Kumar` scores
+# 0.0005, `Shankar Patil` vs `Shankar` 0.25, a typo or a variant spelling 0.8 and above.
+RELATIVE_LEVELS = (0.8, 0.3)
+RELATIVE_DIFFERENT = 0.05
+# Birth years: two dates or years within this many years are the same person's (a year of
+# birth computed from an age at a date is off by one either side of the birthday); when either
+# side knows only a stated age, one more year (ages are rounded when said).
+BIRTH_SLACK = 1
+AGE_SLACK = 2
+# Address similarity: the share of the rarer tokens held in common (see `address_similarity`).
+ADDRESS_LEVELS = (0.8, 0.5)
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_FIR_KINDS = (Kind.ACCUSED, Kind.INMATE)
+_ACCOUNTS = (IdType.UPI, IdType.BANK_ACCOUNT, IdType.EMAIL)
+
+
+class Kin(StrEnum):
+    """Who a record's relative is to the person."""
+
+    PARENT = "parent"  # S/O, D/O; a parent reporting a child (F/O, M/O)
+    SPOUSE = "spouse"  # W/O, H/O
+    GUARDIAN = "guardian"
+    UNKNOWN = "unknown"  # "father's or husband's name" (Vahan, e-Prisons, Sarathi, ALIS)
+
+
+_KIN = {
+    Relation.SON_OF: Kin.PARENT,
+    Relation.DAUGHTER_OF: Kin.PARENT,
+    Relation.FATHER_OF: Kin.PARENT,
+    Relation.MOTHER_OF: Kin.PARENT,
+    Relation.WIFE_OF: Kin.SPOUSE,
+    Relation.HUSBAND_OF: Kin.SPOUSE,
+    Relation.GUARDIAN: Kin.GUARDIAN,
+}
+_KIN_WORD = {
+    Relation.SON_OF: "father's name",
+    Relation.DAUGHTER_OF: "father's name",
+    Relation.FATHER_OF: "father's name",
+    Relation.MOTHER_OF: "mother's name",
+    Relation.WIFE_OF: "husband's name",
+    Relation.HUSBAND_OF: "wife's name",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One person of one record, read once for every comparison it takes part in."""
+
+    record_id: str
+    source: Source
+    kind: Kind
+    names: tuple[str, ...]
+    canonical: frozenset[str]  # `matching.api.name_text` of each written name
+    relative: str | None
+    relative_canonical: frozenset[str]  # `matching.api.name_text` of the relative's name
+    kin: Kin
+    relation: Relation | None
+    gender: Gender | None
+    female_hint: bool  # a female title (Smt, Kumari…) where the record states no gender
+    born: tuple[int, int] | None  # earliest and latest possible year of birth
+    born_from_age: bool  # `born` rests on a stated age, not a date or a year
+    birth_date: date | None
+    address: frozenset[str]
+    phones: frozenset[str]
+    accounts: frozenset[str]  # UPI ids, bank accounts, emails of a one-subject record
+    licences: frozenset[str]  # driving licence numbers
+    passports: frozenset[str]
+    firs: frozenset[str]  # FIRs of a CCTNS accused or an e-Prisons inmate
+    vehicle: tuple[str, int] | None  # (registration, owner serial) of a Vahan owner
+    state: str | None
+    district: str | None
+
+    @classmethod
+    def of(cls, record: Record, person: Person) -> Side:
+        names = tuple(person.names)
+        relation = person.relation
+        hint = matching.parse_name(names[0]).gender_hint if names and not person.gender else None
+        subjects = record.subjects()
+        single = len(subjects) == 1
+        licences: list[str] = []
+        passports: list[str] = []
+        accounts: list[str] = [f"email:{e.casefold()}" for e in person.emails]
+        firs: list[str] = []
+        for i in record.identifiers:
+            if i.partial:
+                continue
+            if i.type is IdType.DRIVING_LICENCE:
+                licences.append(i.value)
+            elif i.type is IdType.PASSPORT:
+                passports.append(i.value)
+            elif i.type is IdType.FIR and record.kind in _FIR_KINDS:
+                firs.append(i.value)
+            elif single and i.type in _ACCOUNTS:
+                accounts.append(f"{i.type.value}:{i.value}")
+        vehicle = None
+        if (
+            record.source is Source.VAHAN
+            and person.role is PersonRole.OWNER
+            and record.vehicle is not None
+            and record.vehicle.registration_no
+            and record.vehicle.owner_serial is not None
+        ):
+            vehicle = (record.vehicle.registration_no, record.vehicle.owner_serial)
+        born, from_age = birth_years(person, record)
+        return cls(
+            record_id=record.record_id,
+            source=record.source,
+            kind=record.kind,
+            names=names,
+            canonical=frozenset(t for n in names if (t := _canonical(n))),
+            relative=person.relative_name or None,
+            relative_canonical=frozenset(t for t in (_canonical(person.relative_name or ""),) if t),
+            kin=_KIN.get(relation, Kin.UNKNOWN) if relation else Kin.UNKNOWN,
+            relation=relation,
+            gender=person.gender,
+            female_hint=person.gender is None and hint == "F",
+            born=born,
+            born_from_age=from_age,
+            birth_date=person.birth_date,
+            address=frozenset(address_tokens(person.address)),
+            phones=frozenset(person.phones),
+            accounts=frozenset(accounts),
+            licences=frozenset(licences),
+            passports=frozenset(passports),
+            firs=frozenset(firs),
+            vehicle=vehicle,
+            state=record.state.upper() if record.state else None,
+            district=" ".join(record.district.casefold().split()) if record.district else None,
+        )
+
+
+def _canonical(name: str) -> str:
+    # the name without its alias part: `RAJU @ RAJENDRA PATIL` is compared form by form anyway
+    return matching.name_text(name.split("@")[-1]) if "@" in name else matching.name_text(name)
+
+
+def birth_years(person: Person, record: Record) -> tuple[tuple[int, int] | None, bool]:
+    """The earliest and latest year `person` can have been born in, and whether that rests on a
+    stated age only. An age at a date spans two years (before or after the birthday)."""
+    if person.birth_date is not None:
+        return (person.birth_date.year, person.birth_date.year), False
+    if person.birth_year is not None:
+        return (person.birth_year, person.birth_year), False
+    low_age = person.age_from if person.age_from is not None else person.age_to
+    high_age = person.age_to if person.age_to is not None else person.age_from
+    on = person.age_on or record.event_date
+    if low_age is None or high_age is None or on is None:
+        return None, False
+    return (on.year - high_age - 1, on.year - low_age), True
+
+
+def birth_gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Years between two ranges of possible birth years (0 when they overlap)."""
+    return max(0, a[0] - b[1], b[0] - a[1])
+
+
+def address_tokens(address: str | None) -> list[str]:
+    return _TOKEN.findall(address.casefold()) if address else []
+
+
+def address_similarity(
+    a: frozenset[str], b: frozenset[str], weight: Callable[[str], float]
+) -> float:
+    """The weight of the tokens two addresses share, over the lighter address's weight. Token
+    weights are their rarity (`federation.linkage.Model.address_weight`): two neighbours share
+    `H`, `NO`, the locality and the district, which weigh little, and differ on the house number
+    and the street, which weigh much."""
+    if not a or not b:
+        return 0.0
+    shared = sum(weight(t) for t in a & b)
+    lighter = min(sum(weight(t) for t in a), sum(weight(t) for t in b))
+    return shared / lighter if lighter > 0 else 0.0
+
+
+def _equal_weights(_: str) -> float:
+    return 1.0
+
+
+class Similarity:
+    """Name and relative's-name similarity through `matching.api`, cached per pair of written
+    names (many candidates of one search write a name the same way). Symmetric: the better of the
+    two directions, since the matcher treats a query's missing and extra tokens differently."""
+
+    def __init__(self) -> None:
+        self._analysed: dict[str, matching.AnalysedQuery] = {}
+        self._scores: dict[tuple[str, str], float] = {}
+        self._keys: dict[str, frozenset[str]] = {}
+
+    def _analyse(self, text: str) -> matching.AnalysedQuery:
+        analysed = self._analysed.get(text)
+        if analysed is None:
+            analysed = self._analysed[text] = matching.analyse(matching.PersonQuery(name=text))
+        return analysed
+
+    def written(self, a: str, b: str) -> float:
+        key = (a, b) if a <= b else (b, a)
+        value = self._scores.get(key)
+        if value is None:
+            value = max(
+                matching.name_score(self._analyse(a), b), matching.name_score(self._analyse(b), a)
+            )
+            self._scores[key] = value
+        return value
+
+    def names(self, a: Side, b: Side) -> float:
+        return max((self.written(x, y) for x in a.names for y in b.names), default=0.0)
+
+    def keys(self, text: str) -> frozenset[str]:
+        keys = self._keys.get(text)
+        if keys is None:
+            keys = self._keys[text] = matching.name_keys(text)
+        return keys
+
+    def side_keys(self, side: Side) -> frozenset[str]:
+        return frozenset().union(*(self.keys(n) for n in side.names))
+
+    def share_key(self, a: Side, b: Side) -> bool:
+        return not self.side_keys(a).isdisjoint(self.side_keys(b))
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A fact that says two records are about different people, in words an officer reads."""
+
+    kind: str  # relative | birth | gender | driving_licence | passport | co_accused | owners
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    levels: tuple[int | None, ...]  # per `FIELDS`, None where one side lacks the field
+
+
+def _relatives_comparable(a: Side, b: Side) -> bool:
+    """Whether two records' relatives should be the same person when the records are.
+
+    A married woman's relative is her father on one register and her husband on another
+    (Sarathi's `swdOf`, Vahan's "father's or husband's name"); only a relative of one kind on
+    both sides, or a man's (whose relative is his father), can disagree."""
+    kinds = {a.kin, b.kin}
+    if Kin.GUARDIAN in kinds:
+        return False
+    if kinds == {Kin.PARENT} or kinds == {Kin.SPOUSE}:
+        return True
+    if Kin.SPOUSE in kinds:
+        return False
+    # a parent and an unknown kind, or two unknown kinds: a man's relative is his father
+    female = Gender.FEMALE in (a.gender, b.gender) or a.female_hint or b.female_hint
+    return not female
+
+
+def relative_word(a: Side, b: Side) -> str:
+    for side in (a, b):
+        if side.relation in _KIN_WORD:
+            return _KIN_WORD[side.relation]
+    if Gender.MALE in (a.gender, b.gender):
+        return "father's name"
+    return "relative's name"
+
+
+def birth_conflict(a: Side, b: Side) -> bool:
+    if a.born is None or b.born is None:
+        return False
+    slack = AGE_SLACK if a.born_from_age or b.born_from_age else BIRTH_SLACK
+    return birth_gap(a.born, b.born) > slack
+
+
+def gender_conflict(a: Side, b: Side) -> bool:
+    binary = (Gender.MALE, Gender.FEMALE)
+    return a.gender in binary and b.gender in binary and a.gender != b.gender
+
+
+def fact_conflicts(a: Side, b: Side) -> list[Conflict]:
+    """The cannot-links that need no name model."""
+    out: list[Conflict] = []
+    if a.firs and a.kind is Kind.ACCUSED and b.kind is Kind.ACCUSED and a.firs & b.firs:
+        out.append(Conflict("co_accused", "co-accused on the same FIR"))
+    if a.vehicle and b.vehicle and a.vehicle[0] == b.vehicle[0] and a.vehicle[1] != b.vehicle[1]:
+        out.append(Conflict("owners", "different owners of one vehicle"))
+    if a.licences and b.licences and not a.licences & b.licences:
+        out.append(Conflict("driving_licence", "different driving licence number"))
+    if a.passports and b.passports and not a.passports & b.passports:
+        out.append(Conflict("passport", "different passport number"))
+    if gender_conflict(a, b):
+        out.append(Conflict("gender", "different gender"))
+    if birth_conflict(a, b):
+        out.append(Conflict("birth", "different birth year"))
+    return out
+
+
+def relative_conflict(a: Side, b: Side, similar: Similarity) -> Conflict | None:
+    """A clearly different relative's name of the same kind (the relative's name model)."""
+    if not (a.relative and b.relative and _relatives_comparable(a, b)):
+        return None
+    if a.relative_canonical & b.relative_canonical:
+        return None
+    if similar.written(a.relative, b.relative) >= RELATIVE_DIFFERENT:
+        return None
+    return Conflict("relative", f"different {relative_word(a, b)}")
+
+
+def conflicts(a: Side, b: Side, similar: Similarity) -> tuple[Conflict, ...]:
+    """Every cannot-link between two people, cheapest test first (the relative's name model
+    last)."""
+    out = fact_conflicts(a, b)
+    relative = relative_conflict(a, b, similar)
+    if relative is not None:
+        out.append(relative)
+    return tuple(out)
+
+
+def name_level(a: Side, b: Side, similar: Similarity) -> int:
+    """Written the same way (after normalisation), or how close the name model says."""
+    if a.canonical & b.canonical:
+        return 0
+    score = similar.names(a, b)
+    for level, threshold in enumerate(NAME_LEVELS, start=1):
+        if score >= threshold:
+            return level
+    return len(NAME_LEVELS) + 1
+
+
+def relative_level(a: Side, b: Side, similar: Similarity) -> int | None:
+    if a.relative is None or b.relative is None:
+        return None
+    if a.relative_canonical & b.relative_canonical:
+        return 0
+    score = similar.written(a.relative, b.relative)
+    if score >= RELATIVE_LEVELS[0]:
+        return 1
+    if score >= RELATIVE_LEVELS[1]:
+        return 2
+    return 3
+
+
+def _birth_level(a: Side, b: Side) -> int | None:
+    if a.born is None or b.born is None:
+        return None
+    if a.birth_date is not None and a.birth_date == b.birth_date:
+        return 0
+    if birth_conflict(a, b):
+        return 3
+    # two stated years (or dates) that agree; agreement of stated ages says less (an age is
+    # said, rounded, and fits two years), and so does an age range
+    stated = not (a.born_from_age or b.born_from_age)
+    return 1 if stated and birth_gap(a.born, b.born) == 0 else 2
+
+
+def _gender_level(a: Side, b: Side) -> int | None:
+    if a.gender is None or b.gender is None:
+        return None
+    return 0 if a.gender == b.gender else 1
+
+
+def _phone_level(a: Side, b: Side) -> int | None:
+    if not a.phones or not b.phones:
+        return None
+    return 0 if a.phones & b.phones else 1
+
+
+def _account_level(a: Side, b: Side) -> int | None:
+    if not a.accounts or not b.accounts:
+        return None
+    return 0 if a.accounts & b.accounts else 1
+
+
+def _fir_level(a: Side, b: Side) -> int | None:
+    if not a.firs or not b.firs or {a.kind, b.kind} != {Kind.ACCUSED, Kind.INMATE}:
+        return None
+    return 0 if a.firs & b.firs else 1
+
+
+def _place_level(a: Side, b: Side) -> int | None:
+    if a.state is None or b.state is None:
+        return None
+    if a.state != b.state:
+        return 2
+    return 0 if a.district is not None and a.district == b.district else 1
+
+
+def compare(
+    a: Side,
+    b: Side,
+    similar: Similarity,
+    *,
+    address_weight: Callable[[str], float] = _equal_weights,
+    names: bool = True,
+) -> Comparison:
+    """Levels of every comparison the two sides allow (their conflicts are `conflicts`').
+    `names=False` skips the name model: the name is then at its worst level."""
+    levels: list[int | None] = [None] * len(FIELDS)
+    levels[NAME] = name_level(a, b, similar) if names else len(NAME_LEVELS) + 1
+    levels[RELATIVE] = relative_level(a, b, similar)
+    for field_index, level_of in FACT_LEVELS.items():
+        levels[field_index] = level_of(a, b)
+    if a.address and b.address:
+        similarity = address_similarity(a.address, b.address, address_weight)
+        levels[ADDRESS] = next(
+            (i for i, t in enumerate(ADDRESS_LEVELS) if similarity >= t), len(ADDRESS_LEVELS)
+        )
+    return Comparison(tuple(levels))
+
+
+# Comparisons of facts that need no name model and no frequency table: cheap, and what a
+# random pair tells about them holds within a name block too (`federation.estimate`).
+FACT_LEVELS: dict[int, Callable[[Side, Side], int | None]] = {
+    BIRTH: _birth_level,
+    GENDER: _gender_level,
+    PHONE: _phone_level,
+    ACCOUNT: _account_level,
+    PLACE: _place_level,
+    FIR: _fir_level,
+}
+
+
+def sides_of(record: Record) -> list[Side]:
+    """A side per named subject of `record` (never a complainant or a reporting guardian)."""
+    return [Side.of(record, p) for p in record.subjects() if p.names]
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """Inverse document frequency of a token held by `document_frequency` of `documents`."""
+    return math.log((documents + 1) / (document_frequency + 0.5))
