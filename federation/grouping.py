@@ -298,9 +298,13 @@ def group(
         for i in frontier:
             for j in sorted(near.get(i, ())):
                 key = (i, j) if i < j else (j, i)
-                if key in compared or key in split or key in confirmed or key in strong:
+                if key in compared or key in confirmed or key in strong:
                     continue
                 compared.add(key)
+                if key in split:
+                    ids = (scored[key[0]].record.record_id, scored[key[1]].record.record_id)
+                    refusals.append(Refusal(ids, (_split_reason(split[key]),)))
+                    continue
                 link, bits, refusal = pairs.query_link(*key)
                 if link is not None:
                     edges.append(_Edge(3, -bits, key[0], key[1], link))
@@ -329,7 +333,7 @@ def group(
             for y in clusters.members[rj]:
                 key = (x, y) if x < y else (y, x)
                 if key in split:
-                    blocked.append(f"split by a supervisor: {split[key].reason}")
+                    blocked.append(_split_reason(split[key]))
                     continue
                 found = pairs.conflicts(x, y)
                 if not found:
@@ -359,6 +363,10 @@ def group(
             )
         accepted.append(link)
     return _groups(scored, clusters, accepted, refusals)
+
+
+def _split_reason(judgement: Judgement) -> str:
+    return f"split by a supervisor: {judgement.reason}"
 
 
 class _Clusters:

@@ -15,7 +15,7 @@ from typing import Any
 
 from auth.principal import Caller
 from matching import api as matching
-from records import Record
+from records import PersonRole, Record
 
 from .grouping import Group, Link, Refusal
 from .policy import Policy, Withheld, redaction_of
@@ -24,6 +24,7 @@ from .profile_ids import ProfileIds
 # Top-level keys of a record that the view carries in its own slots, or never (raw payloads:
 # the canonical fields already carry what may be shown, and raw would bypass field redaction).
 _OWN_SLOTS = frozenset({"record_id", "source", "kind", "status", "provenance", "raw"})
+_NOT_SUBJECTS = frozenset({PersonRole.COMPLAINANT.value, PersonRole.GUARDIAN.value})
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,8 @@ def _names(views: Sequence[RecordView]) -> list[str]:
     seen: dict[str, str] = {}
     for v in views:
         for person in _people(v):
-            if person.get("role") == "complainant":
-                continue
+            if person.get("role") in _NOT_SUBJECTS:
+                continue  # a complainant, a reporting guardian: not this profile's person
             written = [person.get("name"), person.get("name_local"), *(person.get("aliases") or [])]
             for name in written:
                 if isinstance(name, str) and name.strip():
