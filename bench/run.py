@@ -12,7 +12,7 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("backends", "sync", "api")
+BENCHMARKS = ("backends", "sync", "api", "linkage")
 
 
 def main() -> int:

@@ -28,6 +28,13 @@ def estimate_command(
     out: Annotated[
         Path | None, typer.Option(help="Write here instead of profiles.model_path.")
     ] = None,
+    portable: Annotated[
+        bool,
+        typer.Option(
+            help="For other indexes (the packaged model): without this index's name frequencies, "
+            "with only common address tokens."
+        ),
+    ] = False,
 ) -> None:
     """Fit m, u and the prior by expectation-maximisation on the index (no ground truth needed),
     and write the model the API reads at start. Run it after a first full sync, and again when
@@ -50,6 +57,8 @@ def estimate_command(
         raise typer.Exit(1) from None
     finally:
         backend.close()
+    if portable:
+        model = model.portable()
     model.save(target)
     typer.echo(f"linkage model written to {target} (join threshold {model.threshold:.1f} bits)")
 

@@ -71,7 +71,7 @@ THROUGH_INDEX = "linked at index time through other records"
 # Index links strong enough to override a disagreement between the two records they join.
 STRONG_REASONS = frozenset({"driving_licence", "passport", "fir", "registration", "chassis"})
 # Levels that corroborate a name (place never does: a state holds millions of people).
-_CORROBORATING = {RELATIVE: 1, BIRTH: 1, ADDRESS: 0, PHONE: 0, ACCOUNT: 0, FIR: 0}
+CORROBORATING = {RELATIVE: 1, BIRTH: 1, ADDRESS: 0, PHONE: 0, ACCOUNT: 0, FIR: 0}
 # A refusal is shown when the two records write the same name (a different person of another
 # name is no news), at most this many per profile.
 MAX_REFUSALS = 20
@@ -134,7 +134,7 @@ class _Edge:
 
 def _corroborated(levels: Sequence[int | None]) -> bool:
     """Whether something besides the name and the place agrees."""
-    for f, worst in _CORROBORATING.items():
+    for f, worst in CORROBORATING.items():
         level = levels[f]
         if level is not None and level <= worst:
             return True

@@ -151,6 +151,22 @@ class Model:
     def probability(self, bits: float) -> float:
         return 1.0 / (1.0 + math.pow(2.0, -(bits + _bits(self.prior))))
 
+    def portable(self, min_share: float = 0.001) -> Model:
+        """This model for other indexes than the one it was estimated on: without the name and
+        relative's-name frequency tables (they describe one population: a name rare here may
+        be common there, and would be boosted), and with only the address tokens held by at
+        least `min_share` of addresses (`road`, `nagar`, `ward`, a district: common anywhere)."""
+        floor = max(2, int(min_share * self.address_documents))
+        return Model(
+            prior=self.prior,
+            m=self.m,
+            u=self.u,
+            frequencies={},
+            address_frequency={t: n for t, n in self.address_frequency.items() if n >= floor},
+            address_documents=self.address_documents,
+            fitted={**self.fitted, "portable": True},
+        )
+
     def best_bits(self, field_index: int) -> float:
         """The most a comparison can add, term-frequency adjustment included."""
         boost = MAX_TF_BOOST if field_index in _TF_INDEXES else 0.0

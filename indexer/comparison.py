@@ -174,6 +174,7 @@ class Side:
         ):
             vehicle = (record.vehicle.registration_no, record.vehicle.owner_serial)
         born, from_age = birth_years(person, record)
+        place = _place(record)
         return cls(
             record_id=record.record_id,
             source=record.source,
@@ -196,9 +197,19 @@ class Side:
             passports=frozenset(passports),
             firs=frozenset(firs),
             vehicle=vehicle,
-            state=record.state.upper() if record.state else None,
-            district=" ".join(record.district.casefold().split()) if record.district else None,
+            state=place[0],
+            district=place[1],
         )
+
+
+def _place(record: Record) -> tuple[str | None, str | None]:
+    """Where the record places its person. A cyber complaint's place is where the complainant
+    filed it, not where the suspect lives: it places nobody the complaint names."""
+    if record.kind is Kind.CYBER_COMPLAINT:
+        return None, None
+    state = record.state.upper() if record.state else None
+    district = " ".join(record.district.casefold().split()) if record.district else None
+    return state, district
 
 
 def _canonical(name: str) -> str:
@@ -382,14 +393,27 @@ def conflicts(a: Side, b: Side, similar: Similarity) -> tuple[Conflict, ...]:
 
 
 def name_level(a: Side, b: Side, similar: Similarity) -> int:
-    """Written the same way (after normalisation), or how close the name model says."""
+    """Written the same way (after normalisation), or how close the name model says; a name
+    that is part of the other (`Raghavendra` and `Raghavendra Naik`: a register that keeps the
+    given name only) is at least partly similar, whatever the model makes of the missing word."""
     if a.canonical & b.canonical:
         return 0
     score = similar.names(a, b)
     for level, threshold in enumerate(NAME_LEVELS, start=1):
         if score >= threshold:
             return level
+    if _part_of(a.canonical, b.canonical):
+        return len(NAME_LEVELS)
     return len(NAME_LEVELS) + 1
+
+
+def _part_of(a: frozenset[str], b: frozenset[str]) -> bool:
+    for x in a:
+        for y in b:
+            shorter, longer = sorted((set(x.split()), set(y.split())), key=len)
+            if shorter and shorter <= longer:
+                return True
+    return False
 
 
 def relative_level(a: Side, b: Side, similar: Similarity) -> int | None:

@@ -17,7 +17,7 @@ when the ground truth names a person both are about. Measured:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -44,8 +44,15 @@ class Pairwise:
     true_positive: Counter[str] = field(default_factory=Counter)
     false_positive: Counter[str] = field(default_factory=Counter)
     false_negative: Counter[str] = field(default_factory=Counter)
+    # missed pairs that agree on more than a name (a join could have rested on them)
+    missed_corroborable: Counter[str] = field(default_factory=Counter)
 
-    def add(self, clusters: Iterable[set[str]], truth: Truth) -> None:
+    def add(
+        self,
+        clusters: Iterable[set[str]],
+        truth: Truth,
+        corroborable: Callable[[str, str], bool] | None = None,
+    ) -> None:
         clusters = [c for c in clusters if c]
         held = sorted({r for c in clusters for r in c})
         home = {r: i for i, c in enumerate(clusters) for r in c}
@@ -68,6 +75,8 @@ class Pairwise:
                 seen.add((a, b))
                 if home[a] != home[b]:
                     self.false_negative[source_pair(a, b)] += 1
+                    if corroborable is not None and corroborable(a, b):
+                        self.missed_corroborable[source_pair(a, b)] += 1
 
     def pairs(self) -> list[str]:
         keys = set(self.true_positive) | set(self.false_positive) | set(self.false_negative)
@@ -80,6 +89,13 @@ class Pairwise:
     def recall(self, key: str | None = None) -> float | None:
         tp, fn = self._count(self.true_positive, key), self._count(self.false_negative, key)
         return tp / (tp + fn) if tp + fn else None
+
+    def corroborable_recall(self, key: str | None = None) -> float | None:
+        """Recall on the pairs a join could rest on: those joined, and those missed although
+        they agree on more than a name."""
+        tp = self._count(self.true_positive, key)
+        missed = self._count(self.missed_corroborable, key)
+        return tp / (tp + missed) if tp + missed else None
 
     def support(self, key: str | None = None) -> int:
         """True pairs (found or not): how much a pair's recall rests on."""
@@ -164,19 +180,41 @@ class Splits:
 
     found: int = 0
     split: int = 0
+    # splits where no two of the person's records in different profiles share anything but a
+    # name (and a place): nothing a join could rest on
+    name_only: int = 0
     by_pair: Counter[str] = field(default_factory=Counter)  # what kept the person apart
 
-    def add(self, person: str, clusters: list[set[str]], truth: Truth) -> None:
+    def add(
+        self,
+        person: str,
+        clusters: list[set[str]],
+        truth: Truth,
+        corroborable: Callable[[str, str], bool] | None = None,
+    ) -> None:
         holding = [c for c in clusters if any(person in truth.get(r, ()) for r in c)]
         if not holding:
             return
         self.found += 1
-        if len(holding) > 1:
-            self.split += 1
-            theirs = [sorted(r for r in c if person in truth.get(r, ())) for c in holding]
-            for i, j in combinations(range(len(theirs)), 2):
-                self.by_pair[source_pair(theirs[i][0], theirs[j][0])] += 1
+        if len(holding) < 2:
+            return
+        self.split += 1
+        theirs = [sorted(r for r in c if person in truth.get(r, ())) for c in holding]
+        for i, j in combinations(range(len(theirs)), 2):
+            self.by_pair[source_pair(theirs[i][0], theirs[j][0])] += 1
+        if corroborable is not None and not any(
+            corroborable(a, b)
+            for i, j in combinations(range(len(theirs)), 2)
+            for a in theirs[i]
+            for b in theirs[j]
+        ):
+            self.name_only += 1
 
     @property
     def split_share(self) -> float | None:
         return self.split / self.found if self.found else None
+
+    @property
+    def corroborable_split_share(self) -> float | None:
+        """Found persons split although two of their records apart agree on more than a name."""
+        return (self.split - self.name_only) / self.found if self.found else None

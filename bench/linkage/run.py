@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,11 +48,13 @@ from config import SearchSettings, SourceSettings, SyncSettings
 from config.runtime import tune_gc
 from federation import PersonSearch, PersonSearchService
 from federation.estimate import estimate
+from federation.grouping import CORROBORATING
 from federation.linkage import Model, load_model
 from federation.planning import PERSON_KINDS
 from federation.profile_ids import KEY_BYTES, ProfileIds
 from indexer import open_backend
 from indexer.backends.base import Backend
+from indexer.comparison import Side, Similarity, compare, conflicts, sides_of
 from indexer.links import clusters as index_clusters
 from records import Record
 
@@ -74,6 +77,7 @@ class Measured:
         return {
             "pairwise_precision": p.precision(),
             "pairwise_recall": p.recall(),
+            "pairwise_recall_corroborable": p.corroborable_recall(),
             "bcubed_precision": self.bcubed.precision,
             "bcubed_recall": self.bcubed.recall,
             "multi_record_profiles": self.profiles.multi_record,
@@ -82,11 +86,14 @@ class Measured:
             "found": self.splits.found,
             "split": self.splits.split,
             "split_share": self.splits.split_share,
+            "split_name_only": self.splits.name_only,
+            "corroborable_split_share": self.splits.corroborable_split_share,
             "split_by_pair": dict(self.splits.by_pair.most_common()),
             "by_pair": {
                 k: {
                     "precision": p.precision(k),
                     "recall": p.recall(k),
+                    "recall_corroborable": p.corroborable_recall(k),
                     "true_pairs": p.support(k),
                     "wrong_pairs": p.false_positive[k],
                 }
@@ -182,8 +189,40 @@ def supervisor() -> Caller:
     )
 
 
+def corroboration(records: dict[str, Record], model: Model) -> Callable[[str, str], bool]:
+    """Whether two records agree on something besides the name and the place (a relative, a
+    stated birth year, an address, a phone, an account, a FIR) with nothing ruling them out:
+    what a join can rest on. A person split between records that share nothing of the kind is
+    split by the data, not by the grouping."""
+    similar = Similarity()
+    sides: dict[str, Side] = {}
+
+    def side(record_id: str) -> Side | None:
+        if record_id not in sides:
+            found = sides_of(records[record_id]) if record_id in records else []
+            if not found:
+                return None
+            sides[record_id] = found[0]
+        return sides[record_id]
+
+    def check(a: str, b: str) -> bool:
+        x, y = side(a), side(b)
+        if x is None or y is None or conflicts(x, y, similar):
+            return False
+        levels = compare(x, y, similar, address_weight=model.address_weight, names=False).levels
+        return any(
+            levels[f] is not None and levels[f] <= worst  # type: ignore[operator]
+            for f, worst in CORROBORATING.items()
+        )
+
+    return check
+
+
 def run_searches(
-    service: PersonSearchService, searches: list[Search], truth: Truth
+    service: PersonSearchService,
+    searches: list[Search],
+    truth: Truth,
+    corroborable: Callable[[str, str], bool] | None = None,
 ) -> tuple[Measured, list[float]]:
     measured = Measured()
     caller = supervisor()
@@ -193,10 +232,10 @@ def run_searches(
         outcome = service.search(caller, PersonSearch(name=search.name, limit=LIMIT))
         times.append(time.perf_counter() - started)
         found = [{r.record_id for r in p.records} for p in outcome.profiles]
-        measured.pairwise.add(found, truth)
+        measured.pairwise.add(found, truth, corroborable)
         measured.bcubed.add(found, truth)
         measured.profiles.add(found, truth)
-        measured.splits.add(search.person, found, truth)
+        measured.splits.add(search.person, found, truth, corroborable)
     return measured, times
 
 
@@ -218,12 +257,14 @@ def _share(value: float | None) -> str:
 
 def by_pair_table(summary: dict[str, Any]) -> str:
     lines = [
-        "| sources | pairwise precision | pairwise recall | true pairs | wrong pairs |",
-        "|---|---|---|---|---|",
+        "| sources | pairwise precision | pairwise recall | recall on more than a name "
+        "| true pairs | wrong pairs |",
+        "|---|---|---|---|---|---|",
     ]
     for key, row in sorted(summary["by_pair"].items(), key=lambda kv: -kv[1]["true_pairs"]):
         lines.append(
-            f"| {key} | {_f(row['precision'])} | {_f(row['recall'])} | {row['true_pairs']:,} "
+            f"| {key} | {_f(row['precision'])} | {_f(row['recall'])} "
+            f"| {_f(row['recall_corroborable'])} | {row['true_pairs']:,} "
             f"| {row['wrong_pairs']:,} |"
         )
     return "\n".join(lines)
@@ -231,16 +272,19 @@ def by_pair_table(summary: dict[str, Any]) -> str:
 
 def overall_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
     lines = [
-        "| profiles | pairwise P | pairwise R | B³ P | B³ R | multi-record | with two people "
-        "| found persons split |",
-        "|---|---|---|---|---|---|---|---|",
+        "| profiles | pairwise P | pairwise R | R on more than a name | B³ P | B³ R "
+        "| multi-record | with two people | found persons split | … on more than a name |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, s in rows:
         split = "—" if s["found"] == 0 else f"{_share(s['split_share'])} of {s['found']:,}"
+        corroborable = "—" if s["found"] == 0 else _share(s["corroborable_split_share"])
         lines.append(
             f"| {label} | {_f(s['pairwise_precision'])} | {_f(s['pairwise_recall'])} "
+            f"| {_f(s['pairwise_recall_corroborable'])} "
             f"| {_f(s['bcubed_precision'])} | {_f(s['bcubed_recall'])} "
-            f"| {s['multi_record_profiles']:,} | {_share(s['mixed_share'])} | {split} |"
+            f"| {s['multi_record_profiles']:,} | {_share(s['mixed_share'])} | {split} "
+            f"| {corroborable} |"
         )
     return "\n".join(lines)
 
@@ -293,7 +337,7 @@ def measure_backend(
         )
         searches = plan_searches(records, truth, args.searches, args.seed + 1)
         run_searches(service, searches[: min(20, len(searches))], truth)  # warm caches
-        api, times = run_searches(service, searches, truth)
+        api, times = run_searches(service, searches, truth, corroboration(records, model))
         return {
             "backend": engine,
             "person_records": len(records),
