@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ from api.audit_middleware import AuditMiddleware
 from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
-from federation import NocService, NocStore, PersonSearchService, VahanLookup
+from connectors.evidence import SyncEvidence
+from federation import NocEvidence, NocService, NocStore, PersonSearchService, VahanLookup
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
@@ -122,6 +124,7 @@ def create_app(
     auth: AuthService | None = None,
     vahan: VahanLookup | None = None,
     sync_status_fn: Callable[[], Any] | None = None,
+    noc_evidence: NocEvidence | None = None,
     access_log: bool = True,
 ) -> FastAPI:
     """Build the API. Objects passed in are used as they are and not closed on shutdown (the
@@ -189,6 +192,11 @@ def create_app(
         noc_store,
         lambda claims: auth.keys.sign(claims, typ="noc+jws"),
         issuer=settings.auth.issuer,
+        # the sync state on this node says how fresh CCTNS and Vahan are and what waits in
+        # quarantine; a node without one never issues CLEAR (sync_unknown)
+        evidence=noc_evidence or SyncEvidence(settings.sync.state_path),
+        freshness=timedelta(seconds=settings.noc.freshness_window_s),
+        validity=timedelta(days=settings.noc.validity_days),
         max_candidates=settings.api.max_candidates,
     )
     app.state.vahan = vahan

@@ -8,6 +8,7 @@ from federation.grouping import Link, Refusal
 from federation.persons import DecisionOutcome, ProfileRead
 
 from .schemas import (
+    DataIssueOut,
     DecisionOut,
     EvidenceOut,
     LinkOut,
@@ -42,6 +43,7 @@ def record_out(view: RecordView) -> RecordOut:
         withheld=[
             WithheldField(field=w.field, reason=w.reason, count=w.count) for w in view.withheld
         ],
+        data_issues=[DataIssueOut(**issue) for issue in view.data_issues],
     )
 
 

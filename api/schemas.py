@@ -188,6 +188,11 @@ class WithheldField(BaseModel):
     count: int = 1
 
 
+class DataIssueOut(BaseModel):
+    field: str = Field(description="The source's field, e.g. `FIR_DATE` or `suspects[0].name`.")
+    reason: str = Field(description="What was wrong and what was done; never the value.")
+
+
 class RecordOut(BaseModel):
     record_id: str = Field(description='"{source}:{native_id}", stable across syncs.')
     source: Source
@@ -197,6 +202,12 @@ class RecordOut(BaseModel):
     provenance: dict[str, Any] | None = None
     match: Match | None = None
     withheld: list[WithheldField] = Field(default_factory=list)
+    data_issues: list[DataIssueOut] = Field(
+        default_factory=list,
+        description="Fields the source sent damaged: withheld as unreadable, repaired "
+        "(mojibake) or kept as written (a value outside the source's list). A record with "
+        "issues is still evidence; read it knowing what it lacks.",
+    )
 
 
 class EvidenceOut(BaseModel):

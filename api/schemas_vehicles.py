@@ -96,12 +96,26 @@ class NocRequest(BaseModel):
     registration_no: Ident
     chassis_no: Ident = Field(description="Full chassis number, or at least its last 5.")
     engine_no: Ident | None = None
+    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
+        default="vehicle NOC",
+        description="Why the certificate is asked for (e.g. `inter-state transfer`); signed "
+        "into it and written to the audit log.",
+    )
+    audience: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="Who the certificate is for (an RTO, a buyer); signed into it as `aud`. "
+        "Default: the asking client.",
+    )
 
 
 class NocReasonOut(BaseModel):
     code: str = Field(
-        description="stolen, case_property, blacklisted, partial_match, chassis_mismatch, "
-        "registration_mismatch, not_registered, registration_status, recovered."
+        description="NOT_CLEAR: stolen, case_property, blacklisted. REVIEW: partial_match, "
+        "chassis_mismatch, registration_mismatch, not_registered, registration_status, "
+        "data_issues (a damaged record names the vehicle), quarantined_record (an unreadable "
+        "row in quarantine writes its number), sync_stale / sync_never / sync_failed (CCTNS "
+        "vehicle reports or Vahan not synced successfully within the freshness window), "
+        "sync_unknown, live_lookup_failed. Notes: recovered."
     )
     detail: str
     record_id: str | None = None
@@ -119,8 +133,17 @@ class NocOut(BaseModel):
     reasons: list[NocReasonOut]
     vehicle: NocVehicle
     issued_at: datetime
+    expires_at: datetime | None = Field(description="After this the certificate is refused.")
+    audience: str | None = None
+    purpose: str | None = None
+    sources_last_sync: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="Each source the decision read (CCTNS vehicle reports, Vahan): its last "
+        "successful sync when the NOC was issued.",
+    )
     certificate: str = Field(
-        description="Compact JWS (ES256, typ noc+jws): verify offline against jwks_uri."
+        description="Compact JWS (ES256, typ noc+jws): verify offline against jwks_uri. Claims: "
+        "iss, sub, aud, jti, iat, exp, purpose, vehicle, decision, reasons, sources_last_sync."
     )
     jwks_uri: str
 
@@ -129,7 +152,15 @@ class NocCheckOut(NocOut):
     current_decision: str = Field(description="The decision if the NOC were asked for now.")
     current_reasons: list[NocReasonOut]
     changed: bool = Field(description="True when the vehicle's status changed since issue.")
-    certificate_valid: bool = Field(description="The stored certificate still verifies.")
+    status: str = Field(
+        description="`valid`; `expired` (past expires_at); `revoked` (a theft report for "
+        "the vehicle arrived after a CLEAR certificate)."
+    )
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+    certificate_valid: bool = Field(
+        description="The stored certificate verifies and is neither expired nor revoked."
+    )
 
 
 class SyncStatusOut(BaseModel):

@@ -173,7 +173,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
         TimeRemainingColumn,
     )
 
-    from cli.sync import RateColumn, RichProgress, report_table
+    from cli.sync import RateColumn, RichProgress, noc_revoker, report_view
     from connectors import run_sync
     from connectors.manifest import merge_sources
     from indexer import open_backend
@@ -182,6 +182,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
     for warning in warnings:
         console.print(f"[yellow]{warning}[/yellow]")
     backend = open_backend(settings.search)
+    revoke, close_nocs = noc_revoker(settings.data_dir)
     try:
         with Progress(
             TextColumn("{task.description:<24}"),
@@ -199,10 +200,12 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                     settings.sync.state_path,
                     settings.sync,
                     progress=RichProgress(bars),
+                    on_written=revoke,
                 )
             )
-        console.print(report_table(report))
+        console.print(report_view(report, console.width))
     finally:
+        close_nocs()
         backend.close()
 
 

@@ -33,7 +33,8 @@ def list_entries(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     payload: Annotated[bool, typer.Option(help="Show the stored payloads too.")] = False,
 ) -> None:
-    """List quarantined records: source, native id, reason, when, how often seen."""
+    """List quarantined records: source, native id, whether it is indexed (with data issues) or
+    waiting here alone, reason, when, how often seen."""
     _check(source)
     settings = load_settings()
     console = Console()
@@ -41,7 +42,16 @@ def list_entries(
         console = Console(width=140)
     counts: dict[str, int] = {}
     table = Table(title="quarantine")
-    for column in ("id", "source", "collection", "native id", "reason", "last seen", "seen"):
+    for column in (
+        "id",
+        "source",
+        "collection",
+        "native id",
+        "indexed",
+        "reason",
+        "last seen",
+        "seen",
+    ):
         table.add_column(column)
     if payload:
         table.add_column("payload")
@@ -58,6 +68,8 @@ def list_entries(
                     "source": entry.source,
                     "collection": entry.collection,
                     "native_id": entry.native_id,
+                    # indexed with data issues (listed for replay), or waiting here alone
+                    "indexed": entry.indexed,
                     "reason": entry.reason,
                     "first_seen": entry.first_seen,
                     "last_seen": entry.last_seen,
@@ -73,6 +85,7 @@ def list_entries(
                 entry.source,
                 entry.collection or "",
                 entry.native_id,
+                "with issues" if entry.indexed else "no",
                 entry.reason[:80],
                 entry.last_seen[:19],
                 str(entry.seen),

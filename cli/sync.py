@@ -9,13 +9,15 @@ own later rounds then wait for the lock instead of being refused.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -36,6 +38,7 @@ from connectors import RecordSink, SourceReport, SyncEngine, SyncReport
 from connectors.lock import Holder, SyncBusy, SyncLock
 from connectors.manifest import load_manifest, merge_sources
 from connectors.state import StateStore
+from records import Record
 
 
 class RateColumn(ProgressColumn):
@@ -67,34 +70,114 @@ class RichProgress:
         self._progress.update(task, total=done, description=f"{source} [{report.status}]")
 
 
-def report_table(report: SyncReport) -> Table:
-    table = Table(title="sync")
-    for column in (
-        "source",
-        "status",
-        "fetched",
-        "indexed",
-        "updated",
-        "deleted",
-        "quarantined",
-        "retries",
-        "duration",
-    ):
-        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+# The closing table: every row seen lands in one of the outcome columns (they add up to `seen`).
+_REPORT_COLUMNS = (
+    ("seen", "fetched"),
+    ("indexed", "indexed"),
+    ("updated", "updated"),
+    ("unchanged", "unchanged"),
+    ("with issues", "with_issues"),
+    ("quarantined", "quarantined"),
+    ("removed", "removed"),
+    ("duplicates", "duplicates"),
+)
+
+
+def _table(title: str, columns: list[str]) -> Table:
+    """A table that wraps its cells to the terminal's width instead of cutting them."""
+    table = Table(title=title, expand=False)
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i < 2 else "right", overflow="fold")
+    return table
+
+
+# Below this width a table of every column would fold its headers letter by letter: each
+# source gets its own lines instead.
+WIDE = 130
+
+
+def report_view(report: SyncReport, width: int) -> RenderableType:
+    """The closing table of a sync; on a narrow terminal, a few wrapped lines per source."""
+    if width < WIDE:
+        return Group(*(_report_lines(name, r) for name, r in report.sources.items()))
+    table = _table("sync", ["source", "status", *(c for c, _ in _REPORT_COLUMNS), "time"])
     for name, r in report.sources.items():
         status = r.status if not r.error else f"{r.status}: {r.error}"
+        counts = r.as_dict()
         table.add_row(
             name,
             status,
-            str(r.fetched),
-            str(r.indexed),
-            str(r.updated),
-            str(r.deleted),
-            str(r.quarantined),
-            str(r.retries),
+            *(str(counts[key]) for _, key in _REPORT_COLUMNS),
             f"{r.duration_s:.1f}s",
         )
     return table
+
+
+def _report_lines(name: str, r: SourceReport) -> Text:
+    counts = r.as_dict()
+    status = r.status if not r.error else f"{r.status}: {r.error}"
+    outcomes = " + ".join(f"{label} {counts[key]}" for label, key in _REPORT_COLUMNS[1:])
+    return Text(f"{name}: {status} ({r.duration_s:.1f}s)\n  seen {r.fetched} = {outcomes}")
+
+
+def status_view(status: dict[str, dict[str, Any]], width: int) -> RenderableType:
+    """`icjs sync status`: one row per source, or on a narrow terminal one small table per
+    source (field, value), wrapped, never cut."""
+    rows = {name: _status_cells(row) for name, row in status.items()}
+    headers = list(next(iter(rows.values())))
+    if width < WIDE:
+        tables = []
+        for name, cells in rows.items():
+            table = _table(name, ["field", "value"])
+            for header in headers[1:]:
+                table.add_row(header, cells[header])
+            tables.append(table)
+        return Group(*tables)
+    table = _table("sync status", headers)
+    for cells in rows.values():
+        table.add_row(*cells.values())
+    return table
+
+
+def _status_cells(row: dict[str, Any]) -> dict[str, str]:
+    run = row.get("last_run") or {}
+    counts = run.get("counts") or {}
+    failure = row.get("last_failure")
+    lag = row.get("lag_s")
+    recon = row.get("reconciliation")
+    cells = {
+        "source": row["source"] + ("" if run.get("reconciles", True) else " (counts off)"),
+        "last success": _when(row.get("last_success")) or "never",
+        "last failure": (
+            f"{_when(failure['at'])} {failure['error'] or ''}".strip() if failure else ""
+        ),
+        "lag": _duration(lag) if lag is not None else "",
+    }
+    cells.update({label: str(counts.get(key, "")) for label, key in _REPORT_COLUMNS})
+    cells["open: quarantined / with issues"] = (
+        f"{row.get('quarantined', 0)} / {row.get('with_issues', 0)}"
+    )
+    cells["reconciliation"] = (
+        f"{_when(recon['at'])}: {recon['listed']} listed, {recon['removed']} removed"
+        + (f" ({', '.join(recon['removed_ids'][:3])})" if recon["removed"] else "")
+        if recon
+        else ""
+    )
+    return cells
+
+
+def _when(value: str | None) -> str:
+    return value[:19].replace("T", " ") if value else ""
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
 
 
 def _selected(
@@ -133,6 +216,7 @@ async def _loop(
     watch: bool,
     interval: int,
     lock: SyncLock,
+    on_written: Callable[[Sequence[Record]], None] | None = None,
 ) -> bool:
     """One run, or one every `interval` seconds. The engine (and so each source's circuit
     breaker) lives across `--watch` runs.
@@ -144,7 +228,7 @@ async def _loop(
     checkpoints that run left. `lock` comes in held, for the first round."""
     console = Console(stderr=True)
     with StateStore(settings.state_path) as state:
-        engine = SyncEngine(backend, state, settings)
+        engine = SyncEngine(backend, state, settings, on_written=on_written)
         try:
             while True:
                 with Progress(
@@ -160,9 +244,7 @@ async def _loop(
                     report = await engine.run(sources, full=full)
                 lock.release()
                 out = Console()
-                if out.width < 110:  # a pipe or a narrow terminal: keep the columns readable
-                    out = Console(width=110)
-                out.print(report_table(report))
+                out.print(report_view(report, out.width))
                 if not watch:
                     return report.ok
                 full = False
@@ -174,9 +256,49 @@ async def _loop(
             engine.close()
 
 
+def noc_revoker(data_dir: Path) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None]]:
+    """The sync's hook that revokes CLEAR NOCs of vehicles a new theft report names (and records
+    the event for the alerts work), and its close."""
+    from federation import NocStore, revoke_on_reports
+
+    store = NocStore(data_dir / "noc.db")
+
+    def revoke(records: Sequence[Record]) -> None:
+        revoke_on_reports(store, records, now=datetime.now(UTC))
+
+    return revoke, store.close
+
+
+sync_app = typer.Typer(
+    help="Pull the sources into the index (incremental, or --full); `icjs sync status`.",
+    invoke_without_command=True,
+)
+
+
+@sync_app.command("status")
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for machines.")] = False,
+) -> None:
+    """Per source: last success and failure, lag by the source's clock, the last run's counts
+    (seen = indexed + updated + unchanged + with issues + quarantined + removed + duplicates),
+    open quarantine, the last ids reconciliation."""
+    from connectors.status import sync_status
+
+    settings = load_settings()
+    rows = sync_status(settings.sync.state_path)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    out = Console()
+    out.print(status_view({n: {"source": n, **r} for n, r in rows.items()}, out.width))
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("sync")
+    app.add_typer(sync_app, name="sync")
+
+    @sync_app.callback()
     def sync(
+        ctx: typer.Context,
         source: Annotated[
             list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
         ] = None,
@@ -198,6 +320,8 @@ def register(app: typer.Typer) -> None:
         ] = 0,
     ) -> None:
         """Pull the sources into the index: incremental from each checkpoint, or --full."""
+        if ctx.invoked_subcommand is not None:
+            return
         from indexer import open_backend
 
         settings = load_settings()
@@ -219,6 +343,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        revoke, close_nocs = noc_revoker(settings.data_dir)
         try:
             backend = open_backend(settings.search)
             try:
@@ -231,6 +356,7 @@ def register(app: typer.Typer) -> None:
                         watch=watch,
                         interval=interval,
                         lock=lock,
+                        on_written=revoke,
                     )
                 )
                 raise typer.Exit(0 if ok else 1)
@@ -239,4 +365,5 @@ def register(app: typer.Typer) -> None:
             finally:
                 backend.close()
         finally:
+            close_nocs()
             lock.release()

@@ -97,6 +97,13 @@ class ApiSettings(_Section):
     max_candidates: int = Field(default=300, ge=10, le=5000)
 
 
+class NocSettings(_Section):
+    # A NOC decided on a CCTNS or Vahan sync older than this says REVIEW: a vehicle reported
+    # stolen since would get CLEAR. A day matches a nightly sync with slack for one bad night.
+    freshness_window_s: int = Field(default=86400, ge=60)
+    validity_days: int = Field(default=30, ge=1, le=3650)  # a certificate's life
+
+
 class ProfileSettings(_Section):
     """Person profiles: the key that seals their ids, the linkage model that joins records, and
     supervisors' decisions. Unset paths live under `data_dir`."""
@@ -122,6 +129,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     auth: AuthSettings = AuthSettings()
     api: ApiSettings = ApiSettings()
+    noc: NocSettings = NocSettings()
     profiles: ProfileSettings = ProfileSettings()
     data_dir: Path = Path("var")
 

@@ -23,9 +23,9 @@ from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
 from connectors.errors import MappingError, RetryableError
 from connectors.feeds import from_iso, iso
+from connectors.fields import Fields
 from connectors.http import decode_json
-from connectors.mapping import drop_none, identifier, need_name, unique
-from connectors.states import state_code_for
+from connectors.mapping import drop_none, identifier, unique
 from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
 
@@ -35,6 +35,7 @@ from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
 SHA_ATTEMPTS = 4
 PREFETCH = 4  # files downloaded ahead of the one being read
 _MISSING = object()
+LICENCE_STATUSES = frozenset({"VALID", "EXPIRED", "SUSPENDED", "CANCELLED"})
 
 
 class IndexEntry:
@@ -235,15 +236,16 @@ class AlisConnector(Connector):
         raw = row.data
         if row.problem:
             raise MappingError(row.problem)
-        native = p.required_text(raw, "licence_no")
+        f = Fields.of(row)
+        native = f.required_id("licence_no")
         if row.version_hint is None:
             raise MappingError("ALIS row without its file's publication time")
-        holder = p.text(raw, "holder_name")
-        need_name(holder, fields="holder_name")
-        dob = p.birth_date(raw, "dob", on=row.version_hint.date())
-        issued = p.date_field(raw, "issue_date")
-        valid = p.date_field(raw, "valid_upto")
-        father = p.text(raw, "father_name")
+        holder = f.text("holder_name")
+        f.need_name((holder,), "holder_name")
+        dob = f.birth_date("dob", on=row.version_hint.date())
+        issued = f.date("issue_date")
+        valid = f.date("valid_upto")
+        father = f.text("father_name")
         person = Person(
             role=PersonRole.SUBJECT,
             name=holder,
@@ -251,30 +253,34 @@ class AlisConnector(Connector):
             relation=Relation.RELATIVE if father else None,
             birth_date=dob,
             birth_year=dob.year if dob else None,
-            address=p.text(raw, "address"),
+            address=f.text("address"),
         )
         licence = ids.normalise_arms_licence(native)
+        # ALIS writes two-letter codes or full names, as each state's export does
+        state = f.state_code("state")
         return Record(
             record_id=self.record_id(native),
             source=self.source,
             kind=Kind.ARMS_LICENCE,
-            status=p.text(raw, "status"),
+            status=f.enum("status", LICENCE_STATUSES),
             people=(person,),
             identifiers=unique([identifier(IdType.ARMS_LICENCE, licence, lambda v: v)]),
-            state=_state(p.text(raw, "state")),
-            district=p.text(raw, "district"),
+            state=state,
+            district=f.text("district"),
             event_date=issued,
             attributes=drop_none(
                 {
-                    "weapon_type": p.text(raw, "weapon_type"),
-                    "weapon_no": p.text(raw, "weapon_no"),
+                    "weapon_type": f.text("weapon_type"),
+                    "weapon_no": f.text("weapon_no"),
                     "valid_upto": valid.isoformat() if valid else None,
-                    "issuing_authority": p.text(raw, "issuing_authority"),
+                    "issuing_authority": f.text("issuing_authority"),
                     "file": row.collection,
+                    "state_as_written": f.text("state") if state is None else None,
                 }
             ),
             provenance=self.provenance(native, row.version_hint, fetched_at, row.collection),
             raw=raw,
+            data_issues=tuple(f.issues),
         )
 
 
@@ -285,13 +291,3 @@ def _cursor(after: tuple[datetime, str] | None, file: str | None, row: int) -> d
         "file": file,
         "row": row,
     }
-
-
-def _state(value: str | None) -> str | None:
-    """A two-letter code as the contract says, or a full name as some state exports write it."""
-    if value is None:
-        return None
-    code = state_code_for(value)
-    if code is None:
-        raise MappingError(f"field 'state' names an unknown state {value!r}")
-    return code

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from config import SourceSettings
 from connectors.http import SourceClient
-from records import Provenance, Record, Source, make_record_id
+from records import DataIssue, Provenance, Record, Source, make_record_id
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Row:
     collection: str | None = None
     problem: str | None = None
     version_hint: datetime | None = None
+    # issues found before mapping (text repaired or withheld: `connectors.text`)
+    issues: tuple[DataIssue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Page:
     quarantine: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     # ^ (native id, reason, payload) for things that are not rows: a corrupt ALIS file
     resolved: list[str] = field(default_factory=list)  # such things now processed after all
+    as_of: datetime | None = None  # the source's time when the walk began, when it says
 
 
 @dataclass(frozen=True)

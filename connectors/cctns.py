@@ -15,16 +15,8 @@ from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row, Tombstone
 from connectors.errors import MappingError, PageExpired, SourceError
 from connectors.feeds import envelope_list, from_iso, iso, later, rows_of
-from connectors.mapping import (
-    drop_none,
-    gender,
-    identifier,
-    need_name,
-    phones,
-    relation,
-    state_code,
-    unique,
-)
+from connectors.fields import Fields
+from connectors.mapping import GENDERS, RELATIONS, drop_none, identifier, phones, unique
 from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Sensitivity, Source, Vehicle
 
@@ -46,6 +38,12 @@ MAX_PAGE_SIZE = 1000
 # A chassis number this short is the fragment a theft report carries, not the whole VIN.
 PARTIAL_CHASSIS_MAX = 8
 ADULT_AGE = 18
+
+# The contract's enumerations (sources/cctns.md); anything else is kept as written, with an issue.
+ACCUSED_STATUSES = frozenset({"ARRESTED", "ABSCONDING", "CHARGESHEETED", "ACQUITTED", "CONVICTED"})
+VEHICLE_STATUSES = frozenset({"STOLEN", "RECOVERED", "CASE_PROPERTY"})
+CASE_STATUSES = frozenset({"OPEN", "TRACED", "CLOSED"})
+RECORD_STATUSES = frozenset({"ACTIVE", "DELETED"})
 
 
 class CctnsConnector(Connector):
@@ -87,12 +85,14 @@ class CctnsConnector(Connector):
             rows = rows_of(envelope_list(self.source, body, "data"), stream)
             for row in rows:
                 restart = later(restart, _row_time(row))
+            as_of = _as_of(body)
             next_token = body.get("next_page_token")
             if not isinstance(next_token, str) or not next_token:
-                yield Page(rows, None)
+                yield Page(rows, None, as_of=as_of)
                 return
             token = next_token
-            yield Page(rows, {"since": iso(window), "token": token, "restart": iso(restart)})
+            cursor = {"since": iso(window), "token": token, "restart": iso(restart)}
+            yield Page(rows, cursor, as_of=as_of)
 
     def native_id(self, row: Row) -> str | None:
         key = ID_FIELD.get(row.collection or "", "")
@@ -104,59 +104,62 @@ class CctnsConnector(Connector):
         if collection not in ID_FIELD:
             raise MappingError(f"unknown CCTNS collection {collection!r}")
         raw = row.data
-        native = p.required_text(raw, ID_FIELD[collection])
-        updated = p.required_datetime(raw, "LAST_UPDATED")
-        if (p.text(raw, "RECORD_STATUS") or "ACTIVE").upper() == "DELETED":
+        f = Fields.of(row)
+        native = f.required_id(ID_FIELD[collection])
+        updated = f.updated("LAST_UPDATED")
+        if (f.text("RECORD_STATUS") or "ACTIVE").upper() == "DELETED":
             return Tombstone(self.record_id(native), native, updated)
+        f.enum("RECORD_STATUS", RECORD_STATUSES)
         common: dict[str, Any] = {
             "record_id": self.record_id(native),
             "source": self.source,
-            "state": state_code(p.text(raw, "STATE_CD"), "STATE_CD"),
-            "district": p.text(raw, "DISTRICT_NAME"),
-            "police_station": p.text(raw, "PS_CD"),
+            "state": f.state_code("STATE_CD"),
+            "district": f.text("DISTRICT_NAME"),
+            "police_station": f.text("PS_CD"),
             "provenance": self.provenance(native, updated, fetched_at, collection),
             "raw": raw,
         }
         if collection == PERSONS:
-            return self._person(raw, common)
-        if collection == VEHICLES:
-            return self._vehicle(raw, common)
-        return self._report(raw, common, missing=collection == MISSING)
+            record = self._person(f, common)
+        elif collection == VEHICLES:
+            record = self._vehicle(f, common)
+        else:
+            record = self._report(f, common, missing=collection == MISSING)
+        return record.model_copy(update={"data_issues": tuple(f.issues)})
 
-    def _fir(self, raw: dict[str, Any]) -> tuple[str | None, date | None]:
-        fir = ids.normalise_fir(
-            p.text(raw, "STATE_CD"), p.text(raw, "PS_CD"), p.text(raw, "FIR_REG_NUM")
-        )
-        return fir, p.date_field(raw, "FIR_DATE")
+    def _fir(self, f: Fields, state: str | None) -> tuple[str | None, date | None]:
+        fir = ids.normalise_fir(state, f.text("PS_CD"), f.text("FIR_REG_NUM"))
+        return fir, f.date("FIR_DATE")
 
-    def _person(self, raw: dict[str, Any], common: dict[str, Any]) -> Record:
-        name, name_local = p.text(raw, "ACCUSED_NAME"), p.text(raw, "NAME_LOCAL")
-        need_name(name, name_local, fields="ACCUSED_NAME, NAME_LOCAL")
-        fir, fir_date = self._fir(raw)
-        yob = p.integer(raw, "YOB")
+    def _person(self, f: Fields, common: dict[str, Any]) -> Record:
+        name, name_local = f.text("ACCUSED_NAME"), f.text("NAME_LOCAL")
+        f.need_name((name, name_local), "ACCUSED_NAME", "NAME_LOCAL")
+        fir, fir_date = self._fir(f, common["state"])
+        yob = f.integer("YOB")
         if yob is not None and not 1900 <= yob <= fir_date_year(fir_date):
-            raise MappingError(f"field 'YOB' holds an impossible year {yob}")
-        age = p.age(raw, "AGE")
-        mobile = p.text(raw, "MOBILE_NO")
+            f.issue("YOB", "impossible year, withheld")
+            yob = None
+        age = f.age("AGE")
+        mobile = f.text("MOBILE_NO")
         person = Person(
             role=PersonRole.SUBJECT,
             name=name,
             name_local=name_local,
-            aliases=p.string_list(raw, "ALIAS_NAMES"),
-            relative_name=p.text(raw, "RELATIVE_NAME"),
-            relation=relation(p.text(raw, "RELATION_TYPE"), "RELATION_TYPE"),
-            gender=gender(p.text(raw, "GENDER"), "GENDER"),
+            aliases=f.strings("ALIAS_NAMES"),
+            relative_name=f.text("RELATIVE_NAME"),
+            relation=f.mapped("RELATION_TYPE", RELATIONS),
+            gender=f.mapped("GENDER", GENDERS),
             birth_year=yob,
             age_from=age,
             age_to=age,
             age_on=fir_date if age is not None else None,
-            address=p.text(raw, "ADDRESS"),
+            address=f.text("ADDRESS"),
             phones=phones(mobile),
         )
-        sensitive = p.flag(raw, "SENSITIVE_CASE")
+        sensitive = f.flag("SENSITIVE_CASE")
         return Record(
             kind=Kind.ACCUSED,
-            status=p.text(raw, "ACCUSED_STATUS"),
+            status=f.enum("ACCUSED_STATUS", ACCUSED_STATUSES),
             people=(person,),
             identifiers=unique(
                 [
@@ -168,33 +171,33 @@ class CctnsConnector(Connector):
             sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}) if sensitive else frozenset(),
             attributes=drop_none(
                 {
-                    "fir_reg_num": p.text(raw, "FIR_REG_NUM"),
-                    "ps_name": p.text(raw, "PS_NAME"),
-                    "act_section": p.text(raw, "ACT_SECTION"),
-                    "proclaimed_offender": p.flag(raw, "IS_PROCLAIMED_OFFENDER"),
+                    "fir_reg_num": f.text("FIR_REG_NUM"),
+                    "ps_name": f.text("PS_NAME"),
+                    "act_section": f.text("ACT_SECTION"),
+                    "proclaimed_offender": f.flag("IS_PROCLAIMED_OFFENDER"),
                     "sensitive_case": sensitive,
                 }
             ),
             **common,
         )
 
-    def _vehicle(self, raw: dict[str, Any], common: dict[str, Any]) -> Record:
-        fir, fir_date = self._fir(raw)
-        reg_raw = p.text(raw, "REG_NO")
-        chassis = ids.normalise_chassis(p.text(raw, "CHASSIS_NO"))
-        engine = ids.normalise_engine(p.text(raw, "ENGINE_NO"))
+    def _vehicle(self, f: Fields, common: dict[str, Any]) -> Record:
+        fir, fir_date = self._fir(f, common["state"])
+        reg_raw = f.text("REG_NO")
+        chassis = ids.normalise_chassis(f.text("CHASSIS_NO"))
+        engine = ids.normalise_engine(f.text("ENGINE_NO"))
         registration = ids.normalise_registration(reg_raw)
         vehicle = Vehicle(
             registration_no=registration,
             chassis_no=chassis,
             engine_no=engine,
-            make_model=p.text(raw, "MAKE_MODEL"),
-            colour=p.text(raw, "COLOUR"),
+            make_model=f.text("MAKE_MODEL"),
+            colour=f.text("COLOUR"),
         )
         chassis_partial = chassis is not None and len(chassis) <= PARTIAL_CHASSIS_MAX
         return Record(
             kind=Kind.VEHICLE_REPORT,
-            status=p.text(raw, "VEHICLE_STATUS"),
+            status=f.enum("VEHICLE_STATUS", VEHICLE_STATUSES),
             vehicle=vehicle,
             identifiers=unique(
                 [
@@ -207,8 +210,8 @@ class CctnsConnector(Connector):
             event_date=fir_date,
             attributes=drop_none(
                 {
-                    "fir_reg_num": p.text(raw, "FIR_REG_NUM"),
-                    "ps_name": p.text(raw, "PS_NAME"),
+                    "fir_reg_num": f.text("FIR_REG_NUM"),
+                    "ps_name": f.text("PS_NAME"),
                     # a plate that is not a valid registration (fake plates) is kept as written
                     "reg_no_as_written": reg_raw if registration is None else None,
                 }
@@ -216,26 +219,27 @@ class CctnsConnector(Connector):
             **common,
         )
 
-    def _report(self, raw: dict[str, Any], common: dict[str, Any], *, missing: bool) -> Record:
-        name, name_local = p.text(raw, "NAME"), p.text(raw, "NAME_LOCAL")
+    def _report(self, f: Fields, common: dict[str, Any], *, missing: bool) -> Record:
+        name, name_local = f.text("NAME"), f.text("NAME_LOCAL")
         if missing:
-            need_name(name, name_local, fields="NAME, NAME_LOCAL")
-        age_from, age_to = p.age(raw, "AGE_FROM"), p.age(raw, "AGE_TO")
+            f.need_name((name, name_local), "NAME", "NAME_LOCAL")
+        age_from, age_to = f.age("AGE_FROM"), f.age("AGE_TO")
         if age_from is not None and age_to is not None and age_from > age_to:
-            raise MappingError(f"AGE_FROM {age_from} is above AGE_TO {age_to}")
-        report_date = p.date_field(raw, "REPORT_DATE")
-        event = p.date_field(raw, "LAST_SEEN_DATE" if missing else "FOUND_DATE")
+            f.issue("AGE_FROM", "above AGE_TO, both withheld")
+            age_from = age_to = None
+        report_date = f.date("REPORT_DATE")
+        event = f.date("LAST_SEEN_DATE" if missing else "FOUND_DATE")
         person = Person(
             role=PersonRole.MISSING if missing else PersonRole.FOUND,
             name=name,
             name_local=name_local,
-            relative_name=p.text(raw, "RELATIVE_NAME") if missing else None,
-            relation=relation(p.text(raw, "RELATION_TYPE"), "RELATION_TYPE") if missing else None,
-            gender=gender(p.text(raw, "GENDER"), "GENDER"),
+            relative_name=f.text("RELATIVE_NAME") if missing else None,
+            relation=f.mapped("RELATION_TYPE", RELATIONS) if missing else None,
+            gender=f.mapped("GENDER", GENDERS),
             age_from=age_from,
             age_to=age_to,
             age_on=report_date if (age_from is not None or age_to is not None) else None,
-            address=p.text(raw, "ADDRESS") if missing else None,
+            address=f.text("ADDRESS") if missing else None,
         )
         youngest = age_from if age_from is not None else age_to
         child = youngest is not None and youngest < ADULT_AGE
@@ -246,14 +250,14 @@ class CctnsConnector(Connector):
             ("identification_marks", "IDENTIFICATION_MARKS"),
             ("ps_name", "PS_NAME"),
         )
-        attributes: dict[str, Any] = {k: p.text(raw, f) for k, f in keys}
-        attributes["height_cm"] = p.integer(raw, "HEIGHT_CM")
+        attributes: dict[str, Any] = {k: f.text(key) for k, key in keys}
+        attributes["height_cm"] = f.integer("HEIGHT_CM")
         attributes["report_date"] = report_date.isoformat() if report_date else None
         if not missing:
-            attributes["dead_body"] = p.flag(raw, "IS_DEAD_BODY")
+            attributes["dead_body"] = f.flag("IS_DEAD_BODY")
         return Record(
             kind=Kind.MISSING_PERSON if missing else Kind.FOUND_PERSON,
-            status=p.text(raw, "CASE_STATUS"),
+            status=f.enum("CASE_STATUS", CASE_STATUSES),
             people=(person,),
             event_date=event or report_date,
             sensitivity=frozenset({Sensitivity.CHILD}) if child else frozenset(),
@@ -264,6 +268,14 @@ class CctnsConnector(Connector):
 
 def fir_date_year(fir_date: date | None) -> int:
     return fir_date.year if fir_date else date.today().year
+
+
+def _as_of(body: dict[str, Any]) -> datetime | None:
+    value = body.get("as_of")
+    try:
+        return p.parse_datetime(value, "as_of") if isinstance(value, str) else None
+    except MappingError:
+        return None
 
 
 def _row_time(row: Row) -> datetime | None:

@@ -27,8 +27,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from config import SourceSettings, SyncSettings
 from connectors.base import Connector, Mapped, Page, Row, Tombstone, utcnow
 from connectors.clean import scrub_aadhaar
@@ -36,6 +34,7 @@ from connectors.errors import CircuitOpen, MappingError, SourceError
 from connectors.feeds import from_iso, iso, later
 from connectors.lock import sync_lock
 from connectors.metrics import SyncMetrics, default_metrics
+from connectors.reading import describe, read_row
 from connectors.registry import open_connector
 from connectors.report import BulkOutcome, Progress, RecordSink, SourceReport, SyncReport
 from connectors.retry import CircuitBreaker, RetryPolicy
@@ -49,6 +48,10 @@ log = logging.getLogger("icjs.sync")
 # stop and say so instead.
 RECONCILE_MAX_DELETE_SHARE = 0.5
 SINK_BATCH = 1000
+# Full re-walks after a reconciliation finds ids the walk missed. Each walk loses rows only to
+# inserts made while it runs (position paging); three in a row losing some is a source that
+# keeps shifting, which the next run's overlap and reconciliation catch instead.
+RECONCILE_REWALKS = 3
 
 
 # Small pages (an ALIS file of three rows, a quiet incremental window) are written together: a
@@ -61,9 +64,14 @@ FLUSH_S = 1.0
 
 @dataclass
 class MappedPage:
-    """One page (or several consecutive pages) after mapping and de-duplication."""
+    """One page (or several consecutive pages) after mapping and de-duplication.
+
+    Every row fetched ends in exactly one count of the source's report (`SourceReport`
+    reconciles them); `rows` says which items came from a row (a Vahan transfer's implied delete
+    of the previous owner did not), and `dropped` counts row copies an item replaced."""
 
     items: dict[str, Mapped] = field(default_factory=dict)  # to write or delete, newest wins
+    rows: set[str] = field(default_factory=set)  # ids of items that are rows
     quarantine: list[Quarantined] = field(default_factory=list)
     redactions: list[tuple[str, str, str]] = field(default_factory=list)
     newest: datetime | None = None
@@ -71,6 +79,9 @@ class MappedPage:
     written: set[str] = field(default_factory=set)  # ids the sink accepted
     removed: list[str] = field(default_factory=list)  # ids the sink deleted
     resolved: list[str] = field(default_factory=list)  # whole-file quarantine entries done
+    dropped: int = 0  # row copies replaced by a newer copy of the same id in these pages
+    dropped_by_delete: int = 0  # rows whose record an implied delete replaced
+    payloads: dict[str, Any] = field(default_factory=dict)  # damaged records' rows as received
 
     @property
     def upserts(self) -> list[Record]:
@@ -80,15 +91,29 @@ class MappedPage:
     def deletes(self) -> list[Tombstone]:
         return [m for m in self.items.values() if isinstance(m, Tombstone)]
 
-    def add(self, item: Mapped) -> None:
+    def add(self, item: Mapped, *, row: bool = True) -> None:
         held = self.items.get(item.record_id)
-        if held is None or item.version >= held.version:
-            self.items[item.record_id] = item
+        if held is not None and item.version < held.version:
+            self.dropped += row
+            return
+        if held is not None and item.record_id in self.rows:
+            if row:
+                self.dropped += 1
+            else:
+                self.dropped_by_delete += 1
+        self.items[item.record_id] = item
+        if row:
+            self.rows.add(item.record_id)
+        else:
+            self.rows.discard(item.record_id)
 
     def merge(self, later_page: MappedPage) -> None:
         """Fold in the page that came after this one."""
-        for item in later_page.items.values():
-            self.add(item)
+        for record_id, item in later_page.items.items():
+            self.add(item, row=record_id in later_page.rows)
+        self.dropped += later_page.dropped
+        self.dropped_by_delete += later_page.dropped_by_delete
+        self.payloads.update(later_page.payloads)
         self.quarantine += later_page.quarantine
         self.redactions += later_page.redactions
         self.newest = later(self.newest, later_page.newest)
@@ -97,19 +122,8 @@ class MappedPage:
         self.resolved += later_page.resolved
 
 
-def map_one(connector: Connector, row: Row, fetched_at: datetime) -> Mapped:
-    """Map one Aadhaar-free row; `MappingError` for anything that is not a good record."""
-    if row.problem:
-        raise MappingError(row.problem)
-    try:
-        return connector.map_row(row, fetched_at)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "record"
-        raise MappingError(f"invalid {where}: {first['msg']}") from None
-    except (TypeError, AttributeError, ValueError, KeyError) as exc:
-        # a field of an unexpected JSON type deep inside the row: still only this row's problem
-        raise MappingError(f"malformed row ({type(exc).__name__}: {exc})") from None
+# kept under its old name for callers that map one row (replay, tests)
+map_one = read_row
 
 
 def quarantine_payload(row: Row) -> dict[str, Any]:
@@ -134,8 +148,12 @@ class SyncEngine:
         progress: Progress | None = None,
         clock: Callable[[], datetime] = utcnow,
         flush_records: int = FLUSH_RECORDS,
+        on_written: Callable[[Sequence[Record]], None] | None = None,
     ) -> None:
         self.sink = sink
+        # told about every batch of records the index accepted (the NOC revokes CLEAR
+        # certificates of vehicles a new theft report names: `federation.revoke_on_reports`)
+        self.on_written = on_written
         self.state = state
         self.settings = settings
         self.policy = policy or RetryPolicy.from_settings(settings)
@@ -187,15 +205,24 @@ class SyncEngine:
                 on_retry=lambda source, exc: self.metrics.retries.labels(source).inc(),
             )
             for stream in connector.streams:
+                report.extra["failed_stream"] = stream  # until it completes
                 await self._run_stream(connector, stream, full, report)
+                report.extra.pop("failed_stream")
             if connector.reconciles and self._reconcile_due(name, full):
                 missing = await self._reconcile(connector, report)
-                if missing:
+                for _ in range(RECONCILE_REWALKS):
+                    if not missing:
+                        break
                     # The walk missed rows that position paging shifted away: read it all once
-                    # more (de-duplication makes the repeat cheap for the index).
+                    # more (de-duplication makes the repeat cheap for the index), and check
+                    # again, since rows can shift away under the second walk too.
                     report.extra["reconcile_missing"] = missing
                     for stream in connector.streams:
+                        report.extra["failed_stream"] = stream
                         await self._run_stream(connector, stream, True, report)
+                        report.extra.pop("failed_stream")
+                    missing = await self._reconcile(connector, report)
+                report.extra["reconcile_missing_after"] = missing
             report.status = "ok"
             self.metrics.last_success.labels(name).set(time.time())
         except CircuitOpen as exc:
@@ -244,7 +271,14 @@ class SyncEngine:
         )
         batch = MappedPage()
         batch_started = time.monotonic()
+        as_of: datetime | None = None
         async for page in connector.walk(stream, since, cursor):
+            # the source's time: its body's `as_of` (CCTNS: when the walk began), else its
+            # `Date` header at the first page; the earliest is what the walk is complete to
+            seen = page.as_of or connector.client.server_time
+            as_of = as_of or seen
+            if seen is not None:
+                self.state.saw(name, stream, seen)
             mapped = self._map_page(connector, page, walk_full, report)
             mapped.resolved = list(page.resolved)
             batch.merge(mapped)
@@ -282,10 +316,11 @@ class SyncEngine:
                 deleted=batch.removed,
                 quarantined=batch.quarantine,
                 redactions=batch.redactions,
+                as_of=as_of,
             )
             for native in batch.resolved:
                 self.state.resolve_file(name, native)
-            report.quarantined += new_quarantine
+            report.quarantine_new += new_quarantine
             self.metrics.quarantined.labels(name).inc(new_quarantine)
             batch, batch_started = MappedPage(), time.monotonic()
 
@@ -298,13 +333,14 @@ class SyncEngine:
         out = MappedPage()
         fetched_at = self.clock()
         best: dict[str, Mapped] = {}
+        payloads: dict[str, dict[str, Any]] = {}
         for raw_row in page.rows:
             data, removed = scrub_aadhaar(raw_row.data)
             row = Row(data, raw_row.collection, raw_row.problem, raw_row.version_hint)
             native = connector.native_id(row)
             out.redactions.extend((native or "?", path, "aadhaar") for path in removed)
             try:
-                mapped = map_one(connector, row, fetched_at)
+                mapped = read_row(connector, row, fetched_at)
             except MappingError as exc:
                 out.quarantine.append(
                     Quarantined(
@@ -316,6 +352,7 @@ class SyncEngine:
                         row.version_hint,
                     )
                 )
+                report.quarantined += 1
                 continue
             version = mapped.version
             out.newest = later(out.newest, version)
@@ -325,6 +362,7 @@ class SyncEngine:
                 if held.version > version:
                     continue
             best[mapped.record_id] = mapped
+            payloads[mapped.record_id] = quarantine_payload(row)
         for native, reason, payload in page.quarantine:
             scrubbed, _ = scrub_aadhaar(payload)
             out.quarantine.append(Quarantined(name, native, reason, scrubbed, "@file"))
@@ -341,15 +379,21 @@ class SyncEngine:
             if isinstance(mapped, Tombstone):
                 if old is None or old <= stamp:
                     out.add(mapped)
+                else:
+                    report.unchanged += 1
                 continue
             if old is not None and (old > stamp or (old == stamp and not full)):
+                # an older copy (damaged or not) of what the index holds adds nothing to it
                 report.unchanged += 1
                 continue
             out.add(mapped)
+            if mapped.data_issues:
+                out.payloads[record_id] = payloads[record_id]
             replaced.extend(connector.superseded(mapped))
         if replaced:
             for record_id, held_at in self.state.versions(replaced).items():
-                out.add(Tombstone(record_id, record_id.partition(":")[2], _at(held_at)))
+                tomb = Tombstone(record_id, record_id.partition(":")[2], _at(held_at))
+                out.add(tomb, row=False)
         out.stored = stored
         return out
 
@@ -377,7 +421,9 @@ class SyncEngine:
 
     async def _write(self, page: MappedPage, report: SourceReport) -> None:
         """Sink calls run in a worker thread (backends are synchronous), so other sources keep
-        fetching while one page is written."""
+        fetching while one page is written. Counts each row's outcome in `report`."""
+        report.duplicates += page.dropped
+        report.removed += page.dropped_by_delete
         upserts = page.upserts
         if upserts:
             result = await self._timed(report, self.sink.upsert, upserts)
@@ -389,24 +435,43 @@ class SyncEngine:
                             record.source.value,
                             record.provenance.native_id,
                             f"index refused: {failed[record.record_id]}",
-                            record.raw,
+                            page.payloads.get(record.record_id, record.raw),
                             record.provenance.collection,
-                            record.version if record.source is Source.ALIS else None,
+                            row_hint(record),
                         )
                     )
+                    report.quarantined += 1
                     continue
                 page.written.add(record.record_id)
-                if record.record_id in page.stored:
+                if record.data_issues:
+                    # indexed with what could be read, and listed in quarantine with the row as
+                    # received, so that `icjs quarantine replay` can read it again after a fix
+                    page.quarantine.append(
+                        Quarantined(
+                            record.source.value,
+                            record.provenance.native_id,
+                            describe(record.data_issues),
+                            page.payloads.get(record.record_id, record.raw),
+                            record.provenance.collection,
+                            row_hint(record),
+                            indexed=True,
+                        )
+                    )
+                    report.with_issues += 1
+                elif record.record_id in page.stored:
                     report.updated += 1
                 else:
                     report.indexed += 1
             written = len(upserts) - len(failed)
             self.metrics.indexed.labels(report.source).inc(written)
+            if self.on_written is not None and written:
+                self.on_written([r for r in upserts if r.record_id not in failed])
         deletes = page.deletes
         if deletes:
             result = await self._timed(report, self.sink.delete, [t.record_id for t in deletes])
             failed = dict(result.failed)
             for tomb in deletes:
+                row = tomb.record_id in page.rows
                 if tomb.record_id in failed:
                     page.quarantine.append(
                         Quarantined(
@@ -416,8 +481,10 @@ class SyncEngine:
                             {"_tombstone": tomb.record_id},
                         )
                     )
+                    report.quarantined += row
                 else:
                     page.removed.append(tomb.record_id)
+                    report.removed += row
             report.deleted += result.deleted
             self.metrics.deleted.labels(report.source).inc(result.deleted)
 
@@ -463,10 +530,16 @@ class SyncEngine:
                 deleted=[r for r in batch if r not in failed],
             )
         self.state.mark_reconciled(name, "reconcile", self.clock())
+        self.state.record_reconciliation(name, self.clock(), listed, gone)
         report.reconciled = True
         report.extra["reconcile_listed"] = listed
         report.extra["reconcile_deleted"] = len(gone)
         return self.state.reconcile_unknown(name)
+
+
+def row_hint(record: Record) -> datetime | None:
+    """The version a row lacks and its transport gave (an ALIS file's publication time)."""
+    return record.version if record.source is Source.ALIS else None
 
 
 def _at(stamp: int) -> datetime:
@@ -485,6 +558,7 @@ async def run_sync(
     metrics: SyncMetrics | None = None,
     flush_records: int = FLUSH_RECORDS,
     lock_wait: float = 0.0,
+    on_written: Callable[[Sequence[Record]], None] | None = None,
 ) -> SyncReport:
     """Sync `sources` into `sink` once, holding the state file's sync lock (`connectors.lock`)
     for the run: `SyncBusy` if another sync still holds it after `lock_wait` seconds.
@@ -500,6 +574,7 @@ async def run_sync(
                 metrics=metrics,
                 progress=progress,
                 flush_records=flush_records,
+                on_written=on_written,
             )
             try:
                 return await engine.run(sources, full=full)

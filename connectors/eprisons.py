@@ -16,13 +16,17 @@ from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
 from connectors.errors import MappingError, SourceError
 from connectors.feeds import envelope_list, rows_of
-from connectors.mapping import drop_none, gender, identifier, need_name, state_code, unique
+from connectors.fields import Fields
+from connectors.mapping import GENDERS, drop_none, identifier, unique
 from connectors.paging import Fetched, walk_positions
 from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
 
 IDS_PAGE = 1000
 MAX_PAGE = 500
+# The contract's enumerations (sources/eprisons.md): anything else is kept, with an issue.
+CATEGORIES = frozenset({"UNDERTRIAL", "CONVICT", "DETENU"})
+RELEASE_TYPES = frozenset({"BAIL", "ACQUITTED", "SENTENCE_COMPLETED", "ESCAPED", "PAROLE"})
 
 
 class ReconcileShifted(SourceError):
@@ -82,41 +86,37 @@ class EprisonsConnector(Connector):
 
     def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
         raw = row.data
-        native = p.required_text(raw, "prisonerId")
-        updated = p.required_datetime(raw, "updatedAt")
-        name, name_local = p.text(raw, "name"), p.text(raw, "nameLocal")
-        need_name(name, name_local, fields="name, nameLocal")
-        admitted = p.date_field(raw, "dateOfAdmission")
-        age = p.age(raw, "age")
-        prison = raw.get("prison") or {}
-        if not isinstance(prison, dict):
-            raise MappingError("field 'prison' should be an object")
-        state = state_code(p.text(prison, "state"), "prison.state")
-        cases = raw.get("cases") or []
-        if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
-            raise MappingError("field 'cases' should be a list of objects")
+        f = Fields.of(row)
+        native = f.required_id("prisonerId")
+        updated = f.updated("updatedAt")
+        name, name_local = f.text("name"), f.text("nameLocal")
+        f.need_name((name, name_local), "name", "nameLocal")
+        admitted = f.date("dateOfAdmission")
+        age = f.age("age")
+        prison = f.child("prison")
+        state = prison.state_code("state")
         firs = []
+        cases = f.children("cases")
         for case in cases:
-            fir = ids.normalise_fir(state, p.text(case, "psCode"), p.text(case, "firNumber"))
+            fir = ids.normalise_fir(state, case.text("psCode"), case.text("firNumber"))
             firs.append(identifier(IdType.FIR, fir, lambda v: v))
-        release = p.date_field(raw, "releaseDate")
-        parole_until = p.date_field(raw, "paroleUntil")
-        release_type = p.text(raw, "releaseType")
-        father = p.text(raw, "fatherName")
+        release = f.date("releaseDate")
+        parole_until = f.date("paroleUntil")
+        release_type = f.enum("releaseType", RELEASE_TYPES)
+        category = f.enum("category", CATEGORIES)
+        father = f.text("fatherName")
         person = Person(
             role=PersonRole.SUBJECT,
             name=name,
             name_local=name_local,
             relative_name=father,
             relation=Relation.RELATIVE if father else None,
-            gender=gender(p.text(raw, "gender"), "gender"),
+            gender=f.mapped("gender", GENDERS),
             age_from=age,
             age_to=age,
             age_on=admitted if age is not None else None,
         )
-        status = (
-            (release_type or "RELEASED") if release or release_type else p.text(raw, "category")
-        )
+        status = (release_type or "RELEASED") if release or release_type else category
         return Record(
             record_id=self.record_id(native),
             source=self.source,
@@ -125,21 +125,25 @@ class EprisonsConnector(Connector):
             people=(person,),
             identifiers=unique([identifier(IdType.PRISONER, native, lambda v: v), *firs]),
             state=state,
-            district=p.text(prison, "district"),
+            district=prison.text("district"),
             police_station=None,
             event_date=admitted,
             attributes=drop_none(
                 {
-                    "prison": p.text(prison, "name"),
-                    "category": p.text(raw, "category"),
+                    "prison": prison.text("name"),
+                    "category": category,
                     "release_date": release.isoformat() if release else None,
                     "release_type": release_type,
                     "parole_until": parole_until.isoformat() if parole_until else None,
-                    "cases": [drop_none({k: p.text(c, k) for k in c if k}) for c in cases],
+                    "cases": [
+                        drop_none({k: c.text(k) for k in c.data if k and isinstance(k, str)})
+                        for c in cases
+                    ],
                 }
             ),
             provenance=self.provenance(native, updated, fetched_at),
             raw=raw,
+            data_issues=tuple(f.issues),
         )
 
 

@@ -8,9 +8,12 @@ class MappingError(Exception):
     """A source row that cannot become a canonical record. Never fatal: the row is quarantined
     with this reason."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, issue: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        # the same without the value (`unparseable date`): what a record's `data_issues` says
+        # when the field is withheld instead of the row being refused
+        self.issue = issue or "unreadable"
 
 
 class SourceError(Exception):

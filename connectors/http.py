@@ -11,6 +11,8 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -191,6 +193,9 @@ class SourceClient:
         self.policy = policy
         self.breaker = breaker
         self.retries = 0
+        # the source's own time (its `Date` header) at the last good response: what a sync's
+        # lag is measured against when the source's body carries no `as_of`
+        self.server_time: datetime | None = None
         self._on_retry = on_retry
         self._sleep = sleep
         self._origin = origin(base_url)
@@ -302,6 +307,7 @@ class SourceClient:
         except httpx.TransportError as exc:
             raise RetryableError(self.source, f"connection failed ({type(exc).__name__})") from None
         self.check_status(response, ok=ok, renewable=authenticate)
+        self.server_time = _http_date(response.headers.get("date")) or self.server_time
         return response
 
     def check_status(
@@ -384,3 +390,13 @@ class SourceClient:
 
         size: int = await self.call(attempt)
         return size
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo is not None else None

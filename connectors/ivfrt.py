@@ -17,7 +17,8 @@ from typing import Any
 from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
 from connectors.errors import MappingError, RetryableError
-from connectors.mapping import drop_none, gender, identifier, unique, upper
+from connectors.fields import MISSING, UNDATED, Fields
+from connectors.mapping import GENDERS, drop_none, identifier, unique, upper
 from connectors.paging import Fetched, walk_positions
 from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Source
@@ -26,6 +27,7 @@ PAGE_SIZE = 100  # fixed by the contract: IVFRT pages hold 100
 _FOREIGNER = re.compile(r"<Foreigner[\s>].*?</Foreigner\s*>", re.DOTALL)
 _ROOT_END = re.compile(r"</ForeignerList\s*>\s*$")
 _TRUE = {"true", "1", "yes", "y"}
+FOREIGNER_STATUSES = frozenset({"IN_INDIA", "EXITED", "DEPORTED"})
 
 
 def element_to_dict(element: ET.Element) -> dict[str, Any]:
@@ -112,38 +114,41 @@ class IvfrtConnector(Connector):
 
     def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
         raw = row.data
-        native = p.required_text(raw, "RegistrationNo")
-        updated = p.required_datetime(raw, "ChangedOn")
-        given, surname = p.text(raw, "GivenName"), p.text(raw, "Surname")
-        if not (given or surname):
-            raise MappingError("a person needs at least one of GivenName, Surname")
-        passport = _section(raw, "Passport")
-        visa = _section(raw, "Visa")
-        loc = _section(raw, "LookOutCircular")
-        loc_issued = (str(loc.get("@issued", "true")).strip().lower() in _TRUE) if loc else False
-        passport_no = p.text(passport, "Number")
-        if passport_no is None:
-            raise MappingError("required element 'Passport/Number' is missing")
-        dob = p.birth_date(raw, "DateOfBirth", on=updated.date())
-        nationality = upper(p.text(raw, "Nationality"))
+        f = Fields.of(row)
+        native = f.required_id("RegistrationNo")
+        updated = f.updated("ChangedOn")
+        given, surname = f.text("GivenName"), f.text("Surname")
+        f.need_name((given, surname), "GivenName", "Surname")
+        passport = _section(f, "Passport")
+        visa = _section(f, "Visa")
+        loc = _section(f, "LookOutCircular")
+        loc_issued = (
+            (str(loc.data.get("@issued", "true")).strip().lower() in _TRUE) if loc.data else False
+        )
+        passport_no = passport.text("Number")
+        if passport_no is None and "Number" not in passport.data:
+            passport.issue("Number", MISSING)
+        on = (updated if updated != UNDATED else fetched_at).date()
+        dob = f.birth_date("DateOfBirth", on=on)
+        nationality = upper(f.text("Nationality"))
         person = Person(
             role=PersonRole.SUBJECT,
-            name=" ".join(x for x in (given, surname) if x),
-            gender=gender(p.text(raw, "Sex"), "Sex"),
+            name=" ".join(x for x in (given, surname) if x) or None,
+            gender=f.mapped("Sex", GENDERS),
             birth_date=dob,
             birth_year=dob.year if dob else None,
-            address=p.text(raw, "AddressInIndia"),
+            address=f.text("AddressInIndia"),
             nationality=nationality,
         )
-        arrival = p.date_field(raw, "ArrivalDate")
-        visa_until = p.date_field(visa, "ValidUntil")
-        overstay = p.text(raw, "Overstay")
-        passport_expiry = p.date_field(passport, "Expiry")
+        arrival = f.date("ArrivalDate")
+        visa_until = visa.date("ValidUntil")
+        overstay = f.text("Overstay")
+        passport_expiry = passport.date("Expiry")
         return Record(
             record_id=self.record_id(native),
             source=self.source,
             kind=Kind.FOREIGNER,
-            status=p.text(raw, "Status"),
+            status=f.enum("Status", FOREIGNER_STATUSES),
             people=(person,),
             identifiers=unique(
                 [
@@ -152,8 +157,8 @@ class IvfrtConnector(Connector):
                         passport_no,
                         lambda v: ids.normalise_passport(v, indian=False),
                     ),
-                    identifier(IdType.VISA, p.text(visa, "Number"), upper),
-                    identifier(IdType.LOC, p.text(loc, "Number") if loc_issued else None, upper),
+                    identifier(IdType.VISA, visa.text("Number"), upper),
+                    identifier(IdType.LOC, loc.text("Number") if loc_issued else None, upper),
                 ]
             ),
             event_date=arrival,
@@ -161,30 +166,28 @@ class IvfrtConnector(Connector):
                 {
                     "surname": surname,
                     "given_name": given,
-                    "passport_issue_country": upper(p.text(passport, "IssueCountry")),
+                    "passport_issue_country": upper(passport.text("IssueCountry")),
                     "passport_expiry": passport_expiry.isoformat() if passport_expiry else None,
-                    "visa_type": p.text(visa, "Type"),
+                    "visa_type": visa.text("Type"),
                     "visa_valid_until": visa_until.isoformat() if visa_until else None,
-                    "port_of_entry": p.text(raw, "PortOfEntry"),
+                    "port_of_entry": f.text("PortOfEntry"),
                     "overstay": overstay.lower() in _TRUE if overstay else None,
-                    "loc_issued": loc_issued if loc else None,
-                    "loc_issued_by": p.text(loc, "IssuedBy") if loc_issued else None,
+                    "loc_issued": loc_issued if loc.data else None,
+                    "loc_issued_by": loc.text("IssuedBy") if loc_issued else None,
                 }
             ),
             provenance=self.provenance(native, updated, fetched_at),
             raw=raw,
+            data_issues=tuple(f.issues),
         )
 
 
-def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
-    value = raw.get(key)
-    if value is None:
-        return {}
-    if isinstance(value, list):
-        raise MappingError(f"element {key!r} appears more than once")
-    if not isinstance(value, dict):
-        raise MappingError(f"element {key!r} should have child elements")
-    return value
+def _section(f: Fields, key: str) -> Fields:
+    """A child element; repeated where it should be single: withheld, with an issue."""
+    if isinstance(f.data.get(key), list):
+        f.issue(key, "appears more than once, withheld")
+        return Fields({}, path=f.where(key), issues=f.issues)
+    return f.child(key)
 
 
 def _row_time(row: Row) -> datetime | None:

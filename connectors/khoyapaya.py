@@ -11,21 +11,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
-from connectors.errors import MappingError
 from connectors.feeds import envelope_list, rows_of
-from connectors.mapping import (
-    drop_none,
-    gender,
-    guardian_relation,
-    need_name,
-    phones,
-    state_code,
-)
+from connectors.fields import MISSING, OUTSIDE_LIST, Fields
+from connectors.mapping import GENDERS, drop_none, guardian_relation, phones
 from records import Gender, Kind, Person, PersonRole, Record, Relation, Sensitivity, Source
 
 MAX_LIMIT = 500
+REPORT_STATUSES = frozenset({"OPEN", "TRACED"})
 _KINDS = {
     "MISSING": (Kind.MISSING_PERSON, PersonRole.MISSING),
     "FOUND": (Kind.FOUND_PERSON, PersonRole.FOUND),
@@ -65,22 +58,26 @@ class KhoyapayaConnector(Connector):
 
     def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
         raw = row.data
-        native = p.required_text(raw, "report_id")
-        updated = p.required_datetime(raw, "updated_at")
-        report_type = (p.required_text(raw, "report_type")).upper()
+        f = Fields.of(row)
+        native = f.required_id("report_id")
+        updated = f.updated("updated_at")
+        written_type = f.text("report_type")
+        report_type = (written_type or "").upper()
         if report_type not in _KINDS:
-            raise MappingError(f"field 'report_type' holds an unknown type {report_type!r}")
-        kind, role = _KINDS[report_type]
-        name, name_local = p.text(raw, "child_name"), p.text(raw, "child_name_local")
+            # missing or unknown: still a child's report, read as the kind every report can
+            # be matched against (missing); the type stays as written in the attributes
+            f.issue("report_type", MISSING if written_type is None else OUTSIDE_LIST)
+        kind, role = _KINDS.get(report_type, (Kind.MISSING_PERSON, PersonRole.MISSING))
+        name, name_local = f.text("child_name"), f.text("child_name_local")
         if report_type == "MISSING":
-            need_name(name, name_local, fields="child_name, child_name_local")
-        years = p.age(raw, "age_years")
-        estimate = p.age_range(p.text(raw, "age_estimate"), "age_estimate")
+            f.need_name((name, name_local), "child_name", "child_name_local")
+        years = f.age("age_years")
+        estimate = f.age_range("age_estimate")
         age_from, age_to = (years, years) if years is not None else (estimate or (None, None))
-        event = p.date_field(raw, "event_date")
-        child_gender = gender(p.text(raw, "gender"), "gender")
-        guardian_name = p.text(raw, "guardian_name")
-        relation_raw = p.text(raw, "guardian_relation")
+        event = f.date("event_date")
+        child_gender = f.mapped("gender", GENDERS)
+        guardian_name = f.text("guardian_name")
+        relation_raw = f.text("guardian_relation")
         guardian_rel = guardian_relation(relation_raw)
         parent = guardian_rel in (Relation.FATHER_OF, Relation.MOTHER_OF)
         child_rel: Relation | None = None
@@ -99,7 +96,7 @@ class KhoyapayaConnector(Connector):
             age_on=event if age_from is not None else None,
         )
         people = [child]
-        guardian_mobile = p.text(raw, "guardian_mobile")
+        guardian_mobile = f.text("guardian_mobile")
         if guardian_name or guardian_mobile:
             people.append(
                 Person(
@@ -114,24 +111,25 @@ class KhoyapayaConnector(Connector):
             record_id=self.record_id(native),
             source=self.source,
             kind=kind,
-            status=p.text(raw, "status"),
+            status=f.enum("status", REPORT_STATUSES),
             people=tuple(people),
-            state=state_code(p.text(raw, "state"), "state"),
-            district=p.text(raw, "district"),
+            state=f.state_code("state"),
+            district=f.text("district"),
             event_date=event,
             sensitivity=frozenset({Sensitivity.CHILD}),
             attributes=drop_none(
                 {
-                    "report_type": report_type,
+                    "report_type": written_type,
                     "guardian_relation": relation_raw,
-                    "last_seen_place": p.text(raw, "last_seen_place"),
-                    "found_place": p.text(raw, "found_place"),
-                    "identifying_marks": p.text(raw, "identifying_marks"),
-                    "clothing": p.text(raw, "clothing"),
-                    "languages_spoken": p.text(raw, "languages_spoken"),
-                    "photo_url": p.text(raw, "photo_url"),
+                    "last_seen_place": f.text("last_seen_place"),
+                    "found_place": f.text("found_place"),
+                    "identifying_marks": f.text("identifying_marks"),
+                    "clothing": f.text("clothing"),
+                    "languages_spoken": f.text("languages_spoken"),
+                    "photo_url": f.text("photo_url"),
                 }
             ),
             provenance=self.provenance(native, updated, fetched_at),
             raw=raw,
+            data_issues=tuple(f.issues),
         )

@@ -9,7 +9,7 @@ from connectors.errors import MappingError
 from matching import identifiers as ids
 from records import Gender, Identifier, IdType, Relation
 
-_GENDERS = {
+GENDERS = {
     "M": Gender.MALE,
     "MALE": Gender.MALE,
     "F": Gender.FEMALE,
@@ -20,11 +20,11 @@ _GENDERS = {
     "X": Gender.OTHER,
 }
 
-_RELATIONS = {r.value: r for r in Relation}
-_RELATIONS.update({"SO": Relation.SON_OF, "DO": Relation.DAUGHTER_OF, "WO": Relation.WIFE_OF})
-_RELATIONS.update({"HO": Relation.HUSBAND_OF})
+RELATIONS = {r.value: r for r in Relation}
+RELATIONS.update({"SO": Relation.SON_OF, "DO": Relation.DAUGHTER_OF, "WO": Relation.WIFE_OF})
+RELATIONS.update({"HO": Relation.HUSBAND_OF})
 
-_GUARDIAN_RELATIONS = {
+_GUARDIANRELATIONS = {
     "FATHER": Relation.FATHER_OF,
     "MOTHER": Relation.MOTHER_OF,
 }
@@ -33,7 +33,7 @@ _GUARDIAN_RELATIONS = {
 def gender(value: str | None, key: str) -> Gender | None:
     if value is None:
         return None
-    found = _GENDERS.get(value.strip().upper())
+    found = GENDERS.get(value.strip().upper())
     if found is None:
         raise MappingError(f"field {key!r} holds an unknown gender {value!r}")
     return found
@@ -42,7 +42,7 @@ def gender(value: str | None, key: str) -> Gender | None:
 def relation(value: str | None, key: str) -> Relation | None:
     if value is None:
         return None
-    found = _RELATIONS.get(value.strip().upper().replace(" ", ""))
+    found = RELATIONS.get(value.strip().upper().replace(" ", ""))
     if found is None:
         raise MappingError(f"field {key!r} holds an unknown relation {value!r}")
     return found
@@ -54,9 +54,9 @@ def guardian_relation(value: str | None) -> Relation | None:
     if value is None:
         return None
     cleaned = value.strip().upper()
-    if cleaned in _GUARDIAN_RELATIONS:
-        return _GUARDIAN_RELATIONS[cleaned]
-    return _RELATIONS.get(cleaned.replace(" ", ""), Relation.GUARDIAN)
+    if cleaned in _GUARDIANRELATIONS:
+        return _GUARDIANRELATIONS[cleaned]
+    return RELATIONS.get(cleaned.replace(" ", ""), Relation.GUARDIAN)
 
 
 def identifier(

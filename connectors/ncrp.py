@@ -16,13 +16,16 @@ from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
 from connectors.errors import MappingError
 from connectors.feeds import envelope_list, rows_of
+from connectors.fields import Fields
 from connectors.mapping import digits, drop_none, identifier, lower, phones, unique
 from connectors.paging import Fetched, walk_positions
-from connectors.states import state_code_for
 from matching import identifiers as ids
 from records import Identifier, IdType, Kind, Person, PersonRole, Record, Sensitivity, Source
 
 MAX_PER_PAGE = 200
+COMPLAINT_STATUSES = frozenset(
+    {"REGISTERED", "UNDER_INVESTIGATION", "FIR_REGISTERED", "CLOSED", "WITHDRAWN"}
+)
 
 
 class NcrpConnector(Connector):
@@ -58,76 +61,72 @@ class NcrpConnector(Connector):
 
     def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
         raw = row.data
-        native = p.required_text(raw, "acknowledgement_no")
-        updated = p.required_datetime(raw, "updated_at")
-        complained = p.datetime_field(raw, "complaint_date")
-        state_name = p.text(raw, "state")
-        state = state_code_for(state_name)
-        if state_name is not None and state is None:
-            raise MappingError(f"field 'state' names an unknown state {state_name!r}")
-        suspects_raw = raw.get("suspects") or []
-        if not isinstance(suspects_raw, list) or not all(isinstance(s, dict) for s in suspects_raw):
-            raise MappingError("field 'suspects' should be a list of objects")
+        f = Fields.of(row)
+        native = f.required_id("acknowledgement_no")
+        updated = f.updated("updated_at")
+        complained = f.datetime("complaint_date")
+        state, state_name = f.state_name("state")
         people: list[Person] = []
         found: list[Identifier | None] = []
-        for suspect in suspects_raw:
-            mobile, email = p.text(suspect, "mobile"), p.text(suspect, "email")
+        suspects = f.children("suspects")
+        for suspect in suspects:
+            mobile, email = suspect.text("mobile"), suspect.text("email")
             people.append(
                 Person(
                     role=PersonRole.SUSPECT,
-                    name=p.text(suspect, "name"),
+                    name=suspect.text("name"),
                     phones=phones(mobile),
                     emails=(e,) if (e := lower(email)) else (),
                 )
             )
             found += [
                 identifier(IdType.MOBILE, mobile, ids.normalise_mobile),
-                identifier(IdType.UPI, p.text(suspect, "upi_id"), ids.normalise_upi),
-                identifier(IdType.BANK_ACCOUNT, p.text(suspect, "bank_account"), digits),
+                identifier(IdType.UPI, suspect.text("upi_id"), ids.normalise_upi),
+                identifier(IdType.BANK_ACCOUNT, suspect.text("bank_account"), digits),
                 identifier(IdType.EMAIL, email, lower),
-                identifier(IdType.URL, p.text(suspect, "url"), lambda v: v.strip() if v else None),
+                identifier(IdType.URL, suspect.text("url"), lambda v: v.strip() if v else None),
             ]
-        complainant = raw.get("complainant")
         sensitivity: frozenset[Sensitivity] = frozenset()
-        if complainant is not None:
-            if not isinstance(complainant, dict):
-                raise MappingError("field 'complainant' should be an object")
-            email = lower(p.text(complainant, "email"))
+        if raw.get("complainant") is not None:
+            complainant = f.child("complainant")
+            email = lower(complainant.text("email"))
             people.append(
                 Person(
                     role=PersonRole.COMPLAINANT,
-                    name=p.text(complainant, "name"),
-                    phones=phones(p.text(complainant, "mobile")),
+                    name=complainant.text("name"),
+                    phones=phones(complainant.text("mobile")),
                     emails=(email,) if email else (),
                 )
             )
             sensitivity = frozenset({Sensitivity.VICTIM})
         amount = raw.get("amount_lost")
         if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float)):
-            raise MappingError(f"field 'amount_lost' should be a number, got {amount!r}")
+            f.issue("amount_lost", "not a number, withheld")
+            amount = None
         return Record(
             record_id=self.record_id(native),
             source=self.source,
             kind=Kind.CYBER_COMPLAINT,
-            status=p.text(raw, "status"),
+            status=f.enum("status", COMPLAINT_STATUSES),
             people=tuple(people),
             identifiers=unique(found),
             state=state,
-            district=p.text(raw, "district"),
+            district=f.text("district"),
             event_date=complained.date() if complained else None,
             sensitivity=sensitivity,
             attributes=drop_none(
                 {
-                    "category": p.text(raw, "category"),
-                    "sub_category": p.text(raw, "sub_category"),
+                    "category": f.text("category"),
+                    "sub_category": f.text("sub_category"),
                     "amount_lost": amount,
-                    "fir_number": p.text(raw, "fir_number"),
+                    "fir_number": f.text("fir_number"),
                     "state_name": state_name,
-                    "ifsc": [i for s in suspects_raw if (i := p.text(s, "ifsc"))] or None,
+                    "ifsc": [i for s in suspects if (i := s.text("ifsc"))] or None,
                 }
             ),
             provenance=self.provenance(native, updated, fetched_at),
             raw=raw,
+            data_issues=tuple(f.issues),
         )
 
 

@@ -35,9 +35,13 @@ def text(raw: dict[str, Any], key: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise MappingError(f"field {key!r} should be text, got {type(value).__name__}")
+        raise MappingError(
+            f"field {key!r} should be text, got {type(value).__name__}", issue="not text"
+        )
     if isinstance(value, str) and _BAD_TEXT.search(value):
-        raise MappingError(f"field {key!r} is not valid UTF-8 (wrongly encoded text)")
+        raise MappingError(
+            f"field {key!r} is not valid UTF-8 (wrongly encoded text)", issue="invalid encoding"
+        )
     cleaned = str(value).strip()
     return cleaned or None
 
@@ -45,7 +49,7 @@ def text(raw: dict[str, Any], key: str) -> str | None:
 def required_text(raw: dict[str, Any], key: str) -> str:
     value = text(raw, key)
     if value is None:
-        raise MappingError(f"required field {key!r} is missing")
+        raise MappingError(f"required field {key!r} is missing", issue="missing")
     return value
 
 
@@ -54,20 +58,22 @@ def integer(raw: dict[str, Any], key: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise MappingError(f"field {key!r} should be an integer, got a boolean")
+        raise MappingError(
+            f"field {key!r} should be an integer, got a boolean", issue="not an integer"
+        )
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
-    raise MappingError(f"field {key!r} should be an integer, got {value!r}")
+    raise MappingError(f"field {key!r} should be an integer, got {value!r}", issue="not an integer")
 
 
 def age(raw: dict[str, Any], key: str) -> int | None:
     value = integer(raw, key)
     if value is not None and not 0 <= value <= MAX_AGE:
-        raise MappingError(f"field {key!r} holds an impossible age {value}")
+        raise MappingError(f"field {key!r} holds an impossible age {value}", issue="impossible age")
     return value
 
 
@@ -81,7 +87,7 @@ def flag(raw: dict[str, Any], key: str) -> bool | None:
         return True
     if isinstance(value, str) and value.strip().upper() in {"N", "NO", "FALSE", "0"}:
         return False
-    raise MappingError(f"field {key!r} should be Y or N, got {value!r}")
+    raise MappingError(f"field {key!r} should be Y or N, got {value!r}", issue="not Y or N")
 
 
 def parse_date(value: str, key: str) -> date:
@@ -96,7 +102,9 @@ def parse_date(value: str, key: str) -> date:
             return date(int(m[3]), _MONTHS[m[2].upper()], int(m[1]))
     except ValueError:
         pass
-    raise MappingError(f"field {key!r} holds an unparseable date {value!r}")
+    raise MappingError(
+        f"field {key!r} holds an unparseable date {value!r}", issue="unparseable date"
+    )
 
 
 def date_field(raw: dict[str, Any], key: str) -> date | None:
@@ -110,7 +118,9 @@ def birth_date(raw: dict[str, Any], key: str, *, on: date) -> date | None:
     if born is None:
         return None
     if born > on or on.year - born.year > MAX_AGE:
-        raise MappingError(f"field {key!r} gives an impossible age ({born.isoformat()})")
+        raise MappingError(
+            f"field {key!r} gives an impossible age ({born.isoformat()})", issue="impossible age"
+        )
     return born
 
 
@@ -119,9 +129,14 @@ def parse_datetime(value: str, key: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise MappingError(f"field {key!r} holds an unparseable date-time {value!r}") from None
+        raise MappingError(
+            f"field {key!r} holds an unparseable date-time {value!r}", issue="unparseable date-time"
+        ) from None
     if parsed.tzinfo is None:
-        raise MappingError(f"field {key!r} holds a date-time without offset {value!r}")
+        raise MappingError(
+            f"field {key!r} holds a date-time without offset {value!r}",
+            issue="date-time without offset",
+        )
     return parsed
 
 
@@ -133,18 +148,20 @@ def datetime_field(raw: dict[str, Any], key: str) -> datetime | None:
 def required_datetime(raw: dict[str, Any], key: str) -> datetime:
     value = datetime_field(raw, key)
     if value is None:
-        raise MappingError(f"required field {key!r} is missing")
+        raise MappingError(f"required field {key!r} is missing", issue="missing")
     return value
 
 
 def epoch(raw: dict[str, Any], key: str, *, millis: bool) -> datetime:
     value = integer(raw, key)
     if value is None:
-        raise MappingError(f"required field {key!r} is missing")
+        raise MappingError(f"required field {key!r} is missing", issue="missing")
     seconds = value / 1000 if millis else value
     # Anything before 2000 or past 2100 is a unit mix-up, not a real update time.
     if not 946_684_800 <= seconds <= 4_102_444_800:
-        raise MappingError(f"field {key!r} holds an implausible epoch value {value}")
+        raise MappingError(
+            f"field {key!r} holds an implausible epoch value {value}", issue="implausible time"
+        )
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
@@ -154,10 +171,14 @@ def age_range(value: str | None, key: str) -> tuple[int, int] | None:
         return None
     m = _RANGE.match(value)
     if not m:
-        raise MappingError(f"field {key!r} should be an age range N-M, got {value!r}")
+        raise MappingError(
+            f"field {key!r} should be an age range N-M, got {value!r}", issue="not an age range"
+        )
     low, high = int(m[1]), int(m[2])
     if low > high or high > MAX_AGE:
-        raise MappingError(f"field {key!r} holds an impossible age range {value!r}")
+        raise MappingError(
+            f"field {key!r} holds an impossible age range {value!r}", issue="impossible age"
+        )
     return low, high
 
 
@@ -168,13 +189,13 @@ def string_list(raw: dict[str, Any], key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise MappingError(f"field {key!r} should be a list of strings")
+        raise MappingError(f"field {key!r} should be a list of strings", issue="not a list")
     out = []
     for item in value:
         if item is None:
             continue
         if not isinstance(item, str):
-            raise MappingError(f"field {key!r} should be a list of strings")
+            raise MappingError(f"field {key!r} should be a list of strings", issue="not a list")
         if item.strip():
             out.append(item.strip())
     return tuple(out)

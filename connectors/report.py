@@ -45,15 +45,21 @@ class Progress(Protocol):
 
 @dataclass
 class SourceReport:
+    """One source's run. Every row fetched lands in exactly one of `indexed`, `updated`,
+    `unchanged`, `quarantined`, `with_issues`, `removed` and `duplicates` (`accounted`)."""
+
     source: str
     status: str = "pending"  # ok, failed, circuit open, not configured
-    fetched: int = 0
+    fetched: int = 0  # rows seen
     indexed: int = 0  # records new to the index
     updated: int = 0  # records written again with a newer version
     unchanged: int = 0  # re-read (overlap, repeats) with a version already indexed
-    duplicates: int = 0  # the same id twice in one page (the older copy is ignored)
-    deleted: int = 0
-    quarantined: int = 0  # new quarantine entries
+    quarantined: int = 0  # rows quarantined alone: nothing readable identifies them
+    with_issues: int = 0  # records indexed with data issues (and listed in quarantine too)
+    removed: int = 0  # rows that removed their record (CCTNS tombstones)
+    duplicates: int = 0  # an older copy of an id seen again in the same pages (ignored)
+    deleted: int = 0  # index deletions: tombstones, transfers' earlier owners, reconciliation
+    quarantine_new: int = 0  # quarantine entries not seen before
     redacted: int = 0  # Aadhaar numbers removed
     retries: int = 0
     pages: int = 0
@@ -62,6 +68,20 @@ class SourceReport:
     duration_s: float = 0.0
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def accounted(self) -> int:
+        """Rows with an outcome; equals `fetched` once the run is over (a failed run can end
+        with rows fetched but never written)."""
+        return (
+            self.indexed
+            + self.updated
+            + self.unchanged
+            + self.quarantined
+            + self.with_issues
+            + self.removed
+            + self.duplicates
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

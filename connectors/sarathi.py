@@ -13,12 +13,15 @@ from connectors.base import Connector, Mapped, Page, Row
 from connectors.clean import scrub_aadhaar
 from connectors.errors import MappingError, NotFound
 from connectors.feeds import envelope_list, rows_of
-from connectors.mapping import drop_none, gender, identifier, need_name, state_code, unique
+from connectors.fields import UNDATED, Fields
+from connectors.mapping import GENDERS, drop_none, identifier, unique
 from connectors.paging import Fetched, walk_positions
+from connectors.reading import read_row
 from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
 
 MAX_SIZE = 500
+DL_STATUSES = frozenset({"ACTIVE", "SUSPENDED", "REVOKED", "EXPIRED"})
 
 
 class SarathiConnector(Connector):
@@ -59,7 +62,7 @@ class SarathiConnector(Connector):
         if not isinstance(body, dict):
             raise MappingError("Sarathi look-up answered with something other than a record")
         cleaned, _ = scrub_aadhaar(body)
-        mapped = self.map_row(Row(cleaned), fetched_at or self.clock())
+        mapped = read_row(self, Row(cleaned), fetched_at or self.clock())
         assert isinstance(mapped, Record)
         return mapped
 
@@ -69,47 +72,47 @@ class SarathiConnector(Connector):
 
     def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
         raw = row.data
-        dl_raw = p.required_text(raw, "dlNo")
+        f = Fields.of(row)
+        dl_raw = f.required_id("dlNo")
         dl = ids.normalise_dl(dl_raw)
         if dl is None:
             raise MappingError(f"field 'dlNo' is not a driving licence number: {dl_raw!r}")
-        updated = p.epoch(raw, "updatedAt", millis=True)
-        name, name_local = p.text(raw, "holderName"), p.text(raw, "holderNameLocal")
-        need_name(name, name_local, fields="holderName, holderNameLocal")
-        dob = p.birth_date(raw, "dob", on=updated.date())
-        issued = p.date_field(raw, "issueDate")
-        validity = raw.get("validity") or {}
-        if not isinstance(validity, dict):
-            raise MappingError("field 'validity' should be an object")
-        relative = p.text(raw, "swdOf")
+        updated = f.updated_epoch("updatedAt", millis=True)
+        name, name_local = f.text("holderName"), f.text("holderNameLocal")
+        f.need_name((name, name_local), "holderName", "holderNameLocal")
+        # an undated row cannot say how old its holder was: judge the birth date by today
+        dob = f.birth_date("dob", on=(updated if updated != UNDATED else fetched_at).date())
+        issued = f.date("issueDate")
+        validity = f.child("validity")
+        relative = f.text("swdOf")
         person = Person(
             role=PersonRole.SUBJECT,
             name=name,
             name_local=name_local,
             relative_name=relative,
             relation=Relation.RELATIVE if relative else None,
-            gender=gender(p.text(raw, "gender"), "gender"),
+            gender=f.mapped("gender", GENDERS),
             birth_date=dob,
             birth_year=dob.year if dob else None,
-            address=p.text(raw, "permAddress"),
+            address=f.text("permAddress"),
         )
-        valid_nt = p.date_field(validity, "nonTransport")
-        valid_t = p.date_field(validity, "transport")
+        valid_nt = validity.date("nonTransport")
+        valid_t = validity.date("transport")
         return Record(
             record_id=self.record_id(dl),
             source=self.source,
             kind=Kind.DRIVING_LICENCE,
-            status=p.text(raw, "status"),
+            status=f.enum("status", DL_STATUSES),
             people=(person,),
             identifiers=unique([identifier(IdType.DRIVING_LICENCE, dl, lambda v: v)]),
-            state=state_code(p.text(raw, "stateCode"), "stateCode"),
+            state=f.state_code("stateCode"),
             event_date=issued,
             attributes=drop_none(
                 {
-                    "rto_code": p.text(raw, "rtoCode"),
-                    "blood_group": p.text(raw, "bloodGroup"),
-                    "temp_address": p.text(raw, "tempAddress"),
-                    "cov": list(p.string_list(raw, "cov")),
+                    "rto_code": f.text("rtoCode"),
+                    "blood_group": f.text("bloodGroup"),
+                    "temp_address": f.text("tempAddress"),
+                    "cov": list(f.strings("cov")),
                     "valid_non_transport": valid_nt.isoformat() if valid_nt else None,
                     "valid_transport": valid_t.isoformat() if valid_t else None,
                     "dl_no_as_written": dl_raw if dl_raw != dl else None,
@@ -117,6 +120,7 @@ class SarathiConnector(Connector):
             ),
             provenance=self.provenance(dl, updated, fetched_at),
             raw=raw,
+            data_issues=tuple(f.issues),
         )
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from matching.identifiers import normalise_registration
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -26,6 +29,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     last_success TEXT,         -- when a walk last completed
     last_reconcile TEXT,
     updated_at TEXT NOT NULL,
+    as_of TEXT,                -- the source's own time when the last completed walk began
+    source_now TEXT,           -- the latest source time any walk has seen
     PRIMARY KEY (source, stream)
 );
 CREATE TABLE IF NOT EXISTS versions (
@@ -48,9 +53,29 @@ CREATE TABLE IF NOT EXISTS quarantine (
     seen INTEGER NOT NULL DEFAULT 1,
     resolved_at TEXT,
     resolution TEXT,
+    indexed INTEGER NOT NULL DEFAULT 0,  -- 1: indexed with data issues, listed for replay
     UNIQUE (source, fingerprint)
 );
 CREATE INDEX IF NOT EXISTS quarantine_open ON quarantine (source, resolved_at);
+CREATE INDEX IF NOT EXISTS quarantine_native ON quarantine (source, native_id);
+-- identifiers written anywhere in a quarantined payload, so that a decision about a vehicle
+-- can ask whether a damaged or unreadable row mentions it (federation.noc)
+CREATE TABLE IF NOT EXISTS quarantine_keys (
+    entry_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,        -- registration, chassis, engine, or any (other fields)
+    value TEXT NOT NULL,       -- upper case, letters and digits only
+    rev TEXT NOT NULL          -- value reversed: fragments match by suffix
+);
+CREATE INDEX IF NOT EXISTS quarantine_keys_value ON quarantine_keys (value);
+CREATE INDEX IF NOT EXISTS quarantine_keys_rev ON quarantine_keys (rev);
+CREATE TABLE IF NOT EXISTS reconciliations (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL,
+    listed INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    removed_ids TEXT NOT NULL  -- JSON: the first ids removed
+);
 CREATE TABLE IF NOT EXISTS redactions (
     source TEXT NOT NULL,
     native_id TEXT NOT NULL,
@@ -71,6 +96,48 @@ CREATE TABLE IF NOT EXISTS runs (
     counts TEXT
 );
 """
+
+
+# Identifier fragments shorter than this match too much to mean anything (chassis numbers on
+# theft reports are the last 5-6 characters).
+MIN_FRAGMENT = 5
+_KEY_KINDS = (
+    ("registration", re.compile(r"regn|reg_?no|registration|plate|vehicle_?no", re.I)),
+    ("chassis", re.compile(r"chas|vin", re.I)),
+    ("engine", re.compile(r"eng", re.I)),
+)
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+def compact(value: str) -> str:
+    """An identifier as the quarantine keys hold it: upper case, letters and digits only."""
+    return _NOT_ALNUM.sub("", value.upper())
+
+
+def identifier_keys(payload: Any, key: str = "") -> set[tuple[str, str]]:
+    """(kind, value) for every string in a payload that could be a vehicle number: fields named
+    like a registration, chassis or engine number by kind, any other short field as `any`
+    (matched only whole), and every value that reads as a registration number as one."""
+    out: set[tuple[str, str]] = set()
+    if isinstance(payload, dict):
+        for k, v in payload.items():
+            out |= identifier_keys(v, str(k))
+        return out
+    if isinstance(payload, list):
+        for v in payload:
+            out |= identifier_keys(v, key)
+        return out
+    if not isinstance(payload, str | int) or isinstance(payload, bool):
+        return out
+    value = compact(str(payload))
+    if not MIN_FRAGMENT <= len(value) <= 30:
+        return out
+    kind = next((k for k, pattern in _KEY_KINDS if pattern.search(key)), "any")
+    out.add((kind, value))
+    plate = normalise_registration(str(payload))
+    if plate is not None:
+        out.add(("registration", plate))
+    return out
 
 
 def micros(value: datetime) -> int:
@@ -100,6 +167,7 @@ class Quarantined:
     payload: Any
     collection: str | None = None
     version_hint: datetime | None = None
+    indexed: bool = False  # indexed with data issues; listed here to be replayed after a fix
 
 
 @dataclass(frozen=True)
@@ -115,6 +183,27 @@ class QuarantineEntry:
     last_seen: str
     seen: int
     resolved_at: str | None
+    indexed: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A source's last failed run: when it ended, why, and in which stream (None: before any
+    stream, such as a refused login)."""
+
+    at: datetime
+    error: str | None
+    stream: str | None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An open quarantine entry whose payload writes a vehicle number asked about."""
+
+    source: str
+    native_id: str
+    reason: str
+    indexed: bool
 
 
 def _dumps(value: Any) -> str:
@@ -135,7 +224,18 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
+        self._migrate()
         self._db.executescript(SCHEMA)
+
+    def _migrate(self) -> None:
+        """State files written before a column existed get it (CREATE IF NOT EXISTS does not)."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(quarantine)")}
+        if columns and "indexed" not in columns:
+            self._db.execute("ALTER TABLE quarantine ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0")
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(checkpoints)")}
+        for column in ("as_of", "source_now"):
+            if columns and column not in columns:
+                self._db.execute(f"ALTER TABLE checkpoints ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -232,8 +332,11 @@ class StateStore:
         deleted: Iterable[str] = (),
         quarantined: Iterable[Quarantined] = (),
         redactions: Iterable[tuple[str, str, str]] = (),
+        as_of: datetime | None = None,
     ) -> int:
-        """Commit everything one page changed; returns how many quarantine entries are new."""
+        """Commit everything one page changed; returns how many quarantine entries are new.
+        `as_of`: the source's own time when the walk began, kept when it completes
+        (`success`)."""
         with self._tx():
             self._db.executemany(
                 "INSERT INTO versions (record_id, source, version) VALUES (?, ?, ?) "
@@ -243,14 +346,40 @@ class StateStore:
             self._db.executemany(
                 "DELETE FROM versions WHERE record_id = ?", [(rid,) for rid in deleted]
             )
+            self._supersede(source, [rid.partition(":")[2] for rid, _ in written])
             new = self._quarantine(quarantined)
             self._redact(source, redactions)
             self._put_checkpoint(source, stream, watermark=watermark, walk=walk, success=success)
+            if success and as_of is not None:
+                self._db.execute(
+                    "UPDATE checkpoints SET as_of = ? WHERE source = ? AND stream = ?",
+                    (as_of.isoformat(), source, stream),
+                )
         return new
+
+    def saw(self, source: str, stream: str, when: datetime) -> None:
+        """The source showed its time `when` (a page's `as_of` or `Date`): kept if the latest,
+        whether or not the walk goes on to complete (lag is measured against it)."""
+        stamp = when.astimezone(UTC).isoformat()  # one offset: ISO times compare as text
+        self._db.execute(
+            "INSERT INTO checkpoints (source, stream, updated_at, source_now) VALUES (?,?,?,?) "
+            "ON CONFLICT (source, stream) DO UPDATE SET source_now = excluded.source_now "
+            "WHERE checkpoints.source_now IS NULL OR checkpoints.source_now < excluded.source_now",
+            (source, stream, _now(), stamp),
+        )
 
     def add_quarantine(self, items: Iterable[Quarantined]) -> int:
         with self._tx():
             return self._quarantine(items)
+
+    def _supersede(self, source: str, natives: Sequence[str]) -> None:
+        """A version of these records reached the index: earlier quarantined copies of them are
+        superseded (a copy still damaged is quarantined again right after, and reopened)."""
+        self._db.executemany(
+            "UPDATE quarantine SET resolved_at = ?, resolution = 'superseded' WHERE source = ? "
+            "AND native_id = ? AND resolved_at IS NULL AND collection IS NOT '@file'",
+            [(_now(), source, n) for n in natives],
+        )
 
     def _quarantine(self, items: Iterable[Quarantined]) -> int:
         new = 0
@@ -263,9 +392,11 @@ class StateStore:
             ).hexdigest()
             cursor = self._db.execute(
                 "INSERT INTO quarantine (source, collection, native_id, reason, payload, "
-                "version_hint, fingerprint, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?) "
+                "version_hint, fingerprint, first_seen, last_seen, indexed) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (source, fingerprint) DO UPDATE SET last_seen = excluded.last_seen, "
-                "seen = quarantine.seen + 1 RETURNING seen",
+                "seen = quarantine.seen + 1, resolved_at = NULL, resolution = NULL, "
+                "indexed = excluded.indexed RETURNING id, seen",
                 (
                     item.source,
                     item.collection,
@@ -276,11 +407,59 @@ class StateStore:
                     fingerprint,
                     now,
                     now,
+                    int(item.indexed),
                 ),
             )
-            (seen,) = cursor.fetchone()
-            new += seen == 1
+            entry_id, seen = cursor.fetchone()
+            if seen == 1:
+                new += 1
+                self._db.executemany(
+                    "INSERT INTO quarantine_keys (entry_id, kind, value, rev) VALUES (?,?,?,?)",
+                    [(entry_id, kind, v, v[::-1]) for kind, v in identifier_keys(item.payload)],
+                )
         return new
+
+    def mentions(
+        self,
+        *,
+        registration: str | None = None,
+        chassis: str | None = None,
+        engine: str | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Mention]:
+        """Open quarantine entries (indexed with issues or not) whose payload writes this
+        registration, or this chassis or engine number or a fragment of it (5 characters or
+        more, either way round: a report's last six characters, or the asker's)."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if registration:
+            clauses.append("(k.kind IN ('registration', 'any') AND k.value = ?)")
+            args.append(compact(registration))
+        for kind, value in (("chassis", chassis), ("engine", engine)):
+            number = compact(value) if value else ""
+            if len(number) < MIN_FRAGMENT:
+                continue
+            suffixes = [number[i:] for i in range(len(number) - MIN_FRAGMENT + 1)]
+            marks = ",".join("?" * len(suffixes))
+            # stored values ending with `number`: their reversal starts with it, a range the
+            # index on `rev` answers (values are [0-9A-Z] only, and "[" sorts right after "Z")
+            clauses.append(
+                f"(k.kind = '{kind}' AND (k.value IN ({marks}) OR (k.rev >= ? AND k.rev < ?)))"
+                " OR (k.kind = 'any' AND k.value = ?)"
+            )
+            args += [*suffixes, number[::-1], number[::-1] + "[", number]
+        if not clauses:
+            return []
+        sql = (
+            "SELECT DISTINCT q.source, q.native_id, q.reason, q.indexed FROM quarantine_keys k "
+            "JOIN quarantine q ON q.id = k.entry_id WHERE q.resolved_at IS NULL AND ("
+            + " OR ".join(clauses)
+            + ")"
+        )
+        if sources:
+            sql += f" AND q.source IN ({','.join('?' * len(sources))})"
+            args += list(sources)
+        return [Mention(r[0], r[1], r[2], bool(r[3])) for r in self._db.execute(sql, args)]
 
     def _redact(self, source: str, items: Iterable[tuple[str, str, str]]) -> None:
         now = _now()
@@ -304,7 +483,7 @@ class StateStore:
             where.append("resolved_at IS NULL")
         sql = (
             "SELECT id, source, collection, native_id, reason, payload, version_hint, first_seen, "
-            "last_seen, seen, resolved_at FROM quarantine"
+            "last_seen, seen, resolved_at, indexed FROM quarantine"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -321,6 +500,7 @@ class StateStore:
                 row[8],
                 row[9],
                 row[10],
+                bool(row[11]),
             )
 
     def resolve(self, entry_id: int, resolution: str) -> None:
@@ -337,11 +517,27 @@ class StateStore:
             (_now(), source, native_id),
         )
 
+    def reopen(self, entry_id: int, reason: str, *, indexed: bool) -> None:
+        """A replayed entry still damaged: its new reason, open."""
+        self._db.execute(
+            "UPDATE quarantine SET reason = ?, indexed = ?, resolved_at = NULL, resolution = NULL "
+            "WHERE id = ?",
+            (reason, int(indexed), entry_id),
+        )
+
     def quarantine_counts(self) -> dict[str, int]:
         rows = self._db.execute(
             "SELECT source, COUNT(*) FROM quarantine WHERE resolved_at IS NULL GROUP BY source"
         )
         return {s: int(n) for s, n in rows}
+
+    def quarantine_split(self) -> dict[str, tuple[int, int]]:
+        """Open entries per source: (quarantined alone, indexed with issues)."""
+        rows = self._db.execute(
+            "SELECT source, SUM(indexed = 0), SUM(indexed = 1) FROM quarantine "
+            "WHERE resolved_at IS NULL GROUP BY source"
+        )
+        return {s: (int(a or 0), int(b or 0)) for s, a, b in rows}
 
     def redaction_counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT source, COUNT(*) FROM redactions GROUP BY source")
@@ -380,6 +576,24 @@ class StateStore:
             for r in rows
         }
 
+    def last_failure(self, source: str) -> Failure | None:
+        row = self._db.execute(
+            "SELECT finished_at, error, counts FROM runs WHERE source = ? AND finished_at IS NOT "
+            "NULL AND status NOT IN ('ok', 'running') ORDER BY id DESC LIMIT 1",
+            (source,),
+        ).fetchone()
+        if row is None:
+            return None
+        counts = json.loads(row[2]) if row[2] else {}
+        stream = (counts.get("extra") or {}).get("failed_stream")
+        return Failure(datetime.fromisoformat(row[0]), row[1], stream)
+
+    def source_times(self) -> dict[tuple[str, str], tuple[datetime | None, datetime | None]]:
+        """(source, stream) → (the source's time when its last completed walk began, the
+        latest source time seen since)."""
+        rows = self._db.execute("SELECT source, stream, as_of, source_now FROM checkpoints")
+        return {(r[0], r[1]): (_parse(r[2]), _parse(r[3])) for r in rows}
+
     def checkpoints(self) -> list[tuple[str, str, Checkpoint]]:
         rows = self._db.execute(
             "SELECT source, stream, watermark, walk, last_success, last_reconcile FROM checkpoints"
@@ -394,6 +608,27 @@ class StateStore:
             )
             for r in rows
         ]
+
+    def record_reconciliation(
+        self, source: str, when: datetime, listed: int, removed: Sequence[str]
+    ) -> None:
+        """An ids reconciliation done: when, how many ids the source listed, what it removed
+        (the first 100 ids; `icjs sync status` shows the last one)."""
+        self._db.execute(
+            "INSERT INTO reconciliations (source, at, listed, removed, removed_ids) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (source, when.isoformat(), listed, len(removed), _dumps(list(removed[:100]))),
+        )
+
+    def last_reconciliations(self) -> dict[str, dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT source, at, listed, removed, removed_ids FROM reconciliations "
+            "WHERE id IN (SELECT MAX(id) FROM reconciliations GROUP BY source)"
+        )
+        return {
+            r[0]: {"at": r[1], "listed": r[2], "removed": r[3], "removed_ids": json.loads(r[4])}
+            for r in rows
+        }
 
     # -- reconciliation scratch ------------------------------------------------------------
 

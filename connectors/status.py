@@ -1,9 +1,26 @@
-"""What `GET /v1/sync/status` shows: per source, the last complete sync, how far behind the
-index is, the last run's outcome, the open quarantine, and the sync running now (if any)."""
+"""What `icjs sync status` and `GET /v1/sync/status` show, per source:
+
+- `last_success`: when a walk of every collection last completed (the stalest collection's);
+  `last_failure`: the last failed run, when, why and in which collection;
+- `watermark`: the newest source update time the index holds; `as_of`: the source's own time
+  when the last completed walk began (CCTNS's `as_of`, else the source's `Date` header): the
+  index is complete up to it; `lag_s`: how far that is behind the latest time the source has
+  shown us since (a walk that failed or is still running shows a later one), the stalest
+  collection's: by the source's clock, never by ours, which a source's clock need not match;
+- `last_run`: the last run's status, error and counts, where every row seen has one outcome:
+  seen = indexed + updated + unchanged + quarantined + with_issues + removed + duplicates
+  (`reconciles` says whether it held);
+- `quarantined` (open entries that could not be indexed) and `with_issues` (records indexed with
+  data issues, listed for replay); `redacted` (Aadhaar removals logged);
+- `reconciliation`: the last ids reconciliation (e-Prisons): when, ids listed, what it removed;
+- `running`: the sync walking this source now (from the sync lock), or null.
+
+Reading only: safe while a sync runs (WAL), and the lock probe never turns a sync away.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,24 +28,34 @@ from config.settings import SOURCE_NAMES
 from connectors.lock import current_holder
 from connectors.state import StateStore
 
+OUTCOMES = (
+    "indexed",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "with_issues",
+    "removed",
+    "duplicates",
+)
+_SIDE_STREAMS = ("reconcile", "replay")
+
 
 def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, dict[str, Any]]:
-    """Per source: `last_success` (ISO time a walk last completed), `watermark` (newest source
-    update time the index is complete up to), `lag_s` (now minus that watermark),
-    `quarantined` (open entries), `redacted` (Aadhaar removals logged), `last_run`
-    (status, error, counts), `running` (pid, host, started_at and sources of the sync walking
-    this source now, from the sync lock; null when none). Sources never synced have nulls.
-    Reading only: safe while a sync runs (WAL), and the lock probe never turns a sync away."""
-    current = now or datetime.now(UTC)
+    """Per source, the fields above; sources never synced have nulls and zeros. `now` is
+    accepted for callers that pin time; no figure here depends on our clock."""
     holder = current_holder(state_path)
     out: dict[str, dict[str, Any]] = {
         name: {
             "last_success": None,
+            "last_failure": None,
             "watermark": None,
+            "as_of": None,
             "lag_s": None,
             "quarantined": 0,
+            "with_issues": 0,
             "redacted": 0,
             "last_run": None,
+            "reconciliation": None,
             "running": (
                 holder.as_dict()
                 if holder is not None and (not holder.sources or name in holder.sources)
@@ -40,28 +67,47 @@ def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, d
     if not state_path.exists():
         return out
     with StateStore(state_path) as state:
+        times = state.source_times()
         # a source is only as fresh as its stalest collection
-        success: dict[str, datetime] = {}
-        watermark: dict[str, datetime] = {}
         for source, stream, cp in state.checkpoints():
-            if source not in out or stream in ("reconcile", "replay"):
+            if source not in out or stream in _SIDE_STREAMS:
                 continue
-            if cp.last_success and (source not in success or cp.last_success < success[source]):
-                success[source] = cp.last_success
-            if cp.watermark and (source not in watermark or cp.watermark < watermark[source]):
-                watermark[source] = cp.watermark
-        for source, when in success.items():
-            out[source]["last_success"] = when.isoformat()
-        for source, when in watermark.items():
-            out[source]["watermark"] = when.isoformat()
-            out[source]["lag_s"] = round((current - when).total_seconds(), 1)
-        for source, count in state.quarantine_counts().items():
+            row = out[source]
+            if cp.last_success and _older(cp.last_success, row["last_success"]):
+                row["last_success"] = cp.last_success.isoformat()
+            if cp.watermark and _older(cp.watermark, row["watermark"]):
+                row["watermark"] = cp.watermark.isoformat()
+            as_of, source_now = times.get((source, stream), (None, None))
+            if as_of and source_now:
+                lag = round(max(0.0, (source_now - as_of).total_seconds()), 1)
+                if row["lag_s"] is None or lag > row["lag_s"]:
+                    row["lag_s"], row["as_of"] = lag, as_of.isoformat()
+        for source, (alone, damaged) in state.quarantine_split().items():
             if source in out:
-                out[source]["quarantined"] = count
+                out[source]["quarantined"], out[source]["with_issues"] = alone, damaged
         for source, count in state.redaction_counts().items():
             if source in out:
                 out[source]["redacted"] = count
         for source, run in state.last_runs().items():
             if source in out:
+                counts = run.get("counts") or {}
+                run["reconciles"] = sum(counts.get(k, 0) for k in OUTCOMES) == counts.get(
+                    "fetched", 0
+                )
                 out[source]["last_run"] = run
+        for source in out:
+            failure = state.last_failure(source)
+            if failure is not None:
+                out[source]["last_failure"] = {
+                    "at": failure.at.isoformat(),
+                    "error": failure.error,
+                    "stream": failure.stream,
+                }
+        for source, done in state.last_reconciliations().items():
+            if source in out:
+                out[source]["reconciliation"] = done
     return out
+
+
+def _older(value: datetime, held: str | None) -> bool:
+    return held is None or value < datetime.fromisoformat(held)

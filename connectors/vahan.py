@@ -16,13 +16,17 @@ from urllib.parse import quote
 
 from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
+from connectors.clean import scrub_aadhaar
 from connectors.errors import MappingError, NotFound
 from connectors.feeds import envelope_list, rows_of
-from connectors.mapping import drop_none, identifier, phones, state_code, unique
+from connectors.fields import Fields
+from connectors.mapping import drop_none, identifier, phones, unique
+from connectors.reading import read_row
 from matching import identifiers as ids
 from records import IdType, Kind, Person, PersonRole, Record, Relation, Source, Vehicle
 
 MAX_LIMIT = 1000
+RC_STATUSES = frozenset({"ACTIVE", "SUSPENDED", "CANCELLED", "SCRAPPED"})
 
 
 def regn_key(value: str | None) -> str | None:
@@ -123,10 +127,9 @@ class VahanConnector(Connector):
         return out
 
     def _as_record(self, raw: dict[str, Any], fetched_at: datetime | None) -> Record:
-        from connectors.clean import scrub_aadhaar
 
         cleaned, _ = scrub_aadhaar(raw)
-        mapped = self.map_row(Row(cleaned), fetched_at or self.clock())
+        mapped = read_row(self, Row(cleaned), fetched_at or self.clock())
         assert isinstance(mapped, Record)
         return mapped
 
@@ -150,7 +153,8 @@ class VahanConnector(Connector):
 
     def map_row(self, row: Row, fetched_at: datetime) -> Mapped:
         raw = row.data
-        regn_raw = p.required_text(raw, "rc_regn_no")
+        f = Fields.of(row)
+        regn_raw = f.required_id("rc_regn_no")
         regn = ids.normalise_registration(regn_raw)
         if regn is None:
             raise MappingError(f"field 'rc_regn_no' is not a registration number: {regn_raw!r}")
@@ -159,36 +163,37 @@ class VahanConnector(Connector):
             raise MappingError("required field 'rc_owner_sr' is missing")
         if serial < 1:
             raise MappingError(f"field 'rc_owner_sr' should be 1 or more, got {serial}")
-        owner = p.required_text(raw, "rc_owner_name")
-        updated = p.epoch(raw, "rc_modified_on", millis=False)
+        owner = f.text("rc_owner_name")
+        f.need_name((owner,), "rc_owner_name")
+        updated = f.updated_epoch("rc_modified_on", millis=False)
         native = f"{regn_key(regn)}#{serial}"
-        chassis = ids.normalise_chassis(p.text(raw, "rc_chasi_no"))
-        engine = ids.normalise_engine(p.text(raw, "rc_eng_no"))
-        relative = p.text(raw, "rc_f_name")
-        maker, model = p.text(raw, "rc_maker_desc"), p.text(raw, "rc_maker_model")
+        chassis = ids.normalise_chassis(f.text("rc_chasi_no"))
+        engine = ids.normalise_engine(f.text("rc_eng_no"))
+        relative = f.text("rc_f_name")
+        maker, model = f.text("rc_maker_desc"), f.text("rc_maker_model")
         person = Person(
             role=PersonRole.OWNER,
             name=owner,
             relative_name=relative,
             relation=Relation.RELATIVE if relative else None,
-            address=p.text(raw, "rc_present_address"),
-            phones=phones(p.text(raw, "rc_mobile_no")),
+            address=f.text("rc_present_address"),
+            phones=phones(f.text("rc_mobile_no")),
         )
         vehicle = Vehicle(
             registration_no=regn,
             chassis_no=chassis,
             engine_no=engine,
             make_model=" ".join(x for x in (maker, model) if x) or None,
-            colour=p.text(raw, "rc_color"),
-            vehicle_class=p.text(raw, "rc_vh_class_desc"),
+            colour=f.text("rc_color"),
+            vehicle_class=f.text("rc_vh_class_desc"),
             owner_serial=serial,
         )
-        registered = p.date_field(raw, "rc_regn_dt")
+        registered = f.date("rc_regn_dt")
         return Record(
             record_id=self.record_id(native),
             source=self.source,
             kind=Kind.VEHICLE_REGISTRATION,
-            status=p.text(raw, "rc_status"),
+            status=f.enum("rc_status", RC_STATUSES),
             people=(person,),
             vehicle=vehicle,
             identifiers=unique(
@@ -198,21 +203,22 @@ class VahanConnector(Connector):
                     identifier(IdType.ENGINE, engine, lambda v: v),
                 ]
             ),
-            state=state_code(p.text(raw, "state_cd"), "state_cd"),
+            state=f.state_code("state_cd"),
             district=None,
             event_date=registered,
             attributes=drop_none(
                 {
-                    "rto_cd": p.text(raw, "rto_cd"),
-                    "fuel": p.text(raw, "rc_fuel_desc"),
-                    "blacklist_status": p.text(raw, "rc_blacklist_status"),
-                    "noc_details": p.text(raw, "rc_noc_details"),
-                    "permanent_address": p.text(raw, "rc_permanent_address"),
+                    "rto_cd": f.text("rto_cd"),
+                    "fuel": f.text("rc_fuel_desc"),
+                    "blacklist_status": f.text("rc_blacklist_status"),
+                    "noc_details": f.text("rc_noc_details"),
+                    "permanent_address": f.text("rc_permanent_address"),
                     "regn_no_as_written": regn_raw if regn_raw != regn else None,
                 }
             ),
             provenance=self.provenance(native, updated, fetched_at),
             raw=raw,
+            data_issues=tuple(f.issues),
         )
 
 

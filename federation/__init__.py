@@ -2,7 +2,9 @@
 policy filters and field redaction. The API calls `PersonSearchService`, `vehicles` and
 `NocService`; nothing here speaks HTTP."""
 
-from .noc import Assessment, Decision, IssuedNoc, NocReason, NocService, NocStore
+from .noc import NocService, revoke_on_reports
+from .noc_model import Assessment, Decision, IssuedNoc, NocEvidence, NocReason
+from .noc_store import NocStore
 from .persons import PersonSearchService, SearchOutcome
 from .planning import PersonSearch, VehicleSearch, VehicleTerms, normalise_vehicle
 from .policy import Policy, Withheld
@@ -13,6 +15,7 @@ __all__ = [
     "Assessment",
     "Decision",
     "IssuedNoc",
+    "NocEvidence",
     "NocReason",
     "NocService",
     "NocStore",
@@ -28,4 +31,5 @@ __all__ = [
     "VehicleTerms",
     "Withheld",
     "normalise_vehicle",
+    "revoke_on_reports",
 ]

@@ -6,28 +6,38 @@ registration ids that caused them. No owner, no complainant, no address leaves t
 
 - `NOT_CLEAR`: an exactly matching CCTNS report says STOLEN or CASE_PROPERTY, or Vahan flags the
   vehicle blacklisted.
-- `REVIEW`: only weak or partial evidence (a theft report agreeing on the last characters of the
-  chassis or engine number only, a chassis that disagrees with the registration, a registration
-  that Vahan does not know, or one cancelled/scrapped/suspended).
-- `CLEAR`: a known registration with nothing against it.
+- `REVIEW`: weak, partial or incomplete evidence: a theft report agreeing on the last
+  characters of the chassis or engine number only, a chassis that disagrees with the
+  registration, a registration that Vahan does not know or one cancelled/scrapped/suspended; a
+  record with data issues, or a quarantined row, that mentions the vehicle (a damaged theft
+  report is still a theft report); the CCTNS vehicle reports or Vahan not synced successfully
+  within the freshness window, or their last sync failed; the live Vahan look-up failed.
+- `CLEAR`: a known registration with nothing against it, on complete and fresh evidence.
+
+NOT_CLEAR outranks REVIEW, which outranks CLEAR: incomplete evidence never turns a block into a
+clearance, and never lets a clearance through.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from indexer.backends.base import Backend, Filters
 from records import Kind, Record
 
+from .noc_model import (
+    Assessment,
+    Decision,
+    IssuedNoc,
+    Mention,
+    NocEvidence,
+    NocReason,
+    noc_claims,
+)
+from .noc_store import NocStore
 from .planning import VehicleTerms, plan_vehicle
 from .vehicles import (
     MatchKind,
@@ -37,39 +47,42 @@ from .vehicles import (
     registration_of,
 )
 
-
-class Decision(StrEnum):
-    CLEAR = "CLEAR"
-    NOT_CLEAR = "NOT_CLEAR"
-    REVIEW = "REVIEW"
-
-
 _BLOCKING = {"STOLEN": "stolen", "CASE_PROPERTY": "case_property"}
 _DOUBTFUL_RC = {"CANCELLED", "SCRAPPED", "SUSPENDED"}
-
-
-@dataclass(frozen=True)
-class NocReason:
-    code: str  # stolen, case_property, blacklisted, partial_match, chassis_mismatch, …
-    detail: str
-    record_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Assessment:
-    decision: Decision
-    reasons: tuple[NocReason, ...]
+# What the NOC reads beyond the index: (source, stream) whose freshness it depends on.
+EVIDENCE_STREAMS = (("cctns", "vehicles"), ("vahan", "all"))
+DEFAULT_FRESHNESS = timedelta(hours=24)
+DEFAULT_VALIDITY = timedelta(days=30)
 
 
 # Only vehicle records: the NOC service's view. Person kinds are never asked for.
 NOC_FILTERS = Filters(kinds=frozenset({Kind.VEHICLE_REGISTRATION, Kind.VEHICLE_REPORT}))
 
 
-def assess(terms: VehicleTerms, records: list[Record]) -> Assessment:
-    """The decision and its reasons from the vehicle records found for `terms`."""
+def assess(
+    terms: VehicleTerms,
+    records: list[Record],
+    *,
+    incomplete: Sequence[NocReason] = (),
+    evidence: dict[str, str | None] | None = None,
+) -> Assessment:
+    """The decision and its reasons from the vehicle records found for `terms`, and what makes
+    the evidence incomplete (`incomplete`: stale or failed syncs, quarantined rows, a failed
+    live look-up; see `evidence_reasons`), each a reason to REVIEW."""
     blocking: list[NocReason] = []
-    doubtful: list[NocReason] = []
+    doubtful: list[NocReason] = list(incomplete)
     notes: list[NocReason] = []
+    for r in records:
+        if r.data_issues:
+            fields = ", ".join(dict.fromkeys(i.field for i in r.data_issues))
+            doubtful.append(
+                NocReason(
+                    "data_issues",
+                    f"{r.source.value} record {r.provenance.native_id} arrived damaged "
+                    f"({fields}): what it lacks could change the decision",
+                    r.record_id,
+                )
+            )
     registrations = [r for r in records if r.kind is Kind.VEHICLE_REGISTRATION]
     for r in records:
         if r.kind is not Kind.VEHICLE_REPORT:
@@ -128,11 +141,82 @@ def assess(terms: VehicleTerms, records: list[Record]) -> Assessment:
                     current.record_id,
                 )
             )
+    facts = dict(evidence or {})
     if blocking:
-        return Assessment(Decision.NOT_CLEAR, tuple(blocking + doubtful + notes))
+        return Assessment(Decision.NOT_CLEAR, tuple(blocking + doubtful + notes), facts)
     if doubtful:
-        return Assessment(Decision.REVIEW, tuple(doubtful + notes))
-    return Assessment(Decision.CLEAR, tuple(notes))
+        return Assessment(Decision.REVIEW, tuple(doubtful + notes), facts)
+    return Assessment(Decision.CLEAR, tuple(notes), facts)
+
+
+def evidence_reasons(
+    evidence: NocEvidence | None,
+    terms: VehicleTerms,
+    records: Iterable[Record],
+    *,
+    now: datetime,
+    window: timedelta = DEFAULT_FRESHNESS,
+) -> tuple[list[NocReason], dict[str, str | None]]:
+    """Why the index alone cannot be trusted for this vehicle now, and each source's last
+    successful sync: no evidence at all (this node keeps no sync state), a source never synced,
+    synced longer than `window` ago, or whose last sync failed after its last success; and
+    quarantined rows that write the vehicle's numbers (those indexed with issues are already
+    among `records`, and say so themselves)."""
+    if evidence is None:
+        reason = NocReason(
+            "sync_unknown",
+            "this node keeps no sync state: the freshness of CCTNS and Vahan is unknown",
+        )
+        return [reason], {source: None for source, _ in EVIDENCE_STREAMS}
+    reasons: list[NocReason] = []
+    facts: dict[str, str | None] = {}
+    for source, stream in EVIDENCE_STREAMS:
+        fresh = evidence.freshness(source, stream)
+        last = fresh.last_success
+        facts[source] = last.isoformat() if last else None
+        name = "CCTNS vehicle reports" if source == "cctns" else "Vahan"
+        if last is None:
+            reasons.append(NocReason("sync_never", f"{name} never synced successfully"))
+        elif now - last > window:
+            hours = (now - last).total_seconds() / 3600
+            reasons.append(
+                NocReason(
+                    "sync_stale",
+                    f"{name} last synced {hours:.0f} h ago, beyond the "
+                    f"{window.total_seconds() / 3600:g} h freshness window",
+                )
+            )
+        if fresh.last_failure is not None and (last is None or fresh.last_failure > last):
+            reasons.append(
+                NocReason(
+                    "sync_failed",
+                    f"{name}: the last sync failed ({fresh.failure or 'no reason recorded'})",
+                )
+            )
+    indexed = {r.record_id for r in records}
+    for mention in evidence.mentions(
+        registration=terms.registration, chassis=terms.chassis, engine=terms.engine
+    ):
+        record_id = f"{mention.source}:{mention.native_id}"
+        if record_id in indexed:
+            continue
+        reasons.append(_quarantined(mention, record_id))
+    return reasons, facts
+
+
+def _quarantined(mention: Mention, record_id: str) -> NocReason:
+    what = "indexed with issues" if mention.indexed else "not indexable"
+    return NocReason(
+        "quarantined_record",
+        f"a {mention.source} row in quarantine ({what}) writes this vehicle's number",
+        None if mention.native_id.startswith("sha256:") else record_id,
+    )
+
+
+LIVE_FAILED = NocReason(
+    "live_lookup_failed",
+    "the live Vahan look-up for a registration the index does not hold failed",
+)
 
 
 def vehicle_records(backend: Backend, terms: VehicleTerms, *, max_candidates: int) -> list[Record]:
@@ -140,119 +224,10 @@ def vehicle_records(backend: Backend, terms: VehicleTerms, *, max_candidates: in
     return [c.record for c in backend.candidates(query) if match_kind(terms, c.record) is not None]
 
 
-@dataclass(frozen=True)
-class IssuedNoc:
-    noc_id: str
-    issued_at: datetime
-    registration_no: str | None
-    chassis_no: str | None
-    engine_no: str | None
-    decision: Decision
-    reasons: tuple[NocReason, ...]
-    certificate: str  # compact JWS over `claims()`
-    issued_to: str  # the NOC service client that asked
-
-    def claims(self, issuer: str) -> dict[str, Any]:
-        return noc_claims(
-            noc_id=self.noc_id,
-            issued_at=self.issued_at,
-            issuer=issuer,
-            terms=(self.registration_no, self.chassis_no, self.engine_no),
-            assessment=Assessment(self.decision, self.reasons),
-        )
-
-
-def noc_claims(
-    *,
-    noc_id: str,
-    issued_at: datetime,
-    issuer: str,
-    terms: tuple[str | None, str | None, str | None],
-    assessment: Assessment,
-) -> dict[str, Any]:
-    """The signed statement: what was checked, when, the decision and its reasons."""
-    registration, chassis, engine = terms
-    return {
-        "iss": issuer,
-        "sub": registration or chassis or engine,
-        "jti": noc_id,
-        "iat": int(issued_at.timestamp()),
-        "typ": "vehicle-noc",
-        "vehicle": {"registration_no": registration, "chassis_no": chassis, "engine_no": engine},
-        "decision": assessment.decision.value,
-        "reasons": [r.code for r in assessment.reasons],
-    }
-
-
-class NocStore:
-    """Issued NOCs in one SQLite file, so that `GET /v1/noc/{id}` can re-check any of them."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS noc ("
-                " noc_id TEXT PRIMARY KEY, issued_at TEXT NOT NULL, registration_no TEXT,"
-                " chassis_no TEXT, engine_no TEXT, decision TEXT NOT NULL,"
-                " reasons TEXT NOT NULL, certificate TEXT NOT NULL, issued_to TEXT NOT NULL)"
-            )
-            self._conn.execute(
-                "CREATE INDEX IF NOT EXISTS noc_registration ON noc(registration_no, issued_at)"
-            )
-
-    def add(self, noc: IssuedNoc) -> None:
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO noc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    noc.noc_id,
-                    noc.issued_at.isoformat(),
-                    noc.registration_no,
-                    noc.chassis_no,
-                    noc.engine_no,
-                    noc.decision.value,
-                    json.dumps([asdict(r) for r in noc.reasons]),
-                    noc.certificate,
-                    noc.issued_to,
-                ),
-            )
-
-    def get(self, noc_id: str) -> IssuedNoc | None:
-        with self._lock:
-            row = self._conn.execute("SELECT * FROM noc WHERE noc_id = ?", (noc_id,)).fetchone()
-        if row is None:
-            return None
-        return IssuedNoc(
-            noc_id=row[0],
-            issued_at=datetime.fromisoformat(row[1]),
-            registration_no=row[2],
-            chassis_no=row[3],
-            engine_no=row[4],
-            decision=Decision(row[5]),
-            reasons=tuple(NocReason(**r) for r in json.loads(row[6])),
-            certificate=row[7],
-            issued_to=row[8],
-        )
-
-    def for_registration(self, registration_no: str, limit: int = 20) -> list[IssuedNoc]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT noc_id FROM noc WHERE registration_no = ? ORDER BY issued_at DESC LIMIT ?",
-                (registration_no, limit),
-            ).fetchall()
-        return [n for n in (self.get(row[0]) for row in rows) if n is not None]
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-
 class NocService:
     """Issue and re-check NOCs. `sign` turns claims into a compact JWS with the server's current
-    key (the same key ring that publishes `/.well-known/jwks.json`)."""
+    key (the same key ring that publishes `/.well-known/jwks.json`); `evidence` says how fresh
+    the sources are and what waits in quarantine (None: unknown, so never CLEAR)."""
 
     def __init__(
         self,
@@ -261,6 +236,9 @@ class NocService:
         sign: Callable[[dict[str, Any]], str],
         *,
         issuer: str,
+        evidence: NocEvidence | None = None,
+        freshness: timedelta = DEFAULT_FRESHNESS,
+        validity: timedelta = DEFAULT_VALIDITY,
         max_candidates: int = 300,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -268,26 +246,58 @@ class NocService:
         self._store = store
         self._sign = sign
         self._issuer = issuer
+        self._evidence = evidence
+        self._freshness = freshness
+        self._validity = validity
         self._max = max_candidates
         self._now = now
+
+    @property
+    def store(self) -> NocStore:
+        return self._store
+
+    def now(self) -> datetime:
+        return self._now()
 
     def records(self, terms: VehicleTerms) -> list[Record]:
         return vehicle_records(self._backend, terms, max_candidates=self._max)
 
-    def check(self, terms: VehicleTerms, extra: list[Record] | None = None) -> Assessment:
-        """Assess from the index plus `extra` records (a live Vahan look-up's answer)."""
-        return assess(terms, self.records(terms) + (extra or []))
+    def check(
+        self, terms: VehicleTerms, extra: list[Record] | None = None, *, live_failed: bool = False
+    ) -> Assessment:
+        """Assess from the index plus `extra` records (a live Vahan look-up's answer), the
+        sources' freshness and the quarantine; `live_failed`: that look-up was needed and
+        failed."""
+        records = self.records(terms) + (extra or [])
+        incomplete, facts = evidence_reasons(
+            self._evidence, terms, records, now=self._now(), window=self._freshness
+        )
+        if live_failed:
+            incomplete.append(LIVE_FAILED)
+        return assess(terms, records, incomplete=incomplete, evidence=facts)
 
     def issue(
-        self, terms: VehicleTerms, *, issued_to: str, extra: list[Record] | None = None
+        self,
+        terms: VehicleTerms,
+        *,
+        issued_to: str,
+        audience: str | None = None,
+        purpose: str = "vehicle NOC",
+        extra: list[Record] | None = None,
+        live_failed: bool = False,
     ) -> IssuedNoc:
-        assessment = self.check(terms, extra)
+        assessment = self.check(terms, extra, live_failed=live_failed)
         noc_id = f"noc_{uuid.uuid4().hex}"
         issued_at = self._now().replace(microsecond=0)
+        expires_at = issued_at + self._validity
+        audience = audience or issued_to
         claims = noc_claims(
             noc_id=noc_id,
             issued_at=issued_at,
+            expires_at=expires_at,
             issuer=self._issuer,
+            audience=audience,
+            purpose=purpose,
             terms=(terms.registration, terms.chassis, terms.engine),
             assessment=assessment,
         )
@@ -301,6 +311,10 @@ class NocService:
             reasons=assessment.reasons,
             certificate=self._sign(claims),
             issued_to=issued_to,
+            expires_at=expires_at,
+            audience=audience,
+            purpose=purpose,
+            evidence=assessment.evidence,
         )
         self._store.add(noc)
         return noc
@@ -310,3 +324,31 @@ class NocService:
 
     def issued_for(self, registration_no: str) -> list[IssuedNoc]:
         return self._store.for_registration(registration_no)
+
+
+def revoke_on_reports(store: NocStore, records: Iterable[Record], *, now: datetime) -> int:
+    """Revoke every valid CLEAR certificate of a vehicle that a newly indexed CCTNS report says
+    is stolen or case property, or that a damaged report names (it could say so); each
+    revocation is recorded as an event for the alerts work. Returns how many were revoked."""
+    revoked = 0
+    for record in records:
+        if record.kind is not Kind.VEHICLE_REPORT or record.vehicle is None:
+            continue
+        status = (record.status or "").upper()
+        if status not in _BLOCKING and not record.data_issues:
+            continue
+        vehicle = record.vehicle
+        why = (
+            f"CCTNS report {record.provenance.native_id}: {status}"
+            if status in _BLOCKING
+            else f"CCTNS report {record.provenance.native_id} arrived damaged; it names this "
+            "vehicle"
+        )
+        for noc in store.clear_for(
+            registration=vehicle.registration_no,
+            chassis=vehicle.chassis_no,
+            engine=vehicle.engine_no,
+            now=now,
+        ):
+            revoked += store.revoke(noc, at=now, reason=why, record_id=record.record_id)
+    return revoked

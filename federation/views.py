@@ -23,7 +23,9 @@ from .profile_ids import ProfileIds
 
 # Top-level keys of a record that the view carries in its own slots, or never (raw payloads:
 # the canonical fields already carry what may be shown, and raw would bypass field redaction).
-_OWN_SLOTS = frozenset({"record_id", "source", "kind", "status", "provenance", "raw"})
+_OWN_SLOTS = frozenset(
+    {"record_id", "source", "kind", "status", "provenance", "raw", "data_issues"}
+)
 _NOT_SUBJECTS = frozenset({PersonRole.COMPLAINANT.value, PersonRole.GUARDIAN.value})
 
 
@@ -43,6 +45,9 @@ class RecordView:
     provenance: dict[str, Any] | None
     match: MatchView | None
     withheld: tuple[Withheld, ...]
+    # fields the source sent damaged (names and reasons, never values: shown to every caller
+    # who sees the record, whatever the policy withholds)
+    data_issues: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ def record_view(
         provenance=provenance if isinstance(provenance, dict) else None,
         match=match_view,
         withheld=redacted.withheld,
+        data_issues=tuple({"field": i.field, "reason": i.reason} for i in record.data_issues),
     )
 
 

@@ -1,6 +1,7 @@
 """The canonical model every other package speaks: one `Record` per source row."""
 
 from records.model import (
+    DataIssue,
     Gender,
     Identifier,
     IdType,
@@ -18,6 +19,7 @@ from records.model import (
 )
 
 __all__ = [
+    "DataIssue",
     "Gender",
     "IdType",
     "Identifier",

@@ -161,6 +161,19 @@ class Vehicle(BaseModel):
     owner_serial: int | None = None
 
 
+class DataIssue(BaseModel):
+    """One field of a damaged source row: withheld (unreadable), repaired (mojibake) or kept
+    as written (a value outside an enumeration). `field` is the source's own field name (a
+    path such as `suspects[0].name` inside nested rows); `reason` says what was wrong and what
+    was done, never the value itself (an issue is shown wherever its record is, even where a
+    policy hides the field)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    reason: str
+
+
 class Provenance(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -213,6 +226,9 @@ class Record(BaseModel):
     sensitivity: frozenset[Sensitivity] = frozenset()
     provenance: Provenance
     raw: dict[str, Any] | None = None  # the payload as received, Aadhaar removed
+    # what could not be read as sent (sources/README.md "Bad records"): a record with issues is
+    # still evidence, and a decision it could change says REVIEW (federation.noc)
+    data_issues: tuple[DataIssue, ...] = ()
 
     @model_validator(mode="after")
     def _id_matches_provenance(self) -> Record:

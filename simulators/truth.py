@@ -9,8 +9,10 @@ Statuses:
 - `deleted`: a CCTNS tombstone was served; the index must not hold it.
 - `superseded`: a Vahan owner serial replaced by a transfer (the feed carries the current owner
   only); not expected in the index.
-- `bad`: an injected malformed record; expected in quarantine, with `reason` (`kind:field`, kind
-  one of `bad_date`, `missing_field`, `impossible_age`, `bad_encoding`).
+- `bad`: an injected malformed record, with `reason` (`kind:field`, kind one of `bad_date`,
+  `missing_field`, `impossible_age`, `bad_encoding`, `mojibake`, `unknown_enum`, `missing_id`).
+  The contract's rule says where each belongs (`expected_of`): `indexed` with data issues when
+  it keeps its id and a name or identifier, or `quarantined` alone when nothing identifies it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from simulators.world.corrupt import expectation
+from simulators.world.formats import normalise_regn
 from simulators.world.store import Store
 
 
@@ -71,6 +76,52 @@ class GroundTruth:
             sql += " AND source = ?"
             args.append(source)
         return {r[0]: r[1] for r in self._store.query(sql, args)}
+
+    def bad_expected(self, expected: str, source: str | None = None) -> dict[str, str]:
+        """Bad records a correct connector handles as `expected` (`indexed` or `quarantined`):
+        record id -> reason."""
+        sql = "SELECT rid, source, coll, reason FROM truth WHERE status = 'bad' AND "
+        sql += self._visible()
+        args: list[str] = []
+        if source:
+            sql += " AND source = ?"
+            args.append(source)
+        return {
+            rid: reason
+            for rid, src, coll, reason in self._store.query(sql, args)
+            if expectation("alis" if src == "alis" else f"{src}/{coll}", reason) == expected
+        }
+
+    def expected_in_index(self, source: str | None = None) -> set[str]:
+        """What a correct connector's index holds: live records and the bad records that keep
+        their id and a name or identifier (indexed with data issues)."""
+        return self.live_record_ids(source) | set(self.bad_expected("indexed", source))
+
+    def reported_vehicles(self) -> list[dict[str, Any]]:
+        """Every CCTNS vehicle report served now (good or bad) about a vehicle Vahan serves:
+        report id, the report's `VEHICLE_STATUS`, its bad-record reason (or None), and the
+        vehicle's registration (normalised), chassis and engine numbers as Vahan holds them."""
+        rows = self._store.query(
+            "SELECT t.rid, t.reason, r.body, vr.body FROM truth t"
+            " JOIN rows r ON r.rid = t.rid AND r.source = 'cctns' AND r.coll = 'vehicles'"
+            " JOIN truth v ON v.vehicle = t.vehicle AND v.source = 'vahan' AND v.status = 'live'"
+            " JOIN rows vr ON vr.rid = v.rid AND vr.source = 'vahan'"
+            f" WHERE t.status IN ('live', 'bad') AND t.{self._visible()}"
+        )
+        out = []
+        for rid, reason, body, rc_body in rows:
+            report, rc = json.loads(body), json.loads(rc_body)
+            out.append(
+                {
+                    "report": rid,
+                    "status": report.get("VEHICLE_STATUS"),
+                    "reason": reason,
+                    "registration": normalise_regn(str(rc["rc_regn_no"])),
+                    "chassis": rc.get("rc_chasi_no"),
+                    "engine": rc.get("rc_eng_no"),
+                }
+            )
+        return out
 
     def aadhaar_record_ids(self) -> set[str]:
         """Records whose payload carries an Aadhaar number (CCTNS `UID_NO`, e-Prisons and

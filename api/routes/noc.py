@@ -50,6 +50,10 @@ def _out(noc: IssuedNoc, request: Request) -> NocOut:
             registration_no=noc.registration_no, chassis_no=noc.chassis_no, engine_no=noc.engine_no
         ),
         issued_at=noc.issued_at,
+        expires_at=noc.expires_at,
+        audience=noc.audience,
+        purpose=noc.purpose,
+        sources_last_sync=noc.evidence,
         certificate=noc.certificate,
         jwks_uri=_jwks_uri(request),
     )
@@ -57,13 +61,15 @@ def _out(noc: IssuedNoc, request: Request) -> NocOut:
 
 async def _live_if_unknown(
     request: Request, service: NocService, terms: VehicleTerms
-) -> list[Record]:
-    """Vahan live records when the index holds no registration for the plate yet."""
+) -> tuple[list[Record], bool]:
+    """Vahan live records when the index holds no registration for the plate yet, and whether
+    that look-up was needed and failed (the decision then says REVIEW, never CLEAR)."""
     indexed = await run_in_threadpool(service.records, terms)
     if fv.has_registration(indexed):
-        return []
-    _, live = await live_lookup(request.app.state.vahan, terms, request.app.state.metrics)
-    return [r for r in live if is_visible(r, NOC_FILTERS) and fv.match_kind(terms, r)]
+        return [], False
+    outcome, live = await live_lookup(request.app.state.vahan, terms, request.app.state.metrics)
+    found = [r for r in live if is_visible(r, NOC_FILTERS) and fv.match_kind(terms, r)]
+    return found, outcome == "failed"
 
 
 @router.post(
@@ -74,9 +80,12 @@ async def _live_if_unknown(
         "Checks the vehicle against CCTNS theft and case-property reports and the Vahan "
         "blacklist, and issues a signed certificate: `CLEAR`, `NOT_CLEAR` (stolen, blacklisted, "
         "case property) or `REVIEW` (partial or weak matches, unknown or cancelled "
-        "registration), with the reasons. The certificate is a compact JWS verifiable offline "
-        "with the keys at `/.well-known/jwks.json`. Vehicle status only: no person data. "
-        "Scope `noc:issue`."
+        "registration; or incomplete evidence: a damaged or quarantined record naming the "
+        "vehicle, CCTNS or Vahan not synced within the freshness window or last sync failed, "
+        "a failed live Vahan look-up), with the reasons. The certificate is a compact JWS "
+        "verifiable offline with the keys at `/.well-known/jwks.json`; it carries issue time, "
+        "expiry, audience, purpose and each source's last successful sync. Vehicle status "
+        "only: no person data. Scope `noc:issue`."
     ),
     response_model=NocOut,
     status_code=201,
@@ -98,9 +107,16 @@ async def issue_noc(
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     service: NocService = request.app.state.noc
-    live = await _live_if_unknown(request, service, terms)
+    live, live_failed = await _live_if_unknown(request, service, terms)
     noc = await run_in_threadpool(
-        lambda: service.issue(terms, issued_to=caller.client_id or caller.subject, extra=live)
+        lambda: service.issue(
+            terms,
+            issued_to=caller.client_id or caller.subject,
+            audience=body.audience,
+            purpose=body.purpose,
+            extra=live,
+            live_failed=live_failed,
+        )
     )
     metrics: Metrics = request.app.state.metrics
     metrics.nocs.labels(noc.decision.value).inc()
@@ -117,9 +133,10 @@ async def issue_noc(
     name="noc.get",
     summary="Re-check an issued NOC",
     description=(
-        "The NOC as issued, whether its certificate still verifies, and the decision the same "
-        "vehicle would get now (`changed` is true when it differs, e.g. reported stolen since). "
-        "Scope `noc:read`."
+        "Verification: the NOC as issued, its `status` (`valid`, `expired` past its expiry, or "
+        "`revoked` when a theft report for the vehicle arrived after a CLEAR), "
+        "`certificate_valid` (false unless it verifies and is valid), and the decision the "
+        "same vehicle would get now (`changed` is true when it differs). Scope `noc:read`."
     ),
     response_model=NocCheckOut,
     responses=problems(401, 403, 404, 429, 503),
@@ -139,14 +156,16 @@ async def get_noc(
         chassis_is_fragment=noc.chassis_no is not None and len(noc.chassis_no) < 11,
         engine=noc.engine_no,
     )
-    live = await _live_if_unknown(request, service, terms)
-    now = await run_in_threadpool(service.check, terms, live)
+    live, live_failed = await _live_if_unknown(request, service, terms)
+    now = await run_in_threadpool(lambda: service.check(terms, live, live_failed=live_failed))
     keys: KeyRing = request.app.state.auth.keys
     try:
-        verified = keys.verify(noc.certificate, typ=NOC_TYP)
-        valid = verified.payload.get("jti") == noc.noc_id
+        # certificates outlive a key rotation: retired keys still published verify them
+        verified = keys.verify(noc.certificate, typ=NOC_TYP, include_retired=True)
+        signed = verified.payload.get("jti") == noc.noc_id
     except InvalidSignature:
-        valid = False
+        signed = False
+    status = noc.status(service.now())
     audit_context(
         request,
         query={"noc_id": noc_id},
@@ -158,5 +177,8 @@ async def get_noc(
         current_decision=now.decision.value,
         current_reasons=_reasons(now.reasons),
         changed=now.decision != noc.decision,
-        certificate_valid=valid,
+        status=status,
+        revoked_at=noc.revoked_at,
+        revoked_reason=noc.revoked_reason,
+        certificate_valid=signed and status == "valid",
     )

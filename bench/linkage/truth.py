@@ -12,15 +12,20 @@ from pathlib import Path
 NOT_ABOUT = frozenset({"complainant", "guardian", "reporter", "contact"})
 
 
+# Live records, and damaged ones (a damaged record that keeps its id and a name is indexed with
+# its data issues, and is still about its person).
+INDEXED = frozenset({"live", "bad"})
+
+
 def load_truth(path: Path) -> dict[str, frozenset[str]]:
-    """record id → the people it is about, for live records only."""
+    """record id → the people it is about, for records that may be in the index."""
     out: dict[str, frozenset[str]] = {}
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             if not line.strip():
                 continue
             row = json.loads(line)
-            if row.get("type") != "record" or row.get("status") != "live":
+            if row.get("type") != "record" or row.get("status") not in INDEXED:
                 continue
             people = row.get("people") or {}
             about = frozenset(pid for pid, role in people.items() if role not in NOT_ABOUT)

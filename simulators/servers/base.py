@@ -235,6 +235,13 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header from the world's clock: the simulated source's own time."""
+        clock = getattr(getattr(self.app, "store", None), "clock_ms", None)
+        if timestamp is None and callable(clock):
+            timestamp = clock() / 1000
+        return super().date_time_string(timestamp)
+
     def _write(self, resp: Response) -> None:
         self.send_response(resp.status)
         self.send_header(

@@ -26,7 +26,7 @@ from simulators.world.recs import START_MS, Ctx, Rec, counters_after, export_win
 from simulators.world.store import Batch, Store
 
 BLOCK = 500
-WORLD_VERSION = "9"
+WORLD_VERSION = "10"
 # Below this many blocks, starting worker processes costs more than it saves.
 PARALLEL_FROM_BLOCKS = 16
 
@@ -151,14 +151,14 @@ def build_block(
         for person in people:
             for source in person.sources:
                 if rng.random() < bad_rate:
-                    bad = _one_more(person, source, ctx)
+                    bad = _one_more(person, source, ctx, registered=recs)
                     if bad is not None:
                         recs.append(corrupt(bad, rng))
                 elif start == 0:
                     # The first block spoils a record in every way each source can go wrong,
                     # so that even a small test world exercises every quarantine reason.
                     coll = rng.choice(_CCTNS_COLLS) if source == "cctns" else None
-                    probe = _one_more(person, source, ctx, coll)
+                    probe = _one_more(person, source, ctx, coll, registered=recs)
                     todo = (
                         [r for r in reasons(probe) if (table_key(probe), r) not in spoilt]
                         if probe
@@ -238,9 +238,19 @@ def _complaints(
 _CCTNS_COLLS = ("persons", "vehicles", "missing-persons", "unidentified-persons")
 
 
-def _one_more(person: Person, source: str, ctx: Ctx, coll: str | None = None) -> Rec | None:
+def _one_more(
+    person: Person,
+    source: str,
+    ctx: Ctx,
+    coll: str | None = None,
+    registered: list[Rec] | None = None,
+) -> Rec | None:
     """Another record of this person in this source, to be corrupted into a bad record
-    (`coll` picks the CCTNS collection; by default the one that fits the person's role)."""
+    (`coll` picks the CCTNS collection; by default the one that fits the person's role).
+
+    A spoilt theft report is about a vehicle Vahan serves (one of `registered`'s), reported
+    stolen or held as case property: a damaged report is still a report, and the vehicle's
+    NOC must not come out CLEAR because of the damage."""
     if source == "cctns":
         if coll is None:
             coll = "missing-persons" if person.role in ("child", "missing_adult") else "persons"
@@ -249,11 +259,14 @@ def _one_more(person: Person, source: str, ctx: Ctx, coll: str | None = None) ->
         if coll == "unidentified-persons":
             return reports.unidentified_report(person, reports.missing_report(person, ctx), ctx)
         if coll == "vehicles":
-            rc = registers.vehicle(person, ctx)[0]
+            served = [r for r in registered or () if r.source == "vahan" and not r.bad]
+            rc = ctx.rng.choice(served) if served else registers.vehicle(person, ctx)[0]
             vid = rc.vehicle or ""
-            return registers.vehicle_report(
+            report = registers.vehicle_report(
                 ctx, person, rc.body, vid, str(rc.body["rc_maker_model"])
             )
+            report.body["VEHICLE_STATUS"] = ctx.rng.choice(("STOLEN", "STOLEN", "CASE_PROPERTY"))
+            return report
         fir = crime.offender_firs(person, ctx)[0]
         return crime.accused_row(person, fir, ctx, _after(ctx, fir), in_prison=False)
     if source == "eprisons":

@@ -381,6 +381,27 @@ STATES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "KL": ("Kerala", _t("Thiruvananthapuram, Ernakulam, Kozhikode"), _t("Museum, Kadavanthra")),
 }
 
+# How NCRP's drop-downs and free-text fields have written these states over the years: old names,
+# spellings, abbreviations, upper case, the state's own script. Real complaints carry them.
+STATE_NAME_VARIANTS: dict[str, tuple[str, ...]] = {
+    "UP": ("U.P.", "Uttar pradesh", "UTTAR PRADESH", "उत्तर प्रदेश"),
+    "BR": ("BIHAR", "बिहार"),
+    "MP": ("M.P.", "Madhya pradesh", "मध्य प्रदेश"),
+    "RJ": ("RAJASTHAN", "Rajsthan"),
+    "DL": ("NCT of Delhi", "Delhi (NCT)", "New Delhi", "दिल्ली"),
+    "HR": ("Hariyana", "HARYANA"),
+    "PB": ("Panjab", "ਪੰਜਾਬ"),
+    "MH": ("Maharastra", "MAHARASHTRA", "Maharashtra State", "महाराष्ट्र"),
+    "WB": ("W. Bengal", "West-Bengal", "পশ্চিমবঙ্গ"),
+    "GJ": ("Gujrat", "ગુજરાત"),
+    "OD": ("Orissa", "ODISHA", "ଓଡ଼ିଶା"),
+    "TN": ("Tamilnadu", "TAMIL NADU", "தமிழ்நாடு"),
+    "AP": ("ANDHRA PRADESH", "ఆంధ్ర ప్రదేశ్"),
+    "TS": ("Telengana", "TELANGANA", "తెలంగాణ"),
+    "KA": ("Karnataka State", "KARNATAKA", "ಕರ್ನಾಟಕ"),
+    "KL": ("Kerela", "Keralam", "കേരളം"),
+}
+
 LOCALITIES = _t(
     "Ganesh Peth, Shanti Nagar, Gandhi Nagar, Nehru Colony, Station Road, Main Bazar, "
     "Civil Lines, Ram Nagar, Azad Nagar, Indira Colony, Subhash Marg, Ward No 7, Old Town, "

@@ -60,6 +60,8 @@ def complaint(ctx: Ctx, suspects: list[SuspectKit], complainant: Person | None, 
     n = ctx.alloc("ncrp")
     state_name, districts, _ = nd.STATES[state]
     created = ctx.past_ms(max_age_ms=500 * 86_400_000)
+    if rng.random() < 0.3:  # a complaint written another way: still that state
+        state_name = rng.choice(nd.STATE_NAME_VARIANTS.get(state, (state_name,)))
     t_ms = min(ctx.now_ms, created + rng.randint(0, 60) * 86_400_000)
     t_ms -= t_ms % 1000
     ack = f"{31505 + n % 7:05d}{n % 10**9:09d}"

@@ -185,6 +185,18 @@ def api_settings_for(root: Path, **api: Any) -> Settings:
     )
 
 
+def fresh_sync_state(state_path: Path) -> Path:
+    """A sync state saying the NOC's evidence (CCTNS vehicle reports, Vahan) was synced just
+    now, for an API over a world indexed directly rather than synced (a NOC over unknown or
+    stale evidence never says CLEAR)."""
+    from connectors.state import StateStore
+
+    with StateStore(state_path) as state:
+        for source, stream in (("cctns", "vehicles"), ("vahan", "all")):
+            state.commit_page(source, stream, watermark=None, walk=None, success=True)
+    return state_path
+
+
 def fill(backend: Backend, records: Iterable[Record]) -> Backend:
     records = list(records)
     result = backend.upsert(records)
@@ -359,5 +371,6 @@ def live_api(tmp_path_factory: pytest.TempPathFactory, world_backend: Backend) -
     root = tmp_path_factory.mktemp("api-live")
     # Generous limits: the shared server must not throttle the suite (limits have own tests).
     settings = api_settings_for(root, rate_limit_per_minute=100_000)
+    fresh_sync_state(settings.sync.state_path)
     with start_api(settings, world_backend) as api:
         yield api

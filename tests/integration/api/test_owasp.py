@@ -296,5 +296,5 @@ def test_officer_cannot_read_sync_status_or_audit(live_api: LiveApi) -> None:
     assert live_api.get("/v1/audit", token).status_code == 403
     admin = live_api.officer(role=Role.ADMIN, state=None, district=None)
     status = live_api.get("/v1/sync/status", admin)
-    assert status.status_code == 200 and status.json()["configured"] is False
+    assert status.status_code == 200 and status.json()["configured"] is True
     assert _search(live_api, admin, name="Rajendra Patil").status_code == 403

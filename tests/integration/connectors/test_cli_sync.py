@@ -64,6 +64,37 @@ def test_sync_with_manifest_then_quarantine(simulators: Running, workdir: Path) 
     assert replayed.exit_code == 0 and "replayed 0" in replayed.output
 
 
+def test_sync_status_reconciles_wraps_and_speaks_json(simulators: Running, workdir: Path) -> None:
+    manifest = workdir / "manifest.json"
+    manifest.write_text(json.dumps(simulators.manifest))
+    runner = CliRunner()
+    synced = runner.invoke(app, ["sync", "--manifest", str(manifest), "--source", "cctns"])
+    assert synced.exit_code == 0, synced.output
+    as_json = runner.invoke(app, ["sync", "status", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    status = json.loads(as_json.output)
+    cctns = status["cctns"]
+    counts = cctns["last_run"]["counts"]
+    outcomes = ("indexed", "updated", "unchanged", "quarantined", "with_issues", "removed")
+    assert sum(counts[k] for k in (*outcomes, "duplicates")) == counts["fetched"] > 0
+    assert cctns["last_run"]["reconciles"] is True
+    # the lag is by the source's clock (the simulated world is in 2024), not by ours
+    assert cctns["as_of"].startswith("2024-") and cctns["lag_s"] == 0
+    assert cctns["last_success"] and cctns["last_failure"] is None
+    assert status["vahan"]["last_success"] is None
+    for width in ("60", "200"):
+        table = runner.invoke(app, ["sync", "status"], env={"COLUMNS": width})
+        assert table.exit_code == 0, table.output
+        assert "…" not in table.output  # wrapped, never cut
+        assert all(name in table.output for name in ("cctns", "khoyapaya"))
+        assert max(len(line) for line in table.output.splitlines()) <= int(width)
+    # the closing table of a sync wraps the same way
+    narrow = runner.invoke(
+        app, ["sync", "--manifest", str(manifest), "--source", "cctns"], env={"COLUMNS": "60"}
+    )
+    assert narrow.exit_code == 0 and "…" not in narrow.output
+
+
 def test_quarantine_replay_waits_for_no_running_sync(simulators: Running, workdir: Path) -> None:
     manifest = workdir / "manifest.json"
     manifest.write_text(json.dumps(simulators.manifest))
@@ -137,6 +168,6 @@ def test_sync_process_killed_midway_resumes(
         for name in sims.manifest:
             listed = list(backend.ids(Source(name)))
             assert len(listed) == len(set(listed))
-            assert set(listed) == sims.ground_truth.live_record_ids(name), name
+            assert set(listed) == sims.ground_truth.expected_in_index(name), name
     finally:
         backend.close()

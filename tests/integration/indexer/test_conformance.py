@@ -347,3 +347,42 @@ def test_links_are_settled_when_upsert_returns(
         (REPORT, VAHAN, "registration"),
     }
     assert len(any_backend.get([A1, REPORT])) == 2
+
+
+def test_damaged_records_keep_their_issues_and_an_undated_copy_never_wins(
+    backend: Backend,
+) -> None:
+    """A record indexed with data issues reads back with them (search results, profiles and
+    exports show them), in every engine; one whose update time was unreadable carries the
+    oldest version, so any dated copy of the same id replaces it and it never replaces one."""
+    from datetime import UTC, datetime
+
+    from records import DataIssue
+
+    a2 = backend.get([A2])[0]
+    issues = (
+        DataIssue(field="FIR_DATE", reason="unparseable date, withheld"),
+        DataIssue(field="LAST_UPDATED", reason="missing"),
+    )
+    undated = a2.model_copy(
+        update={
+            "data_issues": issues,
+            "event_date": None,
+            "provenance": a2.provenance.model_copy(
+                update={"source_updated_at": datetime(1970, 1, 1, tzinfo=UTC)}
+            ),
+        }
+    )
+    assert backend.upsert([undated]).indexed == 0  # the dated copy held stays
+    backend.flush()
+    assert backend.get([A2])[0].data_issues == ()
+    backend.delete([A2])
+    backend.flush()
+    assert backend.upsert([undated]).indexed == 1
+    backend.flush()
+    (held,) = backend.get([A2])
+    assert held.data_issues == issues
+    assert held in list(backend.records())  # what `icjs index export` writes
+    assert backend.upsert([a2]).indexed == 1  # a dated copy replaces the undated one
+    backend.flush()
+    assert backend.get([A2])[0].data_issues == ()

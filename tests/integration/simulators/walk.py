@@ -31,6 +31,10 @@ def _norm_regn(text: str) -> str:
     return f"{m[1]}{int(m[2]):02d}{m[3]}{int(m[4]):04d}"
 
 
+# a row served without its id field (a `missing_id` bad record)
+NO_ID = "NOID"
+
+
 def served_ids(sims: Running, source: str) -> list[str]:
     c = client(sims, source)
     url = sims.manifest[source]["url"]
@@ -47,7 +51,9 @@ def _cctns(c: httpx.Client, url: str) -> list[str]:
                 params["page_token"] = token
             body = c.get(f"{url}/v1/{coll}", params=params).json()
             out += [
-                f"cctns:{r[field]}" for r in body["data"] if r.get("RECORD_STATUS") != "DELETED"
+                f"cctns:{r.get(field, NO_ID)}"
+                for r in body["data"]
+                if r.get("RECORD_STATUS") != "DELETED"
             ]
             token = body["next_page_token"]
             if not token:
@@ -61,7 +67,7 @@ def _eprisons(c: httpx.Client, url: str) -> list[str]:
         items = c.get(url + "/inmates", params={"offset": len(out), "limit": 500}).json()["items"]
         if not items:
             return out
-        out += [f"eprisons:{r['prisonerId']}" for r in items]
+        out += [f"eprisons:{r.get('prisonerId', NO_ID)}" for r in items]
 
 
 def _vahan(c: httpx.Client, url: str) -> list[str]:
@@ -70,7 +76,14 @@ def _vahan(c: httpx.Client, url: str) -> list[str]:
         body = c.get(
             url + "/rc", params={"limit": 1000, **({"cursor": cursor} if cursor else {})}
         ).json()
-        out += [f"vahan:{_norm_regn(r['rc_regn_no'])}#{r['rc_owner_sr']}" for r in body["records"]]
+        out += [
+            (
+                f"vahan:{_norm_regn(r['rc_regn_no'])}#{r['rc_owner_sr']}"
+                if "rc_regn_no" in r
+                else f"vahan:{NO_ID}"
+            )
+            for r in body["records"]
+        ]
         cursor = body["cursor"]
         if cursor is None:
             return out
@@ -80,7 +93,10 @@ def _sarathi(c: httpx.Client, url: str) -> list[str]:
     out, page = [], 1
     while True:
         body = c.get(url + "/v2/licences", params={"page": page, "size": 500}).json()
-        out += [f"sarathi:{re.sub(r'[^A-Z0-9]', '', r['dlNo'].upper())}" for r in body["content"]]
+        out += [
+            f"sarathi:{re.sub(r'[^A-Z0-9]', '', r.get('dlNo', NO_ID).upper())}"
+            for r in body["content"]
+        ]
         if body["last"]:
             return out
         page += 1
@@ -93,7 +109,8 @@ def _alis(c: httpx.Client, url: str) -> list[str]:
             c.get(f"{url}/{f['name']}").content.decode("utf-8", "surrogateescape").lstrip("\ufeff")
         )
         out += [
-            f"alis:{row['licence_no']}" for row in csv.DictReader(io.StringIO(text, newline=""))
+            f"alis:{row['licence_no'] or NO_ID}"
+            for row in csv.DictReader(io.StringIO(text, newline=""))
         ]
     return out
 
@@ -106,7 +123,7 @@ def _ncrp(c: httpx.Client, url: str) -> list[str]:
         ]
         if not items:
             return out
-        out += [f"ncrp:{r['acknowledgement_no']}" for r in items]
+        out += [f"ncrp:{r.get('acknowledgement_no', NO_ID)}" for r in items]
         page += 1
 
 
@@ -114,7 +131,9 @@ def _ivfrt(c: httpx.Client, url: str) -> list[str]:
     out, page = [], 1
     while True:
         root = ET.fromstring(c.get(url + "/foreigners", params={"page": page}).content)
-        out += [f"ivfrt:{el.findtext('RegistrationNo')}" for el in root.findall("Foreigner")]
+        out += [
+            f"ivfrt:{el.findtext('RegistrationNo') or NO_ID}" for el in root.findall("Foreigner")
+        ]
         if page >= int(root.get("totalPages") or 0):
             return out
         page += 1
@@ -124,7 +143,7 @@ def _khoyapaya(c: httpx.Client, url: str) -> list[str]:
     out = []
     body = c.get(url + "/reports", params={"limit": 500}).json()
     while True:
-        out += [f"khoyapaya:{r['report_id']}" for r in body["results"]]
+        out += [f"khoyapaya:{r.get('report_id', NO_ID)}" for r in body["results"]]
         if body["next"] is None:
             return out
         body = c.get(body["next"]).json()

@@ -91,6 +91,7 @@ class FakeCctns:
     expire: set[int] = field(default_factory=set)  # request numbers answered with 410
     requests: list[dict[str, str]] = field(default_factory=list)
     page_size_seen: list[int] = field(default_factory=list)
+    as_of: datetime = T0  # the source's own time, sent with every page
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("X-API-Key") != "key":
@@ -126,7 +127,7 @@ class FakeCctns:
             if more
             else None
         )
-        body = {"data": page, "next_page_token": token, "as_of": iso(T0)}
+        body = {"data": page, "next_page_token": token, "as_of": iso(self.as_of)}
         # ASCII escapes keep a lone surrogate (a wrong-encoding fault) inside valid JSON
         return httpx.Response(
             200, content=json.dumps(body).encode(), headers={"content-type": "application/json"}

@@ -94,6 +94,17 @@ def test_state_names() -> None:
     assert state_code_for("Orissa") == "OD"
     assert state_code_for("MH") == "MH"
     assert state_code_for("Atlantis") is None
+    # old names, merged and split territories, spellings, scripts, codes old and ISO
+    assert state_code_for("Pondicherry") == state_code_for("पुडुचेरी") == "PY"
+    assert state_code_for("Uttaranchal") == state_code_for("UA") == state_code_for("UT") == "UK"
+    assert state_code_for("Daman & Diu") == state_code_for("Dadra and Nagar Haveli") == "DD"
+    assert state_code_for("Dadra and Nagar Haveli and Daman and Diu") == "DD"
+    assert state_code_for("DN") == "DD"
+    assert state_code_for("Ladakh") == "LA" and state_code_for("J&K") == "JK"
+    assert state_code_for("Tamilnadu") == state_code_for("தமிழ்நாடு") == "TN"
+    assert state_code_for("Chattisgarh") == state_code_for("CT") == "CG"
+    assert state_code_for("OR") == "OD" and state_code_for("ଓଡ଼ିଶା") == "OD"
+    assert state_code_for("State of Maharashtra") == "MH"
 
 
 class Recorder:
@@ -114,8 +125,10 @@ class Recorder:
 async def test_status_metrics_and_progress(tmp_path: Path, embedded_backend: Any) -> None:
     url = "http://cctns.test/cctns"
     rows = [cctns_person(f"P{i}", T0 + timedelta(minutes=i)) for i in range(3)]
-    rows.append(cctns_person("BAD", T0, FIR_DATE="31/02/2024"))
-    respx.get(url__startswith=f"{url}/v1/").mock(side_effect=FakeCctns(rows={"persons": rows}))
+    rows.append(cctns_person("BAD", T0, PERSON_ID=" "))  # no id: quarantined alone
+    # the source's clock says an hour later than the first row: the lag is by that clock
+    source = FakeCctns(rows={"persons": rows}, as_of=T0 + timedelta(hours=1))
+    respx.get(url__startswith=f"{url}/v1/").mock(side_effect=source)
     registry = CollectorRegistry()
     progress = Recorder()
     state_path = tmp_path / "sync.db"
@@ -140,13 +153,32 @@ async def test_status_metrics_and_progress(tmp_path: Path, embedded_backend: Any
     assert metric("icjs_sync_indexed_total") == 3
     assert metric("icjs_sync_quarantined_total") == 1
 
-    now = T0 + timedelta(hours=1)
-    status = sync_status(state_path, now=now)["cctns"]
+    status = sync_status(state_path)["cctns"]
     assert status["quarantined"] == 1
     assert status["watermark"] == (T0 + timedelta(minutes=2)).isoformat()
-    assert status["lag_s"] == pytest.approx(58 * 60)
+    assert status["lag_s"] == 0  # the walk completed: complete up to the source's as_of
+    assert status["as_of"] == (T0 + timedelta(hours=1)).isoformat()
+    assert status["last_run"]["reconciles"] and status["last_failure"] is None
     assert status["last_run"]["status"] == "ok"
     assert datetime.fromisoformat(status["last_success"]) <= datetime.now(UTC)
+
+    # an hour later by the source's clock, a run fails after its first page: the index is
+    # an hour behind the source, by the source's clock
+    source.as_of = T0 + timedelta(hours=2)
+    source.expire = set(range(len(source.requests) + 2, len(source.requests) + 40))
+    failed = await run_sync(
+        {"cctns": SourceSettings(url=url, api_key="key", page_size=2)},
+        embedded_backend,
+        state_path,
+        SyncSettings(state_path=state_path),
+        policy=FAST,
+        metrics=SyncMetrics(CollectorRegistry()),
+    )
+    assert failed.sources["cctns"].status == "failed"
+    status = sync_status(state_path)["cctns"]
+    assert status["lag_s"] == pytest.approx(3600)
+    assert "expiring" in status["last_failure"]["error"]
+    assert status["last_failure"]["stream"] == "persons"
     assert sync_status(state_path)["vahan"]["last_success"] is None
 
 

@@ -16,9 +16,9 @@ import respx
 
 from config import SourceSettings
 from connectors.replay import replay_quarantine
-from connectors.state import StateStore
+from connectors.state import Quarantined, StateStore
 from connectors.status import sync_status
-from records import PersonRole, Sensitivity, Source
+from records import IdType, PersonRole, Sensitivity, Source
 from tests.unit.connectors.fakes import T0, FakeCctns, RefusingSink, cctns_person, later, sync
 
 URL = "http://cctns.test/cctns"
@@ -242,19 +242,34 @@ async def test_bad_rows_are_quarantined_with_reason_not_fatal(
     report = await sync(CCTNS, embedded_backend, tmp_path)
     r = report.sources["cctns"]
     assert r.status == "ok"
-    assert r.quarantined == 7 and r.indexed == 2
+    # readable id and a name or identifier: indexed with what can be read, issues listed;
+    # a row that is not an object, and B6 (its only field undecodable), identify nothing
+    assert (r.indexed, r.with_issues, r.quarantined) == (2, 5, 2)
+    assert r.accounted == r.fetched == 9
+    held = {rec.record_id: rec for rec in embedded_backend.get([f"cctns:B{i}" for i in range(7)])}
+    assert set(held) == {f"cctns:B{i}" for i in range(1, 6)}
+    issues = {rid: {(i.field, i.reason) for i in rec.data_issues} for rid, rec in held.items()}
+    assert ("FIR_DATE", "unparseable date, withheld") in issues["cctns:B1"]
+    assert held["cctns:B1"].event_date is None  # withheld, never guessed
+    assert ("ACCUSED_NAME / NAME_LOCAL", "missing: no name") in issues["cctns:B2"]
+    assert held["cctns:B2"].identifier_values(IdType.FIR)  # still found by its FIR
+    assert ("AGE", "impossible age, withheld") in issues["cctns:B3"]
+    assert held["cctns:B3"].people[0].age_from is None
+    assert held["cctns:B4"].people[0].name == "RAéMESH"  # the bytes were UTF-8: repaired
+    assert {f for f, _ in issues["cctns:B4"]} == {"ACCUSED_NAME"}
+    assert ("LAST_UPDATED", "missing") in issues["cctns:B5"]
+    assert held["cctns:B5"].status == "STOLEN"
     with StateStore(tmp_path / "sync.db") as state:
-        reasons = {e.native_id: e.reason for e in state.quarantine_entries()}
-    assert "unparseable date" in reasons["B1"]
-    assert "ACCUSED_NAME" in reasons["B2"]
-    assert "impossible age" in reasons["B3"]
-    assert "UTF-8" in reasons["B4"]
-    assert "LAST_UPDATED" in reasons["B5"]
-    assert "UTF-8" in reasons["B6"]  # invalid bytes in one record do not lose the page
+        entries = {e.native_id: e for e in state.quarantine_entries()}
+    # the damaged records are listed too, with their rows, for replay after a fix
+    assert {n for n, e in entries.items() if e.indexed} == {f"B{i}" for i in range(1, 6)}
+    assert "unparseable date" in entries["B1"].reason
+    assert "identifies" in entries["B6"].reason and not entries["B6"].indexed
     # a second run re-reads them in the overlap but does not count them twice
     again = await sync(CCTNS, embedded_backend, tmp_path, overlap_s=86400)
-    assert again.sources["cctns"].quarantined == 0
-    assert sync_status(tmp_path / "sync.db")["cctns"]["quarantined"] == 7
+    assert again.sources["cctns"].quarantine_new == 0
+    status = sync_status(tmp_path / "sync.db")["cctns"]
+    assert (status["quarantined"], status["with_issues"]) == (2, 5)
 
 
 @respx.mock
@@ -284,6 +299,11 @@ async def test_replay_never_overwrites_a_newer_version(
     fake.rows["persons"] = [cctns_person("P1", later(T0, 9), ACCUSED_STATUS="CONVICTED")]
     await sync(CCTNS, embedded_backend, tmp_path)
     with StateStore(tmp_path / "sync.db") as state:
+        # the newer version reaching the index superseded the refused copy
+        assert list(state.quarantine_entries()) == []
+        state.add_quarantine(
+            [Quarantined("cctns", "P1", "index refused: x", cctns_person("P1", T0), "persons")]
+        )
         assert replay_quarantine(state, embedded_backend)["superseded"] == 1
     (p1,) = embedded_backend.get(["cctns:P1"])
     assert p1.status == "CONVICTED"

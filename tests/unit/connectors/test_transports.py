@@ -10,15 +10,18 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 import pytest
 import respx
 
 from config import SourceSettings
+from connectors import states
 from connectors.eprisons import ReconcileShifted
 from connectors.errors import SourceError
 from connectors.registry import open_connector
+from connectors.replay import replay_quarantine
 from connectors.state import StateStore
 from records import IdType, PersonRole, Sensitivity, Source
 from tests.unit.connectors.fakes import FAST, T0, sync
@@ -243,7 +246,7 @@ async def test_alis_files_by_header_with_range_resume(
     assert r.status == "ok", r.error
     assert download.calls[1].request.headers["Range"] == f"bytes={half}-"
     assert download.calls[0].request.headers["Authorization"].startswith("Basic ")
-    assert (r.indexed, r.quarantined) == (3, 2)
+    assert (r.indexed, r.with_issues, r.quarantined) == (3, 1, 1)
     (first,) = embedded_backend.get(["alis:UP/LKO/2011/3345"])
     assert first.people[0].address == 'H 4, "GOMTI" NAGAR\nLUCKNOW'
     assert first.people[0].relative_name == "Late Sh. Ram Avtar Yadav"
@@ -651,7 +654,8 @@ async def test_ncrp_maps_states_complainants_and_suspect_identifiers(
     )
     sources = {"ncrp": SourceSettings(url=NC, client_id="c", client_secret="s")}
     report = await sync(sources, embedded_backend, tmp_path)
-    assert (report.sources["ncrp"].indexed, report.sources["ncrp"].quarantined) == (1, 1)
+    ncrp = report.sources["ncrp"]
+    assert (ncrp.indexed, ncrp.with_issues, ncrp.quarantined) == (1, 1, 0)
     (rec,) = embedded_backend.get(["ncrp:31505240012345"])
     assert rec.state == "KA" and rec.sensitivity == {Sensitivity.VICTIM}
     roles = {p.role for p in rec.people}
@@ -660,6 +664,28 @@ async def test_ncrp_maps_states_complainants_and_suspect_identifiers(
     assert rec.identifier_values(IdType.UPI) == ["rahul.pay@ybl"]
     assert rec.identifier_values(IdType.MOBILE) == ["+919812345678"]  # not the complainant's
     assert rec.identifier_values(IdType.BANK_ACCOUNT) == ["50100123456789"]  # not "Aadhaar"
+    # a state no table knows hides nothing: the suspects are findable, the name kept as written
+    (odd,) = embedded_backend.get(["ncrp:2"])
+    assert odd.state is None and odd.attributes["state_name"] == "Atlantis"
+    assert odd.identifier_values(IdType.UPI) == ["rahul.pay@ybl"]
+    assert [(i.field, "kept as written" in i.reason) for i in odd.data_issues] == [("state", True)]
+
+    # replay after a fix: the name joins the table, the record is read again without issues
+    with StateStore(tmp_path / "sync.db") as state:
+        assert replay_quarantine(state, embedded_backend)["still_damaged"] == 1
+        by_name, by_code, names = states._table()
+        monkey = dict(by_name)
+        monkey[states.name_key("Atlantis")] = "GA"
+        states._table.cache_clear()
+        try:
+            with patch.object(states, "_table", lambda: (monkey, by_code, names)):
+                outcome = replay_quarantine(state, embedded_backend)
+        finally:
+            states._table.cache_clear()
+        assert outcome["replayed"] == 1
+        assert list(state.quarantine_entries("ncrp")) == []
+    (fixed,) = embedded_backend.get(["ncrp:2"])
+    assert fixed.state == "GA" and fixed.data_issues == ()
 
 
 async def test_missing_credentials_are_named_not_shown() -> None:

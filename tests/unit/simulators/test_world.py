@@ -147,7 +147,15 @@ def test_bad_records_are_extra_and_named_with_reasons(world: Store) -> None:
     bad = GroundTruth(world).bad_records()
     assert len(bad) > 20
     kinds = {reason.split(":")[0] for reason in bad.values()}
-    assert kinds == {"bad_date", "missing_field", "impossible_age", "bad_encoding"}
+    assert kinds == {
+        "bad_date",
+        "missing_field",
+        "impossible_age",
+        "bad_encoding",
+        "mojibake",
+        "unknown_enum",
+        "missing_id",
+    }
     # Every person still has their good records: the generator adds bad ones beside them.
     assert set(GroundTruth(world).sources_per_person().values()) <= {2, 3, 4, 5, 6}
 
