@@ -76,6 +76,7 @@ def test_openapi_document_is_complete(fuzz_api: LiveApi) -> None:
     ours = {
         ("post", "/v1/persons/search"): "persons:search",
         ("get", "/v1/persons/{profile_id}"): "persons:read",
+        ("post", "/v1/persons/{profile_id}/decisions"): "persons:decide",
         ("post", "/v1/vehicles/search"): "vehicles:search",
         ("post", "/v1/noc/vehicle"): "noc:issue",
         ("get", "/v1/noc/{noc_id}"): "noc:read",
