@@ -42,11 +42,10 @@ from indexer.comparison import (
     FIR,
     LEVELS,
     PHONE,
-    Side,
     Similarity,
     compare,
-    sides_of,
 )
+from indexer.sides import Side, sides_of
 from records import Kind, Record
 
 from .linkage import Frequencies, Model

@@ -40,7 +40,6 @@ from indexer.comparison import (
     RELATIVE,
     Comparison,
     Conflict,
-    Side,
     Similarity,
     compare,
     conflicts,
@@ -48,6 +47,7 @@ from indexer.comparison import (
     name_level,
     relative_conflict,
 )
+from indexer.sides import Side
 from records import Person, Record
 
 from .decisions import Judgement, Verdict, pair

@@ -24,7 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from indexer.comparison import FIELDS, LEVELS, NAME, RELATIVE, Comparison, Side, idf
+from indexer.comparison import FIELDS, LEVELS, NAME, RELATIVE, Comparison, idf
+from indexer.sides import Side
 
 # The posterior a query-time join needs: the pairwise precision the linkage benchmark holds
 # profiles to. The weight threshold is derived from it and the estimated prior (`threshold`).

@@ -50,7 +50,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
 from indexer.backends.base import Link
-from indexer.comparison import Side, Similarity, conflicts, sides_of
+from indexer.comparison import Similarity, conflicts
+from indexer.sides import Side, sides_of
 from matching.api import name_text
 from records import IdType, Kind, Person, PersonRole, Record, Source
 

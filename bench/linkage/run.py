@@ -54,8 +54,9 @@ from federation.planning import PERSON_KINDS
 from federation.profile_ids import KEY_BYTES, ProfileIds
 from indexer import open_backend
 from indexer.backends.base import Backend
-from indexer.comparison import Side, Similarity, compare, conflicts, sides_of
+from indexer.comparison import Similarity, compare, conflicts
 from indexer.links import clusters as index_clusters
+from indexer.sides import Side, sides_of
 from records import Record
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
