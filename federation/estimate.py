@@ -12,8 +12,9 @@ deployment holds:
    have nothing to do with a name (birth, phone, accounts, FIR), random pairs are drawn among
    the records that carry the fact, many of them, so that a rare agreement (a shared phone)
    gets a u measured on tens of thousands of pairs, not a guess; these u stay fixed.
-4. **EM on blocked pairs**: pairs of records sharing a name key, the pairs grouping compares at
-   query time (big blocks are sampled, each pair weighted by how many it stands for).
+4. **EM on blocked pairs**: pairs of records sharing a name key whose names at least partly
+   agree, the pairs grouping can join at query time (big blocks are sampled, each pair weighted
+   by how many it stands for).
    Expectation-maximisation fits the prior (the share of those pairs that are one person), m of
    every level, and u of the comparisons that go with a name (the name itself, the relative's
    name, gender, place, address: people who share a surname share fathers' surnames and
@@ -41,6 +42,8 @@ from indexer.comparison import (
     FIELDS,
     FIR,
     LEVELS,
+    NAME,
+    NAMES_AGREE,
     PHONE,
     Similarity,
     compare,
@@ -301,6 +304,14 @@ def estimate(
         raise ValueError("no two records share a name key: nothing to estimate from")
     blocked = _levels(pairs, sides, similar, scaffold)
     log(f"{len(pairs):,} pairs sharing a name key compared")
+    # the pairs a join can be made on: names that at least partly agree (`NAMES_AGREE`); the
+    # others are households, namesakes' fathers… not one person, and they would teach EM a
+    # "match" class of families
+    joinable = blocked[:, NAME] <= NAMES_AGREE
+    blocked = blocked[joinable]
+    pair_weights = [w for w, keep in zip(pair_weights, joinable, strict=True) if keep]
+    if not pair_weights:
+        raise ValueError("no two records' names agree: nothing to estimate from")
     prior, m, u, iterations = expectation_maximisation(
         blocked, np.array(pair_weights, dtype=np.float64), u_start, fixed_u=FIXED_U
     )
@@ -313,6 +324,7 @@ def estimate(
             "people": len(sides),
             "person_records": sample.records,
             "blocked_pairs": len(pairs),
+            "joinable_pairs": len(pair_weights),
             "random_pairs": len(randoms),
             "iterations": iterations,
             "seconds": round(time.perf_counter() - started, 1),

@@ -7,9 +7,9 @@ Three kinds of join, strongest first:
   station + name, registration/chassis), or put them in one index profile.
 - **query**: the two records' people agree well enough on whatever both records carry (name,
   relative's name, birth, gender, address, phone, accounts, FIR), weighed by the Fellegi–Sunter
-  model (`federation.linkage`), with a posterior of at least `linkage.JOIN_PROBABILITY`, and
-  something besides the name and the place corroborates (a state holds millions: place alone
-  never does).
+  model (`federation.linkage`), with a posterior of at least `linkage.JOIN_PROBABILITY`; their
+  names at least partly agree, and something besides the name and the place corroborates (a
+  state holds millions: place alone never does).
 
 Joins are made strongest first and a join is **refused** when any record on one side has a
 cannot-link with any record on the other (`indexer.comparison.conflicts`: a clearly different
@@ -36,6 +36,7 @@ from indexer.comparison import (
     BIRTH,
     FIR,
     NAME,
+    NAMES_AGREE,
     PHONE,
     RELATIVE,
     Comparison,
@@ -199,6 +200,8 @@ class _Pairs:
         if others + self._best_name < model.threshold:
             return None, 0.0, None
         levels[NAME] = name_level(a, b, self.similar)
+        if levels[NAME] > NAMES_AGREE:  # type: ignore[operator]
+            return None, 0.0, None
         comparison = Comparison(tuple(levels))
         bits = model.bits(a, b, comparison)
         if bits < model.threshold:

@@ -66,6 +66,10 @@ LEVELS: dict[str, tuple[str, ...]] = {
 # Name levels on matching's calibrated scale (a probability of the same name-bearer among people
 # like the name benchmark's); the model weighs each level from data, these only bin it.
 NAME_LEVELS = (0.9, 0.6, 0.25)
+# The worst name level a query-time join can rest on: names must at least partly agree. Records
+# of different names (a brother, a wife: one household, one father, one address, one phone) are
+# never joined on the rest, and the model is estimated on pairs whose names agree so.
+NAMES_AGREE = len(NAME_LEVELS)
 # Relative's name: at or above the first, it agrees; the second, partly (a first name alone,
 # initials); below the last, it is *clearly different*: `Ramesh Kumar` vs `Mahesh Kumar` scores
 # 0.0005, `Shankar Patil` vs `Shankar` 0.25, a typo or a variant spelling 0.8 and above.
@@ -270,7 +274,10 @@ def _part_of(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def relative_level(a: Side, b: Side, similar: Similarity) -> int | None:
-    if a.relative is None or b.relative is None:
+    """How the relatives' names compare; None when one is missing, or when both records' own
+    names spell their relative (the name comparison has weighed that already: counting it twice
+    would join two namesakes whose names carry the same father's)."""
+    if a.relative is None or b.relative is None or (a.relative_in_name and b.relative_in_name):
         return None
     if a.relative_canonical & b.relative_canonical:
         return 0

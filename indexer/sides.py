@@ -52,6 +52,9 @@ class Side:
     canonical: frozenset[str]  # `matching.api.name_text` of each written name
     relative: str | None
     relative_canonical: frozenset[str]  # `matching.api.name_text` of the relative's name
+    # the relative's name is spelled by the person's own (`Rajendra Shankar Patil`, son of
+    # `Shankar Patil`): agreeing on it says nothing the names have not said
+    relative_in_name: bool
     kin: Kin
     relation: Relation | None
     gender: Gender | None
@@ -100,6 +103,8 @@ class Side:
             and record.vehicle.owner_serial is not None
         ):
             vehicle = (record.vehicle.registration_no, record.vehicle.owner_serial)
+        canonical = frozenset(t for n in names if (t := canonical_name(n)))
+        relative = canonical_name(person.relative_name or "")
         born, from_age = birth_years(person, record)
         place = _place(record)
         return cls(
@@ -107,11 +112,11 @@ class Side:
             source=record.source,
             kind=record.kind,
             names=names,
-            canonical=frozenset(t for n in names if (t := canonical_name(n))),
+            canonical=canonical,
             relative=person.relative_name or None,
-            relative_canonical=frozenset(
-                t for t in (canonical_name(person.relative_name or ""),) if t
-            ),
+            relative_canonical=frozenset({relative}) if relative else frozenset(),
+            relative_in_name=bool(relative)
+            and any(set(relative.split()) <= set(n.split()) for n in canonical),
             kin=_KIN.get(relation, Kin.UNKNOWN) if relation else Kin.UNKNOWN,
             relation=relation,
             gender=person.gender,

@@ -46,6 +46,7 @@ class Pairwise:
     false_negative: Counter[str] = field(default_factory=Counter)
     # missed pairs that agree on more than a name (a join could have rested on them)
     missed_corroborable: Counter[str] = field(default_factory=Counter)
+    checked: bool = False  # whether missed pairs were checked for corroboration at all
 
     def add(
         self,
@@ -54,6 +55,7 @@ class Pairwise:
         corroborable: Callable[[str, str], bool] | None = None,
     ) -> None:
         clusters = [c for c in clusters if c]
+        self.checked = self.checked or corroborable is not None
         held = sorted({r for c in clusters for r in c})
         home = {r: i for i, c in enumerate(clusters) for r in c}
         people: dict[str, list[str]] = {}
@@ -93,6 +95,8 @@ class Pairwise:
     def corroborable_recall(self, key: str | None = None) -> float | None:
         """Recall on the pairs a join could rest on: those joined, and those missed although
         they agree on more than a name."""
+        if not self.checked:
+            return None
         tp = self._count(self.true_positive, key)
         missed = self._count(self.missed_corroborable, key)
         return tp / (tp + missed) if tp + missed else None
