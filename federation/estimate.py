@@ -184,10 +184,11 @@ def _random_pairs(sides: list[Side], count: int, rng: random.Random) -> list[tup
 def _blocked_pairs(
     sides: list[Side], similar: Similarity, max_pairs: int, rng: random.Random
 ) -> tuple[list[tuple[int, int]], list[float]]:
-    """Pairs sharing a name key, each with the number of such pairs it stands for."""
+    """Pairs sharing a blocking key (`Similarity.block_keys`, as grouping compares them), each
+    with the number of such pairs it stands for."""
     holders: dict[str, list[int]] = defaultdict(list)
     for i, side in enumerate(sides):
-        for key in similar.side_keys(side):
+        for key in similar.side_block_keys(side):
             holders[key].append(i)
     weight: dict[tuple[int, int], float] = {}
     for members in holders.values():

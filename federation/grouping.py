@@ -26,20 +26,20 @@ with its reasons, so an officer sees why records are together and why others are
 
 from __future__ import annotations
 
-from collections import defaultdict
+import heapq
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from indexer.comparison import (
     ACCOUNT,
     ADDRESS,
     BIRTH,
     FIR,
-    NAME,
     NAMES_AGREE,
     PHONE,
     RELATIVE,
-    Comparison,
     Conflict,
     Similarity,
     compare,
@@ -73,6 +73,12 @@ THROUGH_INDEX = "linked at index time through other records"
 STRONG_REASONS = frozenset({"driving_licence", "passport", "fir", "registration", "chassis"})
 # Levels that corroborate a name (place never does: a state holds millions of people).
 CORROBORATING = {RELATIVE: 1, BIRTH: 1, ADDRESS: 0, PHONE: 0, ACCOUNT: 0, FIR: 0}
+# Query-time comparisons per grouping, best-scored records first: a name that thousands carry
+# (`Jaspreet Singh`) retrieves hundreds of namesakes who share a birth year, a father's first
+# name, a street; beyond this many pairs the rest stay apart (the safe side), so that one such
+# search costs what an ordinary one does. Half the searches of the linkage benchmark compare
+# fewer than 130 pairs; one in ten more than a thousand.
+MAX_COMPARISONS = 250
 # A refusal is shown when the two records write the same name (a different person of another
 # name is no news), at most this many per profile.
 MAX_REFUSALS = 20
@@ -142,25 +148,78 @@ def _corroborated(levels: Sequence[int | None]) -> bool:
     return False
 
 
-class _Pairs:
-    """Sides, comparisons and conflicts of one grouping's records, each made when first needed
-    and kept: most records are never compared, most pairs stop at the cheap facts."""
+@dataclass(frozen=True)
+class _Reading:
+    side: Side
+    facts: frozenset[str]  # keys of the facts a join can rest on (`_fact_keys`)
+    names: frozenset[str]  # blocking keys of the names (`Similarity.block_keys`)
 
-    def __init__(self, scored: Sequence[Scored], model: Model) -> None:
-        self.scored = scored
+
+class Readings:
+    """What grouping reads from each record (its `Side` and its blocking keys), kept across
+    searches: the same records come back search after search (every `Ramesh Kumar` query
+    retrieves the Ramesh Kumars), and reading one costs more than comparing two. A record's
+    reading is keyed by its id, version and person, so a newer version is read afresh; at most
+    `size` readings are kept, the least recently used go first. One per linkage model (the
+    address words' rarity is the model's); shared by the searches of one service."""
+
+    def __init__(self, model: Model, size: int = 50_000) -> None:
         self.model = model
         self.similar = Similarity()
-        self._sides: dict[int, Side] = {}
+        self._size = size
+        self._kept: OrderedDict[tuple[str, datetime, int], _Reading] = OrderedDict()
+
+    def of(self, scored: Scored) -> _Reading:
+        record, person = scored.record, scored.person
+        index = next((k for k, p in enumerate(record.people) if p is person), -1)
+        key = (record.record_id, record.version, index)
+        reading = self._kept.get(key)
+        if reading is not None:
+            self._kept.move_to_end(key)
+            return reading
+        side = Side.of(record, person)
+        reading = _Reading(
+            side, _fact_keys(side, self.model), self.similar.names_block_keys(side.names)
+        )
+        self._kept[key] = reading
+        if len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+        return reading
+
+    def trim(self, pairs: int = 500_000) -> None:
+        """Forget the names' analyses and scores once they grow past `pairs` (they are cheap to
+        make again; unbounded, they would hold every name ever compared)."""
+        if self.similar.size() > pairs:
+            self.similar = Similarity()
+
+
+class _Pairs:
+    """Comparisons and conflicts of one grouping's records, each made when first needed and
+    kept: most records are never compared, most pairs stop at the cheap facts."""
+
+    def __init__(self, scored: Sequence[Scored], readings: Readings) -> None:
+        self.scored = scored
+        self.model = readings.model
+        self.readings = readings
+        self.similar = readings.similar
+        self._read: dict[int, _Reading] = {}
         self._conflicts: dict[tuple[int, int], tuple[Conflict, ...]] = {}
-        self._best_name = model.best_bits(NAME)
-        self._best_relative = model.best_bits(RELATIVE)
+        self.chosen: set[int] = set()
+        self._name_keys_of: dict[int, frozenset[str]] = {}
+        self._named: dict[str, set[int]] = defaultdict(set)
+        self._facts: dict[str, set[int]] = defaultdict(set)
+        self._indexed: set[int] = set()
+        self._ensured: set[int] = set()
+        self._same: dict[str, set[int]] = defaultdict(set)
+
+    def read(self, i: int) -> _Reading:
+        reading = self._read.get(i)
+        if reading is None:
+            reading = self._read[i] = self.readings.of(self.scored[i])
+        return reading
 
     def side(self, i: int) -> Side:
-        side = self._sides.get(i)
-        if side is None:
-            s = self.scored[i]
-            side = self._sides[i] = Side.of(s.record, s.person)
-        return side
+        return self.read(i).side
 
     def conflicts(self, i: int, j: int) -> tuple[Conflict, ...]:
         key = (i, j) if i < j else (j, i)
@@ -178,52 +237,122 @@ class _Pairs:
     def query_link(self, i: int, j: int) -> tuple[Link | None, float, Refusal | None]:
         """The query-time join of two records (or None), its bits, and a refusal worth showing
         when the two disagree although they write the same name. Cheapest first: the facts'
-        conflicts, the other comparisons (the relative's name model among them), whether even
-        a perfect name could reach the threshold; the name model last."""
+        conflicts; the names, which must at least partly agree (most pairs of a search stop
+        there, and a pair of written names is scored once per search); the relative's name;
+        the rest."""
         a, b = self.side(i), self.side(j)
         found = fact_conflicts(a, b)
-        if not found:
-            relative = relative_conflict(a, b, self.similar)
-            found = [relative] if relative is not None else []
         if found:
             self._conflicts[(i, j)] = tuple(found)
             return None, 0.0, self._refusal(a, b, found)
+        names = name_level(a, b, self.similar)
+        if names > NAMES_AGREE:
+            return None, 0.0, None
+        relative = relative_conflict(a, b, self.similar)
+        if relative is not None:
+            self._conflicts[(i, j)] = (relative,)
+            return None, 0.0, self._refusal(a, b, (relative,))
         self._conflicts[(i, j)] = ()
         model = self.model
-        levels = list(
-            compare(a, b, self.similar, address_weight=model.address_weight, names=False).levels
+        comparison = compare(
+            a, b, self.similar, address_weight=model.address_weight, name_level_=names
         )
-        levels[NAME] = None
-        if not _corroborated(levels):
+        if not _corroborated(comparison.levels):
             return None, 0.0, None
-        others = model.bits(a, b, Comparison(tuple(levels)))
-        if others + self._best_name < model.threshold:
-            return None, 0.0, None
-        levels[NAME] = name_level(a, b, self.similar)
-        if levels[NAME] > NAMES_AGREE:  # type: ignore[operator]
-            return None, 0.0, None
-        comparison = Comparison(tuple(levels))
-        bits = model.bits(a, b, comparison)
+        weights = model.weigh(a, b, comparison)
+        bits = sum(w for w in weights if w is not None)
         if bits < model.threshold:
             return None, bits, None
-        evidence = tuple(model.evidence(a, b, comparison))
+        evidence = tuple(model.evidence(comparison, weights))
         probability = model.probability(bits)
         reasons = tuple(e.level for e in evidence if e.weight > 0)
         link = Link((a.record_id, b.record_id), "query", round(probability, 4), reasons, evidence)
         return link, bits, None
 
-    def neighbours(self, chosen: Collection[int]) -> dict[int, set[int]]:
-        """For each chosen record, the chosen records whose names share a retrieval key with
-        its own (the blocking the model was estimated on)."""
-        holders: dict[str, set[int]] = defaultdict(set)
-        keys = {i: self.similar.side_keys(self.side(i)) for i in chosen}
-        for i, held in keys.items():
-            for key in held:
-                holders[key].add(i)
-        return {
-            i: (set().union(*(holders[k] for k in held)) - {i}) if held else set()
-            for i, held in keys.items()
-        }
+    def index(self, chosen: Collection[int]) -> None:
+        """Index the chosen records by their names' blocking keys (cheap: the written names'
+        keys are cached); what each record's facts are is read only for the records that
+        share a key with one that is compared (`_ensure`)."""
+        self.chosen = set(chosen)
+        for i in chosen:
+            keys = self.similar.names_block_keys(self.scored[i].person.names)
+            self._name_keys_of[i] = keys
+            for key in keys:
+                self._named[key].add(i)
+
+    def _ensure(self, i: int) -> None:
+        """Read and index by facts every chosen record whose name shares a key with `i`'s."""
+        if i in self._ensured:
+            return
+        self._ensured.add(i)
+        for key in self._name_keys_of.get(i, ()):
+            for j in self._named[key]:
+                if j not in self._indexed:
+                    self._indexed.add(j)
+                    for fact in self.read(j).facts:
+                        self._facts[fact].add(j)
+
+    def neighbours(self, i: int) -> list[tuple[int, int]]:
+        """The chosen records `i` could join: those sharing a fact a join can rest on
+        (`_fact_keys`: a relative's name, a phone, an account, a FIR, a stated birth year, the
+        address's rarest words) *and* a blocking key of the name (`Similarity.block_keys`, the
+        blocking the model was estimated on). A join needs something besides the name to
+        agree, so pairs with nothing of the kind in common are never compared. Each with the
+        number of such facts the two share."""
+        if i not in self.chosen:
+            return []
+        self._ensure(i)
+        reading = self.read(i)
+        if not reading.facts:
+            return []
+        shared: Counter[int] = Counter()
+        for key in reading.facts:
+            shared.update(self._facts[key])
+        del shared[i]
+        mine = reading.names
+        return sorted((j, n) for j, n in shared.items() if not mine.isdisjoint(self.read(j).names))
+
+    def namesakes(self, i: int) -> list[int]:
+        """Chosen records writing `i`'s name the same way."""
+        if not self._same:
+            for k in self.chosen:
+                for canonical in self.side(k).canonical:
+                    self._same[canonical].add(k)
+        alike = set().union(*(self._same[c] for c in self.side(i).canonical))
+        alike.discard(i)
+        return sorted(alike)
+
+    def namesake_refusal(self, i: int, j: int) -> Refusal | None:
+        """Why two records of one written name, with no fact in common, are apart (if they
+        disagree on something)."""
+        found = self.conflicts(i, j)
+        return self._refusal(self.side(i), self.side(j), found) if found else None
+
+
+def _fact_keys(side: Side, model: Model) -> frozenset[str]:
+    """Keys of the facts a join can rest on (`CORROBORATING`): the relative's name (each
+    pair of its words, normalised: two relatives' names that agree share two words), each
+    phone, account and FIR, a stated birth year, and the address's rarest word with each
+    of the next two (two addresses that agree share most of their weight: the rarest word
+    and another of the three)."""
+    keys: set[str] = set()
+    for relative in side.relative_canonical:
+        words = sorted(set(relative.split()))
+        if len(words) == 1:
+            keys.add("r" + words[0])
+        keys.update(f"r{x}|{y}" for n, x in enumerate(words) for y in words[n + 1 :])
+    keys.update("p" + p for p in side.phones)
+    keys.update("a" + a for a in side.accounts)
+    keys.update("f" + f for f in side.firs)
+    if side.born is not None and not side.born_from_age:
+        keys.update(f"y{year}" for year in range(side.born[0], side.born[1] + 1))
+    if side.address:
+        weight = model.address_weight
+        rarest = sorted(side.address, key=lambda t: (-weight(t), t))[:3]
+        if len(rarest) == 1:
+            keys.add("d" + rarest[0])
+        keys.update("d" + "|".join(sorted((rarest[0], other))) for other in rarest[1:])
+    return frozenset(keys)
 
 
 def group(
@@ -235,6 +364,8 @@ def group(
     floor: float = QUERY_TIME_FLOOR,
     eligible: Collection[str] = (),
     shown_from: float = 0.0,
+    refusals_for: int | None = None,
+    readings: Readings | None = None,
 ) -> list[Group]:
     """Profiles from scored records, best confidence first. `index_links` are the indexer's
     `(record_id, record_id, reason)` links among them; `judgements` the supervisors' decisions
@@ -245,9 +376,11 @@ def group(
     `shown_from`: the confidence a profile needs to be shown. Query-time joins are then looked
     for only around the records that reach it (and `eligible`), widening to whatever joins
     them: a profile of records that all score below it is not shown, so its joins need not be
-    computed (its records stay one per profile)."""
+    computed (its records stay one per profile). `refusals_for`: how many of the best profiles
+    will be shown, and so need their namesakes' refusals (all, by default). `readings`: what
+    earlier groupings read from these records (`Readings`, for the same `model`)."""
     judgements = judgements or {}
-    pairs = _Pairs(scored, model)
+    pairs = _Pairs(scored, readings if readings is not None else Readings(model))
     position = {s.record.record_id: i for i, s in enumerate(scored)}
     edges: list[_Edge] = []
     strong: set[tuple[int, int]] = set()
@@ -282,7 +415,7 @@ def group(
             )
     always = set(eligible)
     chosen = [i for i, s in enumerate(scored) if s.score >= floor or s.record.record_id in always]
-    near = pairs.neighbours(chosen)
+    pairs.index(chosen)
     joined: dict[int, set[int]] = defaultdict(set)  # joins already known (manual, index)
     for edge in edges:
         joined[edge.i].add(edge.j)
@@ -292,35 +425,50 @@ def group(
         for i, s in enumerate(scored)
         if s.score >= max(floor, shown_from) or s.record.record_id in always
     ]
-    reached = set(seeds)
-    frontier = list(seeds)
+    seeds.sort(key=lambda i: (-scored[i].score, i))
+    # Pairs are compared most promising first (the more facts two records share, the likelier
+    # one person; then the better their score), so the comparison budget goes to true joins
+    # before the namesakes who share a birth year or a street with them.
+    reached: set[int] = set()
+    heap: list[tuple[int, float, int, int]] = []
     compared: set[tuple[int, int]] = set()
     refusals: list[Refusal] = []
-    while frontier:
-        following: list[int] = []
-        for i in frontier:
-            for j in sorted(near.get(i, ())):
-                key = (i, j) if i < j else (j, i)
-                if key in compared or key in confirmed or key in strong:
-                    continue
-                compared.add(key)
-                if key in split:
-                    ids = (scored[key[0]].record.record_id, scored[key[1]].record.record_id)
-                    refusals.append(Refusal(ids, (_split_reason(split[key]),)))
-                    continue
-                link, bits, refusal = pairs.query_link(*key)
-                if link is not None:
-                    edges.append(_Edge(3, -bits, key[0], key[1], link))
-                    if j not in reached:
-                        reached.add(j)
-                        following.append(j)
-                elif refusal is not None:
-                    refusals.append(refusal)
-            for j in joined.get(i, ()):
-                if j not in reached:
-                    reached.add(j)
-                    following.append(j)
-        frontier = following
+
+    def reach(i: int) -> None:
+        stack = [i]
+        while stack:
+            k = stack.pop()
+            if k in reached:
+                continue
+            reached.add(k)
+            for j, shared in pairs.neighbours(k):
+                key = (k, j) if k < j else (j, k)
+                if key not in compared:
+                    best = max(scored[k].score, scored[j].score)
+                    heapq.heappush(heap, (-shared, -best, key[0], key[1]))
+            stack.extend(joined.get(k, ()))
+
+    for i in seeds:
+        reach(i)
+    budget = MAX_COMPARISONS
+    while heap and budget > 0:
+        _, _, i, j = heapq.heappop(heap)
+        key = (i, j)
+        if key in compared or key in confirmed or key in strong:
+            continue
+        compared.add(key)
+        if key in split:
+            ids = (scored[i].record.record_id, scored[j].record.record_id)
+            refusals.append(Refusal(ids, (_split_reason(split[key]),)))
+            continue
+        budget -= 1
+        link, bits, refusal = pairs.query_link(i, j)
+        if link is not None:
+            edges.append(_Edge(3, -bits, i, j, link))
+            reach(i)
+            reach(j)
+        elif refusal is not None:
+            refusals.append(refusal)
     edges.sort(key=lambda e: (e.rank, e.weight, e.i, e.j))
     clusters = _Clusters(len(scored))
     accepted: list[Link] = []
@@ -365,7 +513,25 @@ def group(
                 tuple(dict.fromkeys(overridden)),
             )
         accepted.append(link)
-    return _groups(scored, clusters, accepted, refusals)
+    out = _groups(scored, clusters, accepted, refusals)
+    # why namesakes with nothing else in common are apart: worth the name model only for the
+    # profiles that will be shown
+    position_of = {id(m): i for i, m in enumerate(scored)}
+    for g in out[:refusals_for]:
+        members = [position_of[id(m)] for m in g.members]
+        inside = set(members)
+        for i in members:
+            for j in pairs.namesakes(i) if i in pairs.chosen else ():
+                if len(g.refused) >= MAX_REFUSALS:
+                    break
+                key = (i, j) if i < j else (j, i)
+                if j in inside or key in compared:
+                    continue
+                compared.add(key)
+                refusal = pairs.namesake_refusal(*key)
+                if refusal is not None:
+                    g.refused.append(refusal)
+    return out
 
 
 def _split_reason(judgement: Judgement) -> str:

@@ -84,6 +84,8 @@ class Model:
     fitted: dict[str, Any] = field(default_factory=dict)  # how and on what it was estimated
     # log2(m/u) per level, derived once
     weights: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
+    # address tokens' weights, memoised (each search weighs the same few hundred tokens)
+    _token_weights: dict[str, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name, m, u in zip(FIELDS, self.m, self.u, strict=True):
@@ -96,6 +98,7 @@ class Model:
             for ms, us in zip(self.m, self.u, strict=True)
         )
         object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "_token_weights", {})
 
     @property
     def threshold(self) -> float:
@@ -106,8 +109,13 @@ class Model:
         return self.weights[field_index][level]
 
     def address_weight(self, token: str) -> float:
-        df = self.address_frequency.get(token, 1)
-        return idf(df, self.address_documents)
+        cache = self._token_weights
+        weight = cache.get(token)
+        if weight is None:
+            weight = cache[token] = idf(
+                self.address_frequency.get(token, 1), self.address_documents
+            )
+        return weight
 
     def tf_adjustment(self, field_index: int, a: Side, b: Side, level: int) -> float:
         """Bits added to a name's or a relative's weight for how common the shared value is
@@ -128,26 +136,30 @@ class Model:
         adjustment = math.log2(frequencies.average / max(frequencies.of(v) for v in values))
         return min(adjustment, MAX_TF_BOOST) if level == 0 else min(adjustment, 0.0)
 
-    def _weighed(self, a: Side, b: Side, i: int, level: int) -> float:
-        weight = self.weight(i, level)
-        if i in _TF_INDEXES:
-            weight += self.tf_adjustment(i, a, b, level)
-        return weight
+    def weigh(self, a: Side, b: Side, comparison: Comparison) -> list[float | None]:
+        """Bits of each comparison (None where the two records do not both carry it), the
+        term-frequency adjustment included."""
+        out: list[float | None] = []
+        for i, level in enumerate(comparison.levels):
+            if level is None:
+                out.append(None)
+                continue
+            weight = self.weights[i][level]
+            if i in _TF_INDEXES:
+                weight += self.tf_adjustment(i, a, b, level)
+            out.append(weight)
+        return out
 
-    def evidence(self, a: Side, b: Side, comparison: Comparison) -> list[Evidence]:
+    def evidence(self, comparison: Comparison, weights: list[float | None]) -> list[Evidence]:
         return [
-            Evidence(FIELDS[i], LEVELS[FIELDS[i]][level], round(self._weighed(a, b, i, level), 2))
-            for i, level in enumerate(comparison.levels)
-            if level is not None
+            Evidence(FIELDS[i], LEVELS[FIELDS[i]][level], round(weight, 2))
+            for i, (level, weight) in enumerate(zip(comparison.levels, weights, strict=True))
+            if level is not None and weight is not None
         ]
 
     def bits(self, a: Side, b: Side, comparison: Comparison) -> float:
         """The pair's evidence in bits (without the prior)."""
-        return sum(
-            self._weighed(a, b, i, level)
-            for i, level in enumerate(comparison.levels)
-            if level is not None
-        )
+        return sum(w for w in self.weigh(a, b, comparison) if w is not None)
 
     def probability(self, bits: float) -> float:
         return 1.0 / (1.0 + math.pow(2.0, -(bits + _bits(self.prior))))

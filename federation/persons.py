@@ -18,7 +18,7 @@ from matching import api as matching
 from records import IdType, Record
 
 from .decisions import Decision, DecisionStore, NoDecisions, Verdict
-from .grouping import Group, birth_year_of, group
+from .grouping import Group, Readings, birth_year_of, group
 from .linkage import Model
 from .planning import PERSON_KINDS, PersonSearch, plan_person
 from .policy import Policy, filters_of, is_visible, narrow_kinds, restrictions_of
@@ -110,6 +110,7 @@ class PersonSearchService:
         self._policy = policy
         self._ids = ids
         self._model = model
+        self._readings = Readings(model)
         self._decisions = decisions or NoDecisions()
         self._max_candidates = max_candidates
         self._today = today
@@ -129,17 +130,25 @@ class PersonSearchService:
         return [(link.a, link.b, link.reason) for link in self._backend.links(linked)]
 
     def _group(
-        self, scored: list[Scored], eligible: Collection[str] = (), shown_from: float = 0.0
+        self,
+        scored: list[Scored],
+        eligible: Collection[str] = (),
+        shown_from: float = 0.0,
+        shown: int | None = None,
     ) -> list[Group]:
         judgements = self._decisions.among([s.record.record_id for s in scored])
-        return group(
+        grouped = group(
             scored,
             self._index_links(scored),
             model=self._model,
             judgements=judgements,
             eligible=eligible,
             shown_from=shown_from,
+            refusals_for=shown,
+            readings=self._readings,
         )
+        self._readings.trim()
+        return grouped
 
     def search(self, caller: Caller, search: PersonSearch) -> SearchOutcome:
         filters, restrictions = self._filters(caller)
@@ -157,7 +166,8 @@ class PersonSearchService:
         # a profile's confidence is its best record's score, so the best profile's is the best
         # score, and the floor is known before grouping (which then skips what cannot show)
         floor = score_floor(search.min_score, scored[0].score if scored else 0.0)
-        grouped = self._group(scored, shown_from=floor)  # best confidence first
+        # best first; namesakes kept apart are explained when a profile is opened, not here
+        grouped = self._group(scored, shown_from=floor, shown=0)
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
         profiles = tuple(profile_view(self._policy, caller, g, self._ids) for g in groups)
         return SearchOutcome(

@@ -28,7 +28,7 @@ with a `Similarity` that caches each pair of written names.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from indexer.sides import Kin, Side
@@ -125,6 +125,7 @@ class Similarity:
         self._analysed: dict[str, matching.AnalysedQuery] = {}
         self._scores: dict[tuple[str, str], float] = {}
         self._keys: dict[str, frozenset[str]] = {}
+        self._block: dict[str, frozenset[str]] = {}
 
     def _analyse(self, text: str) -> matching.AnalysedQuery:
         analysed = self._analysed.get(text)
@@ -145,6 +146,10 @@ class Similarity:
     def names(self, a: Side, b: Side) -> float:
         return max((self.written(x, y) for x in a.names for y in b.names), default=0.0)
 
+    def size(self) -> int:
+        """How much it holds: pairs scored, names analysed and keyed."""
+        return len(self._scores) + len(self._analysed) + len(self._keys) + len(self._block)
+
     def keys(self, text: str) -> frozenset[str]:
         keys = self._keys.get(text)
         if keys is None:
@@ -153,6 +158,29 @@ class Similarity:
 
     def side_keys(self, side: Side) -> frozenset[str]:
         return frozenset().union(*(self.keys(n) for n in side.names))
+
+    def block_keys(self, text: str) -> frozenset[str]:
+        """The keys two names must share to be compared for a join (the blocking): all but the
+        one-token keys (`t:`), unless a form of the name has one full token. Two names of two
+        words or more that share only one word (a surname: all the Patils of a search) are
+        not one person's; two that share two words, or an initial and a word (`R. Lakshmi`,
+        `Lakshmi Rajan`), share a pair or an initial key."""
+        keys = self._block.get(text)
+        if keys is None:
+            every = self.keys(text)
+            forms = matching.parse_name(text).forms
+            if any(len(f.full_idx) <= 1 for f in forms):
+                keys = every
+            else:
+                keys = frozenset(k for k in every if not k.startswith("t:"))
+            self._block[text] = keys
+        return keys
+
+    def side_block_keys(self, side: Side) -> frozenset[str]:
+        return self.names_block_keys(side.names)
+
+    def names_block_keys(self, names: Sequence[str]) -> frozenset[str]:
+        return frozenset().union(*(self.block_keys(n) for n in names))
 
     def share_key(self, a: Side, b: Side) -> bool:
         return not self.side_keys(a).isdisjoint(self.side_keys(b))
@@ -341,11 +369,16 @@ def compare(
     *,
     address_weight: Callable[[str], float] = _equal_weights,
     names: bool = True,
+    name_level_: int | None = None,
 ) -> Comparison:
     """Levels of every comparison the two sides allow (their conflicts are `conflicts`').
-    `names=False` skips the name model: the name is then at its worst level."""
+    `names=False` skips the name model: the name is then at its worst level; `name_level_` is
+    the name's level when the caller has it already."""
     levels: list[int | None] = [None] * len(FIELDS)
-    levels[NAME] = name_level(a, b, similar) if names else len(NAME_LEVELS) + 1
+    if name_level_ is not None:
+        levels[NAME] = name_level_
+    else:
+        levels[NAME] = name_level(a, b, similar) if names else len(NAME_LEVELS) + 1
     levels[RELATIVE] = relative_level(a, b, similar)
     for field_index, level_of in FACT_LEVELS.items():
         levels[field_index] = level_of(a, b)
