@@ -1,10 +1,11 @@
-# Two commands on a fresh machine (Python 3.11+, Java 17, Maven): `make demo` and `make test`.
+# Two commands on a fresh machine (Python 3.11+, Java 17, Maven): `make demo` and `make test`
+# (which installs Debian's postgresql when missing).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
-PACKAGES := records matching connectors indexer federation auth api simulators cli config
+PACKAGES := records matching connectors indexer federation auth state api simulators cli config
 
 .PHONY: help demo demo-cluster test lint typecheck format bench bench-names clean
 
@@ -43,7 +44,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# PostgreSQL: the state stores' tests start a server of their own (tests/plugins/postgres.py);
+# this installs Debian's server programs first when the machine has none.
 test: lint typecheck $(COMPILED)
+	$(PY) scripts/postgres_server.py ensure
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(COMPILED)

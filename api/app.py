@@ -4,29 +4,30 @@ Everything a request needs hangs off `app.state`, built here and nowhere else (n
 mutable state, so tests build as many apps as they like):
 
 - `backend` (`indexer.open_backend(settings.search)` unless given),
+- `state` (`state.databases.StateDatabases`: SQLite files, or the PostgreSQL database every
+  worker and machine shares, `state.url`),
 - `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
 - `persons` (`federation.PersonSearchService`, with the profile-id key, the linkage model and
   the supervisors' decisions), `noc` (`federation.NocService`), `vahan` (an optional live
   look-up), `sync_status` (an optional callable),
 - `metrics`, `limits`.
 
-Middleware, outermost first: request context (ids, access log, metrics) → audit (every request,
-refused ones included) → guard (per-address limit, body size cap) → routes. Per-caller limits
-run after authentication (`api.deps.guarded`).
+Middleware, outermost first: request context (ids, the peer's address and certificate, security
+headers, access log, metrics) → audit (reads and checks the body, an entry before any handler
+runs and one as the answer starts; catches whatever escapes) → guard (per-address limit) →
+routes. Per-caller limits run after authentication (`api.deps.guarded`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 import indexer
 from api.audit_middleware import AuditMiddleware
@@ -39,11 +40,15 @@ from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
 from indexer.backends.base import Backend
+from state import Database
+from state.databases import StateDatabases
+from state.sync import has_state
 
-from . import errors
+from . import errors, openapi
 from .deps import Limits
 from .metrics import Metrics
-from .middleware import GuardMiddleware, RequestContextMiddleware
+from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
+from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
 from .vahan_live import ConnectorVahanLookup
@@ -59,62 +64,21 @@ Vahan, Sarathi, ALIS, NCRP, IVFRT and KhoyaPaya, answered as ranked, explained p
 what the asker may see.
 
 **Authentication**: `Authorization: Bearer <token>`, either an OAuth2 access token (partner
-agencies, client credentials at `/oauth/token`) or an officer token from a trusted identity
-provider. Each route names its scope. **Every request is audited**; person searches, profile
-reads and decisions require a `purpose`. **Errors** are RFC 9457 `application/problem+json`.
-**Limits**: per caller and per address, `429` with `Retry-After`.
+agencies: the client credentials grant at `/oauth/token`, with HTTP Basic or `private_key_jwt`)
+or an officer token from a trusted identity provider. Each operation names its scope.
+**Every request is audited**; person and vehicle searches, profile reads and supervisors'
+decisions require a `purpose`.
+**Errors** are RFC 9457 `application/problem+json` (`Problem`; a `422` lists each field in
+`errors`); the OAuth endpoints answer RFC 6749 errors. **Limits**: per caller and per address,
+`429` with `Retry-After`. Every response carries `X-Request-ID`.
 """
 
 
-def _openapi(
-    app: FastAPI, auth: AuthService, routers: list[APIRouter]
-) -> Callable[[], dict[str, Any]]:
-    """The OpenAPI document, with the bearer scheme and each route's scope from the policy."""
-
-    def build() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        doc = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            tags=app.openapi_tags,
-        )
-        doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "OAuth2 access token (RFC 9068) or officer token.",
-        }
-        # Included routers are wrapped in `app.routes`: read names and paths from the routers.
-        named = [
-            (route.name, route.path)
-            for router in routers
-            for route in router.routes
-            if isinstance(route, APIRoute)
-        ]
-        for route_name, path in named:
-            scope = auth.policy.required_scope(route_name)
-            if scope.startswith("deny:"):
-                continue
-            for operation in doc.get("paths", {}).get(path, {}).values():
-                if isinstance(operation, dict) and operation.get("operationId"):
-                    operation["security"] = [{"bearer": [scope]}]
-                    operation["description"] = (
-                        operation.get("description", "") + f"\n\nRequired scope: `{scope}`."
-                    ).strip()
-        app.openapi_schema = doc
-        return doc
-
-    return build
-
-
-def _sync_status(state_path: Path) -> Any:
+def _sync_status(state: Database) -> Any:
     """The connectors' per-source status, or None when this node has no sync state."""
-    if not state_path.exists():
+    if not has_state(state):
         return None
-    return connector_status.sync_status(state_path)
+    return connector_status.sync_status(state)
 
 
 def create_app(
@@ -130,23 +94,24 @@ def create_app(
     """Build the API. Objects passed in are used as they are and not closed on shutdown (the
     caller owns them); objects built here are closed when the app stops."""
     owned: list[Callable[[], None]] = []
+    state = StateDatabases.open(settings)
+    owned.append(state.close)
     if backend is None:
         backend = indexer.open_backend(settings.search)
         owned.append(backend.close)
     if auth is None:
-        auth = AuthService.from_settings(settings.auth)
+        auth = AuthService.from_settings(settings.auth, state)
         owned.append(auth.close)
-    noc_store = NocStore(settings.data_dir / "noc.db")
+    noc_store = NocStore(state.noc, migrate=state.migrate)
     owned.append(noc_store.close)
-    decisions = DecisionStore(settings.decisions_path)
+    decisions = DecisionStore(state.decisions, migrate=state.migrate)
     owned.append(decisions.close)
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
         vahan = live = ConnectorVahanLookup.from_settings(vahan_settings)
     if sync_status_fn is None:
-        state_path = settings.sync.state_path
-        sync_status_fn = partial(_sync_status, state_path)
+        sync_status_fn = partial(_sync_status, state.sync)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -163,6 +128,7 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
         openapi_tags=[
             {"name": "persons", "description": "Person search and profiles."},
             {"name": "vehicles", "description": "Vehicle search: registration, owners, theft."},
@@ -174,6 +140,7 @@ def create_app(
     )
     metrics = Metrics()
     app.state.settings = settings
+    app.state.state = state
     app.state.backend = backend
     app.state.auth = auth
     app.state.audit = auth.audit
@@ -194,7 +161,7 @@ def create_app(
         issuer=settings.auth.issuer,
         # the sync state on this node says how fresh CCTNS and Vahan are and what waits in
         # quarantine; a node without one never issues CLEAR (sync_unknown)
-        evidence=noc_evidence or SyncEvidence(settings.sync.state_path),
+        evidence=noc_evidence or SyncEvidence(state.sync),
         freshness=timedelta(seconds=settings.noc.freshness_window_s),
         validity=timedelta(days=settings.noc.validity_days),
         max_candidates=settings.api.max_candidates,
@@ -211,8 +178,14 @@ def create_app(
     # add_middleware puts each new one outside the previous ones.
     app.add_middleware(GuardMiddleware, metrics=metrics, per_address=per_address)
     app.add_middleware(AuditMiddleware)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=access_log)
-    app.openapi = _openapi(app, auth, routers)  # type: ignore[method-assign]
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        access_log=access_log,
+        proxies=TrustedProxies(settings.api.trusted_proxies, settings.api.client_cert_header),
+        security_headers=SecurityHeaders(hsts_max_age_s=settings.api.hsts_max_age_s),
+    )
+    app.openapi = openapi.build_document(app, auth.policy, routers)  # type: ignore[method-assign]
     return app
 
 
@@ -222,5 +195,8 @@ def app_from_environment() -> FastAPI:
     from config import load_settings
     from config.runtime import tune_gc
 
+    from . import logs
+
     tune_gc()
+    logs.configure(json=os.environ.get("ICJS_LOG_JSON") == "1")
     return create_app(load_settings())

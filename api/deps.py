@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.security import require_route_scope
 from auth.principal import Caller
@@ -50,3 +51,21 @@ def guarded(route_name: str) -> Callable[[Request], Caller]:
 
     dependency.__name__ = f"guarded_{route_name.replace('.', '_')}"
     return dependency
+
+
+def path_convertor(name: str, pattern: str) -> None:
+    """Register a path convertor `{param:name}` that matches only `pattern`, so that a path a
+    route cannot mean falls through to the next route (and to a 405 where the path exists for
+    another method) instead of being read as a malformed id (a 422). Starlette keeps convertors
+    in one registry; registering the same name again replaces it with the same pattern."""
+
+    class _Matching(Convertor[str]):
+        regex = pattern.removeprefix("^").removesuffix("$")
+
+        def convert(self, value: str) -> str:
+            return value
+
+        def to_string(self, value: str) -> str:
+            return value
+
+    register_url_convertor(name, _Matching())

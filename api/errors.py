@@ -1,11 +1,16 @@
 """RFC 9457 problem details for every error the API returns.
 
 Four sources of errors, one shape (`application/problem+json`):
-- `ProblemError` (from `auth.errors`, shared with the security layer, and the subclasses below),
+- `records.errors.IcjsError`, the root of every error type of the project, each carrying its
+  status once: `ProblemError` (the security layer's and the subclasses below), `BackendError`
+  (the search index unreachable or damaged: 503 with `Retry-After`), …;
 - Starlette/FastAPI `HTTPException` (404 for an unknown path, 405 for a wrong method, …),
 - request validation (`RequestValidationError`): rewritten to say which field is wrong and what
   to send instead, without echoing the value sent,
-- anything unexpected: a 500 that names the request id to quote, and nothing of the internals.
+- anything unexpected: a 500 that names the request id to quote, and nothing of the internals
+  (normally answered by `api.audit_middleware`, which catches what escapes the app; the handler
+  here is the last resort for a failure outside it). Tracebacks are formatted off the event
+  loop (`api.logs.log_error`) and never reach a response.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from auth.errors import ProblemError
+from records.errors import IcjsError
+
+from . import rules
+from .logs import log_error
 
 PROBLEM_JSON = "application/problem+json"
 VALIDATION_TYPE = "urn:icjs:problem:validation"
@@ -35,8 +44,11 @@ class NotFound(ProblemError):
 
 
 class BadRequest(ProblemError):
-    def __init__(self, detail: str) -> None:
+    """A 422 found past validation, naming the field like validation does."""
+
+    def __init__(self, detail: str, field: str = "request") -> None:
         super().__init__(422, "Unprocessable Content", detail, type_uri=VALIDATION_TYPE)
+        self.errors = [{"field": field, "message": detail}]
 
 
 class TooManyRequests(ProblemError):
@@ -84,6 +96,10 @@ def problem_response(
         body["request_id"] = rid
     if extra:
         body.update(extra)
+    if request.url.path.startswith("/oauth/") and status < 500:
+        # OAuth clients read RFC 6749's members, whatever layer refused the request
+        body.setdefault("error", "invalid_request")
+        body.setdefault("error_description", detail)
     return JSONResponse(
         body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
     )
@@ -109,6 +125,8 @@ def _fix(error: Mapping[str, Any]) -> str:
         return f"the body is not valid JSON ({ctx.get('error', 'syntax error')})"
     if kind in ("model_attributes_type", "dict_type") and not error.get("loc", ())[1:]:
         return "the body must be a JSON object"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in rules.MESSAGES:
+        return rules.MESSAGES[str(ctx["pattern"])]
     return str(error.get("msg", "is invalid")).replace("Value error, ", "")
 
 
@@ -127,10 +145,17 @@ def validation_problem(request: Request, errors: Sequence[Mapping[str, Any]]) ->
     )
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProblemError)
+async def _on_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IcjsError)
+    errors = getattr(exc, "errors", None)
     return problem_response(
-        request, exc.status, exc.title, exc.detail, type_uri=exc.type_uri, headers=exc.headers
+        request,
+        exc.status,
+        exc.reason,
+        exc.detail,
+        type_uri=exc.type_uri,
+        headers=exc.headers,
+        extra={"errors": errors} if errors else None,
     )
 
 
@@ -155,7 +180,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error", exc_info=exc, path=request.url.path)
+    await log_error(log, "unhandled error", exc, path=request.url.path)
     rid = request_id_of(request)
     detail = "an internal error occurred; nothing was changed. Quote the request id to support"
     if rid:
@@ -167,7 +192,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(IcjsError, _on_error)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -1,54 +1,97 @@
-"""Request context: request ids, structured access logs, metrics, and the per-address limit.
+"""Request context: ids, the client's address and certificate, security headers, access logs,
+metrics; and the per-address limit.
 
-One pure-ASGI middleware (no per-request task switch as with `BaseHTTPMiddleware`), outermost
-in the stack so that every response, errors included, carries `X-Request-ID` and is counted.
+Pure-ASGI middlewares (no per-request task switch as with `BaseHTTPMiddleware`).
 
-- `X-Request-ID`: a well-formed incoming id (a proxy's or the client's) is kept, so one id
-  follows a request across systems; otherwise a new one is made. It is on `request.state`, in
-  every log line of the request (structlog context variables) and in the audit entry.
-- Per-address limit (`GuardMiddleware`): a coarse guard against floods of unauthenticated or
-  failing requests, which never reach the per-caller limit (that one needs a verified caller);
-  and a cap on request bodies.
+- `RequestContextMiddleware`, outermost, so that every response, errors included, carries
+  `X-Request-ID` and the security headers and is counted:
+  - `X-Request-ID`: a well-formed incoming id (a proxy's or the client's) is kept, so one id
+    follows a request across systems; otherwise a new one is made. It is on `request.state`, in
+    every log line of the request (structlog context variables) and in the audit entries.
+  - the peer (`api.proxies.Peer`: address and client certificate) on `request.state.peer`,
+    believing a proxy's headers only from `api.trusted_proxies`;
+  - security headers (`SecurityHeaders`) on every response.
+- `GuardMiddleware`, inside the audit middleware so that refusals are audited too: a coarse
+  per-address token bucket against floods of unauthenticated or failing requests, which never
+  reach the per-caller limit (that one needs a verified caller).
 """
 
 from __future__ import annotations
 
-import re
 import time
-import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from fastapi import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .audit_middleware import request_id_for
 from .errors import RATE_LIMIT_TYPE, problem_response
 from .metrics import Metrics
+from .proxies import Peer, TrustedProxies
 from .ratelimit import TokenBucket
 
-# The same rule as `api.audit_middleware`, so both layers agree on which ids are kept.
-_GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths that must answer even under a flood (probes, scrapes).
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
-MAX_BODY_BYTES = 64 * 1024
+# The interactive documentation loads Swagger UI's script and styles from a CDN; everything else
+# this API answers is data, for which nothing may be loaded or framed.
+_DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+_DATA_CSP = b"default-src 'none'; frame-ancestors 'none'"
 
 log = structlog.get_logger("icjs.api")
 
 
+@dataclass(frozen=True)
+class SecurityHeaders:
+    """Headers on every response. `Cache-Control: no-store` keeps personal data out of
+    browser and proxy caches (a response that sets its own caching, like the public JWKS,
+    keeps it); HSTS only when `hsts_max_age_s` is set, which is right only behind HTTPS."""
+
+    hsts_max_age_s: int = 0
+
+    def apply(self, path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        present = {k.lower() for k, _ in headers}
+        extra: list[tuple[bytes, bytes]] = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-resource-policy", b"same-origin"),
+        ]
+        if path not in _DOCS_PATHS:
+            extra.append((b"content-security-policy", _DATA_CSP))
+        if b"cache-control" not in present:
+            extra.append((b"cache-control", b"no-store"))
+        if self.hsts_max_age_s > 0:
+            extra.append(
+                (b"strict-transport-security", f"max-age={self.hsts_max_age_s}".encode("ascii"))
+            )
+        return headers + [(k, v) for k, v in extra if k not in present]
+
+
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
 
 
 class RequestContextMiddleware:
-    """Outermost: request id, access log, metrics for every response."""
+    """Outermost: request id, peer, security headers, access log, metrics for every response."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, access_log: bool = True) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        access_log: bool = True,
+        proxies: TrustedProxies | None = None,
+        security_headers: SecurityHeaders | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.access_log = access_log
+        self.proxies = proxies or TrustedProxies()
+        self.security_headers = security_headers or SecurityHeaders()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,26 +102,30 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if _GOOD_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = request_id_for(incoming)
+        peer: Peer = self.proxies.peer(scope)
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["peer"] = peer
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
         header = (b"x-request-id", request_id.encode("latin-1"))
+        path = str(scope.get("path", ""))
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_context(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 headers = list(message.get("headers", []))
                 if not any(k.lower() == b"x-request-id" for k, _ in headers):
                     headers.append(header)
-                message = {**message, "headers": headers}
+                message = {**message, "headers": self.security_headers.apply(path, headers)}
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_context)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -86,107 +133,53 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             if self.access_log:
-                client = scope.get("client")
                 fields: dict[str, Any] = {
                     "method": method,
-                    "path": scope.get("path", ""),
+                    "path": path[:300],
                     "status": status,
                     "ms": round(elapsed * 1000, 2),
-                    "client": client[0] if client else None,
+                    "client": peer.address,
                 }
                 log.info("request", **fields)
             structlog.contextvars.clear_contextvars()
 
 
 class GuardMiddleware:
-    """Per-address token bucket and a request body cap, inside the audit middleware so that
-    refusals are audited too. The cap bounds what one request can make the server parse: the
-    largest valid request (a person search) is well under a kilobyte."""
+    """Per-address token bucket, inside the audit middleware so that refusals are audited.
+    (The body cap is the audit middleware's: it reads every body first.)"""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        metrics: Metrics,
-        per_address: TokenBucket,
-        max_body_bytes: int = MAX_BODY_BYTES,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, per_address: TokenBucket) -> None:
         self.app = app
         self.metrics = metrics
         self.per_address = per_address
-        self.max_body = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path", "") in _UNLIMITED:
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        address = client[0] if client else "unknown"
+        address = peer_address(scope)
         wait = self.per_address.take(f"addr:{address}")
         if wait > 0:
             self.metrics.rate_limited.labels("address").inc()
             seconds = max(1, int(wait + 0.999))
             scope.setdefault("state", {})["auth_denied"] = f"rate limit for address {address}"
-            await self._refuse(
-                scope,
-                receive,
-                send,
+            response = problem_response(
+                Request(scope),
                 429,
                 "Too Many Requests",
                 f"too many requests from {address}: retry after {seconds} s",
-                {"Retry-After": str(seconds)},
-                RATE_LIMIT_TYPE,
+                type_uri=RATE_LIMIT_TYPE,
+                headers={"Retry-After": str(seconds)},
             )
+            await response(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
-            await self._refuse(
-                scope,
-                receive,
-                send,
-                413,
-                "Content Too Large",
-                f"the request body is {declared} bytes; the limit is {self.max_body}",
-            )
-            return
-        received = 0
-
-        async def bounded() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    # FastAPI passes HTTPException from body reading through to the handlers.
-                    raise HTTPException(
-                        413, f"the request body is over the limit of {self.max_body} bytes"
-                    )
-            return message
-
-        await self.app(scope, bounded, send)
-
-    @staticmethod
-    async def _refuse(
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        status: int,
-        title: str,
-        detail: str,
-        headers: dict[str, str] | None = None,
-        type_uri: str = "about:blank",
-    ) -> None:
-        response = problem_response(
-            Request(scope), status, title, detail, type_uri=type_uri, headers=headers
-        )
-        await response(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def peer_address(scope: Scope) -> str:
+    """The client address `RequestContextMiddleware` settled on (or the socket's)."""
+    peer = scope.get("state", {}).get("peer")
+    if isinstance(peer, Peer):
+        return peer.address
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"

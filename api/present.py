@@ -7,21 +7,24 @@ from federation import ProfileView, RecordView, SearchOutcome
 from federation.grouping import Link, Refusal
 from federation.persons import DecisionOutcome, ProfileRead
 
-from .schemas import (
+from .schemas import DecisionAction, DecisionOut, PersonSearchResponse, Withheld
+from .schemas_records import (
     DataIssueOut,
-    DecisionOut,
     EvidenceOut,
+    IdentifierOut,
+    LinkKind,
     LinkOut,
     Match,
     MovedOut,
-    PersonSearchResponse,
     ProfileOut,
     ProfileReadOut,
+    ProvenanceOut,
     Reason,
     RecordOut,
     RefusalOut,
-    Withheld,
+    RestrictedOut,
     WithheldField,
+    as_fields,
 )
 
 
@@ -35,10 +38,10 @@ def record_out(view: RecordView) -> RecordOut:
     return RecordOut(
         record_id=view.record_id,
         source=view.source,  # type: ignore[arg-type]
-        kind=view.kind,
+        kind=view.kind,  # type: ignore[arg-type]
         status=view.status,
-        fields=view.fields,
-        provenance=view.provenance,
+        fields=as_fields(view.fields),
+        provenance=ProvenanceOut.model_validate(view.provenance) if view.provenance else None,
         match=match,
         withheld=[
             WithheldField(field=w.field, reason=w.reason, count=w.count) for w in view.withheld
@@ -50,7 +53,7 @@ def record_out(view: RecordView) -> RecordOut:
 def link_out(link: Link) -> LinkOut:
     return LinkOut(
         record_ids=list(link.record_ids),
-        kind=link.kind,
+        kind=LinkKind(link.kind),
         confidence=link.confidence,
         reasons=list(link.reasons),
         evidence=[EvidenceOut(**e.as_dict()) for e in link.evidence],
@@ -68,9 +71,13 @@ def profile_out(view: ProfileView) -> ProfileOut:
         confidence=view.confidence,
         display_name=view.display_name,
         names=list(view.names),
-        identifiers=list(view.identifiers),
+        identifiers=[IdentifierOut.model_validate(i) for i in view.identifiers],
         records=[record_out(r) for r in view.records],
         links=[link_out(link) for link in view.links],
+        restricted=[
+            RestrictedOut(label=r.label, count=r.count)  # type: ignore[arg-type]
+            for r in view.restricted
+        ],
         refused=[refusal_out(r) for r in view.refused],
     )
 
@@ -87,10 +94,10 @@ def decision_out(outcome: DecisionOutcome, requested: str) -> DecisionOut:
     decision = outcome.decision
     return DecisionOut(
         decision_id=decision.decision_id,
-        action=decision.action,
+        action=DecisionAction(decision.action),
         reason=decision.reason,
         decided_by=decision.decided_by,
-        decided_at=decision.decided_at.isoformat(),
+        decided_at=decision.decided_at,
         pairs=len(decision.pairs),
         profile=profile_read_out(outcome.after, requested),
     )

@@ -6,11 +6,13 @@ consumption is OWASP API4) and tell a client precisely what it may send.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -18,11 +20,45 @@ from pydantic import (
     model_validator,
 )
 
-from matching.api import parse_name
 from records import Gender, Source
+
+from . import rules
+from .schemas_records import (
+    DataIssueOut,
+    EvidenceOut,
+    IdentifierOut,
+    LinkKind,
+    LinkOut,
+    Match,
+    MovedOut,
+    PersonOut,
+    ProfileOut,
+    ProfileReadOut,
+    ProvenanceOut,
+    Reason,
+    RecordFields,
+    RecordOut,
+    RefusalOut,
+    RestrictedOut,
+    WithheldField,
+)
 
 MAX_NAME = 120  # longer than any real name with honorifics and an alias or two
 MAX_LIMIT = 100
+# Requests are read strictly: `"limit": "5"` or `"tolerance": false` is refused, not coerced,
+# so that what the OpenAPI document allows is exactly what is accepted. (Per field: FastAPI
+# validates the parsed body as Python objects, where a strict model would refuse enum values.)
+STRICT = ConfigDict(extra="forbid")
+
+
+def _number(value: Any) -> Any:
+    """A JSON number and nothing else (`6.0` is the integer 6, as JSON Schema reads it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+_NUMBER = BeforeValidator(_number)  # after the bounds in `Annotated`, or they leave the schema
 
 
 def _clean(value: str | None) -> str | None:
@@ -32,16 +68,19 @@ def _clean(value: str | None) -> str | None:
     return cleaned or None
 
 
-def _printable(value: str) -> str:
-    if any(ord(c) < 32 for c in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME, pattern=rules.NAME)]
+RelativeName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_NAME, pattern=rules.TEXT)
+]
+Purpose = Annotated[str, StringConstraints(min_length=3, max_length=300, pattern=rules.TEXT)]
 StateCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True, min_length=2, max_length=2)
 ]
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="The field, e.g. `name` or `sources.2` (`request`: the whole).")
+    message: str = Field(description="What to send instead; never the value sent.")
 
 
 class Problem(BaseModel):
@@ -55,38 +94,31 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong and what to change.")
     instance: str | None = None
     request_id: str | None = Field(default=None, description="Quote this when asking for help.")
-    errors: list[dict[str, str]] | None = Field(
-        default=None, description="Validation errors: one per field, saying what to send."
-    )
+
+
+class ValidationProblem(Problem):
+    """A 422: the problem document with one entry per field that does not validate."""
+
+    errors: list[FieldError] = Field(description="One per field, saying what to send.")
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries for the error statuses a route can return."""
-    text = {
-        400: "Bad request.",
-        401: "Missing, expired or invalid token.",
-        403: "The token lacks the scope, or the policy refuses.",
-        404: "Nothing visible to you under this id.",
-        422: "The request does not validate: `errors` says what to change.",
-        429: "Rate limit exceeded: see `Retry-After`.",
-        503: "A dependency (search backend, Vahan) is unavailable.",
-    }
-    return {
-        s: {
-            "model": Problem,
-            "description": text.get(s, "Error."),
-            "content": {"application/problem+json": {}},
-        }
-        for s in statuses
-    }
+    """`responses=` entries for the error statuses a route can return (the document lists every
+    status each operation can send: `api.openapi`)."""
+    return {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in statuses}
 
 
 class PersonSearchRequest(BaseModel):
     """Find a person across every source the caller may see."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        **STRICT,
         json_schema_extra={
+            # birth_year and age together are refused (either may be null)
+            "not": {
+                "required": ["birth_year", "age"],
+                "properties": {"birth_year": {"type": "integer"}, "age": {"type": "integer"}},
+            },
             "examples": [
                 {
                     "name": "Rajendra Patil",
@@ -95,36 +127,48 @@ class PersonSearchRequest(BaseModel):
                     "state": "MH",
                     "purpose": "FIR 0123/2024 PS Shivajinagar",
                 }
-            ]
+            ],
         },
     )
 
-    name: Name = Field(description="The name as known, in any script; honorifics and aliases ok.")
-    father_name: Name | None = Field(
+    name: Annotated[Name, Field(json_schema_extra={"not": {"pattern": rules.MARKERS_ONLY}})] = (
+        Field(
+            description="The name as known, in Latin or an Indic script; honorifics, initials and "
+            "aliases are fine. It must hold a letter, and more than relation or alias markers "
+            "(`S/O`, `urf`, `@`) alone. No control characters."
+        )
+    )
+    father_name: RelativeName | None = Field(
         default=None, description="Father's, husband's or other relative's name."
     )
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
-    age: int | None = Field(default=None, ge=0, le=120, description="Age today, if no birth year.")
-    tolerance: int = Field(default=2, ge=0, le=10, description="± years on birth year or age.")
+    birth_year: Annotated[int, Field(ge=1900, le=2100), _NUMBER] | None = Field(
+        default=None, description="Not after this year; not with `age`."
+    )
+    age: Annotated[int, Field(ge=0, le=120), _NUMBER] | None = Field(
+        default=None, description="Age today, if no birth year."
+    )
+    tolerance: Annotated[int, Field(ge=0, le=10), _NUMBER] = Field(
+        default=2, description="± years on birth year or age."
+    )
     gender: Gender | None = Field(default=None, description="Corroborates; does not filter.")
     state: StateCode | None = Field(
         default=None,
         description="Two-letter state code (MH, DL, …) where the person is known to be from: "
         "records from there rank higher; others are still found (people move).",
     )
-    district: Annotated[str, StringConstraints(max_length=60)] | None = Field(
-        default=None, description="As `state`, one level down."
-    )
+    district: (
+        Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=rules.TEXT)] | None
+    ) = Field(default=None, description="As `state`, one level down.")
     sources: list[Source] | None = Field(
         default=None, max_length=8, description="Search only these sources (within your policy)."
     )
-    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Profiles to return.")
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT), _NUMBER] = Field(
+        default=20, description="Profiles to return."
+    )
     # Scores are calibrated probabilities of "same person"; the default floor is
     # `federation.persons.score_floor`'s
-    min_score: float | None = Field(
+    min_score: Annotated[float, Field(ge=0.0, le=1.0), _NUMBER] | None = Field(
         default=None,
-        ge=0.0,
-        le=1.0,
         description=(
             "Drop profiles whose confidence (a calibrated probability of the same person) is "
             "below this. Unset: 0.15, unless no profile reaches it; then the profiles within a "
@@ -132,29 +176,19 @@ class PersonSearchRequest(BaseModel):
             "people carry it). The response says which floor applied."
         ),
     )
-    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
+    purpose: Purpose = Field(
         description="Case reference or reason: required, written to the audit log."
     )
-
-    @field_validator("name", "father_name", "district", "purpose")
-    @classmethod
-    def _tidy(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        cleaned = _clean(_printable(value))
-        if cleaned is None:
-            raise ValueError("must not be blank")
-        return cleaned
 
     @field_validator("name")
     @classmethod
     def _names_someone(cls, value: str) -> str:
-        if not parse_name(value).forms:
-            raise ValueError(
-                "holds no name, only a title or a relation or alias marker (S/O, urf, @): "
-                "write the person's name"
-            )
-        return value
+        return rules.no_name_only(value)
+
+    @field_validator("name", "father_name", "district", "purpose")
+    @classmethod
+    def _tidy(cls, value: str | None) -> str | None:
+        return _clean(value)
 
     @field_validator("birth_year")
     @classmethod
@@ -170,137 +204,36 @@ class PersonSearchRequest(BaseModel):
         return self
 
 
-class Reason(BaseModel):
-    feature: str
-    query: str | None = None
-    record: str | None = Field(default=None, description="Null when that value is withheld.")
-    weight: float
+class DecisionAction(StrEnum):
+    CONFIRM = "confirm"  # the profile's joins hold: one person
+    SPLIT = "split"  # the records in `record_ids` are not the same person as the rest
 
 
-class Match(BaseModel):
-    score: float = Field(ge=0.0, le=1.0)
-    reasons: list[Reason]
-
-
-class WithheldField(BaseModel):
-    field: str
-    reason: str
-    count: int = 1
-
-
-class DataIssueOut(BaseModel):
-    field: str = Field(description="The source's field, e.g. `FIR_DATE` or `suspects[0].name`.")
-    reason: str = Field(description="What was wrong and what was done; never the value.")
-
-
-class RecordOut(BaseModel):
-    record_id: str = Field(description='"{source}:{native_id}", stable across syncs.')
-    source: Source
-    kind: str
-    status: str | None = None
-    fields: dict[str, Any] = Field(description="The record's fields you may see.")
-    provenance: dict[str, Any] | None = None
-    match: Match | None = None
-    withheld: list[WithheldField] = Field(default_factory=list)
-    data_issues: list[DataIssueOut] = Field(
-        default_factory=list,
-        description="Fields the source sent damaged: withheld as unreadable, repaired "
-        "(mojibake) or kept as written (a value outside the source's list). A record with "
-        "issues is still evidence; read it knowing what it lacks.",
-    )
-
-
-class EvidenceOut(BaseModel):
-    comparison: str = Field(description="name, relative, birth, gender, address, phone, …")
-    level: str = Field(description='How the two records compare, e.g. "same address".')
-    weight: float = Field(
-        description="Bits of evidence (log2 of the Bayes factor): positive for the join."
-    )
-
-
-class LinkOut(BaseModel):
-    """One join: every record of a profile but the first is joined by at least one."""
-
-    record_ids: list[str]
-    kind: str = Field(
-        description="`index`: a strong identifier linked them at index time; `query`: the "
-        "records agree now (see `evidence`); `manual`: a supervisor confirmed it."
-    )
-    confidence: float = Field(description="Probability that the two are one person.")
-    reasons: list[str]
-    evidence: list[EvidenceOut] = Field(
-        default_factory=list,
-        description="For a `query` join, the weight of each comparison the two records allow.",
-    )
-    conflicts: list[str] = Field(
-        default_factory=list,
-        description="Disagreements between the two that a strong identifier or a supervisor "
-        "overrode: judge them.",
-    )
-
-
-class RefusalOut(BaseModel):
-    """A join that was not made: the records disagree on something that rules it out."""
-
-    record_ids: list[str]
-    reasons: list[str] = Field(description='e.g. "different father\'s name".')
-
-
-class ProfileOut(BaseModel):
-    profile_id: str = Field(
-        description="Opaque, issued by this server, stable while the profile holds the same "
-        "records: opens this profile with GET /v1/persons/{profile_id}. A made-up or altered id "
-        "is 404."
-    )
-    confidence: float
-    display_name: str | None
-    names: list[str] = Field(description="Every name and alias seen across the records.")
-    identifiers: list[dict[str, Any]]
-    records: list[RecordOut]
-    links: list[LinkOut] = Field(description="Why each record is in this profile.")
-    refused: list[RefusalOut] = Field(
-        default_factory=list,
-        description="Records of an agreeing name kept out of this profile, and why.",
-    )
-
-
-class MovedOut(BaseModel):
-    record_id: str
-    profile_id: str = Field(description="The profile this record is in now.")
-
-
-class ProfileReadOut(ProfileOut):
-    requested_profile_id: str = Field(description="The id that was opened.")
-    moved: list[MovedOut] = Field(
-        default_factory=list,
-        description="Records of the requested id that are now in other profiles (new evidence "
-        "or a supervisor's split), with the profile each is in.",
-    )
+RecordId = Annotated[str, StringConstraints(min_length=3, max_length=300, pattern=rules.TEXT)]
+Reason_ = Annotated[str, StringConstraints(min_length=3, max_length=500, pattern=rules.TEXT)]
 
 
 class DecisionRequest(BaseModel):
     """A supervisor's decision on a profile, as it is shown now."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    action: Literal["confirm", "split"] = Field(
+    action: DecisionAction = Field(
         description="`confirm`: the profile's joins hold (one person). `split`: the records in "
         "`record_ids` are not the same person as the rest."
     )
-    record_ids: list[Annotated[str, StringConstraints(min_length=3, max_length=300)]] = Field(
+    record_ids: list[RecordId] = Field(
         default_factory=list, max_length=200, description="For `split`: the records to split off."
     )
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=500)] = Field(
+    reason: Reason_ = Field(
         description="Why: kept with the decision and shown on the joins it makes or forbids."
     )
-    purpose: Annotated[str, StringConstraints(min_length=3, max_length=300)] = Field(
-        description="Case reference: required, written to the audit log."
-    )
+    purpose: Purpose = Field(description="Case reference: required, written to the audit log.")
 
     @field_validator("reason", "purpose")
     @classmethod
     def _tidy(cls, value: str) -> str:
-        cleaned = _clean(_printable(value))
+        cleaned = _clean(value)
         if cleaned is None:
             raise ValueError("must not be blank")
         return cleaned
@@ -308,11 +241,11 @@ class DecisionRequest(BaseModel):
 
 class DecisionOut(BaseModel):
     decision_id: str
-    action: str
+    action: DecisionAction
     reason: str
     decided_by: str
-    decided_at: str
-    pairs: int = Field(description="Pairs of records the decision judged.")
+    decided_at: datetime
+    pairs: int = Field(ge=0, description="Pairs of records the decision judged.")
     profile: ProfileReadOut = Field(description="The profile as it is after the decision.")
 
 
@@ -332,6 +265,43 @@ class PersonSearchResponse(BaseModel):
     withheld: Withheld
 
 
+class HealthStatus(StrEnum):
+    OK = "ok"  # liveness: the process answers
+    READY = "ready"  # readiness: the search backend answers
+
+
 class HealthOut(BaseModel):
-    status: str
+    status: HealthStatus
     detail: str | None = None
+
+
+__all__ = [
+    "DataIssueOut",
+    "DecisionAction",
+    "DecisionOut",
+    "DecisionRequest",
+    "EvidenceOut",
+    "FieldError",
+    "HealthOut",
+    "IdentifierOut",
+    "LinkKind",
+    "LinkOut",
+    "Match",
+    "MovedOut",
+    "PersonOut",
+    "PersonSearchRequest",
+    "PersonSearchResponse",
+    "Problem",
+    "ProfileOut",
+    "ProfileReadOut",
+    "ProvenanceOut",
+    "Reason",
+    "RecordFields",
+    "RecordOut",
+    "RefusalOut",
+    "RestrictedOut",
+    "ValidationProblem",
+    "Withheld",
+    "WithheldField",
+    "problems",
+]

@@ -14,7 +14,7 @@ or, to take the scope from the policy file by route name (so operators can re-ma
 The app factory must set, before serving:
 
     app.state.auth = AuthService.from_settings(settings.auth)   # auth.service.AuthService
-    app.state.audit = app.state.auth.audit                      # auth.audit.AuditLog
+    app.state.audit = app.state.auth.audit                      # state.audit.AuditLog
 
 and install `api.audit_middleware.AuditMiddleware` (it reads `app.state.audit`) and the error
 handlers for `auth.errors.ProblemError`.
@@ -39,6 +39,8 @@ from auth.errors import Forbidden, ProblemError, Unauthenticated
 from auth.principal import Caller
 from auth.service import AuthService
 
+from .proxies import Peer
+
 __all__ = [
     "Forbidden",
     "ProblemError",
@@ -62,8 +64,12 @@ def auth_service(request: Request) -> AuthService:
 def authenticate(request: Request) -> Caller:
     """The verified caller (no scope check). Stores it on `request.state.caller`."""
     service = auth_service(request)
+    peer = getattr(request.state, "peer", None)
     try:
-        caller = service.authenticate(request.headers.get("authorization"))
+        caller = service.authenticate(
+            request.headers.get("authorization"),
+            cert_thumbprint=peer.cert_thumbprint if isinstance(peer, Peer) else None,
+        )
     except ProblemError as exc:
         request.state.auth_denied = exc.detail
         raise

@@ -1,4 +1,5 @@
-"""The OAuth2 client registry: partner agencies and services, in SQLite, secrets hashed.
+"""The OAuth2 client registry: partner agencies and services, secrets hashed, kept in the state
+database (`state.clients`: a SQLite file, or PostgreSQL shared by every API node).
 
 A secret is shown once, at creation or rotation, and stored as an scrypt hash with its own salt;
 checking compares in constant time, and an unknown client costs the same hash as a known one so
@@ -18,8 +19,6 @@ import hmac
 import json
 import re
 import secrets
-import sqlite3
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +27,8 @@ from typing import Any
 
 from auth.principal import Role
 from records import Source
+from state import Database
+from state.clients import ClientRows
 
 CLIENT_ROLES = frozenset({Role.PARTNER, Role.NOC_SERVICE})
 AUTH_SECRET_BASIC = "client_secret_basic"
@@ -99,6 +100,10 @@ class Client:
     created_at: str
     description: str | None = None
     clearances: frozenset[str] = frozenset()  # e.g. "sensitive": lifts the policy's label rules
+    # RFC 8705: tokens only for a client that presents a TLS certificate, bound to it; with a
+    # pinned thumbprint (x5t#S256), only for that certificate.
+    cert_bound: bool = False
+    cert_thumbprint: str | None = None
 
     @property
     def auth_methods(self) -> frozenset[str]:
@@ -119,32 +124,14 @@ class Client:
             "fields": None if self.fields is None else sorted(self.fields),
             "clearances": sorted(self.clearances),
             "auth_methods": sorted(self.auth_methods),
+            "cert_bound": self.cert_bound or self.cert_thumbprint is not None,
+            "cert_thumbprint": self.cert_thumbprint,
             "disabled": self.disabled,
             "created_at": self.created_at,
         }
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS clients (
-    client_id TEXT PRIMARY KEY,
-    agency TEXT NOT NULL,
-    role TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    sources TEXT,
-    fields TEXT,
-    secret_hash TEXT,
-    jwks TEXT,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    description TEXT,
-    clearances TEXT
-);
-"""
-_CLIENT_COLUMNS = (
-    "client_id, agency, role, scopes, sources, fields, secret_hash IS NOT NULL, jwks, disabled,"
-    " created_at, description, clearances"
-)
+_THUMBPRINT_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 def validate_jwks(data: Any) -> dict[str, Any]:
@@ -171,24 +158,14 @@ def validate_jwks(data: Any) -> dict[str, Any]:
 
 
 class ClientRegistry:
-    """The SQLite-backed registry. Thread-safe; share one per process."""
+    """The registry, kept in the state database (`state.clients`). Thread-safe; share one per
+    process."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(_SCHEMA)
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(clients)")}
-        if "clearances" not in columns:  # registries created before clearances existed
-            self._conn.execute("ALTER TABLE clients ADD COLUMN clearances TEXT")
+    def __init__(self, target: Database | Path, *, migrate: bool = True) -> None:
+        self.rows = ClientRows(target, migrate=migrate)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self.rows.close()
 
     @staticmethod
     def _now() -> str:
@@ -206,6 +183,8 @@ class ClientRegistry:
         with_secret: bool = True,
         description: str | None = None,
         clearances: Iterable[str] = (),
+        cert_bound: bool = False,
+        cert_thumbprint: str | None = None,
     ) -> tuple[Client, str | None]:
         """Register a client. Returns it and its secret — the only time the secret exists in
         clear. Policy checks (which scopes a role may hold) are the caller's (`Policy`)."""
@@ -225,113 +204,100 @@ class ClientRegistry:
         bad = [c for c in clearances if not _CLEARANCE_RE.match(c)]
         if bad:
             raise ClientError(f"clearance {bad[0]!r}: use lower-case letters, digits, - or _")
+        if cert_thumbprint is not None and not _THUMBPRINT_RE.match(cert_thumbprint):
+            raise ClientError("a certificate thumbprint is base64url SHA-256 (43 characters)")
         slug = re.sub(r"[^a-z0-9]+", "-", agency.lower()).strip("-") or "client"
         client_id = f"{slug}-{secrets.token_hex(6)}"
         secret = secrets.token_urlsafe(32) if with_secret else None
         now = self._now()
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO clients (client_id, agency, role, scopes, sources, fields,"
-                " secret_hash, jwks, disabled, created_at, updated_at, description, clearances)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
-                (
-                    client_id,
-                    agency,
-                    role.value,
-                    " ".join(sorted(scope_set)),
-                    None if sources is None else ",".join(sorted(Source(s).value for s in sources)),
-                    None if fields is None else ",".join(sorted(set(fields))),
-                    hash_secret(secret) if secret else None,
-                    json.dumps(jwks) if jwks else None,
-                    now,
-                    now,
-                    description,
-                    ",".join(sorted(set(clearances))),
+        self.rows.insert(
+            {
+                "client_id": client_id,
+                "agency": agency,
+                "role": role.value,
+                "scopes": " ".join(sorted(scope_set)),
+                "sources": (
+                    None if sources is None else ",".join(sorted(Source(s).value for s in sources))
                 ),
-            )
+                "fields": None if fields is None else ",".join(sorted(set(fields))),
+                "secret_hash": hash_secret(secret) if secret else None,
+                "jwks": json.dumps(jwks) if jwks else None,
+                "disabled": 0,
+                "created_at": now,
+                "updated_at": now,
+                "description": description,
+                "clearances": ",".join(sorted(set(clearances))),
+                "cert_bound": int(cert_bound or cert_thumbprint is not None),
+                "cert_thumbprint": cert_thumbprint,
+            }
+        )
         client = self.get(client_id)
         assert client is not None
         return client, secret
 
     def get(self, client_id: str) -> Client | None:
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE client_id = ?",
-                (client_id,),
-            ).fetchone()
+        row = self.rows.get(client_id)
         return _client_from_row(row) if row else None
 
     def list(self, *, include_disabled: bool = True) -> list[Client]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_CLIENT_COLUMNS} FROM clients ORDER BY created_at, client_id"
-            ).fetchall()
-        clients = [_client_from_row(r) for r in rows]
+        clients = [_client_from_row(r) for r in self.rows.all()]
         return [c for c in clients if include_disabled or not c.disabled]
 
     def check_secret(self, client_id: str, secret: str) -> bool:
         """True only for an enabled client whose secret matches; timing does not depend on
         whether the client exists."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT secret_hash, disabled FROM clients WHERE client_id = ?", (client_id,)
-            ).fetchone()
+        row = self.rows.secret_of(client_id)
         stored = row[0] if row else None
         ok = check_secret_hash(secret, stored)
         return ok and row is not None and not row[1]
 
-    def _update(self, client_id: str, sql: str, params: tuple[Any, ...]) -> None:
-        with self._lock:
-            cur = self._conn.execute(
-                f"UPDATE clients SET {sql}, updated_at = ? WHERE client_id = ?",
-                (*params, self._now(), client_id),
-            )
-        if cur.rowcount == 0:
+    def _update(self, client_id: str, **values: Any) -> None:
+        if not self.rows.update(client_id, {**values, "updated_at": self._now()}):
             raise ClientError(f"no client {client_id!r}")
 
     def disable(self, client_id: str) -> None:
-        self._update(client_id, "disabled = 1", ())
+        self._update(client_id, disabled=1)
 
     def enable(self, client_id: str) -> None:
-        self._update(client_id, "disabled = 0", ())
+        self._update(client_id, disabled=0)
 
     def rotate_secret(self, client_id: str) -> str:
         """A new secret; the old one stops working at once."""
         secret = secrets.token_urlsafe(32)
-        self._update(client_id, "secret_hash = ?", (hash_secret(secret),))
+        self._update(client_id, secret_hash=hash_secret(secret))
         return secret
 
     def set_jwks(self, client_id: str, jwks: dict[str, Any] | None) -> None:
         value = json.dumps(validate_jwks(jwks)) if jwks else None
-        self._update(client_id, "jwks = ?", (value,))
+        self._update(client_id, jwks=value)
+
+    def bind_certificate(self, client_id: str, thumbprint: str | None, *, bound: bool) -> None:
+        """Require a certificate for this client's tokens (`bound`), optionally one in
+        particular (`thumbprint`, x5t#S256). Tokens already issued without `cnf` stop working."""
+        if thumbprint is not None and not _THUMBPRINT_RE.match(thumbprint):
+            raise ClientError("a certificate thumbprint is base64url SHA-256 (43 characters)")
+        self._update(
+            client_id,
+            cert_bound=int(bound or thumbprint is not None),
+            cert_thumbprint=thumbprint,
+        )
 
 
-def _client_from_row(row: tuple[Any, ...]) -> Client:
-    (
-        client_id,
-        agency,
-        role,
-        scopes,
-        sources,
-        fields,
-        has_secret,
-        jwks,
-        disabled,
-        created,
-        desc,
-        clearances,
-    ) = row
+def _client_from_row(row: dict[str, Any]) -> Client:
+    sources, fields = row["sources"], row["fields"]
     return Client(
-        client_id=client_id,
-        agency=agency,
-        role=Role(role),
-        scopes=frozenset(scopes.split()),
+        client_id=row["client_id"],
+        agency=row["agency"],
+        role=Role(row["role"]),
+        scopes=frozenset(row["scopes"].split()),
         sources=None if sources is None else frozenset(Source(s) for s in sources.split(",") if s),
         fields=None if fields is None else frozenset(f for f in fields.split(",") if f),
-        has_secret=bool(has_secret),
-        jwks=json.loads(jwks) if jwks else None,
-        disabled=bool(disabled),
-        created_at=created,
-        description=desc,
-        clearances=frozenset(c for c in (clearances or "").split(",") if c),
+        has_secret=bool(row["has_secret"]),
+        jwks=json.loads(row["jwks"]) if row["jwks"] else None,
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+        description=row["description"],
+        clearances=frozenset(c for c in (row["clearances"] or "").split(",") if c),
+        cert_bound=bool(row["cert_bound"]),
+        cert_thumbprint=row["cert_thumbprint"],
     )

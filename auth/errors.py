@@ -1,9 +1,10 @@
 """Typed authentication and authorisation errors, ready to be rendered as RFC 9457 problems.
 
-Every error carries an HTTP status, a short `title`, a `detail` that tells a human what to fix,
-and the headers the status requires (`WWW-Authenticate` on 401 and on a 403 for missing scope,
-per RFC 6750 §3). The API's error handler renders `ProblemError` as `application/problem+json`;
-nothing here depends on FastAPI, so the CLI and the policy can raise the same types.
+Every error is a `records.errors.IcjsError`: an HTTP status, a short `title`, a `detail` that
+tells a human what to fix, and the headers the status requires (`WWW-Authenticate` on 401 and
+on a 403 for missing scope, per RFC 6750 §3). The API's error handler renders them as
+`application/problem+json`; nothing here depends on FastAPI, so the CLI and the policy can
+raise the same types.
 
 Messages never contain a token, a secret or record contents.
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from records.errors import IcjsError
 
-class ProblemError(Exception):
-    """An error that becomes an RFC 9457 problem document.
 
-    `type_uri` defaults to `about:blank`, in which case the title should be the HTTP reason.
-    """
+class ProblemError(IcjsError):
+    """An error that becomes an RFC 9457 problem document, with its status given positionally
+    (`ProblemError(503, "Service Unavailable", "…")`): the API's own errors and the security
+    layer's. `type_uri` defaults to `about:blank`, in which case the title should be the HTTP
+    reason."""
 
     def __init__(
         self,
@@ -28,24 +31,7 @@ class ProblemError(Exception):
         headers: Mapping[str, str] | None = None,
         type_uri: str = "about:blank",
     ) -> None:
-        super().__init__(f"{status} {title}: {detail}")
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.headers: dict[str, str] = dict(headers or {})
-        self.type_uri = type_uri
-
-    def to_problem(self, instance: str | None = None) -> dict[str, object]:
-        """The problem document body (RFC 9457 §3.1)."""
-        body: dict[str, object] = {
-            "type": self.type_uri,
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        if instance:
-            body["instance"] = instance
-        return body
+        super().__init__(detail, status=status, title=title, headers=headers, type_uri=type_uri)
 
 
 def _quote(value: str) -> str:
@@ -78,5 +64,7 @@ class Forbidden(ProblemError):
         self.missing_scope = missing_scope
 
 
-class AuthConfigError(Exception):
+class AuthConfigError(IcjsError):
     """The auth configuration cannot work (bad policy file, unreadable key directory)."""
+
+    status = 500

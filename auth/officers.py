@@ -189,7 +189,11 @@ class DemoIssuer:
         subject: str | None = None,
         agency: str | None = None,
         ttl_s: int = 3600,
+        cert_thumbprint: str | None = None,
     ) -> str:
+        """A signed officer token; with `cert_thumbprint` (x5t#S256 of the officer's device
+        certificate) it is bound to that certificate (RFC 8705), as an IdP that knows the
+        device would issue it."""
         if role not in OFFICER_ROLES:
             raise ValueError(f"role must be one of: {', '.join(sorted(OFFICER_ROLES))}")
         if state is not None and not _STATE_RE.match(state.upper()):
@@ -219,4 +223,6 @@ class DemoIssuer:
             claims["district"] = district.upper()
         if police_station:
             claims["police_station"] = police_station.upper()
+        if cert_thumbprint:
+            claims["cnf"] = {"x5t#S256": cert_thumbprint}
         return self.ring.sign(claims, typ="JWT")

@@ -19,17 +19,28 @@ For the API and federation layers — the whole surface:
   for object-level checks such as `GET /v1/persons/{profile_id}` and as a defensive post-filter.
 - `policy.redact(caller, record) -> RedactedRecord` — the fields the caller may see and, in
   `withheld`, which fields were held back and why (field names and counts, never contents).
+  Field groups grant data classes (`auth.data_classes`): every value is withheld by what it is
+  (a phone, an address, a victim's name), in whichever field it sits. A role's `home` (its
+  state, district or police station) decides where `home_fields` apply.
 - `policy.audit_scope(caller) -> AuditScope` — which audit entries the caller may read.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auth.data_classes import (
+    IDENTIFIER_CLASSES,
+    RECORD_CLASSES,
+    VICTIM_ROLES,
+    DataClass,
+    attribute_class,
+    is_contact_attribute,
+    person_class,
+)
 from auth.policy_file import (
     ALWAYS_VISIBLE,
     CONTACT_FIELDS,
@@ -41,9 +52,23 @@ from auth.policy_file import (
     read_policy,
 )
 from auth.principal import Caller, Role
-from records import Kind, PersonRole, Record, Sensitivity, Source
+from records import IdType, Kind, Person, PersonRole, Record, Sensitivity, Source
 
 _CHILD_SUBJECT_ROLES = frozenset({PersonRole.SUBJECT, PersonRole.MISSING, PersonRole.FOUND})
+_COMPLAINANT_CONTACT_REASON = "contact details of complainants and victims are never shown"
+_VICTIM_REASON = (
+    "a victim's identity is shown only to officers investigating in the record's jurisdiction "
+    "(BNS s. 72, POCSO s. 23)"
+)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    """District and police-station names compare without case and spacing ("Pune" = "PUNE")."""
+    return (
+        a is not None
+        and b is not None
+        and " ".join(a.split()).casefold() == (" ".join(b.split()).casefold())
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,7 @@ class HiddenLabel:
 
     label: Sensitivity
     except_states: frozenset[str] = frozenset()
+    disclose: bool = False  # the caller is told such records exist, as "restricted records"
 
 
 @dataclass(frozen=True)
@@ -150,7 +176,7 @@ class Policy:
     def __init__(
         self,
         routes: Mapping[str, str],
-        groups: Mapping[str, frozenset[str]],
+        groups: Mapping[str, frozenset[DataClass]],
         roles: Mapping[Role, RolePolicy],
     ) -> None:
         self._routes = dict(routes)
@@ -237,41 +263,69 @@ class Policy:
             except_states = (
                 frozenset({caller.state}) if rule.own_state and caller.state else frozenset()
             )
-            hidden.append(HiddenLabel(rule.label, except_states))
+            hidden.append(HiddenLabel(rule.label, except_states, rule.disclose))
         return Visibility(sources=sources, kinds=rp.kinds, states=None, hidden=tuple(hidden))
 
     def admits(self, caller: Caller, record: Record) -> Decision:
         return self.visibility(caller).admits(record)
 
-    def _granted_paths(
+    def at_home(self, caller: Caller, record: Record) -> bool:
+        """Whether `record` lies inside the caller's home (state, district or police station,
+        as the role's policy says): there the role's `home_fields` apply."""
+        rp = self._roles.get(caller.role)
+        level = rp.home if rp else "state"
+        if caller.state is None or record.state != caller.state:
+            return False
+        if level in ("district", "police_station") and not _same(caller.district, record.district):
+            return False
+        return level != "police_station" or _same(caller.police_station, record.police_station)
+
+    def granted(self, caller: Caller, record: Record) -> frozenset[DataClass]:
+        """The data classes of `record` the caller may see."""
+        rp = self._roles.get(caller.role)
+        return frozenset(self._granted_classes(caller, rp, record)[0]) if rp else frozenset()
+
+    def _granted_classes(
         self, caller: Caller, rp: RolePolicy, record: Record
-    ) -> tuple[set[str], str]:
-        """The field paths granted for this record, and the reason used for what is not."""
+    ) -> tuple[set[DataClass], str]:
+        """The data classes granted for this record, and the reason used for what is not."""
         if caller.role is Role.PARTNER and caller.fields is not None:
             groups = caller.fields & self.grantable_fields(caller.role)
             reason = "not granted by your client registration"
-        elif rp.away_fields is not None and (caller.state is None or record.state != caller.state):
+        elif rp.away_fields is not None and not self.at_home(caller, record):
             groups = rp.away_fields
+            where = {
+                "state": caller.state,
+                "district": f"{caller.state}/{caller.district}",
+                "police_station": f"{caller.state}/{caller.district}/{caller.police_station}",
+            }[rp.home]
             reason = (
-                f"outside your state ({caller.state or 'none'}): identity and status fields only"
+                f"outside your {rp.home.replace('_', ' ')} ({where or 'none'}): identity and "
+                "status fields only"
             )
         else:
             groups = rp.home_fields
             reason = f"not granted to role {caller.role.value}"
-        paths: set[str] = set()
+        classes: set[DataClass] = set()
         for g in groups:
-            paths |= self._groups.get(g, frozenset())
-        return paths, reason
+            classes |= self._groups.get(g, frozenset())
+        return classes, reason
 
     def redact(self, caller: Caller, record: Record) -> RedactedRecord:
-        """Cut a record down to what the caller may see. Call only on admitted records."""
+        """Cut a record down to what the caller may see. Call only on admitted records.
+
+        Every value is withheld by its data class (`auth.data_classes`), wherever it sits: a
+        phone withheld from `people[].phones` is withheld from `identifiers` too."""
         rp = self._roles.get(caller.role)
-        paths, reason = self._granted_paths(caller, rp, record) if rp else (set(), "no policy")
+        granted, reason = self._granted_classes(caller, rp, record) if rp else (set(), "no policy")
         withheld: dict[tuple[str, str], int] = {}
 
         def hold(path: str, why: str, n: int = 1) -> None:
             if n > 0:
                 withheld[(path, why)] = withheld.get((path, why), 0) + n
+
+        def why(cls: DataClass) -> str:
+            return _VICTIM_REASON if cls is DataClass.VICTIM else reason
 
         dumped = record.model_dump(mode="json", exclude={"raw"})
         fields: dict[str, Any] = {}
@@ -279,47 +333,38 @@ class Policy:
             value = dumped.get(name)
             if value in (None, [], {}, ""):
                 continue
-            if name not in paths:
-                hold(name, reason)
-                continue
-            if name == "identifiers" and rp and rp.identifier_types is not None:
-                kept = [i for i in value if i["type"] in {t.value for t in rp.identifier_types}]
-                hold(
-                    "identifiers",
-                    f"identifier type not granted to role {caller.role.value}",
-                    len(value) - len(kept),
-                )
-                if not kept:
-                    continue
-                value = kept
-            fields[name] = value
+            if name == "identifiers":
+                kept = self._identifiers(value, granted, rp, caller, reason, hold)
+                if kept:
+                    fields[name] = kept
+            elif RECORD_CLASSES[name] in granted:
+                fields[name] = value
+            else:
+                hold(name, why(RECORD_CLASSES[name]))
 
-        attr_patterns = [
-            p.removeprefix("attributes.").lower() for p in paths if p.startswith("attributes.")
-        ]
-        attrs = {
-            k: v
-            for k, v in record.attributes.items()
-            if any(fnmatch.fnmatchcase(k.lower(), p) for p in attr_patterns)
-        }
-        for k in record.attributes:
-            if k not in attrs:
-                hold(f"attributes.{k}", reason)
-        if attrs:
-            fields["attributes"] = (
-                dict(dumped["attributes"])
-                if len(attrs) == len(record.attributes)
-                else {k: dumped["attributes"][k] for k in attrs}
-            )
+        attributes: dict[str, Any] = {}
+        protected = rp.protected_contacts if rp else frozenset()
+        for key, value in dumped["attributes"].items():
+            cls = attribute_class(key, value)
+            if cls is DataClass.VICTIM and "complainant" in protected and is_contact_attribute(key):
+                hold(f"attributes.{key}", _COMPLAINANT_CONTACT_REASON)
+            elif cls in granted:
+                attributes[key] = value
+            else:
+                hold(f"attributes.{key}", why(cls))
+        if attributes:
+            fields["attributes"] = attributes
 
-        person_paths = {p.removeprefix("people.") for p in paths if p.startswith("people.")}
-        if record.people and not person_paths:
-            hold("people", reason, len(record.people))
-        elif record.people:
-            fields["people"] = [
-                self._redact_person(p, pd, person_paths, rp, record, reason, hold)
-                for p, pd in zip(record.people, dumped["people"], strict=True)
-            ]
+        people = []
+        for person, pd in zip(record.people, dumped["people"], strict=True):
+            shown = self._redact_person(person, pd, granted, rp, record, why, hold)
+            if shown:
+                people.append(shown)
+        if len(people) < len(record.people):
+            hidden = [p for p in record.people if p.role in VICTIM_ROLES]
+            hold("people", _VICTIM_REASON if hidden else reason, len(record.people) - len(people))
+        if people:
+            fields["people"] = people
         return RedactedRecord(
             record_id=record.record_id,
             source=record.source,
@@ -329,19 +374,45 @@ class Policy:
         )
 
     @staticmethod
-    def _redact_person(
-        person: Any,
-        dumped: dict[str, Any],
-        granted: set[str],
+    def _identifiers(
+        value: list[dict[str, Any]],
+        granted: set[DataClass],
         rp: RolePolicy | None,
-        record: Record,
+        caller: Caller,
         reason: str,
         hold: Any,
+    ) -> list[dict[str, Any]]:
+        kept = []
+        for ident in value:
+            id_type = IdType(ident["type"])
+            if IDENTIFIER_CLASSES[id_type] not in granted:
+                hold("identifiers", reason)
+            elif (
+                rp is not None
+                and rp.identifier_types is not None
+                and (id_type not in rp.identifier_types)
+            ):
+                hold("identifiers", f"identifier type not granted to role {caller.role.value}")
+            else:
+                kept.append(ident)
+        return kept
+
+    @staticmethod
+    def _redact_person(
+        person: Person,
+        dumped: dict[str, Any],
+        granted: set[DataClass],
+        rp: RolePolicy | None,
+        record: Record,
+        why: Any,
+        hold: Any,
     ) -> dict[str, Any]:
+        """The fields of one person the caller may see (empty: none, the person is omitted and
+        counted by the caller). Fields of a person who is a victim are all `victim`."""
         protected = rp.protected_contacts if rp else frozenset()
         contact_reason: str | None = None
         if "complainant" in protected and person.role is PersonRole.COMPLAINANT:
-            contact_reason = "contact details of complainants and victims are never shown"
+            contact_reason = _COMPLAINANT_CONTACT_REASON
         elif (
             "child" in protected
             and Sensitivity.CHILD in record.sensitivity
@@ -353,10 +424,11 @@ class Policy:
             value = dumped.get(name)
             if value in (None, [], ""):
                 continue
-            if name not in granted:
-                hold(f"people.{name}", reason)
-            elif contact_reason and name in CONTACT_FIELDS:
+            cls = person_class(name, person.role)
+            if contact_reason and name in CONTACT_FIELDS:
                 hold(f"people.{name}", contact_reason)
+            elif cls not in granted:
+                hold(f"people.{name}", why(cls))
             else:
                 out[name] = value
         return out

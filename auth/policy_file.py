@@ -2,7 +2,7 @@
 
 The format is documented in `auth/default_policy.toml` itself. Validation is strict because a
 typo in a security policy must not pass silently: unknown roles, keys, sources, kinds, labels,
-identifier types, field groups or field paths are errors that name the offending key.
+identifier types, field groups or data classes are errors that name the offending key.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from auth.data_classes import KNOWN as KNOWN_CLASSES
+from auth.data_classes import DataClass
 from auth.errors import AuthConfigError
 from auth.principal import Role
 from records import IdType, Kind, Sensitivity, Source
@@ -31,6 +33,9 @@ RECORD_FIELDS = (
     "sensitivity",
     "provenance",
 )
+# Where "home" (the field groups of `home_fields`) ends for a role: its state, district or
+# police station. Outside it, `away_fields`.
+HOME_LEVELS = ("state", "district", "police_station")
 PERSON_FIELDS = (
     "role",
     "name",
@@ -60,6 +65,7 @@ class HiddenRule:
     label: Sensitivity
     unless_clearance: str | None = None
     own_state: bool = False
+    disclose: bool = False  # say that restricted records exist (never what they hold)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class RolePolicy:
     hidden: tuple[HiddenRule, ...] = ()
     protected_contacts: frozenset[str] = frozenset()
     audit: str = "none"  # all | own_district | none
+    home: str = "state"  # one of HOME_LEVELS
 
 
 _ROLE_KEYS = {
@@ -87,6 +94,7 @@ _ROLE_KEYS = {
     "hidden",
     "protected_contacts",
     "audit",
+    "home",
 }
 
 
@@ -110,7 +118,7 @@ def _str_set(value: Any, where: str) -> frozenset[str]:
 @dataclass(frozen=True)
 class PolicyData:
     routes: dict[str, str]
-    groups: dict[str, frozenset[str]]
+    groups: dict[str, frozenset[DataClass]]
     roles: dict[Role, RolePolicy]
 
 
@@ -130,28 +138,23 @@ def read_policy(path: Path | None) -> dict[str, Any]:
         raise AuthConfigError(f"policy file {where}: {exc}") from None
 
 
-def _check_path(path: str, where: str) -> None:
-    if path in RECORD_FIELDS:
-        return
-    if path.startswith("people.") and path.removeprefix("people.") in PERSON_FIELDS:
-        return
-    if path.startswith("attributes.") and len(path) > len("attributes."):
-        return
-    raise AuthConfigError(
-        f"policy {where}: unknown field path {path!r} (use a record field, people.<field> or "
-        "attributes.<glob>)"
-    )
+def _data_class(name: str, where: str) -> DataClass:
+    if name not in KNOWN_CLASSES:
+        raise AuthConfigError(
+            f"policy {where}: unknown data class {name!r} (field groups list data classes: "
+            f"{', '.join(sorted(KNOWN_CLASSES))}; see auth/data_classes.py)"
+        )
+    return DataClass(name)
 
 
 def parse_policy(data: Mapping[str, Any]) -> PolicyData:
     routes = data.get("routes", {})
     if not isinstance(routes, dict):
         raise AuthConfigError("policy [routes]: expected a table")
-    groups: dict[str, frozenset[str]] = {}
-    for name, paths in data.get("fields", {}).items():
-        groups[name] = _str_set(paths, f"fields.{name}")
-        for path in groups[name]:
-            _check_path(path, f"fields.{name}")
+    groups: dict[str, frozenset[DataClass]] = {}
+    for name, classes in data.get("fields", {}).items():
+        where = f"fields.{name}"
+        groups[name] = frozenset(_data_class(c, where) for c in _str_set(classes, where))
     roles: dict[Role, RolePolicy] = {}
     for name, spec in data.get("roles", {}).items():
         try:
@@ -165,7 +168,9 @@ def parse_policy(data: Mapping[str, Any]) -> PolicyData:
     return PolicyData({str(k): str(v) for k, v in routes.items()}, groups, roles)
 
 
-def _role(name: str, spec: Mapping[str, Any], groups: Mapping[str, frozenset[str]]) -> RolePolicy:
+def _role(
+    name: str, spec: Mapping[str, Any], groups: Mapping[str, frozenset[DataClass]]
+) -> RolePolicy:
     def group_list(key: str) -> frozenset[str]:
         names = _str_set(spec.get(key, []), f"roles.{name}.{key}")
         missing = names - set(groups)
@@ -183,6 +188,7 @@ def _role(name: str, spec: Mapping[str, Any], groups: Mapping[str, frozenset[str
                     label=Sensitivity(rule["label"]),
                     unless_clearance=rule.get("unless_clearance"),
                     own_state=bool(rule.get("own_state", False)),
+                    disclose=bool(rule.get("disclose", False)),
                 )
             )
         except (KeyError, ValueError, TypeError) as exc:
@@ -191,6 +197,9 @@ def _role(name: str, spec: Mapping[str, Any], groups: Mapping[str, frozenset[str
     audit = spec.get("audit", "none")
     if audit not in ("all", "own_district", "none"):
         raise AuthConfigError(f"policy roles.{name}.audit: expected all, own_district or none")
+    home = spec.get("home", "state")
+    if home not in HOME_LEVELS:
+        raise AuthConfigError(f"policy roles.{name}.home: expected {', '.join(HOME_LEVELS)}")
     protected = _str_set(spec.get("protected_contacts", []), f"roles.{name}.protected_contacts")
     if protected - PROTECTED_CONTACT_KINDS:
         raise AuthConfigError(
@@ -209,4 +218,5 @@ def _role(name: str, spec: Mapping[str, Any], groups: Mapping[str, frozenset[str
         hidden=tuple(hidden),
         protected_contacts=protected,
         audit=audit,
+        home=home,
     )

@@ -7,15 +7,16 @@ the OAuth2 access-token issuer, and answers one question per request:
 
     caller = auth.authenticate(request.headers.get("Authorization"))
 
-which returns a `Caller` or raises `Unauthenticated` (401, with `WWW-Authenticate`). Scope checks
-are `auth.require(caller, scope)` (raises `Forbidden`, 403).
+which returns a `Caller` or raises `Unauthenticated` (401, with `WWW-Authenticate`). A token bound
+to a TLS certificate (RFC 8705 `cnf.x5t#S256`, partner or officer alike) is accepted only with the
+thumbprint of the certificate the request came with (`cert_thumbprint=`). Scope checks are
+`auth.require(caller, scope)` (raises `Forbidden`, 403).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auth.audit import AuditLog
 from auth.clients import ClientRegistry
 from auth.errors import AuthConfigError, Forbidden, Unauthenticated
 from auth.keys import InvalidSignature, KeyRing, peek_header, peek_payload
@@ -29,9 +30,19 @@ from auth.officers import (
 )
 from auth.policy import Policy
 from auth.principal import Caller, Role
-from auth.revocation import RevocationStore
-from auth.tokens import ACCESS_TOKEN_TYP, AccessTokenIssuer, ClaimError, check_registered_claims
+from auth.throttle import FAILURE_WINDOW_S
+from auth.tokens import (
+    ACCESS_TOKEN_TYP,
+    AccessTokenIssuer,
+    ClaimError,
+    bound_thumbprint,
+    check_registered_claims,
+)
 from config.settings import AuthSettings
+from state.audit import AuditLog
+from state.databases import StateDatabases
+from state.lockouts import SharedFailures
+from state.revocations import RevocationStore
 
 _MAX_TOKEN_CHARS = 8192  # far above any token we issue; stops a 10 MB header being parsed
 
@@ -48,12 +59,17 @@ class AuthService:
     revocations: RevocationStore
     policy: Policy
     audit: AuditLog
+    failures: SharedFailures  # token-endpoint failures and lock-outs, shared by every node
     officers: OfficerVerifier
     issuer: AccessTokenIssuer
     demo: DemoIssuer | None
 
     @classmethod
-    def from_settings(cls, settings: AuthSettings) -> AuthService:
+    def from_settings(
+        cls, settings: AuthSettings, state: StateDatabases | None = None
+    ) -> AuthService:
+        """`state`: where the registry, revocations, lock-outs and audit log live; None: the
+        SQLite files `settings` names."""
         keys = KeyRing.open(settings.keys_dir)
         policy = Policy.load(settings.policy_path)
         if settings.officer_jwks_url:
@@ -67,13 +83,16 @@ class AuthService:
         else:
             demo = DemoIssuer(keys, issuer=demo_issuer_url(settings), audience=settings.audience)
             trusted = [TrustedIssuer(demo.issuer, RingKeys(keys))]
+        auth_db = state.auth if state else settings.db_path
+        migrate = state.migrate if state else True
         return cls(
             settings=settings,
             keys=keys,
-            clients=ClientRegistry(settings.db_path),
-            revocations=RevocationStore(settings.db_path),
+            clients=ClientRegistry(auth_db, migrate=migrate),
+            revocations=RevocationStore(auth_db, migrate=migrate),
             policy=policy,
-            audit=AuditLog(settings.audit_path),
+            audit=AuditLog(state.audit if state else settings.audit_path, migrate=migrate),
+            failures=SharedFailures(auth_db, window_s=FAILURE_WINDOW_S, migrate=migrate),
             officers=OfficerVerifier(trusted, settings.audience),
             issuer=AccessTokenIssuer(
                 keys,
@@ -87,12 +106,14 @@ class AuthService:
     def close(self) -> None:
         self.clients.close()
         self.revocations.close()
+        self.failures.close()
         self.audit.close()
 
     # -- per request ---------------------------------------------------------------------------
 
-    def authenticate(self, authorization: str | None) -> Caller:
-        """The `Caller` a bearer token proves, or `Unauthenticated`."""
+    def authenticate(self, authorization: str | None, cert_thumbprint: str | None = None) -> Caller:
+        """The `Caller` a bearer token proves, or `Unauthenticated`. `cert_thumbprint`: the
+        x5t#S256 of the client certificate the request came with, if any."""
         token = _bearer(authorization)
         try:
             header = peek_header(token)
@@ -110,6 +131,15 @@ class AuthService:
                 raise Unauthenticated(str(exc)) from None
         else:
             raise Unauthenticated("the token's issuer is not trusted by this service")
+        try:
+            bound = bound_thumbprint(claims)
+        except ClaimError as exc:
+            raise Unauthenticated(str(exc)) from None
+        if bound is not None and bound != cert_thumbprint:
+            raise Unauthenticated(
+                "this token is bound to a client certificate (RFC 8705): send it over a "
+                "connection made with that certificate"
+            )
         if caller.token_id and self.revocations.is_revoked(caller.token_id):
             raise Unauthenticated("the token has been revoked")
         return caller
@@ -137,6 +167,11 @@ class AuthService:
         client = self.clients.get(client_id) if isinstance(client_id, str) else None
         if client is None or client.disabled:
             raise Unauthenticated("the client this token was issued to is disabled or unknown")
+        if (client.cert_bound or client.cert_thumbprint) and "cnf" not in claims:
+            raise Unauthenticated(
+                "this client's tokens must be bound to its certificate: get a new token over "
+                "mutual TLS"
+            )
         token_scopes = frozenset(str(claims.get("scope", "")).split())
         # The registration as it is now, not as it was at issue: narrowing a client narrows its
         # live tokens too.

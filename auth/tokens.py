@@ -20,6 +20,7 @@ from auth.clients import Client
 from auth.keys import KeyRing
 
 ACCESS_TOKEN_TYP = "at+jwt"
+CNF_THUMBPRINT = "x5t#S256"  # RFC 8705 §3.1: the confirmation member of a certificate binding
 # Clocks of IdPs and API nodes drift a little; a minute is what RFC 7519 §4.1.4 implementations
 # commonly allow and is short against a 15-minute token.
 LEEWAY_S = 60
@@ -65,6 +66,19 @@ def check_registered_claims(
         raise ClaimError("the token id (jti) must be a string")
 
 
+def bound_thumbprint(claims: Mapping[str, Any]) -> str | None:
+    """The certificate thumbprint a token is bound to (RFC 8705 `cnf.x5t#S256`), None when it
+    is a plain bearer token; `ClaimError` for a `cnf` we cannot honour (it must not be ignored:
+    a binding the server skips is a stolen token that works)."""
+    cnf = claims.get("cnf")
+    if cnf is None:
+        return None
+    thumbprint = cnf.get(CNF_THUMBPRINT) if isinstance(cnf, Mapping) else None
+    if not isinstance(thumbprint, str) or not thumbprint:
+        raise ClaimError("the token's confirmation (cnf) names no certificate this service checks")
+    return thumbprint
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -80,7 +94,11 @@ class AccessTokenIssuer:
         self.audience = audience
         self.ttl_s = ttl_s
 
-    def issue(self, client: Client, scopes: Iterable[str]) -> IssuedToken:
+    def issue(
+        self, client: Client, scopes: Iterable[str], *, cert_thumbprint: str | None = None
+    ) -> IssuedToken:
+        """Sign an access token; with `cert_thumbprint` it is bound to that TLS certificate
+        (RFC 8705 §3.1: `cnf.x5t#S256`) and useless without its private key."""
         now = int(time.time())
         jti = secrets.token_urlsafe(16)
         scope = " ".join(sorted(set(scopes)))
@@ -101,5 +119,7 @@ class AccessTokenIssuer:
             claims["sources"] = sorted(s.value for s in client.sources)
         if client.fields is not None:
             claims["fields"] = sorted(client.fields)
+        if cert_thumbprint is not None:
+            claims["cnf"] = {CNF_THUMBPRINT: cert_thumbprint}
         token = self.keys.sign(claims, typ=ACCESS_TOKEN_TYP)
         return IssuedToken(token=token, jti=jti, expires_in=self.ttl_s, scope=scope)

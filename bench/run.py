@@ -12,7 +12,7 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("backends", "sync", "api", "linkage")
+BENCHMARKS = ("backends", "sync", "api", "state", "linkage")
 
 
 def main() -> int:

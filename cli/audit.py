@@ -7,14 +7,17 @@ from typing import Annotated
 
 import typer
 
-from auth.audit import AuditLog, AuditQuery
 from config import load_settings
+from state.audit import AuditLog, AuditQuery
+from state.databases import open_url
 
 audit_app = typer.Typer(help="The audit log: verify, tail.", no_args_is_help=True)
 
 
 def _log() -> AuditLog:
     settings = load_settings()
+    if settings.state.url is not None:  # the shared database every API node writes
+        return AuditLog(open_url(settings.state), migrate=settings.state.migrate == "auto")
     path = settings.auth.audit_path
     if not path.exists():
         typer.echo(f"icjs audit: no audit log at {path}", err=True)

@@ -8,11 +8,13 @@ from typing import Annotated
 
 import typer
 
+from auth.certificates import file_thumbprint
 from auth.clients import ClientError, ClientRegistry
 from auth.policy import Policy
 from auth.principal import Role
 from config import load_settings
 from records import Source
+from state.databases import open_url
 
 clients_app = typer.Typer(
     help="OAuth2 clients: create, list, disable, enable, rotate-secret, set-jwks.",
@@ -30,7 +32,9 @@ def _split(values: list[str] | None) -> list[str]:
 
 def _registry() -> tuple[ClientRegistry, Policy]:
     settings = load_settings()
-    return ClientRegistry(settings.auth.db_path), Policy.load(settings.auth.policy_path)
+    target = open_url(settings.state) if settings.state.url else settings.auth.db_path
+    migrate = settings.state.migrate == "auto"
+    return ClientRegistry(target, migrate=migrate), Policy.load(settings.auth.policy_path)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -75,6 +79,17 @@ def create(
     secret: Annotated[
         bool, typer.Option("--secret/--no-secret", help="issue a client secret")
     ] = True,
+    cert_bound: Annotated[
+        bool,
+        typer.Option(
+            "--cert-bound",
+            help="tokens only over mutual TLS, bound to the client's certificate (RFC 8705)",
+        ),
+    ] = False,
+    cert: Annotated[
+        Path | None,
+        typer.Option(help="pin the client's certificate (PEM): only it may get tokens"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Register a client. The secret is printed ONCE: store it now."""
@@ -97,8 +112,10 @@ def create(
             jwks=_read_jwks(jwks) if jwks else None,
             with_secret=secret,
             clearances=_split(clearance),
+            cert_bound=cert_bound,
+            cert_thumbprint=file_thumbprint(cert) if cert else None,
         )
-    except (ClientError, ValueError) as exc:
+    except (ClientError, ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps({**client.summary(), "client_secret": client_secret}, indent=2))

@@ -137,17 +137,15 @@ def ensure_demo_client(settings: Settings, paths: DemoPaths) -> dict[str, str]:
     from auth.clients import ClientRegistry
     from auth.principal import Role
     from records import Source
+    from state.databases import StateDatabases
 
-    if paths.client.exists():
-        saved: dict[str, str] = json.loads(paths.client.read_text())
-        registry = ClientRegistry(settings.auth.db_path)
-        try:
+    state = StateDatabases.open(settings)
+    registry = ClientRegistry(state.auth)
+    try:
+        if paths.client.exists():
+            saved: dict[str, str] = json.loads(paths.client.read_text())
             if registry.get(saved["client_id"]) is not None:
                 return saved
-        finally:
-            registry.close()
-    registry = ClientRegistry(settings.auth.db_path)
-    try:
         client, secret = registry.create(
             agency=DEMO_AGENCY,
             scopes=DEMO_CLIENT_SCOPES,
@@ -157,6 +155,7 @@ def ensure_demo_client(settings: Settings, paths: DemoPaths) -> dict[str, str]:
         )
     finally:
         registry.close()
+        state.close()
     saved = {"client_id": client.client_id, "client_secret": secret or ""}
     paths.client.write_text(json.dumps(saved), encoding="utf-8")
     paths.client.chmod(0o600)
@@ -177,12 +176,14 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
     from connectors import run_sync
     from connectors.manifest import merge_sources
     from indexer import open_backend
+    from state.databases import StateDatabases
 
     sources, warnings = merge_sources(dict(settings.sources), manifest)
     for warning in warnings:
         console.print(f"[yellow]{warning}[/yellow]")
     backend = open_backend(settings.search)
-    revoke, close_nocs = noc_revoker(settings.data_dir)
+    state = StateDatabases.open(settings)
+    revoke, close_nocs = noc_revoker(state.noc)
     try:
         with Progress(
             TextColumn("{task.description:<24}"),
@@ -197,7 +198,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                 run_sync(
                     sources,
                     backend,
-                    settings.sync.state_path,
+                    state.sync,
                     settings.sync,
                     progress=RichProgress(bars),
                     on_written=revoke,
@@ -206,6 +207,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
         console.print(report_view(report, console.width))
     finally:
         close_nocs()
+        state.close()
         backend.close()
 
 
@@ -240,7 +242,7 @@ def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
     backend = open_backend(settings.search)
     try:
         person = {"name": "Rajendra Patil", "purpose": "demo: FIR 0123/2024"}
-        vehicle = {"registration_no": "MH 12 AB 1234"}
+        vehicle = {"registration_no": "MH 12 AB 1234", "purpose": "demo: checkpoint stop"}
         for record_id in _first_ids(backend, Source.CCTNS, 400):
             record = backend.get([record_id])[0]
             names = [p.name for p in record.subjects() if p.name]
@@ -253,7 +255,7 @@ def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
             record = backend.get([record_id])[0]
             plate = record.vehicle.registration_no if record.vehicle else None
             if plate:
-                vehicle = {"registration_no": _as_written(plate)}
+                vehicle = {"registration_no": _as_written(plate), "purpose": vehicle["purpose"]}
                 break
     finally:
         backend.close()
@@ -371,7 +373,13 @@ def register(app: typer.Typer) -> None:
             # Plain print: rich would wrap the commands and break the paste.
             print(instructions(paths, port, client, person, vehicle), flush=True)
             console.rule()
-            uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+            uvicorn.run(
+                create_app(settings),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                proxy_headers=False,  # the app decides whom to believe (api.trusted_proxies)
+            )
         finally:
             if running is not None:
                 running.stop()

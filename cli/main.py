@@ -8,6 +8,7 @@ import typer
 
 from config import ConfigError
 from config.runtime import tune_gc
+from state import StateError
 
 app = typer.Typer(
     name="icjs",
@@ -29,6 +30,7 @@ _COMMAND_MODULES = (
     "cli.token",
     "cli.audit",
     "cli.quarantine",
+    "cli.state",
 )
 
 for _module in _COMMAND_MODULES:
@@ -43,3 +45,6 @@ def run() -> None:
     except ConfigError as exc:
         typer.echo(f"icjs: {exc}", err=True)
         raise SystemExit(2) from None
+    except StateError as exc:  # the state database unreachable, refused, or behind
+        typer.echo(f"icjs: {exc.detail}", err=True)
+        raise SystemExit(1) from None

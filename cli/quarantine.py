@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from config import ConfigError, load_settings
+from config import ConfigError, Settings, load_settings
 from config.settings import SOURCE_NAMES
-from connectors.lock import SyncBusy, SyncLock
+from connectors.lock import SyncBusy, lock_for
 from connectors.replay import replay_quarantine
-from connectors.state import StateStore
+from state import Database
+from state.databases import open_url
+from state.sync import StateStore, has_state
 
 quarantine_app = typer.Typer(
     help="Records a sync could not map: list them, replay them through the current mapping.",
     no_args_is_help=True,
 )
+
+
+def _sync_state(settings: Settings) -> Database | Path:
+    """The sync state: the shared database (`state.url`), else the SQLite file. (A command's
+    process ends right after it: its connections end with it.)"""
+    return open_url(settings.state) if settings.state.url else settings.sync.state_path
 
 
 def _check(source: str | None) -> None:
@@ -55,10 +64,11 @@ def list_entries(
         table.add_column(column)
     if payload:
         table.add_column("payload")
-    if not settings.sync.state_path.exists():
+    target = _sync_state(settings)
+    if not has_state(target):
         console.print("quarantine is empty (no sync has run)")
         return
-    with StateStore(settings.sync.state_path) as state:
+    with StateStore(target) as state:
         redacted = state.redaction_counts()
         for entry in state.quarantine_entries(source, include_resolved=resolved):
             counts[entry.source] = counts.get(entry.source, 0) + 1
@@ -116,11 +126,12 @@ def replay(
 
     _check(source)
     settings = load_settings()
-    if not settings.sync.state_path.exists():
+    target = _sync_state(settings)
+    if not has_state(target):
         typer.echo("quarantine is empty (no sync has run)")
         return
     # a sync running meanwhile could index a newer version between replay's check and its write
-    lock = SyncLock(settings.sync.state_path, sources=[source] if source else [])
+    lock = lock_for(target, sources=[source] if source else [])
     try:
         lock.acquire(wait)
     except SyncBusy as exc:
@@ -129,7 +140,7 @@ def replay(
     try:
         backend = open_backend(settings.search)
         try:
-            with StateStore(settings.sync.state_path) as state:
+            with StateStore(target) as state:
                 outcome = replay_quarantine(state, backend, source=source)
         finally:
             backend.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,48 +24,76 @@ def register(app: typer.Typer) -> None:
         log_json: Annotated[
             bool, typer.Option("--log-json", help="Log one JSON object per line (for shippers).")
         ] = False,
+        tls_cert: Annotated[
+            Path | None, typer.Option(help="Serve HTTPS with this certificate (PEM).")
+        ] = None,
+        tls_key: Annotated[Path | None, typer.Option(help="The certificate's private key.")] = None,
+        tls_client_ca: Annotated[
+            Path | None,
+            typer.Option(
+                help="Ask clients for certificates signed by these CAs (mutual TLS); tokens "
+                "issued over such connections are bound to the certificate (RFC 8705)."
+            ),
+        ] = None,
+        client_cert: Annotated[
+            str | None,
+            typer.Option(help="none | optional | required (default: api.tls_client_cert)."),
+        ] = None,
     ) -> None:
         """Serve the API (persons, vehicles, NOC, OAuth2, audit) on HOST:PORT."""
         import uvicorn
 
-        if log_json:
-            _json_logs()
+        from api import logs
+
+        logs.configure(json=log_json)
+        if log_json:  # worker processes configure their own logging from this
+            os.environ["ICJS_LOG_JSON"] = "1"
 
         from api.app import create_app
+        from api.tls import uvicorn_options
         from config import load_settings
 
+        overrides: dict[str, object] = {}
+        if tls_cert or tls_key or tls_client_ca or client_cert:
+            overrides = {
+                k: v
+                for k, v in (
+                    ("tls_cert_file", tls_cert),
+                    ("tls_key_file", tls_key),
+                    ("tls_client_ca_file", tls_client_ca),
+                    ("tls_client_cert", client_cert),
+                )
+                if v is not None
+            }
         settings = load_settings()
+        if overrides:
+            settings = settings.model_copy(
+                update={
+                    "api": settings.api.model_validate({**settings.api.model_dump(), **overrides})
+                }
+            )
         bind_host = host or settings.api.host
         bind_port = port or settings.api.port
-        typer.echo(f"icjs: serving on http://{bind_host}:{bind_port} (docs at /docs)", err=True)
+        tls = uvicorn_options(settings.api)
+        scheme = "https" if tls else "http"
+        typer.echo(f"icjs: serving on {scheme}://{bind_host}:{bind_port} (docs at /docs)", err=True)
+        # Proxy headers are the app's business (`api.trusted_proxies`, none by default):
+        # uvicorn's own handling believes X-Forwarded-For from any loopback peer.
+        common: dict[str, object] = {
+            "host": bind_host,
+            "port": bind_port,
+            "log_level": log_level,
+            "proxy_headers": False,
+            "access_log": False,  # the app logs each request, structured and escaped
+            **tls,
+        }
         if workers == 1:
-            uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level=log_level)
+            uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
         else:
             # Each worker process builds its own app from the same configuration.
             uvicorn.run(
                 "api.app:app_from_environment",
                 factory=True,
-                host=bind_host,
-                port=bind_port,
                 workers=workers,
-                log_level=log_level,
-                access_log=False,
+                **common,  # type: ignore[arg-type]
             )
-
-
-def _json_logs() -> None:
-    """structlog as JSON lines: time, level, event, request id and the request's fields."""
-    import logging
-
-    import structlog
-
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-    )

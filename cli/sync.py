@@ -35,10 +35,12 @@ from rich.text import Text
 from config import ConfigError, SourceSettings, SyncSettings, load_settings
 from config.settings import SOURCE_NAMES
 from connectors import RecordSink, SourceReport, SyncEngine, SyncReport
-from connectors.lock import Holder, SyncBusy, SyncLock
+from connectors.lock import Holder, SyncBusy, SyncLock, lock_for
 from connectors.manifest import load_manifest, merge_sources
-from connectors.state import StateStore
 from records import Record
+from state import Database
+from state.databases import StateDatabases
+from state.sync import StateStore
 
 
 class RateColumn(ProgressColumn):
@@ -196,13 +198,11 @@ def _selected(
     return chosen
 
 
-def _announce(console: Console, state_path: Path, limit: float) -> Callable[[Holder | None], None]:
+def _announce(console: Console, state: object, limit: float) -> Callable[[Holder | None], None]:
     def say(holder: Holder | None) -> None:
         who = holder.describe() if holder else "holder unknown"
         until = "" if math.isinf(limit) else f" (up to {limit:g} s)"
-        console.print(
-            f"waiting for the sync of {state_path} by {who} to finish{until}", soft_wrap=True
-        )
+        console.print(f"waiting for the sync of {state} by {who} to finish{until}", soft_wrap=True)
 
     return say
 
@@ -212,6 +212,7 @@ async def _loop(
     backend: RecordSink,
     settings: SyncSettings,
     *,
+    state_db: Database,
     full: bool,
     watch: bool,
     interval: int,
@@ -227,7 +228,7 @@ async def _loop(
     by mistake says so at once); later rounds wait for whoever slipped in, then go on from the
     checkpoints that run left. `lock` comes in held, for the first round."""
     console = Console(stderr=True)
-    with StateStore(settings.state_path) as state:
+    with StateStore(state_db) as state:
         engine = SyncEngine(backend, state, settings, on_written=on_written)
         try:
             while True:
@@ -249,19 +250,20 @@ async def _loop(
                     return report.ok
                 full = False
                 await asyncio.sleep(interval)
-                await lock.acquire_async(
-                    math.inf, _announce(console, settings.state_path, math.inf)
-                )
+                await lock.acquire_async(math.inf, _announce(console, state_db.display, math.inf))
         finally:
             engine.close()
 
 
-def noc_revoker(data_dir: Path) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None]]:
+def noc_revoker(
+    target: Database | Path,
+) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None]]:
     """The sync's hook that revokes CLEAR NOCs of vehicles a new theft report names (and records
-    the event for the alerts work), and its close."""
+    the event for the alerts work), and its close. `target`: the NOC store's database (or the
+    SQLite file)."""
     from federation import NocStore, revoke_on_reports
 
-    store = NocStore(data_dir / "noc.db")
+    store = NocStore(target)
 
     def revoke(records: Sequence[Record]) -> None:
         revoke_on_reports(store, records, now=datetime.now(UTC))
@@ -285,7 +287,11 @@ def status(
     from connectors.status import sync_status
 
     settings = load_settings()
-    rows = sync_status(settings.sync.state_path)
+    state = StateDatabases.open(settings)
+    try:
+        rows = sync_status(state.sync)
+    finally:
+        state.close()
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
@@ -332,18 +338,19 @@ def register(app: typer.Typer) -> None:
             for warning in warnings:
                 console.print(f"[yellow]{warning}[/yellow]")
         chosen = _selected(sources, source)
+        state = StateDatabases.open(settings)  # SQLite: nothing is opened before it is used
         # The lock before anything else is opened: a refused sync touches neither index nor state.
-        lock = SyncLock(
-            settings.sync.state_path, sources=[n for n, s in chosen.items() if s.enabled]
-        )
+        lock = lock_for(state.sync, sources=[n for n, s in chosen.items() if s.enabled])
         try:
-            lock.acquire(wait, _announce(console, settings.sync.state_path, wait))
+            lock.acquire(wait, _announce(console, state.sync.display, wait))
         except SyncBusy as exc:
+            state.close()
             typer.echo(f"icjs sync: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
+            state.close()
             raise typer.Exit(130) from None
-        revoke, close_nocs = noc_revoker(settings.data_dir)
+        revoke, close_nocs = noc_revoker(state.noc)
         try:
             backend = open_backend(settings.search)
             try:
@@ -352,6 +359,7 @@ def register(app: typer.Typer) -> None:
                         chosen,
                         backend,
                         settings.sync,
+                        state_db=state.sync,
                         full=full,
                         watch=watch,
                         interval=interval,
@@ -367,3 +375,4 @@ def register(app: typer.Typer) -> None:
         finally:
             close_nocs()
             lock.release()
+            state.close()

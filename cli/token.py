@@ -7,10 +7,12 @@ works in a shell.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from auth.certificates import file_thumbprint
 from auth.keys import KeyRing
 from auth.officers import DemoIssuer
 from auth.principal import Role
@@ -38,6 +40,10 @@ def officer(
     ] = None,
     subject: Annotated[str | None, typer.Option(help="officer id (default: random)")] = None,
     ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 3600,
+    cert: Annotated[
+        Path | None,
+        typer.Option(help="bind the token to this device certificate (PEM; RFC 8705)"),
+    ] = None,
 ) -> None:
     """Mint an officer token from the built-in demo identity provider."""
     settings = load_settings()
@@ -58,8 +64,9 @@ def officer(
             clearances=clearance or (),
             subject=subject,
             ttl_s=ttl,
+            cert_thumbprint=file_thumbprint(cert) if cert else None,
         )
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(token)
 

@@ -7,6 +7,7 @@ from config.settings import (
     SearchSettings,
     Settings,
     SourceSettings,
+    StateSettings,
     SyncSettings,
     load_settings,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "SearchSettings",
     "Settings",
     "SourceSettings",
+    "StateSettings",
     "SyncSettings",
     "load_settings",
 ]

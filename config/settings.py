@@ -9,6 +9,7 @@ not in the repository.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +36,9 @@ class _Section(BaseModel):
 class SearchSettings(_Section):
     backend: Literal["embedded", "opensearch", "elasticsearch"] = "embedded"
     path: Path = Path("var/icjs.db")  # embedded: the SQLite file
+    # embedded: the most SQLite connections open at once (a bounded pool; each keeps a 64 MiB
+    # page cache): see docs/decisions.md, "Bounded memory and descriptors"
+    connections: int = Field(default=8, ge=1, le=64)
     url: str | None = None  # opensearch / elasticsearch: http(s)://host:port[,host:port…]
     index_prefix: str = "icjs"
     username: str | None = None
@@ -88,6 +92,14 @@ class AuthSettings(_Section):
     officer_jwks_url: str | None = None  # the IdP's JWKS; empty: the built-in demo issuer
     policy_path: Path | None = None  # None: the packaged default policy
     audit_path: Path = Path("var/audit.db")
+    # private_key_jwt: an assertion proves possession for one request; five minutes covers
+    # clock skew and retries (RFC 7523 lets the server bound its lifetime)
+    max_assertion_lifetime_s: int = Field(default=300, ge=30, le=3600)
+    # OAuth endpoints: attempts per minute per claimed client and per address, and the lock-out
+    # after failed authentications (see auth.throttle)
+    token_rate_per_minute: int = Field(default=60, ge=1)
+    lockout_failures: int = Field(default=5, ge=1, le=1000)
+    lockout_s: int = Field(default=900, ge=1)
 
 
 class ApiSettings(_Section):
@@ -95,6 +107,35 @@ class ApiSettings(_Section):
     port: int = Field(default=8000, ge=1, le=65535)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     max_candidates: int = Field(default=300, ge=10, le=5000)
+    # Proxies whose X-Forwarded-For (and client certificate header) are believed: addresses or
+    # networks. None by default: the peer of the connection is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # The header a trusted TLS-terminating proxy puts the verified client certificate in
+    # (URL-encoded PEM, as nginx's $ssl_client_escaped_cert).
+    client_cert_header: str = "X-Client-Cert"
+    # Strict-Transport-Security max-age on every response; 0: not sent (set it when the API is
+    # only reachable over HTTPS).
+    hsts_max_age_s: int = Field(default=0, ge=0, le=63072000)
+    # Mutual TLS served by `icjs serve` itself (or leave TLS to a proxy, above).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None  # CAs whose client certificates are accepted
+    tls_client_cert: Literal["none", "optional", "required"] = "optional"
+
+    @model_validator(mode="after")
+    def _tls_pairs(self) -> ApiSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("api.tls_cert_file and api.tls_key_file go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("api.tls_client_ca_file needs api.tls_cert_file and tls_key_file")
+        for entry in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"api.trusted_proxies: {entry!r} is not an IP address or network"
+                ) from None
+        return self
 
 
 class NocSettings(_Section):
@@ -105,15 +146,46 @@ class NocSettings(_Section):
 
 
 class ProfileSettings(_Section):
-    """Person profiles: the key that seals their ids, the linkage model that joins records, and
-    supervisors' decisions. Unset paths live under `data_dir`."""
+    """Person profiles: the key that seals their ids and the linkage model that joins records.
+    Unset paths live under `data_dir`. (Supervisors' decisions are state: `state.decisions`.)"""
 
     # AES-SIV keys, one base64 line each, newest first; created on first start. Every API node
     # must read the same file, or ids issued by one node are 404 on another.
     key_file: Path | None = None  # data_dir/profile-ids.key
     # written by `icjs linkage estimate`; the packaged model while it does not exist
     model_path: Path | None = None  # data_dir/linkage-model.json
-    decisions_path: Path | None = None  # data_dir/decisions.db
+
+
+class StateSettings(_Section):
+    """Where the stores beside the index live (clients, revocations, lock-outs, the audit chain,
+    sync state, NOCs, the alerts outbox). Unset `url`: SQLite files, each at its own path
+    (`auth.db_path`, `auth.audit_path`, `sync.state_path`, `data_dir`), for one machine. A
+    `postgresql://user@host:5432/dbname?sslmode=verify-full` URL: one database shared by every
+    API worker, machine and sync, which is what several of them need (one audit chain, one
+    revocation list). Keep the password out of the URL and out of icjs.toml: `password_file`,
+    `ICJS_STATE__PASSWORD`, or libpq's own `PGPASSWORD`/`~/.pgpass`."""
+
+    url: SecretStr | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+    pool_size: int = Field(default=5, ge=1, le=100)  # connections kept per process
+    max_overflow: int = Field(default=10, ge=0, le=200)  # beyond those, under load
+    connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # "auto": a process brings the schema up to date when it opens it (concurrent starts wait
+    # for each other); "check": it refuses to start on an older schema (`icjs state upgrade`)
+    migrate: Literal["auto", "check"] = "auto"
+
+    @model_validator(mode="after")
+    def _url_scheme(self) -> StateSettings:
+        if self.url is not None:
+            scheme = self.url.get_secret_value().split(":", 1)[0].lower()
+            if scheme not in ("postgresql", "postgres", "postgresql+psycopg", "sqlite"):
+                raise ValueError(
+                    f"state.url: {scheme!r} is not supported; use postgresql://… or sqlite:///…"
+                )
+        if self.password is not None and self.password_file is not None:
+            raise ValueError("state.password and state.password_file: set one, not both")
+        return self
 
 
 class Settings(BaseSettings):
@@ -131,6 +203,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     noc: NocSettings = NocSettings()
     profiles: ProfileSettings = ProfileSettings()
+    state: StateSettings = StateSettings()
     data_dir: Path = Path("var")
 
     @property
@@ -140,10 +213,6 @@ class Settings(BaseSettings):
     @property
     def linkage_model_path(self) -> Path:
         return self.profiles.model_path or self.data_dir / "linkage-model.json"
-
-    @property
-    def decisions_path(self) -> Path:
-        return self.profiles.decisions_path or self.data_dir / "decisions.db"
 
     @model_validator(mode="after")
     def _known_sources(self) -> Settings:

@@ -38,8 +38,9 @@ from connectors.reading import describe, read_row
 from connectors.registry import open_connector
 from connectors.report import BulkOutcome, Progress, RecordSink, SourceReport, SyncReport
 from connectors.retry import CircuitBreaker, RetryPolicy
-from connectors.state import Quarantined, StateStore, micros
 from records import Record, Source, make_record_id
+from state import Database
+from state.sync import Quarantined, StateStore, micros
 
 log = logging.getLogger("icjs.sync")
 
@@ -167,6 +168,13 @@ class SyncEngine:
     def close(self) -> None:
         self._writer.shutdown(wait=True)
 
+    @property
+    def work_dir(self) -> Path:
+        """Where files a source serves (ALIS exports) are kept between requests: next to the
+        state file, or to where it would be when the state is a shared database."""
+        anchor = self.state.path or self.settings.state_path
+        return anchor.parent / f"{anchor.stem}-downloads"
+
     def breaker(self, name: str) -> CircuitBreaker:
         """One breaker per source, kept across runs of this engine (`--watch`)."""
         if name not in self.breakers:
@@ -201,7 +209,7 @@ class SyncEngine:
                 settings,
                 policy=self.policy,
                 breaker=self.breaker(name),
-                work_dir=self.state.path.parent / f"{self.state.path.stem}-downloads" / name,
+                work_dir=self.work_dir / name,
                 on_retry=lambda source, exc: self.metrics.retries.labels(source).inc(),
             )
             for stream in connector.streams:
@@ -549,7 +557,7 @@ def _at(stamp: int) -> datetime:
 async def run_sync(
     sources: dict[str, SourceSettings],
     sink: RecordSink,
-    state_path: Path,
+    state_path: Path | Database,
     sync_settings: SyncSettings,
     full: bool = False,
     progress: Progress | None = None,
@@ -560,8 +568,9 @@ async def run_sync(
     lock_wait: float = 0.0,
     on_written: Callable[[Sequence[Record]], None] | None = None,
 ) -> SyncReport:
-    """Sync `sources` into `sink` once, holding the state file's sync lock (`connectors.lock`)
-    for the run: `SyncBusy` if another sync still holds it after `lock_wait` seconds.
+    """Sync `sources` into `sink` once, holding the state's sync lock (`connectors.lock`) for
+    the run (`state_path`: a SQLite state file, or a state database): `SyncBusy` if another
+    sync still holds it after `lock_wait` seconds.
     The demo and the tests come through here; `icjs sync` takes the lock per `--watch` round."""
     enabled = [n for n, s in sources.items() if s.enabled]
     async with sync_lock(state_path, wait=lock_wait, sources=enabled):

@@ -2,8 +2,9 @@
 how fresh a source's last successful sync is, whether its last run failed, and which quarantined
 rows write a vehicle's number.
 
-Reads only, through a fresh connection per call (the state file is WAL: safe beside a running
-sync). A node without a state file has no evidence, and says so (never "fresh").
+Reads only, through a connection of the state database per call (SQLite WAL, or PostgreSQL: safe
+beside a running sync). A node without a state file has no evidence, and says so (never
+"fresh"); with a shared PostgreSQL state every API node sees what every sync wrote.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from connectors.state import Mention, StateStore
+from state import Database
+from state.sync import Mention, StateStore, has_state
 
 
 @dataclass(frozen=True)
@@ -26,15 +28,15 @@ NEVER = Freshness(None, None, None)
 
 
 class SyncEvidence:
-    def __init__(self, state_path: Path) -> None:
-        self.state_path = state_path
+    def __init__(self, state: Database | Path) -> None:
+        self.state = state
 
     def freshness(self, source: str, stream: str) -> Freshness:
         """When the walk of `source`'s `stream` last completed, and the source's last failed
         run if it failed in that stream (or before reaching any)."""
-        if not self.state_path.exists():
+        if not has_state(self.state):
             return NEVER
-        with StateStore(self.state_path) as state:
+        with StateStore(self.state) as state:
             checkpoint = state.checkpoint(source, stream)
             failure = state.last_failure(source)
         failed_at, reason = None, None
@@ -45,7 +47,7 @@ class SyncEvidence:
     def mentions(
         self, *, registration: str | None, chassis: str | None, engine: str | None
     ) -> list[Mention]:
-        if not self.state_path.exists():
+        if not has_state(self.state):
             return []
-        with StateStore(self.state_path) as state:
+        with StateStore(self.state) as state:
             return state.mentions(registration=registration, chassis=chassis, engine=engine)

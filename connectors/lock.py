@@ -15,6 +15,12 @@ lock is taken and emptied just before it is released. Its content is believed on
 is held (after a SIGKILL it still names the dead holder until the next holder overwrites it).
 The file is never deleted: removing a locked file would let the next process lock a new file of
 the same name while the old holder still runs.
+
+A sync state in a shared PostgreSQL database (`state.url`) is written by syncs on any machine,
+so there the lock is the database's: a session-level advisory lock (`SharedSyncLock`), which the
+server drops when the holder's connection ends (process killed, machine lost), and the holder's
+note is a row (`sync_holder`), believed only while the lock is held. `lock_for(target)` picks
+the kind that fits the state it is given.
 """
 
 from __future__ import annotations
@@ -32,6 +38,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
+
+from state import Database
+from state.migrate import ensure
+from state.schema import sync_holder
 
 # A status probe (`current_holder`) holds a shared lock for a few microseconds; a sync that
 # meets it must not be refused for that. So a refusal is decided only after the lock stayed
@@ -77,11 +89,11 @@ class Holder:
 
 
 class SyncBusy(Exception):
-    """Another sync holds the lock of this state file (and kept it as long as we would wait)."""
+    """Another sync holds the lock of this state (and kept it as long as we would wait)."""
 
     exit_code = EXIT_BUSY
 
-    def __init__(self, state_path: Path, holder: Holder | None, waited_s: float) -> None:
+    def __init__(self, state_path: Path | str, holder: Holder | None, waited_s: float) -> None:
         who = holder.describe() if holder else "holder unknown"
         after = f" after waiting {waited_s:.0f} s" if waited_s >= 1 else ""
         super().__init__(
@@ -90,6 +102,17 @@ class SyncBusy(Exception):
         )
         self.state_path = state_path
         self.holder = holder
+
+
+def _note(sources: Sequence[str]) -> bytes:
+    return json.dumps(
+        {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sources": list(sources),
+        }
+    ).encode()
 
 
 def _parse_holder(raw: bytes) -> Holder | None:
@@ -196,14 +219,7 @@ class SyncLock:
                     on_wait(_read_holder(fd))
                     announced = True
                 yield min(POLL_S, deadline - now)
-            note = json.dumps(
-                {
-                    "pid": os.getpid(),
-                    "host": socket.gethostname(),
-                    "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "sources": list(self.sources),
-                }
-            ).encode()
+            note = _note(self.sources)
             os.pwrite(fd, note, 0)
             os.ftruncate(fd, len(note))
             self._fd = fd
@@ -213,16 +229,123 @@ class SyncLock:
                 os.close(fd)
 
 
+def sqlite_file(db: Database) -> Path:
+    """The file of a SQLite state database (its lock file lies next to it)."""
+    return Path(str(db.engine.url.database))
+
+
+def lock_for(target: Path | Database, *, sources: Sequence[str] = ()) -> SyncLock:
+    """The sync lock of a state: a file's `flock` for a SQLite file, the database's advisory
+    lock for a shared PostgreSQL state."""
+    if isinstance(target, Database):
+        if target.is_postgresql:
+            return SharedSyncLock(target, sources=sources)
+        target = sqlite_file(target)
+    return SyncLock(target, sources=sources)
+
+
+# pg_advisory_lock key of the sync lock: a constant of our own ("sync" in ASCII)
+_SYNC_LOCK_KEY = 0x73796E63
+
+
+class SharedSyncLock(SyncLock):
+    """The sync lock of a state in a shared PostgreSQL database: a session-level advisory lock
+    on a connection held for as long as the lock is, so the server frees it when the holder's
+    session ends however it ends. Same interface and waiting rules as the file lock."""
+
+    def __init__(self, db: Database, *, sources: Sequence[str] = ()) -> None:
+        ensure(db, "sync")  # the holder's note has a table of its own
+        self.db = db
+        self.state_path = Path(db.display)
+        self.path = self.state_path
+        self.sources = tuple(sources)
+        self._conn: sa.Connection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            with conn.begin():
+                conn.execute(sync_holder.delete())
+            conn.execute(sa.select(sa.func.pg_advisory_unlock(_SYNC_LOCK_KEY)))
+            conn.commit()
+        finally:
+            conn.close()  # ending the session drops the lock in any case
+
+    def _tries(
+        self, wait: float, on_wait: Callable[[Holder | None], None] | None
+    ) -> Iterator[float]:
+        if self._conn is not None:
+            raise RuntimeError(f"the sync lock of {self.db.display} is already held here")
+        if math.isnan(wait) or wait < 0:
+            raise ValueError(f"wait must be 0 or more seconds, not {wait}")
+        # its own connection, not a pooled one: the lock lives as long as this session
+        conn = self.db.engine.connect()
+        started = time.monotonic()
+        deadline = started + max(wait, GRACE_S)
+        announced = False
+        ours = False
+        try:
+            while True:
+                got = bool(
+                    conn.execute(sa.select(sa.func.pg_try_advisory_lock(_SYNC_LOCK_KEY))).scalar()
+                )
+                conn.commit()  # a session-level lock outlives the transaction that took it
+                if got:
+                    break
+                now = time.monotonic()
+                if now >= deadline:
+                    raise SyncBusy(self.db.display, _read_note(self.db), now - started)
+                if on_wait is not None and not announced and now - started >= GRACE_S:
+                    on_wait(_read_note(self.db))
+                    announced = True
+                yield min(POLL_S, deadline - now)
+            note = _note(self.sources).decode()
+            with conn.begin():
+                conn.execute(sync_holder.delete())
+                conn.execute(sync_holder.insert().values(id=1, note=note))
+            self._conn = conn
+            ours = True
+        finally:
+            if not ours:
+                conn.close()
+
+
+def _read_note(db: Database) -> Holder | None:
+    with db.read() as conn:
+        note = conn.execute(sa.select(sync_holder.c.note)).scalar()
+    return _parse_holder(note.encode()) if note else None
+
+
+def _shared_holder(db: Database) -> Holder | None:
+    """Asks the server, not the note: the lock taken means nobody else holds it (and is given
+    back at once; `SharedSyncLock` does not refuse before `GRACE_S`)."""
+    ensure(db, "sync")
+    with db.engine.connect() as conn:
+        free = bool(conn.execute(sa.select(sa.func.pg_try_advisory_lock(_SYNC_LOCK_KEY))).scalar())
+        if free:
+            conn.execute(sa.select(sa.func.pg_advisory_unlock(_SYNC_LOCK_KEY)))
+        conn.commit()
+    if free:
+        return None
+    return _read_note(db) or Holder(None, None, None)
+
+
 @contextlib.asynccontextmanager
 async def sync_lock(
-    state_path: Path,
+    target: Path | Database,
     *,
     wait: float = 0.0,
     sources: Sequence[str] = (),
     on_wait: Callable[[Holder | None], None] | None = None,
 ) -> AsyncIterator[SyncLock]:
-    """Hold the sync lock of `state_path` for the body of an `async with`."""
-    lock = SyncLock(state_path, sources=sources)
+    """Hold the sync lock of a state for the body of an `async with`."""
+    lock = lock_for(target, sources=sources)
     await lock.acquire_async(wait, on_wait)
     try:
         yield lock
@@ -230,8 +353,17 @@ async def sync_lock(
         lock.release()
 
 
-def current_holder(state_path: Path) -> Holder | None:
-    """Who is syncing this state file right now, or None when nobody is.
+def current_holder(target: Path | Database) -> Holder | None:
+    """Who is syncing this state right now, or None when nobody is."""
+    if isinstance(target, Database):
+        if target.is_postgresql:
+            return _shared_holder(target)
+        target = sqlite_file(target)
+    return _file_holder(target)
+
+
+def _file_holder(state_path: Path) -> Holder | None:
+    """Who holds the lock of this state file right now, or None when nobody does.
 
     Asks the kernel, not the note: a shared lock that cannot be had means an exclusive holder.
     The probe's own shared lock lasts microseconds, and `SyncLock` does not refuse before

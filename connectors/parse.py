@@ -24,7 +24,8 @@ _RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\s*$")
 
 # U+FFFD: bytes that were not UTF-8, replaced on decoding; lone surrogates: bytes a system
 # decoded wrongly and kept (JSON `\udcxx` escapes).
-_BAD_TEXT = re.compile("[\ufffd\ud800-\udfff]")
+# lost bytes, lone surrogates, and NUL (no text holds it; PostgreSQL cannot store it)
+_BAD_TEXT = re.compile("[\x00\ufffd\ud800-\udfff]")
 # The oldest person alive is under 120; anything outside is a bad record, not a person.
 MAX_AGE = 120
 

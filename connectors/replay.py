@@ -22,7 +22,7 @@ from connectors.errors import MappingError
 from connectors.reading import describe, read_row
 from connectors.registry import CONNECTORS, mapping_connector
 from connectors.report import RecordSink
-from connectors.state import StateStore, micros
+from state.sync import StateStore, micros
 
 
 def replay_quarantine(

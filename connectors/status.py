@@ -26,7 +26,8 @@ from typing import Any
 
 from config.settings import SOURCE_NAMES
 from connectors.lock import current_holder
-from connectors.state import StateStore
+from state import Database
+from state.sync import StateStore, has_state
 
 OUTCOMES = (
     "indexed",
@@ -40,10 +41,12 @@ OUTCOMES = (
 _SIDE_STREAMS = ("reconcile", "replay")
 
 
-def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+def sync_status(
+    state: Path | Database, *, now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
     """Per source, the fields above; sources never synced have nulls and zeros. `now` is
     accepted for callers that pin time; no figure here depends on our clock."""
-    holder = current_holder(state_path)
+    holder = current_holder(state)
     out: dict[str, dict[str, Any]] = {
         name: {
             "last_success": None,
@@ -64,12 +67,12 @@ def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, d
         }
         for name in SOURCE_NAMES
     }
-    if not state_path.exists():
+    if not has_state(state):
         return out
-    with StateStore(state_path) as state:
-        times = state.source_times()
+    with StateStore(state) as store:
+        times = store.source_times()
         # a source is only as fresh as its stalest collection
-        for source, stream, cp in state.checkpoints():
+        for source, stream, cp in store.checkpoints():
             if source not in out or stream in _SIDE_STREAMS:
                 continue
             row = out[source]
@@ -82,13 +85,13 @@ def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, d
                 lag = round(max(0.0, (source_now - as_of).total_seconds()), 1)
                 if row["lag_s"] is None or lag > row["lag_s"]:
                     row["lag_s"], row["as_of"] = lag, as_of.isoformat()
-        for source, (alone, damaged) in state.quarantine_split().items():
+        for source, (alone, damaged) in store.quarantine_split().items():
             if source in out:
                 out[source]["quarantined"], out[source]["with_issues"] = alone, damaged
-        for source, count in state.redaction_counts().items():
+        for source, count in store.redaction_counts().items():
             if source in out:
                 out[source]["redacted"] = count
-        for source, run in state.last_runs().items():
+        for source, run in store.last_runs().items():
             if source in out:
                 counts = run.get("counts") or {}
                 run["reconciles"] = sum(counts.get(k, 0) for k in OUTCOMES) == counts.get(
@@ -96,14 +99,14 @@ def sync_status(state_path: Path, *, now: datetime | None = None) -> dict[str, d
                 )
                 out[source]["last_run"] = run
         for source in out:
-            failure = state.last_failure(source)
+            failure = store.last_failure(source)
             if failure is not None:
                 out[source]["last_failure"] = {
                     "at": failure.at.isoformat(),
                     "error": failure.error,
                     "stream": failure.stream,
                 }
-        for source, done in state.last_reconciliations().items():
+        for source, done in store.last_reconciliations().items():
             if source in out:
                 out[source]["reconciliation"] = done
     return out

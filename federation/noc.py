@@ -35,6 +35,7 @@ from .noc_model import (
     Mention,
     NocEvidence,
     NocReason,
+    ReasonCode,
     noc_claims,
 )
 from .noc_store import NocStore
@@ -47,7 +48,7 @@ from .vehicles import (
     registration_of,
 )
 
-_BLOCKING = {"STOLEN": "stolen", "CASE_PROPERTY": "case_property"}
+_BLOCKING = {"STOLEN": ReasonCode.STOLEN, "CASE_PROPERTY": ReasonCode.CASE_PROPERTY}
 _DOUBTFUL_RC = {"CANCELLED", "SCRAPPED", "SUSPENDED"}
 # What the NOC reads beyond the index: (source, stream) whose freshness it depends on.
 EVIDENCE_STREAMS = (("cctns", "vehicles"), ("vahan", "all"))
@@ -77,7 +78,7 @@ def assess(
             fields = ", ".join(dict.fromkeys(i.field for i in r.data_issues))
             doubtful.append(
                 NocReason(
-                    "data_issues",
+                    ReasonCode.DATA_ISSUES,
                     f"{r.source.value} record {r.provenance.native_id} arrived damaged "
                     f"({fields}): what it lacks could change the decision",
                     r.record_id,
@@ -99,36 +100,38 @@ def assess(
         elif status in _BLOCKING:
             doubtful.append(
                 NocReason(
-                    "partial_match",
+                    ReasonCode.PARTIAL_MATCH,
                     f"{where}: {status}, matching only part of the chassis or engine number",
                     r.record_id,
                 )
             )
         elif status == "RECOVERED":
-            notes.append(NocReason("recovered", f"{where}: RECOVERED", r.record_id))
+            notes.append(NocReason(ReasonCode.RECOVERED, f"{where}: RECOVERED", r.record_id))
     for r in registrations:
         blacklist = blacklist_of(r)
         if blacklist:
-            blocking.append(NocReason("blacklisted", f"Vahan: {blacklist}", r.record_id))
+            blocking.append(NocReason(ReasonCode.BLACKLISTED, f"Vahan: {blacklist}", r.record_id))
     current = max(
         registrations,
         key=lambda r: (r.vehicle.owner_serial or 0) if r.vehicle else 0,
         default=None,
     )
     if current is None:
-        doubtful.append(NocReason("not_registered", "no Vahan registration matches"))
+        doubtful.append(NocReason(ReasonCode.NOT_REGISTERED, "no Vahan registration matches"))
     else:
         if (current.status or "").upper() in _DOUBTFUL_RC:
             doubtful.append(
                 NocReason(
-                    "registration_status", f"Vahan status {current.status}", current.record_id
+                    ReasonCode.REGISTRATION_STATUS,
+                    f"Vahan status {current.status}",
+                    current.record_id,
                 )
             )
         chassis = chassis_of(current)
         if terms.chassis and chassis and not chassis.endswith(terms.chassis):
             doubtful.append(
                 NocReason(
-                    "chassis_mismatch",
+                    ReasonCode.CHASSIS_MISMATCH,
                     "the chassis number differs from the one Vahan holds for this plate",
                     current.record_id,
                 )
@@ -136,7 +139,7 @@ def assess(
         if terms.registration and registration_of(current) != terms.registration:
             doubtful.append(
                 NocReason(
-                    "registration_mismatch",
+                    ReasonCode.REGISTRATION_MISMATCH,
                     "the chassis number belongs to a different registration in Vahan",
                     current.record_id,
                 )
@@ -164,7 +167,7 @@ def evidence_reasons(
     among `records`, and say so themselves)."""
     if evidence is None:
         reason = NocReason(
-            "sync_unknown",
+            ReasonCode.SYNC_UNKNOWN,
             "this node keeps no sync state: the freshness of CCTNS and Vahan is unknown",
         )
         return [reason], {source: None for source, _ in EVIDENCE_STREAMS}
@@ -176,12 +179,12 @@ def evidence_reasons(
         facts[source] = last.isoformat() if last else None
         name = "CCTNS vehicle reports" if source == "cctns" else "Vahan"
         if last is None:
-            reasons.append(NocReason("sync_never", f"{name} never synced successfully"))
+            reasons.append(NocReason(ReasonCode.SYNC_NEVER, f"{name} never synced successfully"))
         elif now - last > window:
             hours = (now - last).total_seconds() / 3600
             reasons.append(
                 NocReason(
-                    "sync_stale",
+                    ReasonCode.SYNC_STALE,
                     f"{name} last synced {hours:.0f} h ago, beyond the "
                     f"{window.total_seconds() / 3600:g} h freshness window",
                 )
@@ -189,7 +192,7 @@ def evidence_reasons(
         if fresh.last_failure is not None and (last is None or fresh.last_failure > last):
             reasons.append(
                 NocReason(
-                    "sync_failed",
+                    ReasonCode.SYNC_FAILED,
                     f"{name}: the last sync failed ({fresh.failure or 'no reason recorded'})",
                 )
             )
@@ -207,14 +210,14 @@ def evidence_reasons(
 def _quarantined(mention: Mention, record_id: str) -> NocReason:
     what = "indexed with issues" if mention.indexed else "not indexable"
     return NocReason(
-        "quarantined_record",
+        ReasonCode.QUARANTINED_RECORD,
         f"a {mention.source} row in quarantine ({what}) writes this vehicle's number",
         None if mention.native_id.startswith("sha256:") else record_id,
     )
 
 
 LIVE_FAILED = NocReason(
-    "live_lookup_failed",
+    ReasonCode.LIVE_LOOKUP_FAILED,
     "the live Vahan look-up for a registration the index does not hold failed",
 )
 

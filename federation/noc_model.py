@@ -22,9 +22,42 @@ class Decision(StrEnum):
     REVIEW = "REVIEW"
 
 
+class ReasonCode(StrEnum):
+    """Why a NOC says what it says: one code per kind of evidence (partners branch on these)."""
+
+    # NOT_CLEAR
+    STOLEN = "stolen"
+    CASE_PROPERTY = "case_property"
+    BLACKLISTED = "blacklisted"
+    # REVIEW: weak or doubtful matches
+    PARTIAL_MATCH = "partial_match"
+    CHASSIS_MISMATCH = "chassis_mismatch"
+    REGISTRATION_MISMATCH = "registration_mismatch"
+    NOT_REGISTERED = "not_registered"
+    REGISTRATION_STATUS = "registration_status"
+    # REVIEW: incomplete evidence
+    DATA_ISSUES = "data_issues"
+    QUARANTINED_RECORD = "quarantined_record"
+    SYNC_STALE = "sync_stale"
+    SYNC_NEVER = "sync_never"
+    SYNC_FAILED = "sync_failed"
+    SYNC_UNKNOWN = "sync_unknown"
+    LIVE_LOOKUP_FAILED = "live_lookup_failed"
+    # a note: decides nothing
+    RECOVERED = "recovered"
+
+
+class NocStatus(StrEnum):
+    """An issued certificate's standing now."""
+
+    VALID = "valid"
+    EXPIRED = "expired"  # past its expiry: refused
+    REVOKED = "revoked"  # a theft report for the vehicle arrived after a CLEAR
+
+
 @dataclass(frozen=True)
 class NocReason:
-    code: str  # stolen, case_property, blacklisted, partial_match, data_issues, sync_stale, …
+    code: ReasonCode
     detail: str
     record_id: str | None = None
 
@@ -92,13 +125,13 @@ class IssuedNoc:
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
 
-    def status(self, now: datetime) -> str:
+    def status(self, now: datetime) -> NocStatus:
         """`valid`, `expired` or `revoked` (revocation first: it says more)."""
         if self.revoked_at is not None:
-            return "revoked"
+            return NocStatus.REVOKED
         if self.expires_at is not None and now >= self.expires_at:
-            return "expired"
-        return "valid"
+            return NocStatus.EXPIRED
+        return NocStatus.VALID
 
 
 def noc_claims(

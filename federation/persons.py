@@ -6,11 +6,12 @@ Synchronous on purpose (the backends are); the API runs it in a worker thread.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from itertools import islice, takewhile
+from itertools import chain, islice, takewhile
 
 from auth.principal import Caller
 from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm
@@ -21,10 +22,18 @@ from .decisions import Decision, DecisionStore, NoDecisions, Verdict
 from .grouping import Group, Readings, birth_year_of, group
 from .linkage import Model
 from .planning import PERSON_KINDS, PersonSearch, plan_person
-from .policy import Policy, filters_of, is_visible, narrow_kinds, restrictions_of
+from .policy import (
+    Policy,
+    disclosed_labels,
+    filters_of,
+    is_visible,
+    narrow_kinds,
+    restrictions_of,
+    without_labels,
+)
 from .profile_ids import ProfileIds
 from .rescoring import Scored, rescore
-from .views import ProfileView, profile_view, withheld_counts
+from .views import ProfileView, Restricted, profile_view, withheld_counts
 
 # Identifiers strong enough to pull a linked record into a profile when it is opened in full.
 _LINKING_IDS = frozenset(
@@ -123,6 +132,33 @@ class PersonSearchService:
         visibility = self._policy.visibility(caller)
         return filters_of(visibility), tuple(restrictions_of(visibility))
 
+    def _restricted(
+        self, caller: Caller, group: Group, filters: Filters, named: Sequence[Record] = ()
+    ) -> list[Restricted]:
+        """How many records linked to this person at index time (or `named` by the profile id
+        being opened) are hidden from the caller by a label the policy lets it know of
+        (`disclose`): the existence, never the contents."""
+        disclosed = disclosed_labels(self._policy.visibility(caller))
+        profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
+        if not disclosed or not (profile_ids or named):
+            return []
+        unlabelled = without_labels(filters)
+        shown = {m.record.record_id for m in group.members}
+        counts: Counter[str] = Counter()
+        seen: set[str] = set()
+        linked = (
+            r for profile_id in sorted(profile_ids) for r in self._backend.profile(profile_id)
+        )
+        for record in chain(named, linked):
+            if record.record_id in shown or record.record_id in seen:
+                continue
+            seen.add(record.record_id)
+            if is_visible(record, filters) or not is_visible(record, unlabelled):
+                continue  # shown anyway, or hidden for another reason (a source not granted)
+            for label in sorted(record.sensitivity & disclosed):
+                counts[label.value] += 1
+        return [Restricted(label, n) for label, n in sorted(counts.items())]
+
     def _index_links(self, scored: list[Scored]) -> list[tuple[str, str, str]]:
         linked = [s.record.record_id for s in scored if s.index_profile_id]
         if len(linked) < 2:
@@ -169,7 +205,10 @@ class PersonSearchService:
         # best first; namesakes kept apart are explained when a profile is opened, not here
         grouped = self._group(scored, shown_from=floor, shown=0)
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
-        profiles = tuple(profile_view(self._policy, caller, g, self._ids) for g in groups)
+        profiles = tuple(
+            profile_view(self._policy, caller, g, self._ids, self._restricted(caller, g, filters))
+            for g in groups
+        )
         return SearchOutcome(
             profiles=profiles,
             candidates=len(candidates),
@@ -195,17 +234,17 @@ class PersonSearchService:
             return None
         filters, _ = self._filters(caller)
         person_filters = narrow_kinds(filters, PERSON_KINDS)
-        members = [
-            r for r in self._backend.get(wanted) if is_visible(r, person_filters) and r.subjects()
-        ]
+        fetched = self._backend.get(wanted)
+        members = [r for r in fetched if is_visible(r, person_filters) and r.subjects()]
         if not members:
             return None
+        hidden = [r for r in fetched if not is_visible(r, person_filters)]
         member_ids = [r.record_id for r in members]
         scored = self._around(members, person_filters)
         if scored is None:
-            return ProfileRead(
-                profile_view(self._policy, caller, _unscored_group(members), self._ids)
-            )
+            alone = _unscored_group(members)
+            restricted = self._restricted(caller, alone, filters, hidden)
+            return ProfileRead(profile_view(self._policy, caller, alone, self._ids, restricted))
         groups = self._group(scored, eligible=member_ids)
         home_of = {m.record.record_id: g for g in groups for m in g.members}
         home = home_of[member_ids[0]]
@@ -214,7 +253,9 @@ class PersonSearchService:
             for rid in member_ids[1:]
             if home_of[rid] is not home
         )
-        return ProfileRead(profile_view(self._policy, caller, home, self._ids), moved)
+        # records of this person a label hides from the caller are counted, as in a search
+        restricted = self._restricted(caller, home, filters, hidden)
+        return ProfileRead(profile_view(self._policy, caller, home, self._ids, restricted), moved)
 
     def _around(self, members: list[Record], filters: Filters) -> list[Scored] | None:
         """The id's records and the records a search for the first one would find, scored

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from auth.principal import Caller
 from indexer.backends.base import Filters, LabelRule
-from records import Record, Source
+from records import Record, Sensitivity, Source
 
 
 class Policy(Protocol):
@@ -58,6 +58,18 @@ def filters_of(visibility: Any) -> Filters:
         )
     except AttributeError:
         raise TypeError(f"policy visibility {type(visibility).__name__} is not usable") from None
+
+
+def disclosed_labels(visibility: Any) -> frozenset[Sensitivity]:
+    """Labels whose hidden records the caller is told exist ("restricted records")."""
+    return frozenset(
+        h.label for h in getattr(visibility, "hidden", ()) if getattr(h, "disclose", False)
+    )
+
+
+def without_labels(filters: Filters) -> Filters:
+    """`filters` with no label rule: what the caller would see if nothing were labelled."""
+    return Filters(sources=filters.sources, kinds=filters.kinds, states=filters.states)
 
 
 def restrictions_of(visibility: Any) -> list[str]:

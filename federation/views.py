@@ -51,6 +51,15 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class Restricted:
+    """Records of this person hidden by a label the caller may know exists: how many, never
+    what they hold."""
+
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ProfileView:
     profile_id: str
     confidence: float
@@ -60,6 +69,7 @@ class ProfileView:
     records: tuple[RecordView, ...]
     links: tuple[Link, ...]  # every join, with its evidence: each member but the first is in one
     refused: tuple[Refusal, ...] = ()  # joins not made, with the disagreement that forbade them
+    restricted: tuple[Restricted, ...] = ()  # linked records a label hides, counted
 
 
 # --- record views ------------------------------------------------------------------------------
@@ -147,7 +157,13 @@ def _display_name(group: Group, views: Sequence[RecordView]) -> str | None:
     return names[0] if names else None
 
 
-def profile_view(policy: Policy, caller: Caller, group: Group, ids: ProfileIds) -> ProfileView:
+def profile_view(
+    policy: Policy,
+    caller: Caller,
+    group: Group,
+    ids: ProfileIds,
+    restricted: Sequence[Restricted] = (),
+) -> ProfileView:
     views = [record_view(policy, caller, m.record, m.match) for m in group.members]
     return ProfileView(
         profile_id=ids.issue(m.record.record_id for m in group.members),
@@ -158,6 +174,7 @@ def profile_view(policy: Policy, caller: Caller, group: Group, ids: ProfileIds) 
         records=tuple(views),
         links=tuple(group.links),
         refused=tuple(group.refused),
+        restricted=tuple(restricted),
     )
 
 

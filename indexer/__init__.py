@@ -15,7 +15,7 @@ def open_backend(settings: SearchSettings) -> Backend:
     if settings.backend == "embedded":
         from indexer.backends.embedded import EmbeddedBackend
 
-        return EmbeddedBackend(settings.path)
+        return EmbeddedBackend(settings.path, connections=settings.connections)
     from indexer.backends.elastic import ElasticBackend
 
     return ElasticBackend.from_settings(settings)

@@ -126,13 +126,13 @@ def parsed_keys(parsed: ParsedName) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)  # ~1.4 KB an entry: docs/decisions.md, "Matcher cache sizes"
 def name_keys(name: str) -> frozenset[str]:
     """Retrieval keys for one written name in any script (see the module docstring)."""
     return parsed_keys(parse_name(name))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def name_text(name: str) -> str:
     """The name's canonical Latin tokens for fuzzy (trigram) retrieval, one written form after
     another (`@` between them; a form whose tokens were all seen already is left out):

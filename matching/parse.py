@@ -373,7 +373,7 @@ def _form_of_words(words: list[str], titles: list[str]) -> NameForm | None:
     return NameForm.of(tuple(tokens)) if tokens else None
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)  # ~0.9 KB an entry: docs/decisions.md, "Matcher cache sizes"
 def parse_name(raw: str) -> ParsedName:
     """Parse one written name (any script). Never raises: an empty or unreadable name gives
     a `ParsedName` without forms."""

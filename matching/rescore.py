@@ -97,7 +97,7 @@ class RecordName:
 # written name → RecordName, for every query; a dict rather than `lru_cache`, whose call costs
 # more than the rest of a candidate that shares nothing with the query. Bounded by starting over.
 _RECORD_NAMES: Final[dict[str, RecordName]] = {}
-RECORD_NAMES_KEPT: Final = 200_000
+RECORD_NAMES_KEPT: Final = 50_000  # ~1.1 KB each: docs/decisions.md, "Matcher cache sizes"
 
 
 def record_name(written: str) -> RecordName:

@@ -49,7 +49,7 @@ KINDS: Final = ("exact", "variant", "phonetic", "fuzzy", "initial", "compound")
 _indel: Final = Indel.normalized_similarity
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=20_000)  # rarely hit (pairs seldom repeat): docs/decisions.md
 def token_similarity(a: str, b: str, key_a: str, key_b: str) -> float:
     """Similarity of two canonical tokens in [0, 1]; coarse-key agreement halves the gap."""
     if a == b:

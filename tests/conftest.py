@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.plugins.backends",
     "tests.plugins.auth",
     "tests.plugins.api",
+    "tests.plugins.postgres",
 ]
 
 

@@ -6,19 +6,26 @@ state and district; anyone else is refused. Reading the log is itself audited.
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from api.security import audit_context, auth_service, require_route_scope
-from auth.audit import AuditQuery
 from auth.errors import Forbidden
 from auth.principal import Caller
+from state.audit import AuditQuery
 
 router = APIRouter(tags=["audit"])
 
 SQLITE_MAX_INT = 2**63 - 1  # a larger sequence number cannot be stored, so cannot be asked for
+
+
+class AuditDecision(StrEnum):
+    RECEIVED = "received"
+    ALLOW = "allow"
+    DENY = "deny"
+    ERROR = "error"
 
 
 class AuditEntryOut(BaseModel):
@@ -33,8 +40,11 @@ class AuditEntryOut(BaseModel):
     route: str
     method: str
     status: int
-    decision: str = Field(description="allow, deny (401/403/429) or error")
-    query: Any
+    decision: AuditDecision = Field(
+        description="received (written before any handler ran, status 0), allow, deny "
+        "(401/403/429) or error"
+    )
+    query: JsonValue = Field(description="The request as validated, credentials stripped.")
     purpose: str | None
     record_ids: list[str]
     latency_ms: float
@@ -42,6 +52,10 @@ class AuditEntryOut(BaseModel):
     reason: str | None
     prev_hash: str
     hash: str
+    client_address: str | None = Field(
+        default=None, description="the peer, or the client a trusted proxy named"
+    )
+    user_agent: str | None = None
 
 
 class AuditPage(BaseModel):

@@ -9,7 +9,7 @@ from indexer.backends.base import Backend
 
 from ..errors import Unavailable
 from ..metrics import Metrics
-from ..schemas import HealthOut, problems
+from ..schemas import HealthOut, HealthStatus, problems
 
 router = APIRouter(tags=["operations"])
 
@@ -18,10 +18,11 @@ router = APIRouter(tags=["operations"])
     "/healthz",
     name="health.live",
     summary="Liveness: the process answers",
+    description="Always `200` while the process serves; says nothing of the backend (`/readyz`).",
     response_model=HealthOut,
 )
 async def healthz() -> HealthOut:
-    return HealthOut(status="ok")
+    return HealthOut(status=HealthStatus.OK)
 
 
 @router.get(
@@ -40,13 +41,15 @@ async def readyz(request: Request) -> HealthOut:
         raise Unavailable(f"search backend health check failed: {type(exc).__name__}", 5) from None
     if not health.ok:
         raise Unavailable(f"search backend not ready: {health.detail}", 5)
-    return HealthOut(status="ready", detail=health.detail)
+    return HealthOut(status=HealthStatus.READY, detail=health.detail)
 
 
 @router.get(
     "/metrics",
     name="metrics",
     summary="Prometheus metrics",
+    description="Requests, latencies, candidates, rate limiting, NOCs and live look-ups, in the "
+    "Prometheus text format.",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}},
 )

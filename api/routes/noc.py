@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.security import audit_context
@@ -21,7 +21,7 @@ from federation.planning import VehicleTerms
 from federation.policy import is_visible
 from records import Record
 
-from ..deps import guarded
+from ..deps import guarded, path_convertor
 from ..errors import BadRequest, NotFound
 from ..metrics import Metrics
 from ..schemas import problems
@@ -30,6 +30,10 @@ from .vehicles import live_lookup
 
 router = APIRouter(tags=["noc"])
 NOC_TYP = "noc+jws"
+NOC_ID = r"^noc_[0-9a-f]{32}$"
+# Only a NOC id routes to the re-check: `GET /v1/noc/vehicle` is then a 405 (the path exists for
+# POST), not a malformed id.
+path_convertor("noc_id", NOC_ID)
 
 
 def _jwks_uri(request: Request) -> str:
@@ -44,7 +48,7 @@ def _reasons(reasons: tuple[NocReason, ...]) -> list[NocReasonOut]:
 def _out(noc: IssuedNoc, request: Request) -> NocOut:
     return NocOut(
         noc_id=noc.noc_id,
-        decision=noc.decision.value,
+        decision=noc.decision,
         reasons=_reasons(noc.reasons),
         vehicle=NocVehicle(
             registration_no=noc.registration_no, chassis_no=noc.chassis_no, engine_no=noc.engine_no
@@ -94,6 +98,7 @@ async def _live_if_unknown(
 async def issue_noc(
     body: NocRequest,
     request: Request,
+    response: Response,
     caller: Annotated[Caller, Depends(guarded("noc.issue"))],
 ) -> NocOut:
     try:
@@ -125,11 +130,12 @@ async def issue_noc(
         query=body.model_dump(),
         record_ids=[r.record_id for r in noc.reasons if r.record_id],
     )
+    response.headers["Location"] = f"/v1/noc/{noc.noc_id}"
     return _out(noc, request)
 
 
 @router.get(
-    "/v1/noc/{noc_id}",
+    "/v1/noc/{noc_id:noc_id}",
     name="noc.get",
     summary="Re-check an issued NOC",
     description=(
@@ -144,7 +150,7 @@ async def issue_noc(
 async def get_noc(
     request: Request,
     caller: Annotated[Caller, Depends(guarded("noc.get"))],
-    noc_id: Annotated[str, Path(pattern=r"^noc_[0-9a-f]{32}$")],
+    noc_id: Annotated[str, Path(pattern=NOC_ID)],
 ) -> NocCheckOut:
     service: NocService = request.app.state.noc
     noc = await run_in_threadpool(service.get, noc_id)
@@ -174,7 +180,7 @@ async def get_noc(
     issued = _out(noc, request)
     return NocCheckOut(
         **issued.model_dump(),
-        current_decision=now.decision.value,
+        current_decision=now.decision,
         current_reasons=_reasons(now.reasons),
         changed=now.decision != noc.decision,
         status=status,

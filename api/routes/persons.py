@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.security import audit_context
@@ -14,7 +14,8 @@ from auth.principal import Caller
 from federation import PersonSearch, PersonSearchService
 from federation.persons import Action, DecisionError
 
-from ..deps import guarded
+from .. import rules
+from ..deps import guarded, path_convertor
 from ..errors import BadRequest, NotFound, request_id_of
 from ..metrics import Metrics
 from ..present import decision_out, profile_read_out, search_out
@@ -26,8 +27,11 @@ from ..schemas import (
     ProfileReadOut,
     problems,
 )
+from ..schemas_records import PROFILE_ID
 
 router = APIRouter(tags=["persons"])
+# Only a profile id routes to the profile read: `GET /v1/persons/search` is then a 405.
+path_convertor("profile_id", PROFILE_ID)
 
 
 def _service(request: Request) -> PersonSearchService:
@@ -80,13 +84,15 @@ async def search_persons(
 _PURPOSE = Query(
     min_length=3,
     max_length=300,
+    pattern=rules.TEXT,
     description="Case reference or reason: required, written to the audit log (like a search's).",
 )
 ProfileId = Annotated[
     str,
     Path(
-        min_length=1,
+        min_length=4,
         max_length=4096,
+        pattern=PROFILE_ID,
         description="A profile id this server issued (from a search, or a vehicle owner's). "
         "Anything else, made up or altered, is 404.",
     ),
@@ -94,7 +100,7 @@ ProfileId = Annotated[
 
 
 @router.get(
-    "/v1/persons/{profile_id}",
+    "/v1/persons/{profile_id:profile_id}",
     name="persons.get",
     summary="Open one profile in full, as you may see it",
     description=(
@@ -124,7 +130,7 @@ async def get_profile(
 
 
 @router.post(
-    "/v1/persons/{profile_id}/decisions",
+    "/v1/persons/{profile_id:profile_id}/decisions",
     name="persons.decide",
     status_code=201,
     summary="Confirm a profile, or split records off it (supervisors)",
@@ -142,6 +148,7 @@ async def get_profile(
 async def decide(
     body: DecisionRequest,
     request: Request,
+    response: Response,
     caller: Annotated[Caller, Depends(guarded("persons.decide"))],
     profile_id: ProfileId,
 ) -> DecisionOut:
@@ -150,7 +157,7 @@ async def decide(
         purpose=body.purpose,
         query={
             "profile_id": profile_id[:64],
-            "action": body.action,
+            "action": body.action.value,
             "reason": body.reason,
             "record_ids": body.record_ids,
         },
@@ -172,4 +179,6 @@ async def decide(
     if outcome is None:
         raise NotFound("no profile with this id is visible to you")
     audit_context(request, record_ids=[x for p in outcome.decision.pairs for x in p])
+    # the decision is kept with the records it judged; where they are now is the profile
+    response.headers["Location"] = f"/v1/persons/{outcome.after.profile.profile_id}"
     return decision_out(outcome, profile_id)

@@ -12,7 +12,7 @@ from auth.principal import Caller
 
 from ..deps import guarded
 from ..schemas import problems
-from ..schemas_vehicles import SyncStatusOut
+from ..schemas_vehicles import SyncSourceOut, SyncStatusOut
 
 router = APIRouter(tags=["operations"])
 
@@ -67,4 +67,6 @@ async def sync_status(
     rows = await run_in_threadpool(fn)
     if rows is None:
         return SyncStatusOut(configured=False, detail="no sync has run on this node")
-    return SyncStatusOut(configured=True, sources=_rows(rows))
+    return SyncStatusOut(
+        configured=True, sources=[SyncSourceOut.model_validate(r) for r in _rows(rows)]
+    )

@@ -28,8 +28,10 @@ from ..errors import BadRequest, request_id_of
 from ..metrics import Metrics
 from ..present import record_out
 from ..schemas import Withheld, problems
+from ..schemas_records import VehicleFieldsOut
 from ..schemas_vehicles import (
     IssuedNocOut,
+    LiveLookup,
     OwnerOut,
     ReportOut,
     VehicleOut,
@@ -68,9 +70,7 @@ async def live_lookup(
 
 
 def _report_out(report: fv.Report) -> ReportOut:
-    return ReportOut(
-        match=report.match.value, status=report.status, record=record_out(report.record)
-    )
+    return ReportOut(match=report.match, status=report.status, record=record_out(report.record))
 
 
 def _vehicle_out(v: fv.VehicleView, nocs: list[IssuedNoc]) -> VehicleOut:
@@ -78,8 +78,8 @@ def _vehicle_out(v: fv.VehicleView, nocs: list[IssuedNoc]) -> VehicleOut:
         registration_no=v.registration_no,
         chassis_no=v.chassis_no,
         engine_no=v.engine_no,
-        match=v.match.value,
-        details=v.details,
+        match=v.match,
+        details=VehicleFieldsOut.model_validate(v.details) if v.details else None,
         rc_status=v.rc_status,
         blacklisted=v.blacklisted,
         blacklist_status=v.blacklist_status,
@@ -96,8 +96,7 @@ def _vehicle_out(v: fv.VehicleView, nocs: list[IssuedNoc]) -> VehicleOut:
         ],
         reports=[_report_out(r) for r in v.reports],
         nocs=[
-            IssuedNocOut(noc_id=n.noc_id, decision=n.decision.value, issued_at=n.issued_at)
-            for n in nocs
+            IssuedNocOut(noc_id=n.noc_id, decision=n.decision, issued_at=n.issued_at) for n in nocs
         ],
     )
 
@@ -161,8 +160,10 @@ async def search_vehicles(
             if answer == "found":
                 records += [r for r in past if r.record_id not in known]
                 known.update(r.record_id for r in past)
-    outcome = fv.assemble(
-        policy, caller, terms, records, filters, ids=app.state.persons.ids, live_ids=live_ids
+    # Redaction of every owner and report is CPU work: off the event loop, like the search.
+    ids = app.state.persons.ids
+    outcome = await run_in_threadpool(
+        lambda: fv.assemble(policy, caller, terms, records, filters, ids=ids, live_ids=live_ids)
     )
     noc_service: NocService = app.state.noc
     issued = {
@@ -184,6 +185,6 @@ async def search_vehicles(
             _vehicle_out(v, issued.get(v.registration_no or "", [])) for v in outcome.vehicles
         ],
         unlinked_reports=[_report_out(r) for r in outcome.unlinked_reports],
-        live_lookup=lookup,
+        live_lookup=LiveLookup(lookup),
         withheld=Withheld(fields=dict(sorted(withheld.items())), restrictions=[]),
     )

@@ -30,14 +30,22 @@ from typing import Protocol
 
 from matching.keys import KEYS_VERSION
 from records import IdType, Kind, Record, Sensitivity, Source
+from records.errors import IcjsError
 
 
-class BackendError(Exception):
-    """The engine could not do what was asked (unreachable, refused, misconfigured)."""
+class BackendError(IcjsError):
+    """The engine could not do what was asked (unreachable, refused, misconfigured, a damaged
+    or missing index file): the API answers 503 with `Retry-After`, the CLI one line."""
+
+    status = 503
+    retry_after_s = 5
 
 
 class RebuildInProgress(BackendError):
     """Another rebuild of the same index holds the lock."""
+
+    status = 409
+    retry_after_s = 0
 
 
 @dataclass(frozen=True)

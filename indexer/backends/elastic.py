@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config import SearchSettings
+from indexer import labels
 from indexer.backends import queries as q
 from indexer.backends.base import (
     BackendError,
@@ -51,6 +52,7 @@ from indexer.backends.base import (
     RebuildResult,
     stale_keys,
 )
+from indexer.backends.elastic_labels import ElasticLabelLookup
 from indexer.backends.elastic_links import (
     KEYS_INDEX_BODY,
     ElasticLinkStore,
@@ -139,24 +141,40 @@ class ElasticBackend:
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, records: Sequence[Record]) -> BulkResult:
-        docs, failed = to_documents(records)
+        docs, failed = to_documents(labels.classified(records))
         targets = self._targets()
         if len(targets) > 1:
             self._ungone([d.record_id for d in docs])
         indexed = skipped = 0
         for n, index in enumerate(targets):
             for start in range(0, len(docs), BATCH):
-                done, stale, errors = self._write_batch(index, docs[start : start + BATCH])
+                done, stale, errors = self._write_labelled(index, docs[start : start + BATCH])
                 if n == 0:
                     indexed += done
                     skipped += stale
                     failed.extend(errors)
         return BulkResult(indexed=indexed, skipped=skipped, failed=tuple(failed))
 
-    def _write_batch(
+    def _write_labelled(
         self, index: str, docs: Sequence[IndexDocument]
     ) -> tuple[int, int, list[tuple[str, str]]]:
-        """Write, register link keys, link: (indexed, skipped as stale, failed)."""
+        """`_write_batch` with the case labels of the documents' FIRs (`indexer.labels`), then
+        the stored records sharing a FIR with a labelled one labelled too."""
+        lookup = ElasticLabelLookup(self._engine, index)
+        labelled = labels.label_batch([d.record for d in docs], lookup)
+        docs = [d if r is d.record else to_document(r) for d, r in zip(docs, labelled, strict=True)]
+        done, stale, failed, written = self._write_batch(index, docs)
+        followers = labels.spread(written, lookup)
+        if followers:
+            _, _, errors, _ = self._write_batch(index, [to_document(r) for r in followers])
+            failed.extend(errors)
+        return done, stale, failed
+
+    def _write_batch(
+        self, index: str, docs: Sequence[IndexDocument]
+    ) -> tuple[int, int, list[tuple[str, str]], list[Record]]:
+        """Write, register link keys, link: (indexed, skipped as stale, failed, the records
+        written)."""
         done, stale, failed, written = self._write(index, docs)
         added = [
             (k, d.record_id) for d, old in written for k in sorted(d.link_keys - (old or set()))
@@ -170,7 +188,7 @@ class ElasticBackend:
                 [doc.record for doc, _ in written],
                 fresh=[doc.record_id for doc, old in written if old is None],
             )
-        return done, stale, failed
+        return done, stale, failed, [doc.record for doc, _ in written]
 
     def _write(
         self, index: str, docs: Sequence[IndexDocument]
@@ -535,12 +553,12 @@ class ElasticBackend:
         return count
 
     def _fill_batch(self, new: str, batch: list[Record], *, check_gone: bool) -> int:
-        docs = {r.record_id: to_document(r) for r in batch}
+        docs = {r.record_id: to_document(r) for r in labels.classified(batch)}
         if check_gone:
             gone = self._engine.mget(self._lock_index, [f"gone:{i}" for i in docs], False)
             for doc in gone:
                 docs.pop(str(doc["_id"]).removeprefix("gone:"), None)
-        _, _, failed = self._write_batch(new, list(docs.values()))
+        _, _, failed = self._write_labelled(new, list(docs.values()))
         if failed:
             raise BackendError(f"rebuild could not write {failed[0][0]}: {failed[0][1]}")
         return len(docs)

@@ -1,7 +1,8 @@
 """The embedded backend: one SQLite file in WAL mode. The default; zero set-up.
 
-Concurrency: every thread gets its own connection (FastAPI's threadpool, the sync writer), so
-readers never share a cursor. WAL lets any number of readers run while one writer commits; a
+Concurrency: each transaction borrows a connection from a bounded pool (`sqlite_pool`), so
+readers never share a cursor and a server's open descriptors stay bounded however many worker
+threads come and go. WAL lets any number of readers run while one writer commits; a
 process-wide lock plus `BEGIN IMMEDIATE` serialises writers, also across processes (a sync in
 one process, a rebuild in another). Each read runs in one transaction, so it sees one snapshot:
 one index version, a record together with its keys.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -27,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from indexer import labels
 from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import (
     BackendError,
@@ -41,80 +44,203 @@ from indexer.backends.base import (
     RebuildResult,
     stale_keys,
 )
+from indexer.backends.sqlite_pool import DEFAULT_SIZE, ConnectionPool, PoolClosed, PoolExhausted
 from indexer.backends.sqlite_search import candidate_scores, load_candidates
-from indexer.backends.sqlite_store import SqliteLinkStore, read_records, write_documents
-from indexer.documents import to_document, to_documents
+from indexer.backends.sqlite_store import (
+    SqliteLabelLookup,
+    SqliteLinkStore,
+    read_records,
+    write_documents,
+)
+from indexer.documents import IndexDocument, to_document, to_documents
 from indexer.links import LinkEngine
 from matching.keys import KEYS_VERSION
 from records import Record, Source
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 BATCH = 1000  # records per transaction in rebuilds and copies: short write locks, fast commits
 _CHUNK = 500  # ids per IN (…) list
 
 
+class IndexUnavailable(BackendError):
+    """The index file is damaged, missing, or was replaced under the running process."""
+
+
 class EmbeddedBackend:
-    def __init__(self, path: Path | str) -> None:
+    """Opening never fails on a damaged file: every operation then raises `IndexUnavailable`
+    saying what is wrong and what to do (the API answers 503, `/readyz` fails), and the file is
+    tried again at most every `REOPEN_INTERVAL_S`, so a restored file is picked up."""
+
+    REOPEN_INTERVAL_S = 5.0
+
+    # Each connection keeps its own page cache: `connections` × this is the most the index's
+    # cache can take (docs/decisions.md, "Bounded memory and descriptors").
+    CACHE_KIB = 65536
+
+    def __init__(self, path: Path | str, *, connections: int = DEFAULT_SIZE) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._guard = threading.Lock()
+        self._pool = ConnectionPool(self._connect, connections)
         self._write_lock = threading.RLock()
         self._closed = False
-        with self._write() as con:
-            con.execute(sql.META_DDL)
-            if self._meta(con, "current") is None:
-                self._create_version(con, 1)
-                self._set_meta(con, "current", 1)
-                self._set_meta(con, "last_version", 1)
-                self._set_meta(con, "keys_version", KEYS_VERSION)
-            for v in self._targets(con):  # files written before the vocabulary view existed
-                con.execute(sql.vocab_ddl(v))
-        self._drop_abandoned_build()
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
+        self._stamp = 0  # the file's own random stamp (see `_stamped`)
+        self._unusable: str | None = None
+        self._tried_at = 0.0
+        self._open()
+
+    def _open(self) -> None:
+        """Create or check the schema; on a damaged file remember why instead of raising."""
+        self._tried_at = time.monotonic()
+        try:
+            with self._write(initialising=True) as con:
+                con.execute(sql.META_DDL)
+                if self._meta(con, "current") is None:
+                    self._create_version(con, 1)
+                    self._set_meta(con, "current", 1)
+                    self._set_meta(con, "last_version", 1)
+                    self._set_meta(con, "keys_version", KEYS_VERSION)
+                for v in self._targets(con):  # files written before the vocabulary view existed
+                    con.execute(sql.vocab_ddl(v))
+            self._drop_abandoned_build()
+        except IndexUnavailable as exc:
+            self._unusable = exc.detail
+            return
+        stat = self._path.stat()
+        self._identity = (stat.st_dev, stat.st_ino)
+        self._stamp = self._stamped()
+        self._unusable = None
+
+    def _stamped(self) -> int:
+        """This file's stamp (a random `user_version` in its header, written once): another
+        index copied over this one in place has another stamp. Best effort: the header on
+        disk shows it once a checkpoint has run (at once for a new file)."""
+        with self._write(initialising=True) as con:
+            stamp = int(con.execute("PRAGMA user_version").fetchone()[0])
+            if stamp == 0:
+                stamp = secrets.randbelow(2**31 - 1) + 1
+                con.execute(f"PRAGMA user_version = {stamp}")
+        self._pragma("PRAGMA wal_checkpoint(PASSIVE)")
+        return stamp
+
+    def _usable(self) -> None:
+        """Raise `IndexUnavailable` unless the file opened is still the one at the path and
+        its schema could be read."""
+        if self._unusable is not None:
+            if time.monotonic() - self._tried_at < self.REOPEN_INTERVAL_S:
+                raise IndexUnavailable(self._unusable)
+            self._pool.clear()
+            self._open()
+            if self._unusable is not None:
+                raise IndexUnavailable(self._unusable)
+        try:
+            stat = self._path.stat()
+        except FileNotFoundError:
+            raise IndexUnavailable(
+                f"the embedded index file {self._path} was removed while this process had it "
+                "open: restore it, then restart the server"
+            ) from None
+        replaced = self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity
+        header = self._header()
+        if header is None:
+            raise IndexUnavailable(
+                f"the embedded index {self._path} is damaged (it no longer starts with an SQLite "
+                "header): restore it from a backup, or build a new one (icjs index import FILE, "
+                "or icjs sync --full into a new path), then restart the server"
+            )
+        stamp = int.from_bytes(header[60:64], "big")
+        if replaced or (stamp and self._stamp and stamp != self._stamp):
+            raise IndexUnavailable(
+                f"the embedded index file {self._path} was replaced while this process had it "
+                "open: restart the server to open the new file (to swap an index online, use "
+                "icjs index rebuild or icjs index import)"
+            )
+
+    def _header(self) -> bytes | None:
+        """The file's first 100 bytes if they are an SQLite header, else None. Read on every
+        transaction (microseconds): a file overwritten in place is seen at once, not when a page
+        missing from the cache happens to be read."""
+        try:
+            with self._path.open("rb") as f:
+                head = f.read(100)
+        except OSError:
+            return None
+        return head if len(head) == 100 and head.startswith(_SQLITE_MAGIC) else None
+
+    def _damaged(self, exc: sqlite3.Error) -> IndexUnavailable:
+        """The error for a failed statement (the pool has closed its connection, which may be
+        in a bad state; the next transaction opens a new one)."""
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return IndexUnavailable(f"embedded index {self._path} is busy: {exc}")
+        return IndexUnavailable(
+            f"the embedded index {self._path} cannot be read ({exc}): restore it from a backup, "
+            "or build a new one (icjs index import FILE, or icjs sync --full into a new path)"
+        )
 
     # -- connections and transactions -----------------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(
+            self._path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        con.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute(f"PRAGMA cache_size=-{self.CACHE_KIB}")
+        # No memory map: a file shrunk or overwritten under a mapping kills the process with
+        # SIGBUS, which nothing can catch; read() turns the same damage into an error.
+        con.execute("PRAGMA mmap_size=0")
+        return con
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now (lent and idle): never more than the pool's size."""
+        return self._pool.open_connections
+
+    def _pragma(self, statement: str) -> None:
+        """Run a maintenance statement outside any transaction; its failure changes nothing."""
+        with (
+            suppress(sqlite3.Error, BackendError, PoolClosed, PoolExhausted),
+            self._pool.connection() as con,
+        ):
+            con.execute(statement)
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """One transaction on a pooled connection; a statement that fails on the file becomes
+        `IndexUnavailable` (never a raw sqlite3 error)."""
         if self._closed:
             raise BackendError("the embedded backend is closed")
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            con = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=False, timeout=30.0
-            )
-            con.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
-            con.execute("PRAGMA mmap_size=1073741824")
-            self._local.con = con
-            with self._guard:
-                self._connections.append(con)
-        return con
+        try:
+            with self._pool.connection() as con:
+                con.execute(begin)
+                try:
+                    yield con
+                except BaseException:
+                    with suppress(sqlite3.Error):
+                        con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from None
+        except PoolExhausted as exc:
+            raise IndexUnavailable(f"embedded index {self._path} is busy: {exc}") from None
+        except PoolClosed:
+            raise BackendError("the embedded backend is closed") from None
 
     @contextmanager
     def _read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
-        con = self._conn()
-        con.execute("BEGIN")
-        try:
+        self._usable()
+        with self._transaction("BEGIN") as con:
             yield con, self._current(con)
-        finally:
-            con.execute("COMMIT")
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, initialising: bool = False) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
-            con = self._conn()
-            try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise BackendError(f"embedded index {self._path} is busy: {exc}") from None
-            try:
+            if not initialising:
+                self._usable()
+            with self._transaction("BEGIN IMMEDIATE") as con:
                 yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
 
     @staticmethod
     def _meta(con: sqlite3.Connection, name: str) -> int | None:
@@ -157,7 +283,7 @@ class EmbeddedBackend:
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, records: Sequence[Record]) -> BulkResult:
-        docs, failed = to_documents(records)
+        docs, failed = to_documents(labels.classified(records))
         if not docs:
             return BulkResult(failed=tuple(failed))
         with self._write() as con:
@@ -169,10 +295,9 @@ class EmbeddedBackend:
                     [(d.record_id,) for d in docs],
                 )
             for v in targets:
-                written, unchanged, new = write_documents(con, v, docs)
-                LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
+                written, unchanged = _write_labelled(con, v, docs)
                 if v == targets[0]:
-                    indexed = len(written) + unchanged
+                    indexed = written + unchanged
         return BulkResult(indexed=indexed, failed=tuple(failed), skipped=len(docs) - indexed)
 
     def delete(self, record_ids: Sequence[str]) -> BulkResult:
@@ -194,8 +319,7 @@ class EmbeddedBackend:
 
     def flush(self) -> None:
         """Writes are searchable at commit; only fold the WAL back into the file."""
-        with suppress(sqlite3.OperationalError):
-            self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._pragma("PRAGMA wal_checkpoint(PASSIVE)")
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -293,18 +417,15 @@ class EmbeddedBackend:
             with self._read() as (con, v):
                 con.execute(f"SELECT 1 FROM records_v{v} LIMIT 1").fetchall()
                 stale = stale_keys(self._keys_version(con))
-        except (sqlite3.Error, BackendError) as exc:
-            return Health(ok=False, detail=f"embedded index {self._path}: {exc}")
+        except BackendError as exc:
+            return Health(ok=False, detail=exc.detail)
         detail = f"embedded index {self._path}, version {v}"
         return Health(ok=True, detail=f"{detail}; {stale}" if stale else detail)
 
     def close(self) -> None:
+        """Close every connection (one lent out is closed when its transaction ends)."""
         self._closed = True
-        with self._guard:
-            for con in self._connections:
-                with suppress(sqlite3.Error):
-                    con.close()
-            self._connections.clear()
+        self._pool.close()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -314,8 +435,7 @@ class EmbeddedBackend:
 
     def disk_bytes(self) -> int:
         """Size of the database file and its WAL, after folding the WAL back in."""
-        with suppress(sqlite3.OperationalError):
-            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._pragma("PRAGMA wal_checkpoint(TRUNCATE)")
         wal = self._path.with_name(self._path.name + "-wal")
         return self._path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
@@ -350,8 +470,7 @@ class EmbeddedBackend:
                 self._set_meta(con, "keys_version", KEYS_VERSION)
             with self._write() as con:
                 self._drop_version(con, old)
-            with suppress(sqlite3.OperationalError):
-                self._conn().execute("PRAGMA incremental_vacuum")
+            self._pragma("PRAGMA incremental_vacuum")
         return RebuildResult(
             old_version=old, new_version=new, records=count, seconds=time.monotonic() - started
         )
@@ -363,9 +482,8 @@ class EmbeddedBackend:
             while True:
                 with self._write() as con:  # read and copy in one transaction: atomic vs deletes
                     page = read_records(con, old, after, BATCH)
-                    docs = [to_document(r) for _, r in page]
-                    written, _, created = write_documents(con, new, docs)
-                    LinkEngine(SqliteLinkStore(con, new)).relink(written, fresh=created)
+                    docs = [to_document(r) for r in labels.classified(r for _, r in page)]
+                    _write_labelled(con, new, docs)
                 count += len(page)
                 if len(page) < BATCH:
                     return count
@@ -381,7 +499,8 @@ class EmbeddedBackend:
         return count
 
     def _write_into(self, v: int, batch: list[Record]) -> int:
-        docs = [to_document(r) for r in {r.record_id: r for r in batch}.values()]
+        unique = {r.record_id: r for r in batch}.values()
+        docs = [to_document(r) for r in labels.classified(unique)]
         with self._write() as con:
             gone = {
                 row[0]
@@ -391,9 +510,7 @@ class EmbeddedBackend:
                     [d.record_id for d in docs],
                 )
             }
-            kept = [d for d in docs if d.record_id not in gone]
-            written, _, created = write_documents(con, v, kept)
-            LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=created)
+            _write_labelled(con, v, [d for d in docs if d.record_id not in gone])
         return len(docs)
 
     @contextmanager
@@ -428,3 +545,25 @@ class EmbeddedBackend:
                     self._set_meta(con, "building", None)
         except RebuildInProgress:
             pass  # a live rebuild owns it
+
+
+def _write_labelled(
+    con: sqlite3.Connection, v: int, docs: Sequence[IndexDocument]
+) -> tuple[int, int]:
+    """Write `docs` into version `v` with the case labels of their FIRs (`indexer.labels`), link
+    them, and label the stored records that share a FIR with a labelled one. Returns how many
+    were written and how many were already stored unchanged."""
+    lookup = SqliteLabelLookup(con, v)
+    docs = _relabelled(docs, labels.label_batch([d.record for d in docs], lookup))
+    written, unchanged, new = write_documents(con, v, docs)
+    LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
+    followers = labels.spread(written, lookup)
+    if followers:
+        again, _, _ = write_documents(con, v, [to_document(r) for r in followers])
+        LinkEngine(SqliteLinkStore(con, v)).relink(again)
+    return len(written), unchanged
+
+
+def _relabelled(docs: Sequence[IndexDocument], records: Sequence[Record]) -> list[IndexDocument]:
+    """`docs` with the document rebuilt for each record whose labels changed."""
+    return [d if r is d.record else to_document(r) for d, r in zip(docs, records, strict=True)]

@@ -13,7 +13,7 @@ from indexer.backends.base import Link
 from indexer.backends.sqlite_sql import placeholders
 from indexer.documents import IndexDocument
 from indexer.links import cluster_label
-from records import Record
+from records import Record, Sensitivity
 
 _CHUNK = 500
 
@@ -218,3 +218,39 @@ class SqliteLinkStore:
                 f"DELETE FROM records_v{v} WHERE rid IN ({placeholders(len(chunk))})", chunk
             )
         return [record_id for _, record_id in found]
+
+
+class SqliteLabelLookup:
+    """`indexer.labels.LabelLookup` over version `v`'s tables, in the caller's transaction."""
+
+    def __init__(self, con: sqlite3.Connection, v: int) -> None:
+        self._con = con
+        self._v = v
+
+    def fir_labels(self, firs: Collection[str]) -> dict[str, frozenset[Sensitivity]]:
+        v = self._v
+        out: dict[str, set[Sensitivity]] = {}
+        for chunk in _chunks(sorted(firs)):
+            for fir, labels in self._con.execute(
+                f"SELECT i.value, r.labels FROM ids_v{v} i JOIN records_v{v} r ON r.rid = i.rid "
+                f"WHERE i.type = 'fir' AND i.partial = 0 AND r.labels != ',,' "
+                f"AND i.value IN ({placeholders(len(chunk))})",
+                chunk,
+            ):
+                out.setdefault(fir, set()).update(
+                    Sensitivity(x) for x in labels.strip(",").split(",") if x
+                )
+        return {fir: frozenset(labels) for fir, labels in out.items()}
+
+    def holding(self, firs: Collection[str]) -> list[Record]:
+        v = self._v
+        texts: dict[str, str] = {}
+        for chunk in _chunks(sorted(firs)):
+            for record_id, text in self._con.execute(
+                f"SELECT r.record_id, r.json FROM ids_v{v} i JOIN records_v{v} r "
+                f"ON r.rid = i.rid WHERE i.type = 'fir' AND i.partial = 0 "
+                f"AND i.value IN ({placeholders(len(chunk))})",
+                chunk,
+            ):
+                texts[record_id] = text
+        return [Record.model_validate_json(text) for text in texts.values()]

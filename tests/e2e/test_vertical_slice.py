@@ -135,7 +135,9 @@ def test_unsynced_plate_found_live_in_vahan(
     settings = api_settings_for(root / "live")
     settings = settings.model_copy(update={"sources": {"vahan": source(simulators, "vahan")}})
     with start_api(settings, backend) as api:
-        response = api.post("/v1/vehicles/search", api.officer(), json={"registration_no": plate})
+        response = api.post(
+            "/v1/vehicles/search", api.officer(), json={"registration_no": plate, "purpose": "stop"}
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["live_lookup"] == "found"
@@ -205,7 +207,7 @@ def test_past_owners_come_from_vahan_history(
     )
     with start_api(settings, backend) as api:
         body = api.post(
-            "/v1/vehicles/search", api.officer(), json={"registration_no": plate}
+            "/v1/vehicles/search", api.officer(), json={"registration_no": plate, "purpose": "stop"}
         ).json()
         assert body["live_lookup"] == "not_needed"  # the plate is indexed
         [vehicle] = body["vehicles"]

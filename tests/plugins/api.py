@@ -51,9 +51,9 @@ from tests.plugins.backends import make
 if TYPE_CHECKING:  # imported where used, so that a broken API module cannot stop collection
     from fastapi import FastAPI
 
-    from auth.audit import AuditLog
     from auth.service import AuthService
     from indexer.backends.base import Backend
+    from state.audit import AuditLog
 
 
 def api_extra_records() -> list[Record]:
@@ -171,13 +171,16 @@ def api_world() -> list[Record]:
     return sample_world() + api_extra_records()
 
 
-def api_settings_for(root: Path, **api: Any) -> Settings:
+def api_settings_for(root: Path, *, auth: dict[str, Any] | None = None, **api: Any) -> Settings:
+    """Settings with every file under `root`. The OAuth endpoints' throttle and lock-out are
+    generous (many tests fetch tokens from one address); tests of them pass `auth=`."""
     return Settings(
         search=SearchSettings(backend="embedded", path=root / "icjs.db"),
         auth=AuthSettings(
             db_path=root / "auth.db",
             keys_dir=root / "keys",
             audit_path=root / "audit.db",
+            **{"token_rate_per_minute": 100_000, "lockout_failures": 1000, **(auth or {})},
         ),
         sync=SyncSettings(state_path=root / "sync.db"),
         api=ApiSettings(**api),
@@ -189,7 +192,7 @@ def fresh_sync_state(state_path: Path) -> Path:
     """A sync state saying the NOC's evidence (CCTNS vehicle reports, Vahan) was synced just
     now, for an API over a world indexed directly rather than synced (a NOC over unknown or
     stale evidence never says CLEAR)."""
-    from connectors.state import StateStore
+    from state.sync import StateStore
 
     with StateStore(state_path) as state:
         for source, stream in (("cctns", "vehicles"), ("vahan", "all")):
@@ -289,8 +292,16 @@ def _bearer(token: str | None) -> dict[str, str]:
 
 
 @contextmanager
-def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[LiveApi]:
-    """Serve a fresh app on 127.0.0.1:<free port> in a background thread."""
+def start_api(
+    settings: Settings,
+    backend: Backend,
+    *,
+    server_options: dict[str, Any] | None = None,
+    client: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Iterator[LiveApi]:
+    """Serve a fresh app on 127.0.0.1:<free port> in a background thread. `server_options` go
+    to `uvicorn.Config` (TLS, see `api.tls.uvicorn_options`); `client` to the `httpx.Client`."""
     import uvicorn
 
     from api.app import create_app
@@ -305,7 +316,9 @@ def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[L
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    options = server_options or {}
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False, **options)
+    server = _Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -313,14 +326,16 @@ def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[L
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the API server did not start")
         time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if 'ssl_certfile' in options else 'http'}://127.0.0.1:{port}"
     sent: list[str] = []
 
     def remember(response: httpx.Response) -> None:
         sent.append(response.headers.get("x-request-id", "<none>"))
 
     try:
-        with httpx.Client(base_url=url, timeout=30, event_hooks={"response": [remember]}) as http:
+        with httpx.Client(
+            base_url=url, timeout=30, event_hooks={"response": [remember]}, **(client or {})
+        ) as http:
             yield LiveApi(url=url, app=app, http=http)
         assert_audited(app.state.auth.audit, sent)
     finally:
@@ -330,7 +345,7 @@ def start_api(settings: Settings, backend: Backend, **kwargs: Any) -> Iterator[L
 
 
 def audited_request_ids(audit: AuditLog) -> set[str]:
-    from auth.audit import AuditQuery
+    from state.audit import AuditQuery
 
     seen: set[str] = set()
     since = 0

@@ -28,7 +28,9 @@ def test_person_and_vehicle_search_on_each_engine(
         )
         members = {r["record_id"] for r in profile["records"]}
         assert "eprisons:MH/YERAWADA/2024/000123" in members  # index-time FIR link
-        vehicles = api.post("/v1/vehicles/search", officer, json={"chassis_no": "99887"}).json()
+        vehicles = api.post(
+            "/v1/vehicles/search", officer, json={"chassis_no": "99887", "purpose": "theft check"}
+        ).json()
         assert [v["registration_no"] for v in vehicles["vehicles"]] == ["GJ01XY0099"]
         opened = api.get(
             f"/v1/persons/{profile['profile_id']}", officer, params={"purpose": "engine parity"}

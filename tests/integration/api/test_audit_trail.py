@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from auth.audit import AuditEntry
+from state.audit import AuditEntry
 from tests.plugins.api import LiveApi
 
 

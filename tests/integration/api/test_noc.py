@@ -111,7 +111,7 @@ def test_noc_service_sees_no_person_data(live_api: LiveApi, noc_token: str) -> N
         assert person_value not in text and person_value not in certificate
     # Vehicle search with the NOC service's token: vehicle status, no people.
     response = live_api.post(
-        "/v1/vehicles/search", noc_token, json={"registration_no": "MH12AB1234"}
+        "/v1/vehicles/search", noc_token, json={"registration_no": "MH12AB1234", "purpose": "NOC 1"}
     )
     assert response.status_code == 200, response.text
     assert "RAJENDRA" not in response.text and "GANESH" not in response.text
@@ -141,7 +141,9 @@ def test_officer_cannot_issue(live_api: LiveApi) -> None:
 def test_vehicle_search_lists_nocs_issued_here(live_api: LiveApi, noc_token: str) -> None:
     noc = issue(live_api, noc_token, registration_no="DL3CAB0007", chassis_no="MBHCZC63SKJ700007")
     response = live_api.post(
-        "/v1/vehicles/search", live_api.officer(), json={"registration_no": "DL 3C AB 0007"}
+        "/v1/vehicles/search",
+        live_api.officer(),
+        json={"registration_no": "DL 3C AB 0007", "purpose": "NOC check"},
     )
     [vehicle] = response.json()["vehicles"]
     assert noc["noc_id"] in {n["noc_id"] for n in vehicle["nocs"]}

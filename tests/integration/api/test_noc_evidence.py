@@ -69,7 +69,7 @@ def test_stale_sync_says_review(api: LiveApi, tmp_path: Path) -> None:
 
 
 def test_failed_last_sync_says_review(api: LiveApi, tmp_path: Path) -> None:
-    from connectors.state import StateStore
+    from state.sync import StateStore
 
     with StateStore(tmp_path / "sync.db") as state:
         run = state.start_run("vahan", full=False)

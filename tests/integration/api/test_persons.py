@@ -77,6 +77,7 @@ def test_results_are_cut_to_the_purpose_free_wire_shape(live_api: LiveApi) -> No
         "records",
         "links",
         "refused",
+        "restricted",
     }
 
 

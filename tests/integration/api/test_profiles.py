@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from auth.audit import AuditEntry
+from state.audit import AuditEntry
 from auth.principal import Role
 from config import SearchSettings
 from indexer import open_backend

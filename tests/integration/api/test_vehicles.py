@@ -15,6 +15,7 @@ from tests.plugins.api import LiveApi, start_api
 
 
 def vsearch(api: LiveApi, token: str, **body: Any) -> dict[str, Any]:
+    body.setdefault("purpose", "checkpoint stop")
     response = api.post("/v1/vehicles/search", token, json=body)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
@@ -77,12 +78,14 @@ def test_unknown_plate_without_live_lookup(live_api: LiveApi) -> None:
 
 def test_bad_identifier_says_what_to_send(live_api: LiveApi) -> None:
     response = live_api.post(
-        "/v1/vehicles/search", live_api.officer(), json={"registration_no": "HELLO"}
+        "/v1/vehicles/search",
+        live_api.officer(),
+        json={"registration_no": "HELLO", "purpose": "stop"},
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "registration_no" in response.json()["detail"]
-    empty = live_api.post("/v1/vehicles/search", live_api.officer(), json={})
+    empty = live_api.post("/v1/vehicles/search", live_api.officer(), json={"purpose": "stop"})
     assert empty.status_code == 422
     assert "at least one of registration_no" in empty.json()["detail"]
 

@@ -34,7 +34,12 @@ def test_audit_route_scopes_by_role(auth_server: AuthServer):
     auditor = demo.mint(role=Role.AUDITOR, state=None, subject="auditor-1")
     page = httpx.get(auth_server.url + "/v1/audit", headers=_bearer(auditor)).json()
     assert page["scope"] == "all"
-    assert {e["actor"] for e in page["entries"]} == {"pune-officer", "ka-officer"}
+    answered = [e for e in page["entries"] if e["decision"] != "received"]
+    assert {e["actor"] for e in answered} == {"pune-officer", "ka-officer"}
+    # Each request was also recorded before any handler ran: anonymous, status 0.
+    received = [e for e in page["entries"] if e["decision"] == "received"]
+    assert {e["request_id"] for e in received} >= {e["request_id"] for e in answered}
+    assert {(e["actor"], e["status"]) for e in received} == {("anonymous", 0)}
 
     sup = demo.mint(role=Role.SUPERVISOR, state="MH", district="PUNE", subject="sp-pune")
     page = httpx.get(auth_server.url + "/v1/audit", headers=_bearer(sup)).json()
@@ -61,7 +66,7 @@ def test_audit_route_scopes_by_role(auth_server: AuthServer):
     assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == 4
 
     entries = auth_server.service.audit.entries()
-    reads = [e for e in entries if e.route == "/v1/audit"]
+    reads = [e for e in entries if e.route == "/v1/audit" and e.decision != "received"]
     assert {e.status for e in reads} == {200, 401, 403, 422}
     assert auth_server.service.audit.verify().ok
 
@@ -87,8 +92,13 @@ def test_unhandled_error_is_audited_and_a_broken_log_fails_closed(auth_service: 
     try:
         r = httpx.get(server.url + "/boom")
         assert r.status_code == 500
-        last = auth_service.audit.entries()[0]
+        last, before = auth_service.audit.entries()[:2]
         assert (last.route, last.status, last.decision) == ("/boom", 500, "error")
+        assert (before.route, before.decision, before.request_id) == (
+            "/boom",
+            "received",
+            last.request_id,
+        )
 
         demo = auth_service.demo
         assert demo is not None

@@ -12,9 +12,9 @@ from authlib.integrations.httpx_client import OAuth2Client
 from joserfc.jwk import ECKey
 from typer.testing import CliRunner
 
-from auth.audit import AuditEvent, AuditLog
 from auth.principal import Role
 from cli.main import app
+from state.audit import AuditEvent, AuditLog
 from tests.plugins.auth import AuthServer
 
 runner = CliRunner()
@@ -204,10 +204,11 @@ def test_audit_verify_and_tail(env: AuthServer):
     token = env.service.demo.mint(role=Role.OFFICER, state="MH")
     httpx.get(env.url + "/probe/search", headers={"Authorization": f"Bearer {token}"})
     ok = runner.invoke(app, ["audit", "verify"])
-    assert ok.exit_code == 0 and ok.stdout.startswith("ok: 2 entries")
+    # Two entries a request: received before any handler ran, then the answer.
+    assert ok.exit_code == 0 and ok.stdout.startswith("ok: 4 entries")
     tail = runner.invoke(app, ["audit", "tail", "-n", "5", "--json"])
     lines = [json.loads(x) for x in tail.stdout.splitlines()]
-    assert [x["decision"] for x in lines] == ["deny", "allow"]
+    assert [x["decision"] for x in lines] == ["received", "deny", "received", "allow"]
 
     sqlite3.connect(env.settings.audit_path).execute(
         "UPDATE audit SET status = 200, decision = 'allow' WHERE seq = 1"

@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 from cli.main import app
 from config import SearchSettings
 from connectors.lock import EXIT_BUSY, SyncLock
-from connectors.state import StateStore
 from indexer import open_backend
 from records import Source
 from simulators.harness import Running
+from state.sync import StateStore
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ import pytest
 from auth.principal import Role
 from config import SearchSettings
 from connectors.lock import EXIT_BUSY, SyncLock, current_holder
-from connectors.state import StateStore
 from connectors.status import sync_status
 from indexer import open_backend
 from records import Source
 from simulators.harness import Running
+from state.sync import StateStore
 from tests.plugins.api import api_settings_for, start_api
 
 ICJS = str(Path(sys.executable).with_name("icjs"))

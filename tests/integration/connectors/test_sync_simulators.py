@@ -18,12 +18,12 @@ from connectors.evidence import SyncEvidence
 from connectors.metrics import SyncMetrics
 from connectors.report import SyncReport
 from connectors.retry import RetryPolicy
-from connectors.state import StateStore
 from connectors.status import sync_status
 from federation import Decision, NocService, NocStore, VehicleSearch, normalise_vehicle
 from indexer import open_backend
 from records import Source
 from simulators.harness import Running
+from state.sync import StateStore
 
 pytestmark = pytest.mark.slow
 

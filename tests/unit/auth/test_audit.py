@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from auth.audit import GENESIS, AuditEvent, AuditLog, AuditQuery, sanitise
+from state.audit import GENESIS, AuditEvent, AuditLog, AuditQuery, sanitise
 
 
 def _event(i: int, **kw: object) -> AuditEvent:
@@ -73,7 +73,7 @@ def test_rehashed_edit_breaks_the_next_link(tmp_path: Path):
     """An editor who recomputes the edited row's hash still breaks the following row's link."""
     log = _filled(tmp_path)
     entry = log.entries(AuditQuery(newest_first=False))[1]
-    from auth.audit import entry_hash
+    from state.audit import entry_hash
 
     content = entry.content()
     content["actor"] = "someone-else"

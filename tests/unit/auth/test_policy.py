@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ STATUS_AND_IDENTITY_KEYS = {
     "sensitivity",
     "provenance",
     "people",
+    "attributes",
 }
 
 
@@ -160,13 +163,14 @@ def test_token_must_carry_the_scope_too():
 def test_officer_visibility():
     v = POLICY.visibility(officer())
     assert v.sources is None and v.kinds is None and v.states is None
-    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE),)
+    # Hidden, and its existence disclosed as "restricted records".
+    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE, disclose=True),)
     assert POLICY.visibility(officer(clearances=frozenset({"sensitive"}))).hidden == ()
 
 
 def test_supervisor_sees_sensitive_cases_in_own_state_only():
     v = POLICY.visibility(officer(role=Role.SUPERVISOR))
-    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE, frozenset({"MH"})),)
+    assert v.hidden == (HiddenLabel(Sensitivity.SEXUAL_OFFENCE, frozenset({"MH"}), True),)
     sensitive_here = record(sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}))
     sensitive_there = record(state="KA", sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}))
     sup = officer(role=Role.SUPERVISOR)
@@ -222,23 +226,36 @@ def test_officer_in_own_state_sees_full_detail():
 
 
 def test_officer_outside_own_state_gets_identity_and_status_only():
-    r = record(attributes={"act_section": "IPC 379"})
+    r = record(
+        attributes={"act_section": "IPC 379", "temp_address": "9 Lane, Pune", "cov": "LMV"},
+        identifiers=(
+            Identifier(type=IdType.FIR, value="MH/PS01/2024/12"),
+            Identifier(type=IdType.MOBILE, value="+919800000001"),
+        ),
+    )
     redacted = POLICY.redact(officer(state="KA"), r)
     view = redacted.view
     assert set(view) <= STATUS_AND_IDENTITY_KEYS
     assert set(view["people"][0]) <= IDENTITY_PERSON_FIELDS
     assert view["people"][0]["name"] == "Ramesh Kumar"
     assert view["status"] == "ARRESTED"
+    # The case (sections, FIR) is identity; an address is an address wherever it sits, and a
+    # phone withheld from `phones` is withheld from `identifiers` too.
+    assert view["attributes"] == {"act_section": "IPC 379"}
+    assert view["identifiers"] == [{"type": "fir", "value": "MH/PS01/2024/12", "partial": False}]
     held = withheld_fields(redacted)
     assert set(held) == {
-        "attributes.act_section",
+        "attributes.temp_address",
+        "attributes.cov",
+        "identifiers",
         "people.address",
         "people.phones",
         "people.birth_date",
     }
     assert all("outside your state (KA)" in reason for reason in held.values())
     # Counts and names, never contents.
-    assert "IPC" not in repr(redacted.withheld) and "9800" not in repr(redacted.withheld)
+    text = repr(redacted.withheld)
+    assert "Lane" not in text and "9800" not in text
 
 
 def test_complainant_contacts_never_shown():
@@ -258,21 +275,30 @@ def test_complainant_contacts_never_shown():
         people=people,
         sensitivity=frozenset({Sensitivity.VICTIM}),
     )
-    for caller in (
-        officer(),
-        officer(role=Role.SUPERVISOR),
-        partner(fields=frozenset({"contact", "identity"})),
-    ):
+    # Investigating officers (the complaint's state) see the victim's name, never contacts.
+    for caller in (officer(), officer(role=Role.SUPERVISOR)):
         redacted = POLICY.redact(caller, r)
         suspect, complainant = redacted.fields["people"]
         assert suspect.get("phones") == ["+919811111111"], caller.role
-        assert not {"phones", "emails", "address"} & set(complainant)
-        assert complainant["name"] == "Victim"
+        assert complainant == {"role": "complainant", "name": "Victim"}
         held = {(w.field, w.reason) for w in redacted.withheld}
         assert (
             "people.phones",
             "contact details of complainants and victims are never shown",
         ) in held
+    # Anyone else sees no trace of the victim, even with every field group a partner can hold.
+    for caller in (
+        officer(state="KA"),
+        officer(state="KA", role=Role.SUPERVISOR),
+        partner(fields=frozenset({"contact", "identity", "status", "personal", "details"})),
+        partner(),
+    ):
+        redacted = POLICY.redact(caller, r)
+        (suspect,) = redacted.fields["people"]
+        assert suspect["name"] == "Fraudster", caller
+        assert "Victim" not in repr(redacted.as_dict()) and "9822" not in repr(redacted.as_dict())
+        held = withheld_fields(redacted)
+        assert "victim" in held["people"] and "jurisdiction" in held["people"]
 
 
 def test_child_contacts_never_shown_but_guardian_reachable_in_state():
@@ -292,16 +318,17 @@ def test_child_contacts_never_shown_but_guardian_reachable_in_state():
 
 
 def test_partner_fields_from_registration():
-    r = record(attributes={"act_section": "IPC 379"})
+    r = record(attributes={"act_section": "IPC 379", "cov": "LMV"})
     default = POLICY.redact(partner(), r)
     assert set(default.view) <= STATUS_AND_IDENTITY_KEYS
     assert "phones" not in default.fields["people"][0]
+    assert default.fields["attributes"] == {"act_section": "IPC 379"}
     narrow = POLICY.redact(partner(fields=frozenset({"identity"})), r)
     assert "status" not in narrow.fields and "provenance" not in narrow.fields
     assert withheld_fields(narrow)["status"] == "not granted by your client registration"
     wide = POLICY.redact(partner(fields=frozenset({"identity", "status", "contact", "details"})), r)
     assert wide.fields["people"][0]["phones"] == ["+919800000001"]
-    assert wide.fields["attributes"] == {"act_section": "IPC 379"}
+    assert wide.fields["attributes"] == {"act_section": "IPC 379", "cov": "LMV"}
 
 
 def test_noc_service_sees_no_person_data():
@@ -315,9 +342,9 @@ def test_noc_service_sees_no_person_data():
             Identifier(type=IdType.MOBILE, value="+919855555555"),
         ),
         attributes={
-            "rc_blacklist_status": "BLACKLISTED-THEFT",
-            "owner_father": "X",
-            "rc_status": "ACTIVE",
+            "blacklist_status": "BLACKLISTED-THEFT",
+            "permanent_address": "X",
+            "noc_details": "NOC to KA",
         },
     )
     noc = Caller(subject="noc", role=Role.NOC_SERVICE, scopes=POLICY.role_scopes(Role.NOC_SERVICE))
@@ -327,11 +354,12 @@ def test_noc_service_sees_no_person_data():
         {"type": "registration", "value": "MH12AB1234", "partial": False}
     ]
     assert redacted.fields["attributes"] == {
-        "rc_blacklist_status": "BLACKLISTED-THEFT",
-        "rc_status": "ACTIVE",
+        "blacklist_status": "BLACKLISTED-THEFT",
+        "noc_details": "NOC to KA",
     }
     held = {w.field: w.count for w in redacted.withheld}
-    assert held["people"] == 1 and held["identifiers"] == 1 and "attributes.owner_father" in held
+    assert held["people"] == 1 and held["identifiers"] == 1
+    assert "attributes.permanent_address" in held
     assert "9855" not in repr(redacted.as_dict()["withheld"])
 
 
@@ -366,7 +394,7 @@ def test_audit_scope():
 def test_policy_file_override_and_errors(tmp_path: Path):
     custom = tmp_path / "policy.toml"
     custom.write_text(
-        '[routes]\n"persons.search" = "persons:search"\n[fields]\nidentity = ["people.name"]\n'
+        '[routes]\n"persons.search" = "persons:search"\n[fields]\nidentity = ["identity"]\n'
         '[roles.officer]\nscopes = ["persons:search"]\nsources = ["cctns"]\nkinds = "*"\n'
         'home_fields = ["identity"]\n'
     )
@@ -375,7 +403,9 @@ def test_policy_file_override_and_errors(tmp_path: Path):
     assert policy.role_scopes(Role.SUPERVISOR) == frozenset()  # unlisted role: nothing
     assert policy.required_scope("vehicles.search") == UNKNOWN_ROUTE_SCOPE
     view = policy.redact(officer(), record()).view
-    assert view["people"] == [{"name": "Ramesh Kumar"}]
+    assert view["people"] == [
+        {"role": "subject", "name": "Ramesh Kumar", "relative_name": "Suresh", "birth_year": 1990}
+    ]
 
     for text, words in [
         ("[roles.officer]\nscopes = 'x'\n", "expected a list"),
@@ -384,7 +414,8 @@ def test_policy_file_override_and_errors(tmp_path: Path):
         ("[roles.officer]\nhome_fields = ['nope']\n", "no field group"),
         ("[roles.officer]\ncolour = 'red'\n", "unknown key"),
         ("not toml [", "policy file"),
-        ("[fields]\nidentity = ['people.phone']\n", "unknown field path"),
+        ("[fields]\nidentity = ['people.phone']\n", "unknown data class"),
+        ("[roles.officer]\nhome = 'village'\n", "police_station"),
         ("[roles.officer]\nprotected_contacts = ['everyone']\n", "complainant"),
     ]:
         custom.write_text(text)
@@ -400,3 +431,39 @@ def test_registration_checks():
         POLICY.check_registration(Role.PARTNER, ["audit:read"], None)
     with pytest.raises(ValueError, match="vehicle_status"):
         POLICY.check_registration(Role.PARTNER, ["persons:search"], ["vehicle_status"])
+
+
+# -- jurisdiction: state, district, police station ------------------------------------------
+
+
+def _policy_with_home(home: str) -> Policy:
+    data = tomllib.loads(resources.files("auth").joinpath("default_policy.toml").read_text("utf-8"))
+    data["roles"]["officer"]["home"] = home
+    return Policy.from_mapping(data)
+
+
+@pytest.mark.parametrize(
+    ("home", "district", "station", "full"),
+    [
+        ("state", "MUMBAI", "PS99", True),
+        ("district", "PUNE", "PS99", True),
+        ("district", "Pune ", "PS99", True),  # names compare without case and spacing
+        ("district", "MUMBAI", "PS01", False),
+        ("police_station", "PUNE", "PS01", True),
+        ("police_station", "PUNE", "PS99", False),
+        ("police_station", "MUMBAI", "PS01", False),
+    ],
+)
+def test_home_can_be_a_district_or_a_police_station(
+    home: str, district: str, station: str, full: bool
+) -> None:
+    policy = _policy_with_home(home)
+    caller = officer(police_station=station)
+    caller = Caller(**{**caller.__dict__, "district": district})
+    r = record()  # MH / PUNE / PS01, with an address and a phone
+    person = policy.redact(caller, r).fields["people"][0]
+    assert ("address" in person and "phones" in person) is full, (home, district, station)
+    held = withheld_fields(policy.redact(caller, r))
+    if not full:
+        where = home.replace("_", " ")
+        assert f"outside your {where}" in held["people.address"], held

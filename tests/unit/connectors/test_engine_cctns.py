@@ -16,9 +16,9 @@ import respx
 
 from config import SourceSettings
 from connectors.replay import replay_quarantine
-from connectors.state import Quarantined, StateStore
 from connectors.status import sync_status
 from records import IdType, PersonRole, Sensitivity, Source
+from state.sync import Quarantined, StateStore
 from tests.unit.connectors.fakes import T0, FakeCctns, RefusingSink, cctns_person, later, sync
 
 URL = "http://cctns.test/cctns"

@@ -22,8 +22,8 @@ from connectors.eprisons import ReconcileShifted
 from connectors.errors import SourceError
 from connectors.registry import open_connector
 from connectors.replay import replay_quarantine
-from connectors.state import StateStore
 from records import IdType, PersonRole, Sensitivity, Source
+from state.sync import StateStore
 from tests.unit.connectors.fakes import FAST, T0, sync
 
 # -- e-Prisons ---------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from config import SourceSettings, SyncSettings
 from connectors.engine import run_sync
 from connectors.evidence import SyncEvidence
 from connectors.metrics import SyncMetrics
-from connectors.state import StateStore
 from federation import (
     Decision,
     NocService,
@@ -23,6 +22,7 @@ from federation import (
     normalise_vehicle,
     revoke_on_reports,
 )
+from state.sync import StateStore
 from tests.unit.connectors.fakes import FAST, T0, FakeCctns, later
 from tests.unit.federation.test_noc_and_vehicles import rc
 

@@ -1,0 +1,12 @@
+"""`api.tls`'s protocol over httptools, importable only where httptools is installed."""
+
+from __future__ import annotations
+
+import httptools  # noqa: F401  (ImportError here is how `api.tls` learns it is absent)
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from api.tls import _ClientCertificates
+
+
+class HttpToolsWithClientCertificates(_ClientCertificates, HttpToolsProtocol):
+    pass

@@ -1,0 +1,340 @@
+"""The tables of the stores, by area. Each area is one SQLite file by default (so a sync's writes
+never wait for the audit log's, nor the other way round) and one migration history
+(`state/migrations/<area>/`); on PostgreSQL all areas share one database.
+
+- auth (`auth.db_path`, `var/auth.db`): clients, revoked_tokens, used_assertions,
+  login_failures, login_lockouts;
+- audit (`auth.audit_path`, `var/audit.db`): audit, audit_head;
+- sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
+  reconciliations, redactions, runs, sync_holder;
+- noc (`data_dir/noc.db`): noc, noc_events;
+- alerts (`data_dir/alerts.db`): outbox;
+- decisions (`data_dir/decisions.db`): judgements (supervisors' confirm and split of profiles).
+
+Types are chosen so both engines hold the same values: times are ISO 8601 text as the stores
+have always written them (they compare as text, so `C` collation on PostgreSQL), flags are
+integers, JSON is text (the audit log hashes what it wrote, byte for byte). These definitions are
+what the migrations build; a test holds the two to each other on both engines.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+# Text that compares bytewise on both engines (SQLite's BINARY, PostgreSQL's "C").
+Str = sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+# 64-bit integers; on SQLite plain INTEGER, so that an INTEGER PRIMARY KEY is the rowid.
+BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+AREAS = ("auth", "audit", "sync", "noc", "alerts", "decisions")
+
+
+def _id() -> sa.Column[int]:
+    """An id the database assigns, increasing."""
+    return sa.Column("id", BigInt, sa.Identity(), primary_key=True)
+
+
+# -- auth -----------------------------------------------------------------------------------------
+
+auth = sa.MetaData()
+
+clients = sa.Table(
+    "clients",
+    auth,
+    sa.Column("client_id", Str, primary_key=True),
+    sa.Column("agency", Str, nullable=False),
+    sa.Column("role", Str, nullable=False),
+    sa.Column("scopes", Str, nullable=False),
+    sa.Column("sources", Str),
+    sa.Column("fields", Str),
+    sa.Column("secret_hash", Str),
+    sa.Column("jwks", Str),
+    sa.Column("disabled", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", Str, nullable=False),
+    sa.Column("updated_at", Str, nullable=False),
+    sa.Column("description", Str),
+    sa.Column("clearances", Str),
+    sa.Column("cert_bound", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cert_thumbprint", Str),
+)
+
+revoked_tokens = sa.Table(
+    "revoked_tokens",
+    auth,
+    sa.Column("jti", Str, primary_key=True),
+    sa.Column("client_id", Str),
+    sa.Column("expires_at", BigInt, nullable=False),
+    sa.Column("revoked_at", BigInt, nullable=False),
+)
+
+used_assertions = sa.Table(
+    "used_assertions",
+    auth,
+    sa.Column("client_id", Str, primary_key=True),
+    sa.Column("jti", Str, primary_key=True),
+    sa.Column("expires_at", BigInt, nullable=False),
+)
+
+# Failed client authentications at the token endpoints, per key (a client and address pair, or
+# an address): shared by every API worker and machine, so N nodes do not allow N times the
+# guesses, and a lock-out outlives a restart.
+login_failures = sa.Table(
+    "login_failures",
+    auth,
+    _id(),
+    sa.Column("key", Str, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),  # epoch seconds
+    sa.Index("login_failures_key", "key", "at"),
+)
+
+login_lockouts = sa.Table(
+    "login_lockouts",
+    auth,
+    sa.Column("key", Str, primary_key=True),
+    sa.Column("until", sa.Float, nullable=False),  # epoch seconds
+)
+
+# -- audit ----------------------------------------------------------------------------------------
+
+audit_meta = sa.MetaData()
+
+audit = sa.Table(
+    "audit",
+    audit_meta,
+    sa.Column("seq", BigInt, primary_key=True, autoincrement=False),
+    sa.Column("time", Str, nullable=False),
+    sa.Column("actor", Str, nullable=False),
+    sa.Column("agency", Str),
+    sa.Column("client", Str),
+    sa.Column("role", Str),
+    sa.Column("actor_state", Str),
+    sa.Column("actor_district", Str),
+    sa.Column("route", Str, nullable=False),
+    sa.Column("method", Str, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("decision", Str, nullable=False),
+    sa.Column("query", Str, nullable=False),
+    sa.Column("purpose", Str),
+    sa.Column("record_ids", Str, nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("request_id", Str),
+    sa.Column("reason", Str),
+    sa.Column("prev_hash", Str, nullable=False),
+    sa.Column("hash", Str, nullable=False),
+    sa.Column("client_address", Str),
+    sa.Column("user_agent", Str),
+    sa.Index("audit_actor_district", "actor_state", "actor_district", "seq"),
+)
+
+# The chain's head, written in the same transaction as each entry: removing entries from the end
+# shows, and on PostgreSQL its row lock is what serialises appends.
+audit_head = sa.Table(
+    "audit_head",
+    audit_meta,
+    sa.Column("id", sa.Integer, sa.CheckConstraint("id = 1"), primary_key=True),
+    sa.Column("seq", BigInt, nullable=False),
+    sa.Column("hash", Str, nullable=False),
+)
+
+# -- sync -----------------------------------------------------------------------------------------
+
+sync = sa.MetaData()
+
+checkpoints = sa.Table(
+    "checkpoints",
+    sync,
+    sa.Column("source", Str, primary_key=True),
+    sa.Column("stream", Str, primary_key=True),
+    sa.Column("watermark", Str),  # newest source update time fully covered
+    sa.Column("walk", Str),  # JSON: the walk in progress, NULL when none
+    sa.Column("last_success", Str),  # when a walk last completed
+    sa.Column("last_reconcile", Str),
+    sa.Column("updated_at", Str, nullable=False),
+    sa.Column("as_of", Str),  # the source's own time when the last completed walk began
+    sa.Column("source_now", Str),  # the latest source time any walk has seen
+)
+
+versions = sa.Table(
+    "versions",
+    sync,
+    sa.Column("record_id", Str, primary_key=True),
+    sa.Column("source", Str, nullable=False),
+    sa.Column("version", BigInt, nullable=False),  # source update time, epoch microseconds
+    sa.Index("versions_by_source", "source"),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    sync,
+    _id(),
+    sa.Column("source", Str, nullable=False),
+    sa.Column("collection", Str),
+    sa.Column("native_id", Str, nullable=False),
+    sa.Column("reason", Str, nullable=False),
+    sa.Column("payload", Str, nullable=False),  # JSON, Aadhaar already removed
+    sa.Column("version_hint", Str),
+    sa.Column("fingerprint", Str, nullable=False),
+    sa.Column("first_seen", Str, nullable=False),
+    sa.Column("last_seen", Str, nullable=False),
+    sa.Column("seen", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("resolved_at", Str),
+    sa.Column("resolution", Str),
+    # 1: indexed with data issues, listed for replay
+    sa.Column("indexed", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("source", "fingerprint"),
+    sa.Index("quarantine_open", "source", "resolved_at"),
+    sa.Index("quarantine_native", "source", "native_id"),
+)
+
+# Identifiers written anywhere in a quarantined payload, so that a decision about a vehicle can
+# ask whether a damaged or unreadable row mentions it (federation.noc).
+quarantine_keys = sa.Table(
+    "quarantine_keys",
+    sync,
+    sa.Column("entry_id", BigInt, nullable=False),
+    sa.Column("kind", Str, nullable=False),  # registration, chassis, engine, or any
+    sa.Column("value", Str, nullable=False),  # upper case, letters and digits only
+    sa.Column("rev", Str, nullable=False),  # value reversed: fragments match by suffix
+    sa.Index("quarantine_keys_value", "value"),
+    sa.Index("quarantine_keys_rev", "rev"),
+)
+
+reconciliations = sa.Table(
+    "reconciliations",
+    sync,
+    _id(),
+    sa.Column("source", Str, nullable=False),
+    sa.Column("at", Str, nullable=False),
+    sa.Column("listed", sa.Integer, nullable=False),
+    sa.Column("removed", sa.Integer, nullable=False),
+    sa.Column("removed_ids", Str, nullable=False),  # JSON: the first ids removed
+)
+
+redactions = sa.Table(
+    "redactions",
+    sync,
+    sa.Column("source", Str, primary_key=True),
+    sa.Column("native_id", Str, primary_key=True),
+    sa.Column("field", Str, primary_key=True),
+    sa.Column("what", Str, nullable=False),
+    sa.Column("first_seen", Str, nullable=False),
+    sa.Column("seen", sa.Integer, nullable=False, server_default="1"),
+)
+
+runs = sa.Table(
+    "runs",
+    sync,
+    _id(),
+    sa.Column("source", Str, nullable=False),
+    sa.Column("started_at", Str, nullable=False),
+    sa.Column("finished_at", Str),
+    sa.Column("full", sa.Integer, nullable=False),
+    sa.Column("status", Str, nullable=False),
+    sa.Column("error", Str),
+    sa.Column("counts", Str),
+)
+
+# Who holds the sync lock of a shared (PostgreSQL) state: the lock itself is an advisory lock
+# held by the sync's session; this row only names the holder while it holds it.
+sync_holder = sa.Table(
+    "sync_holder",
+    sync,
+    sa.Column("id", sa.Integer, sa.CheckConstraint("id = 1"), primary_key=True),
+    sa.Column("note", Str, nullable=False),  # JSON {pid, host, started_at, sources}
+)
+
+# -- noc ------------------------------------------------------------------------------------------
+
+noc_meta = sa.MetaData()
+
+noc = sa.Table(
+    "noc",
+    noc_meta,
+    sa.Column("noc_id", Str, primary_key=True),
+    sa.Column("issued_at", Str, nullable=False),
+    sa.Column("registration_no", Str),
+    sa.Column("chassis_no", Str),
+    sa.Column("engine_no", Str),
+    sa.Column("decision", Str, nullable=False),
+    sa.Column("reasons", Str, nullable=False),
+    sa.Column("certificate", Str, nullable=False),
+    sa.Column("issued_to", Str, nullable=False),
+    sa.Column("expires_at", Str),
+    sa.Column("audience", Str),
+    sa.Column("purpose", Str),
+    sa.Column("evidence", Str),  # JSON: each source's last successful sync the decision rested on
+    sa.Column("revoked_at", Str),
+    sa.Column("revoked_reason", Str),
+    sa.Index("noc_registration", "registration_no", "issued_at"),
+)
+
+noc_events = sa.Table(
+    "noc_events",
+    noc_meta,
+    _id(),
+    sa.Column("at", Str, nullable=False),
+    sa.Column("kind", Str, nullable=False),  # noc_revoked
+    sa.Column("noc_id", Str, nullable=False),
+    sa.Column("registration_no", Str),
+    sa.Column("record_id", Str),  # the report that caused it
+    sa.Column("detail", Str, nullable=False),
+    sa.Column("picked_at", Str),  # set by whoever acted on it (the alerts work)
+    sa.Index("noc_events_pending", "picked_at", "id"),
+)
+
+# -- alerts ---------------------------------------------------------------------------------------
+
+alerts = sa.MetaData()
+
+# What the alerts work has to send, written in the transaction that decided it, sent later by
+# whichever worker claims it (a lease, so that a worker that dies leaves it to another).
+outbox = sa.Table(
+    "outbox",
+    alerts,
+    _id(),
+    sa.Column("created_at", Str, nullable=False),
+    sa.Column("kind", Str, nullable=False),  # e.g. watch_hit, noc_revoked
+    sa.Column("channel", Str, nullable=False),  # feed, webhook, smtp, sms
+    sa.Column("recipient", Str, nullable=False),
+    sa.Column("dedup_key", Str, nullable=False),  # one message per key: a re-run adds nothing
+    sa.Column("payload", Str, nullable=False),  # JSON
+    sa.Column("status", Str, nullable=False, server_default="pending"),  # pending, sent, dead
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", Str, nullable=False),
+    sa.Column("claimed_by", Str),
+    sa.Column("claimed_until", Str),
+    sa.Column("sent_at", Str),
+    sa.Column("last_error", Str),
+    sa.UniqueConstraint("dedup_key", name="outbox_dedup_key"),
+    sa.Index("outbox_due", "status", "next_attempt_at", "id"),
+)
+
+# -- decisions ------------------------------------------------------------------------------------
+
+decisions_meta = sa.MetaData()
+
+# Supervisors' judgements on pairs of records (`federation.decisions`): record ids are stable
+# across re-syncs and rebuilds, and these rows live outside the index, so a judgement outlives
+# both. One row per pair (a < b); the newest decision on a pair replaces the older.
+judgements = sa.Table(
+    "judgements",
+    decisions_meta,
+    sa.Column("a", Str, primary_key=True),
+    sa.Column("b", Str, primary_key=True),
+    sa.Column("verdict", Str, nullable=False),  # same, different
+    sa.Column("reason", Str, nullable=False),
+    sa.Column("decided_by", Str, nullable=False),
+    sa.Column("decided_at", Str, nullable=False),
+    sa.Column("decision_id", Str, nullable=False),
+    sa.Index("judgements_b", "b"),
+)
+
+METADATA: dict[str, sa.MetaData] = {
+    "auth": auth,
+    "audit": audit_meta,
+    "sync": sync,
+    "noc": noc_meta,
+    "alerts": alerts,
+    "decisions": decisions_meta,
+}
