@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-from state.audit import AuditEntry
 from auth.principal import Role
-from config import SearchSettings
+from config import SearchSettings, StateSettings
 from indexer import open_backend
 from indexer.backends.base import Backend
 from records import Gender, Kind, Person, PersonRole, Record, Relation, Sensitivity, Source, Vehicle
+from state.audit import AuditEntry
 from tests.plugins.api import LiveApi, api_settings_for, fill, start_api
 from tests.plugins.backends import make
 
@@ -258,3 +259,25 @@ def test_a_missing_childs_profile_is_the_child_never_the_guardian(api: LiveApi) 
     child = holding(search(api, officer, "Aarav"), CHILD)
     assert child["display_name"] == "Aarav"
     assert "Sunil Varghese" not in child["names"]
+
+
+def test_a_split_through_one_api_node_holds_on_another_sharing_the_state(
+    tmp_path: Path, backend: Backend, pg_url: str
+) -> None:
+    """Decisions are state: two API nodes on one PostgreSQL state database (two workers, two
+    machines) group with the same decisions, whichever node took them."""
+    settings = api_settings_for(tmp_path / "shared").model_copy(
+        update={"state": StateSettings(url=SecretStr(pg_url))}
+    )
+    with start_api(settings, backend) as a, start_api(settings, backend) as b:
+        supervisor = a.officer(role=Role.SUPERVISOR, state="KL", district="ERNAKULAM")
+        profile = holding(search(b, supervisor, "Sreejith Menon"), LICENCE)
+        assert members(profile) == {LICENCE, OWNER}
+        body = {"action": "split", "record_ids": [OWNER], "reason": "two men", "purpose": PURPOSE}
+        path = f"/v1/persons/{profile['profile_id']}/decisions"
+        response = a.post(path, supervisor, json=body)
+        assert response.status_code == 201, response.text
+        assert response.headers["Location"].startswith("/v1/persons/p2_")
+        found = search(b, supervisor, "Sreejith Menon")
+        assert holding(found, LICENCE) is not holding(found, OWNER)
+        assert read(b, supervisor, profile["profile_id"])["moved"][0]["record_id"] == OWNER
