@@ -108,9 +108,11 @@ ProfileId = Annotated[
         "fetched again under your policy and grouped again with today's evidence and "
         "supervisors' decisions: the profile holding the id's first record is returned, with "
         "the evidence of every join (`links`) and the joins refused (`refused`); the id's "
-        "records now in other profiles are listed in `moved`. A `purpose` is required and "
-        "audited, as for a search. An id this server did not issue, or whose records you may "
-        "not see, is `404`, whoever handed it to you. Scope `persons:read`."
+        "records now in other profiles are listed in `moved`; records of this person a label "
+        "hides from you are counted in `restricted` where the policy discloses them. A "
+        "`purpose` is required and audited, as for a search. An id this server did not issue, "
+        "or whose records you may not see, is `404`, whoever handed it to you. Scope "
+        "`persons:read`."
     ),
     response_model=ProfileReadOut,
     responses=problems(401, 403, 404, 422, 429, 503),
