@@ -78,6 +78,8 @@ OPERATION_IDS = {
 }
 _OAUTH_PATHS = frozenset({TOKEN_PATH, INTROSPECT_PATH, REVOKE_PATH})
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})  # api.middleware: never rate-limited
+# operations on a resource whose state a valid request may not fit (`api.errors.Conflict`)
+_CONFLICTS = frozenset({"/v1/persons/{profile_id}/decisions"})
 PROBLEM_JSON = "application/problem+json"
 _REF = "#/components/{}/{}"
 
@@ -159,6 +161,10 @@ RESPONSES: dict[str, dict[str, Any]] = {
         "The token lacks the scope, or the policy refuses this caller.", "WWWAuthenticateScope"
     ),
     "NotFound": _problem("Nothing visible to you under this id."),
+    "Conflict": _problem(
+        "The request does not fit the resource as it is now (a split naming records the "
+        "profile does not hold, a confirmation of a one-record profile): read it again."
+    ),
     "PayloadTooLarge": _problem("The body is over 64 KiB; no request of this API needs that."),
     "ValidationFailed": _problem(
         "The request does not validate: `errors` names each field and what to send instead.",
@@ -197,6 +203,8 @@ def _responses_for(operation: dict[str, Any], path: str, secured: bool) -> dict[
         statuses["422"] = "ValidationFailed"
     if has_id:
         statuses["404"] = "NotFound"
+    if path in _CONFLICTS:
+        statuses["409"] = "Conflict"
     responses = {
         code: value
         for code, value in operation.get("responses", {}).items()

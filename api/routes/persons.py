@@ -16,7 +16,7 @@ from federation.persons import Action, DecisionError
 
 from .. import rules
 from ..deps import guarded, path_convertor
-from ..errors import BadRequest, NotFound, request_id_of
+from ..errors import Conflict, NotFound, request_id_of
 from ..metrics import Metrics
 from ..present import decision_out, profile_read_out, search_out
 from ..schemas import (
@@ -145,7 +145,7 @@ async def get_profile(
         "`persons:decide`."
     ),
     response_model=DecisionOut,
-    responses=problems(401, 403, 404, 422, 429, 503),
+    responses=problems(401, 403, 404, 409, 422, 429, 503),
 )
 async def decide(
     body: DecisionRequest,
@@ -177,7 +177,7 @@ async def decide(
             )
         )
     except DecisionError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Conflict(str(exc)) from None
     if outcome is None:
         raise NotFound("no profile with this id is visible to you")
     audit_context(request, record_ids=[x for p in outcome.decision.pairs for x in p])

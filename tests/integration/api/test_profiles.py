@@ -251,6 +251,30 @@ def test_a_decision_on_an_unknown_profile_is_not_found(api: LiveApi) -> None:
     assert response.status_code == 404
 
 
+def test_a_decision_that_does_not_fit_the_profile_is_a_conflict(api: LiveApi) -> None:
+    """A well-formed decision on what the profile no longer is (records it does not hold, all
+    of its records, a one-record profile's joins) is a 409 that says so, and nothing is kept."""
+    supervisor = api.officer(role=Role.SUPERVISOR, state="KL", district="ERNAKULAM")
+    profile = holding(search(api, supervisor, "Sreejith Menon"), LICENCE)
+    path = f"/v1/persons/{profile['profile_id']}/decisions"
+    base = {"action": "split", "reason": "two men", "purpose": PURPOSE}
+    for record_ids, says in (([ACCUSED], "not in this profile"), ([LICENCE, OWNER], "not all")):
+        response = api.post(path, supervisor, json={**base, "record_ids": record_ids})
+        assert response.status_code == 409, response.text
+        assert says in response.json()["detail"]
+    alone = holding(search(api, supervisor, "Sreejith Menon"), ACCUSED)
+    response = api.post(
+        f"/v1/persons/{alone['profile_id']}/decisions",
+        supervisor,
+        json={"action": "confirm", "reason": "checked", "purpose": PURPOSE},
+    )
+    assert response.status_code == 409 and "one record" in response.json()["detail"]
+    assert members(holding(search(api, supervisor, "Sreejith Menon"), LICENCE)) == {
+        LICENCE,
+        OWNER,
+    }
+
+
 def test_a_missing_childs_profile_is_the_child_never_the_guardian(api: LiveApi) -> None:
     officer = api.officer(role=Role.SUPERVISOR, state="KL", district="ERNAKULAM")
     # The father's name finds his own record, never the report he made about his son.
