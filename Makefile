@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
 PACKAGES := records matching connectors indexer federation auth state api simulators cli config
 
-.PHONY: help demo demo-cluster test lint typecheck format bench bench-names clean
+.PHONY: help demo demo-cluster test lint typecheck format bench bench-names bench-load clean
 
 help:
 	@echo "make demo          synthetic world + simulators + sync + API on 127.0.0.1:8000"
@@ -15,6 +15,7 @@ help:
 	@echo "make test          lint, type-check, and the whole suite against a real OpenSearch node"
 	@echo "make bench         benchmarks (ingest, retrieval, API); results under bench/results/"
 	@echo "make bench-names   name-matching quality benchmark"
+	@echo "make bench-load    officers at once: locust against API workers on PostgreSQL + OpenSearch"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +56,12 @@ bench: $(COMPILED)
 
 bench-names: $(COMPILED)
 	$(PY) -m bench.names.run $(BENCH_ARGS)
+
+# 100 officers against 4 API workers, shared state on PostgreSQL, the index on OpenSearch
+bench-load: $(COMPILED)
+	$(PY) scripts/postgres_server.py ensure
+	$(PY) scripts/postgres_server.py run -- $(PY) scripts/opensearch_node.py run -- \
+		$(PY) -m bench.load.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -8,8 +8,9 @@ mutable state, so tests build as many apps as they like):
   worker and machine shares, `state.url`),
 - `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
 - `persons` (`federation.PersonSearchService`, with the profile-id key, the linkage model and
-  the supervisors' decisions), `noc` (`federation.NocService`), `vahan` (an optional live
-  look-up), `sync_status` (an optional callable),
+  the supervisors' decisions), `vehicles` (`federation.vehicle_search.VehicleSearchService`,
+  with the optional live Vahan look-up and the same profile-id key for owners), `noc`
+  (`federation.NocService`), `sync_status` (an optional callable),
 - `metrics`, `limits`.
 
 Middleware, outermost first: request context (ids, the peer's address and certificate, security
@@ -35,7 +36,15 @@ from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
-from federation import NocEvidence, NocService, NocStore, PersonSearchService, VahanLookup
+from connectors.vahan_live import ConnectorVahanLookup
+from federation import (
+    NocEvidence,
+    NocService,
+    NocStore,
+    PersonSearchService,
+    VahanLookup,
+    VehicleSearchService,
+)
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
@@ -51,7 +60,6 @@ from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeade
 from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import audit, health, noc, oauth, persons, sync_status, vehicles
-from .vahan_live import ConnectorVahanLookup
 
 API_VERSION = "1.0.0"
 # Unauthenticated or failing traffic from one address may use several callers' worth of budget
@@ -166,7 +174,15 @@ def create_app(
         validity=timedelta(days=settings.noc.validity_days),
         max_candidates=settings.api.max_candidates,
     )
-    app.state.vahan = vahan
+    app.state.vehicles = VehicleSearchService(
+        backend,
+        auth.policy,
+        app.state.noc,
+        app.state.persons.ids,
+        vahan=vahan,
+        max_candidates=settings.api.max_candidates,
+        on_live_lookup=lambda answer: metrics.live_lookups.labels(answer.value).inc(),
+    )
     app.state.sync_status = sync_status_fn
 
     errors.install(app)

@@ -14,19 +14,21 @@ from starlette.concurrency import run_in_threadpool
 from api.security import audit_context
 from auth.keys import InvalidSignature, KeyRing
 from auth.principal import Caller
-from federation import IssuedNoc, NocReason, NocService, VehicleSearch, normalise_vehicle
-from federation import vehicles as fv
-from federation.noc import NOC_FILTERS
-from federation.planning import VehicleTerms
-from federation.policy import is_visible
-from records import Record
+from federation import (
+    InvalidVehicleSearch,
+    IssuedNoc,
+    NocReason,
+    NocService,
+    VehicleSearch,
+    VehicleSearchService,
+    VehicleTerms,
+)
 
 from ..deps import guarded, path_convertor
 from ..errors import BadRequest, NotFound
 from ..metrics import Metrics
 from ..schemas import problems
 from ..schemas_vehicles import NocCheckOut, NocOut, NocReasonOut, NocRequest, NocVehicle
-from .vehicles import live_lookup
 
 router = APIRouter(tags=["noc"])
 NOC_TYP = "noc+jws"
@@ -63,17 +65,9 @@ def _out(noc: IssuedNoc, request: Request) -> NocOut:
     )
 
 
-async def _live_if_unknown(
-    request: Request, service: NocService, terms: VehicleTerms
-) -> tuple[list[Record], bool]:
-    """Vahan live records when the index holds no registration for the plate yet, and whether
-    that look-up was needed and failed (the decision then says REVIEW, never CLEAR)."""
-    indexed = await run_in_threadpool(service.records, terms)
-    if fv.has_registration(indexed):
-        return [], False
-    outcome, live = await live_lookup(request.app.state.vahan, terms, request.app.state.metrics)
-    found = [r for r in live if is_visible(r, NOC_FILTERS) and fv.match_kind(terms, r)]
-    return found, outcome == "failed"
+def _vehicles(request: Request) -> VehicleSearchService:
+    service: VehicleSearchService = request.app.state.vehicles
+    return service
 
 
 @router.post(
@@ -101,18 +95,17 @@ async def issue_noc(
     response: Response,
     caller: Annotated[Caller, Depends(guarded("noc.issue"))],
 ) -> NocOut:
+    search = VehicleSearch(
+        registration_no=body.registration_no,
+        chassis_no=body.chassis_no,
+        engine_no=body.engine_no,
+    )
     try:
-        terms = normalise_vehicle(
-            VehicleSearch(
-                registration_no=body.registration_no,
-                chassis_no=body.chassis_no,
-                engine_no=body.engine_no,
-            )
-        )
-    except ValueError as exc:
+        terms = VehicleSearchService.terms_of(search)
+    except InvalidVehicleSearch as exc:
         raise BadRequest(str(exc)) from None
     service: NocService = request.app.state.noc
-    live, live_failed = await _live_if_unknown(request, service, terms)
+    live, live_failed = await _vehicles(request).noc_live_evidence(terms)
     noc = await run_in_threadpool(
         lambda: service.issue(
             terms,
@@ -162,7 +155,7 @@ async def get_noc(
         chassis_is_fragment=noc.chassis_no is not None and len(noc.chassis_no) < 11,
         engine=noc.engine_no,
     )
-    live, live_failed = await _live_if_unknown(request, service, terms)
+    live, live_failed = await _vehicles(request).noc_live_evidence(terms)
     now = await run_in_threadpool(lambda: service.check(terms, live, live_failed=live_failed))
     keys: KeyRing = request.app.state.auth.keys
     try:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from api.vahan_live import ConnectorVahanLookup
 from auth.principal import Role
 from config import SourceSettings
+from connectors.vahan_live import ConnectorVahanLookup
 from federation import revoke_on_reports
 from indexer.backends.base import Backend
 from records import Identifier, IdType, Kind, Provenance, Record, Source, Vehicle

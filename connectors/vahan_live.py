@@ -1,4 +1,4 @@
-"""The live Vahan look-up behind `federation.VahanLookup`, over `connectors.vahan`.
+"""The live Vahan look-up behind `federation.VahanLookup`, over the Vahan connector.
 
 Used only when a searched plate (or chassis) is not in the index yet. An officer is waiting, so
 the retry policy is short: two quick attempts, and the route's own timeout on top; a failure is

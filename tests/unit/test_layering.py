@@ -1,0 +1,95 @@
+"""Imports point one way, and a route speaks HTTP only (#17).
+
+Read from the source with `ast`, so a forbidden import fails here before anything runs. The
+layers, lowest first: records → matching → connectors, indexer → federation, auth, state → api
+→ cli. `simulators` import nothing of ours (they stand for other people's systems).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = (
+    "records",
+    "matching",
+    "connectors",
+    "indexer",
+    "federation",
+    "auth",
+    "state",
+    "api",
+    "cli",
+    "config",
+    "simulators",
+)
+
+# What each package may not import (directly, at any depth of its modules).
+FORBIDDEN: dict[str, set[str]] = {
+    "records": set(PACKAGES) - {"records"},
+    "matching": {"connectors", "indexer", "federation", "auth", "state", "api", "cli"},
+    "connectors": {"federation", "api", "cli"},
+    "indexer": {"connectors", "federation", "api", "cli"},
+    "federation": {"api", "cli", "connectors", "fastapi", "starlette"},
+    "state": {"federation", "api", "cli"},
+    "api": {"cli"},
+    "simulators": set(PACKAGES) - {"simulators"},
+}
+
+# Routes turn HTTP into a service call and back: they reach the index, the sources and the
+# stores only through services. The health route asks the backend whether it is up; the audit
+# route's service is the audit log itself (a query over the chain, nothing to assemble).
+ROUTE_FORBIDDEN = {"connectors", "indexer", "state", "matching", "records"}
+ROUTE_ALLOWED = {
+    ("api/routes/health.py", "indexer.backends.base"),
+    ("api/routes/audit.py", "state.audit"),
+}
+
+
+def imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def top(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_imports_point_one_way(package: str) -> None:
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (ROOT / package).rglob("*.py")
+        for name in imported(path)
+        if top(name) in FORBIDDEN[package]
+    )
+    assert not wrong
+
+
+def test_routes_call_services_only() -> None:
+    routes = sorted((ROOT / "api" / "routes").glob("*.py"))
+    assert routes
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in routes
+        for name in imported(path)
+        if top(name) in ROUTE_FORBIDDEN and (str(path.relative_to(ROOT)), name) not in ROUTE_ALLOWED
+    )
+    assert not wrong
+
+
+def test_the_check_sees_imports(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import connectors.vahan\nfrom indexer.backends import base\nfrom . import x\n"
+    )
+    assert imported(module) == {"connectors.vahan", "indexer.backends"}
