@@ -8,14 +8,15 @@ For the API and federation layers — the whole surface:
 
 - `Policy.load(path: Path | None) -> Policy` — `None` loads the packaged default.
 - `policy.required_scope(route_name) -> str` — the scope a route needs (`persons:search`, …).
-- `policy.allows(caller, scope) -> Decision` — `bool(decision)` is the answer, `.reason` says why.
+- `policy.allows(caller, scope) -> Permission` — `bool(permission)` is the answer, `.reason`
+  says why.
 - `policy.visibility(caller) -> Visibility` — the restrictions to push into the backend query.
   It maps 1:1 onto `indexer.backends.base.Filters`:
   `Filters(sources=v.sources, kinds=v.kinds, states=v.states,
   hidden=tuple(LabelRule(h.label, h.except_states) for h in v.hidden))`.
   (auth must not import indexer, so the federation layer does this translation.)
   `v.nothing` is True when the caller may see no record at all (skip the query).
-- `policy.admits(caller, record) -> Decision` — the same rules applied to one record in Python:
+- `policy.admits(caller, record) -> Permission` — the same rules applied to one record in Python:
   for object-level checks such as `GET /v1/persons/{profile_id}` and as a defensive post-filter.
 - `policy.redact(caller, record) -> RedactedRecord` — the fields the caller may see and, in
   `withheld`, which fields were held back and why (field names and counts, never contents).
@@ -72,7 +73,10 @@ def _same(a: str | None, b: str | None) -> bool:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Permission:
+    """The policy's yes or no to one scope or one record, and why. (Not a NOC's decision,
+    `federation.noc_model.Decision`.)"""
+
     allowed: bool
     reason: str
 
@@ -106,17 +110,17 @@ class Visibility:
             self.sources == frozenset() or self.kinds == frozenset() or self.states == frozenset()
         )
 
-    def admits(self, record: Record) -> Decision:
+    def admits(self, record: Record) -> Permission:
         if self.sources is not None and record.source not in self.sources:
-            return Decision(False, f"source {record.source.value} is not granted")
+            return Permission(False, f"source {record.source.value} is not granted")
         if self.kinds is not None and record.kind not in self.kinds:
-            return Decision(False, f"records of kind {record.kind.value} are not granted")
+            return Permission(False, f"records of kind {record.kind.value} are not granted")
         if self.states is not None and record.state not in self.states:
-            return Decision(False, "record is outside the granted states")
+            return Permission(False, "record is outside the granted states")
         for rule in self.hidden:
             if rule.label in record.sensitivity and record.state not in rule.except_states:
-                return Decision(False, f"records labelled {rule.label.value} are restricted")
-        return Decision(True, "visible under policy")
+                return Permission(False, f"records labelled {rule.label.value} are restricted")
+        return Permission(True, "visible under policy")
 
 
 @dataclass(frozen=True)
@@ -211,15 +215,15 @@ class Policy:
             out |= rp.scopes
         return frozenset(out)
 
-    def allows(self, caller: Caller, scope: str) -> Decision:
+    def allows(self, caller: Caller, scope: str) -> Permission:
         rp = self._roles.get(caller.role)
         if rp is None:
-            return Decision(False, f"role {caller.role.value} has no policy")
+            return Permission(False, f"role {caller.role.value} has no policy")
         if scope not in rp.scopes:
-            return Decision(False, f"role {caller.role.value} may not use scope {scope}")
+            return Permission(False, f"role {caller.role.value} may not use scope {scope}")
         if scope not in caller.scopes:
-            return Decision(False, f"the token does not carry scope {scope}")
-        return Decision(True, f"scope {scope} granted to role {caller.role.value}")
+            return Permission(False, f"the token does not carry scope {scope}")
+        return Permission(True, f"scope {scope} granted to role {caller.role.value}")
 
     # -- registration checks (clients CLI) ------------------------------------------------------
 
@@ -266,7 +270,7 @@ class Policy:
             hidden.append(HiddenLabel(rule.label, except_states, rule.disclose))
         return Visibility(sources=sources, kinds=rp.kinds, states=None, hidden=tuple(hidden))
 
-    def admits(self, caller: Caller, record: Record) -> Decision:
+    def admits(self, caller: Caller, record: Record) -> Permission:
         return self.visibility(caller).admits(record)
 
     def at_home(self, caller: Caller, record: Record) -> bool:
@@ -453,8 +457,8 @@ __all__ = [
     "RECORD_FIELDS",
     "UNKNOWN_ROUTE_SCOPE",
     "AuditScope",
-    "Decision",
     "HiddenLabel",
+    "Permission",
     "Policy",
     "RedactedRecord",
     "Visibility",

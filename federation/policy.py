@@ -1,70 +1,38 @@
-"""The policy port: what federation needs from `auth.policy`, and the pure checks built on it.
+"""The seam between `auth.policy` and federation, and the pure checks built on it.
 
 Federation never decides who may see what; it asks the policy twice per search: once for the
-*visibility* (turned into backend `Filters`, so a record the caller may not see is never fetched)
-and once per returned record for the *redaction* (which fields of a visible record the caller may
-see). This module adapts whatever shape the policy returns into the two plain forms federation
-works with, and re-applies the same filters in Python where a record is fetched by id (the
-backend's `get` takes no filters, and a guessed profile id must not open a record).
+*visibility* (`auth.policy.Visibility`, turned into backend `Filters` here, so a record the
+caller may not see is never fetched) and once per returned record for the *redaction*
+(`auth.policy.RedactedRecord`: which fields of a visible record the caller may see, and what was
+withheld). Both are auth's frozen dataclasses, used as they are on both sides and checked by
+mypy: one `Policy`, one `Visibility`, one `Withheld` in the project. This module re-applies the
+same filters in Python where a record is fetched by id (the backend's `get` takes no filters,
+and a guessed profile id must not open a record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Iterable
 
-from auth.principal import Caller
+from auth.policy import Policy, RedactedRecord, Visibility, Withheld
 from indexer.backends.base import Filters, LabelRule
-from records import Record, Sensitivity, Source
+from records import Kind, Record, Sensitivity, Source
 
 
-class Policy(Protocol):
-    """The two calls federation makes. `visibility` returns `Filters` or an object carrying them
-    as `.filters`; `redact` returns the record as a JSON-ready dict cut to what the caller may
-    see, and the list of what was withheld."""
-
-    def visibility(self, caller: Caller) -> Any: ...
-
-    def redact(self, caller: Caller, record: Record) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Withheld:
-    """One withheld field (or a whole nested part) and the reason, never its content."""
-
-    field: str
-    reason: str
-    count: int = 1
-
-
-@dataclass(frozen=True)
-class Redacted:
-    view: dict[str, Any]
-    withheld: tuple[Withheld, ...]
-
-
-def filters_of(visibility: Any) -> Filters:
+def filters_of(visibility: Visibility) -> Filters:
     """The backend filters for a policy visibility (`auth.policy.Visibility` maps 1:1 onto
     `Filters`; auth must not import indexer, so the translation lives here)."""
-    if isinstance(visibility, Filters):
-        return visibility
-    try:
-        return Filters(
-            sources=visibility.sources,
-            kinds=visibility.kinds,
-            states=visibility.states,
-            hidden=tuple(LabelRule(h.label, h.except_states) for h in visibility.hidden),
-        )
-    except AttributeError:
-        raise TypeError(f"policy visibility {type(visibility).__name__} is not usable") from None
-
-
-def disclosed_labels(visibility: Any) -> frozenset[Sensitivity]:
-    """Labels whose hidden records the caller is told exist ("restricted records")."""
-    return frozenset(
-        h.label for h in getattr(visibility, "hidden", ()) if getattr(h, "disclose", False)
+    return Filters(
+        sources=visibility.sources,
+        kinds=visibility.kinds,
+        states=visibility.states,
+        hidden=tuple(LabelRule(h.label, h.except_states) for h in visibility.hidden),
     )
+
+
+def disclosed_labels(visibility: Visibility) -> frozenset[Sensitivity]:
+    """Labels whose hidden records the caller is told exist ("restricted records")."""
+    return frozenset(h.label for h in visibility.hidden if h.disclose)
 
 
 def without_labels(filters: Filters) -> Filters:
@@ -72,7 +40,7 @@ def without_labels(filters: Filters) -> Filters:
     return Filters(sources=filters.sources, kinds=filters.kinds, states=filters.states)
 
 
-def restrictions_of(visibility: Any) -> list[str]:
+def restrictions_of(visibility: Visibility) -> list[str]:
     """Human-readable statements of what the visibility hides (for the response)."""
     return describe_filters(filters_of(visibility))
 
@@ -91,44 +59,10 @@ def describe_filters(filters: Filters) -> list[str]:
     return out
 
 
-def _withheld_item(item: Any) -> Withheld:
-    if isinstance(item, Withheld):
-        return item
-    if isinstance(item, str):
-        return Withheld(field=item, reason="policy")
-    if isinstance(item, Mapping):
-        return Withheld(
-            field=str(item.get("field", "?")),
-            reason=str(item.get("reason", "policy")),
-            count=int(item.get("count", 1)),
-        )
-    if isinstance(item, tuple) and len(item) == 2:
-        return Withheld(field=str(item[0]), reason=str(item[1]))
-    return Withheld(
-        field=str(getattr(item, "field", getattr(item, "path", "?"))),
-        reason=str(getattr(item, "reason", "policy")),
-        count=int(getattr(item, "count", 1)),
-    )
-
-
-def redaction_of(result: Any) -> Redacted:
-    """Normalise `policy.redact(...)`'s answer: a `(dict, withheld)` pair or an object with
-    `.view`/`.record`/`.data` and `.withheld`."""
-    if isinstance(result, tuple) and len(result) == 2:
-        view, withheld = result
-    else:
-        view = next(
-            (
-                getattr(result, n)
-                for n in ("view", "record", "data", "fields")
-                if hasattr(result, n)
-            ),
-            None,
-        )
-        withheld = getattr(result, "withheld", ())
-    if not isinstance(view, Mapping):
-        raise TypeError(f"policy redaction {type(result).__name__} carries no record dict")
-    return Redacted(view=dict(view), withheld=tuple(_withheld_item(w) for w in withheld or ()))
+def redaction_of(result: RedactedRecord) -> RedactedRecord:
+    """What `policy.redact` answered: the visible record (`.view`) and what was withheld
+    (`.withheld`). Kept as the one place federation reads a redaction through."""
+    return result
 
 
 def narrow_sources(filters: Filters, requested: Iterable[Source] | None) -> Filters:
@@ -142,7 +76,7 @@ def narrow_sources(filters: Filters, requested: Iterable[Source] | None) -> Filt
     )
 
 
-def narrow_kinds(filters: Filters, kinds: Iterable[Any]) -> Filters:
+def narrow_kinds(filters: Filters, kinds: Iterable[Kind]) -> Filters:
     wanted = frozenset(kinds)
     narrowed = wanted if filters.kinds is None else filters.kinds & wanted
     return Filters(
@@ -162,3 +96,20 @@ def is_visible(record: Record, filters: Filters) -> bool:
         if rule.label in record.sensitivity and record.state not in rule.except_states:
             return False
     return True
+
+
+__all__ = [
+    "Policy",
+    "RedactedRecord",
+    "Visibility",
+    "Withheld",
+    "describe_filters",
+    "disclosed_labels",
+    "filters_of",
+    "is_visible",
+    "narrow_kinds",
+    "narrow_sources",
+    "redaction_of",
+    "restrictions_of",
+    "without_labels",
+]
