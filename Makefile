@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
-PACKAGES := records matching connectors indexer federation auth state api simulators cli config
+PACKAGES := records matching connectors indexer federation auth state api web simulators cli config
 
 .PHONY: help demo demo-cluster test lint typecheck format bench bench-names bench-load clean
 
@@ -49,6 +49,7 @@ format: $(STAMP)
 # this installs Debian's server programs first when the machine has none.
 test: lint typecheck $(COMPILED)
 	$(PY) scripts/postgres_server.py ensure
+	$(PY) scripts/chromium.py ensure
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(COMPILED)

@@ -53,7 +53,7 @@ from state import Database
 from state.databases import StateDatabases
 from state.sync import has_state
 
-from . import errors, openapi
+from . import docs, errors, openapi
 from .deps import Limits
 from .metrics import Metrics
 from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
@@ -136,6 +136,8 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # api.docs serves them offline
+        redoc_url=None,
         generate_unique_id_function=openapi.operation_id,
         openapi_tags=[
             {"name": "persons", "description": "Person search and profiles."},
@@ -189,6 +191,7 @@ def create_app(
     routers = [m.router for m in (health, persons, vehicles, noc, sync_status, oauth, audit)]
     for router in routers:
         app.include_router(router)
+    docs.install(app)
 
     per_address = TokenBucket(settings.api.rate_limit_per_minute * ADDRESS_LIMIT_FACTOR)
     # add_middleware puts each new one outside the previous ones.

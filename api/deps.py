@@ -39,18 +39,23 @@ def guarded(route_name: str) -> Callable[[Request], Caller]:
 
     def dependency(request: Request) -> Caller:
         caller = check_scope(request)
-        limits: Limits = request.app.state.limits
-        key, who = caller_key(caller)
-        wait = limits.per_caller.take(key)
-        if wait > 0:
-            metrics: Metrics = request.app.state.metrics
-            metrics.rate_limited.labels("caller").inc()
-            request.state.auth_denied = f"rate limit for {who} exceeded"
-            raise TooManyRequests(wait, who)
+        take_allowance(request, caller)
         return caller
 
     dependency.__name__ = f"guarded_{route_name.replace('.', '_')}"
     return dependency
+
+
+def take_allowance(request: Request, caller: Caller) -> None:
+    """Draw one request from a verified caller's bucket, or raise `TooManyRequests` (429)."""
+    limits: Limits = request.app.state.limits
+    key, who = caller_key(caller)
+    wait = limits.per_caller.take(key)
+    if wait > 0:
+        metrics: Metrics = request.app.state.metrics
+        metrics.rate_limited.labels("caller").inc()
+        request.state.auth_denied = f"rate limit for {who} exceeded"
+        raise TooManyRequests(wait, who)
 
 
 def path_convertor(name: str, pattern: str) -> None:

@@ -34,9 +34,9 @@ from .ratelimit import TokenBucket
 
 # Paths that must answer even under a flood (probes, scrapes).
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
-# The interactive documentation loads Swagger UI's script and styles from a CDN; everything else
-# this API answers is data, for which nothing may be loaded or framed.
-_DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+# The interactive documentation and the pages (`web/`) set their own CSP (their scripts and
+# styles come from this server); everything else this API answers is data, for which nothing
+# may be loaded or framed.
 _DATA_CSP = b"default-src 'none'; frame-ancestors 'none'"
 
 log = structlog.get_logger("icjs.api")
@@ -58,8 +58,7 @@ class SecurityHeaders:
             (b"x-frame-options", b"DENY"),
             (b"cross-origin-resource-policy", b"same-origin"),
         ]
-        if path not in _DOCS_PATHS:
-            extra.append((b"content-security-policy", _DATA_CSP))
+        extra.append((b"content-security-policy", _DATA_CSP))
         if b"cache-control" not in present:
             extra.append((b"cache-control", b"no-store"))
         if self.hsts_max_age_s > 0:

@@ -288,12 +288,47 @@ def _misspell(name: str) -> str:
     return " ".join(words)
 
 
+# The demo's console sign-ins: an officer of Pune and an auditor.
+DEMO_OFFICERS = (
+    ("MH-PUNE-1001", "Insp. Asha Kulkarni", "officer", "MH", "PUNE"),
+    ("AUDITOR-1", "Auditor S. Rao", "auditor", None, None),
+)
+
+
+def ensure_demo_officers(settings: Settings, paths: DemoPaths) -> dict[str, str]:
+    """Console accounts for the demo, their passwords kept in a 0600 file beside the demo's
+    data (as the partner client's secret is) so that the printed sign-ins work on every run."""
+    from auth.accounts import OfficerAccounts
+    from auth.principal import Role
+    from state.databases import StateDatabases
+
+    saved_path = paths.root / "officers.json"
+    saved: dict[str, str] = json.loads(saved_path.read_text()) if saved_path.exists() else {}
+    state = StateDatabases.open(settings)
+    accounts = OfficerAccounts(state.auth)
+    try:
+        for officer_id, name, role, home, district in DEMO_OFFICERS:
+            if officer_id in saved and accounts.get(officer_id) is not None:
+                continue
+            saved[officer_id] = accounts.create(
+                officer_id, name=name, role=Role(role), state=home, district=district
+            )
+    finally:
+        accounts.close()
+        state.close()
+    fd = os.open(saved_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(saved, out)
+    return saved
+
+
 def instructions(
     paths: DemoPaths,
     port: int,
     client: dict[str, str],
     person: dict[str, Any],
     vehicle: dict[str, Any],
+    officers: dict[str, str] | None = None,
 ) -> str:
     base = f"http://127.0.0.1:{port}"
     icjs = shlex.quote(str(ROOT / ".venv" / "bin" / "icjs"))
@@ -318,7 +353,19 @@ PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\
   -d grant_type=client_credentials -d scope=persons:search {base}/oauth/token \\
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
-# API docs: {base}/docs      audit chain: {icjs} audit verify"""
+# API docs: {base}/docs      audit chain: {icjs} audit verify
+{pages(base, officers or {})}"""
+
+
+def pages(base: str, officers: dict[str, str]) -> str:
+    """The console's and the portal's addresses, and the demo's sign-ins."""
+    lines = [
+        "",
+        f"# officer console: {base}/console   (a browser; sign in as)",
+        *(f"#   {officer_id}  {password}" for officer_id, password in officers.items()),
+        f"# citizen portal:  {base}/public    (vehicle NOC: plate + last 5 of the chassis)",
+    ]
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
@@ -340,7 +387,7 @@ def register(app: typer.Typer) -> None:
         """Simulate the eight sources, sync them, and serve the API on 127.0.0.1:PORT."""
         import uvicorn
 
-        from api.app import create_app
+        from web.app import create_app
 
         if backend not in ("embedded", "opensearch"):
             raise typer.BadParameter("choose embedded or opensearch", param_hint="--backend")
@@ -368,10 +415,11 @@ def register(app: typer.Typer) -> None:
             ensure_linkage_model(settings, console)
             client = ensure_demo_client(settings, paths)
             person, vehicle = sample_queries(settings)
+            officers = ensure_demo_officers(settings, paths)
             console.print(f"[bold]4/4[/bold] API on http://127.0.0.1:{port}  (Ctrl-C stops all)")
             console.rule("paste into another terminal")
             # Plain print: rich would wrap the commands and break the paste.
-            print(instructions(paths, port, client, person, vehicle), flush=True)
+            print(instructions(paths, port, client, person, vehicle, officers), flush=True)
             console.rule()
             uvicorn.run(
                 create_app(settings),

@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "cli.index",
     "cli.linkage",
     "cli.clients",
+    "cli.officers",
     "cli.token",
     "cli.audit",
     "cli.quarantine",

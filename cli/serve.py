@@ -49,9 +49,9 @@ def register(app: typer.Typer) -> None:
         if log_json:  # worker processes configure their own logging from this
             os.environ["ICJS_LOG_JSON"] = "1"
 
-        from api.app import create_app
         from api.tls import uvicorn_options
         from config import load_settings
+        from web.app import create_app
 
         overrides: dict[str, object] = {}
         if tls_cert or tls_key or tls_client_ca or client_cert:
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         else:
             # Each worker process builds its own app from the same configuration.
             uvicorn.run(
-                "api.app:app_from_environment",
+                "web.app:app_from_environment",
                 factory=True,
                 workers=workers,
                 **common,  # type: ignore[arg-type]

@@ -53,6 +53,8 @@ _SECRET_KEYS = frozenset(
         "client_assertion",
         "assertion",
         "password",
+        "csrf",  # the console's anti-forgery token
+        "code_verifier",
         "secret",
         "authorization",
         "code",

@@ -3,7 +3,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
 (`state/migrations/<area>/`); on PostgreSQL all areas share one database.
 
 - auth (`auth.db_path`, `var/auth.db`): clients, revoked_tokens, used_assertions,
-  login_failures, login_lockouts;
+  login_failures, login_lockouts, officer_accounts;
 - audit (`auth.audit_path`, `var/audit.db`): audit, audit_head;
 - sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
   reconciliations, redactions, runs, sync_holder;
@@ -93,6 +93,23 @@ login_lockouts = sa.Table(
     auth,
     sa.Column("key", Str, primary_key=True),
     sa.Column("until", sa.Float, nullable=False),  # epoch seconds
+)
+
+# Officers who sign in to the console at the issuer's authorisation endpoint (`auth.accounts`):
+# who they are (role, jurisdiction, clearances) and an scrypt hash of their password.
+officer_accounts = sa.Table(
+    "officer_accounts",
+    auth,
+    sa.Column("officer_id", Str, primary_key=True),
+    sa.Column("name", Str, nullable=False),
+    sa.Column("role", Str, nullable=False),
+    sa.Column("state", Str),
+    sa.Column("district", Str),
+    sa.Column("police_station", Str),
+    sa.Column("clearances", Str),
+    sa.Column("password_hash", Str, nullable=False),
+    sa.Column("disabled", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", Str, nullable=False),
 )
 
 # -- audit ----------------------------------------------------------------------------------------

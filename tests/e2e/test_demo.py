@@ -48,7 +48,7 @@ def _run_demo(data_dir: Path, port: int, timeout_s: float = 300) -> tuple[str, f
             if not line:
                 break
             lines.append(line)
-            if "# API docs:" in line:
+            if "# citizen portal:" in line:
                 break
         ready_after = time.monotonic() - started
         text = "".join(lines)
@@ -97,6 +97,12 @@ def _check_printed_commands(text: str, port: int, env: dict[str, str]) -> None:
     plate = httpx.post(f"{base}/v1/vehicles/search", json=vehicle, headers=headers, timeout=30)
     assert plate.status_code == 200, plate.text
     assert plate.json()["vehicles"], f"the printed vehicle search finds nothing: {vehicle}"
+    # the pages: the console sends the browser to sign in, the portal answers anyone
+    assert re.search(rf"# officer console: {base}/console", text), text
+    assert re.search(r"#   MH-PUNE-1001  \S{12,}", text), text
+    console = httpx.get(f"{base}/console", timeout=30)
+    assert console.status_code == 303 and console.headers["location"].startswith("/console/login")
+    assert httpx.get(f"{base}/public", timeout=30).status_code == 200
     partner = re.search(r"curl -s -u (\S+):(\S+) ", text)
     assert partner, text
     granted = httpx.post(

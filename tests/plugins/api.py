@@ -298,6 +298,7 @@ def start_api(
     *,
     server_options: dict[str, Any] | None = None,
     client: dict[str, Any] | None = None,
+    pages: bool = False,
     **kwargs: Any,
 ) -> Iterator[LiveApi]:
     """Serve a fresh app on 127.0.0.1:<free port> in a background thread. `server_options` go
@@ -305,6 +306,9 @@ def start_api(
     import uvicorn
 
     from api.app import create_app
+
+    if pages:  # the API with the console and the portal (web.app)
+        from web.app import create_app
 
     class _Server(uvicorn.Server):
         def install_signal_handlers(self) -> None:  # the test thread is not the main thread

@@ -61,9 +61,11 @@ def test_security_headers_on_every_response(live_api: LiveApi) -> None:
     # A response that sets its own caching keeps it: the public keys may be cached.
     jwks = live_api.get("/.well-known/jwks.json", None)
     assert jwks.headers["cache-control"].startswith("public")
-    # The interactive docs load Swagger UI's script: no `default-src 'none'` there.
+    # The interactive docs run Swagger UI's script, from this server only.
     docs = live_api.get("/docs", None)
-    assert docs.status_code == 200 and "content-security-policy" not in docs.headers
+    assert docs.status_code == 200
+    assert "default-src 'self'" in docs.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
 
 
 def test_hsts_when_configured(tmp_path: Path, world_backend: Backend) -> None:

@@ -21,7 +21,7 @@ PUBLIC_PATHS = {
     "/.well-known/jwks.json",
     "/.well-known/oauth-authorization-server",
 }
-DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs/assets"}
 
 
 def _served(api: LiveApi) -> dict[str, APIRoute]:

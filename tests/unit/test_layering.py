@@ -2,7 +2,8 @@
 
 Read from the source with `ast`, so a forbidden import fails here before anything runs. The
 layers, lowest first: records → matching → connectors, indexer → federation, auth, state → api
-→ cli. `simulators` import nothing of ours (they stand for other people's systems).
+→ web (the pages) → cli. `simulators` import nothing of ours (they stand for other people's
+systems).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ PACKAGES = (
     "auth",
     "state",
     "api",
+    "web",
     "cli",
     "config",
     "simulators",
@@ -35,7 +37,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "indexer": {"connectors", "federation", "api", "cli"},
     "federation": {"api", "cli", "connectors", "fastapi", "starlette"},
     "state": {"federation", "api", "cli"},
-    "api": {"cli"},
+    "api": {"cli", "web"},
+    # the pages call the API's handlers and the services, never the stores or the index
+    "web": {"cli", "connectors", "indexer", "state"},
     "simulators": set(PACKAGES) - {"simulators"},
 }
 

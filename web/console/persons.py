@@ -1,0 +1,106 @@
+"""Console: person search with the reasons for each result, and the profile page."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from api.routes import persons as api_persons
+from api.schemas import PersonSearchRequest
+from api.security import audit_context
+
+from .access import may, officer
+from .pages import checked_csrf, filled, form_fields, outcome, page
+
+router = APIRouter(include_in_schema=False)
+PROFILE_ID = re.compile(api_persons.PROFILE_ID)
+SEARCH_FIELDS = ("name", "father_name", "birth_year", "state", "purpose")
+
+
+# the console's pages in the order a role lands on them after sign-in
+LANDINGS = (
+    ("persons.search", "/console/search"),
+    ("audit.list", "/console/audit"),
+    ("noc.get", "/console/noc"),
+)
+
+
+@router.get("/console")
+async def home(request: Request) -> Response:
+    who = officer(request, None)
+    if isinstance(who, Response):
+        return who
+    for route, target in LANDINGS:
+        if may(request, who, route):
+            return RedirectResponse(target, status_code=303)
+    return RedirectResponse("/public", status_code=303)
+
+
+@router.get("/console/search")
+async def search_form(request: Request) -> Response:
+    who = officer(request, "persons.search")
+    if isinstance(who, Response):
+        return who
+    return page(request, who, "console/search.html", {"form": {}, "answer": None, "errors": []})
+
+
+@router.post("/console/search")
+async def search(request: Request) -> Response:
+    who = officer(request, "persons.search")
+    if isinstance(who, Response):
+        return who
+    fields = await form_fields(request)
+    if not checked_csrf(request, who, fields):
+        return page(
+            request,
+            who,
+            "console/search.html",
+            {"form": {}, "answer": None, "errors": ["csrf"]},
+            status=403,
+        )
+    values = filled(fields, SEARCH_FIELDS)
+    answer, errors = await outcome(
+        lambda: api_persons.search_persons(
+            PersonSearchRequest.model_validate(values), request, who.caller
+        )
+    )
+    template = (
+        "console/_results.html" if request.headers.get("hx-request") else "console/search.html"
+    )
+    return page(
+        request,
+        who,
+        template,
+        {"form": values, "answer": answer, "errors": errors},
+        status=200 if not errors else 422,
+    )
+
+
+@router.get("/console/profiles/{profile_id}")
+async def profile(request: Request, profile_id: str) -> Response:
+    who = officer(request, "persons.get")
+    if isinstance(who, Response):
+        return who
+    if not PROFILE_ID.match(profile_id):
+        return page(
+            request,
+            who,
+            "console/profile.html",
+            {"profile": None, "errors": ["not a profile id"], "purpose": ""},
+            status=404,
+        )
+    purpose = request.query_params.get("purpose", "").strip()[:200]
+    if not purpose:  # purpose first: nothing personal is read before it is stated
+        return page(request, who, "console/purpose.html", {"profile_id": profile_id})
+    audit_context(request, purpose=purpose)
+    answer, errors = await outcome(lambda: api_persons.get_profile(request, who.caller, profile_id))
+    return page(
+        request,
+        who,
+        "console/profile.html",
+        {"profile": answer, "errors": errors, "purpose": purpose},
+        status=200 if not errors else 404,
+    )
