@@ -27,7 +27,7 @@ from ..schemas import (
     ProfileReadOut,
     problems,
 )
-from ..schemas_records import PROFILE_ID
+from ..schemas_records import PROFILE_ID as PROFILE_ID
 
 router = APIRouter(tags=["persons"])
 # Only a profile id routes to the profile read: `GET /v1/persons/search` is then a 405.
