@@ -7,9 +7,10 @@ mutable state, so tests build as many apps as they like):
 - `state` (`state.databases.StateDatabases`: SQLite files, or the PostgreSQL database every
   worker and machine shares, `state.url`),
 - `auth` (`auth.service.AuthService`) and `audit` (its `AuditLog`),
-- `persons` (`federation.PersonSearchService`), `vehicles`
-  (`federation.vehicle_search.VehicleSearchService`, with the optional live Vahan look-up),
-  `noc` (`federation.NocService`), `sync_status` (an optional callable),
+- `persons` (`federation.PersonSearchService`, with the profile-id key, the linkage model and
+  the supervisors' decisions), `vehicles` (`federation.vehicle_search.VehicleSearchService`,
+  with the optional live Vahan look-up and the same profile-id key for owners), `noc`
+  (`federation.NocService`), `sync_status` (an optional callable),
 - `metrics`, `limits`.
 
 Middleware, outermost first: request context (ids, the peer's address and certificate, security
@@ -48,6 +49,9 @@ from federation import (
     VahanLookup,
     VehicleSearchService,
 )
+from federation.decisions import DecisionStore
+from federation.linkage import load_model
+from federation.profile_ids import ProfileIds
 from indexer.backends.base import Backend
 from state import Database
 from state.databases import StateDatabases
@@ -84,7 +88,8 @@ what the asker may see.
 **Authentication**: `Authorization: Bearer <token>`, either an OAuth2 access token (partner
 agencies: the client credentials grant at `/oauth/token`, with HTTP Basic or `private_key_jwt`)
 or an officer token from a trusted identity provider. Each operation names its scope.
-**Every request is audited**; person and vehicle searches require a `purpose`.
+**Every request is audited**; person and vehicle searches, profile reads and supervisors'
+decisions require a `purpose`.
 **Errors** are RFC 9457 `application/problem+json` (`Problem`; a `422` lists each field in
 `errors`); the OAuth endpoints answer RFC 6749 errors. **Limits**: per caller and per address,
 `429` with `Retry-After`. Every response carries `X-Request-ID`.
@@ -133,6 +138,8 @@ def create_app(
         if directory_path is not None and directory_path.exists()
         else Directory()
     )
+    decisions = DecisionStore(state.decisions, migrate=state.migrate)
+    owned.append(decisions.close)
     live: ConnectorVahanLookup | None = None
     vahan_settings = settings.sources.get("vahan")
     if vahan is None and vahan_settings and vahan_settings.enabled and vahan_settings.url:
@@ -177,7 +184,12 @@ def create_app(
     app.state.metrics = metrics
     app.state.limits = Limits(per_caller=TokenBucket(settings.api.rate_limit_per_minute))
     app.state.persons = PersonSearchService(
-        backend, auth.policy, max_candidates=settings.api.max_candidates
+        backend,
+        auth.policy,
+        ids=ProfileIds.from_file(settings.profile_key_file),
+        model=load_model(settings.linkage_model_path),
+        decisions=decisions,
+        max_candidates=settings.api.max_candidates,
     )
     app.state.noc = NocService(
         backend,
@@ -199,6 +211,7 @@ def create_app(
         backend,
         auth.policy,
         app.state.noc,
+        app.state.persons.ids,
         vahan=vahan,
         max_candidates=settings.api.max_candidates,
         on_live_lookup=lambda answer: metrics.live_lookups.labels(answer.value).inc(),

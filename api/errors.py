@@ -51,6 +51,14 @@ class BadRequest(ProblemError):
         self.errors = [{"field": field, "message": detail}]
 
 
+class Conflict(ProblemError):
+    """A well-formed request that does not fit the resource as it is now (a decision naming
+    records the profile no longer holds): read it again and decide on what it is."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(409, "Conflict", detail)
+
+
 class TooManyRequests(ProblemError):
     def __init__(self, retry_after_s: float, who: str) -> None:
         seconds = max(1, int(retry_after_s + 0.999))

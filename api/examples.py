@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 _REQUEST_ID = "0b6c3f0e9d2a4c1e8f7a6b5c4d3e2f10"
-_PROFILE = "p1_eNqLVkrOL0rRLUqtVorVUUouLS7Jz1UqTi0uTcpMLQ"
+_PROFILE = "p2_3q2-7wAAAAAAAAAAAAAAAE8xVfLMVv1U7S3PZlCqT4u7hsIbOe-N1BvKRtqrZ9JT"
 _NOC = "noc_4f1c2b3a5d6e7f8091a2b3c4d5e6f708"
 
 _RECORD: dict[str, Any] = {
@@ -190,6 +190,12 @@ REQUESTS: dict[tuple[str, str], Any] = {
         "purpose": "inter-state transfer",
         "audience": "RTO Pune",
     },
+    ("post", "/v1/persons/{profile_id}/decisions"): {
+        "action": "split",
+        "record_ids": ["sarathi:MH1220190004567"],
+        "reason": "different father's name on the licence; confirmed with RTO Pune",
+        "purpose": "FIR 0123/2024 PS Shivajinagar",
+    },
     ("post", "/oauth/token"): {"grant_type": "client_credentials", "scope": "persons:search"},
     ("post", "/oauth/introspect"): {"token": "eyJhbGciOiJFUzI1NiJ9.eyJqdGkiOiJhIn0.c2ln"},
     ("post", "/oauth/revoke"): {"token": "eyJhbGciOiJFUzI1NiJ9.eyJqdGkiOiJhIn0.c2ln"},
@@ -204,6 +210,17 @@ _PROFILE_OUT = {
     "records": [_RECORD],
     "links": [],
     "restricted": [{"label": "sexual_offence", "count": 1}],
+    "refused": [
+        {
+            "record_ids": ["cctns:MH-PS0412-2024-0123-A1", "sarathi:MH1220190004567"],
+            "reasons": ["different father's name"],
+        }
+    ],
+}
+_PROFILE_READ = {
+    **_PROFILE_OUT,
+    "requested_profile_id": _PROFILE,
+    "moved": [],
 }
 
 RESPONSES: dict[tuple[str, str, str], Any] = {
@@ -236,7 +253,16 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
             "restrictions": ["records labelled sexual_offence hidden"],
         },
     },
-    ("get", "/v1/persons/{profile_id}", "200"): _PROFILE_OUT,
+    ("get", "/v1/persons/{profile_id}", "200"): _PROFILE_READ,
+    ("post", "/v1/persons/{profile_id}/decisions", "201"): {
+        "decision_id": "dec_5f0c1a2b3c4d5e6f7a8b",
+        "action": "split",
+        "reason": "different father's name on the licence; confirmed with RTO Pune",
+        "decided_by": "supervisor:si.more",
+        "decided_at": "2024-03-15T11:20:00+00:00",
+        "pairs": 1,
+        "profile": _PROFILE_READ,
+    },
     ("post", "/v1/vehicles/search", "200"): {
         "request_id": _REQUEST_ID,
         "vehicles": [

@@ -43,6 +43,7 @@ from .schemas_oauth import OAuthError, TokenRequest, TokenRequestByToken
 SCOPES: dict[str, str] = {
     "persons:search": "Search persons across the sources your role or registration may see.",
     "persons:read": "Open a person profile by its id.",
+    "persons:decide": "Confirm a profile or split records off it (supervisors).",
     "vehicles:search": "Search a vehicle: registration, owners, theft reports, NOCs issued.",
     "noc:issue": "Issue a signed vehicle NOC (the NOC service).",
     "noc:read": "Re-check an issued NOC.",
@@ -63,6 +64,7 @@ CLIENT_BASIC = "clientSecretBasic"
 OPERATION_IDS = {
     "persons.search": "searchPersons",
     "persons.get": "getProfile",
+    "persons.decide": "decideProfile",
     "vehicles.search": "searchVehicles",
     "noc.issue": "issueNoc",
     "noc.get": "getNoc",
@@ -87,6 +89,8 @@ OPERATION_IDS = {
 }
 _OAUTH_PATHS = frozenset({TOKEN_PATH, INTROSPECT_PATH, REVOKE_PATH})
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})  # api.middleware: never rate-limited
+# operations on a resource whose state a valid request may not fit (`api.errors.Conflict`)
+_CONFLICTS = frozenset({"/v1/persons/{profile_id}/decisions"})
 PROBLEM_JSON = "application/problem+json"
 _REF = "#/components/{}/{}"
 
@@ -168,6 +172,10 @@ RESPONSES: dict[str, dict[str, Any]] = {
         "The token lacks the scope, or the policy refuses this caller.", "WWWAuthenticateScope"
     ),
     "NotFound": _problem("Nothing visible to you under this id."),
+    "Conflict": _problem(
+        "The request does not fit the resource as it is now (a split naming records the "
+        "profile does not hold, a confirmation of a one-record profile): read it again."
+    ),
     "PayloadTooLarge": _problem("The body is over 64 KiB; no request of this API needs that."),
     "ValidationFailed": _problem(
         "The request does not validate: `errors` names each field and what to send instead.",
@@ -206,6 +214,8 @@ def _responses_for(operation: dict[str, Any], path: str, secured: bool) -> dict[
         statuses["422"] = "ValidationFailed"
     if has_id or "404" in operation.get("responses", {}):  # or a body names what may be gone
         statuses["404"] = "NotFound"
+    if path in _CONFLICTS:
+        statuses["409"] = "Conflict"
     responses = {
         code: value
         for code, value in operation.get("responses", {}).items()

@@ -4,19 +4,24 @@
 from __future__ import annotations
 
 from federation import ProfileView, RecordView, SearchOutcome
-from federation.grouping import Link
+from federation.grouping import Link, Refusal
+from federation.persons import DecisionOutcome, ProfileRead
 
-from .schemas import PersonSearchResponse, Withheld
+from .schemas import DecisionAction, DecisionOut, PersonSearchResponse, Withheld
 from .schemas_records import (
     DataIssueOut,
+    EvidenceOut,
     IdentifierOut,
     LinkKind,
     LinkOut,
     Match,
+    MovedOut,
     ProfileOut,
+    ProfileReadOut,
     ProvenanceOut,
     Reason,
     RecordOut,
+    RefusalOut,
     RestrictedOut,
     WithheldField,
     as_fields,
@@ -51,7 +56,13 @@ def link_out(link: Link) -> LinkOut:
         kind=LinkKind(link.kind),
         confidence=link.confidence,
         reasons=list(link.reasons),
+        evidence=[EvidenceOut(**e.as_dict()) for e in link.evidence],
+        conflicts=list(link.conflicts),
     )
+
+
+def refusal_out(refusal: Refusal) -> RefusalOut:
+    return RefusalOut(record_ids=list(refusal.record_ids), reasons=list(refusal.reasons))
 
 
 def profile_out(view: ProfileView) -> ProfileOut:
@@ -67,6 +78,28 @@ def profile_out(view: ProfileView) -> ProfileOut:
             RestrictedOut(label=r.label, count=r.count)  # type: ignore[arg-type]
             for r in view.restricted
         ],
+        refused=[refusal_out(r) for r in view.refused],
+    )
+
+
+def profile_read_out(read: ProfileRead, requested: str) -> ProfileReadOut:
+    return ProfileReadOut(
+        **dict(profile_out(read.profile)),
+        requested_profile_id=requested,
+        moved=[MovedOut(record_id=m.record_id, profile_id=m.profile_id) for m in read.moved],
+    )
+
+
+def decision_out(outcome: DecisionOutcome, requested: str) -> DecisionOut:
+    decision = outcome.decision
+    return DecisionOut(
+        decision_id=decision.decision_id,
+        action=DecisionAction(decision.action),
+        reason=decision.reason,
+        decided_by=decision.decided_by,
+        decided_at=decision.decided_at,
+        pairs=len(decision.pairs),
+        profile=profile_read_out(outcome.after, requested),
     )
 
 

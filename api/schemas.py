@@ -6,7 +6,7 @@ consumption is OWASP API4) and tell a client precisely what it may send.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -25,16 +25,20 @@ from records import Gender, Source
 from . import rules
 from .schemas_records import (
     DataIssueOut,
+    EvidenceOut,
     IdentifierOut,
     LinkKind,
     LinkOut,
     Match,
+    MovedOut,
     PersonOut,
     ProfileOut,
+    ProfileReadOut,
     ProvenanceOut,
     Reason,
     RecordFields,
     RecordOut,
+    RefusalOut,
     RestrictedOut,
     WithheldField,
 )
@@ -200,6 +204,51 @@ class PersonSearchRequest(BaseModel):
         return self
 
 
+class DecisionAction(StrEnum):
+    CONFIRM = "confirm"  # the profile's joins hold: one person
+    SPLIT = "split"  # the records in `record_ids` are not the same person as the rest
+
+
+RecordId = Annotated[str, StringConstraints(min_length=3, max_length=300, pattern=rules.TEXT)]
+Reason_ = Annotated[str, StringConstraints(min_length=3, max_length=500, pattern=rules.TEXT)]
+
+
+class DecisionRequest(BaseModel):
+    """A supervisor's decision on a profile, as it is shown now."""
+
+    model_config = STRICT
+
+    action: DecisionAction = Field(
+        description="`confirm`: the profile's joins hold (one person). `split`: the records in "
+        "`record_ids` are not the same person as the rest."
+    )
+    record_ids: list[RecordId] = Field(
+        default_factory=list, max_length=200, description="For `split`: the records to split off."
+    )
+    reason: Reason_ = Field(
+        description="Why: kept with the decision and shown on the joins it makes or forbids."
+    )
+    purpose: Purpose = Field(description="Case reference: required, written to the audit log.")
+
+    @field_validator("reason", "purpose")
+    @classmethod
+    def _tidy(cls, value: str) -> str:
+        cleaned = _clean(value)
+        if cleaned is None:
+            raise ValueError("must not be blank")
+        return cleaned
+
+
+class DecisionOut(BaseModel):
+    decision_id: str
+    action: DecisionAction
+    reason: str
+    decided_by: str
+    decided_at: datetime
+    pairs: int = Field(ge=0, description="Pairs of records the decision judged.")
+    profile: ProfileReadOut = Field(description="The profile as it is after the decision.")
+
+
 class Withheld(BaseModel):
     """What policy held back from this response: counts and reasons, never contents."""
 
@@ -228,21 +277,28 @@ class HealthOut(BaseModel):
 
 __all__ = [
     "DataIssueOut",
+    "DecisionAction",
+    "DecisionOut",
+    "DecisionRequest",
+    "EvidenceOut",
     "FieldError",
     "HealthOut",
     "IdentifierOut",
     "LinkKind",
     "LinkOut",
     "Match",
+    "MovedOut",
     "PersonOut",
     "PersonSearchRequest",
     "PersonSearchResponse",
     "Problem",
     "ProfileOut",
+    "ProfileReadOut",
     "ProvenanceOut",
     "Reason",
     "RecordFields",
     "RecordOut",
+    "RefusalOut",
     "RestrictedOut",
     "ValidationProblem",
     "Withheld",

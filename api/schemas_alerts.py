@@ -13,11 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from . import rules
 from .schemas import STRICT, Purpose
+from .schemas_records import ProfileId
 from .schemas_vehicles import Chassis, Registration
-
-ProfileId = Annotated[
-    str, StringConstraints(min_length=4, max_length=4096, pattern=r"^p1_[A-Za-z0-9_\-]+$")
-]
 
 
 class AlertKind(StrEnum):

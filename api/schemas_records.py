@@ -147,14 +147,44 @@ class RecordOut(BaseModel):
 
 class LinkKind(StrEnum):
     INDEX = "index"  # a strong identifier shared, linked when the records were indexed
-    QUERY = "query"  # name, birth year, relative and place agree, judged for this search
+    QUERY = "query"  # the records agree, weighed for this search (see `evidence`)
+    MANUAL = "manual"  # a supervisor confirmed it
+
+
+class EvidenceOut(BaseModel):
+    comparison: str = Field(description="name, relative, birth, gender, address, phone, …")
+    level: str = Field(description='How the two records compare, e.g. "same address".')
+    weight: float = Field(
+        description="Bits of evidence (log2 of the Bayes factor): positive for the join."
+    )
 
 
 class LinkOut(BaseModel):
+    """One join: every record of a profile but the first is joined by at least one."""
+
     record_ids: list[str]
-    kind: LinkKind = Field(description="`index`: strong identifier link; `query`: agreement now.")
-    confidence: float
+    kind: LinkKind = Field(
+        description="`index`: a strong identifier linked them at index time; `query`: the "
+        "records agree now (see `evidence`); `manual`: a supervisor confirmed it."
+    )
+    confidence: float = Field(description="Probability that the two are one person.")
     reasons: list[str]
+    evidence: list[EvidenceOut] = Field(
+        default_factory=list,
+        description="For a `query` join, the weight of each comparison the two records allow.",
+    )
+    conflicts: list[str] = Field(
+        default_factory=list,
+        description="Disagreements between the two that a strong identifier or a supervisor "
+        "overrode: judge them.",
+    )
+
+
+class RefusalOut(BaseModel):
+    """A join that was not made: the records disagree on something that rules it out."""
+
+    record_ids: list[str]
+    reasons: list[str] = Field(description='e.g. "different father\'s name".')
 
 
 class RestrictedOut(BaseModel):
@@ -162,11 +192,16 @@ class RestrictedOut(BaseModel):
     count: int = Field(ge=1)
 
 
-ProfileId = Annotated[str, Field(pattern=r"^p1_[A-Za-z0-9_\-]+$", max_length=4096)]
+PROFILE_ID = r"^p2_[A-Za-z0-9_\-]+$"  # `federation.profile_ids`: sealed, opaque
+ProfileId = Annotated[str, Field(pattern=PROFILE_ID, max_length=4096)]
 
 
 class ProfileOut(BaseModel):
-    profile_id: ProfileId = Field(description="Opens this profile: `GET /v1/persons/{profile_id}`.")
+    profile_id: ProfileId = Field(
+        description="Opaque, issued by this server, stable while the profile holds the same "
+        "records: opens this profile with `GET /v1/persons/{profile_id}`. A made-up or altered "
+        "id is 404."
+    )
     confidence: float = Field(description="Calibrated probability that this is the person.")
     display_name: str | None
     names: list[str] = Field(description="Every name and alias seen across the records.")
@@ -178,6 +213,24 @@ class ProfileOut(BaseModel):
         description="Records of this person hidden from you by a label the policy lets you "
         "know of (e.g. sexual-offence cases without the `sensitive` clearance): how many, "
         "never what they hold. Ask an officer cleared for them.",
+    )
+    refused: list[RefusalOut] = Field(
+        default_factory=list,
+        description="Records of an agreeing name kept out of this profile, and why.",
+    )
+
+
+class MovedOut(BaseModel):
+    record_id: str
+    profile_id: ProfileId = Field(description="The profile this record is in now.")
+
+
+class ProfileReadOut(ProfileOut):
+    requested_profile_id: ProfileId = Field(description="The id that was opened.")
+    moved: list[MovedOut] = Field(
+        default_factory=list,
+        description="Records of the requested id that are now in other profiles (new evidence "
+        "or a supervisor's split), with the profile each is in.",
     )
 
 

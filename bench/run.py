@@ -12,7 +12,7 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("backends", "sync", "api", "state")
+BENCHMARKS = ("backends", "sync", "api", "state", "linkage")
 
 
 def main() -> int:

@@ -213,6 +213,28 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
         backend.close()
 
 
+def ensure_linkage_model(settings: Settings, console: Console) -> None:
+    """Fit the model that joins records into profiles to the demo's own index, once (what a
+    deployment does after its first full sync: `icjs linkage estimate`). A smaller sample than
+    the command's default keeps the first start short."""
+    from federation.estimate import estimate
+    from indexer import open_backend
+
+    path = settings.linkage_model_path
+    if path.exists():
+        return
+    console.print("estimating the linkage model from the index (once)…")
+    backend = open_backend(settings.search)
+    try:
+        model = estimate(backend.records(), max_records=20_000, max_pairs=60_000)
+    except ValueError as exc:  # a world too small to estimate from: the packaged model serves
+        console.print(f"[yellow]linkage model not estimated: {exc}[/yellow]")
+        return
+    finally:
+        backend.close()
+    model.save(path)
+
+
 def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
     """A person and a vehicle that are really in the index, written as an officer might type
     them: the person's name with a typo, the plate with separators."""
@@ -401,6 +423,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"icjs demo: {exc}")
                 raise typer.Exit(exc.exit_code) from None
             demo_alerts.deliver_and_show(settings, console, paths.root / "mail")
+            ensure_linkage_model(settings, console)
             client = ensure_demo_client(settings, paths)
             person, vehicle = sample_queries(settings)
             officers = ensure_demo_officers(settings, paths)

@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "cli.alerts",
     "cli.serve",
     "cli.index",
+    "cli.linkage",
     "cli.clients",
     "cli.officers",
     "cli.token",

@@ -15,7 +15,8 @@ from state.migrate import current, head, upgrade
 from state.schema import AREAS
 
 state_app = typer.Typer(
-    help="The state stores (clients, revocations, audit, sync state, NOCs, outbox): "
+    help="The state stores (clients, revocations, audit, sync state, NOCs, outbox, "
+    "supervisors' decisions): "
     "status, upgrade, import-sqlite.",
     no_args_is_help=True,
 )
@@ -28,6 +29,7 @@ def _files(settings: Settings) -> dict[str, Path]:
         "sync": settings.sync.state_path,
         "noc": settings.data_dir / "noc.db",
         "alerts": settings.data_dir / "alerts.db",
+        "decisions": settings.data_dir / "decisions.db",
     }
 
 
@@ -39,13 +41,13 @@ def status() -> None:
     shared = open_url(settings.state) if settings.state.url else None
     for area in AREAS:
         if shared is None and not files[area].exists():
-            typer.echo(f"{area:7} {files[area]}: not created yet (needs {head(area)})")
+            typer.echo(f"{area:9} {files[area]}: not created yet (needs {head(area)})")
             continue
         db = shared or Database.sqlite(files[area])
         with db.read() as conn:
             have = current(conn, area)
         mark = "up to date" if have == head(area) else f"needs {head(area)}: icjs state upgrade"
-        typer.echo(f"{area:7} {db.display}: {have or 'no revision'} ({mark})")
+        typer.echo(f"{area:9} {db.display}: {have or 'no revision'} ({mark})")
         if shared is None:
             db.close()
     if shared is not None:
@@ -61,7 +63,7 @@ def upgrade_all() -> None:
         for area in AREAS:
             db = getattr(state, area)
             upgrade(db, area)
-            typer.echo(f"{area:7} {db.display}: {head(area)}")
+            typer.echo(f"{area:9} {db.display}: {head(area)}")
     finally:
         state.close()
 
@@ -73,6 +75,9 @@ def import_sqlite(
     sync_db: Annotated[Path | None, typer.Option(help="default: sync.state_path")] = None,
     noc_db: Annotated[Path | None, typer.Option(help="default: data_dir/noc.db")] = None,
     alerts_db: Annotated[Path | None, typer.Option(help="default: data_dir/alerts.db")] = None,
+    decisions_db: Annotated[
+        Path | None, typer.Option(help="default: data_dir/decisions.db")
+    ] = None,
 ) -> None:
     """Copy a deployment's SQLite state files into the (empty) database `state.url` names: run
     once, with the API and the syncs stopped, then start them with `state.url` set."""
@@ -85,6 +90,7 @@ def import_sqlite(
     files = _files(settings)
     given = {"auth": auth_db, "audit": audit_db, "sync": sync_db, "noc": noc_db}
     given["alerts"] = alerts_db
+    given["decisions"] = decisions_db
     files.update({area: path for area, path in given.items() if path is not None})
     target = open_url(settings.state)
     try:

@@ -167,6 +167,17 @@ class AlertsSettings(_Section):
     sms_template_id: str | None = Field(default=None, pattern=r"^\d{19}$")
 
 
+class ProfileSettings(_Section):
+    """Person profiles: the key that seals their ids and the linkage model that joins records.
+    Unset paths live under `data_dir`. (Supervisors' decisions are state: `state.decisions`.)"""
+
+    # AES-SIV keys, one base64 line each, newest first; created on first start. Every API node
+    # must read the same file, or ids issued by one node are 404 on another.
+    key_file: Path | None = None  # data_dir/profile-ids.key
+    # written by `icjs linkage estimate`; the packaged model while it does not exist
+    model_path: Path | None = None  # data_dir/linkage-model.json
+
+
 class StateSettings(_Section):
     """Where the stores beside the index live (clients, revocations, lock-outs, the audit chain,
     sync state, NOCs, the alerts outbox). Unset `url`: SQLite files, each at its own path
@@ -213,9 +224,18 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     api: ApiSettings = ApiSettings()
     noc: NocSettings = NocSettings()
+    profiles: ProfileSettings = ProfileSettings()
     state: StateSettings = StateSettings()
     alerts: AlertsSettings = AlertsSettings()
     data_dir: Path = Path("var")
+
+    @property
+    def profile_key_file(self) -> Path:
+        return self.profiles.key_file or self.data_dir / "profile-ids.key"
+
+    @property
+    def linkage_model_path(self) -> Path:
+        return self.profiles.model_path or self.data_dir / "linkage-model.json"
 
     @model_validator(mode="after")
     def _known_sources(self) -> Settings:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from connectors.base import Connector, Mapped, Row
 from connectors.errors import MappingError
 from connectors.text import repair_text
-from records import DataIssue, Kind, Record
+from records import DataIssue, Kind, PersonRole, Record
 
 
 def read_row(connector: Connector, row: Row, fetched_at: datetime) -> Mapped:
@@ -55,7 +55,10 @@ def identifies(record: Record) -> bool:
         return True
     if record.kind is Kind.FOUND_PERSON:
         return True
-    return any(person.names for person in record.subjects())
+    # a reporting guardian's name identifies the report too, though the child is its subject
+    return any(
+        person.names for person in record.people if person.role is not PersonRole.COMPLAINANT
+    )
 
 
 def describe(issues: tuple[DataIssue, ...]) -> str:

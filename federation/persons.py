@@ -1,4 +1,5 @@
-"""Person search and profile look-up: plan → retrieve → rescore → group → redact.
+"""Person search, profile reads and supervisors' decisions: plan → retrieve → rescore → group →
+redact.
 
 Synchronous on purpose (the backends are); the API runs it in a worker thread.
 """
@@ -6,17 +7,20 @@ Synchronous on purpose (the backends are); the API runs it in a worker thread.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice, takewhile
+from enum import StrEnum
+from itertools import chain, islice, takewhile
 
 from auth.principal import Caller
 from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm
 from matching import api as matching
 from records import IdType, Record
 
-from .grouping import Group, birth_year_of, group
+from .decisions import Decision, DecisionStore, NoDecisions, Verdict
+from .grouping import Group, Readings, birth_year_of, group
+from .linkage import Model
 from .planning import PERSON_KINDS, PersonSearch, plan_person
 from .policy import (
     Policy,
@@ -27,8 +31,9 @@ from .policy import (
     restrictions_of,
     without_labels,
 )
+from .profile_ids import ProfileIds
 from .rescoring import Scored, rescore
-from .views import ProfileView, Restricted, profile_view, record_ids_of, withheld_counts
+from .views import ProfileView, Restricted, profile_view, withheld_counts
 
 # Identifiers strong enough to pull a linked record into a profile when it is opened in full.
 _LINKING_IDS = frozenset(
@@ -65,44 +70,89 @@ class SearchOutcome:
         return [r.record_id for p in self.profiles for r in p.records]
 
 
+@dataclass(frozen=True)
+class Moved:
+    """A record an opened id held that is now in another profile (new evidence, a split)."""
+
+    record_id: str
+    profile_id: str
+
+
+@dataclass(frozen=True)
+class ProfileRead:
+    profile: ProfileView  # the profile holding the id's first member, as grouped now
+    moved: tuple[Moved, ...] = ()
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be applied as asked (the message says what to change)."""
+
+
+class Action(StrEnum):
+    CONFIRM = "confirm"  # these records are one person: the profile's joins hold
+    SPLIT = "split"  # these records are not the same person as the rest of the profile
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    decision: Decision
+    after: ProfileRead
+
+
 class PersonSearchService:
     def __init__(
         self,
         backend: Backend,
         policy: Policy,
         *,
+        ids: ProfileIds,
+        model: Model,
+        decisions: DecisionStore | NoDecisions | None = None,
         max_candidates: int = 300,
         today: Callable[[], date] = date.today,
     ) -> None:
         self._backend = backend
         self._policy = policy
+        self._ids = ids
+        self._model = model
+        self._readings = Readings(model)
+        self._decisions = decisions or NoDecisions()
         self._max_candidates = max_candidates
         self._today = today
+
+    @property
+    def ids(self) -> ProfileIds:
+        return self._ids
 
     def _filters(self, caller: Caller) -> tuple[Filters, tuple[str, ...]]:
         visibility = self._policy.visibility(caller)
         return filters_of(visibility), tuple(restrictions_of(visibility))
 
-    def _restricted(self, caller: Caller, group: Group, filters: Filters) -> list[Restricted]:
-        """How many records linked to this person at index time are hidden from the caller by
-        a label the policy lets it know of (`disclose`): the existence, never the contents."""
+    def _restricted(
+        self, caller: Caller, group: Group, filters: Filters, named: Sequence[Record] = ()
+    ) -> list[Restricted]:
+        """How many records linked to this person at index time (or `named` by the profile id
+        being opened) are hidden from the caller by a label the policy lets it know of
+        (`disclose`): the existence, never the contents."""
         disclosed = disclosed_labels(self._policy.visibility(caller))
         profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
-        if not disclosed or not profile_ids:
+        if not disclosed or not (profile_ids or named):
             return []
         unlabelled = without_labels(filters)
         shown = {m.record.record_id for m in group.members}
         counts: Counter[str] = Counter()
         seen: set[str] = set()
-        for profile_id in sorted(profile_ids):
-            for record in self._backend.profile(profile_id):
-                if record.record_id in shown or record.record_id in seen:
-                    continue
-                seen.add(record.record_id)
-                if is_visible(record, filters) or not is_visible(record, unlabelled):
-                    continue  # shown anyway, or hidden for another reason (a source not granted)
-                for label in sorted(record.sensitivity & disclosed):
-                    counts[label.value] += 1
+        linked = (
+            r for profile_id in sorted(profile_ids) for r in self._backend.profile(profile_id)
+        )
+        for record in chain(named, linked):
+            if record.record_id in shown or record.record_id in seen:
+                continue
+            seen.add(record.record_id)
+            if is_visible(record, filters) or not is_visible(record, unlabelled):
+                continue  # shown anyway, or hidden for another reason (a source not granted)
+            for label in sorted(record.sensitivity & disclosed):
+                counts[label.value] += 1
         return [Restricted(label, n) for label, n in sorted(counts.items())]
 
     def _index_links(self, scored: list[Scored]) -> list[tuple[str, str, str]]:
@@ -110,6 +160,27 @@ class PersonSearchService:
         if len(linked) < 2:
             return []
         return [(link.a, link.b, link.reason) for link in self._backend.links(linked)]
+
+    def _group(
+        self,
+        scored: list[Scored],
+        eligible: Collection[str] = (),
+        shown_from: float = 0.0,
+        shown: int | None = None,
+    ) -> list[Group]:
+        judgements = self._decisions.among([s.record.record_id for s in scored])
+        grouped = group(
+            scored,
+            self._index_links(scored),
+            model=self._model,
+            judgements=judgements,
+            eligible=eligible,
+            shown_from=shown_from,
+            refusals_for=shown,
+            readings=self._readings,
+        )
+        self._readings.trim()
+        return grouped
 
     def search(self, caller: Caller, search: PersonSearch) -> SearchOutcome:
         filters, restrictions = self._filters(caller)
@@ -124,11 +195,12 @@ class PersonSearchService:
         # linked to a strong match belongs to the person even if its own name is written
         # too differently to match on its own (a DL holder's name without the middle name).
         scored = rescore(plan.analysed, candidates, min_score=0.0)
-        grouped = group(scored, self._index_links(scored))  # best confidence first
+        # best first; namesakes kept apart are explained when a profile is opened, not here
         floor = score_floor(search.min_score)
+        grouped = self._group(scored, shown_from=floor, shown=0)
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
         profiles = tuple(
-            profile_view(self._policy, caller, g, self._restricted(caller, g, filters))
+            profile_view(self._policy, caller, g, self._ids, self._restricted(caller, g, filters))
             for g in groups
         )
         return SearchOutcome(
@@ -140,28 +212,52 @@ class PersonSearchService:
             min_score=floor,
         )
 
-    def profile(self, caller: Caller, profile_id: str) -> ProfileView | None:
-        """The profile in full as the caller may see it, or None if none of it is visible.
+    def profile(self, caller: Caller, profile_id: str) -> ProfileRead | None:
+        """The profile in full as the caller may see it, or None when the id was not issued by
+        this server or none of its records is visible to the caller.
 
-        The members named by the id are fetched and filtered by the caller's policy (a record
-        outside it is "not found", whether the id was guessed or handed over by someone else);
-        then records linked to them at index time or agreeing at query time are added.
+        The id's records are fetched under the caller's policy (a record outside it is "not
+        found", whether the id was guessed or handed over by someone else), records around them
+        are retrieved as a search would (same names, same strong identifiers) and grouped again
+        with today's evidence and decisions. The profile returned is the one holding the id's
+        first record; the id's other records, if grouping now puts them elsewhere, are listed
+        with the profile they are in.
         """
-        try:
-            wanted = record_ids_of(profile_id)
-        except ValueError:
+        wanted = self._ids.open(profile_id)
+        if wanted is None:
             return None
         filters, _ = self._filters(caller)
         person_filters = narrow_kinds(filters, PERSON_KINDS)
-        members = [
-            r for r in self._backend.get(wanted) if is_visible(r, person_filters) and r.subjects()
-        ]
+        fetched = self._backend.get(wanted)
+        members = [r for r in fetched if is_visible(r, person_filters) and r.subjects()]
         if not members:
             return None
+        hidden = [r for r in fetched if not is_visible(r, person_filters)]
+        member_ids = [r.record_id for r in members]
+        scored = self._around(members, person_filters)
+        if scored is None:
+            alone = _unscored_group(members)
+            restricted = self._restricted(caller, alone, filters, hidden)
+            return ProfileRead(profile_view(self._policy, caller, alone, self._ids, restricted))
+        groups = self._group(scored, eligible=member_ids)
+        home_of = {m.record.record_id: g for g in groups for m in g.members}
+        home = home_of[member_ids[0]]
+        moved = tuple(
+            Moved(rid, self._ids.issue(m.record.record_id for m in home_of[rid].members))
+            for rid in member_ids[1:]
+            if home_of[rid] is not home
+        )
+        # records of this person a label hides from the caller are counted, as in a search
+        restricted = self._restricted(caller, home, filters, hidden)
+        return ProfileRead(profile_view(self._policy, caller, home, self._ids, restricted), moved)
+
+    def _around(self, members: list[Record], filters: Filters) -> list[Scored] | None:
+        """The id's records and the records a search for the first one would find, scored
+        against the first one's name; None when the first has no name to search by."""
         anchor = members[0]
         person = next((p for p in anchor.subjects() if p.names), None)
         if person is None:
-            return profile_view(self._policy, caller, _unscored_group(members))
+            return None
         query = matching.PersonQuery(
             name=person.names[0],
             relative_name=person.relative_name,
@@ -186,32 +282,59 @@ class PersonSearchService:
                 name_keys=frozenset(keys),
                 name_text=analysed.text or None,
                 identifiers=tuple(dict.fromkeys(terms)),
-                filters=person_filters,
+                filters=filters,
                 limit=self._max_candidates,
             )
         )
         found = {c.record.record_id for c in candidates}
-        missing = [r for r in members if r.record_id not in found]
         scored = rescore(analysed, candidates, min_score=0.0)
-        scored.extend(_score_all(analysed, missing))
-        member_ids = {r.record_id for r in members}
-        profile_ids = {s.index_profile_id for s in scored if s.record.record_id in member_ids}
-        profile_ids.discard(None)
-        chosen = [
-            g
-            for g in group(scored, self._index_links(scored))
-            if any(
-                m.record.record_id in member_ids or m.index_profile_id in profile_ids
-                for m in g.members
-            )
-        ]
-        merged = Group(
-            members=sorted(
-                (m for g in chosen for m in g.members), key=lambda m: m.score, reverse=True
-            ),
-            links=[link for g in chosen for link in g.links],
+        scored.extend(_score_all(analysed, [r for r in members if r.record_id not in found]))
+        return scored
+
+    def decide(
+        self,
+        caller: Caller,
+        profile_id: str,
+        action: Action,
+        *,
+        reason: str,
+        separate: Sequence[str] = (),
+    ) -> DecisionOutcome | None:
+        """Record a supervisor's decision on the profile as the caller sees it now: `confirm`
+        its joins, or `split` the records in `separate` from the rest. None when the id does not
+        open for the caller; `DecisionError` when the decision does not fit the profile."""
+        read = self.profile(caller, profile_id)
+        if read is None:
+            return None
+        members = [r.record_id for r in read.profile.records]
+        if action is Action.CONFIRM:
+            if len(members) < 2:
+                raise DecisionError("this profile holds one record: there is no join to confirm")
+            pairs = [link.record_ids for link in read.profile.links]
+            verdict = Verdict.SAME
+        else:
+            out = set(separate)
+            unknown = sorted(out - set(members))
+            if unknown:
+                raise DecisionError(f"not in this profile: {', '.join(unknown[:5])}")
+            rest = [m for m in members if m not in out]
+            if not out or not rest:
+                raise DecisionError(
+                    "name the records to split off (record_ids): some, not all, of the profile's"
+                )
+            pairs = [(x, y) for x in sorted(out) for y in rest]
+            verdict = Verdict.DIFFERENT
+        if not isinstance(self._decisions, DecisionStore):
+            raise DecisionError("this server keeps no decision store")
+        decision = self._decisions.record(
+            action.value,
+            verdict,
+            pairs,
+            reason=reason,
+            decided_by=f"{caller.role.value}:{caller.subject}",
         )
-        return profile_view(self._policy, caller, merged)
+        after = self.profile(caller, read.profile.profile_id)
+        return DecisionOutcome(decision, after or read)
 
 
 def _score_all(analysed: matching.AnalysedQuery, records: list[Record]) -> list[Scored]:

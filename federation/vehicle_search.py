@@ -28,6 +28,7 @@ from .noc import NOC_FILTERS, NocService
 from .noc_model import IssuedNoc
 from .planning import VehicleSearch, VehicleTerms, normalise_vehicle
 from .policy import Policy, filters_of, is_visible
+from .profile_ids import ProfileIds
 
 log = structlog.get_logger("icjs.federation")
 T = TypeVar("T")
@@ -72,6 +73,7 @@ class VehicleSearchService:
     backend: Backend
     policy: Policy
     noc: NocService
+    ids: ProfileIds  # issues the owners' profile ids (the person search's, so that they open)
     vahan: fv.VahanLookup | None = None
     max_candidates: int = 300
     on_live_lookup: Callable[[LiveAnswer], None] = field(default=lambda _answer: None)
@@ -130,7 +132,16 @@ class VehicleSearchService:
                     known.update(r.record_id for r in past)
         # Redaction of every owner and report is CPU work: off the event loop, like the search.
         outcome = await _in_thread(
-            partial(fv.assemble, self.policy, caller, terms, records, filters, live_ids=live_ids)
+            partial(
+                fv.assemble,
+                self.policy,
+                caller,
+                terms,
+                records,
+                filters,
+                ids=self.ids,
+                live_ids=live_ids,
+            )
         )
         nocs = {
             v.registration_no: await _in_thread(partial(self.noc.issued_for, v.registration_no))

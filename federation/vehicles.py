@@ -19,7 +19,8 @@ from records import IdType, Kind, Record, Source
 
 from .planning import VehicleTerms, plan_vehicle
 from .policy import Policy, is_visible
-from .views import RecordView, profile_id_for, record_view
+from .profile_ids import ProfileIds
+from .views import RecordView, record_view
 
 
 class VahanLookup(Protocol):
@@ -204,6 +205,7 @@ def assemble(
     records: list[Record],
     filters: Filters,
     *,
+    ids: ProfileIds,
     live_ids: frozenset[str] = frozenset(),
 ) -> VehicleOutcome:
     """Group registrations by plate, attach reports, cut every record to the caller's view.
@@ -242,7 +244,7 @@ def assemble(
                     Owner(
                         owner_serial=r.vehicle.owner_serial if r.vehicle else None,
                         current=r is current,
-                        profile_id=profile_id_for([r.record_id]),
+                        profile_id=ids.issue([r.record_id]),
                         record=record_view(policy, caller, r, None),
                     )
                     for r in reversed(regs)

@@ -8,28 +8,25 @@ blanked, so an explanation cannot leak a withheld field either.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from auth.principal import Caller
 from matching import api as matching
-from records import Record, split_record_id
+from records import PersonRole, Record
 
-from .grouping import Group, Link
+from .grouping import Group, Link, Refusal
 from .policy import Policy, Withheld, redaction_of
+from .profile_ids import ProfileIds
 
 # Top-level keys of a record that the view carries in its own slots, or never (raw payloads:
 # the canonical fields already carry what may be shown, and raw would bypass field redaction).
 _OWN_SLOTS = frozenset(
     {"record_id", "source", "kind", "status", "provenance", "raw", "data_issues"}
 )
-MAX_PROFILE_RECORDS = 200
+_NOT_SUBJECTS = frozenset({PersonRole.COMPLAINANT.value, PersonRole.GUARDIAN.value})
 
 
 @dataclass(frozen=True)
@@ -70,42 +67,9 @@ class ProfileView:
     names: tuple[str, ...]
     identifiers: tuple[dict[str, Any], ...]
     records: tuple[RecordView, ...]
-    links: tuple[Link, ...]
-    restricted: tuple[Restricted, ...] = ()
-
-
-# --- profile ids -------------------------------------------------------------------------------
-#
-# A profile is built per query (index links plus query-time agreement), so its id names its
-# members: "p1_" + base64url(deflate(sorted record ids)). Nothing is stored, any API node can
-# resolve it, and it opens nothing by itself: resolving re-applies the caller's policy to every
-# member (a guessed or borrowed id for records outside one's policy resolves to "not found").
-
-
-def profile_id_for(record_ids: Iterable[str]) -> str:
-    payload = json.dumps(sorted(set(record_ids)), separators=(",", ":")).encode()
-    return "p1_" + base64.urlsafe_b64encode(zlib.compress(payload, 9)).rstrip(b"=").decode()
-
-
-def record_ids_of(profile_id: str) -> list[str]:
-    """Inverse of `profile_id_for`; `ValueError` for anything that is not such an id."""
-    if not profile_id.startswith("p1_"):
-        raise ValueError("profile ids start with 'p1_'")
-    body = profile_id[3:]
-    try:
-        raw = zlib.decompressobj().decompress(
-            base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), 64 * 1024
-        )
-        ids = json.loads(raw)
-    except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError):
-        raise ValueError("profile id is damaged") from None
-    if not isinstance(ids, list) or not ids or len(ids) > MAX_PROFILE_RECORDS:
-        raise ValueError("profile id is damaged")
-    for record_id in ids:
-        if not isinstance(record_id, str):
-            raise ValueError("profile id is damaged")
-        split_record_id(record_id)
-    return ids
+    links: tuple[Link, ...]  # every join, with its evidence: each member but the first is in one
+    refused: tuple[Refusal, ...] = ()  # joins not made, with the disagreement that forbade them
+    restricted: tuple[Restricted, ...] = ()  # linked records a label hides, counted
 
 
 # --- record views ------------------------------------------------------------------------------
@@ -163,8 +127,8 @@ def _names(views: Sequence[RecordView]) -> list[str]:
     seen: dict[str, str] = {}
     for v in views:
         for person in _people(v):
-            if person.get("role") == "complainant":
-                continue
+            if person.get("role") in _NOT_SUBJECTS:
+                continue  # a complainant, a reporting guardian: not this profile's person
             written = [person.get("name"), person.get("name_local"), *(person.get("aliases") or [])]
             for name in written:
                 if isinstance(name, str) and name.strip():
@@ -194,17 +158,22 @@ def _display_name(group: Group, views: Sequence[RecordView]) -> str | None:
 
 
 def profile_view(
-    policy: Policy, caller: Caller, group: Group, restricted: Sequence[Restricted] = ()
+    policy: Policy,
+    caller: Caller,
+    group: Group,
+    ids: ProfileIds,
+    restricted: Sequence[Restricted] = (),
 ) -> ProfileView:
     views = [record_view(policy, caller, m.record, m.match) for m in group.members]
     return ProfileView(
-        profile_id=profile_id_for(m.record.record_id for m in group.members),
+        profile_id=ids.issue(m.record.record_id for m in group.members),
         confidence=round(group.confidence, 4),
         display_name=_display_name(group, views),
         names=tuple(_names(views)),
         identifiers=tuple(_identifiers(views)),
         records=tuple(views),
         links=tuple(group.links),
+        refused=tuple(group.refused),
         restricted=tuple(restricted),
     )
 

@@ -6,9 +6,12 @@ Each link carries its reason and the shared value:
 - `driving_licence`: both records carry the same (full) DL number.
 - `passport`: both carry the same passport number.
 - `fir`: a CCTNS accused and an e-Prisons inmate carry the same FIR (normalised
-  `{state}/{ps_code}/{year}/{number}`: the police station is part of the value) **and** their
-  names agree (`matching.api.score` ≥ `NAME_AGREES`). The FIR alone is not enough: one FIR names
-  several co-accused, who must not become one person. Two co-accused are never linked by it.
+  `{state}/{ps_code}/{year}/{number}`: the police station is part of the value), their names
+  agree (`NAME_AGREES`), nothing else they carry disagrees (`indexer.comparison.conflicts`: a
+  father's name, a birth year, a gender), **and** the accused is the only co-accused of that FIR
+  who fits the inmate so. The FIR alone is not enough: one FIR names several co-accused, who
+  must not become one person; an inmate who fits two of them (`P. Suresh` and `S. Suresh`) is
+  linked to neither. Two co-accused are never linked by it.
 - `registration`, `chassis`: a Vahan registration and a CCTNS vehicle report carry the same
   registration or full chassis number. Chassis fragments (partial identifiers) never link: five
   characters do not identify a vehicle nationally. Two Vahan owner serials of one plate are not
@@ -22,11 +25,17 @@ Each link carries its reason and the shared value:
 Every record sharing a **link key** with another (`link_keys`) is a pair to decide (`decide`);
 the key makes the lookup an index probe rather than a scan.
 
-A **profile** is a connected component of the link graph. Its id is derived from the smallest
-`record_id` in the component (`profile_id_for`): the same data gives the same profile ids on every
-re-sync and every rebuild, whatever order records arrive in. When a record joins, leaves or
-changes, only the components it touches are recomputed (`LinkEngine.relink`), read hop by hop
-for the whole batch at once and followed at most `MAX_HOPS` links away.
+An **index profile** is a cluster of the link graph: links are taken strongest first (DL and
+passport, then registration and chassis, then FIR, then owner ↔ holder) and a link that would
+put two records with a cannot-link (`indexer.comparison.conflicts`) in one cluster is not
+followed, unless it joins those two records directly. So a chain of links never fuses people who
+disagree (an inmate linked to two co-accused, a plate's two owners through its theft report).
+Its label is derived from the smallest `record_id` in the cluster (`cluster_label`): the same
+data gives the same labels on every re-sync and every rebuild, whatever order records arrive in.
+The label is internal (query-time grouping reads it); what callers see is the sealed profile id
+of `federation.profile_ids`. When a record joins, leaves or changes, only the components it
+touches are recomputed (`LinkEngine.relink`), read hop by hop for the whole batch at once and
+followed at most `MAX_HOPS` links away.
 
 Guard against bad data: a link key held by more than `MAX_HOLDERS` records is a placeholder (a
 DL number of all zeros, a dummy passport), not an identifier, and links nothing; otherwise one
@@ -37,11 +46,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
 from indexer.backends.base import Link
-from matching.api import PersonQuery, analyse, name_text, score
+from indexer.comparison import Similarity, conflicts
+from indexer.sides import Side, sides_of
+from matching.api import name_text
 from records import IdType, Kind, Person, PersonRole, Record, Source
 
 NAME_AGREES = 0.8  # matching score above which two names on one FIR are the same person
@@ -50,6 +61,9 @@ MAX_HOLDERS = 50  # records sharing one link key beyond which the key is a place
 MAX_HOPS = 32  # how far a profile is followed from the records a write touched
 
 REASONS = ("driving_licence", "passport", "fir", "registration", "chassis", "owner_holder")
+# Which links are followed first when a cluster is formed: an identifier of the person before
+# one of a vehicle, before a shared FIR, before the owner ↔ holder agreement.
+_STRENGTH = {"driving_licence": 0, "passport": 0, "registration": 1, "chassis": 1, "fir": 2}
 
 _ADDRESS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -106,13 +120,30 @@ def link_keys(record: Record) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _names_agree(a: Record, b: Record) -> bool:
-    for pa in a.subjects():
-        for written in pa.names:
-            analysed = analyse(PersonQuery(name=written))
-            if any(score(analysed, pb).score >= NAME_AGREES for pb in b.subjects()):
-                return True
-    return False
+def _primary(record: Record) -> Side | None:
+    sides = sides_of(record)
+    return sides[0] if sides else None
+
+
+def _fits(inmate: Side, accused: Side, similar: Similarity) -> bool:
+    return similar.names(inmate, accused) >= NAME_AGREES and not conflicts(inmate, accused, similar)
+
+
+def fir_links(key: str, holders: Sequence[Record], similar: Similarity | None = None) -> list[Link]:
+    """The links a FIR key makes among its holders: each inmate to the one accused of that FIR
+    who fits it (name agrees, nothing disagrees), when exactly one does."""
+    similar = similar or Similarity()
+    accused = [(r, s) for r in holders if _is(r, Source.CCTNS, Kind.ACCUSED) if (s := _primary(r))]
+    inmates = [
+        (r, s) for r in holders if _is(r, Source.EPRISONS, Kind.INMATE) if (s := _primary(r))
+    ]
+    out: list[Link] = []
+    for inmate, inmate_side in inmates:
+        fitting = [r for r, side in accused if _fits(inmate_side, side, similar)]
+        if len(fitting) == 1:
+            first, second = sorted((inmate.record_id, fitting[0].record_id))
+            out.append(Link(a=first, b=second, reason="fir", key=key))
+    return out
 
 
 def _address_tokens(address: str) -> set[str]:
@@ -136,9 +167,9 @@ def decide(key: str, a: Record, b: Record) -> Link | None:
     if kind in ("dl", "passport"):
         reason = "driving_licence" if kind == "dl" else "passport"
     elif kind == "fir":
-        pair = {(a.source, a.kind), (b.source, b.kind)}
-        if pair == {(Source.CCTNS, Kind.ACCUSED), (Source.EPRISONS, Kind.INMATE)}:
-            reason = "fir" if _names_agree(a, b) else None
+        # decided over all holders of the FIR at once (`fir_links`): here, only the two
+        links = fir_links(key, [a, b])
+        return links[0] if links else None
     elif kind in ("registration", "chassis"):
         if {a.source, b.source} == {Source.VAHAN, Source.CCTNS}:
             reason = kind
@@ -155,12 +186,12 @@ def decide(key: str, a: Record, b: Record) -> Link | None:
     return Link(a=first, b=second, reason=reason, key=key)
 
 
-def profile_id_for(member_ids: Collection[str]) -> str:
-    """Stable id of the profile holding `member_ids`: a hash of the smallest record id, so that
-    it does not reveal a record id (some sources' ids carry a police station) yet never moves
-    while the component keeps its smallest member."""
+def cluster_label(member_ids: Collection[str]) -> str:
+    """The stable label of the index profile holding `member_ids`: a hash of the smallest record
+    id, so that it never moves while the cluster keeps its smallest member. Internal: never
+    shown to a caller (profile ids are `federation.profile_ids`)."""
     smallest = min(member_ids)
-    return "p-" + hashlib.sha256(smallest.encode()).hexdigest()[:20]
+    return "c-" + hashlib.sha256(smallest.encode()).hexdigest()[:20]
 
 
 class LinkStore(Protocol):
@@ -173,6 +204,8 @@ class LinkStore(Protocol):
     def replace_edges(self, record_ids: Collection[str], links: Sequence[Link]) -> None: ...
 
     def set_profiles(self, assignment: Mapping[str, str]) -> None: ...
+
+    def records(self, record_ids: Collection[str]) -> list[Record]: ...
 
 
 class LinkEngine:
@@ -201,15 +234,20 @@ class LinkEngine:
         all_keys = set().union(*keys_of.values()) if keys_of else set()
         holders = self._store.records_by_link_keys(all_keys) if all_keys else {}
         new_links: dict[tuple[str, str, str], Link] = {}
+        similar = Similarity()
         for record in present:
             for key in keys_of[record.record_id]:
                 others = holders.get(key, ())
                 if len(others) > MAX_HOLDERS:
                     continue  # a placeholder value, not an identifier (see module docstring)
-                for other in others:
-                    link = decide(key, record, other)
-                    if link is not None:
-                        new_links.setdefault((link.a, link.b, link.reason), link)
+                if key.startswith("fir:"):
+                    # one FIR's links depend on all its holders: the co-accused compete
+                    mine = record.record_id
+                    found = [x for x in fir_links(key, others, similar) if mine in (x.a, x.b)]
+                else:
+                    found = [x for o in others if (x := decide(key, record, o)) is not None]
+                for link in found:
+                    new_links.setdefault((link.a, link.b, link.reason), link)
         if before or new_links:
             self._store.replace_edges(changed, list(new_links.values()))
         starts = (
@@ -221,9 +259,10 @@ class LinkEngine:
             self._store.set_profiles(self._components(starts))
 
     def _components(self, starts: set[str]) -> dict[str, str]:
-        """Profile id of every record connected to `starts`: the graph around them is read in
-        rounds (one `edges_touching` per hop for all of them together), then walked in memory."""
-        neighbours: dict[str, set[str]] = {s: set() for s in starts}
+        """Index profile label of every record connected to `starts`: the graph around them is
+        read in rounds (one `edges_touching` per hop for all of them together), then clustered
+        in memory (`clusters`)."""
+        edges: set[Link] = set()
         visited = set(starts)
         frontier = set(starts)
         for _ in range(MAX_HOPS):
@@ -231,23 +270,80 @@ class LinkEngine:
                 break
             reached: set[str] = set()
             for edge in self._store.edges_touching(frontier):
-                neighbours.setdefault(edge.a, set()).add(edge.b)
-                neighbours.setdefault(edge.b, set()).add(edge.a)
+                edges.add(edge)
                 reached.update((edge.a, edge.b))
             frontier = reached - visited
             visited |= frontier
         assignment: dict[str, str] = {}
-        for start in sorted(neighbours):
-            if start in assignment:
-                continue
-            members = {start}
-            stack = [start]
-            while stack:
-                for other in neighbours.get(stack.pop(), ()):
-                    if other not in members:
-                        members.add(other)
-                        stack.append(other)
-            pid = profile_id_for(members)
+        for members in clusters(visited, edges, self._store.records):
+            label = cluster_label(members)
             for member in members:
-                assignment[member] = pid
+                assignment[member] = label
         return assignment
+
+
+def clusters(
+    nodes: Collection[str],
+    edges: Collection[Link],
+    fetch: Callable[[Collection[str]], list[Record]],
+) -> list[set[str]]:
+    """Clusters of `nodes` under `edges`, strongest link first, never joining two clusters that
+    hold a cannot-link between them unless the link joins those two records directly. Records
+    are fetched (`fetch`) only for components of three or more: two records are joined by their
+    own link."""
+    neighbours: dict[str, set[str]] = {n: set() for n in nodes}
+    for edge in edges:
+        neighbours.setdefault(edge.a, set()).add(edge.b)
+        neighbours.setdefault(edge.b, set()).add(edge.a)
+    out: list[set[str]] = []
+    seen: set[str] = set()
+    for start in sorted(neighbours):
+        if start in seen:
+            continue
+        component = {start}
+        stack = [start]
+        while stack:
+            for other in neighbours[stack.pop()]:
+                if other not in component:
+                    component.add(other)
+                    stack.append(other)
+        seen |= component
+        if len(component) < 3:
+            out.append(component)
+            continue
+        inside = sorted((e for e in edges if e.a in component), key=_edge_order)
+        out.extend(_constrained(component, inside, fetch(component)))
+    return out
+
+
+def _edge_order(link: Link) -> tuple[int, str, str, str]:
+    return (_STRENGTH.get(link.reason, 3), link.a, link.b, link.reason)
+
+
+def _constrained(component: set[str], edges: list[Link], records: list[Record]) -> list[set[str]]:
+    sides = {r.record_id: side for r in records if (side := _primary(r)) is not None}
+    similar = Similarity()
+    direct = {(e.a, e.b) for e in edges}
+    cluster_of = {n: {n} for n in component}
+    for edge in edges:
+        left, right = cluster_of[edge.a], cluster_of[edge.b]
+        if left is right:
+            continue
+        blocked = False
+        for x in left:
+            for y in right:
+                pair = (x, y) if x < y else (y, x)
+                if pair in direct or x not in sides or y not in sides:
+                    continue
+                if conflicts(sides[x], sides[y], similar):
+                    blocked = True
+                    break
+            if blocked:
+                break
+        if blocked:
+            continue
+        left |= right
+        for member in right:
+            cluster_of[member] = left
+    unique: dict[int, set[str]] = {id(c): c for c in cluster_of.values()}
+    return list(unique.values())

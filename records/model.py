@@ -146,6 +146,9 @@ class Person(BaseModel):
         return self
 
 
+_NOT_SUBJECTS = frozenset({PersonRole.COMPLAINANT, PersonRole.GUARDIAN})
+
+
 class Vehicle(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -242,8 +245,10 @@ class Record(BaseModel):
         return self.provenance.source_updated_at
 
     def subjects(self) -> list[Person]:
-        """The people a person search should find this record by (never complainants)."""
-        return [p for p in self.people if p.role is not PersonRole.COMPLAINANT]
+        """The people this record is about, whom a person search finds it by: never a
+        complainant, and never the guardian who reported a missing child (a contact on the
+        record: the child is its subject)."""
+        return [p for p in self.people if p.role not in _NOT_SUBJECTS]
 
     def identifier_values(self, id_type: IdType) -> list[str]:
         return [i.value for i in self.identifiers if i.type is id_type]

@@ -35,6 +35,7 @@ HEADS = {
     "sync": "sync_0001",
     "noc": "noc_0001",
     "alerts": "alerts_0002",
+    "decisions": "decisions_0001",
 }
 
 MIGRATIONS = Path(__file__).parent / "migrations"

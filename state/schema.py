@@ -10,6 +10,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
 - noc (`data_dir/noc.db`): noc, noc_events;
 - alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_params, remembered,
   remembered_keys, broadcasts, alert_feed.
+- decisions (`data_dir/decisions.db`): judgements (supervisors' confirm and split of profiles).
 
 Types are chosen so both engines hold the same values: times are ISO 8601 text as the stores
 have always written them (they compare as text, so `C` collation on PostgreSQL), flags are
@@ -27,7 +28,7 @@ Str = sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 # 64-bit integers; on SQLite plain INTEGER, so that an INTEGER PRIMARY KEY is the rowid.
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-AREAS = ("auth", "audit", "sync", "noc", "alerts")
+AREAS = ("auth", "audit", "sync", "noc", "alerts", "decisions")
 
 
 def _id() -> sa.Column[int]:
@@ -411,10 +412,31 @@ alert_feed = sa.Table(
     sa.Index("alert_feed_recipient", "recipient", "id"),
 )
 
+# -- decisions ------------------------------------------------------------------------------------
+
+decisions_meta = sa.MetaData()
+
+# Supervisors' judgements on pairs of records (`federation.decisions`): record ids are stable
+# across re-syncs and rebuilds, and these rows live outside the index, so a judgement outlives
+# both. One row per pair (a < b); the newest decision on a pair replaces the older.
+judgements = sa.Table(
+    "judgements",
+    decisions_meta,
+    sa.Column("a", Str, primary_key=True),
+    sa.Column("b", Str, primary_key=True),
+    sa.Column("verdict", Str, nullable=False),  # same, different
+    sa.Column("reason", Str, nullable=False),
+    sa.Column("decided_by", Str, nullable=False),
+    sa.Column("decided_at", Str, nullable=False),
+    sa.Column("decision_id", Str, nullable=False),
+    sa.Index("judgements_b", "b"),
+)
+
 METADATA: dict[str, sa.MetaData] = {
     "auth": auth,
     "audit": audit_meta,
     "sync": sync,
     "noc": noc_meta,
     "alerts": alerts,
+    "decisions": decisions_meta,
 }

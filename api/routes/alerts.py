@@ -29,7 +29,7 @@ from alerts.searches import (
 from api.security import audit_context
 from auth.policy import Policy
 from auth.principal import Caller
-from federation import VehicleSearch, normalise_vehicle
+from federation import PersonSearchService, VehicleSearch, normalise_vehicle
 
 from ..deps import guarded
 from ..errors import BadRequest, NotFound, request_id_of
@@ -266,9 +266,11 @@ async def watch(
             raise BadRequest(str(exc)) from None
         keys |= vehicle_keys(terms.registration, terms.chassis)
     if body.profile_id:
-        view = await run_in_threadpool(request.app.state.persons.profile, caller, body.profile_id)
-        if view is None:
+        persons: PersonSearchService = request.app.state.persons
+        read = await run_in_threadpool(persons.profile, caller, body.profile_id)
+        if read is None:
             raise NotFound("no profile with this id is visible to you")
+        view = read.profile
         for ident in view.identifiers:
             if not ident.get("partial") and ident.get("type") in WATCHED:
                 keys.add(f"id:{ident['type']}:{ident['value']}")

@@ -1,25 +1,36 @@
-"""`POST /v1/persons/search` and `GET /v1/persons/{profile_id}`."""
+"""`POST /v1/persons/search`, `GET /v1/persons/{profile_id}` and
+`POST /v1/persons/{profile_id}/decisions`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.retro import remember_search
 from api.security import audit_context
 from auth.principal import Caller
 from federation import PersonSearch, PersonSearchService
+from federation.persons import Action, DecisionError
 
+from .. import rules
 from ..deps import guarded, path_convertor
-from ..errors import NotFound, request_id_of
+from ..errors import Conflict, NotFound, request_id_of
 from ..metrics import Metrics
-from ..present import profile_out, search_out
-from ..schemas import PersonSearchRequest, PersonSearchResponse, ProfileOut, problems
+from ..present import decision_out, profile_read_out, search_out
+from ..schemas import (
+    DecisionOut,
+    DecisionRequest,
+    PersonSearchRequest,
+    PersonSearchResponse,
+    ProfileReadOut,
+    problems,
+)
+from ..schemas_records import PROFILE_ID as PROFILE_ID
 
 router = APIRouter(tags=["persons"])
-PROFILE_ID = r"^p1_[A-Za-z0-9_\-]+$"
 # Only a profile id routes to the profile read: `GET /v1/persons/search` is then a 405.
 path_convertor("profile_id", PROFILE_ID)
 
@@ -78,26 +89,106 @@ async def search_persons(
     return search_out(outcome, request_id_of(request))
 
 
+_PURPOSE = Query(
+    min_length=3,
+    max_length=300,
+    pattern=rules.TEXT,
+    description="Case reference or reason: required, written to the audit log (like a search's).",
+)
+ProfileId = Annotated[
+    str,
+    Path(
+        min_length=4,
+        max_length=4096,
+        pattern=PROFILE_ID,
+        description="A profile id this server issued (from a search, or a vehicle owner's). "
+        "Anything else, made up or altered, is 404.",
+    ),
+]
+
+
 @router.get(
     "/v1/persons/{profile_id:profile_id}",
     name="persons.get",
     summary="Open one profile in full, as you may see it",
     description=(
-        "A profile id from a search (or a vehicle owner's `profile_id`). The members are "
-        "fetched again under your policy, and records linked to them are added. An id whose "
-        "records you may not see is `404`, whoever handed it to you. Scope `persons:read`."
+        "A profile id from a search (or a vehicle owner's `profile_id`). The records are "
+        "fetched again under your policy and grouped again with today's evidence and "
+        "supervisors' decisions: the profile holding the id's first record is returned, with "
+        "the evidence of every join (`links`) and the joins refused (`refused`); the id's "
+        "records now in other profiles are listed in `moved`; records of this person a label "
+        "hides from you are counted in `restricted` where the policy discloses them. A "
+        "`purpose` is required and audited, as for a search. An id this server did not issue, "
+        "or whose records you may not see, is `404`, whoever handed it to you. Scope "
+        "`persons:read`."
     ),
-    response_model=ProfileOut,
-    responses=problems(401, 403, 404, 429, 503),
+    response_model=ProfileReadOut,
+    responses=problems(401, 403, 404, 422, 429, 503),
 )
 async def get_profile(
     request: Request,
     caller: Annotated[Caller, Depends(guarded("persons.get"))],
-    profile_id: Annotated[str, Path(min_length=4, max_length=4096, pattern=PROFILE_ID)],
-) -> ProfileOut:
-    audit_context(request, query={"profile_id": profile_id[:64]})
-    view = await run_in_threadpool(_service(request).profile, caller, profile_id)
-    if view is None:
+    profile_id: ProfileId,
+    purpose: Annotated[str, _PURPOSE],
+) -> ProfileReadOut:
+    audit_context(request, purpose=purpose, query={"profile_id": profile_id[:64]})
+    read = await run_in_threadpool(_service(request).profile, caller, profile_id)
+    if read is None:
         raise NotFound("no profile with this id is visible to you")
-    audit_context(request, record_ids=[r.record_id for r in view.records])
-    return profile_out(view)
+    audit_context(request, record_ids=[r.record_id for r in read.profile.records])
+    return profile_read_out(read, profile_id)
+
+
+@router.post(
+    "/v1/persons/{profile_id:profile_id}/decisions",
+    name="persons.decide",
+    status_code=201,
+    summary="Confirm a profile, or split records off it (supervisors)",
+    description=(
+        "A supervisor's decision on the profile as it is shown now. `confirm`: its joins hold, "
+        "whatever automatic rule later disagrees (the profile then shows the disagreement). "
+        "`split`: the records in `record_ids` are not the same person as the rest; nothing "
+        "joins them again, not even a strong identifier. Decisions are kept beside the index "
+        "with who, when and why, survive re-syncs and rebuilds, and are audited. Scope "
+        "`persons:decide`."
+    ),
+    response_model=DecisionOut,
+    responses=problems(401, 403, 404, 409, 422, 429, 503),
+)
+async def decide(
+    body: DecisionRequest,
+    request: Request,
+    response: Response,
+    caller: Annotated[Caller, Depends(guarded("persons.decide"))],
+    profile_id: ProfileId,
+) -> DecisionOut:
+    audit_context(
+        request,
+        purpose=body.purpose,
+        query={
+            "profile_id": profile_id[:64],
+            "action": body.action.value,
+            "reason": body.reason,
+            "record_ids": body.record_ids,
+        },
+    )
+    service = _service(request)
+    try:
+        outcome = await run_in_threadpool(
+            partial(
+                service.decide,
+                caller,
+                profile_id,
+                Action(body.action),
+                reason=body.reason,
+                separate=body.record_ids,
+            )
+        )
+    except DecisionError as exc:
+        raise Conflict(str(exc)) from None
+    if outcome is None:
+        raise NotFound("no profile with this id is visible to you")
+    audit_context(request, record_ids=[x for p in outcome.decision.pairs for x in p])
+    # the decision is kept with the records it judged; where they are now is the profile
+    response.headers["Location"] = f"/v1/persons/{outcome.after.profile.profile_id}"
+    return decision_out(outcome, profile_id)

@@ -39,7 +39,7 @@ from indexer.backends import queries as q
 from indexer.backends import sqlite_sql
 from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm, LabelRule
 from indexer.documents import IndexDocument, to_document
-from indexer.links import profile_id_for
+from indexer.links import cluster_label
 from matching.api import name_keys, name_text
 from records import IdType, Kind, Record, Sensitivity
 
@@ -145,7 +145,7 @@ def raw_sqlite_load(path: Path, docs_batches: list[list[IndexDocument]]) -> floa
                     doc.state,
                     "," + ",".join(doc.labels) + ",",
                     doc.version,
-                    profile_id_for([doc.record_id]),
+                    cluster_label([doc.record_id]),
                     doc.record_json,
                 )
             )
@@ -180,7 +180,7 @@ def raw_cluster_load(backend: Any, docs_batches: list[list[IndexDocument]]) -> f
             ops: list[dict[str, Any]] = []
             for doc in docs:
                 ops.append({"index": {"_index": index, "_id": doc.record_id}})
-                ops.append(q.document_body(doc, profile_id=profile_id_for([doc.record_id])))
+                ops.append(q.document_body(doc, profile_id=cluster_label([doc.record_id])))
             started = time.perf_counter()
             for start in range(0, len(ops), 1000):
                 result = engine.bulk(ops[start : start + 1000])

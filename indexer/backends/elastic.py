@@ -66,7 +66,7 @@ from indexer.documents import (
     to_document,
     to_documents,
 )
-from indexer.links import LinkEngine, profile_id_for
+from indexer.links import LinkEngine, cluster_label
 from records import Record, Source
 
 BATCH = 500  # documents per _bulk: ~1-2 MB requests, well under http.max_content_length
@@ -255,7 +255,7 @@ class ElasticBackend:
             old = stored.get(record_id)
             if old is None:
                 operations.append({"create": {"_index": index, "_id": record_id}})
-                operations.append(q.document_body(doc, profile_id=profile_id_for([record_id])))
+                operations.append(q.document_body(doc, profile_id=cluster_label([record_id])))
                 continue
             source = old["_source"]
             if source["version"] > doc.version:
@@ -279,7 +279,7 @@ class ElasticBackend:
             operations.append(
                 q.document_body(
                     doc,
-                    profile_id=source.get("profile_id") or profile_id_for([record_id]),
+                    profile_id=source.get("profile_id") or cluster_label([record_id]),
                     links=source.get("links") or [],
                 )
             )

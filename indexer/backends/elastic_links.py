@@ -122,6 +122,14 @@ class ElasticLinkStore:
                 records[doc["_id"]] = Record.model_validate(doc["_source"]["record"])
         return {k: [records[i] for i in ids if i in records] for k, ids in holders.items()}
 
+    def records(self, record_ids: Collection[str]) -> list[Record]:
+        wanted = sorted(record_ids)
+        out: list[Record] = []
+        for start in range(0, len(wanted), _PAGE):
+            for doc in self._engine.mget(self._index, wanted[start : start + _PAGE], ["record"]):
+                out.append(Record.model_validate(doc["_source"]["record"]))
+        return out
+
     def _links_of(self, record_ids: Collection[str]) -> dict[str, list[Link]]:
         docs = self._engine.mget(self._index, sorted(record_ids), ["links"])
         return {d["_id"]: [_link(x) for x in d["_source"].get("links", [])] for d in docs}

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from indexer.backends.base import Link
 from indexer.backends.sqlite_sql import placeholders
 from indexer.documents import IndexDocument
-from indexer.links import profile_id_for
+from indexer.links import cluster_label
 from records import Record, Sensitivity
 
 _CHUNK = 500
@@ -88,7 +88,7 @@ def write_documents(
             next_rid += 1  # we hold the write lock: nobody else allocates rids meanwhile
             rid = next_rid
             new_ids.append(doc.record_id)
-            inserts.append((rid, *row, doc.record_id, profile_id_for([doc.record_id])))
+            inserts.append((rid, *row, doc.record_id, cluster_label([doc.record_id])))
         keys.extend((k, rid) for k in doc.all_keys)
         ids.extend(
             (i.type.value, i.value, i.value[::-1], int(i.partial), rid) for i in doc.identifiers
@@ -178,6 +178,19 @@ class SqliteLinkStore:
             f"INSERT OR IGNORE INTO links_v{v} VALUES (?, ?, ?, ?)",
             [(link.a, link.b, link.reason, link.key) for link in links],
         )
+
+    def records(self, record_ids: Collection[str]) -> list[Record]:
+        out: list[Record] = []
+        for chunk in _chunks(sorted(record_ids)):
+            out.extend(
+                Record.model_validate_json(text)
+                for (text,) in self._con.execute(
+                    f"SELECT json FROM records_v{self._v} "
+                    f"WHERE record_id IN ({placeholders(len(chunk))})",
+                    chunk,
+                )
+            )
+        return out
 
     def set_profiles(self, assignment: Mapping[str, str]) -> None:
         self._con.executemany(

@@ -215,4 +215,4 @@ def test_past_owners_come_from_vahan_history(
         owners = vehicle["owners"]
         assert len(owners) >= 2 and owners[0]["current"] is True
         assert owners[0]["record"]["record_id"] == transferred[0]
-        assert all(o["profile_id"].startswith("p1_") for o in owners)
+        assert all(o["profile_id"].startswith("p2_") for o in owners)

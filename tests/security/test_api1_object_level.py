@@ -25,12 +25,13 @@ def _profile_holding(api: LiveApi, token: str, record_id: str, name: str) -> str
 def test_a_profile_id_handed_over_opens_only_what_the_holder_may_see(live_api: LiveApi) -> None:
     cleared = live_api.officer(clearances=["sensitive"])
     profile_id = _profile_holding(live_api, cleared, SENSITIVE, "Mahesh Dagdu Jadhav")
-    assert live_api.get(f"/v1/persons/{profile_id}", cleared).status_code == 200
+    read = {"purpose": "object level check"}  # a profile read states its purpose (#16)
+    assert live_api.get(f"/v1/persons/{profile_id}", cleared, params=read).status_code == 200
     for holder in (
         live_api.officer(),  # same state, no clearance
         live_api.partner(agency="RPF"),  # partner, no clearance
     ):
-        response = live_api.get(f"/v1/persons/{profile_id}", holder)
+        response = live_api.get(f"/v1/persons/{profile_id}", holder, params=read)
         assert response.status_code == 404, response.text
         assert "JADHAV" not in response.text
 

@@ -330,4 +330,26 @@ def test_a_restricted_record_shows_as_restricted_where_the_policy_says_so(
         assert partner["restricted"] == []
         cleared = profile(api.officer(clearances=["sensitive"]))
         assert len(cleared["records"]) == 2 and cleared["restricted"] == []
+
+        def opened(token: str, profile_id: str) -> dict[str, Any]:
+            response = api.get(
+                f"/v1/persons/{profile_id}", token, params={"purpose": "restricted record check"}
+            )
+            assert response.status_code == 200, response.text
+            return dict(response.json())
+
+        # the profile read counts them as the search does (#14), and tells no more
+        read = opened(api.officer(), uncleared["profile_id"])
+        assert [r["record_id"] for r in read["records"]] == [f"sarathi:{dl.value}"]
+        assert read["restricted"] == [{"label": "sexual_offence", "count": 1}]
+        assert "BNS" not in json.dumps(read) and "0042" not in json.dumps(read)
+        # an id naming the hidden record itself (a cleared officer's, handed on) counts it too
+        handed = opened(api.officer(), cleared["profile_id"])
+        assert handed["restricted"] == [{"label": "sexual_offence", "count": 1}]
+        assert "0042" not in json.dumps(handed)
+        assert opened(api.partner(agency="CBI"), uncleared["profile_id"])["restricted"] == []
+        assert (
+            opened(api.officer(clearances=["sensitive"]), uncleared["profile_id"])["restricted"]
+            == []
+        )
     backend.close()

@@ -49,7 +49,7 @@ def test_every_route_is_public_on_purpose_or_needs_a_scope(live_api: LiveApi) ->
 
 def _call(api: LiveApi, route: APIRoute, token: str | None) -> int:
     # well-formed ids: a path that cannot be an id does not reach the route (404 for anyone)
-    path = route.path_format.replace("{profile_id}", "p1_x").replace("{noc_id}", "noc_" + "0" * 32)
+    path = route.path_format.replace("{profile_id}", "p2_x").replace("{noc_id}", "noc_" + "0" * 32)
     method = sorted(route.methods)[0]
     if method == "POST":
         return api.post(path, token, json=BODIES.get(route.name, {})).status_code

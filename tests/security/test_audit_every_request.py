@@ -82,7 +82,7 @@ def test_entries_name_the_route_template_the_client_and_escape_what_it_sent(
         assert entry.user_agent == "probe\\x1b[31m/1.0"
         assert entry.query["body"]["name"] == "A\\x1bB"
     profile = api.get(
-        "/v1/persons/p1_eJyLjgUAARUAuQ", officer, headers={"X-Request-ID": "tmpl-0001"}
+        "/v1/persons/p2_eJyLjgUAARUAuQ", officer, headers={"X-Request-ID": "tmpl-0001"}
     )
     assert profile.status_code in (404, 422)
     routes = {e.route for e in api.auth.audit.entries() if e.request_id == "tmpl-0001"}

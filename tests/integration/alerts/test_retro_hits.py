@@ -153,7 +153,7 @@ def test_searches_are_remembered_and_watches_belong_to_their_owner(live_api: Liv
     nothing = live_api.post("/v1/watches", officer, json={"purpose": "FIR 1/2026"})
     assert nothing.status_code == 422
     unseen = live_api.post(
-        "/v1/watches", officer, json={"profile_id": "p1_" + "0" * 40, "purpose": "FIR 1/2026"}
+        "/v1/watches", officer, json={"profile_id": "p2_" + "0" * 40, "purpose": "FIR 1/2026"}
     )
     assert unseen.status_code == 404
 

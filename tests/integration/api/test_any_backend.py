@@ -32,5 +32,7 @@ def test_person_and_vehicle_search_on_each_engine(
             "/v1/vehicles/search", officer, json={"chassis_no": "99887", "purpose": "theft check"}
         ).json()
         assert [v["registration_no"] for v in vehicles["vehicles"]] == ["GJ01XY0099"]
-        opened = api.get(f"/v1/persons/{profile['profile_id']}", officer)
+        opened = api.get(
+            f"/v1/persons/{profile['profile_id']}", officer, params={"purpose": "engine parity"}
+        )
         assert opened.status_code == 200

@@ -109,8 +109,10 @@ def test_a_partner_searches_a_person_and_a_vehicle(served: LiveApi, client: Modu
     best = found.profiles[0]
     assert isinstance(best.records[0].kind, models.Kind)
     assert isinstance(best.records[0].fields, models.RecordFields)
-    profile = _module("api.persons.get_profile").sync(client=api, profile_id=best.profile_id)
-    assert isinstance(profile, models.ProfileOut) and profile.profile_id == best.profile_id
+    profile = _module("api.persons.get_profile").sync(
+        client=api, profile_id=best.profile_id, purpose="FIR 0123/2024 test"
+    )
+    assert isinstance(profile, models.ProfileReadOut) and profile.profile_id == best.profile_id
 
     vehicle = _module("api.vehicles.search_vehicles").sync(
         client=api,
@@ -159,7 +161,9 @@ def test_errors_arrive_as_typed_problems(served: LiveApi, client: ModuleType) ->
     officer = client.AuthenticatedClient(
         base_url=served.url, token=served.officer(subject="typed-errors")
     )
-    missing = _module("api.persons.get_profile").sync(client=officer, profile_id="p1_bm90aGluZw")
+    missing = _module("api.persons.get_profile").sync(
+        client=officer, profile_id="p2_bm90aGluZyB3ZSBpc3N1ZWQgZXZlcg", purpose="typed errors"
+    )
     assert isinstance(missing, models.Problem) and missing.status == 404
 
     invalid = search.sync(

@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import time
+import zlib
 from typing import Any
 
 import pytest
@@ -19,7 +20,6 @@ from joserfc.jwk import ECKey
 
 from auth.policy import PERSON_FIELDS
 from auth.principal import Role
-from federation.views import profile_id_for
 from records import Source
 from tests.plugins.api import LiveApi
 
@@ -43,6 +43,17 @@ def _search(api: LiveApi, token: str, **body: Any) -> Any:
     return api.post("/v1/persons/search", token, json=body)
 
 
+def _open(api: LiveApi, profile_id: str, token: str) -> Any:
+    return api.get(f"/v1/persons/{profile_id}", token, params={"purpose": PURPOSE})
+
+
+def _issued(api: LiveApi, record_ids: list[str]) -> str:
+    """An id the server issued for these records (as if someone who may see them had been
+    handed it and passed it on)."""
+    issue: Any = api.app.state.persons.ids.issue
+    return str(issue(record_ids))
+
+
 # --- API1: object-level authorisation ----------------------------------------------------------
 
 
@@ -54,36 +65,74 @@ def test_profile_outside_ones_sources_is_not_found(live_api: LiveApi) -> None:
         for p in found["profiles"]
         if RAJENDRA in {r["record_id"] for r in p["records"]}
     )
-    assert live_api.get(f"/v1/persons/{profile_id}", officer).status_code == 200
+    assert _open(live_api, profile_id, officer).status_code == 200
     # A partner entitled to NCRP only is handed the id: it opens nothing.
     partner = live_api.partner(agency="I4C", sources=[Source.NCRP])
-    response = live_api.get(f"/v1/persons/{profile_id}", partner)
+    response = _open(live_api, profile_id, partner)
     assert response.status_code == 404
     assert "RAJENDRA" not in response.text
 
 
-def test_forged_profile_id_cannot_open_a_restricted_record(live_api: LiveApi) -> None:
-    forged = profile_id_for([SENSITIVE])
+def test_an_issued_id_for_a_restricted_record_opens_only_for_the_cleared(
+    live_api: LiveApi,
+) -> None:
+    issued = _issued(live_api, [SENSITIVE])
     plain = live_api.officer(state="UP")
-    assert live_api.get(f"/v1/persons/{forged}", plain).status_code == 404
+    assert _open(live_api, issued, plain).status_code == 404
     cleared = live_api.officer(state="UP", clearances=["sensitive"])
-    opened = live_api.get(f"/v1/persons/{forged}", cleared)
+    opened = _open(live_api, issued, cleared)
     assert opened.status_code == 200
     assert SENSITIVE in {r["record_id"] for r in opened.json()["records"]}
 
 
-def test_forged_profile_id_mixing_visible_and_hidden_records(live_api: LiveApi) -> None:
-    mixed = profile_id_for([RAJENDRA, SENSITIVE])
-    response = live_api.get(f"/v1/persons/{mixed}", live_api.officer())
+def test_an_issued_id_mixing_visible_and_hidden_records_shows_only_the_visible(
+    live_api: LiveApi,
+) -> None:
+    response = _open(live_api, _issued(live_api, [RAJENDRA, SENSITIVE]), live_api.officer())
     assert response.status_code == 200
     assert SENSITIVE not in response.text and "VIKRAM" not in response.text
 
 
-@pytest.mark.parametrize("bad", ["p1_AAAA", "p1_" + "A" * 500, "p1_eJzLSM3JyQcABiwCFQ"])
+def _plain_id(record_ids: list[str]) -> str:
+    """The former scheme: the members deflated and base64'd, which anyone could write."""
+    payload = zlib.compress(json.dumps(sorted(record_ids), separators=(",", ":")).encode(), 9)
+    return "p1_" + base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+
+
+def test_a_made_up_profile_id_is_not_found_even_for_records_one_may_see(
+    live_api: LiveApi,
+) -> None:
+    cleared = live_api.officer(state="UP", clearances=["sensitive"])
+    for forged in (_plain_id([SENSITIVE]), _plain_id([RAJENDRA]), "p2_" + _plain_id([RAJENDRA])):
+        response = _open(live_api, forged, cleared)
+        assert response.status_code == 404, forged
+        assert "VIKRAM" not in response.text and "RAJENDRA" not in response.text
+
+
+def test_an_altered_profile_id_is_not_found(live_api: LiveApi) -> None:
+    officer = live_api.officer()
+    found = _search(live_api, officer, name="Rajendra Shankar Patil").json()
+    profile_id = found["profiles"][0]["profile_id"]
+    assert _open(live_api, profile_id, officer).status_code == 200
+    swapped = profile_id[:-2] + ("AB" if not profile_id.endswith("AB") else "BA")
+    for altered in (swapped, profile_id[:-1], profile_id + "A", profile_id.replace("p2_", "p1_")):
+        assert _open(live_api, altered, officer).status_code == 404, altered
+
+
+@pytest.mark.parametrize("bad", ["p1_AAAA", "p2_" + "A" * 500, "p1_eJzLSM3JyQcABiwCFQ", "x"])
 def test_damaged_profile_ids_are_not_found(live_api: LiveApi, bad: str) -> None:
-    response = live_api.get(f"/v1/persons/{bad}", live_api.officer())
+    response = _open(live_api, bad, live_api.officer())
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_profile_read_states_its_purpose(live_api: LiveApi) -> None:
+    officer = live_api.officer()
+    found = _search(live_api, officer, name="Rajendra Shankar Patil").json()
+    profile_id = found["profiles"][0]["profile_id"]
+    response = live_api.get(f"/v1/persons/{profile_id}", officer)
+    assert response.status_code == 422
+    assert "purpose" in response.text
 
 
 # --- API2: authentication ----------------------------------------------------------------------
@@ -232,7 +281,7 @@ def test_scope_escalation_is_refused(live_api: LiveApi) -> None:
         "/v1/noc/vehicle", token, json={"registration_no": "DL3CAB0007", "chassis_no": "ABCDE"}
     )
     assert noc.status_code == 403
-    assert live_api.get("/v1/persons/" + profile_id_for([RAJENDRA]), token).status_code == 403
+    assert _open(live_api, _issued(live_api, [RAJENDRA]), token).status_code == 403
     asked = live_api.http.post(
         "/oauth/token",
         data={"grant_type": "client_credentials", "scope": "noc:issue"},

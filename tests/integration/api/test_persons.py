@@ -76,6 +76,7 @@ def test_results_are_cut_to_the_purpose_free_wire_shape(live_api: LiveApi) -> No
         "identifiers",
         "records",
         "links",
+        "refused",
         "restricted",
     }
 
@@ -116,7 +117,9 @@ def test_profile_opens_in_full(live_api: LiveApi) -> None:
     token = live_api.officer()
     result = search(live_api, token, name="Rajendra Shankar Patil")
     profile = profile_with(result, "cctns:MH-PS0412-2024-0123-A1")
-    response = live_api.get(f"/v1/persons/{profile['profile_id']}", token)
+    response = live_api.get(
+        f"/v1/persons/{profile['profile_id']}", token, params={"purpose": "FIR 0123/2024"}
+    )
     assert response.status_code == 200, response.text
     opened = {r["record_id"] for r in response.json()["records"]}
     assert {r["record_id"] for r in profile["records"]} <= opened

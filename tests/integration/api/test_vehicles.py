@@ -37,7 +37,9 @@ def test_owner_linked_to_a_person_profile_and_theft_report(live_api: LiveApi) ->
     [owner] = vehicle["owners"]
     assert owner["current"] is True
     assert owner["record"]["fields"]["people"][0]["name"] == "RAJENDRA PATIL"
-    profile = live_api.get(f"/v1/persons/{owner['profile_id']}", token)
+    profile = live_api.get(
+        f"/v1/persons/{owner['profile_id']}", token, params={"purpose": "vehicle owner"}
+    )
     assert profile.status_code == 200, profile.text
     assert "vahan:MH12AB1234#2" in {r["record_id"] for r in profile.json()["records"]}
     [report] = vehicle["reports"]

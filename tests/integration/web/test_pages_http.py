@@ -44,7 +44,7 @@ def test_without_a_session_every_console_page_asks_to_sign_in(site: LiveApi) -> 
         "/console/vehicles",
         "/console/noc",
         "/console/audit",
-        "/console/profiles/p1_abc",
+        "/console/profiles/p2_abc",
     ):
         answer = site.get(path, None)
         assert answer.status_code == 303 and answer.headers["location"] == "/console/login", path
@@ -55,7 +55,7 @@ def test_without_a_session_every_console_page_asks_to_sign_in(site: LiveApi) -> 
 def test_bad_input_is_a_page_that_says_what_to_fix(site: LiveApi) -> None:
     headers, csrf = _cookie(site)
     _page(site.get("/console/profiles/not-an-id", None, headers=headers), 404)
-    _page(site.get("/console/profiles/p1_forged-and-unknown?purpose=x", None, headers=headers), 404)
+    _page(site.get("/console/profiles/p2_forged-and-unknown?purpose=x", None, headers=headers), 404)
     weird = site.get("/console/noc?noc_id=%00%ff", None, headers=headers)
     _page(weird, 200)
     assert "certificate number looks like" in weird.text

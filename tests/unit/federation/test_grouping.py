@@ -1,149 +1,299 @@
-"""Grouping scored records into profiles: index links and query-time agreement."""
+"""Grouping scored records into profiles: joins on evidence, never across a disagreement.
+
+Each cannot-link rule has a case that plain union-find over the same joins would have merged:
+A joins B, B joins C, and A and C disagree. The profile must not hold both A and C.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
-from federation.grouping import _Similarity, agreement, birth_year_of, group
+from federation.decisions import Judgement, Verdict
+from federation.grouping import Group, birth_year_of, group
 from federation.rescoring import Scored
 from matching import api as matching
-from records import Kind, Person, Provenance, Record, Source
+from records import (
+    Gender,
+    Identifier,
+    IdType,
+    Kind,
+    Person,
+    PersonRole,
+    Relation,
+    Source,
+    Vehicle,
+)
+from tests.plugins.backends import make
 
-T0 = datetime(2024, 5, 1, tzinfo=UTC)
+from .linkage_model import model
+
+MODEL = model()
+FIR = "MH/0412/2024/123"
+ADDRESS = "H NO 12, GANESH PETH, PUNE"
+OTHER_ADDRESS = "FLAT 9, SECTOR 17, VASHI, NAVI MUMBAI"
+PHONE = "+919876543210"
 
 
 def scored(
+    source: Source,
     native_id: str,
+    kind: Kind,
     person: Person,
-    score: float,
+    score: float = 0.9,
     *,
+    profile: str | None = None,
     state: str | None = "MH",
     district: str | None = "PUNE",
-    profile: str | None = None,
+    **fields: Any,
 ) -> Scored:
-    record = Record(
-        record_id=f"cctns:{native_id}",
-        source=Source.CCTNS,
-        kind=Kind.ACCUSED,
-        state=state,
-        district=district,
-        people=(person,),
-        provenance=Provenance(
-            source=Source.CCTNS, native_id=native_id, source_updated_at=T0, fetched_at=T0
-        ),
+    record = make(
+        source, native_id, kind, people=(person,), state=state, district=district, **fields
     )
     return Scored(record, person, matching.MatchResult(score=score), profile)
 
 
-def ids(groups: list) -> list[set[str]]:  # type: ignore[type-arg]
+def accused(native_id: str, person: Person, score: float = 0.9, **fields: Any) -> Scored:
+    return scored(Source.CCTNS, native_id, Kind.ACCUSED, person, score, **fields)
+
+
+def ids(groups: list[Group]) -> list[set[str]]:
     return [{m.record.record_id for m in g.members} for g in groups]
 
 
-def test_index_links_join_with_their_reason() -> None:
-    a = scored("A", Person(name="RAJENDRA PATIL"), 0.9, profile="p-1")
-    b = scored("B", Person(name="RAJU"), 0.2, profile="p-1")
-    [g] = group([a, b], [("cctns:A", "cctns:B", "fir")])
-    assert g.confidence == 0.9
+def together(groups: list[Group], a: str, b: str) -> bool:
+    return any({a, b} <= members for members in ids(groups))
+
+
+def refusals(groups: list[Group]) -> list[str]:
+    return [reason for g in groups for r in g.refused for reason in r.reasons]
+
+
+def chain(a: Person, b: Person, c: Person, **fields: Any) -> list[Scored]:
+    """A and B share a phone; B and C an address: each pair alone joins."""
+    return [
+        accused("A", a.model_copy(update={"phones": (PHONE,)}), **fields),
+        accused("B", b.model_copy(update={"phones": (PHONE,), "address": ADDRESS}), **fields),
+        accused("C", c.model_copy(update={"address": ADDRESS}), **fields),
+    ]
+
+
+def assert_cut(
+    records: list[Scored], reason: str, links: list[tuple[str, str, str]] | None = None
+) -> None:
+    """A–B and B–C each join on their own (so union-find over those joins gives A–B–C), but A
+    and C disagree: grouping the three must keep A and C apart, and say why."""
+    a, b, c = records
+    for pair in ((a, b), (b, c)):
+        alone = group(list(pair), links or [], model=MODEL)
+        assert len(alone) == 1, f"{pair[0].record.record_id}–{pair[1].record.record_id} alone"
+    groups = group(records, links or [], model=MODEL)
+    first, last = a.record.record_id, c.record.record_id
+    assert not together(groups, first, last), ids(groups)
+    middle = b.record.record_id
+    assert together(groups, first, middle) or together(groups, middle, last)
+    assert any(reason in r for r in refusals(groups)), refusals(groups)
+
+
+# --- each cannot-link rule, where plain union-find would have merged -------------------------
+
+
+def test_different_fathers_are_never_chained_into_one_profile() -> None:
+    name = "SREEJITH MENON"
+    records = chain(
+        Person(name=name, relative_name="RAMESH MENON", relation=Relation.SON_OF),
+        Person(name=name),
+        Person(name=name, relative_name="MAHESH NAIR", relation=Relation.SON_OF),
+    )
+    assert_cut(records, "different father's name")
+
+
+def test_birth_years_beyond_the_slack_are_never_chained() -> None:
+    records = chain(
+        Person(name="RAMESH KUMAR YADAV", birth_year=1980),
+        Person(name="RAMESH KUMAR YADAV"),
+        Person(name="RAMESH KUMAR YADAV", birth_year=1996),
+    )
+    assert_cut(records, "different birth year")
+
+
+def test_different_genders_are_never_chained() -> None:
+    records = chain(
+        Person(name="KIRAN PATIL", gender=Gender.MALE),
+        Person(name="KIRAN PATIL"),
+        Person(name="KIRAN PATIL", gender=Gender.FEMALE),
+    )
+    assert_cut(records, "different gender")
+
+
+def test_two_driving_licences_are_never_chained() -> None:
+    dl = (Identifier(type=IdType.DRIVING_LICENCE, value="MH1420110062821"),)
+    other = (Identifier(type=IdType.DRIVING_LICENCE, value="MH1220150000001"),)
+    person = Person(name="RAJENDRA PATIL")
+    a, b, c = chain(person, person, person)
+    a = scored(Source.SARATHI, "MH1420110062821", Kind.DRIVING_LICENCE, a.person, identifiers=dl)
+    c = scored(Source.SARATHI, "MH1220150000001", Kind.DRIVING_LICENCE, c.person, identifiers=other)
+    assert_cut([a, b, c], "different driving licence number")
+
+
+def test_two_passports_are_never_chained() -> None:
+    person = Person(name="JOHN MICHAEL SMITH")
+    a, b, c = chain(person, person, person)
+    a = scored(
+        Source.IVFRT,
+        "FRRO-1",
+        Kind.FOREIGNER,
+        a.person,
+        identifiers=(Identifier(type=IdType.PASSPORT, value="X1234567"),),
+    )
+    c = scored(
+        Source.IVFRT,
+        "FRRO-2",
+        Kind.FOREIGNER,
+        c.person,
+        identifiers=(Identifier(type=IdType.PASSPORT, value="Y7654321"),),
+    )
+    assert_cut([a, b, c], "different passport number")
+
+
+def test_co_accused_are_never_one_person_even_through_an_inmate_linked_to_both() -> None:
+    """The independent world's case: an inmate linked by "same FIR" to both co-accused."""
+    fir = (Identifier(type=IdType.FIR, value=FIR),)
+    p_suresh = accused("A", Person(name="P. SURESH"), identifiers=fir)
+    s_suresh = accused("C", Person(name="S. SURESH"), identifiers=fir)
+    inmate = scored(Source.EPRISONS, "MH/Y/1", Kind.INMATE, Person(name="Suresh"), identifiers=fir)
+    links = [
+        ("cctns:A", "eprisons:MH/Y/1", "fir"),
+        ("cctns:C", "eprisons:MH/Y/1", "fir"),
+    ]
+    assert_cut([p_suresh, inmate, s_suresh], "co-accused on the same FIR", links)
+
+
+def test_a_supervisors_split_holds_against_evidence_and_strong_links() -> None:
+    person = Person(name="RAJENDRA PATIL")
+    a, b, c = chain(person, person, person)
+    split = Judgement("cctns:A", "cctns:C", Verdict.DIFFERENT, "two men", "sup:1", _T, "d1")
+    groups = group([a, b, c], [("cctns:A", "cctns:C", "driving_licence")], model=MODEL,
+                   judgements={("cctns:A", "cctns:C"): split})  # fmt: skip
+    assert not together(groups, "cctns:A", "cctns:C")
+    assert any("split by a supervisor: two men" in r for r in refusals(groups))
+
+
+_T = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+# --- what joins, and what does not ------------------------------------------------------------
+
+
+def test_place_alone_never_corroborates_a_name() -> None:
+    """Same name, same state, same district, same gender: a district holds thousands."""
+    a = accused("A", Person(name="SUNITA DEVI", gender=Gender.FEMALE))
+    b = accused("B", Person(name="Sunita Devi", gender=Gender.FEMALE))
+    assert ids(group([a, b], model=MODEL)) == [{"cctns:A"}, {"cctns:B"}]
+
+
+def test_name_and_birth_year_alone_do_not_join() -> None:
+    a = accused("A", Person(name="RAMESH KUMAR", birth_year=1985), state="MH", district="PUNE")
+    b = accused("B", Person(name="RAMESH KUMAR", birth_year=1985), state="UP", district="AGRA")
+    assert ids(group([a, b], model=MODEL)) == [{"cctns:A"}, {"cctns:B"}]
+
+
+def test_licence_holder_and_vehicle_owner_join_without_a_birth_year() -> None:
+    """Vahan has no birth date: name, father's or husband's name, address and phone agree."""
+    licence = scored(
+        Source.SARATHI,
+        "MH1420110062821",
+        Kind.DRIVING_LICENCE,
+        Person(
+            name="Rajendra Patil",
+            relative_name="Shankar Patil",
+            relation=Relation.RELATIVE,
+            birth_date=date(1990, 2, 11),
+            gender=Gender.MALE,
+            address="H No 12, Ganesh Peth, Pune",
+        ),
+    )
+    owner = scored(
+        Source.VAHAN,
+        "MH12AB1234#1",
+        Kind.VEHICLE_REGISTRATION,
+        Person(
+            role=PersonRole.OWNER,
+            name="SHRI RAJENDRA PATIL",
+            relative_name="SHANKAR PATIL",
+            relation=Relation.RELATIVE,
+            address="H NO 12, GANESH PETH, PUNE",
+        ),
+        vehicle=Vehicle(registration_no="MH12AB1234", owner_serial=1),
+    )
+    [g] = group([licence, owner], model=MODEL)
     [link] = g.links
-    assert link.kind == "index" and link.reasons == ("same FIR and police station",)
+    assert link.kind == "query" and link.confidence >= 0.995
+    compared = {e.comparison for e in link.evidence}
+    assert {"name", "relative", "address"} <= compared and "birth" not in compared
 
 
-def test_same_profile_without_a_direct_link_still_joins() -> None:
-    a = scored("A", Person(name="RAJENDRA PATIL"), 0.9, profile="p-1")
-    b = scored("B", Person(name="RAJU"), 0.2, profile="p-1")
-    [g] = group([a, b])
+def test_inmate_and_accused_join_on_name_relative_and_fir() -> None:
+    fir = (Identifier(type=IdType.FIR, value=FIR),)
+    a = accused(
+        "A", Person(name="RAJENDRA SHANKAR PATIL", relative_name="SHANKAR PATIL"), identifiers=fir
+    )
+    inmate = scored(
+        Source.EPRISONS,
+        "MH/Y/1",
+        Kind.INMATE,
+        Person(name="Rajendra Patil", relative_name="Shankar Patil"),
+        identifiers=fir,
+    )
+    [g] = group([a, inmate], model=MODEL)
+    assert any(e.level == "same FIR and police station" for e in g.links[0].evidence)
+
+
+def test_a_strong_link_overrides_a_disagreement_and_shows_it() -> None:
+    dl = (Identifier(type=IdType.DRIVING_LICENCE, value="MH1420110062821"),)
+    a = accused("A", Person(name="RAJENDRA PATIL", birth_year=1980), identifiers=dl)
+    b = scored(
+        Source.SARATHI,
+        "MH1420110062821",
+        Kind.DRIVING_LICENCE,
+        Person(name="Rajendra Patil", birth_date=date(1990, 2, 11)),
+        identifiers=dl,
+    )
+    [g] = group([a, b], [("cctns:A", "sarathi:MH1420110062821", "driving_licence")], model=MODEL)
+    [link] = g.links
+    assert link.kind == "index" and link.conflicts == ("different birth year",)
+
+
+def test_a_supervisors_confirmation_joins_and_shows_the_disagreement() -> None:
+    a = accused("A", Person(name="RAJENDRA PATIL", birth_year=1980))
+    b = accused("B", Person(name="RAJENDRA PATIL", birth_year=1990))
+    same = Judgement("cctns:A", "cctns:B", Verdict.SAME, "same man, age misread", "sup:1", _T, "d")
+    [g] = group([a, b], model=MODEL, judgements={("cctns:A", "cctns:B"): same})
+    [link] = g.links
+    assert link.kind == "manual" and "different birth year" in link.conflicts
+
+
+def test_index_links_join_with_their_reason() -> None:
+    a = accused("A", Person(name="RAJENDRA PATIL"), profile="c-1")
+    b = accused("B", Person(name="RAJU"), 0.2, profile="c-1")
+    [g] = group([a, b], [("cctns:A", "cctns:B", "fir")], model=MODEL)
+    assert g.confidence == 0.9
+    assert g.links[0].kind == "index" and "same FIR and police station" in g.links[0].reasons[0]
+
+
+def test_same_index_profile_without_a_direct_link_still_joins() -> None:
+    a = accused("A", Person(name="RAJENDRA PATIL"), profile="c-1")
+    b = accused("B", Person(name="RAJU"), 0.2, profile="c-1")
+    [g] = group([a, b], model=MODEL)
     assert g.links[0].reasons == ("linked at index time through other records",)
 
 
-def test_query_time_agreement_needs_name_year_and_a_third_fact() -> None:
-    base = Person(name="RAJENDRA SHANKAR PATIL", relative_name="SHANKAR PATIL", birth_year=1990)
-    relative = scored("A", base, 0.9)
-    same_relative = scored(
-        "B",
-        Person(name="Rajendra Shankar Patil", relative_name="Shankar Patil", birth_year=1991),
-        0.8,
-        state="KA",
-        district="BENGALURU",
-    )
-    [g] = group([relative, same_relative])
-    [link] = g.links
-    assert link.kind == "query"
-    assert any("relative" in r for r in link.reasons)
-    assert 0.6 <= link.confidence < 1.0
-
-
-def test_name_and_year_alone_do_not_join() -> None:
-    a = scored("A", Person(name="RAMESH KUMAR", birth_year=1985), 0.9, state="MH", district="PUNE")
-    b = scored("B", Person(name="RAMESH KUMAR", birth_year=1985), 0.9, state="UP", district="AGRA")
-    assert ids(group([a, b])) == [{"cctns:A"}, {"cctns:B"}]
-
-
-def test_different_birth_years_never_join() -> None:
-    p = dict(name="RAMESH KUMAR", relative_name="SURESH KUMAR")
-    a = scored("A", Person(**p, birth_year=1985), 0.9)  # type: ignore[arg-type]
-    b = scored("B", Person(**p, birth_year=1975), 0.9)  # type: ignore[arg-type]
-    assert len(group([a, b])) == 2
-
-
-def test_place_agreement_joins() -> None:
-    a = scored("A", Person(name="SUNITA DEVI", birth_year=1990), 0.9)
-    b = scored("B", Person(name="Sunita Devi", birth_year=1990), 0.7)
-    [g] = group([a, b])
-    assert any("place agrees" in r for r in g.links[0].reasons)
-
-
 def test_profiles_ordered_by_confidence() -> None:
-    weak = scored("W", Person(name="X Y"), 0.3, profile="p-w")
-    strong = scored("S", Person(name="A B"), 0.95, profile="p-s")
-    assert ids(group([weak, strong])) == [{"cctns:S"}, {"cctns:W"}]
+    weak = accused("W", Person(name="X Y"), 0.3, profile="c-w")
+    strong = accused("S", Person(name="A B"), 0.95, profile="c-s")
+    assert ids(group([weak, strong], model=MODEL)) == [{"cctns:S"}, {"cctns:W"}]
 
 
 def test_birth_year_from_age_on_a_date() -> None:
-    s = scored("A", Person(name="A", age_from=30, age_to=34, age_on=datetime(2024, 1, 1).date()), 1)
+    s = accused("A", Person(name="A", age_from=30, age_to=34, age_on=date(2024, 1, 1)))
     assert birth_year_of(s.person, s.record) == 1992
-
-
-class _CountingSimilarity(_Similarity):
-    def __init__(self) -> None:
-        super().__init__()
-        self.asked: list[str] = []
-
-    def __call__(self, a: str, b: Person) -> float:
-        self.asked.append(a)
-        return super().__call__(a, b)
-
-    def written(self, a: str, b: str) -> float:
-        self.asked.append(a)
-        return super().written(a, b)
-
-
-def test_relatives_who_disagree_stop_the_pair_before_the_name_model() -> None:
-    """Same name and year, different places, fathers sharing a first-name key but not a name:
-    no join, decided by the relative's model alone (the name model is not asked)."""
-    a = scored(
-        "A",
-        Person(name="RAMESH KUMAR", relative_name="SURESH PATIL", birth_year=1985),
-        0.9,
-        state="MH",
-        district="PUNE",
-    )
-    b = scored(
-        "B",
-        Person(name="RAMESH KUMAR", relative_name="SURESH PAWAR", birth_year=1985),
-        0.9,
-        state="UP",
-        district="AGRA",
-    )
-    similar = _CountingSimilarity()
-    assert agreement(a, b, similar) is None
-    assert similar.asked == ["SURESH PATIL"]
-    agreeing = scored(
-        "C",
-        Person(name="Ramesh Kumar", relative_name="Suresh Patil", birth_year=1986),
-        0.8,
-        state="UP",
-        district="AGRA",
-    )
-    link = agreement(a, agreeing, similar)
-    assert link is not None and any("relative" in r for r in link.reasons)
-    assert similar.asked[1:] == ["SURESH PATIL", "RAMESH KUMAR"]

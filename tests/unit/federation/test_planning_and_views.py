@@ -1,4 +1,4 @@
-"""Query planning, vehicle identifiers, profile ids and the policy adapter."""
+"""Query planning, vehicle identifiers and the policy adapter."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from federation.planning import (
     plan_vehicle,
 )
 from federation.policy import filters_of, is_visible, narrow_sources
-from federation.views import profile_id_for, record_ids_of
 from indexer.backends.base import Filters, IdentifierTerm, LabelRule
 from records import IdType, Kind, Sensitivity, Source
 from tests.plugins.backends import sample_world
@@ -72,16 +71,6 @@ def test_full_chassis_also_asks_for_stored_fragments() -> None:
     assert plan_vehicle(fragment, Filters(), max_candidates=5).identifiers == (
         IdentifierTerm(IdType.CHASSIS, "23456", suffix=True),
     )
-
-
-def test_profile_ids_round_trip_and_reject_damage() -> None:
-    ids = ["vahan:MH12AB1234#2", "cctns:MH-PS0412-2024-0123-A1"]
-    pid = profile_id_for(ids)
-    assert pid == profile_id_for(reversed(ids)), "order does not matter"
-    assert record_ids_of(pid) == sorted(ids)
-    for bad in ("x", "p1_", "p1_!!!", profile_id_for(["nosuch:1"])):
-        with pytest.raises(ValueError):
-            record_ids_of(bad)
 
 
 def test_visibility_becomes_backend_filters() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from indexer.links import decide, link_keys, profile_id_for
-from records import Identifier, IdType, Kind, Person, PersonRole, Record, Source, Vehicle
+from indexer.backends.base import Link
+from indexer.links import cluster_label, clusters, decide, fir_links, link_keys
+from records import Identifier, IdType, Kind, Person, PersonRole, Record, Relation, Source, Vehicle
 from tests.plugins.backends import DL, FIR, make, sample_world
 
 
@@ -94,7 +95,64 @@ def test_link_keys_only_from_full_strong_identifiers() -> None:
     assert link_keys(record) == frozenset()
 
 
-def test_profile_id_is_stable_and_order_free() -> None:
-    assert profile_id_for(["b", "a", "c"]) == profile_id_for(["c", "a", "b"])
-    assert profile_id_for(["a"]) == profile_id_for(["a", "b"])
-    assert profile_id_for(["b"]) != profile_id_for(["a"])
+def test_cluster_label_is_stable_and_order_free() -> None:
+    assert cluster_label(["b", "a", "c"]) == cluster_label(["c", "a", "b"])
+    assert cluster_label(["a"]) == cluster_label(["a", "b"])
+    assert cluster_label(["b"]) != cluster_label(["a"])
+
+
+def _accused(native: str, name: str, **person: object) -> Record:
+    return make(
+        Source.CCTNS,
+        native,
+        Kind.ACCUSED,
+        people=(Person(name=name, **person),),  # type: ignore[arg-type]
+        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
+    )
+
+
+def _inmate(native: str, name: str, **person: object) -> Record:
+    return make(
+        Source.EPRISONS,
+        native,
+        Kind.INMATE,
+        people=(Person(name=name, **person),),  # type: ignore[arg-type]
+        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
+    )
+
+
+def test_an_inmate_who_fits_two_co_accused_is_linked_to_neither() -> None:
+    """Two co-accused of one FIR of the same name, one inmate of it: each pair alone would
+    link; together the FIR says nothing about which of them the inmate is."""
+    p_suresh, s_suresh = _accused("A1", "SURESH PATIL"), _accused("A2", "SURESH PATIL")
+    inmate = _inmate("I1", "Suresh Patil")
+    assert len(fir_links(f"fir:{FIR}", [p_suresh, inmate])) == 1
+    assert len(fir_links(f"fir:{FIR}", [s_suresh, inmate])) == 1
+    assert fir_links(f"fir:{FIR}", [p_suresh, s_suresh, inmate]) == []
+
+
+def test_an_inmate_links_to_the_one_co_accused_nothing_disagrees_with() -> None:
+    """The same name, but the other co-accused was born sixteen years apart and has another
+    father: the inmate is the one who fits."""
+    p_suresh = _accused("A1", "SURESH PATIL", birth_year=1990, relative_name="PERUMAL PATIL",
+                        relation=Relation.SON_OF)  # fmt: skip
+    s_suresh = _accused("A2", "SURESH PATIL", birth_year=1974, relative_name="SUBHASH PATIL",
+                        relation=Relation.SON_OF)  # fmt: skip
+    inmate = _inmate("I1", "Suresh Patil", birth_year=1990, relative_name="Perumal Patil")
+    [link] = fir_links(f"fir:{FIR}", [p_suresh, s_suresh, inmate])
+    assert {link.a, link.b} == {p_suresh.record_id, inmate.record_id}
+
+
+def test_index_clusters_never_chain_across_a_disagreement() -> None:
+    """Links A–B and B–C, A and C with different fathers: plain components would fuse them."""
+    a = _accused("A1", "RAMESH KUMAR", relative_name="SURESH KUMAR", relation=Relation.SON_OF)
+    b = _inmate("I1", "Ramesh Kumar")
+    c = _accused("B1", "RAMESH KUMAR", relative_name="MAHESH YADAV", relation=Relation.SON_OF)
+    records = {r.record_id: r for r in (a, b, c)}
+    edges = {
+        Link(*sorted((a.record_id, b.record_id)), reason="fir", key="fir:1"),  # type: ignore[call-arg]
+        Link(*sorted((b.record_id, c.record_id)), reason="fir", key="fir:2"),  # type: ignore[call-arg]
+    }
+    found = clusters(records, edges, lambda ids: [records[i] for i in ids])
+    assert not any({a.record_id, c.record_id} <= cluster for cluster in found)
+    assert sorted(map(len, found)) == [1, 2]

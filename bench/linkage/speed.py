@@ -1,0 +1,167 @@
+"""Search latency of this tree's grouping against an earlier revision's, on the same world and
+both backends: what joining with constraints costs (issue 16: at most 10% on search p95).
+
+    .venv/bin/python -m bench.linkage.speed --rev main              # embedded (+ OpenSearch
+    .venv/bin/python -m bench.linkage.speed --rev main --persons 5000    when its URL is set)
+
+One simulated world (no faults) is served once. For each tree — `--rev` exported with `git
+archive`, and this working tree — a child process runs *that tree's* code (`speed_child.py`,
+written against both APIs): a full sync of the world into a fresh index of its own, then the same
+person searches (a name as one of a person's records writes it, drawn with a fixed seed) through
+its `PersonSearchService`, as an all-seeing supervisor, a warm-up and then `--rounds` rounds. The
+two trees run their rounds one after the other per round (old, new, old, new…), so both see the
+same machine load. The name matcher is the same code in both (the export gets this tree's
+compiled `matching/`), so what differs is grouping, profiles and what the indexer links.
+
+Prints p50/p95/p99 per tree and backend, the p95 ratio, and writes bench/results/speed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+CHILD = Path(__file__).with_name("speed_child.py")
+
+
+def export(rev: str, into: Path) -> Path:
+    tree = into / "tree"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    shutil.rmtree(tree / "matching")
+    shutil.copytree(ROOT / "matching", tree / "matching")  # compiled, as this tree's
+    return tree
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def child(tree: Path, *args: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(
+        [sys.executable, str(CHILD), "--tree", str(tree), *args],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{tree}: {done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rev", default="main")
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--searches", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backends", default=None, help="embedded,opensearch")
+    args, _ = parser.parse_known_args(argv)
+    engines = (
+        args.backends.split(",")
+        if args.backends
+        else ["embedded"] + (["opensearch"] if os.environ.get("ICJS_TEST_OPENSEARCH_URL") else [])
+    )
+    from simulators.harness import start_simulators
+
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="icjs-bench-speed-") as tmp:
+        work = Path(tmp)
+        old = export(args.rev, work)
+        running = start_simulators(
+            seed=args.seed, persons=args.persons, faults="none", data_dir=ROOT / "var" / "worlds"
+        )
+        try:
+            manifest = work / "manifest.json"
+            manifest.write_text(json.dumps(running.manifest))
+            for engine in engines:
+                times: dict[str, list[float]] = {"old": [], "new": []}
+                built: dict[str, Path] = {}
+                for label, tree in (("old", old), ("new", ROOT)):
+                    print(f"[bench speed] {engine} {label}: sync …", file=sys.stderr, flush=True)
+                    state = work / f"{engine}-{label}"
+                    state.mkdir()
+                    info = child(
+                        tree, "sync", "--engine", engine, "--manifest", str(manifest),
+                        "--work", str(state),
+                    )  # fmt: skip
+                    built[label] = Path(info["settings"])
+                names = child(
+                    ROOT, "names", "--engine", engine, "--settings", str(built["new"]),
+                    "--count", str(args.searches), "--seed", str(args.seed + 1),
+                )["names"]  # fmt: skip
+                names_file = work / f"{engine}-names.json"
+                names_file.write_text(json.dumps(names))
+                for round_ in range(args.rounds):
+                    for label, tree in (("old", old), ("new", ROOT)):
+                        out = child(
+                            tree, "search", "--engine", engine, "--settings",
+                            str(built[label]), "--names", str(names_file),
+                        )  # fmt: skip
+                        times[label].extend(out["times"])
+                        print(
+                            f"[bench speed] {engine} {label} round {round_ + 1}: "
+                            f"p95 {1000 * _pct(out['times'], 95):.1f} ms",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                for label in ("old", "new"):
+                    child(
+                        ROOT if label == "new" else old,
+                        "drop", "--engine", engine, "--settings", str(built[label]),
+                    )  # fmt: skip
+                row: dict[str, Any] = {"backend": engine, "searches": len(names)}
+                for label in ("old", "new"):
+                    row[label] = {
+                        p: round(1000 * _pct(times[label], q), 1)
+                        for p, q in (("p50", 50), ("p95", 95), ("p99", 99))
+                    }
+                row["p95_ratio"] = round(row["new"]["p95"] / max(row["old"]["p95"], 1e-9), 3)
+                rows.append(row)
+        finally:
+            running.stop()
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    lines = [
+        f"World: simulated, seed {args.seed}, {args.persons:,} persons; the same searches through "
+        f"`PersonSearchService` on each tree's own index, {args.rounds} alternating rounds; "
+        f"before = `{args.rev}`, after = working tree at {head}.",
+        "",
+        "| backend | searches | before p50 | p95 | p99 | after p50 | p95 | p99 "
+        "| p95 after/before |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        o, n = r["old"], r["new"]
+        lines.append(
+            f"| {r['backend']} | {r['searches']:,} | {o['p50']} ms | {o['p95']} ms | {o['p99']} ms "
+            f"| {n['p50']} ms | {n['p95']} ms | {n['p99']} ms | {r['p95_ratio']:.2f} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "speed.md").write_text(f"# Search latency before and after (#16)\n\n{text}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""One tree's side of `bench.linkage.speed`, run as a script inside that tree (`--tree`): written
+against the APIs of both the trees it compares (before and after issue 16), so it uses only what
+both have and asks the service's signature for the rest.
+
+    speed_child.py --tree T sync --engine E --manifest M --work DIR   → {"settings": file}
+    speed_child.py --tree T names --engine E --settings F --count N --seed S  → {"names": […]}
+    speed_child.py --tree T search --engine E --settings F --names FILE  → {"times": […]}
+    speed_child.py --tree T drop --engine E --settings F
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+WARM_UP = 20
+
+
+def _tree_first(tree: str) -> None:
+    here = str(Path(__file__).resolve().parent)
+    sys.path[:] = [tree] + [p for p in sys.path if p not in (here, tree)]
+
+
+def _search_settings(engine: str, work: Path) -> dict[str, Any]:
+    if engine == "embedded":
+        return {"backend": "embedded", "path": str(work / "index.db")}
+    return {
+        "backend": engine,
+        "url": os.environ[f"ICJS_TEST_{engine.upper()}_URL"],
+        "index_prefix": f"icjs-bench-speed-{uuid.uuid4().hex[:8]}",
+    }
+
+
+def _backend(settings_file: str) -> Any:
+    from config import SearchSettings
+    from indexer import open_backend
+
+    return open_backend(SearchSettings(**json.loads(Path(settings_file).read_text())))
+
+
+def sync(args: argparse.Namespace) -> dict[str, Any]:
+    from config import SearchSettings, SourceSettings, SyncSettings
+    from connectors.engine import run_sync
+    from indexer import open_backend
+
+    work = Path(args.work)
+    settings = _search_settings(args.engine, work)
+    backend = open_backend(SearchSettings(**settings))
+    manifest = json.loads(Path(args.manifest).read_text())
+    sources = {n: SourceSettings(**e) for n, e in manifest.items()}
+    state = work / "sync.db"
+    report = asyncio.run(run_sync(sources, backend, state, SyncSettings(state_path=state), True))
+    failed = {n: r.error for n, r in report.sources.items() if r.status != "ok"}
+    if failed:
+        raise RuntimeError(f"sync failed: {failed}")
+    backend.flush()
+    backend.close()
+    out = work / "search.json"
+    out.write_text(json.dumps(settings))
+    return {"settings": str(out)}
+
+
+def names(args: argparse.Namespace) -> dict[str, Any]:
+    from federation.planning import PERSON_KINDS
+
+    backend = _backend(args.settings)
+    written = sorted(
+        {
+            p.name or p.names[0]
+            for r in backend.records()
+            if r.kind in PERSON_KINDS
+            for p in r.subjects()
+            if p.names
+        }
+    )
+    backend.close()
+    rng = random.Random(args.seed)
+    return {"names": rng.sample(written, min(args.count, len(written)))}
+
+
+def _service(backend: Any) -> Any:
+    from auth.policy import Policy
+    from federation import PersonSearchService
+
+    wanted = inspect.signature(PersonSearchService).parameters
+    extra: dict[str, Any] = {}
+    if "ids" in wanted:  # sealed profile ids (issue 16)
+        from federation.profile_ids import KEY_BYTES, ProfileIds
+
+        extra["ids"] = ProfileIds([os.urandom(KEY_BYTES)])
+    if "model" in wanted:  # the linkage model: the packaged one, as before an estimate
+        from federation.linkage import load_model
+
+        extra["model"] = load_model(None)
+    return PersonSearchService(backend, Policy.load(), **extra)
+
+
+def search(args: argparse.Namespace) -> dict[str, Any]:
+    from auth.principal import Caller, Role
+    from federation import PersonSearch
+
+    try:
+        from config.runtime import tune_gc
+
+        tune_gc()
+    except ImportError:
+        pass
+    backend = _backend(args.settings)
+    service = _service(backend)
+    caller = Caller(
+        subject="bench-speed",
+        role=Role.SUPERVISOR,
+        scopes=frozenset({"persons:search", "persons:read"}),
+        state="MH",
+        district="PUNE",
+        clearances=frozenset({"sensitive"}),
+    )
+    queries = json.loads(Path(args.names).read_text())
+    for name in queries[:WARM_UP]:
+        service.search(caller, PersonSearch(name=name))
+    times = []
+    for name in queries:
+        started = time.perf_counter()
+        service.search(caller, PersonSearch(name=name))
+        times.append(time.perf_counter() - started)
+    backend.close()
+    return {"times": times}
+
+
+def drop(args: argparse.Namespace) -> dict[str, Any]:
+    settings = json.loads(Path(args.settings).read_text())
+    if settings["backend"] == "embedded":
+        return {}
+    import httpx
+
+    httpx.delete(f"{settings['url'].split(',')[0]}/{settings['index_prefix']}-*", timeout=60)
+    return {}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tree", required=True)
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sync")
+    s.add_argument("--engine", required=True)
+    s.add_argument("--manifest", required=True)
+    s.add_argument("--work", required=True)
+    n = sub.add_parser("names")
+    n.add_argument("--engine", required=True)
+    n.add_argument("--settings", required=True)
+    n.add_argument("--count", type=int, required=True)
+    n.add_argument("--seed", type=int, required=True)
+    q = sub.add_parser("search")
+    q.add_argument("--engine", required=True)
+    q.add_argument("--settings", required=True)
+    q.add_argument("--names", required=True)
+    d = sub.add_parser("drop")
+    d.add_argument("--engine", required=True)
+    d.add_argument("--settings", required=True)
+    args = parser.parse_args()
+    _tree_first(args.tree)
+    command = {"sync": sync, "names": names, "search": search, "drop": drop}[args.command]
+    print(json.dumps(command(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

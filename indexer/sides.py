@@ -1,0 +1,175 @@
+"""What a record says about its person, read once for every comparison: `Side`.
+
+A record names one or more people; a side is one of them with what the record carries about
+them, in the forms comparisons need (canonical names, a range of possible birth years, address
+tokens, phones, accounts, strong identifiers, FIRs, the place that places them). Read once per
+record and person, then compared many times (`indexer.comparison`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from matching import api as matching
+from records import Gender, IdType, Kind, Person, PersonRole, Record, Relation, Source
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_FIR_KINDS = (Kind.ACCUSED, Kind.INMATE)
+_ACCOUNTS = (IdType.UPI, IdType.BANK_ACCOUNT, IdType.EMAIL)
+
+
+class Kin(StrEnum):
+    """Who a record's relative is to the person."""
+
+    PARENT = "parent"  # S/O, D/O; a parent reporting a child (F/O, M/O)
+    SPOUSE = "spouse"  # W/O, H/O
+    GUARDIAN = "guardian"
+    UNKNOWN = "unknown"  # "father's or husband's name" (Vahan, e-Prisons, Sarathi, ALIS)
+
+
+_KIN = {
+    Relation.SON_OF: Kin.PARENT,
+    Relation.DAUGHTER_OF: Kin.PARENT,
+    Relation.FATHER_OF: Kin.PARENT,
+    Relation.MOTHER_OF: Kin.PARENT,
+    Relation.WIFE_OF: Kin.SPOUSE,
+    Relation.HUSBAND_OF: Kin.SPOUSE,
+    Relation.GUARDIAN: Kin.GUARDIAN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One person of one record, read once for every comparison it takes part in."""
+
+    record_id: str
+    source: Source
+    kind: Kind
+    names: tuple[str, ...]
+    canonical: frozenset[str]  # `matching.api.name_text` of each written name
+    relative: str | None
+    relative_canonical: frozenset[str]  # `matching.api.name_text` of the relative's name
+    # the relative's name is spelled by the person's own (`Rajendra Shankar Patil`, son of
+    # `Shankar Patil`): agreeing on it says nothing the names have not said
+    relative_in_name: bool
+    kin: Kin
+    relation: Relation | None
+    gender: Gender | None
+    female_hint: bool  # a female title (Smt, Kumari…) where the record states no gender
+    born: tuple[int, int] | None  # earliest and latest possible year of birth
+    born_from_age: bool  # `born` rests on a stated age, not a date or a year
+    birth_date: date | None
+    address: frozenset[str]
+    phones: frozenset[str]
+    accounts: frozenset[str]  # UPI ids, bank accounts, emails of a one-subject record
+    licences: frozenset[str]  # driving licence numbers
+    passports: frozenset[str]
+    firs: frozenset[str]  # FIRs of a CCTNS accused or an e-Prisons inmate
+    vehicle: tuple[str, int] | None  # (registration, owner serial) of a Vahan owner
+    state: str | None
+    district: str | None
+
+    @classmethod
+    def of(cls, record: Record, person: Person) -> Side:
+        names = tuple(person.names)
+        relation = person.relation
+        hint = matching.parse_name(names[0]).gender_hint if names and not person.gender else None
+        subjects = record.subjects()
+        single = len(subjects) == 1
+        licences: list[str] = []
+        passports: list[str] = []
+        accounts: list[str] = [f"email:{e.casefold()}" for e in person.emails]
+        firs: list[str] = []
+        for i in record.identifiers:
+            if i.partial:
+                continue
+            if i.type is IdType.DRIVING_LICENCE:
+                licences.append(i.value)
+            elif i.type is IdType.PASSPORT:
+                passports.append(i.value)
+            elif i.type is IdType.FIR and record.kind in _FIR_KINDS:
+                firs.append(i.value)
+            elif single and i.type in _ACCOUNTS:
+                accounts.append(f"{i.type.value}:{i.value}")
+        vehicle = None
+        if (
+            record.source is Source.VAHAN
+            and person.role is PersonRole.OWNER
+            and record.vehicle is not None
+            and record.vehicle.registration_no
+            and record.vehicle.owner_serial is not None
+        ):
+            vehicle = (record.vehicle.registration_no, record.vehicle.owner_serial)
+        canonical = frozenset(t for n in names if (t := canonical_name(n)))
+        relative = canonical_name(person.relative_name or "")
+        born, from_age = birth_years(person, record)
+        place = _place(record)
+        return cls(
+            record_id=record.record_id,
+            source=record.source,
+            kind=record.kind,
+            names=names,
+            canonical=canonical,
+            relative=person.relative_name or None,
+            relative_canonical=frozenset({relative}) if relative else frozenset(),
+            relative_in_name=bool(relative)
+            and any(set(relative.split()) <= set(n.split()) for n in canonical),
+            kin=_KIN.get(relation, Kin.UNKNOWN) if relation else Kin.UNKNOWN,
+            relation=relation,
+            gender=person.gender,
+            female_hint=person.gender is None and hint == "F",
+            born=born,
+            born_from_age=from_age,
+            birth_date=person.birth_date,
+            address=frozenset(address_tokens(person.address)),
+            phones=frozenset(person.phones),
+            accounts=frozenset(accounts),
+            licences=frozenset(licences),
+            passports=frozenset(passports),
+            firs=frozenset(firs),
+            vehicle=vehicle,
+            state=place[0],
+            district=place[1],
+        )
+
+
+def _place(record: Record) -> tuple[str | None, str | None]:
+    """Where the record places its person. A cyber complaint's place is where the complainant
+    filed it, not where the suspect lives: it places nobody the complaint names."""
+    if record.kind is Kind.CYBER_COMPLAINT:
+        return None, None
+    state = record.state.upper() if record.state else None
+    district = " ".join(record.district.casefold().split()) if record.district else None
+    return state, district
+
+
+def canonical_name(name: str) -> str:
+    # the name without its alias part: `RAJU @ RAJENDRA PATIL` is compared form by form anyway
+    return matching.name_text(name.split("@")[-1]) if "@" in name else matching.name_text(name)
+
+
+def birth_years(person: Person, record: Record) -> tuple[tuple[int, int] | None, bool]:
+    """The earliest and latest year `person` can have been born in, and whether that rests on a
+    stated age only. An age at a date spans two years (before or after the birthday)."""
+    if person.birth_date is not None:
+        return (person.birth_date.year, person.birth_date.year), False
+    if person.birth_year is not None:
+        return (person.birth_year, person.birth_year), False
+    low_age = person.age_from if person.age_from is not None else person.age_to
+    high_age = person.age_to if person.age_to is not None else person.age_from
+    on = person.age_on or record.event_date
+    if low_age is None or high_age is None or on is None:
+        return None, False
+    return (on.year - high_age - 1, on.year - low_age), True
+
+
+def address_tokens(address: str | None) -> list[str]:
+    return _TOKEN.findall(address.casefold()) if address else []
+
+
+def sides_of(record: Record) -> list[Side]:
+    """A side per named subject of `record` (never a complainant or a reporting guardian)."""
+    return [Side.of(record, p) for p in record.subjects() if p.names]
