@@ -189,6 +189,41 @@ def test_officer_console(site: LiveApi, browser: object) -> None:
         w.close()
 
 
+def test_alerts_inbox_asks_a_purpose_and_acknowledges(site: LiveApi, browser: object) -> None:
+    from datetime import UTC, datetime
+
+    # an alert for the Pune district desk (the officer's district), as the delivery worker
+    # writes it, and one for another desk that this officer must not see
+    store = site.app.state.alerts
+    revoked = {"noc_id": "noc_" + "b" * 32, "registration_no": "MH12AB1234", "reason": "theft"}
+    for desk, key in (("district:MH/PUNE", "browser-pune"), ("district:TN/CHENNAI", "browser-tn")):
+        now = datetime.now(UTC)
+        store.deliver(recipient=desk, kind="noc_revoked", dedup_key=key, payload=revoked, now=now)
+    w = Watched(browser, site.url)
+    try:
+        sign_in(w)
+        w.page.click("nav >> text=Alerts")
+        assert w.page.is_visible("text=State the purpose")  # nothing is read before it
+        w.check("console-alerts-purpose")
+        w.page.fill("#purpose", "daily desk review")
+        with w.page.expect_navigation():
+            w.page.keyboard.press("Enter")
+        items = w.page.locator("ol.alerts > li")
+        playwright_sync.expect(items).to_have_count(1, timeout=LOADED_MS)  # Pune's only
+        assert "NOC revoked" in items.inner_text() and "MH12AB1234" in items.inner_text()
+        w.check("console-alerts")
+        with w.page.expect_navigation():
+            w.page.click("ol.alerts button[type=submit]")
+        assert "purpose=daily+desk+review" in w.page.url  # back to the inbox, purpose kept
+        playwright_sync.expect(w.page.locator("ol.alerts > li")).to_contain_text(
+            "Acknowledged: MH-1001", timeout=LOADED_MS
+        )
+        assert w.page.locator("ol.alerts button[type=submit]").count() == 0
+        w.check("console-alerts-acknowledged")
+    finally:
+        w.close()
+
+
 def test_auditor_reads_the_audit_log(site: LiveApi, browser: object) -> None:
     w = Watched(browser, site.url)
     try:

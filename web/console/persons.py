@@ -94,7 +94,9 @@ async def profile(request: Request, profile_id: str) -> Response:
         )
     purpose = request.query_params.get("purpose", "").strip()[:200]
     if not purpose:  # purpose first: nothing personal is read before it is stated
-        return page(request, who, "console/purpose.html", {"profile_id": profile_id})
+        return page(
+            request, who, "console/purpose.html", {"action": f"/console/profiles/{profile_id}"}
+        )
     audit_context(request, purpose=purpose)
     answer, errors = await outcome(
         lambda: api_persons.get_profile(request, who.caller, profile_id, purpose)

@@ -29,7 +29,15 @@ def test_every_key_a_template_names_exists() -> None:
             named |= set(re.findall(r"""t\(["']([\w.]+)["']""", template.read_text("utf-8")))
     assert named, "no phrase found: the pattern is wrong"
     named.discard("lang.")  # t("lang." + code), for each of i18n.LANGUAGES
+    named.discard("alerts.kind.")  # t("alerts.kind." ~ kind), for each AlertKind: below
     assert named <= set(english), named - set(english)
+
+
+def test_every_alert_kind_has_a_name() -> None:
+    from api.schemas_alerts import AlertKind
+
+    english = i18n.catalogue("en")
+    assert {f"alerts.kind.{k.value}" for k in AlertKind} <= set(english)
 
 
 def test_hindi_is_hindi() -> None:
