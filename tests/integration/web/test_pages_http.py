@@ -45,6 +45,7 @@ def test_without_a_session_every_console_page_asks_to_sign_in(site: LiveApi) -> 
         "/console/noc",
         "/console/audit",
         "/console/profiles/p2_abc",
+        "/console/alerts",
     ):
         answer = site.get(path, None)
         assert answer.status_code == 303 and answer.headers["location"] == "/console/login", path
@@ -77,6 +78,15 @@ def test_bad_input_is_a_page_that_says_what_to_fix(site: LiveApi) -> None:
     )
     _page(refused, 403)
     assert "RAJENDRA" not in refused.text.upper()
+    # an alert that is not a number, or not sent to this desk, or a forged CSRF token
+    for alert_id, token, status in (("x1", csrf, 404), ("999999", csrf, 404), ("1", "guess", 403)):
+        answer = site.post(
+            f"/console/alerts/{alert_id}/acknowledge",
+            None,
+            headers=headers,
+            data={"csrf": token, "purpose": "desk review"},
+        )
+        _page(answer, status)
 
 
 def test_a_role_without_the_scope_gets_a_page_saying_so(site: LiveApi) -> None:
