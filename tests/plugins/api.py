@@ -337,8 +337,12 @@ def start_api(
         sent.append(response.headers.get("x-request-id", "<none>"))
 
     try:
+        # a pooled connection idle longer than uvicorn's keep-alive (5 s) may be closed by the
+        # server as the next request goes out ("connection reset"): drop idle ones sooner
+        options_http: dict[str, Any] = {"limits": httpx.Limits(keepalive_expiry=2.0)}
+        options_http.update(client or {})
         with httpx.Client(
-            base_url=url, timeout=30, event_hooks={"response": [remember]}, **(client or {})
+            base_url=url, timeout=30, event_hooks={"response": [remember]}, **options_http
         ) as http:
             yield LiveApi(url=url, app=app, http=http)
         assert_audited(app.state.auth.audit, sent)
