@@ -16,7 +16,7 @@ from api.routes import alerts as api_alerts
 from api.security import audit_context
 
 from .access import keep_alive, officer
-from .pages import checked_csrf, form_fields, outcome, page
+from .pages import checked_form, outcome, page
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -55,16 +55,12 @@ async def acknowledge(request: Request, alert_id: str) -> Response:
     who = officer(request, "alerts.acknowledge")
     if isinstance(who, Response):
         return who
-    fields = await form_fields(request)
+    fields = await checked_form(
+        request, who, "console/alerts.html", {"feed": None, "purpose": "", "refresh_s": REFRESH_S}
+    )
+    if isinstance(fields, Response):
+        return fields
     purpose = _purpose(fields.get("purpose"))
-    if not checked_csrf(request, who, fields):
-        return page(
-            request,
-            who,
-            "console/alerts.html",
-            {"feed": None, "errors": ["csrf"], "purpose": purpose, "refresh_s": REFRESH_S},
-            status=403,
-        )
     if not alert_id.isdigit() or not 0 < int(alert_id) < 2**62:
         errors = ["not an alert number"]
     else:

@@ -12,7 +12,7 @@ from api.routes import noc as api_noc
 from api.schemas_vehicles import NocRequest
 
 from .access import may, officer
-from .pages import checked_csrf, filled, form_fields, outcome, page
+from .pages import checked_form, filled, outcome, page
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("registration_no", "chassis_no", "engine_no", "purpose")
@@ -50,21 +50,15 @@ async def issue(request: Request) -> Response:
     who = officer(request, "noc.issue")
     if isinstance(who, Response):
         return who
-    fields = await form_fields(request)
-    if not checked_csrf(request, who, fields):
-        return page(
-            request,
-            who,
-            "console/noc.html",
-            {
-                "form": fields,
-                "issued": None,
-                "checked": None,
-                "errors": ["csrf"],
-                "can_issue": True,
-            },
-            status=403,
-        )
+    fields = await checked_form(
+        request,
+        who,
+        "console/noc.html",
+        {"issued": None, "checked": None, "can_issue": True},
+        echo_form=True,
+    )
+    if isinstance(fields, Response):
+        return fields
     values = filled(fields, FIELDS)
     issued, errors = await outcome(
         lambda: api_noc.issue_noc(

@@ -28,6 +28,26 @@ def checked_csrf(request: Request, who: Officer, fields: dict[str, str]) -> bool
     return False
 
 
+async def checked_form(
+    request: Request,
+    who: Officer,
+    template: str,
+    refused: dict[str, Any],
+    *,
+    echo_form: bool = False,
+) -> dict[str, str] | Response:
+    """The posted form's fields, or `template` refusing it (403) when its CSRF token does not
+    match the session. `refused` is that page's context (its `errors` say why); with
+    `echo_form` the refused page shows the fields as posted."""
+    fields = await form_fields(request)
+    if checked_csrf(request, who, fields):
+        return fields
+    context = {**refused, "errors": ["csrf"]}
+    if echo_form:
+        context["form"] = fields
+    return page(request, who, template, context, status=403)
+
+
 def filled(fields: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
     """The non-empty fields among `names` (an empty field is an absent one)."""
     return {n: fields[n].strip() for n in names if fields.get(n, "").strip()}

@@ -13,7 +13,7 @@ from api.schemas import PersonSearchRequest
 from api.security import audit_context
 
 from .access import may, officer
-from .pages import checked_csrf, filled, form_fields, outcome, page
+from .pages import checked_form, filled, outcome, page
 
 router = APIRouter(include_in_schema=False)
 PROFILE_ID = re.compile(api_persons.PROFILE_ID)
@@ -52,15 +52,9 @@ async def search(request: Request) -> Response:
     who = officer(request, "persons.search")
     if isinstance(who, Response):
         return who
-    fields = await form_fields(request)
-    if not checked_csrf(request, who, fields):
-        return page(
-            request,
-            who,
-            "console/search.html",
-            {"form": {}, "answer": None, "errors": ["csrf"]},
-            status=403,
-        )
+    fields = await checked_form(request, who, "console/search.html", {"form": {}, "answer": None})
+    if isinstance(fields, Response):
+        return fields
     values = filled(fields, SEARCH_FIELDS)
     answer, errors = await outcome(
         lambda: api_persons.search_persons(

@@ -10,7 +10,7 @@ from api.routes import vehicles as api_vehicles
 from api.schemas_vehicles import VehicleSearchRequest
 
 from .access import officer
-from .pages import checked_csrf, filled, form_fields, outcome, page
+from .pages import checked_form, filled, outcome, page
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("registration_no", "chassis_no", "engine_no", "purpose")
@@ -29,15 +29,9 @@ async def search(request: Request) -> Response:
     who = officer(request, "vehicles.search")
     if isinstance(who, Response):
         return who
-    fields = await form_fields(request)
-    if not checked_csrf(request, who, fields):
-        return page(
-            request,
-            who,
-            "console/vehicles.html",
-            {"form": {}, "answer": None, "errors": ["csrf"]},
-            status=403,
-        )
+    fields = await checked_form(request, who, "console/vehicles.html", {"form": {}, "answer": None})
+    if isinstance(fields, Response):
+        return fields
     values = filled(fields, FIELDS)
     answer, errors = await outcome(
         lambda: api_vehicles.search_vehicles(
