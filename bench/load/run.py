@@ -35,6 +35,8 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -243,35 +245,28 @@ def read_stats(prefix: Path) -> list[dict[str, Any]]:
     return [*rows, _row("Aggregated", entries)] if entries else rows
 
 
+@contextmanager
+def audit_log(settings: Any) -> Iterator[Any]:
+    """The deployment's audit log (in its state database), closed after use."""
+    from state.audit import AuditLog
+    from state.databases import StateDatabases
+
+    state = StateDatabases.open(settings)
+    try:
+        log = AuditLog(state.audit)
+        try:
+            yield log
+        finally:
+            log.close()
+    finally:
+        state.close()
+
+
 def audit_check(settings: Any, before: int) -> tuple[int, bool, str]:
-    from state.audit import AuditLog
-    from state.databases import StateDatabases
-
-    state = StateDatabases.open(settings)
-    try:
-        log = AuditLog(state.audit)
-        try:
-            result = log.verify()
-            return log.count() - before, bool(result.ok), str(result)
-        finally:
-            log.close()
-    finally:
-        state.close()
-
-
-def audit_count(settings: Any) -> int:
-    from state.audit import AuditLog
-    from state.databases import StateDatabases
-
-    state = StateDatabases.open(settings)
-    try:
-        log = AuditLog(state.audit)
-        try:
-            return log.count()
-        finally:
-            log.close()
-    finally:
-        state.close()
+    """Entries written since `before`, and whether the chain verifies."""
+    with audit_log(settings) as log:
+        result = log.verify()
+        return log.count() - before, bool(result.ok), str(result)
 
 
 def tokens(settings: Any, states: list[str]) -> dict[str, str]:
@@ -387,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[load] API: {args.workers} workers; {len(plan)} states in the plan", flush=True)
     server = start_api(config, port, args.workers, root / "api.log")
     try:
-        before = audit_count(settings)
+        with audit_log(settings) as log:
+            before = log.count()
         load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"[load] {args.users} officers for {args.duration} s", flush=True)
         run_locust(plan_file, port, args.users, args.duration, args.think, root / "locust")
