@@ -59,12 +59,6 @@ def describe_filters(filters: Filters) -> list[str]:
     return out
 
 
-def redaction_of(result: RedactedRecord) -> RedactedRecord:
-    """What `policy.redact` answered: the visible record (`.view`) and what was withheld
-    (`.withheld`). Kept as the one place federation reads a redaction through."""
-    return result
-
-
 def narrow_sources(filters: Filters, requested: Iterable[Source] | None) -> Filters:
     """The caller's filters further narrowed to the sources the request asks for."""
     if requested is None:
@@ -109,7 +103,6 @@ __all__ = [
     "is_visible",
     "narrow_kinds",
     "narrow_sources",
-    "redaction_of",
     "restrictions_of",
     "without_labels",
 ]

@@ -18,7 +18,7 @@ from matching import api as matching
 from records import PersonRole, Record
 
 from .grouping import Group, Link, Refusal
-from .policy import Policy, Withheld, redaction_of
+from .policy import Policy, Withheld
 from .profile_ids import ProfileIds
 
 # Top-level keys of a record that the view carries in its own slots, or never (raw payloads:
@@ -96,7 +96,7 @@ def _visible_reason(reason: dict[str, Any], visible_text: str) -> dict[str, Any]
 def record_view(
     policy: Policy, caller: Caller, record: Record, match: matching.MatchResult | None
 ) -> RecordView:
-    redacted = redaction_of(policy.redact(caller, record))
+    redacted = policy.redact(caller, record)
     view = redacted.view
     fields = {k: v for k, v in view.items() if k not in _OWN_SLOTS}
     match_view = None
