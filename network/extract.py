@@ -1,0 +1,109 @@
+"""A record's edges: which values it ties its record node to, and how it names the tie.
+
+Only what the record says about its subjects becomes an edge: never a complainant (a victim's
+identity does not leave the API) nor the guardian who reported a missing child, and no contact
+detail of a child's record. NCRP's identifiers are its suspects' (`connectors.ncrp`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+
+from records import IdType, Kind, Record, Sensitivity
+
+from .model import Edge, NodeKind, node_id
+
+_IDENTIFIER_NODES: dict[IdType, NodeKind] = {
+    IdType.MOBILE: NodeKind.PHONE,
+    IdType.EMAIL: NodeKind.EMAIL,
+    IdType.UPI: NodeKind.UPI,
+    IdType.BANK_ACCOUNT: NodeKind.BANK_ACCOUNT,
+    IdType.REGISTRATION: NodeKind.VEHICLE,
+    IdType.DRIVING_LICENCE: NodeKind.DRIVING_LICENCE,
+    IdType.ARMS_LICENCE: NodeKind.ARMS_LICENCE,
+    IdType.PASSPORT: NodeKind.PASSPORT,
+    IdType.FIR: NodeKind.FIR,
+}
+
+_CONTACTS = frozenset({NodeKind.PHONE, NodeKind.EMAIL, NodeKind.ADDRESS})
+
+# How a record of each kind names its tie to a value; the value's kind completes it.
+_RELATION: dict[tuple[Kind, NodeKind], str] = {
+    (Kind.ACCUSED, NodeKind.FIR): "accused in",
+    (Kind.INMATE, NodeKind.FIR): "imprisoned on",
+    (Kind.VEHICLE_REGISTRATION, NodeKind.VEHICLE): "owner of",
+    (Kind.VEHICLE_REPORT, NodeKind.VEHICLE): "reported in",
+    (Kind.VEHICLE_REPORT, NodeKind.FIR): "theft report",
+    (Kind.DRIVING_LICENCE, NodeKind.DRIVING_LICENCE): "holder of",
+    (Kind.ARMS_LICENCE, NodeKind.ARMS_LICENCE): "holder of",
+    (Kind.FOREIGNER, NodeKind.PASSPORT): "holder of",
+    (Kind.CYBER_COMPLAINT, NodeKind.PHONE): "suspect's phone",
+    (Kind.CYBER_COMPLAINT, NodeKind.UPI): "suspect's UPI id",
+    (Kind.CYBER_COMPLAINT, NodeKind.BANK_ACCOUNT): "suspect's bank account",
+    (Kind.CYBER_COMPLAINT, NodeKind.EMAIL): "suspect's e-mail",
+}
+
+
+def relation(kind: Kind, node: NodeKind) -> str:
+    return _RELATION.get((kind, node), f"{node.value.replace('_', ' ')} of")
+
+
+_ADDRESS_NOISE = re.compile(r"[^0-9A-Z\u0900-\u0DFF]+")
+
+
+def address_key(address: str) -> str | None:
+    """An address as a node value: upper case, punctuation and spacing folded, so that
+    `12, M.G. Road, Pune` and `12 MG ROAD PUNE` are one node. Too short to place anyone (`NA`,
+    `PUNE`) is no node."""
+    folded = _ADDRESS_NOISE.sub(" ", address.upper()).split()
+    key = " ".join(folded)
+    return key if len(folded) >= 3 and len(key) >= 10 else None
+
+
+def _when(record: Record) -> datetime:
+    if record.event_date is not None:
+        return datetime.combine(record.event_date, time(), tzinfo=UTC)
+    return record.provenance.source_updated_at
+
+
+def edges_of(record: Record) -> list[Edge]:
+    """Every edge the record gives, once each (the same phone twice is one edge)."""
+    subjects = record.subjects()
+    if not subjects and record.kind is not Kind.VEHICLE_REPORT:
+        return []  # nobody to tie (an unidentified found person still has subjects)
+    values: dict[str, NodeKind] = {}
+    for ident in record.identifiers:
+        kind = _IDENTIFIER_NODES.get(ident.type)
+        if kind is not None and not ident.partial and ident.value:
+            values.setdefault(node_id(kind, ident.value), kind)
+    if record.vehicle is not None and record.vehicle.registration_no:
+        values.setdefault(
+            node_id(NodeKind.VEHICLE, record.vehicle.registration_no), NodeKind.VEHICLE
+        )
+    for person in subjects:
+        for phone in person.phones:
+            values.setdefault(node_id(NodeKind.PHONE, phone), NodeKind.PHONE)
+        for email in person.emails:
+            values.setdefault(node_id(NodeKind.EMAIL, email.lower()), NodeKind.EMAIL)
+        key = address_key(person.address) if person.address else None
+        if key is not None:
+            values.setdefault(node_id(NodeKind.ADDRESS, key), NodeKind.ADDRESS)
+    if Sensitivity.CHILD in record.sensitivity:
+        values = {n: k for n, k in values.items() if k not in _CONTACTS}
+    at = _when(record)
+    return [
+        Edge(
+            record_id=record.record_id,
+            node=node,
+            relation=relation(record.kind, kind),
+            source=record.source,
+            kind=record.kind,
+            state=record.state,
+            district=record.district,
+            police_station=record.police_station,
+            labels=record.sensitivity,
+            at=at,
+        )
+        for node, kind in sorted(values.items())
+    ]

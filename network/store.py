@@ -1,0 +1,279 @@
+"""The stored graph: one SQLite file of edges and node degrees, updated record by record.
+
+Why its own file and plain `sqlite3` rather than a `state/` store (docs/decisions.md, "Network
+link analysis"): the graph is derived data, rebuilt from the index whenever wanted, so it needs
+no migrations, no PostgreSQL twin and no backup; its hot path is a few indexed probes per hop,
+which the standard library does with no layer between. Every API node opens the file read-only
+in practice (the sync writes it; WAL lets readers run beside the writer).
+
+Tables:
+- `edges`: one row per (record, value) with the record's source, kind, place and labels, which
+  the access check reads (`network.access`), and the evidence (relation, time).
+- `nodes`: one row per value node with its degree (records holding it): what the hub cap reads.
+- `meta`: the learnt caps (`network.suppress`) and when they were learnt.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from records import Kind, Record, Sensitivity, Source
+
+from .extract import edges_of
+from .model import Edge, NodeKind, split_node
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS edges (
+    record_id TEXT NOT NULL,
+    node TEXT NOT NULL,
+    relation TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT,
+    district TEXT,
+    police_station TEXT,
+    labels TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (record_id, node)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_node ON edges (node, record_id);
+CREATE TABLE IF NOT EXISTS nodes (
+    node TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    degree INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nodes_degree ON nodes (kind, degree);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+_COLUMNS = "record_id, node, relation, source, kind, state, district, police_station, labels, at"
+_CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
+
+
+def _labels_text(labels: Collection[Sensitivity]) -> str:
+    return "".join(f"|{label.value}" for label in sorted(labels)) + ("|" if labels else "")
+
+
+def _row(edge: Edge) -> tuple[str, ...] | tuple[Any, ...]:
+    return (
+        edge.record_id,
+        edge.node,
+        edge.relation,
+        edge.source.value,
+        edge.kind.value,
+        edge.state,
+        edge.district,
+        edge.police_station,
+        _labels_text(edge.labels),
+        edge.at.isoformat(),
+    )
+
+
+def _edge(row: Sequence[Any]) -> Edge:
+    labels = frozenset(Sensitivity(x) for x in str(row[8]).split("|") if x)
+    return Edge(
+        record_id=row[0],
+        node=row[1],
+        relation=row[2],
+        source=Source(row[3]),
+        kind=Kind(row[4]),
+        state=row[5],
+        district=row[6],
+        police_station=row[7],
+        labels=labels,
+        at=datetime.fromisoformat(row[9]),
+    )
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
+
+
+@dataclass(frozen=True)
+class Where:
+    """An SQL condition on `edges` columns and its parameters (`network.access` builds it)."""
+
+    sql: str = "1"
+    params: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    edges: int
+    records: int
+    nodes: dict[str, int]  # value nodes per kind
+
+
+class GraphStore:
+    """The edges and degrees in one SQLite file. Thread-safe: one connection, one lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.executescript(SCHEMA)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def replace(self, records: Iterable[Record]) -> int:
+        """Put these records' edges in place of what they gave before; the edges written."""
+        batch = list(records)
+        return self._rewrite([r.record_id for r in batch], [e for r in batch for e in edges_of(r)])
+
+    def remove(self, record_ids: Collection[str]) -> None:
+        """Take away the edges of records gone from the index (tombstones, reconciliation)."""
+        self._rewrite(list(record_ids), [])
+
+    def _rewrite(self, record_ids: Sequence[str], edges: Sequence[Edge]) -> int:
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                touched: set[str] = {e.node for e in edges}
+                for chunk in _chunks(record_ids):
+                    marks = ",".join("?" * len(chunk))
+                    touched.update(
+                        n
+                        for (n,) in cur.execute(
+                            f"SELECT node FROM edges WHERE record_id IN ({marks})", chunk
+                        )
+                    )
+                    cur.execute(f"DELETE FROM edges WHERE record_id IN ({marks})", chunk)
+                cur.executemany(
+                    f"INSERT OR REPLACE INTO edges ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [_row(e) for e in edges],
+                )
+                self._recount(cur, sorted(touched))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return len(edges)
+
+    @staticmethod
+    def _recount(cur: sqlite3.Cursor, nodes: Sequence[str]) -> None:
+        rows = []
+        for node in nodes:
+            (n,) = cur.execute("SELECT COUNT(*) FROM edges WHERE node = ?", (node,)).fetchone()
+            rows.append((node, split_node(node)[0].value, n))
+        cur.executemany("INSERT OR REPLACE INTO nodes (node, kind, degree) VALUES (?,?,?)", rows)
+        cur.executemany("DELETE FROM nodes WHERE node = ? AND degree = 0", [(r[0],) for r in rows])
+
+    def bulk_load(self, edges: Iterable[Edge], batch: int = 50_000) -> int:
+        """Append edges to an empty store without per-node recounts, then count degrees once
+        (`icjs network rebuild`, the benchmark). Far faster than `replace` for a full build."""
+        written = 0
+        with self._lock:
+            self._conn.execute("DELETE FROM edges")
+            self._conn.execute("DELETE FROM nodes")
+            self._conn.execute("DROP INDEX IF EXISTS edges_node")
+            pending: list[tuple[Any, ...]] = []
+            sql = f"INSERT OR REPLACE INTO edges ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            for edge in edges:
+                pending.append(_row(edge))
+                if len(pending) >= batch:
+                    self._insert(sql, pending)
+                    written += len(pending)
+                    pending = []
+            self._insert(sql, pending)
+            written += len(pending)
+            self._conn.executescript(SCHEMA)  # the node index again, built once
+            self._conn.execute("BEGIN IMMEDIATE")
+            for node, n in list(
+                self._conn.execute("SELECT node, COUNT(*) FROM edges GROUP BY node")
+            ):
+                self._conn.execute(
+                    "INSERT INTO nodes (node, kind, degree) VALUES (?,?,?)",
+                    (node, split_node(node)[0].value, n),
+                )
+            self._conn.execute("COMMIT")
+        return written
+
+    def _insert(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.executemany(sql, rows)
+            self._conn.execute("COMMIT")
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def edges_of_records(self, record_ids: Collection[str], where: Where) -> list[Edge]:
+        out: list[Edge] = []
+        ids = sorted(record_ids)
+        with self._lock:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT {_COLUMNS} FROM edges WHERE record_id IN ({marks}) AND ({where.sql})"
+                out.extend(_edge(r) for r in self._conn.execute(sql, (*chunk, *where.params)))
+        return out
+
+    def edges_of_node(self, node: str, where: Where, limit: int | None = None) -> list[Edge]:
+        sql = f"SELECT {_COLUMNS} FROM edges WHERE node = ? AND ({where.sql})"
+        params: tuple[Any, ...] = (node, *where.params)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (*params, limit)
+        with self._lock:
+            return [_edge(r) for r in self._conn.execute(sql, params)]
+
+    def degrees(self, nodes: Collection[str]) -> dict[str, int]:
+        """Records holding each value node, whoever may see them (0 for an unknown node)."""
+        out = dict.fromkeys(nodes, 0)
+        ids = sorted(nodes)
+        with self._lock:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT node, degree FROM nodes WHERE node IN ({marks})"
+                out.update({n: d for n, d in self._conn.execute(sql, chunk)})
+        return out
+
+    def degree_quantile(self, kind: NodeKind, q: float) -> tuple[int, int]:
+        """The degree at quantile `q` among value nodes of `kind`, and how many there are."""
+        with self._lock:
+            (count,) = self._conn.execute(
+                "SELECT COUNT(*) FROM nodes WHERE kind = ?", (kind.value,)
+            ).fetchone()
+            if not count:
+                return 0, 0
+            offset = min(count - 1, int(q * count))
+            (value,) = self._conn.execute(
+                "SELECT degree FROM nodes WHERE kind = ? ORDER BY degree LIMIT 1 OFFSET ?",
+                (kind.value, offset),
+            ).fetchone()
+        return int(value), int(count)
+
+    def get_meta(self, key: str) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
+
+    def stats(self) -> GraphStats:
+        with self._lock:
+            (edges,) = self._conn.execute("SELECT COUNT(*) FROM edges").fetchone()
+            (records,) = self._conn.execute(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT record_id FROM edges)"
+            ).fetchone()
+            kinds = dict(self._conn.execute("SELECT kind, COUNT(*) FROM nodes GROUP BY kind"))
+        return GraphStats(int(edges), int(records), {str(k): int(v) for k, v in kinds.items()})

@@ -1,0 +1,166 @@
+"""The stored graph walked under a caller's policy, on small hand-made records in a real
+embedded index: co-accused connect, placeholders and hubs do not, hidden records change
+nothing, and a role that sees less gets less."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auth.policy import Policy
+from auth.principal import Caller, Role
+from federation import PersonSearchService
+from federation.linkage import load_model
+from federation.profile_ids import ProfileIds
+from indexer.backends.base import Backend
+from network import GraphStore, NetworkService, node_id, record_node
+from network.hook import rebuild, sync_hook
+from network.model import NodeKind
+from records import IdType, Identifier, Kind, Person, Record, Sensitivity, Source
+from tests.plugins.api import fill
+from tests.plugins.backends import make
+
+
+def _accused(native: str, name: str, fir: str, state: str = "MH", **extra: object) -> Record:
+    phones = extra.pop("phones", ())
+    return make(
+        Source.CCTNS,
+        native,
+        Kind.ACCUSED,
+        state=state,
+        district="PUNE",
+        people=(Person(name=name, phones=phones),),  # type: ignore[arg-type]
+        identifiers=(Identifier(type=IdType.FIR, value=fir),),
+        **extra,
+    )
+
+
+def _world() -> list[Record]:
+    records = [
+        _accused("A1", "RAJU PATIL", "MH/0412/2024/0001", phones=("+919822000001",)),
+        _accused("A2", "SURESH JADHAV", "MH/0412/2024/0001"),
+        _accused("A3", "VIKAS MORE", "MH/0412/2024/0002", phones=("+919822000003",)),
+        # a sexual-offence case: hidden from an officer without the clearance
+        _accused(
+            "S1",
+            "HIDDEN PERSON",
+            "MH/0412/2024/0009",
+            phones=("+919822000001",),
+            sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}),
+        ),
+    ]
+    # 40 strangers whose records all carry a placeholder number, and 40 more sharing a station
+    # phone: neither may join anyone
+    for i in range(40):
+        records.append(
+            _accused(f"P{i}", f"STRANGER {i}", f"MH/0999/2024/{i:04d}", phones=("+919999999999",))
+        )
+        records.append(
+            _accused(f"H{i}", f"VISITOR {i}", f"MH/0998/2024/{i:04d}", phones=("+919422000100",))
+        )
+    records.append(
+        _accused("A4", "RAJU PATIL", "MH/0412/2023/0077", phones=("+919999999999", "+919422000100"))
+    )
+    return records
+
+
+@pytest.fixture
+def service(tmp_path: Path, embedded_backend: Backend) -> NetworkService:
+    fill(embedded_backend, _world())
+    store = GraphStore(tmp_path / "network.db")
+    rebuild(store, embedded_backend.records())
+    policy = Policy.load()
+    persons = PersonSearchService(
+        embedded_backend,
+        policy,
+        ids=ProfileIds.from_file(tmp_path / "ids.key"),
+        model=load_model(None),
+    )
+    return NetworkService(store, policy, persons, embedded_backend)
+
+
+def _officer(**kw: object) -> Caller:
+    base: dict[str, object] = {
+        "subject": "MH-PUNE-1",
+        "role": Role.OFFICER,
+        "scopes": frozenset(),
+        "state": "MH",
+        "district": "PUNE",
+    }
+    base.update(kw)
+    return Caller(**base)  # type: ignore[arg-type]
+
+
+def _ids(answer: object) -> set[str]:
+    return {n.id for n in answer.nodes}  # type: ignore[attr-defined]
+
+
+def test_co_accused_are_two_hops_apart(service: NetworkService) -> None:
+    answer = service.neighbourhood(
+        _officer(), [record_node("cctns:A1")], hops=2, max_nodes=100, max_edges=100
+    )
+    hops = {n.id: n.hop for n in answer.nodes}
+    assert hops[node_id(NodeKind.FIR, "MH/0412/2024/0001")] == 1
+    assert hops[record_node("cctns:A2")] == 2
+    assert record_node("cctns:A3") not in hops  # another FIR, nothing shared
+    evidence = [e for e in answer.edges if e.record_id == "cctns:A2"]
+    assert evidence and evidence[0].relation == "accused in" and evidence[0].source is Source.CCTNS
+
+
+def test_placeholder_and_hub_values_join_nobody(service: NetworkService) -> None:
+    answer = service.neighbourhood(
+        _officer(), [record_node("cctns:A4")], hops=3, max_nodes=500, max_edges=500
+    )
+    by_id = {n.id: n for n in answer.nodes}
+    placeholder = by_id[node_id(NodeKind.PHONE, "+919999999999")]
+    hub = by_id[node_id(NodeKind.PHONE, "+919422000100")]
+    assert placeholder.suppressed is not None and placeholder.suppressed.reason == "placeholder"
+    assert placeholder.suppressed.holders == 41
+    assert hub.suppressed is not None and hub.suppressed.reason == "hub"
+    assert hub.suppressed.holders == 41
+    assert not any(i.startswith("record:cctns:P") or i.startswith("record:cctns:H") for i in by_id)
+    # and no path runs through them
+    found = service.paths(
+        _officer(), [record_node("cctns:A4")], [record_node("cctns:P3")], max_hops=6, max_paths=5
+    )
+    assert found.paths == ()
+
+
+def test_a_hidden_record_is_absent_and_changes_no_count(service: NetworkService) -> None:
+    seed = [record_node("cctns:A1")]
+    plain = service.neighbourhood(_officer(), seed, hops=3, max_nodes=100, max_edges=100)
+    cleared = service.neighbourhood(
+        _officer(clearances=frozenset({"sensitive"})), seed, hops=3, max_nodes=100, max_edges=100
+    )
+    assert record_node("cctns:S1") not in _ids(plain)
+    assert record_node("cctns:S1") in _ids(cleared)
+    assert node_id(NodeKind.FIR, "MH/0412/2024/0009") not in _ids(plain)
+    # the hidden record's FIR is reached only through it; its phone's holders count one less
+    assert len(plain.edges) == len(cleared.edges) - 2
+    assert all(e.record_id != "cctns:S1" for e in plain.edges)
+
+
+def test_outside_his_state_an_officer_sees_no_phone_edges(service: NetworkService) -> None:
+    seed = [record_node("cctns:A1")]
+    home = service.neighbourhood(_officer(), seed, hops=1, max_nodes=100, max_edges=100)
+    away = service.neighbourhood(
+        _officer(state="KA", district="BENGALURU"), seed, hops=1, max_nodes=100, max_edges=100
+    )
+    phone = node_id(NodeKind.PHONE, "+919822000001")
+    assert phone in _ids(home)
+    assert phone not in _ids(away)  # an officer outside MH sees identity and status only
+    assert node_id(NodeKind.FIR, "MH/0412/2024/0001") in _ids(away)  # the case is identity
+
+
+def test_the_sync_hook_updates_edges_incrementally(tmp_path: Path) -> None:
+    hook, close = sync_hook(tmp_path / "network.db")
+    try:
+        hook([_accused("A1", "RAJU PATIL", "MH/0412/2024/0001", phones=("+919822000001",))])
+        hook([_accused("A1", "RAJU PATIL", "MH/0412/2024/0005")])  # a newer version
+        store = GraphStore(tmp_path / "network.db")
+        stats = store.stats()
+        assert stats.edges == 1 and stats.nodes == {"fir": 1}
+        store.close()
+    finally:
+        close()
