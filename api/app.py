@@ -53,6 +53,9 @@ from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
 from indexer.backends.base import Backend
+from network import GraphStore, NetworkService
+from network.hook import store_path
+from network.suppress import load_stop_list
 from state import Database
 from state.databases import StateDatabases
 from state.sync import has_state
@@ -68,6 +71,7 @@ from .routes import (
     audit,
     broadcasts,
     health,
+    network,
     noc,
     oauth,
     persons,
@@ -173,6 +177,7 @@ def create_app(
             {"name": "oauth2", "description": "Tokens for partner agencies; public keys."},
             {"name": "audit", "description": "The hash-chained audit log (auditors)."},
             {"name": "alerts", "description": "Matches found without being asked; your feed."},
+            {"name": "network", "description": "Link analysis: who connects to whom, and how."},
         ],
     )
     metrics = Metrics()
@@ -217,11 +222,31 @@ def create_app(
         on_live_lookup=lambda answer: metrics.live_lookups.labels(answer.value).inc(),
     )
     app.state.sync_status = sync_status_fn
+    graph = GraphStore(store_path(settings.data_dir))
+    owned.append(graph.close)
+    app.state.network = NetworkService(
+        graph,
+        auth.policy,
+        app.state.persons,
+        backend,
+        stop_list=load_stop_list(settings.data_dir / "network-stoplist.txt"),
+    )
 
     errors.install(app)
     routers = [
         m.router
-        for m in (health, persons, vehicles, noc, alerts, broadcasts, sync_status, oauth, audit)
+        for m in (
+            health,
+            persons,
+            network,
+            vehicles,
+            noc,
+            alerts,
+            broadcasts,
+            sync_status,
+            oauth,
+            audit,
+        )
     ]
     for router in routers:
         app.include_router(router)

@@ -53,6 +53,7 @@ SCOPES: dict[str, str] = {
     "alerts:read": "Read your desk's alerts feed; watch plates and profiles.",
     "alerts:acknowledge": "Acknowledge an alert sent to your desk.",
     "broadcasts:send": "Send Cri-MAC broadcasts to police stations; read their status.",
+    "network:read": "Link analysis: the network around a profile or an identifier; paths.",
 }
 # Roles whose tokens come from our OAuth2 server (registered clients); the others' tokens come
 # from the officers' identity provider.

@@ -280,13 +280,28 @@ def alert_hook(
     state: StateDatabases, backend: Backend, settings: Settings
 ) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None], AlertStep]:
     """The sync's `on_written` hook: revoke NOCs a new theft report names, then the alert step
-    (matchers into the outbox; `alerts.hook`). The directory of desks is `alerts.directory`."""
+    (matchers into the outbox; `alerts.hook`), then the network graph's update (`network.hook`).
+    The directory of desks is `alerts.directory`."""
     from alerts.directory import Directory
     from alerts.hook import sync_hook
+    from network.hook import store_path
+    from network.hook import sync_hook as network_hook
 
     path = settings.alerts.directory
     directory = Directory.load(path) if path is not None and path.exists() else None
-    return sync_hook(state.alerts, state.noc, backend, directory=directory)
+    alerts, close_alerts, step = sync_hook(state.alerts, state.noc, backend, directory=directory)
+    # the network graph is kept current by the same pages (network.hook)
+    graph, close_graph = network_hook(store_path(settings.data_dir))
+
+    def hook(records: Sequence[Record]) -> None:
+        alerts(records)
+        graph(records)
+
+    def close() -> None:
+        close_alerts()
+        close_graph()
+
+    return hook, close, step
 
 
 sync_app = typer.Typer(

@@ -5,6 +5,7 @@ current by the sync; walked per request under the caller's policy, analysed with
 `NetworkService` is what the API and the console call; `hook.sync_hook` keeps the store current;
 `hook.rebuild` builds it in full."""
 
+from .extract import value_node
 from .model import Edge, NodeKind, node_id, record_node, split_node
 from .service import NetworkAnswer, NetworkService, NodeOut, PathsAnswer
 from .store import GraphStore
@@ -20,4 +21,5 @@ __all__ = [
     "node_id",
     "record_node",
     "split_node",
+    "value_node",
 ]

@@ -8,8 +8,10 @@ detail of a child's record. NCRP's identifiers are its suspects' (`connectors.nc
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 
+from matching import identifiers as ids
 from records import IdType, Kind, Record, Sensitivity
 
 from .model import Edge, NodeKind, node_id
@@ -107,3 +109,38 @@ def edges_of(record: Record) -> list[Edge]:
         )
         for node, kind in sorted(values.items())
     ]
+
+
+def _digits(value: str) -> str | None:
+    return "".join(c for c in value if c.isdigit()) or None
+
+
+def _email(value: str) -> str | None:
+    text = value.strip().lower()
+    return text if "@" in text else None
+
+
+def _upper(value: str) -> str | None:
+    return value.strip().upper() or None
+
+
+_NORMALISE: dict[NodeKind, Callable[[str], str | None]] = {
+    NodeKind.PHONE: ids.normalise_mobile,
+    NodeKind.EMAIL: _email,
+    NodeKind.UPI: ids.normalise_upi,
+    NodeKind.BANK_ACCOUNT: _digits,
+    NodeKind.ADDRESS: address_key,
+    NodeKind.VEHICLE: ids.normalise_registration,
+    NodeKind.DRIVING_LICENCE: ids.normalise_dl,
+    NodeKind.ARMS_LICENCE: ids.normalise_arms_licence,
+    NodeKind.PASSPORT: ids.normalise_passport,
+    NodeKind.FIR: _upper,
+}
+
+
+def value_node(kind: NodeKind, written: str) -> str | None:
+    """The node of a value as an officer writes it (`+91 98220 00001`, `mh-12-ab-1234`),
+    normalised as the connectors normalise it; None when it is no valid value of its kind."""
+    normalise = _NORMALISE.get(kind)
+    value = normalise(written) if normalise is not None else None
+    return node_id(kind, value) if value else None

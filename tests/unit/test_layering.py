@@ -22,6 +22,7 @@ PACKAGES = (
     "indexer",
     "federation",
     "alerts",
+    "network",
     "auth",
     "state",
     "api",
@@ -40,6 +41,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "federation": {"alerts", "api", "cli", "connectors", "fastapi", "starlette"},
     # alerts read records through federation and indexer, and are read by the API (#18)
     "alerts": {"api", "cli", "connectors", "fastapi", "starlette"},
+    # the graph reads records and profiles through federation and indexer, like alerts (#19)
+    "network": {"api", "cli", "web", "connectors", "alerts", "fastapi", "starlette"},
     "state": {"federation", "alerts", "api", "cli"},
     "api": {"cli", "web"},
     # the pages call the API's handlers and the services, never the stores or the index
