@@ -223,7 +223,122 @@ _PROFILE_READ = {
     "moved": [],
 }
 
+_NETWORK_NODES = [
+    {
+        "id": "record:cctns:MH-PS0412-2024-0123-A1",
+        "kind": "record",
+        "value": "cctns:MH-PS0412-2024-0123-A1",
+        "hop": 0,
+        "label": "RAJENDRA SHANKAR PATIL",
+        "source": "cctns",
+        "record_kind": "accused",
+        "profile_id": _PROFILE,
+        "suppressed": None,
+    },
+    {
+        "id": "fir:MH/0412/2024/0123",
+        "kind": "fir",
+        "value": "MH/0412/2024/0123",
+        "hop": 1,
+        "label": None,
+        "source": None,
+        "record_kind": None,
+        "profile_id": None,
+        "suppressed": None,
+    },
+    {
+        "id": "phone:+919999999999",
+        "kind": "phone",
+        "value": "+919999999999",
+        "hop": 1,
+        "label": None,
+        "source": None,
+        "record_kind": None,
+        "profile_id": None,
+        "suppressed": {"reason": "placeholder", "holders": 1874, "at_least": False},
+    },
+    {
+        "id": "record:cctns:MH-PS0412-2024-0123-A2",
+        "kind": "record",
+        "value": "cctns:MH-PS0412-2024-0123-A2",
+        "hop": 2,
+        "label": "SURESH JADHAV",
+        "source": "cctns",
+        "record_kind": "accused",
+        "profile_id": "p2_9Fh1-7wAAAAAAAAAAAAAAAE8xVfLMVv1U7S3PZlCqT4u7hsIbOe-N1BvKRtqrZ9JT",
+        "suppressed": None,
+    },
+]
+_NETWORK_EDGES = [
+    {
+        "record_node": "record:cctns:MH-PS0412-2024-0123-A1",
+        "value_node": "fir:MH/0412/2024/0123",
+        "relation": "accused in",
+        "record_id": "cctns:MH-PS0412-2024-0123-A1",
+        "source": "cctns",
+        "at": "2024-03-02T00:00:00+00:00",
+    },
+    {
+        "record_node": "record:cctns:MH-PS0412-2024-0123-A2",
+        "value_node": "fir:MH/0412/2024/0123",
+        "relation": "accused in",
+        "record_id": "cctns:MH-PS0412-2024-0123-A2",
+        "source": "cctns",
+        "at": "2024-03-02T00:00:00+00:00",
+    },
+]
+_NETWORK = {
+    "request_id": _REQUEST_ID,
+    "seeds": ["record:cctns:MH-PS0412-2024-0123-A1"],
+    "nodes": _NETWORK_NODES,
+    "edges": [
+        *_NETWORK_EDGES,
+        {
+            "record_node": "record:cctns:MH-PS0412-2024-0123-A1",
+            "value_node": "phone:+919999999999",
+            "relation": "phone of",
+            "record_id": "cctns:MH-PS0412-2024-0123-A1",
+            "source": "cctns",
+            "at": "2024-03-02T00:00:00+00:00",
+        },
+    ],
+    "truncated": [],
+    "caps": {"fir": 60, "phone": 12, "vehicle": 30},
+    "analysis": None,
+}
+GRAPHML_EXAMPLE = (
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+    '  <key id="d0" for="node" attr.name="kind" attr.type="string" />\n'
+    '  <graph edgedefault="undirected">\n'
+    '    <node id="fir:MH/0412/2024/0123"><data key="d0">fir</data></node>\n'
+    "  </graph>\n</graphml>\n"
+)
+
 RESPONSES: dict[tuple[str, str, str], Any] = {
+    ("get", "/v1/network/profiles/{profile_id}", "200"): _NETWORK,
+    ("get", "/v1/network/identifiers/{kind}/{value}", "200"): {
+        **_NETWORK,
+        "seeds": ["fir:MH/0412/2024/0123"],
+    },
+    ("get", "/v1/network/paths", "200"): {
+        "request_id": _REQUEST_ID,
+        "from_seeds": ["record:cctns:MH-PS0412-2024-0123-A1"],
+        "to_seeds": ["record:cctns:MH-PS0412-2024-0123-A2"],
+        "max_hops": 6,
+        "paths": [
+            {
+                "length": 2,
+                "nodes": [
+                    "record:cctns:MH-PS0412-2024-0123-A1",
+                    "fir:MH/0412/2024/0123",
+                    "record:cctns:MH-PS0412-2024-0123-A2",
+                ],
+                "edges": _NETWORK_EDGES,
+            }
+        ],
+        "nodes": [_NETWORK_NODES[0], _NETWORK_NODES[1], _NETWORK_NODES[3]],
+        "truncated": [],
+    },
     ("get", "/v1/alerts", "200"): {
         "request_id": _REQUEST_ID,
         "alerts": [_ALERT],

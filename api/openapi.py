@@ -301,7 +301,7 @@ def _examples(path: str, method: str, operation: dict[str, Any]) -> None:
         content = response.get("content", {}) if "$ref" not in response else {}
         if example is not None:
             for media in content.values():
-                media["example"] = example
+                media.setdefault("example", example)  # a route's own (GraphML) example stays
         if "$ref" not in response:
             headers = response.setdefault("headers", {})
             headers["X-Request-ID"] = {"$ref": _REF.format("headers", "XRequestID")}

@@ -18,6 +18,7 @@ from network.export import graphml
 from .. import rules
 from ..deps import guarded
 from ..errors import BadRequest, NotFound, request_id_of
+from ..examples import GRAPHML_EXAMPLE
 from ..schemas import problems
 from ..schemas_network import NetworkFormat, NetworkOut, PathsOut, network_out, paths_out
 from ..schemas_records import PROFILE_ID
@@ -52,7 +53,7 @@ ProfileId = Annotated[
     ),
 ]
 _GRAPH_RESPONSES = {
-    200: {"content": {GRAPHML: {"schema": {"type": "string"}}}},
+    200: {"content": {GRAPHML: {"schema": {"type": "string"}, "example": GRAPHML_EXAMPLE}}},
     **problems(401, 403, 404, 422, 429, 503),
 }
 

@@ -17,7 +17,7 @@ from indexer.backends.base import Backend
 from network import GraphStore, NetworkService, node_id, record_node
 from network.hook import rebuild, sync_hook
 from network.model import NodeKind
-from records import IdType, Identifier, Kind, Person, Record, Sensitivity, Source
+from records import Identifier, IdType, Kind, Person, Record, Sensitivity, Source
 from tests.plugins.api import fill
 from tests.plugins.backends import make
 
