@@ -316,7 +316,7 @@ GRAPHML_EXAMPLE = (
 
 RESPONSES: dict[tuple[str, str, str], Any] = {
     ("get", "/v1/network/profiles/{profile_id}", "200"): _NETWORK,
-    ("get", "/v1/network/identifiers/{kind}/{value}", "200"): {
+    ("get", "/v1/network/identifiers/{kind}", "200"): {
         **_NETWORK,
         "seeds": ["fir:MH/0412/2024/0123"],
     },

@@ -1,4 +1,4 @@
-"""`GET /v1/network/profiles/{profile_id}`, `GET /v1/network/identifiers/{kind}/{value}` and
+"""`GET /v1/network/profiles/{profile_id}`, `GET /v1/network/identifiers/{kind}?value=` and
 `GET /v1/network/paths`: the network around a profile or an identifier, and how two profiles
 are connected, with the evidence of every edge."""
 
@@ -140,7 +140,7 @@ async def profile_network(
 
 
 @router.get(
-    "/v1/network/identifiers/{kind}/{value}",
+    "/v1/network/identifiers/{kind}",
     name="network.identifier",
     summary="The network around an identifier (a phone, a UPI id, a plate ...)",
     description=(
@@ -155,7 +155,16 @@ async def identifier_network(
     request: Request,
     caller: Annotated[Caller, Depends(guarded("network.identifier"))],
     kind: Annotated[NodeKind, Path(description="What the value is (not `record`).")],
-    value: Annotated[str, Path(min_length=1, max_length=300, pattern=rules.TEXT)],
+    value: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=300,
+            pattern=rules.TEXT,
+            description="The value as you have it (`+91 98220 00001`, `MH-12-AB-1234`, an FIR "
+            "as `MH/0412/2024/0123`).",
+        ),
+    ],
     purpose: Annotated[str, _PURPOSE],
     hops: Hops = 2,
     max_nodes: MaxNodes = 300,
