@@ -16,6 +16,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
+
 from auth.principal import Caller
 from federation import PersonSearchService, Policy
 from federation.policy import filters_of, is_visible
@@ -171,9 +173,15 @@ class NetworkService:
         filters = filters_of(self._policy.visibility(caller))
         fetched = {r.record_id: r for r in self._backend.get(record_ids) if is_visible(r, filters)}
         edges = [e for e in sub.edges.values() if e.record_id in fetched]
+        hops = dict(sub.hops)
+        if keep and len(edges) < len(sub.edges):
+            # a record gone from the index (deleted since the graph was written) joins nothing:
+            # what was reached only through it is not in the answer, and hops are counted again
+            hops = _distances(keep, edges)
         touched = {e.record_node for e in edges} | {e.node for e in edges} | set(keep)
+        edges = [e for e in edges if e.record_node in hops and e.node in hops]
         nodes: list[NodeOut] = []
-        for node, hop in sorted(sub.hops.items(), key=lambda x: (x[1], x[0])):
+        for node, hop in sorted(hops.items(), key=lambda x: (x[1], x[0])):
             kind, value = split_node(node)
             if node not in touched or (kind is NodeKind.RECORD and value not in fetched):
                 continue
@@ -206,6 +214,14 @@ class NetworkService:
         return NetworkAnswer(
             answer.nodes, answer.edges, answer.truncated, answer.caps, analyse(kept.graph())
         )
+
+
+def _distances(seeds: Collection[str], edges: Sequence[Edge]) -> dict[str, int]:
+    g = nx.Graph()
+    g.add_nodes_from(seeds)
+    g.add_edges_from((e.record_node, e.node) for e in edges)
+    found: dict[str, int] = nx.multi_source_dijkstra_path_length(g, set(seeds))
+    return {str(n): int(d) for n, d in found.items()}
 
 
 def _hop(paths: list[list[str]], node: str) -> int:

@@ -39,7 +39,8 @@ def _accused(native: str, name: str, fir: str, state: str = "MH", **extra: objec
 def _world() -> list[Record]:
     records = [
         _accused("A1", "RAJU PATIL", "MH/0412/2024/0001", phones=("+919822000001",)),
-        _accused("A2", "SURESH JADHAV", "MH/0412/2024/0001"),
+        _accused("A2", "SURESH JADHAV", "MH/0412/2024/0001", phones=("+919822000002",)),
+        _accused("A5", "KIRAN SHINDE", "MH/0412/2022/0300", phones=("+919822000002",)),
         _accused("A3", "VIKAS MORE", "MH/0412/2024/0002", phones=("+919822000003",)),
         # a sexual-offence case: hidden from an officer without the clearance
         _accused(
@@ -66,8 +67,13 @@ def _world() -> list[Record]:
 
 
 @pytest.fixture
-def service(tmp_path: Path, embedded_backend: Backend) -> NetworkService:
-    fill(embedded_backend, _world())
+def backend(embedded_backend: Backend) -> Backend:
+    return fill(embedded_backend, _world())
+
+
+@pytest.fixture
+def service(tmp_path: Path, backend: Backend) -> NetworkService:
+    embedded_backend = backend
     store = GraphStore(tmp_path / "network.db")
     rebuild(store, embedded_backend.records())
     policy = Policy.load()
@@ -164,3 +170,18 @@ def test_the_sync_hook_updates_edges_incrementally(tmp_path: Path) -> None:
         store.close()
     finally:
         close()
+
+
+def test_a_record_gone_from_the_index_joins_nothing(
+    service: NetworkService, backend: Backend
+) -> None:
+    seed = [record_node("cctns:A1")]
+    before = service.neighbourhood(_officer(), seed, hops=4, max_nodes=100, max_edges=100)
+    assert record_node("cctns:A5") in _ids(before)  # A1 - FIR - A2 - phone - A5
+    backend.delete(["cctns:A2"])  # a tombstone the graph has not heard of yet
+    backend.flush()
+    after = service.neighbourhood(_officer(), seed, hops=4, max_nodes=100, max_edges=100)
+    assert record_node("cctns:A2") not in _ids(after)
+    assert record_node("cctns:A5") not in _ids(after)
+    assert node_id(NodeKind.PHONE, "+919822000002") not in _ids(after)
+    assert all(e.record_id != "cctns:A2" for e in after.edges)
