@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -354,3 +355,39 @@ def test_no_edge_comes_from_a_complainant(world: World) -> None:
         assert not (nodes & theirs) - suspects, record.record_id
         checked += bool(theirs)
     assert checked, "the world's complaints name complainants with contacts"
+
+
+def test_the_cli_rebuilds_counts_and_asks_the_api(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)  # no icjs.toml here: settings from the environment
+    monkeypatch.setenv("ICJS_SEARCH__PATH", str(world.root / "icjs.db"))
+    monkeypatch.setenv("ICJS_DATA_DIR", str(tmp_path))
+    built = runner.invoke(app, ["network", "rebuild"])
+    assert built.exit_code == 0, built.output
+    stats = runner.invoke(app, ["network", "stats", "--json"])
+    assert stats.exit_code == 0, stats.output
+    counted = json.loads(stats.stdout)
+    synced = GraphStore(store_path(world.root)).stats()
+    # a full build equals what the sync's hook kept up page by page
+    assert counted["edges"] == synced.edges and counted["values"] == synced.nodes
+    assert counted["caps"]["phone"] >= FLOORS[NodeKind.PHONE]
+
+    a, b = _co_accused(world)[0]
+    token = _officer(world, a.state)
+    common = ["--purpose", "FIR 0123/2024", "--url", world.api.url, "--token", token]
+    around = runner.invoke(app, ["network", "around", world.profile_of(a.record_id), *common])
+    assert around.exit_code == 0, around.output
+    assert record_node(b.record_id) in {n["id"] for n in json.loads(around.stdout)["nodes"]}
+    paths = runner.invoke(
+        app,
+        ["network", "paths", world.profile_of(a.record_id), world.profile_of(b.record_id), *common],
+    )
+    assert paths.exit_code == 0 and json.loads(paths.stdout)["paths"][0]["length"] == 2
+    bad = runner.invoke(app, ["network", "identifier", "phone", "12345", *common])
+    assert bad.exit_code == 1 and "422" in bad.output
