@@ -5,9 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
-PACKAGES := records matching connectors indexer federation alerts auth state api web simulators cli config
+PACKAGES := records matching connectors indexer federation alerts network auth state api web simulators cli config
 
-.PHONY: help demo demo-cluster test lint typecheck format bench bench-names bench-load clean
+.PHONY: help demo demo-cluster test lint typecheck format bench bench-names bench-load bench-network clean
 
 help:
 	@echo "make demo          synthetic world + simulators + sync + API on 127.0.0.1:8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench         benchmarks (ingest, retrieval, API); results under bench/results/"
 	@echo "make bench-names   name-matching quality benchmark (embedded and a local OpenSearch node)"
 	@echo "make bench-load    officers at once: locust against API workers on PostgreSQL + OpenSearch"
+	@echo "make bench-network 3-hop neighbourhood latency on a graph of a million records"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +64,10 @@ bench-load: $(COMPILED)
 	$(PY) scripts/postgres_server.py ensure
 	$(PY) scripts/postgres_server.py run -- $(PY) scripts/opensearch_node.py run -- \
 		$(PY) -m bench.load.run $(BENCH_ARGS)
+
+# a million generated records through the graph's own build; BENCH_ARGS="--records 200000"
+bench-network: $(STAMP)
+	$(PY) -m bench.network.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
