@@ -203,6 +203,39 @@ def test_officer_console(site: LiveApi, browser: object) -> None:
         w.close()
 
 
+def test_network_view_draws_the_profile_and_lists_its_evidence(
+    site: LiveApi, browser: object
+) -> None:
+    from network import GraphStore
+    from network.hook import rebuild, store_path
+
+    store = GraphStore(store_path(site.app.state.settings.data_dir))
+    try:
+        rebuild(store, site.backend.records())
+    finally:
+        store.close()
+    w = Watched(browser, site.url)
+    try:
+        sign_in(w)
+        w.page.fill("#purpose", "FIR 0123/2024 Pune")
+        w.page.fill("#name", "Rajendra Patil")
+        w.page.click("button[type=submit] >> text=Search")
+        w.page.wait_for_selector("ol.profiles li")
+        w.page.click("ol.profiles li:has-text('Records: 4') h3 a")
+        w.page.wait_for_selector("h2:has-text('Sources')")
+        with w.page.expect_navigation():
+            w.page.click("text=Network view")
+        # drawn by the vendored Cytoscape.js (a canvas in the holder), purpose carried over
+        w.page.wait_for_selector("#network-graph canvas", timeout=LOADED_MS)
+        main = w.page.inner_text("main")
+        assert "FIR 0123/2024 Pune" in main and "Edges (evidence)" in main
+        assert "fir:" in main.lower() or "MH/" in main
+        assert w.page.locator("table").count() == 2
+        w.check("console-network")
+    finally:
+        w.close()
+
+
 def test_alerts_inbox_asks_a_purpose_and_acknowledges(site: LiveApi, browser: object) -> None:
     from datetime import UTC, datetime
 

@@ -99,6 +99,11 @@ async def profile(request: Request, profile_id: str) -> Response:
         request,
         who,
         "console/profile.html",
-        {"profile": answer, "errors": errors, "purpose": purpose},
+        {
+            "profile": answer,
+            "errors": errors,
+            "purpose": purpose,
+            "may_network": may(request, who, "network.profile"),
+        },
         status=200 if not errors else 404,
     )
