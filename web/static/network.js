@@ -23,7 +23,6 @@ document.addEventListener("DOMContentLoaded", function () {
       { selector: "edge", style: { "width": 1, "line-color": "#888", "label": "data(label)",
         "font-size": 9, "color": "#333", "curve-style": "haystack" } }
     ],
-    layout: { name: "cose", animate: false, randomize: false, padding: 20, nodeDimensionsIncludeLabels: true },
-    wheelSensitivity: 0.3
+    layout: { name: "cose", animate: false, randomize: false, padding: 20, nodeDimensionsIncludeLabels: true }
   });
 });
