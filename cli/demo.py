@@ -235,6 +235,24 @@ def ensure_linkage_model(settings: Settings, console: Console) -> None:
     model.save(path)
 
 
+def ensure_network(settings: Settings, console: Console) -> None:
+    """Build the network graph in full once when the index has records the graph has never
+    seen (a demo directory made before the graph existed); the sync keeps it current after."""
+    from indexer import open_backend
+    from network import GraphStore
+    from network.hook import rebuild, store_path
+
+    store = GraphStore(store_path(settings.data_dir))
+    backend = open_backend(settings.search)
+    try:
+        if store.stats().edges == 0 and backend.count() > 0:
+            console.print("building the network graph from the index (once)…")
+            rebuild(store, backend.records())
+    finally:
+        backend.close()
+        store.close()
+
+
 def sample_queries(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
     """A person and a vehicle that are really in the index, written as an officer might type
     them: the person's name with a typo, the plate with separators."""
@@ -350,6 +368,10 @@ curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \\
 curl -s -X POST {base}/v1/vehicles/search -H "Authorization: Bearer $TOKEN" \\
   -H 'Content-Type: application/json' -d {vehicle_json} | python3 -m json.tool
 
+# the network around that vehicle: owners, their phones and addresses, who else shares them
+{icjs} network identifier vehicle {shlex.quote(str(vehicle.get("registration_no", "")))} \\
+  --purpose 'demo: checkpoint stop' --hops 3 --token "$TOKEN" --url {base}
+
 # a partner agency ({DEMO_AGENCY}) through OAuth2 client credentials
 PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\
   -d grant_type=client_credentials -d scope=persons:search {base}/oauth/token \\
@@ -424,6 +446,7 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(exc.exit_code) from None
             demo_alerts.deliver_and_show(settings, console, paths.root / "mail")
             ensure_linkage_model(settings, console)
+            ensure_network(settings, console)
             client = ensure_demo_client(settings, paths)
             person, vehicle = sample_queries(settings)
             officers = ensure_demo_officers(settings, paths)

@@ -97,6 +97,34 @@ def _check_printed_commands(text: str, port: int, env: dict[str, str]) -> None:
     plate = httpx.post(f"{base}/v1/vehicles/search", json=vehicle, headers=headers, timeout=30)
     assert plate.status_code == 200, plate.text
     assert plate.json()["vehicles"], f"the printed vehicle search finds nothing: {vehicle}"
+    # the printed network command: the vehicle's owners and what they share (the graph was
+    # written by the demo's sync)
+    printed = re.search(r"network identifier vehicle (\S+) ", text)
+    assert printed, text
+    network = subprocess.run(
+        [
+            str(ICJS),
+            "network",
+            "identifier",
+            "vehicle",
+            shlex.split(printed.group(1))[0],
+            "--purpose",
+            "demo: checkpoint stop",
+            "--hops",
+            "3",
+            "--token",
+            token,
+            "--url",
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        env=token_env,
+        timeout=120,
+    )
+    assert network.returncode == 0, network.stderr
+    nodes = json.loads(network.stdout)["nodes"]
+    assert any(n["kind"] == "record" and n["record_kind"] == "vehicle_registration" for n in nodes)
     # the pages: the console sends the browser to sign in, the portal answers anyone
     assert re.search(rf"# officer console: {base}/console", text), text
     assert re.search(r"#   MH-PUNE-1001  \S{12,}", text), text
