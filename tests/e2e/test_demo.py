@@ -99,7 +99,7 @@ def _check_printed_commands(text: str, port: int, env: dict[str, str]) -> None:
     assert plate.json()["vehicles"], f"the printed vehicle search finds nothing: {vehicle}"
     # the printed network command: the vehicle's owners and what they share (the graph was
     # written by the demo's sync)
-    printed = re.search(r"network identifier vehicle (\S+) ", text)
+    printed = re.search(r"network identifier vehicle ('[^']*'|\S+) ", text)
     assert printed, text
     network = subprocess.run(
         [
