@@ -70,28 +70,38 @@ class Access:
         self.where = where_of(filters_of(self.policy.visibility(self.caller)))
 
     def _classes(self, edge: Edge) -> frozenset[DataClass]:
-        # granted depends on the record's place, labels and source only: one policy call per
-        # distinct place, on a stand-in record carrying just those
-        key = (edge.source, edge.kind, edge.state, edge.district, edge.police_station, edge.labels)
-        found = self._granted.get(key)
+        return self.classes(
+            (edge.source, edge.kind, edge.state, edge.district, edge.police_station, edge.labels)
+        )
+
+    def classes(self, place: tuple[Any, ...]) -> frozenset[DataClass]:
+        """The data classes granted in a record of this (source, kind, state, district,
+        police station, labels): `Policy.granted` depends on nothing else, so it is asked once
+        per distinct place, on a stand-in record carrying just those."""
+        found = self._granted.get(place)
         if found is None:
+            source, kind, state, district, police_station, labels = place
             stand_in = Record(
-                record_id=make_record_id(edge.source, "network"),
-                source=edge.source,
-                kind=edge.kind,
-                state=edge.state,
-                district=edge.district,
-                police_station=edge.police_station,
-                sensitivity=edge.labels,
+                record_id=make_record_id(source, "network"),
+                source=source,
+                kind=kind,
+                state=state,
+                district=district,
+                police_station=police_station,
+                sensitivity=labels,
                 provenance=Provenance(
-                    source=edge.source,
+                    source=source,
                     native_id="network",
                     source_updated_at=_EPOCH,
                     fetched_at=_EPOCH,
                 ),
             )
-            found = self._granted[key] = self.policy.granted(self.caller, stand_in)
+            found = self._granted[place] = self.policy.granted(self.caller, stand_in)
         return found
+
+    def count(self, node_class: DataClass, groups: Iterable[tuple[tuple[Any, ...], int]]) -> int:
+        """How many of a value's holders (`GraphStore.holder_groups`) the caller may see."""
+        return sum(n for place, n in groups if node_class in self.classes(place))
 
     def shows(self, edge: Edge) -> bool:
         """Whether the caller may see this edge (it is already within `where`)."""

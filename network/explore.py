@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .access import Access
-from .model import Edge, NodeKind, split_node
+from .model import DATA_CLASS, Edge, NodeKind, split_node
 from .store import GraphStore
 from .suppress import Suppressor
 
@@ -77,13 +77,11 @@ class Walker:
             if not stopped and degrees[node] <= caps.of(node):
                 self._verdicts[node] = None  # all holders together are under the cap
                 continue
-            holders = self.visible_holders(node, COUNT_LIMIT)
-            reason = self._suppressor.reason(node, len(holders))
-            self._verdicts[node] = (
-                None
-                if reason is None
-                else Suppressed(reason, len(holders), len(holders) >= COUNT_LIMIT)
-            )
+            groups = self._store.holder_groups(node, self._access.where, COUNT_LIMIT)
+            holders = self._access.count(DATA_CLASS[split_node(node)[0]], groups)
+            reason = self._suppressor.reason(node, holders)
+            limited = sum(n for _, n in groups) >= COUNT_LIMIT
+            self._verdicts[node] = None if reason is None else Suppressed(reason, holders, limited)
         return {n: self._verdicts[n] for n in nodes}
 
     def step(self, frontier: Iterable[str]) -> list[tuple[str, str, Edge]]:

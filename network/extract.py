@@ -56,8 +56,8 @@ _ADDRESS_NOISE = re.compile(r"[^0-9A-Z\u0900-\u0DFF]+")
 
 def address_key(address: str) -> str | None:
     """An address as a node value: upper case, punctuation and spacing folded, so that
-    `12, M.G. Road, Pune 411001` and `12 MG ROAD PUNE` are one node. Too short to place anyone (`NA`,
-    `PUNE`) is no node."""
+    `12, M.G. Road, Pune 411001` and `12 MG ROAD PUNE` are one node. Too short to place anyone
+    (`NA`, `PUNE`) is no node."""
     folded = _ADDRESS_NOISE.sub(" ", address.upper()).split()
     if folded and len(folded[-1]) == 6 and folded[-1].isdigit():
         folded = folded[:-1]  # the PIN code: one source writes it, another does not

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,47 +134,51 @@ class GraphStore:
 
     def replace(self, records: Iterable[Record]) -> int:
         """Put these records' edges in place of what they gave before; the edges written."""
-        batch = list(records)
-        return self._rewrite([r.record_id for r in batch], [e for r in batch for e in edges_of(r)])
+        latest = {r.record_id: r for r in records}  # a page may carry one id twice: last wins
+        edges = [e for r in latest.values() for e in edges_of(r)]
+        return self._rewrite(list(latest), edges)
 
     def remove(self, record_ids: Collection[str]) -> None:
         """Take away the edges of records gone from the index (tombstones, reconciliation)."""
-        self._rewrite(list(record_ids), [])
+        self._rewrite(sorted(set(record_ids)), [])
 
     def _rewrite(self, record_ids: Sequence[str], edges: Sequence[Edge]) -> int:
         with self._lock:
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                touched: set[str] = {e.node for e in edges}
+                # degrees move by what leaves and what arrives: no recount of a busy value
+                delta: Counter[str] = Counter(e.node for e in edges)
                 for chunk in _chunks(record_ids):
                     marks = ",".join("?" * len(chunk))
-                    touched.update(
-                        n
-                        for (n,) in cur.execute(
-                            f"SELECT node FROM edges WHERE record_id IN ({marks})", chunk
-                        )
-                    )
+                    for node, n in cur.execute(
+                        f"SELECT node, COUNT(*) FROM edges WHERE record_id IN ({marks}) "
+                        "GROUP BY node",
+                        chunk,
+                    ).fetchall():
+                        delta[node] -= n
                     cur.execute(f"DELETE FROM edges WHERE record_id IN ({marks})", chunk)
                 cur.executemany(
-                    f"INSERT OR REPLACE INTO edges ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT INTO edges ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     [_row(e) for e in edges],
                 )
-                self._recount(cur, sorted(touched))
+                changed = sorted(n for n, d in delta.items() if d)
+                cur.executemany(
+                    "INSERT OR IGNORE INTO nodes (node, kind, degree) VALUES (?, ?, 0)",
+                    [(n, split_node(n)[0].value) for n in changed],
+                )
+                cur.executemany(
+                    "UPDATE nodes SET degree = degree + ? WHERE node = ?",
+                    [(delta[n], n) for n in changed],
+                )
+                cur.executemany(
+                    "DELETE FROM nodes WHERE node = ? AND degree <= 0", [(n,) for n in changed]
+                )
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
         return len(edges)
-
-    @staticmethod
-    def _recount(cur: sqlite3.Cursor, nodes: Sequence[str]) -> None:
-        rows = []
-        for node in nodes:
-            (n,) = cur.execute("SELECT COUNT(*) FROM edges WHERE node = ?", (node,)).fetchone()
-            rows.append((node, split_node(node)[0].value, n))
-        cur.executemany("INSERT OR REPLACE INTO nodes (node, kind, degree) VALUES (?,?,?)", rows)
-        cur.executemany("DELETE FROM nodes WHERE node = ? AND degree = 0", [(r[0],) for r in rows])
 
     def bulk_load(self, edges: Iterable[Edge], batch: int = 50_000) -> int:
         """Append edges to an empty store without per-node recounts, then count degrees once
@@ -231,6 +236,34 @@ class GraphStore:
             params = (*params, limit)
         with self._lock:
             return [_edge(r) for r in self._conn.execute(sql, params)]
+
+    def holder_groups(
+        self, node: str, where: Where, limit: int
+    ) -> list[tuple[tuple[Any, ...], int]]:
+        """The holders of a value within `where` (at most `limit` read), counted per
+        (source, kind, state, district, police station, labels): what the access check needs
+        to count a busy value without reading its rows one by one."""
+        sql = (
+            "SELECT source, kind, state, district, police_station, labels, COUNT(*) FROM "
+            f"(SELECT * FROM edges WHERE node = ? AND ({where.sql}) LIMIT ?) "
+            "GROUP BY source, kind, state, district, police_station, labels"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, (node, *where.params, limit)).fetchall()
+        return [
+            (
+                (
+                    Source(r[0]),
+                    Kind(r[1]),
+                    r[2],
+                    r[3],
+                    r[4],
+                    frozenset(Sensitivity(x) for x in str(r[5]).split("|") if x),
+                ),
+                int(r[6]),
+            )
+            for r in rows
+        ]
 
     def degrees(self, nodes: Collection[str]) -> dict[str, int]:
         """Records holding each value node, whoever may see them (0 for an unknown node)."""

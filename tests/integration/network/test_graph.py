@@ -185,3 +185,31 @@ def test_a_record_gone_from_the_index_joins_nothing(
     assert record_node("cctns:A5") not in _ids(after)
     assert node_id(NodeKind.PHONE, "+919822000002") not in _ids(after)
     assert all(e.record_id != "cctns:A2" for e in after.edges)
+
+
+def test_degrees_kept_by_pages_equal_a_recount(tmp_path: Path) -> None:
+    import random
+    import sqlite3
+
+    rng = random.Random(5)
+    store = GraphStore(tmp_path / "network.db")
+    phones = [f"+9198220{i:05d}" for i in range(8)]
+    for _ in range(30):  # pages of new versions, repeats within a page, and removals
+        page = [
+            _accused(
+                f"R{rng.randrange(40)}",
+                "X",
+                f"MH/0412/2024/{rng.randrange(6):04d}",
+                phones=tuple(rng.sample(phones, rng.randrange(3))),
+            )
+            for _ in range(rng.randrange(1, 12))
+        ]
+        store.replace(page)
+        if rng.random() < 0.3:
+            store.remove([f"cctns:R{rng.randrange(40)}"])
+    conn = sqlite3.connect(tmp_path / "network.db")
+    kept = dict(conn.execute("SELECT node, degree FROM nodes"))
+    counted = dict(conn.execute("SELECT node, COUNT(*) FROM edges GROUP BY node"))
+    assert kept == counted
+    conn.close()
+    store.close()
