@@ -184,7 +184,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
         console.print(f"[yellow]{warning}[/yellow]")
     backend = open_backend(settings.search)
     state = StateDatabases.open(settings)
-    revoke, close_nocs, step = alert_hook(state, backend, settings)
+    revoke, close_nocs, step, forget = alert_hook(state, backend, settings)
     try:
         with Progress(
             TextColumn("{task.description:<24}"),
@@ -203,7 +203,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                     settings.sync,
                     progress=RichProgress(bars),
                     on_written=revoke,
-                    on_removed=step.forget,
+                    on_removed=forget,
                 )
             )
         console.print(report_view(report, console.width))

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from rich.console import Console, Group, RenderableType
@@ -277,12 +277,21 @@ def noc_revoker(
     return revoke, store.close
 
 
-def alert_hook(
-    state: StateDatabases, backend: Backend, settings: Settings
-) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None], AlertStep]:
-    """The sync's `on_written` hook: revoke NOCs a new theft report names, then the alert step
-    (matchers into the outbox; `alerts.hook`), then the network graph's update (`network.hook`).
-    The directory of desks is `alerts.directory`."""
+class SyncHooks(NamedTuple):
+    """What a sync hands the engine: `written` (`on_written`), `removed` (`on_removed`), the
+    `close` of what they opened, and the alert `step` (for its totals)."""
+
+    written: Callable[[Sequence[Record]], None]
+    close: Callable[[], None]
+    step: AlertStep
+    removed: Callable[[Sequence[str]], None]
+
+
+def alert_hook(state: StateDatabases, backend: Backend, settings: Settings) -> SyncHooks:
+    """The sync's hooks. Written pages: revoke NOCs a new theft report names, then the alert
+    step (matchers into the outbox; `alerts.hook`), then the network graph's update
+    (`network.hook`). Removed records: out of the alert cases and the graph. The directory of
+    desks is `alerts.directory`."""
     from alerts.directory import Directory
     from alerts.hook import sync_hook
     from network.hook import store_path
@@ -292,17 +301,21 @@ def alert_hook(
     directory = Directory.load(path) if path is not None and path.exists() else None
     alerts, close_alerts, step = sync_hook(state.alerts, state.noc, backend, directory=directory)
     # the network graph is kept current by the same pages (network.hook)
-    graph, close_graph = network_hook(store_path(settings.data_dir))
+    graph, forget_graph, close_graph = network_hook(store_path(settings.data_dir))
 
-    def hook(records: Sequence[Record]) -> None:
+    def written(records: Sequence[Record]) -> None:
         alerts(records)
         graph(records)
+
+    def removed(record_ids: Sequence[str]) -> None:
+        step.forget(record_ids)
+        forget_graph(record_ids)
 
     def close() -> None:
         close_alerts()
         close_graph()
 
-    return hook, close, step
+    return SyncHooks(written, close, step, removed)
 
 
 sync_app = typer.Typer(
@@ -385,7 +398,7 @@ def register(app: typer.Typer) -> None:
             state.close()
             raise typer.Exit(130) from None
         backend = open_backend(settings.search)
-        revoke, close_nocs, step = alert_hook(state, backend, settings)
+        revoke, close_nocs, _, forget = alert_hook(state, backend, settings)
         try:
             try:
                 ok = asyncio.run(
@@ -399,7 +412,7 @@ def register(app: typer.Typer) -> None:
                         interval=interval,
                         lock=lock,
                         on_written=revoke,
-                        on_removed=step.forget,
+                        on_removed=forget,
                     )
                 )
                 raise typer.Exit(0 if ok else 1)

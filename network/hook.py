@@ -1,7 +1,7 @@
 """The graph kept current by the sync: its `on_written` hook, beside the alerts' (`alerts.hook`).
 
-    hook, close = sync_hook(data_dir / "network.db")
-    run_sync(..., on_written=chain(alert_hook, hook))
+    written, removed, close = sync_hook(data_dir / "network.db")
+    run_sync(..., on_written=written, on_removed=removed)  # beside the alerts' (cli.sync)
 
 Each written page replaces its records' edges and recounts the values they touch, in one
 transaction, before the sync commits the page's checkpoint (a sync that dies after the index
@@ -26,8 +26,11 @@ def store_path(data_dir: Path) -> Path:
     return data_dir / STORE_FILE
 
 
-def sync_hook(path: Path) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None]]:
-    """The hook and its close."""
+def sync_hook(
+    path: Path,
+) -> tuple[Callable[[Sequence[Record]], None], Callable[[Sequence[str]], None], Callable[[], None]]:
+    """The `on_written` hook, the `on_removed` hook (tombstones, reconciliation) and their
+    close."""
     store = GraphStore(path)
 
     def hook(records: Sequence[Record]) -> None:
@@ -37,7 +40,7 @@ def sync_hook(path: Path) -> tuple[Callable[[Sequence[Record]], None], Callable[
         if caps.learnt_at is None or _grown(store, caps.learnt_edges, edges):
             learn_caps(store)
 
-    return hook, store.close
+    return hook, store.remove, store.close
 
 
 def _grown(store: GraphStore, learnt: int, known: int | None) -> bool:
@@ -52,15 +55,3 @@ def rebuild(store: GraphStore, records: Iterator[Record]) -> int:
     written = store.bulk_load(e for r in records for e in edges_of(r))
     learn_caps(store)
     return written
-
-
-def chain(
-    *hooks: Callable[[Sequence[Record]], None],
-) -> Callable[[Sequence[Record]], None]:
-    """One `on_written` hook calling each of `hooks` in turn."""
-
-    def run(records: Sequence[Record]) -> None:
-        for hook in hooks:
-            hook(records)
-
-    return run

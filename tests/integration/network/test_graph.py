@@ -160,13 +160,15 @@ def test_outside_his_state_an_officer_sees_no_phone_edges(service: NetworkServic
 
 
 def test_the_sync_hook_updates_edges_incrementally(tmp_path: Path) -> None:
-    hook, close = sync_hook(tmp_path / "network.db")
+    hook, forget, close = sync_hook(tmp_path / "network.db")
     try:
         hook([_accused("A1", "RAJU PATIL", "MH/0412/2024/0001", phones=("+919822000001",))])
         hook([_accused("A1", "RAJU PATIL", "MH/0412/2024/0005")])  # a newer version
         store = GraphStore(tmp_path / "network.db")
         stats = store.stats()
         assert stats.edges == 1 and stats.nodes == {"fir": 1}
+        forget(["cctns:A1"])  # a tombstone: the engine's on_removed
+        assert store.stats().edges == 0 and store.stats().nodes == {}
         store.close()
     finally:
         close()

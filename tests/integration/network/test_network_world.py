@@ -58,12 +58,19 @@ class World:
 def world(simulators: Running, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("network-world")
     backend = open_backend(SearchSettings(backend="embedded", path=root / "icjs.db"))
-    hook, close = sync_hook(store_path(root))
+    hook, forget, close = sync_hook(store_path(root))
     try:
         sources = {n: SourceSettings.model_validate(e) for n, e in simulators.manifest.items()}
         state = root / "sync.db"
         report = asyncio.run(
-            run_sync(sources, backend, state, SyncSettings(state_path=state), on_written=hook)
+            run_sync(
+                sources,
+                backend,
+                state,
+                SyncSettings(state_path=state),
+                on_written=hook,
+                on_removed=forget,
+            )
         )
         assert report.ok
     finally:
@@ -173,7 +180,7 @@ def test_a_placeholder_or_hub_phone_joins_no_strangers(
     ).json()
     world.backend.upsert(damaged)
     world.backend.flush()
-    hook, close = sync_hook(store_path(world.root))
+    hook, _, close = sync_hook(store_path(world.root))
     try:
         hook(damaged)
         r = world.api.get(
