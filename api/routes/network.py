@@ -4,6 +4,7 @@ are connected, with the evidence of every edge."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated
 
@@ -58,35 +59,48 @@ _GRAPH_RESPONSES = {
 }
 
 
+@dataclass(frozen=True)
+class Shape:
+    """How much of a neighbourhood to answer with, and in what form."""
+
+    hops: int = 2
+    max_nodes: int = 300
+    max_edges: int = 600
+    analysis: bool = False
+    format: NetworkFormat = NetworkFormat.JSON
+
+
+def shape(
+    hops: Hops = 2,
+    max_nodes: MaxNodes = 300,
+    max_edges: MaxEdges = 600,
+    analysis: WithAnalysis = False,
+    format: Format = NetworkFormat.JSON,
+) -> Shape:
+    return Shape(hops, max_nodes, max_edges, analysis, format)
+
+
 def _service(request: Request) -> NetworkService:
     service: NetworkService = request.app.state.network
     return service
 
 
 async def _answer(
-    request: Request,
-    caller: Caller,
-    seeds: list[str],
-    *,
-    hops: int,
-    max_nodes: int,
-    max_edges: int,
-    analysis: bool,
-    format: NetworkFormat,
+    request: Request, caller: Caller, seeds: list[str], asked: Shape
 ) -> NetworkOut | Response:
     answer = await run_in_threadpool(
         partial(
             _service(request).neighbourhood,
             caller,
             seeds,
-            hops=hops,
-            max_nodes=max_nodes,
-            max_edges=max_edges,
-            with_analysis=analysis,
+            hops=asked.hops,
+            max_nodes=asked.max_nodes,
+            max_edges=asked.max_edges,
+            with_analysis=asked.analysis,
         )
     )
     audit_context(request, record_ids=answer.record_ids())
-    if format is NetworkFormat.GRAPHML:
+    if asked.format is NetworkFormat.GRAPHML:
         return Response(graphml(answer), media_type=GRAPHML)
     return network_out(answer, seeds, request_id_of(request) or "")
 
@@ -113,30 +127,17 @@ async def profile_network(
     caller: Annotated[Caller, Depends(guarded("network.profile"))],
     profile_id: ProfileId,
     purpose: Annotated[str, _PURPOSE],
-    hops: Hops = 2,
-    max_nodes: MaxNodes = 300,
-    max_edges: MaxEdges = 600,
-    analysis: WithAnalysis = False,
-    format: Format = NetworkFormat.JSON,
+    asked: Annotated[Shape, Depends(shape)],
 ) -> NetworkOut | Response:
     audit_context(
         request,
         purpose=purpose,
-        query={"profile_id": profile_id[:64], "hops": hops, "format": format.value},
+        query={"profile_id": profile_id[:64], "hops": asked.hops, "format": asked.format.value},
     )
     seeds = await run_in_threadpool(_service(request).profile_seeds, caller, profile_id)
     if seeds is None:
         raise NotFound("no profile with this id is visible to you")
-    return await _answer(
-        request,
-        caller,
-        seeds,
-        hops=hops,
-        max_nodes=max_nodes,
-        max_edges=max_edges,
-        analysis=analysis,
-        format=format,
-    )
+    return await _answer(request, caller, seeds, asked)
 
 
 @router.get(
@@ -166,13 +167,9 @@ async def identifier_network(
         ),
     ],
     purpose: Annotated[str, _PURPOSE],
-    hops: Hops = 2,
-    max_nodes: MaxNodes = 300,
-    max_edges: MaxEdges = 600,
-    analysis: WithAnalysis = False,
-    format: Format = NetworkFormat.JSON,
+    asked: Annotated[Shape, Depends(shape)],
 ) -> NetworkOut | Response:
-    audit_context(request, purpose=purpose, query={"kind": kind.value, "hops": hops})
+    audit_context(request, purpose=purpose, query={"kind": kind.value, "hops": asked.hops})
     if kind is NodeKind.RECORD:
         raise BadRequest("open a record through its profile: /v1/network/profiles/{id}", "kind")
     node = value_node(kind, value)
@@ -181,16 +178,7 @@ async def identifier_network(
     seeds = await run_in_threadpool(_service(request).value_seed, caller, node)
     if seeds is None:
         raise NotFound(f"no record you may see carries this {kind.value.replace('_', ' ')}")
-    return await _answer(
-        request,
-        caller,
-        seeds,
-        hops=hops,
-        max_nodes=max_nodes,
-        max_edges=max_edges,
-        analysis=analysis,
-        format=format,
-    )
+    return await _answer(request, caller, seeds, asked)
 
 
 @router.get(

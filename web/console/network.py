@@ -13,7 +13,6 @@ from starlette.responses import Response
 
 from api.routes import network as api_network
 from api.routes import persons as api_persons
-from api.schemas_network import NetworkFormat
 from api.security import audit_context
 
 from .access import officer
@@ -109,11 +108,7 @@ async def network(request: Request, profile_id: str) -> Response:
             who.caller,
             profile_id,
             purpose,
-            hops=hops,
-            max_nodes=MAX_NODES,
-            max_edges=MAX_NODES * 2,
-            analysis=True,
-            format=NetworkFormat.JSON,
+            api_network.Shape(hops, MAX_NODES, MAX_NODES * 2, analysis=True),
         )
     )
     context = {
