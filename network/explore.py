@@ -67,6 +67,13 @@ class Walker:
                 self._holders[node] = found
         return found
 
+    def holders(self, node: str) -> tuple[int, bool]:
+        """How many records holding the value the caller may see, and whether the count
+        stopped at COUNT_LIMIT rows read (then: at least that many)."""
+        groups = self._store.holder_groups(node, self._access.where, COUNT_LIMIT)
+        seen = self._access.count(DATA_CLASS[split_node(node)[0]], groups)
+        return seen, sum(n for _, n in groups) >= COUNT_LIMIT
+
     def verdicts(self, nodes: Collection[str]) -> dict[str, Suppressed | None]:
         """Whether each value node is suppressed for this caller (None: followed)."""
         todo = [n for n in nodes if n not in self._verdicts]
@@ -77,10 +84,8 @@ class Walker:
             if not stopped and degrees[node] <= caps.of(node):
                 self._verdicts[node] = None  # all holders together are under the cap
                 continue
-            groups = self._store.holder_groups(node, self._access.where, COUNT_LIMIT)
-            holders = self._access.count(DATA_CLASS[split_node(node)[0]], groups)
+            holders, limited = self.holders(node)
             reason = self._suppressor.reason(node, holders)
-            limited = sum(n for _, n in groups) >= COUNT_LIMIT
             self._verdicts[node] = None if reason is None else Suppressed(reason, holders, limited)
         return {n: self._verdicts[n] for n in nodes}
 

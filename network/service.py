@@ -119,8 +119,7 @@ class NetworkService:
     def value_seed(self, caller: Caller, node: str) -> list[str] | None:
         """The value node, if a record the caller may see holds it; else None (a 404 that says
         nothing of records the caller may not see)."""
-        walker = self.walker(caller)
-        return [node] if walker.visible_holders(node, 1) else None
+        return [node] if self.walker(caller).holders(node)[0] else None
 
     # -- answers -------------------------------------------------------------------------------
 

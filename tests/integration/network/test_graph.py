@@ -42,6 +42,9 @@ def _world() -> list[Record]:
         _accused("A2", "SURESH JADHAV", "MH/0412/2024/0001", phones=("+919822000002",)),
         _accused("A5", "KIRAN SHINDE", "MH/0412/2022/0300", phones=("+919822000002",)),
         _accused("A3", "VIKAS MORE", "MH/0412/2024/0002", phones=("+919822000003",)),
+        # outside Maharashtra: an MH officer sees these records, not their phones
+        _accused("A0", "KIRAN GOWDA", "KA/0101/2024/0001", state="KA", phones=("+919822000003",)),
+        _accused("A6", "MANJU GOWDA", "KA/0101/2024/0002", state="KA", phones=("+919800000006",)),
         # a sexual-offence case: hidden from an officer without the clearance
         _accused(
             "S1",
@@ -215,3 +218,11 @@ def test_degrees_kept_by_pages_equal_a_recount(tmp_path: Path) -> None:
     assert kept == counted
     conn.close()
     store.close()
+
+
+def test_an_identifier_seeds_only_where_the_caller_may_see_it(service: NetworkService) -> None:
+    shared = node_id(NodeKind.PHONE, "+919822000003")  # KA's A0 (first by id) and MH's A3
+    assert service.value_seed(_officer(), shared) == [shared]
+    elsewhere = node_id(NodeKind.PHONE, "+919800000006")  # only KA's A6 carries it
+    assert service.value_seed(_officer(), elsewhere) is None
+    assert service.value_seed(_officer(state="KA", district="BENGALURU"), elsewhere) == [elsewhere]
