@@ -14,6 +14,21 @@ from network.model import Edge
 from network.service import NodeOut
 
 
+class ValueKind(StrEnum):
+    """The kinds of value a network can be seeded with (a record is opened by its profile)."""
+
+    PHONE = NodeKind.PHONE.value
+    EMAIL = NodeKind.EMAIL.value
+    UPI = NodeKind.UPI.value
+    BANK_ACCOUNT = NodeKind.BANK_ACCOUNT.value
+    ADDRESS = NodeKind.ADDRESS.value
+    VEHICLE = NodeKind.VEHICLE.value
+    DRIVING_LICENCE = NodeKind.DRIVING_LICENCE.value
+    ARMS_LICENCE = NodeKind.ARMS_LICENCE.value
+    PASSPORT = NodeKind.PASSPORT.value
+    FIR = NodeKind.FIR.value
+
+
 class NetworkFormat(StrEnum):
     JSON = "json"
     GRAPHML = "graphml"

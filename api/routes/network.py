@@ -18,10 +18,17 @@ from network.export import graphml
 
 from .. import rules
 from ..deps import guarded
-from ..errors import BadRequest, NotFound, request_id_of
+from ..errors import NotFound, request_id_of
 from ..examples import GRAPHML_EXAMPLE
 from ..schemas import problems
-from ..schemas_network import NetworkFormat, NetworkOut, PathsOut, network_out, paths_out
+from ..schemas_network import (
+    NetworkFormat,
+    NetworkOut,
+    PathsOut,
+    ValueKind,
+    network_out,
+    paths_out,
+)
 from ..schemas_records import PROFILE_ID
 
 router = APIRouter(tags=["network"])
@@ -147,7 +154,8 @@ async def profile_network(
     description=(
         "As the profile's network, seeded by one value: written as you have it (`+91 98220 "
         "00001`, `mh-12-ab-1234`), normalised as the index normalises it. A value no record you "
-        "may see carries is `404`. Scope `network:read`."
+        "may see carries, or that is no valid value of its kind, is `404` (the detail says "
+        "which). Scope `network:read`."
     ),
     response_model=NetworkOut,
     responses=_GRAPH_RESPONSES,
@@ -155,7 +163,7 @@ async def profile_network(
 async def identifier_network(
     request: Request,
     caller: Annotated[Caller, Depends(guarded("network.identifier"))],
-    kind: Annotated[NodeKind, Path(description="What the value is (not `record`).")],
+    kind: Annotated[ValueKind, Path(description="What the value is.")],
     value: Annotated[
         str,
         Query(
@@ -170,14 +178,14 @@ async def identifier_network(
     asked: Annotated[Shape, Depends(shape)],
 ) -> NetworkOut | Response:
     audit_context(request, purpose=purpose, query={"kind": kind.value, "hops": asked.hops})
-    if kind is NodeKind.RECORD:
-        raise BadRequest("open a record through its profile: /v1/network/profiles/{id}", "kind")
-    node = value_node(kind, value)
-    if node is None:
-        raise BadRequest(f"{value!r} is not a valid {kind.value.replace('_', ' ')}", "value")
-    seeds = await run_in_threadpool(_service(request).value_seed, caller, node)
+    service = _service(request)
+    what = kind.value.replace("_", " ")
+    node = value_node(NodeKind(kind.value), value)
+    # a value that is no valid phone (plate, ...) is one no record carries: 404, saying why
+    seeds = None if node is None else await run_in_threadpool(service.value_seed, caller, node)
     if seeds is None:
-        raise NotFound(f"no record you may see carries this {kind.value.replace('_', ' ')}")
+        why = "" if node is not None else f" ({value!r} is not a valid {what} as written)"
+        raise NotFound(f"no record you may see carries this {what}{why}")
     return await _answer(request, caller, seeds, asked)
 
 
