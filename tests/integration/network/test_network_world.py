@@ -139,6 +139,12 @@ def test_co_accused_are_connected_through_their_fir(world: World) -> None:
         paths = p.json()["paths"]
         assert paths and paths[0]["length"] == 2
         assert [e["record_id"] for e in paths[0]["edges"]] == [a.record_id, b.record_id]
+    # each read is audited with its purpose and the records it showed
+    from state.audit import AuditQuery
+
+    entries = world.api.app.state.audit.entries(AuditQuery(limit=1000))
+    reads = [e for e in entries if e.route.startswith("/v1/network/") and e.status == 200]
+    assert reads and all(e.purpose == PURPOSE["purpose"] and e.record_ids for e in reads)
 
 
 def _with_phone(records: list[Record], phone: str) -> list[Record]:
