@@ -35,6 +35,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from records import split_record_id
 
 PREFIX = "p2_"
+HANDLE_PREFIX = "h1_"  # hit-flag handles: sealed like profile ids, with a fresh nonce each time
+_NONCE_BYTES = 16
 KEY_BYTES = 64  # AES-SIV-256: two 256-bit keys
 MAX_MEMBERS = 200
 _MAX_PLAIN = 64 * 1024
@@ -90,13 +92,45 @@ class ProfileIds:
             return None
         return members
 
-    def _unseal(self, body: bytes) -> bytes | None:
+    def _unseal(self, body: bytes, nonce: bytes | None = None) -> bytes | None:
         for cipher in self._ciphers:  # the current key first; older ones while they are kept
             try:
-                return cipher.decrypt(body, None)
+                return cipher.decrypt(body, [nonce] if nonce is not None else None)
             except InvalidTag:
                 continue
         return None
+
+    def issue_handle(self, record_ids: Iterable[str]) -> str:
+        """A hit-flag's handle: the records sealed like a profile id, but under a fresh nonce,
+        so that two answers naming the same records cannot be linked by their handles (which
+        would tell a caller that two names it searched are one person)."""
+        members = sorted(set(record_ids))
+        if not members:
+            raise ValueError("a hit-flag names at least one record")
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        plain = zlib.compress(_SEPARATOR.join(members).encode("utf-8"), 9)
+        sealed = nonce + self._ciphers[0].encrypt(plain, [nonce])
+        return HANDLE_PREFIX + base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
+
+    def open_handle(self, handle: str) -> list[str] | None:
+        """The record ids of a handle this server issued, or None for anything else."""
+        if not handle.startswith(HANDLE_PREFIX):
+            return None
+        text = handle[len(HANDLE_PREFIX) :]
+        try:
+            body = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            return None
+        if len(body) <= _NONCE_BYTES + 16:
+            return None
+        plain = self._unseal(body[_NONCE_BYTES:], body[:_NONCE_BYTES])
+        if plain is None:
+            return None
+        try:
+            members = zlib.decompressobj().decompress(plain, _MAX_PLAIN).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError):
+            return None
+        return members.split(_SEPARATOR)
 
 
 def load_or_create_keys(path: Path) -> list[bytes]:

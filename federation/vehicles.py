@@ -207,10 +207,12 @@ def assemble(
     *,
     ids: ProfileIds,
     live_ids: frozenset[str] = frozenset(),
+    granted: frozenset[str] = frozenset(),
 ) -> VehicleOutcome:
     """Group registrations by plate, attach reports, cut every record to the caller's view.
-    Live records are filtered here (the backend filtered the rest in its query)."""
-    visible = {r.record_id: r for r in records if is_visible(r, filters)}
+    Live records are filtered here (the backend filtered the rest in its query); `granted`
+    records (of hit-flag sources, opened by an approved access request) are shown too."""
+    visible = {r.record_id: r for r in records if is_visible(r, filters) or r.record_id in granted}
     by_plate: dict[str, list[Record]] = defaultdict(list)
     for r in visible.values():
         if r.kind is Kind.VEHICLE_REGISTRATION:
