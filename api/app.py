@@ -32,6 +32,7 @@ from fastapi import FastAPI
 
 import indexer
 from alerts import AlertStore
+from alerts.access import AccessNotices
 from alerts.broadcasts import Broadcasts
 from alerts.directory import Directory
 from alerts.searches import SearchMemory
@@ -49,6 +50,7 @@ from federation import (
     VahanLookup,
     VehicleSearchService,
 )
+from federation.access import AccessService
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
@@ -64,6 +66,7 @@ from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeade
 from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import (
+    access,
     alerts,
     audit,
     broadcasts,
@@ -173,6 +176,10 @@ def create_app(
             {"name": "oauth2", "description": "Tokens for partner agencies; public keys."},
             {"name": "audit", "description": "The hash-chained audit log (auditors)."},
             {"name": "alerts", "description": "Matches found without being asked; your feed."},
+            {
+                "name": "access",
+                "description": "Hit-flags: asking for records you are told only exist.",
+            },
         ],
     )
     metrics = Metrics()
@@ -183,12 +190,27 @@ def create_app(
     app.state.audit = auth.audit
     app.state.metrics = metrics
     app.state.limits = Limits(per_caller=TokenBucket(settings.api.rate_limit_per_minute))
+    profile_ids = ProfileIds.from_file(settings.profile_key_file)
+    notices = AccessNotices(state.alerts, migrate=state.migrate)
+    owned.append(notices.close)
+    access_service = AccessService(
+        state.access,
+        backend,
+        auth.policy,
+        profile_ids,
+        grant_for=timedelta(hours=settings.api.access_grant_hours),
+        migrate=state.migrate,
+        on_decided=notices.tell,
+    )
+    owned.append(access_service.close)
+    app.state.access = access_service
     app.state.persons = PersonSearchService(
         backend,
         auth.policy,
-        ids=ProfileIds.from_file(settings.profile_key_file),
+        ids=profile_ids,
         model=load_model(settings.linkage_model_path),
         decisions=decisions,
+        access=access_service,
         max_candidates=settings.api.max_candidates,
     )
     app.state.noc = NocService(
@@ -215,13 +237,25 @@ def create_app(
         vahan=vahan,
         max_candidates=settings.api.max_candidates,
         on_live_lookup=lambda answer: metrics.live_lookups.labels(answer.value).inc(),
+        access=access_service,
     )
     app.state.sync_status = sync_status_fn
 
     errors.install(app)
     routers = [
         m.router
-        for m in (health, persons, vehicles, noc, alerts, broadcasts, sync_status, oauth, audit)
+        for m in (
+            health,
+            persons,
+            vehicles,
+            noc,
+            alerts,
+            broadcasts,
+            access,
+            sync_status,
+            oauth,
+            audit,
+        )
     ]
     for router in routers:
         app.include_router(router)

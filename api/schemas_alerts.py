@@ -26,6 +26,7 @@ class AlertKind(StrEnum):
     RETRO_HIT = "retro_hit"
     CRIMAC = "crimac"
     WATCH_HIT = "watch_hit"
+    ACCESS_DECIDED = "access_decided"  # your hit-flag access request was approved or refused
 
 
 class AlertSide(BaseModel):

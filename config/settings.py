@@ -121,6 +121,8 @@ class ApiSettings(_Section):
     tls_key_file: Path | None = None
     tls_client_ca_file: Path | None = None  # CAs whose client certificates are accepted
     tls_client_cert: Literal["none", "optional", "required"] = "optional"
+    # How long an approved hit-flag access request opens its records to its requester.
+    access_grant_hours: int = Field(default=168, ge=1, le=24 * 90)
 
     @model_validator(mode="after")
     def _tls_pairs(self) -> ApiSettings:

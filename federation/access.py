@@ -154,22 +154,26 @@ class AccessService:
         grant_for: timedelta = DEFAULT_GRANT,
         migrate: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_decided: Callable[[AccessRequest], object] | None = None,
     ) -> None:
         self._rows = AccessRows(target, migrate=migrate)
+        self._on_decided = on_decided
         self._backend = backend
         self._policy = policy
         self._ids = ids
         self.grant_for = grant_for
-        self._clock = clock
+        self.clock = clock
 
     def close(self) -> None:
         self._rows.close()
+
+    requester = staticmethod(requester_of)
 
     # -- grants ---------------------------------------------------------------------------------
 
     def granted(self, caller: Caller) -> frozenset[str]:
         """Record ids an approved request opened to this caller and whose grant has not ended."""
-        return self._rows.granted(requester_of(caller), _iso(self._clock()))
+        return self._rows.granted(requester_of(caller), _iso(self.clock()))
 
     def visibility(self, caller: Caller) -> Visibility:
         """The caller's policy visibility with its unexpired grants."""
@@ -189,13 +193,13 @@ class AccessService:
             raise AccessError("the handle was not issued by this server: copy it from a hit-flag")
         records = self._backend.get(record_ids)
         visibility = self._policy.visibility(caller)
-        flagged = [r for r in records if not visibility.admits(r) and visibility.admits(r).hit_flag]
+        flagged = flagged_records(records, visibility)
         if not flagged:
             raise AccessError("none of these records answers you with a hit-flag any more")
         first = flagged[0]
         if first.state is None:
             raise AccessError("no owning agency is known for these records: none can approve")
-        now = self._clock()
+        now = self.clock()
         row = {
             "request_id": "ar_" + secrets.token_urlsafe(12),
             "created_at": _iso(now),
@@ -256,7 +260,7 @@ class AccessService:
                     f"only a supervisor of {owning_agency(row.owner_state)} decides this request"
                 )
             return None
-        now = self._clock()
+        now = self.clock()
         status = Status.APPROVED if approve else Status.REFUSED
         done = self._rows.decide(
             request_id,
@@ -270,7 +274,10 @@ class AccessService:
             raise AccessError("this request was decided already")
         decided = self._rows.get(request_id)
         assert decided is not None
-        return self._out(decided)
+        out = self._out(decided)
+        if self._on_decided is not None:
+            self._on_decided(out)  # the requester is told (his feed: `alerts.access`)
+        return out
 
     @staticmethod
     def _may_decide(caller: Caller, row: AccessRow) -> bool:
@@ -284,7 +291,7 @@ class AccessService:
     def _out(self, row: AccessRow) -> AccessRequest:
         status = Status(row.status)
         expires = _when(row.expires_at)
-        if status is Status.APPROVED and expires is not None and expires <= self._clock():
+        if status is Status.APPROVED and expires is not None and expires <= self.clock():
             status = Status.EXPIRED
         return AccessRequest(
             request_id=row.request_id,
