@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auth.policy import Policy
 from federation import NocStore, revoke_on_reports
 from indexer.backends.base import Backend
 from records import Record
@@ -32,11 +33,13 @@ def sync_hook(
     backend: Backend | None,
     *,
     directory: Directory | None = None,
+    policy: Policy | None = None,
 ) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None], AlertStep]:
-    """The hook, its close, and the step (for its totals)."""
+    """The hook, its close, and the step (for its totals). `policy` judges whether a searcher
+    may see a record its retro-hit would name (None: the packaged default)."""
     nocs = NocStore(noc_db)
     store = AlertStore(alerts_db)
-    searches = SearchMemory(store.db)
+    searches = SearchMemory(store.db, policy=policy)
     step = AlertStep(
         store,
         Outbox(store.db),

@@ -131,7 +131,7 @@ def create_app(
     owned.append(noc_store.close)
     alert_store = AlertStore(state.alerts, migrate=state.migrate)
     owned.append(alert_store.close)
-    searches = SearchMemory(state.alerts, migrate=state.migrate)
+    searches = SearchMemory(state.alerts, migrate=state.migrate, policy=auth.policy)
     owned.append(searches.close)
     crimac = Broadcasts(state.alerts, migrate=state.migrate)
     owned.append(crimac.close)

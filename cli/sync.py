@@ -283,10 +283,12 @@ def alert_hook(
     (matchers into the outbox; `alerts.hook`). The directory of desks is `alerts.directory`."""
     from alerts.directory import Directory
     from alerts.hook import sync_hook
+    from auth.policy import Policy
 
     path = settings.alerts.directory
     directory = Directory.load(path) if path is not None and path.exists() else None
-    return sync_hook(state.alerts, state.noc, backend, directory=directory)
+    policy = Policy.load(settings.auth.policy_path)  # whose retro-hits may be sent
+    return sync_hook(state.alerts, state.noc, backend, directory=directory, policy=policy)
 
 
 sync_app = typer.Typer(
