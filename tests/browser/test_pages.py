@@ -19,6 +19,7 @@ import pytest
 
 from api.ratelimit import TokenBucket
 from auth.principal import Role
+from records import Source
 from tests.plugins.api import LiveApi, api_settings_for, start_api
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -64,6 +65,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
         )
         accounts.create(
             "AUD-1", name="Auditor Rao", role=Role.AUDITOR, state=None, password=PASSWORD
+        )
+        accounts.create(
+            "MH-SUP-1",
+            name="DySP Kale",
+            role=Role.SUPERVISOR,
+            state="MH",
+            district="PUNE",
+            password=PASSWORD,
         )
         yield api
     backend.close()
@@ -236,6 +245,53 @@ def test_alerts_inbox_asks_a_purpose_and_acknowledges(site: LiveApi, browser: ob
         w.check("console-alerts-acknowledged")
     finally:
         w.close()
+
+
+def test_a_supervisor_approves_an_access_request(site: LiveApi, browser: object) -> None:
+    """A CBI client is told a CCTNS record exists (a hit-flag) and asks for it; a Maharashtra
+    supervisor reads the request in the console and approves it with a reason."""
+    token = site.partner(
+        agency="CBI",
+        sources=[Source.SARATHI],
+        scopes=["persons:search", "persons:read", "access:request"],
+    )
+    found = site.post(
+        "/v1/persons/search",
+        token,
+        json={"name": "Rajendra Shankar Patil", "purpose": "RC 0042/2026 CBI"},
+    ).json()
+    hit = next(h for h in found["hits"] if h["source"] == "cctns" and h["state"] == "MH")
+    filed = site.post(
+        "/v1/access/requests",
+        token,
+        json={"handle": hit["handle"], "reason": "co-accused", "case_reference": "RC 0042/2026"},
+    ).json()
+    w = Watched(browser, site.url)
+    try:
+        sign_in(w, "MH-SUP-1")
+        w.page.click("nav >> text=Access requests")
+        assert w.page.is_visible("text=State the purpose")
+        w.page.fill("#purpose", "daily review of access requests")
+        with w.page.expect_navigation():
+            w.page.keyboard.press("Enter")
+        item = w.page.locator("ol.requests > li", has_text=filed["request_id"])
+        playwright_sync.expect(item).to_contain_text("RC 0042/2026", timeout=LOADED_MS)
+        assert "CBI" in item.inner_text()
+        w.check("console-access")
+        item.locator("input[name=reason]").fill("RC verified with CBI ACB Mumbai")
+        with w.page.expect_navigation():
+            item.locator("button[value=approve]").click()
+        assert "purpose=daily+review" in w.page.url
+        playwright_sync.expect(
+            w.page.locator("ol.requests > li", has_text=filed["request_id"])
+        ).to_have_count(0, timeout=LOADED_MS)
+        w.check("console-access-decided")
+    finally:
+        w.close()
+    status = site.get(f"/v1/access/requests/{filed['request_id']}", token).json()
+    assert status["status"] == "approved"
+    assert status["decided_by"] == "supervisor:MH-SUP-1"
+    assert status["decision_reason"] == "RC verified with CBI ACB Mumbai"
 
 
 def test_auditor_reads_the_audit_log(site: LiveApi, browser: object) -> None:
