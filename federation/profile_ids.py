@@ -127,10 +127,18 @@ class ProfileIds:
         if plain is None:
             return None
         try:
-            members = zlib.decompressobj().decompress(plain, _MAX_PLAIN).decode("utf-8")
+            text = zlib.decompressobj().decompress(plain, _MAX_PLAIN).decode("utf-8")
         except (zlib.error, UnicodeDecodeError):
             return None
-        return members.split(_SEPARATOR)
+        members = text.split(_SEPARATOR)
+        if len(members) > MAX_MEMBERS:
+            return None
+        try:
+            for record_id in members:
+                split_record_id(record_id)
+        except ValueError:
+            return None
+        return members
 
 
 def load_or_create_keys(path: Path) -> list[bytes]:
