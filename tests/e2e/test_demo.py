@@ -117,6 +117,21 @@ def _check_printed_commands(text: str, port: int, env: dict[str, str]) -> None:
         f"{base}/v1/persons/search", json=person, headers=partner_headers, timeout=30
     )
     assert as_partner.status_code == 200, as_partner.text
+    # the second partner (RPF: Vahan, Sarathi, IVFRT only) is told the CCTNS record exists,
+    # with nothing of it (#19, item 3)
+    rpf = re.findall(r"curl -s -u (\S+):(\S+) ", text)[1]
+    rpf_token = httpx.post(
+        f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=rpf, timeout=30
+    ).json()["access_token"]
+    flagged = httpx.post(
+        f"{base}/v1/persons/search",
+        json=person,
+        headers={"Authorization": f"Bearer {rpf_token}"},
+        timeout=30,
+    ).json()
+    assert "cctns" in {h["source"] for h in flagged["hits"]}, flagged["hits"]
+    assert all(r["source"] in ("vahan", "sarathi", "ivfrt") for p in flagged["profiles"]
+               for r in p["records"])  # fmt: skip
 
 
 @pytest.mark.slow
