@@ -252,3 +252,20 @@ def test_a_vehicle_search_answers_hit_flags_for_unentitled_sources(api: LiveApi)
     assert body["vehicles"] == []
     assert [(h["source"], h["state"]) for h in body["hits"]] == [("vahan", "KA")]
     assert "LATHA" not in json.dumps(body).upper()
+
+
+def test_a_profile_read_lists_the_linked_records_as_hit_flags(api: LiveApi) -> None:
+    """The Sarathi licence the client may see is linked at index time (the DL) to the CCTNS
+    accused and, through the FIR, to the e-Prisons inmate: opening it names where those are."""
+    token = _cbi(api)
+    found = _search(api, token, name="Rajendra Shankar Patil")
+    profile = found["profiles"][0]
+    assert profile["hits"] == []  # a search lists its hit-flags once, at the top
+    opened = api.get(f"/v1/persons/{profile['profile_id']}", token, params={"purpose": PURPOSE})
+    assert opened.status_code == 200, opened.text
+    body = opened.json()
+    assert {r["record_id"] for r in body["records"]} == {"sarathi:MH1420110062821"}
+    assert "cctns" in {h["source"] for h in body["hits"]}
+    text = json.dumps(body["hits"]).upper()
+    for word in HIDDEN_WORDS:
+        assert word not in text
