@@ -41,6 +41,7 @@ from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
 from connectors.vahan_live import ConnectorVahanLookup
+from dockets import DocketService, direct_connections
 from federation import (
     NocEvidence,
     NocService,
@@ -52,6 +53,7 @@ from federation import (
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
+from federation.related import DirectConnections
 from indexer.backends.base import Backend
 from state import Database
 from state.databases import StateDatabases
@@ -67,6 +69,7 @@ from .routes import (
     alerts,
     audit,
     broadcasts,
+    dockets,
     health,
     noc,
     oauth,
@@ -191,6 +194,9 @@ def create_app(
         decisions=decisions,
         max_candidates=settings.api.max_candidates,
     )
+    app.state.dockets = DocketService(
+        app.state.persons, direct_connections(DirectConnections(backend, auth.policy))
+    )
     app.state.noc = NocService(
         backend,
         noc_store,
@@ -221,7 +227,18 @@ def create_app(
     errors.install(app)
     routers = [
         m.router
-        for m in (health, persons, vehicles, noc, alerts, broadcasts, sync_status, oauth, audit)
+        for m in (
+            health,
+            persons,
+            dockets,
+            vehicles,
+            noc,
+            alerts,
+            broadcasts,
+            sync_status,
+            oauth,
+            audit,
+        )
     ]
     for router in routers:
         app.include_router(router)

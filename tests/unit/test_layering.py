@@ -24,6 +24,7 @@ PACKAGES = (
     "alerts",
     "auth",
     "state",
+    "dockets",
     "api",
     "web",
     "cli",
@@ -41,6 +42,8 @@ FORBIDDEN: dict[str, set[str]] = {
     # alerts read records through federation and indexer, and are read by the API (#18)
     "alerts": {"api", "cli", "connectors", "fastapi", "starlette"},
     "state": {"federation", "alerts", "api", "cli"},
+    # the mini-docket reads profiles through federation only, and is printed by the API and CLI
+    "dockets": {"api", "cli", "web", "connectors", "indexer", "state", "fastapi", "starlette"},
     "api": {"cli", "web"},
     # the pages call the API's handlers and the services, never the stores or the index
     "web": {"cli", "connectors", "indexer", "state"},
