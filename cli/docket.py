@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,9 +15,6 @@ from typing import Annotated, Any
 import typer
 
 from config import load_settings
-
-# A PDF's page objects (`/Type /Page`, not `/Pages`): enough to tell the officer how long it is.
-_PAGE = re.compile(rb"/Type\s*/Page(?![a-z])")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -85,6 +81,7 @@ def docket(
                     chunks.append(chunk)
                     progress.advance(task, len(chunk))
                 request_id = response.headers.get("x-request-id")
+                pages = int(response.headers.get("x-docket-pages") or 0)
         except httpx.HTTPError as exc:
             raise _fail(f"cannot reach {base}: {exc}") from None
     body = b"".join(chunks)
@@ -93,7 +90,7 @@ def docket(
         "profile_id": profile_id,
         "file": str(output),
         "bytes": len(body),
-        "pages": len(_PAGE.findall(body)),
+        "pages": pages,
         "sha256": hashlib.sha256(body).hexdigest(),
         "purpose": purpose,
         "request_id": request_id,

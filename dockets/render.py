@@ -4,6 +4,7 @@ right) and embeds a subset of every font it uses, and its PDF keeps the text ext
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -26,10 +27,16 @@ def html(docket: Docket) -> str:
     return _environment().get_template("docket.html").render(d=docket)
 
 
-def pdf(docket: Docket) -> bytes:
+@dataclass(frozen=True)
+class Printed:
+    body: bytes  # the PDF
+    pages: int
+
+
+def pdf(docket: Docket) -> Printed:
     from weasyprint import CSS, HTML  # imported here: it loads Pango, which the API may not need
 
     stylesheet = resources.files("dockets").joinpath("templates/docket.css").read_text("utf-8")
-    document = HTML(string=html(docket))
-    out: bytes = document.write_pdf(stylesheets=[CSS(string=stylesheet)])
-    return out
+    document = HTML(string=html(docket)).render(stylesheets=[CSS(string=stylesheet)])
+    body: bytes = document.write_pdf()
+    return Printed(body, len(document.pages))

@@ -2,7 +2,7 @@
 
     dockets = DocketService(persons, direct_connections(DirectConnections(backend, policy)))
     docket = dockets.docket(caller, profile_id, purpose=..., request_id=...)  # None: not found
-    pdf_bytes = dockets.pdf(docket)
+    printed = dockets.pdf(docket)  # .body, .pages
 
 The profile is read exactly as `GET /v1/persons/{id}` reads it (`PersonSearchService.profile`),
 so the docket shows what the caller may see on screen and nothing more.
@@ -49,5 +49,5 @@ class DocketService:
         )
         return build(read, self._network(caller, read), printing)
 
-    def pdf(self, docket: Docket) -> bytes:
+    def pdf(self, docket: Docket) -> render.Printed:
         return render.pdf(docket)

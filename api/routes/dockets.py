@@ -50,7 +50,15 @@ def _service(request: Request) -> DocketService:
     ),
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                "X-Docket-Pages": {
+                    "description": "How many pages the PDF has.",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
         **problems(401, 403, 404, 422, 429, 503),
     },
 )
@@ -70,12 +78,13 @@ async def get_docket(
     if docket is None:
         raise NotFound("no profile with this id is visible to you")
     audit_context(request, record_ids=docket.record_ids)
-    body = await run_in_threadpool(service.pdf, docket)
+    printed = await run_in_threadpool(service.pdf, docket)
     return Response(
-        body,
+        printed.body,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="docket-{profile_id[:12]}.pdf"',
             "Cache-Control": "no-store",
+            "X-Docket-Pages": str(printed.pages),
         },
     )
