@@ -53,6 +53,7 @@ from federation import (
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
+from federation.registers import Registers
 from federation.related import DirectConnections
 from indexer.backends.base import Backend
 from state import Database
@@ -74,6 +75,7 @@ from .routes import (
     noc,
     oauth,
     persons,
+    registers,
     sync_status,
     vehicles,
 )
@@ -176,6 +178,10 @@ def create_app(
             {"name": "oauth2", "description": "Tokens for partner agencies; public keys."},
             {"name": "audit", "description": "The hash-chained audit log (auditors)."},
             {"name": "alerts", "description": "Matches found without being asked; your feed."},
+            {
+                "name": "registers",
+                "description": "The sexual-offender register (NDSO role) and proclaimed offenders.",
+            },
         ],
     )
     metrics = Metrics()
@@ -197,6 +203,7 @@ def create_app(
     app.state.dockets = DocketService(
         app.state.persons, direct_connections(DirectConnections(backend, auth.policy))
     )
+    app.state.registers = Registers(backend, auth.policy)
     app.state.noc = NocService(
         backend,
         noc_store,
@@ -231,6 +238,7 @@ def create_app(
             health,
             persons,
             dockets,
+            registers,
             vehicles,
             noc,
             alerts,

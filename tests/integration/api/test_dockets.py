@@ -7,24 +7,20 @@ server; the PDF is read back with pypdf."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from config import SourceSettings, SyncSettings
-from connectors.engine import run_sync
-from connectors.retry import RetryPolicy
 from indexer.backends.base import Backend
 from records import PersonRole, Record, Source
 from simulators.harness import Running
 from state.audit import AuditQuery
-from tests.plugins.api import LiveApi, api_settings_for, start_api
+from tests.integration.api.synced import synced_world
+from tests.plugins.api import LiveApi
 
 PURPOSE = "FIR 0042/2026 docket test"
 FIR_PATTERN = re.compile(r"\b[A-Z]{2}/\d{3,5}/\d{4}/\d{1,5}\b")
@@ -34,27 +30,8 @@ FIR_PATTERN = re.compile(r"\b[A-Z]{2}/\d{3,5}/\d{4}/\d{1,5}\b")
 def world(
     simulators: Running, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Backend, LiveApi, list[Record]]]:
-    from indexer import open_backend
-
-    root: Path = tmp_path_factory.mktemp("docket-world")
-    settings = api_settings_for(root, rate_limit_per_minute=1_000_000)
-    backend = open_backend(settings.search)
-    sources = {n: SourceSettings.model_validate(v) for n, v in simulators.manifest.items()}
-    asyncio.run(
-        run_sync(
-            sources,
-            backend,
-            settings.sync.state_path,
-            SyncSettings(state_path=settings.sync.state_path),
-            full=True,
-            policy=RetryPolicy(max_attempts=3, initial_s=0.01, max_s=0.05),
-        )
-    )
-    backend.flush()
-    records = list(backend.records())
-    with start_api(settings, backend) as api:
-        yield backend, api, records
-    backend.close()
+    with synced_world(simulators, tmp_path_factory.mktemp("docket-world")) as world:
+        yield world
 
 
 def docket(api: LiveApi, token: str, record_id: str, purpose: str = PURPOSE) -> str:
