@@ -53,7 +53,7 @@ from federation import (
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
-from federation.registers import Registers
+from federation.registers import OffenderIndex, Registers
 from federation.related import DirectConnections
 from indexer.backends.base import Backend
 from state import Database
@@ -203,7 +203,7 @@ def create_app(
     app.state.dockets = DocketService(
         app.state.persons, direct_connections(DirectConnections(backend, auth.policy))
     )
-    app.state.registers = Registers(backend, auth.policy)
+    app.state.registers = Registers(OffenderIndex(backend), auth.policy)
     app.state.noc = NocService(
         backend,
         noc_store,

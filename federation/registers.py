@@ -268,17 +268,18 @@ def _place(state: str | None, district: str | None, where: Station | Record) -> 
     return not district or (where.district or "").upper() == district.upper()
 
 
-class Registers:
+class OffenderIndex:
+    """The register and the flagged accused, read from the whole index at most every
+    `refresh_s` seconds (no policy: for the services below and the alert matcher)."""
+
     def __init__(
         self,
         backend: Backend,
-        policy: Policy,
         *,
         refresh_s: float = REFRESH_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._backend = backend
-        self._policy = policy
+        self.backend = backend
         self._refresh_s = refresh_s
         self._clock = clock
         self._lock = threading.Lock()
@@ -286,33 +287,44 @@ class Registers:
         self._snapshot = _Snapshot()
 
     def refresh(self) -> None:
-        """Read the index again now (after a sync, or in tests)."""
+        """Read the index again at the next use (after a sync, or in tests)."""
         with self._lock:
             self._built_at = None
 
-    def _current(self) -> _Snapshot:
+    def current(self) -> _Snapshot:
         with self._lock:  # one rebuild at a time; others wait for it rather than repeat it
             now = self._clock()
             if self._built_at is None or now - self._built_at > self._refresh_s:
-                proclaimed: list[Record] = []
-                candidates: list[Record] = []
-                for record in self._backend.records():
-                    if record.attributes.get("proclaimed_offender") is True:
-                        proclaimed.append(record)
-                    if _candidate(record):
-                        candidates.append(record)
-                offenders, review = register(self._backend, candidates)
-                wanted = {i for o in offenders for i in o.record_ids}
-                records = {r.record_id: r for r in candidates if r.record_id in wanted}
-                missing = sorted(wanted - set(records))
-                records.update({r.record_id: r for r in self._backend.get(missing)})
-                self._snapshot = _Snapshot(offenders, review, proclaimed, records)
+                self._snapshot = self._build()
                 self._built_at = now
             return self._snapshot
 
-    def offenders(self) -> list[Offender]:
-        """The whole register, unredacted: for the alert matcher, never for a response."""
-        return list(self._current().offenders)
+    def _build(self) -> _Snapshot:
+        proclaimed: list[Record] = []
+        candidates: list[Record] = []
+        for record in self.backend.records():
+            if record.attributes.get("proclaimed_offender") is True:
+                proclaimed.append(record)
+            if _candidate(record):
+                candidates.append(record)
+        offenders, review = register(self.backend, candidates)
+        wanted = {i for o in offenders for i in o.record_ids}
+        records = {r.record_id: r for r in candidates if r.record_id in wanted}
+        missing = sorted(wanted - set(records))
+        records.update({r.record_id: r for r in self.backend.get(missing)})
+        return _Snapshot(offenders, review, proclaimed, records)
+
+
+class Registers:
+    """The registers as a caller may see them."""
+
+    def __init__(self, index: OffenderIndex, policy: Policy) -> None:
+        self._index = index
+        self._policy = policy
+        self._backend = index.backend
+
+    def _current(self) -> _Snapshot:
+        return self._index.current()
 
     def ndso(
         self,
