@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from federation.registers import Offender, OffenderIndex, convictions, register
+from indexer.backends.base import CandidateQuery, Filters, IdentifierTerm
 from matching import api as matching
 from records import IdType, Kind, Person, Record
 from state.outbox import Outbox
@@ -57,6 +58,7 @@ SENSITIVE_PLACE = re.compile(
 )
 _EMPLOYER_KEYS = ("employer", "occupation", "work_address", "workplace")
 NAME_MATCH = 0.9  # a name-only match's score (names as if unique) needed to send for REVIEW
+SWEEP_LIMIT = 200  # records examined per newly convicted offender
 BIRTH_SLACK = 1  # years by which a name-only match's birth years may miss each other
 
 
@@ -134,33 +136,75 @@ class NdsoMatcher:
         offenders = self._offenders(records)
         if not offenders:
             return []
-        snapshot = self._index.current()
+        backend = self._index.backend
+        batch = {r.record_id: r for r in records}
+        held = {**self._index.current().records, **batch}
+        missing = sorted({i for o in offenders for i in o.record_ids} - set(held))
+        held.update({r.record_id: r for r in backend.get(missing)} if missing else {})
+        # an offender whose conviction this batch brings (new, or read again after a crash):
+        # the records the index already holds that may be his are examined too, so that the
+        # order in which the sources sync does not decide what his station is told
+        convicted_now = [o for o in offenders if any(c.record_id in batch for c in o.convictions)]
+        examined = [
+            *records,
+            *(r for r in self._sweep(convicted_now, held) if r.record_id not in batch),
+        ]
         owner: dict[str, Offender] = {i: o for o in offenders for i in o.record_ids}
-        ids = [r.record_id for r in records]
+        ids = [r.record_id for r in examined]
         linked: dict[str, set[str]] = {}
-        for link in self._index.backend.links(ids) if ids else []:
+        for link in backend.links(ids) if ids else []:
             linked.setdefault(link.a, set()).add(link.b)
             linked.setdefault(link.b, set()).add(link.a)
         strong: dict[tuple[IdType, str], Offender] = {}
         for offender in offenders:
             for rid in offender.record_ids:
-                held = snapshot.records.get(rid)
-                for ident in held.identifiers if held else ():
+                for ident in held[rid].identifiers if rid in held else ():
                     if ident.type in _STRONG and not ident.partial:
                         strong[(ident.type, ident.value)] = offender
         out: list[Hit] = []
-        for record in records:
+        for record in examined:
             own = owner.get(record.record_id)
             if own is not None:
                 out.extend(self._places(own, record))
                 continue
             if record.kind not in _APPEARING:
                 continue
-            hit = self._appeared(record, owner, linked, strong, offenders, snapshot.records)
+            hit = self._appeared(record, owner, linked, strong, offenders, held)
             if hit is not None:
                 out.append(hit)
                 out.extend(self._places(hit.offender, record))
         return out
+
+    def _sweep(self, offenders: Sequence[Offender], held: dict[str, Record]) -> list[Record]:
+        """Records in the index that share a name key or a strong identifier with these
+        offenders' records, of the kinds an offender appears in."""
+        out: dict[str, Record] = {}
+        for offender in offenders:
+            mine = [held[i] for i in offender.record_ids if i in held]
+            keys = {
+                k
+                for r in mine
+                for p in _subjects(r)
+                for n in p.names
+                for k in matching.name_keys(n)
+            }
+            terms = tuple(
+                IdentifierTerm(i.type, i.value)
+                for r in mine
+                for i in r.identifiers
+                if i.type in _STRONG and not i.partial
+            )
+            if not keys and not terms:
+                continue
+            query = CandidateQuery(
+                name_keys=frozenset(keys),
+                identifiers=terms,
+                filters=Filters(kinds=_APPEARING),
+                limit=SWEEP_LIMIT,
+            )
+            for candidate in self._index.backend.candidates(query):
+                out.setdefault(candidate.record.record_id, candidate.record)
+        return [out[k] for k in sorted(out)]
 
     def _places(self, offender: Offender, record: Record) -> Iterator[Hit]:
         for field, text in places_of(record):
