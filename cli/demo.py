@@ -351,6 +351,17 @@ curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \\
 curl -s -X POST {base}/v1/vehicles/search -H "Authorization: Bearer $TOKEN" \\
   -H 'Content-Type: application/json' -d {vehicle_json} | python3 -m json.tool
 
+# the first profile's mini-docket (PDF), printed with a purpose (audited)
+PROFILE=$(curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' -d {person_json} \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["profiles"][0]["profile_id"])')
+{icjs} docket "$PROFILE" --purpose "demo docket" -o docket.pdf --url {base} --token "$TOKEN"
+
+# the sexual-offender register (the ndso role only) and proclaimed offenders (officers)
+NDSO=$({icjs} token officer --role ndso --state MH)
+curl -s "{base}/v1/ndso/register?purpose=demo+review" -H "Authorization: Bearer $NDSO"
+curl -s "{base}/v1/proclaimed-offenders?purpose=demo+list&state=MH" -H "Authorization: Bearer $TOKEN"
+
 # a partner agency ({DEMO_AGENCY}) through OAuth2 client credentials
 PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\
   -d grant_type=client_credentials -d scope=persons:search {base}/oauth/token \\
