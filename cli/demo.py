@@ -360,7 +360,8 @@ PROFILE=$(curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TO
 # the sexual-offender register (the ndso role only) and proclaimed offenders (officers)
 NDSO=$({icjs} token officer --role ndso --state MH)
 curl -s "{base}/v1/ndso/register?purpose=demo+review" -H "Authorization: Bearer $NDSO"
-curl -s "{base}/v1/proclaimed-offenders?purpose=demo+list&state=MH" -H "Authorization: Bearer $TOKEN"
+curl -s "{base}/v1/proclaimed-offenders?purpose=demo+list&state=MH" \
+  -H "Authorization: Bearer $TOKEN"
 
 # a partner agency ({DEMO_AGENCY}) through OAuth2 client credentials
 PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\
