@@ -38,6 +38,7 @@ from indexer import open_backend
 from indexer.backends import queries as q
 from indexer.backends import sqlite_sql
 from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm, LabelRule
+from indexer.backends.elastic import ElasticBackend
 from indexer.documents import IndexDocument, to_document
 from indexer.links import cluster_label
 from matching.api import name_keys, name_text
@@ -256,9 +257,8 @@ def run_one(engine: str, total: int, queries: int, seed: int, workdir: Path) -> 
             extra={"queries": len(plan), "raw_sample": kept},
         )
     finally:
-        drop = getattr(backend, "drop_all", None)
-        if drop is not None:
-            drop()
+        if isinstance(backend, ElasticBackend):
+            backend.index.drop_all()
         backend.close()
 
 

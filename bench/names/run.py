@@ -51,6 +51,7 @@ from config import SearchSettings
 from federation import PersonSearch, PersonSearchService
 from indexer import open_backend
 from indexer.backends.base import Backend
+from indexer.backends.elastic import ElasticBackend
 from records import Gender
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -90,9 +91,8 @@ def indexed(engine: str, data: Dataset) -> Iterator[Backend]:
         backend.flush()
         yield backend
     finally:
-        drop = getattr(backend, "drop_all", None)
-        if drop is not None:
-            drop()
+        if isinstance(backend, ElasticBackend):
+            backend.index.drop_all()
         backend.close()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from indexer.backends.base import BackendError, Link
-from indexer.backends.engines import Engine
+from indexer.backends.engines import Documents
 from records import Record
 
 _PAGE = 1000
@@ -63,7 +63,7 @@ def check_bulk(result: dict[str, Any], *, ignore: tuple[int, ...] = ()) -> None:
 
 
 def register_keys(
-    engine: Engine,
+    engine: Documents,
     keys_index: str,
     added: Sequence[tuple[str, str]],
     removed: Sequence[tuple[str, str]],
@@ -102,7 +102,7 @@ def _scripted(keys_index: str, key: str, record_id: str, source: str) -> list[di
 
 
 class ElasticLinkStore:
-    def __init__(self, engine: Engine, index: str, keys_index: str) -> None:
+    def __init__(self, engine: Documents, index: str, keys_index: str) -> None:
         self._engine = engine
         self._index = index
         self._keys_index = keys_index
