@@ -124,7 +124,7 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Link:
+class IndexLink:
     """Two records the indexer linked, and why. `a < b` (record ids), so a link has one form."""
 
     a: str
@@ -210,7 +210,7 @@ class ProfileLinks(Protocol):
 
     def profile(self, profile_id: str) -> list[Record]: ...
 
-    def links(self, record_ids: Sequence[str]) -> list[Link]: ...
+    def links(self, record_ids: Sequence[str]) -> list[IndexLink]: ...
 
 
 class IndexLifecycle(Protocol):

@@ -17,8 +17,8 @@ from indexer.backends.base import (
     CandidateQuery,
     Filters,
     Health,
+    IndexLink,
     IndexStats,
-    Link,
     RebuildResult,
 )
 from indexer.backends.elastic_index import ElasticIndex
@@ -80,7 +80,7 @@ class ElasticBackend:
     def profile(self, profile_id: str) -> list[Record]:
         return self._reads.profile(profile_id)
 
-    def links(self, record_ids: Sequence[str]) -> list[Link]:
+    def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         return self._reads.links(record_ids)
 
     # -- IndexLifecycle ---------------------------------------------------------------------

@@ -13,8 +13,8 @@ from indexer.backends.base import (
     CandidateQuery,
     Filters,
     Health,
+    IndexLink,
     IndexStats,
-    Link,
     stale_keys,
 )
 from indexer.backends.elastic_index import ElasticIndex, version_of
@@ -142,7 +142,7 @@ class ElasticReads:
             for hit in self._scan({"term": {"profile_id": profile_id}}, ["record"])
         ]
 
-    def links(self, record_ids: Sequence[str]) -> list[Link]:
+    def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         return self._index.link_store(self._index.current_index()).edges_touching(record_ids)
 
     def stats(self) -> IndexStats:

@@ -18,8 +18,8 @@ from indexer.backends.base import (
     CandidateQuery,
     Filters,
     Health,
+    IndexLink,
     IndexStats,
-    Link,
     RebuildResult,
 )
 from indexer.backends.rebuild import rebuild
@@ -77,7 +77,7 @@ class EmbeddedBackend:
     def profile(self, profile_id: str) -> list[Record]:
         return self._reads.profile(profile_id)
 
-    def links(self, record_ids: Sequence[str]) -> list[Link]:
+    def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         return self._reads.links(record_ids)
 
     # -- IndexLifecycle ---------------------------------------------------------------------

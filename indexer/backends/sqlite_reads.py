@@ -12,8 +12,8 @@ from indexer.backends.base import (
     CandidateQuery,
     Filters,
     Health,
+    IndexLink,
     IndexStats,
-    Link,
     stale_keys,
 )
 from indexer.backends.sqlite_file import SqliteIndexFile
@@ -93,7 +93,7 @@ class EmbeddedReads:
             ).fetchall()
         return [Record.model_validate_json(text) for (text,) in rows]
 
-    def links(self, record_ids: Sequence[str]) -> list[Link]:
+    def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         with self._file.read() as (con, v):
             return SqliteLinkStore(con, v).edges_touching(record_ids)
 
