@@ -98,6 +98,6 @@ def test_routes_call_services_only() -> None:
 def test_the_check_sees_imports(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(
-        "import connectors.vahan\nfrom indexer.backends import base\nfrom . import x\n"
+        "import connectors.sources.vahan\nfrom indexer.backends import base\nfrom . import x\n"
     )
-    assert imported(module) == {"connectors.vahan", "indexer.backends"}
+    assert imported(module) == {"connectors.sources.vahan", "indexer.backends"}
