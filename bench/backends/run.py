@@ -134,7 +134,11 @@ def raw_sqlite_load(path: Path, docs_batches: list[list[IndexDocument]]) -> floa
     rid = 0
     elapsed = 0.0
     for docs in docs_batches:
-        rows, keys, names, ids, lkeys = [], [], [], [], []
+        rows: list[Any] = []
+        keys: list[Any] = []
+        names: list[Any] = []
+        ids: list[Any] = []
+        lkeys: list[Any] = []
         for doc in docs:
             rid += 1
             rows.append(
@@ -241,7 +245,7 @@ def run_one(engine: str, total: int, queries: int, seed: int, workdir: Path) -> 
             timings.append((time.perf_counter() - started) * 1000)
             found.append(len(got))
         timings.sort()
-        size = backend.disk_bytes()  # type: ignore[attr-defined]
+        size = backend.disk_bytes()
         return Row(
             backend=engine,
             records=total,

@@ -44,7 +44,7 @@ from bench.names.dataset import Dataset, build
 from bench.names.generate import CLASSES, GalleryRecord, Query
 from bench.names.product import LIMIT, TOP_K, indexed, person_search
 from bench.names.queries import TODAY_YEAR
-from federation import PersonSearchService
+from bench.service import person_search_service
 from indexer.backends.base import Backend
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -74,7 +74,7 @@ class Product:
         self.name = name
         policy = Policy.load()
         self.caller = bench_caller(policy)
-        self.service = PersonSearchService(
+        self.service = person_search_service(
             backend, policy, max_candidates=TOP_K, today=lambda: date(TODAY_YEAR, 6, 30)
         )
         self.pid_of = data.pid_of
