@@ -40,7 +40,7 @@ from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
-from connectors.vahan_live import ConnectorVahanLookup
+from connectors.sources.vahan.live import ConnectorVahanLookup
 from dockets import DocketService, direct_connections
 from federation import (
     NocEvidence,

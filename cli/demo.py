@@ -25,8 +25,8 @@ import typer
 from rich.console import Console
 
 from config import Settings, load_settings
-from config.settings import SOURCE_NAMES
 from connectors.lock import SyncBusy
+from records import source_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_AGENCY = "CBI"
@@ -151,7 +151,7 @@ def ensure_demo_client(settings: Settings, paths: DemoPaths) -> dict[str, str]:
             agency=DEMO_AGENCY,
             scopes=DEMO_CLIENT_SCOPES,
             role=Role.PARTNER,
-            sources=[Source(s) for s in SOURCE_NAMES],
+            sources=[Source(s) for s in source_names()],
             description="created by icjs demo",
         )
     finally:
