@@ -41,7 +41,8 @@ from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
-from connectors.vahan_live import ConnectorVahanLookup
+from connectors.sources.vahan.live import ConnectorVahanLookup
+from dockets import DocketService, direct_connections
 from federation import (
     NocEvidence,
     NocService,
@@ -54,6 +55,8 @@ from federation.access import AccessService
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
+from federation.registers import OffenderIndex, Registers
+from federation.related import DirectConnections
 from indexer.backends.base import Backend
 from state import Database
 from state.databases import StateDatabases
@@ -70,10 +73,12 @@ from .routes import (
     alerts,
     audit,
     broadcasts,
+    dockets,
     health,
     noc,
     oauth,
     persons,
+    registers,
     sync_status,
     vehicles,
 )
@@ -177,6 +182,10 @@ def create_app(
             {"name": "audit", "description": "The hash-chained audit log (auditors)."},
             {"name": "alerts", "description": "Matches found without being asked; your feed."},
             {
+                "name": "registers",
+                "description": "The sexual-offender register (NDSO role) and proclaimed offenders.",
+            },
+            {
                 "name": "access",
                 "description": "Hit-flags: asking for records you are told only exist.",
             },
@@ -213,6 +222,10 @@ def create_app(
         access=access_service,
         max_candidates=settings.api.max_candidates,
     )
+    app.state.dockets = DocketService(
+        app.state.persons, direct_connections(DirectConnections(backend, auth.policy))
+    )
+    app.state.registers = Registers(OffenderIndex(backend), auth.policy)
     app.state.noc = NocService(
         backend,
         noc_store,
@@ -247,6 +260,8 @@ def create_app(
         for m in (
             health,
             persons,
+            dockets,
+            registers,
             vehicles,
             noc,
             alerts,

@@ -53,6 +53,7 @@ SCOPES: dict[str, str] = {
     "alerts:read": "Read your desk's alerts feed; watch plates and profiles.",
     "alerts:acknowledge": "Acknowledge an alert sent to your desk.",
     "broadcasts:send": "Send Cri-MAC broadcasts to police stations; read their status.",
+    "ndso:read": "Read the sexual-offender register (NDSO role only; every read audited).",
     "access:request": "Ask for the records behind a hit-flag; read your requests' status.",
     "access:decide": "Approve or refuse your agency's access requests (supervisors).",
 }
@@ -67,6 +68,9 @@ OPERATION_IDS = {
     "persons.search": "searchPersons",
     "persons.get": "getProfile",
     "persons.decide": "decideProfile",
+    "dockets.get": "getDocket",
+    "ndso.register": "getNdsoRegister",
+    "proclaimed.list": "listProclaimedOffenders",
     "vehicles.search": "searchVehicles",
     "noc.issue": "issueNoc",
     "noc.get": "getNoc",

@@ -25,8 +25,8 @@ import typer
 from rich.console import Console
 
 from config import Settings, load_settings
-from config.settings import SOURCE_NAMES
 from connectors.lock import SyncBusy
+from records import source_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_AGENCY = "CBI"
@@ -146,7 +146,7 @@ def ensure_demo_client(
     *,
     agency: str = DEMO_AGENCY,
     scopes: tuple[str, ...] = DEMO_CLIENT_SCOPES,
-    sources: tuple[str, ...] = SOURCE_NAMES,
+    sources: tuple[str, ...] | None = None,  # None: every source
     file: Path | None = None,
 ) -> dict[str, str]:
     """One partner client for the demo (agency CBI, every source; or as given). Its secret is
@@ -169,7 +169,7 @@ def ensure_demo_client(
             agency=agency,
             scopes=scopes,
             role=Role.PARTNER,
-            sources=[Source(s) for s in sources],
+            sources=[Source(s) for s in (sources or source_names())],
             description="created by icjs demo",
         )
     finally:
@@ -369,6 +369,18 @@ curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \\
 # vehicle search (any formatting)
 curl -s -X POST {base}/v1/vehicles/search -H "Authorization: Bearer $TOKEN" \\
   -H 'Content-Type: application/json' -d {vehicle_json} | python3 -m json.tool
+
+# the first profile's mini-docket (PDF), printed with a purpose (audited)
+PROFILE=$(curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' -d {person_json} \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["profiles"][0]["profile_id"])')
+{icjs} docket "$PROFILE" --purpose "demo docket" -o docket.pdf --url {base} --token "$TOKEN"
+
+# the sexual-offender register (the ndso role only) and proclaimed offenders (officers)
+NDSO=$({icjs} token officer --role ndso --state MH)
+curl -s "{base}/v1/ndso/register?purpose=demo+review" -H "Authorization: Bearer $NDSO"
+curl -s "{base}/v1/proclaimed-offenders?purpose=demo+list&state=MH" \
+  -H "Authorization: Bearer $TOKEN"
 
 # a partner agency ({DEMO_AGENCY}) through OAuth2 client credentials
 PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\

@@ -19,7 +19,7 @@ from matching import api as matching
 from records import IdType, Record, Source
 
 from .access import AccessService, HitFlag, flagged_records, hit_flags
-from .decisions import Decision, DecisionStore, NoDecisions, Verdict
+from .decisions import DecisionStore, NoDecisions, ProfileDecision, Verdict
 from .grouping import Group, Readings, birth_year_of, group
 from .linkage import Model
 from .planning import PERSON_KINDS, PersonSearch, plan_person
@@ -104,7 +104,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class DecisionOutcome:
-    decision: Decision
+    decision: ProfileDecision
     after: ProfileRead
 
 
