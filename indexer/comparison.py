@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 from indexer.sides import Kin, Side
 from matching import api as matching
+from matching.parse import NameForm
+from matching.relatives import inferred_from
 from records import Gender, Kind, Relation
 
 # Comparisons, in the order of a level vector.
@@ -128,6 +130,11 @@ def address_similarity(
     return shared / lighter if lighter > 0 else 0.0
 
 
+def form_text(form: NameForm) -> str:
+    """A name form written out (an inferred form is a form nobody wrote)."""
+    return " ".join(t.text for t in form.tokens)
+
+
 def _equal_weights(_: str) -> float:
     return 1.0
 
@@ -143,7 +150,7 @@ class Similarity:
         self._keys: dict[str, frozenset[str]] = {}
         self._block: dict[str, frozenset[str]] = {}
         self._with_relative: dict[tuple[str, str], matching.AnalysedQuery] = {}
-        self._inferred: dict[tuple[str, str, str], float] = {}
+        self._inferred: dict[tuple[str, str, str, str], float] = {}
 
     def _analyse(self, text: str) -> matching.AnalysedQuery:
         analysed = self._analysed.get(text)
@@ -166,28 +173,40 @@ class Similarity:
 
     def inferred(self, a: Side, b: Side) -> float:
         """How close the names come once each is read with its own relative's name (issue 15's
-        inference, `matching.relatives`): `Murugan`, son of `Kandasamy`, is `Kandasamy Murugan`,
-        which is how `K. MURUGAN` with the same father reads too. Only meaningful when the two
-        records' relatives agree (`name_level` asks only then)."""
+        inference, `matching.relatives`): `Murugan`, son of `Kandasamy`, is `Murugan Kandasamy`
+        or `Kandasamy Murugan`, which is how `K. MURUGAN` with the same father reads too. Only
+        meaningful when the two records' relatives agree (`name_level` asks only then)."""
         return max(
-            max((self._inferred_score(x, a.relative, y) for x in a.names for y in b.names),
-                default=0.0),
-            max((self._inferred_score(y, b.relative, x) for x in a.names for y in b.names),
-                default=0.0),
-        )  # fmt: skip
+            (self._inferred_score(x, a.relative, y, b.relative) for x in a.names for y in b.names),
+            default=0.0,
+        )
 
-    def _inferred_score(self, name: str, relative: str | None, other: str) -> float:
-        if not relative:
+    def _inferred_score(
+        self, name: str, relative: str | None, other: str, other_relative: str | None
+    ) -> float:
+        if not relative or not other_relative:
             return 0.0
-        key = (name, relative, other)
+        key = (name, relative, other, other_relative)
         value = self._inferred.get(key)
         if value is None:
-            analysed = self._with_relative.get((name, relative))
-            if analysed is None:
-                analysed = matching.analyse(matching.PersonQuery(name=name, relative_name=relative))
-                self._with_relative[(name, relative)] = analysed
-            value = self._inferred[key] = matching.name_score(analysed, other)
+            value = max(
+                self._with_relative_score(name, relative, other, other_relative),
+                self._with_relative_score(other, other_relative, name, relative),
+            )
+            self._inferred[key] = value
         return value
+
+    def _with_relative_score(
+        self, name: str, relative: str, other: str, other_relative: str
+    ) -> float:
+        """The name read with its relative (the query side's inference) against the other as
+        written and as read with its own relative (the record side's)."""
+        analysed = self._with_relative.get((name, relative))
+        if analysed is None:
+            analysed = matching.analyse(matching.PersonQuery(name=name, relative_name=relative))
+            self._with_relative[(name, relative)] = analysed
+        texts = [other, *(form_text(f) for f in inferred_from(other, other_relative))]
+        return max(matching.name_score(analysed, t) for t in texts)
 
     def size(self) -> int:
         """How much it holds: pairs scored, names analysed and keyed."""
