@@ -77,6 +77,12 @@ class AlertStep:
     def __call__(self, records: Sequence[Record]) -> None:
         self.run(records)
 
+    def forget(self, record_ids: Sequence[str]) -> None:
+        """Records their source deleted (a tombstone, a reconciliation): their cases leave
+        `alert_cases`, so no later record is matched against a report that no longer exists."""
+        with self.store.db.write() as conn:
+            self.store.remove(conn, record_ids)
+
     def run(self, records: Sequence[Record]) -> StepReport:
         report = StepReport(records=len(records))
         now = self.clock()

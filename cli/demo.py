@@ -203,6 +203,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                     settings.sync,
                     progress=RichProgress(bars),
                     on_written=revoke,
+                    on_removed=step.forget,
                 )
             )
         console.print(report_view(report, console.width))

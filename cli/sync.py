@@ -223,6 +223,7 @@ async def _loop(
     interval: int,
     lock: SyncLock,
     on_written: Callable[[Sequence[Record]], None] | None = None,
+    on_removed: Callable[[Sequence[str]], None] | None = None,
 ) -> bool:
     """One run, or one every `interval` seconds. The engine (and so each source's circuit
     breaker) lives across `--watch` runs.
@@ -234,7 +235,7 @@ async def _loop(
     checkpoints that run left. `lock` comes in held, for the first round."""
     console = Console(stderr=True)
     with StateStore(state_db) as state:
-        engine = SyncEngine(backend, state, settings, on_written=on_written)
+        engine = SyncEngine(backend, state, settings, on_written=on_written, on_removed=on_removed)
         try:
             while True:
                 with Progress(
@@ -369,7 +370,7 @@ def register(app: typer.Typer) -> None:
             state.close()
             raise typer.Exit(130) from None
         backend = open_backend(settings.search)
-        revoke, close_nocs, _ = alert_hook(state, backend, settings)
+        revoke, close_nocs, step = alert_hook(state, backend, settings)
         try:
             try:
                 ok = asyncio.run(
@@ -383,6 +384,7 @@ def register(app: typer.Typer) -> None:
                         interval=interval,
                         lock=lock,
                         on_written=revoke,
+                        on_removed=step.forget,
                     )
                 )
                 raise typer.Exit(0 if ok else 1)

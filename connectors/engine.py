@@ -150,11 +150,15 @@ class SyncEngine:
         clock: Callable[[], datetime] = utcnow,
         flush_records: int = FLUSH_RECORDS,
         on_written: Callable[[Sequence[Record]], None] | None = None,
+        on_removed: Callable[[Sequence[str]], None] | None = None,
     ) -> None:
         self.sink = sink
         # told about every batch of records the index accepted (the NOC revokes CLEAR
         # certificates of vehicles a new theft report names: `federation.revoke_on_reports`)
         self.on_written = on_written
+        # told the ids of every batch the index deleted (a tombstone, a reconciliation), so that
+        # what was built from those records (open alert cases) goes with them
+        self.on_removed = on_removed
         self.state = state
         self.settings = settings
         self.policy = policy or RetryPolicy.from_settings(settings)
@@ -495,6 +499,9 @@ class SyncEngine:
                     report.removed += row
             report.deleted += result.deleted
             self.metrics.deleted.labels(report.source).inc(result.deleted)
+            gone = [t.record_id for t in deletes if t.record_id not in failed]
+            if self.on_removed is not None and gone:
+                self.on_removed(gone)
 
     # -- reconciliation ------------------------------------------------------------------------
 
@@ -529,6 +536,9 @@ class SyncEngine:
             report.deleted += result.deleted
             self.metrics.deleted.labels(name).inc(result.deleted)
             failed = {rid for rid, _ in result.failed}
+            removed = [r for r in batch if r not in failed]
+            if self.on_removed is not None and removed:
+                self.on_removed(removed)
             self.state.commit_page(
                 name,
                 "reconcile",
@@ -567,6 +577,7 @@ async def run_sync(
     flush_records: int = FLUSH_RECORDS,
     lock_wait: float = 0.0,
     on_written: Callable[[Sequence[Record]], None] | None = None,
+    on_removed: Callable[[Sequence[str]], None] | None = None,
 ) -> SyncReport:
     """Sync `sources` into `sink` once, holding the state's sync lock (`connectors.lock`) for
     the run (`state_path`: a SQLite state file, or a state database): `SyncBusy` if another
@@ -584,6 +595,7 @@ async def run_sync(
                 progress=progress,
                 flush_records=flush_records,
                 on_written=on_written,
+                on_removed=on_removed,
             )
             try:
                 return await engine.run(sources, full=full)

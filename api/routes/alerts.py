@@ -51,8 +51,11 @@ WATCHED = frozenset(t.value for t in WATCHED_IDS)
 
 def desks(caller: Caller) -> list[str]:
     """The recipients whose alerts a caller reads: their own (retro-hits, watches), their police
-    station's and their district desk's."""
+    station's and their district desk's, and, for a NOC service, the revocations of the
+    certificates it was issued (`noc:<holder>`, as `alerts.step` addresses them)."""
     out: list[str] = [f"officer:{caller.subject}"]
+    if "noc:issue" in caller.scopes:
+        out.append(f"noc:{caller.client_id or caller.subject}")
     if caller.state and caller.police_station:
         out.append(f"station:{caller.state}/{caller.police_station}")
     if caller.state and caller.district:

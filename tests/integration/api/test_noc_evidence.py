@@ -13,12 +13,16 @@ from typing import Any
 
 import pytest
 
+from alerts.delivery import Deliverer, FeedChannel
+from alerts.step import AlertStep
+from alerts.store import AlertStore
 from auth.principal import Role
 from config import SourceSettings
 from connectors.vahan_live import ConnectorVahanLookup
 from federation import revoke_on_reports
 from indexer.backends.base import Backend
 from records import Identifier, IdType, Kind, Provenance, Record, Source, Vehicle
+from state.outbox import Outbox
 from tests.integration.api.test_noc import NOC_SCOPES, issue, verify_offline
 from tests.plugins.api import LiveApi, api_settings_for, fresh_sync_state, start_api
 
@@ -155,3 +159,35 @@ def test_theft_report_after_a_clear_revokes_it(api: LiveApi) -> None:
         revoke_on_reports(store, [theft_report("DL03CAB0007", "700007")], now=datetime.now(UTC))
         == 0
     )
+
+
+def test_the_holder_of_a_revoked_certificate_reads_the_revocation_in_its_feed(
+    api: LiveApi,
+) -> None:
+    """The alert step addresses a revocation to the certificate's holder (`noc:<client>`); that
+    client's `GET /v1/alerts` shows it, and another NOC client's does not."""
+    scopes = (*NOC_SCOPES, "alerts:read", "alerts:acknowledge")
+    holder = api.partner(agency="RTO desk", role=Role.NOC_SERVICE, scopes=scopes)
+    other = api.partner(agency="Other RTO", role=Role.NOC_SERVICE, scopes=scopes)
+    noc = issue(api, holder, **CLEAN)
+    assert noc["decision"] == "CLEAR"
+    nocs = api.app.state.noc.store
+    assert revoke_on_reports(nocs, [theft_report("DL03CAB0007", "700007")], now=datetime.now(UTC))
+    # what the sync's alert step and the delivery worker do next
+    alerts: AlertStore = api.app.state.alerts
+    step = AlertStep(alerts, Outbox(alerts.db), nocs=nocs)
+    assert step.run([]).queued >= 1
+    channel = FeedChannel(alerts, lambda: datetime.now(UTC))
+    assert Deliverer(Outbox(alerts.db), {"feed": channel}, worker="t").drain().sent >= 1
+
+    feed = api.get("/v1/alerts", holder, params={"purpose": "noc_verification"})
+    assert feed.status_code == 200, feed.text
+    mine = [a for a in feed.json()["alerts"] if a["kind"] == "noc_revoked"]
+    assert [a["detail"]["noc_id"] for a in mine] == [noc["noc_id"]]
+    assert "STOLEN" in mine[0]["detail"]["reason"]
+    ack = api.post(f"/v1/alerts/{mine[0]['id']}/acknowledge", holder)
+    assert ack.status_code == 200, ack.text
+
+    theirs = api.get("/v1/alerts", other, params={"purpose": "noc_verification"})
+    assert theirs.status_code == 200, theirs.text
+    assert not [a for a in theirs.json()["alerts"] if a["kind"] == "noc_revoked"]
