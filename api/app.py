@@ -40,7 +40,8 @@ from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
-from connectors.vahan_live import ConnectorVahanLookup
+from connectors.sources.vahan.live import ConnectorVahanLookup
+from dockets import DocketService, direct_connections
 from federation import (
     NocEvidence,
     NocService,
@@ -52,6 +53,8 @@ from federation import (
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
+from federation.registers import OffenderIndex, Registers
+from federation.related import DirectConnections
 from indexer.backends.base import Backend
 from state import Database
 from state.databases import StateDatabases
@@ -67,10 +70,12 @@ from .routes import (
     alerts,
     audit,
     broadcasts,
+    dockets,
     health,
     noc,
     oauth,
     persons,
+    registers,
     sync_status,
     vehicles,
 )
@@ -173,6 +178,10 @@ def create_app(
             {"name": "oauth2", "description": "Tokens for partner agencies; public keys."},
             {"name": "audit", "description": "The hash-chained audit log (auditors)."},
             {"name": "alerts", "description": "Matches found without being asked; your feed."},
+            {
+                "name": "registers",
+                "description": "The sexual-offender register (NDSO role) and proclaimed offenders.",
+            },
         ],
     )
     metrics = Metrics()
@@ -191,6 +200,10 @@ def create_app(
         decisions=decisions,
         max_candidates=settings.api.max_candidates,
     )
+    app.state.dockets = DocketService(
+        app.state.persons, direct_connections(DirectConnections(backend, auth.policy))
+    )
+    app.state.registers = Registers(OffenderIndex(backend), auth.policy)
     app.state.noc = NocService(
         backend,
         noc_store,
@@ -221,7 +234,19 @@ def create_app(
     errors.install(app)
     routers = [
         m.router
-        for m in (health, persons, vehicles, noc, alerts, broadcasts, sync_status, oauth, audit)
+        for m in (
+            health,
+            persons,
+            dockets,
+            registers,
+            vehicles,
+            noc,
+            alerts,
+            broadcasts,
+            sync_status,
+            oauth,
+            audit,
+        )
     ]
     for router in routers:
         app.include_router(router)

@@ -254,6 +254,37 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
         },
     },
     ("get", "/v1/persons/{profile_id}", "200"): _PROFILE_READ,
+    ("get", "/v1/profiles/{profile_id}/docket", "200"): "%PDF-1.7\n% (binary: the docket)",
+    ("get", "/v1/ndso/register", "200"): {
+        "total": 1,
+        "entries": [
+            {
+                "names": ["RAJENDRA SHANKAR PATIL", "RAJU"],
+                "station": {
+                    "state": "MH",
+                    "district": "PUNE",
+                    "police_station": "PS0412",
+                    "police_station_name": "SHIVAJINAGAR",
+                },
+                "convictions": [
+                    {
+                        "record_id": "cctns:MH-PS0412-2024-0123-A1",
+                        "source": "cctns",
+                        "fir": "MH/PS0412/2024/123",
+                        "sections": "BNS 64",
+                    }
+                ],
+                "records": [{**_RECORD, "status": "CONVICTED"}],
+            }
+        ],
+        "review": [],
+        "request_id": _REQUEST_ID,
+    },
+    ("get", "/v1/proclaimed-offenders", "200"): {
+        "total": 1,
+        "offenders": [{**_RECORD, "status": "ABSCONDING"}],
+        "request_id": _REQUEST_ID,
+    },
     ("post", "/v1/persons/{profile_id}/decisions", "201"): {
         "decision_id": "dec_5f0c1a2b3c4d5e6f7a8b",
         "action": "split",

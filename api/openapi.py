@@ -53,6 +53,7 @@ SCOPES: dict[str, str] = {
     "alerts:read": "Read your desk's alerts feed; watch plates and profiles.",
     "alerts:acknowledge": "Acknowledge an alert sent to your desk.",
     "broadcasts:send": "Send Cri-MAC broadcasts to police stations; read their status.",
+    "ndso:read": "Read the sexual-offender register (NDSO role only; every read audited).",
 }
 # Roles whose tokens come from our OAuth2 server (registered clients); the others' tokens come
 # from the officers' identity provider.
@@ -65,6 +66,9 @@ OPERATION_IDS = {
     "persons.search": "searchPersons",
     "persons.get": "getProfile",
     "persons.decide": "decideProfile",
+    "dockets.get": "getDocket",
+    "ndso.register": "getNdsoRegister",
+    "proclaimed.list": "listProclaimedOffenders",
     "vehicles.search": "searchVehicles",
     "noc.issue": "issueNoc",
     "noc.get": "getNoc",

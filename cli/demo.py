@@ -25,8 +25,8 @@ import typer
 from rich.console import Console
 
 from config import Settings, load_settings
-from config.settings import SOURCE_NAMES
 from connectors.lock import SyncBusy
+from records import source_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_AGENCY = "CBI"
@@ -151,7 +151,7 @@ def ensure_demo_client(settings: Settings, paths: DemoPaths) -> dict[str, str]:
             agency=DEMO_AGENCY,
             scopes=DEMO_CLIENT_SCOPES,
             role=Role.PARTNER,
-            sources=[Source(s) for s in SOURCE_NAMES],
+            sources=[Source(s) for s in source_names()],
             description="created by icjs demo",
         )
     finally:
@@ -350,6 +350,18 @@ curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \\
 # vehicle search (any formatting)
 curl -s -X POST {base}/v1/vehicles/search -H "Authorization: Bearer $TOKEN" \\
   -H 'Content-Type: application/json' -d {vehicle_json} | python3 -m json.tool
+
+# the first profile's mini-docket (PDF), printed with a purpose (audited)
+PROFILE=$(curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' -d {person_json} \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["profiles"][0]["profile_id"])')
+{icjs} docket "$PROFILE" --purpose "demo docket" -o docket.pdf --url {base} --token "$TOKEN"
+
+# the sexual-offender register (the ndso role only) and proclaimed offenders (officers)
+NDSO=$({icjs} token officer --role ndso --state MH)
+curl -s "{base}/v1/ndso/register?purpose=demo+review" -H "Authorization: Bearer $NDSO"
+curl -s "{base}/v1/proclaimed-offenders?purpose=demo+list&state=MH" \
+  -H "Authorization: Bearer $TOKEN"
 
 # a partner agency ({DEMO_AGENCY}) through OAuth2 client credentials
 PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\

@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "cli.serve",
     "cli.index",
     "cli.linkage",
+    "cli.docket",
     "cli.clients",
     "cli.officers",
     "cli.token",

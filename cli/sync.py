@@ -33,11 +33,10 @@ from rich.table import Table
 from rich.text import Text
 
 from config import ConfigError, SourceSettings, SyncSettings, load_settings
-from config.settings import SOURCE_NAMES
 from connectors import RecordSink, SourceReport, SyncEngine, SyncReport
 from connectors.lock import Holder, SyncBusy, SyncLock, lock_for
 from connectors.manifest import load_manifest, merge_sources
-from records import Record
+from records import Record, source_names
 from state import Database
 from state.databases import StateDatabases
 from state.sync import StateStore
@@ -191,9 +190,9 @@ def _selected(
     sources: dict[str, SourceSettings], wanted: list[str] | None
 ) -> dict[str, SourceSettings]:
     for name in wanted or []:
-        if name not in SOURCE_NAMES:
-            raise ConfigError(f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}")
-    names = wanted or [n for n in SOURCE_NAMES if n in sources]
+        if name not in source_names():
+            raise ConfigError(f"unknown source {name!r}; known: {', '.join(source_names())}")
+    names = wanted or [n for n in source_names() if n in sources]
     chosen = {n: sources[n] for n in names if n in sources and sources[n].url}
     missing = [n for n in names if n not in chosen]
     if wanted and missing:

@@ -22,7 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-SOURCE_NAMES = ("cctns", "eprisons", "vahan", "sarathi", "alis", "ncrp", "ivfrt", "khoyapaya")
+from records import source_names
 
 
 class ConfigError(Exception):
@@ -239,9 +239,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _known_sources(self) -> Settings:
-        unknown = sorted(set(self.sources) - set(SOURCE_NAMES))
+        unknown = sorted(set(self.sources) - set(source_names()))
         if unknown:
-            raise ValueError(f"unknown source {unknown[0]!r}; known: {', '.join(SOURCE_NAMES)}")
+            raise ValueError(f"unknown source {unknown[0]!r}; known: {', '.join(source_names())}")
         return self
 
     @classmethod

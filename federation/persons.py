@@ -18,7 +18,7 @@ from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTe
 from matching import api as matching
 from records import IdType, Record
 
-from .decisions import Decision, DecisionStore, NoDecisions, Verdict
+from .decisions import DecisionStore, NoDecisions, ProfileDecision, Verdict
 from .grouping import Group, Readings, birth_year_of, group
 from .linkage import Model
 from .planning import PERSON_KINDS, PersonSearch, plan_person
@@ -95,7 +95,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class DecisionOutcome:
-    decision: Decision
+    decision: ProfileDecision
     after: ProfileRead
 
 

@@ -24,7 +24,7 @@ from .views import RecordView, record_view
 
 
 class VahanLookup(Protocol):
-    """Point look-ups in Vahan for plates the index does not hold yet (`connectors.vahan`).
+    """Point look-ups in Vahan for plates the index does not hold yet (`connectors.sources.vahan`).
     Each returns canonical records (one per owner serial), empty when Vahan knows none."""
 
     async def by_registration(self, registration_no: str) -> list[Record]: ...

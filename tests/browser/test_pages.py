@@ -203,6 +203,44 @@ def test_officer_console(site: LiveApi, browser: object) -> None:
         w.close()
 
 
+def test_profile_page_prints_the_mini_docket(site: LiveApi, browser: object) -> None:
+    """#20: the profile page's docket link downloads the PDF for the purpose the page was
+    opened with; the printing is audited with it, and the PDF's footer says who and why."""
+    w = Watched(browser, site.url)
+    try:
+        sign_in(w)
+        w.page.fill("#purpose", "FIR 0456/2024 Pune docket")
+        w.page.fill("#name", "Rajendra Patil")
+        w.page.click("button[type=submit] >> text=Search")
+        w.page.wait_for_selector("ol.profiles li")
+        w.page.click("ol.profiles li:has-text('Records: 4') h3 a")
+        w.page.wait_for_selector("h2:has-text('Sources')")
+        shown = {
+            t.strip().split(" · ")[-1]
+            for t in w.page.locator("article.record h3").all_inner_texts()
+        }
+        w.check("console-profile-docket")
+        with w.page.expect_download() as download:
+            w.page.click("a.docket")
+        pdf = Path(download.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF")
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
+        assert "Printed by MH-1001" in text and "FIR 0456/2024 Pune docket" in text
+        assert shown and all(record_id in text for record_id in shown), (shown, text[:500])
+        from state.audit import AuditQuery
+
+        entries = site.app.state.audit.entries(AuditQuery(actor="MH-1001", limit=50))
+        printed = [e for e in entries if e.route.endswith("/docket") and e.status == 200]
+        assert printed and printed[0].purpose == "FIR 0456/2024 Pune docket"
+        assert set(printed[0].record_ids) == shown
+    finally:
+        w.close()
+
+
 def test_alerts_inbox_asks_a_purpose_and_acknowledges(site: LiveApi, browser: object) -> None:
     from datetime import UTC, datetime
 
