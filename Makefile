@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
-PACKAGES := records matching connectors indexer federation alerts network auth state api web simulators cli config
+PACKAGES := records matching connectors indexer federation alerts network auth state dockets api web simulators cli config
 
 .PHONY: help demo demo-cluster test lint typecheck format bench bench-names bench-load bench-network clean
 
@@ -30,9 +30,11 @@ $(COMPILED): $(STAMP) $(wildcard matching/*.py) scripts/compile_matching.py
 	touch $(COMPILED)
 
 demo: $(COMPILED)
+	$(PY) scripts/pdf_fonts.py ensure
 	$(VENV)/bin/icjs demo
 
 demo-cluster: $(COMPILED)
+	$(PY) scripts/pdf_fonts.py ensure
 	$(VENV)/bin/icjs demo --backend opensearch
 
 lint: $(STAMP)
@@ -51,6 +53,7 @@ format: $(STAMP)
 test: lint typecheck $(COMPILED)
 	$(PY) scripts/postgres_server.py ensure
 	$(PY) scripts/chromium.py ensure
+	$(PY) scripts/pdf_fonts.py ensure
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(COMPILED)

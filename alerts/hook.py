@@ -4,8 +4,8 @@
     run_sync(..., on_written=hook)
 
 The hook first revokes CLEAR NOCs of vehicles a new theft report names (`federation`), then runs
-the alert step, which also turns those revocations into alerts: both before the sync engine
-commits the page's checkpoint.
+the alert step, which also turns those revocations into alerts, then the sexual-offender
+register's matcher (`alerts.ndso`): all before the sync engine commits the page's checkpoint.
 """
 
 from __future__ import annotations
@@ -14,13 +14,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auth.policy import Policy
 from federation import NocStore, revoke_on_reports
+from federation.registers import OffenderIndex
 from indexer.backends.base import Backend
 from records import Record
 from state import Database
 from state.outbox import Outbox
 
 from .directory import Directory
+from .ndso import NdsoMatcher
 from .searches import SearchMemory
 from .step import AlertStep
 from .store import AlertStore
@@ -32,11 +35,13 @@ def sync_hook(
     backend: Backend | None,
     *,
     directory: Directory | None = None,
+    policy: Policy | None = None,
 ) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None], AlertStep]:
-    """The hook, its close, and the step (for its totals)."""
+    """The hook, its close, and the step (for its totals). `policy` judges whether a searcher
+    may see a record its retro-hit would name (None: the packaged default)."""
     nocs = NocStore(noc_db)
     store = AlertStore(alerts_db)
-    searches = SearchMemory(store.db)
+    searches = SearchMemory(store.db, policy=policy)
     step = AlertStep(
         store,
         Outbox(store.db),
@@ -46,9 +51,21 @@ def sync_hook(
         searches=searches,
     )
 
+    # the sexual-offender register's matcher (`alerts.ndso`): it reads the register from the
+    # index, so only where the hook has one
+    ndso = (
+        NdsoMatcher(OffenderIndex(backend), Outbox(store.db), directory or Directory())
+        if backend is not None
+        else None
+    )
+
     def hook(records: Sequence[Record]) -> None:
-        revoke_on_reports(nocs, records, now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        revoke_on_reports(nocs, records, now=now)
         step(records)
+        if ndso is not None:
+            with store.db.write() as conn:
+                ndso(conn, records, now)
 
     def close() -> None:
         store.close()

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import persons, vehicles
 from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case, recipient
-from .persons import Evidence, Shares
+from .persons import CaseEvidence, Shares
 
 TOP = 5
 THRESHOLDS: dict[str, float] = {
@@ -40,7 +40,7 @@ class Match:
     a: Case  # the missing report, or the stolen report
     b: Case  # the found report, the registration, or the recovered report
     score: float
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[CaseEvidence, ...]
 
     @property
     def pair_key(self) -> str:

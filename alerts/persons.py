@@ -36,7 +36,7 @@ AGE_SLACK_YEARS = 1
 
 
 @dataclass(frozen=True)
-class Evidence:
+class CaseEvidence:
     feature: str
     missing: str | None
     found: str | None
@@ -56,7 +56,7 @@ class PersonMatch:
     missing: Case
     found: Case
     score: float  # probability, 0..1
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[CaseEvidence, ...]
 
 
 def _date(value: str | None) -> date | None:
@@ -125,17 +125,17 @@ def disagreement(shares: Shares, key: str, value: str, cap: float) -> float:
     return max(-cap, min(cap / 2, math.log((1 - m) / (1 - u))))
 
 
-Feature = Callable[[Case, Case, Shares], Evidence | None]
+Feature = Callable[[Case, Case, Shares], CaseEvidence | None]
 
 
-def sex(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def sex(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """The same sex on both reports (a different one excludes the pair)."""
     if m.gender and f.gender:
-        return Evidence("sex", m.gender, f.gender, 0.3)
+        return CaseEvidence("sex", m.gender, f.gender, 0.3)
     return None
 
 
-def age(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def age(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Ages that agree: the narrower the found report's estimate, and the nearer its middle to
     the missing person's age, the more it says (an estimate is a guess around the truth)."""
     if None in (m.born_from, m.born_to, f.born_from, f.born_to):
@@ -146,12 +146,12 @@ def age(m: Case, f: Case, shares: Shares) -> Evidence | None:
     weight = 1.4 if width <= 3 else 0.9 if width <= 8 else 0.3
     off = abs((m.born_from + m.born_to) - (f.born_from + f.born_to)) / 2
     weight += 0.8 if off <= 1 else 0.3 if off <= 2.5 else -0.5
-    return Evidence(
+    return CaseEvidence(
         "age", f"born {m.born_from}-{m.born_to}", f"born {f.born_from}-{f.born_to}", weight
     )
 
 
-def timing(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def timing(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Found soon after going missing: most are found within days or weeks."""
     missed, found = _date(m.event_date), _date(f.event_date)
     if not missed or not found:
@@ -167,64 +167,64 @@ def timing(m: Case, f: Case, shares: Shares) -> Evidence | None:
         weight = -0.3
     else:
         weight = -1.0
-    return Evidence("dates", missed.isoformat(), found.isoformat(), weight)
+    return CaseEvidence("dates", missed.isoformat(), found.isoformat(), weight)
 
 
-def place(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def place(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Found in the same district or state as last seen (many travel: elsewhere is neutral)."""
     if not m.state or not f.state:
         return None
     if m.district and f.district and m.state == f.state and m.district == f.district:
-        return Evidence("place", f"{m.district}, {m.state}", f"{f.district}, {f.state}", 1.2)
+        return CaseEvidence("place", f"{m.district}, {m.state}", f"{f.district}, {f.state}", 1.2)
     if m.state == f.state:
-        return Evidence("place", m.state, f.state, 0.8)
-    return Evidence("place", m.state, f.state, -0.2)
+        return CaseEvidence("place", m.state, f.state, 0.8)
+    return CaseEvidence("place", m.state, f.state, -0.2)
 
 
-def marks(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def marks(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Identifying marks: the same mark is strong evidence, the rarer the stronger; a different
     one speaks against, mildly (one reporter sees a mole another misses)."""
     if not m.marks or not f.marks:
         return None
     if m.marks == f.marks:
         weight = agreement(shares, group(m, "marks"), m.marks, 3.0)
-        return Evidence("identifying marks", m.marks, f.marks, weight)
+        return CaseEvidence("identifying marks", m.marks, f.marks, weight)
     weight = disagreement(shares, group(m, "marks"), m.marks, 2.0)
-    return Evidence("identifying marks", m.marks, f.marks, weight)
+    return CaseEvidence("identifying marks", m.marks, f.marks, weight)
 
 
-def height(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def height(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Height within a few centimetres (children grow: only adults are held to it)."""
     if m.height_cm is None or f.height_cm is None or m.child or f.child:
         return None
     gap = abs(m.height_cm - f.height_cm)
     weight = 1.2 if gap <= 4 else 0.0 if gap <= 8 else -1.8
-    return Evidence("height", f"{m.height_cm} cm", f"{f.height_cm} cm", weight)
+    return CaseEvidence("height", f"{m.height_cm} cm", f"{f.height_cm} cm", weight)
 
 
-def complexion(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def complexion(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     if not m.complexion or not f.complexion:
         return None
     if m.complexion == f.complexion:
         weight = agreement(shares, group(m, "complexion"), m.complexion, 1.0)
-        return Evidence("complexion", m.complexion, f.complexion, weight)
+        return CaseEvidence("complexion", m.complexion, f.complexion, weight)
     weight = disagreement(shares, group(m, "complexion"), m.complexion, 1.0)
-    return Evidence("complexion", m.complexion, f.complexion, weight)
+    return CaseEvidence("complexion", m.complexion, f.complexion, weight)
 
 
-def clothing(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def clothing(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """The same clothing (a child found days later often still wears it), the rarer the
     stronger; different clothing is weak evidence against (clothes change)."""
     if not m.clothing or not f.clothing:
         return None
     if m.clothing == f.clothing:
         weight = agreement(shares, group(m, "clothing"), m.clothing, 2.0)
-        return Evidence("clothing", m.clothing, f.clothing, weight)
+        return CaseEvidence("clothing", m.clothing, f.clothing, weight)
     weight = disagreement(shares, group(m, "clothing"), m.clothing, 1.0)
-    return Evidence("clothing", m.clothing, f.clothing, weight)
+    return CaseEvidence("clothing", m.clothing, f.clothing, weight)
 
 
-def languages(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def languages(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """A language in common, the rarer the stronger; none in common speaks against, mildly (a
     frightened child may say little, a reporter may guess)."""
     if not m.languages or not f.languages:
@@ -235,7 +235,7 @@ def languages(m: Case, f: Case, shares: Shares) -> Evidence | None:
         if shared
         else disagreement(shares, group(m, "languages"), m.languages[0], 1.5)
     )
-    return Evidence("languages", ", ".join(m.languages), ", ".join(f.languages), weight)
+    return CaseEvidence("languages", ", ".join(m.languages), ", ".join(f.languages), weight)
 
 
 @lru_cache(maxsize=4096)
@@ -243,7 +243,7 @@ def _analysed(name: str) -> AnalysedQuery:
     return analyse(PersonQuery(name=name))
 
 
-def name(m: Case, f: Case, shares: Shares) -> Evidence | None:
+def name(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Where both reports carry a name (found children sometimes say theirs): the name matcher's
     calibrated score, best written form against best."""
     if not m.names or not f.names:
@@ -256,7 +256,7 @@ def name(m: Case, f: Case, shares: Shares) -> Evidence | None:
             if value > best:
                 best, pair = value, (written, other)
     weight = 3.0 if best >= 0.9 else 1.5 if best >= 0.7 else 0.0 if best >= 0.4 else -2.5
-    return Evidence("name", pair[0], pair[1], weight)
+    return CaseEvidence("name", pair[0], pair[1], weight)
 
 
 FEATURES: tuple[Feature, ...] = (

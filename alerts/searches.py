@@ -10,7 +10,12 @@ search is then re-scored with the name matcher against the record's people; it i
 the score reaches the search's own `min_score` and the record was not among the results shown.
 
 The alert goes to `officer:<subject>`; what it shows is decided when the officer reads it, under
-the officer's access then (`alerts.content`).
+the officer's access then (`alerts.content`). A hit on a record the officer may not see at the
+time of the alert (a label hidden from him, a source not granted or answered only as a
+hit-flag) is not sent at all: the access he searched with (role, place, clearances, sources:
+`access_of`) is kept with the search and judged under the policy when the record arrives. A
+restricted retro-hit would tell him that the person he searched for has a record he may not
+see, which is what the policy withholds.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from auth.policy import Policy
+from auth.principal import Caller, Role
 from matching.api import PersonQuery, analyse, name_keys, score
 from matching.identifiers import chassis_suffix, normalise_registration
-from records import IdType, Record
+from records import IdType, Record, Source
 from state import Database
 from state.schema import remembered, remembered_keys
 from state.stores import open_area
@@ -69,6 +76,48 @@ class Hit:
     reason: str
 
 
+ACCESS = "access"  # the key of the searcher's access in a remembered query
+
+
+def access_of(caller: Caller) -> dict[str, Any]:
+    """What of a caller decides which records it may see (kept with its remembered searches)."""
+    return {
+        "role": caller.role.value,
+        "state": caller.state,
+        "district": caller.district,
+        "police_station": caller.police_station,
+        "clearances": sorted(caller.clearances),
+        "sources": None if caller.sources is None else sorted(s.value for s in caller.sources),
+        "fields": None if caller.fields is None else sorted(caller.fields),
+        "agency": caller.agency,
+        "client_id": caller.client_id,
+    }
+
+
+def _searcher(memo: Remembered) -> Caller:
+    """The searcher as the policy judges it; a search kept without its access (filed before
+    access was kept) is judged as a plain officer's with no place and no clearance."""
+    access = memo.query.get(ACCESS) or {}
+    try:
+        role = Role(access.get("role", Role.OFFICER.value))
+        sources = access.get("sources")
+        return Caller(
+            subject=memo.subject,
+            role=role,
+            scopes=frozenset(),
+            agency=access.get("agency"),
+            client_id=access.get("client_id"),
+            state=access.get("state"),
+            district=access.get("district"),
+            police_station=access.get("police_station"),
+            clearances=frozenset(access.get("clearances") or ()),
+            sources=None if sources is None else frozenset(Source(s) for s in sources),
+            fields=None if access.get("fields") is None else frozenset(access["fields"]),
+        )
+    except (ValueError, TypeError):
+        return Caller(subject=memo.subject, role=Role.OFFICER, scopes=frozenset())
+
+
 def person_keys(query: Mapping[str, Any]) -> set[str]:
     name = query.get("name")
     return {f"name:{k}" for k in name_keys(name)} if name else set()
@@ -106,8 +155,12 @@ def identifier_keys(record: Record) -> set[str]:
 
 
 class SearchMemory:
-    def __init__(self, target: Database | Path, *, migrate: bool = True) -> None:
+    def __init__(
+        self, target: Database | Path, *, migrate: bool = True, policy: Policy | None = None
+    ) -> None:
         self.db, self._owned = open_area(target, "alerts", migrate=migrate)
+        # judges whether a searcher may see a record at the time of the alert
+        self.policy = policy if policy is not None else Policy.load()
 
     def close(self) -> None:
         if self._owned:
@@ -124,12 +177,15 @@ class SearchMemory:
         now: datetime,
         window: timedelta | None = DEFAULT_WINDOW,
         min_score: float = 0.0,
+        access: Mapping[str, Any] | None = None,
     ) -> int | None:
         """File a search (or, with `window=None`, a watch); None when it has no key to be
-        found by (nothing could ever hit it)."""
+        found by (nothing could ever hit it). `access`: the searcher's (`access_of`)."""
         keyset = sorted(set(keys))
         if not keyset:
             return None
+        if access is not None:
+            query = {**query, ACCESS: dict(access)}
         with self.db.write() as conn:
             new_id = conn.execute(
                 remembered.insert()
@@ -204,6 +260,8 @@ class SearchMemory:
             for memo in self.sharing(conn, keys, now):
                 if record.record_id in memo.results:
                     continue
+                if not self.policy.admits(_searcher(memo), record):
+                    continue  # not his to see now: not even that it exists
                 hit = _hit(memo, record, keys)
                 if hit is not None:
                     out.append(hit)
@@ -283,7 +341,7 @@ def record_summary(record: Record) -> dict[str, Any]:
 
 def hit_payload(hit: Hit) -> dict[str, Any]:
     memo = hit.remembered
-    query = {k: v for k, v in memo.query.items() if k != "keys"}
+    query = {k: v for k, v in memo.query.items() if k not in ("keys", ACCESS)}
     kind = "watch_hit" if memo.kind == WATCH else "retro_hit"
     return {
         "kind": kind,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from matching.identifiers import chassis_matches, normalise_chassis, normalise_engine
 
 from .cases import Case
-from .persons import Evidence
+from .persons import CaseEvidence
 
 PRIOR = -3.0
 # Chassis serials end in digits: each character a fragment keeps beyond five divides the
@@ -29,7 +29,7 @@ class VehicleMatch:
     report: Case  # the stolen (or recovered) report
     other: Case  # a registration, or another report about the same vehicle
     score: float
-    evidence: tuple[Evidence, ...]
+    evidence: tuple[CaseEvidence, ...]
 
 
 def _engine_matches(full: str | None, fragment: str | None) -> bool:
@@ -46,7 +46,7 @@ def _words(value: str | None) -> set[str]:
 def compare(report: Case, other: Case) -> VehicleMatch | None:
     """The match between a stolen report and a registration (or a second report), or None when
     no chassis or engine number agrees (or one disagrees in full)."""
-    evidence: list[Evidence] = []
+    evidence: list[CaseEvidence] = []
     r_chassis, o_chassis = normalise_chassis(report.chassis_no), normalise_chassis(other.chassis_no)
     if r_chassis and o_chassis:
         longer, shorter = (
@@ -55,7 +55,7 @@ def compare(report: Case, other: Case) -> VehicleMatch | None:
         if chassis_matches(longer, shorter):
             full = len(shorter) >= 11
             evidence.append(
-                Evidence(
+                CaseEvidence(
                     "chassis number" if full else "chassis number (partial)",
                     report.chassis_no,
                     other.chassis_no,
@@ -72,15 +72,15 @@ def compare(report: Case, other: Case) -> VehicleMatch | None:
             else (r_engine, o_engine)
         )
         if _engine_matches(longer_e, shorter_e):
-            evidence.append(Evidence("engine number", report.engine_no, other.engine_no, 5.0))
+            evidence.append(CaseEvidence("engine number", report.engine_no, other.engine_no, 5.0))
         elif r_engine and o_engine and len(r_engine) >= 8 and len(o_engine) >= 8:
-            evidence.append(Evidence("engine number", report.engine_no, other.engine_no, -5.0))
+            evidence.append(CaseEvidence("engine number", report.engine_no, other.engine_no, -5.0))
     if not any(e.weight > 0 for e in evidence):
         return None
     if report.registration_no and other.registration_no:
         same = report.registration_no == other.registration_no
         evidence.append(
-            Evidence(
+            CaseEvidence(
                 "registration",
                 report.registration_no,
                 other.registration_no,
@@ -90,10 +90,12 @@ def compare(report: Case, other: Case) -> VehicleMatch | None:
     if report.make_model and other.make_model:
         shared = _words(report.make_model) & _words(other.make_model)
         evidence.append(
-            Evidence("make and model", report.make_model, other.make_model, 1.0 if shared else -1.5)
+            CaseEvidence(
+                "make and model", report.make_model, other.make_model, 1.0 if shared else -1.5
+            )
         )
     if report.colour and other.colour:
         same = report.colour == other.colour
-        evidence.append(Evidence("colour", report.colour, other.colour, 0.5 if same else -0.5))
+        evidence.append(CaseEvidence("colour", report.colour, other.colour, 0.5 if same else -0.5))
     total = PRIOR + sum(e.weight for e in evidence)
     return VehicleMatch(report, other, round(1.0 / (1.0 + math.exp(-total)), 4), tuple(evidence))

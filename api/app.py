@@ -32,6 +32,7 @@ from fastapi import FastAPI
 
 import indexer
 from alerts import AlertStore
+from alerts.access import AccessNotices
 from alerts.broadcasts import Broadcasts
 from alerts.directory import Directory
 from alerts.searches import SearchMemory
@@ -40,7 +41,8 @@ from auth.service import AuthService
 from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
-from connectors.vahan_live import ConnectorVahanLookup
+from connectors.sources.vahan.live import ConnectorVahanLookup
+from dockets import DocketService, direct_connections
 from federation import (
     NocEvidence,
     NocService,
@@ -49,9 +51,12 @@ from federation import (
     VahanLookup,
     VehicleSearchService,
 )
+from federation.access import AccessService
 from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
+from federation.registers import OffenderIndex, Registers
+from federation.related import DirectConnections
 from indexer.backends.base import Backend
 from network import GraphStore, NetworkService
 from network.hook import store_path
@@ -67,14 +72,17 @@ from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeade
 from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import (
+    access,
     alerts,
     audit,
     broadcasts,
+    dockets,
     health,
     network,
     noc,
     oauth,
     persons,
+    registers,
     sync_status,
     vehicles,
 )
@@ -132,7 +140,7 @@ def create_app(
     owned.append(noc_store.close)
     alert_store = AlertStore(state.alerts, migrate=state.migrate)
     owned.append(alert_store.close)
-    searches = SearchMemory(state.alerts, migrate=state.migrate)
+    searches = SearchMemory(state.alerts, migrate=state.migrate, policy=auth.policy)
     owned.append(searches.close)
     crimac = Broadcasts(state.alerts, migrate=state.migrate)
     owned.append(crimac.close)
@@ -178,6 +186,14 @@ def create_app(
             {"name": "audit", "description": "The hash-chained audit log (auditors)."},
             {"name": "alerts", "description": "Matches found without being asked; your feed."},
             {"name": "network", "description": "Link analysis: who connects to whom, and how."},
+            {
+                "name": "registers",
+                "description": "The sexual-offender register (NDSO role) and proclaimed offenders.",
+            },
+            {
+                "name": "access",
+                "description": "Hit-flags: asking for records you are told only exist.",
+            },
         ],
     )
     metrics = Metrics()
@@ -188,14 +204,33 @@ def create_app(
     app.state.audit = auth.audit
     app.state.metrics = metrics
     app.state.limits = Limits(per_caller=TokenBucket(settings.api.rate_limit_per_minute))
+    profile_ids = ProfileIds.from_file(settings.profile_key_file)
+    notices = AccessNotices(state.alerts, migrate=state.migrate)
+    owned.append(notices.close)
+    access_service = AccessService(
+        state.access,
+        backend,
+        auth.policy,
+        profile_ids,
+        grant_for=timedelta(hours=settings.api.access_grant_hours),
+        migrate=state.migrate,
+        on_decided=notices.tell,
+    )
+    owned.append(access_service.close)
+    app.state.access = access_service
     app.state.persons = PersonSearchService(
         backend,
         auth.policy,
-        ids=ProfileIds.from_file(settings.profile_key_file),
+        ids=profile_ids,
         model=load_model(settings.linkage_model_path),
         decisions=decisions,
+        access=access_service,
         max_candidates=settings.api.max_candidates,
     )
+    app.state.dockets = DocketService(
+        app.state.persons, direct_connections(DirectConnections(backend, auth.policy))
+    )
+    app.state.registers = Registers(OffenderIndex(backend), auth.policy)
     app.state.noc = NocService(
         backend,
         noc_store,
@@ -220,6 +255,7 @@ def create_app(
         vahan=vahan,
         max_candidates=settings.api.max_candidates,
         on_live_lookup=lambda answer: metrics.live_lookups.labels(answer.value).inc(),
+        access=access_service,
     )
     app.state.sync_status = sync_status_fn
     graph = GraphStore(store_path(settings.data_dir))
@@ -239,10 +275,13 @@ def create_app(
             health,
             persons,
             network,
+            dockets,
+            registers,
             vehicles,
             noc,
             alerts,
             broadcasts,
+            access,
             sync_status,
             oauth,
             audit,

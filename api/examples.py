@@ -112,6 +112,35 @@ _PERSON_SEARCH = {
     "purpose": "FIR 0123/2024 PS Shivajinagar",
 }
 
+_HANDLE = "h1_Qm9ndXMgZXhhbXBsZSBoYW5kbGU6IG9wYXF1ZSBhbmQgc2VhbGVk"
+_HIT = {
+    "handle": _HANDLE,
+    "source": "cctns",
+    "state": "MH",
+    "district": "PUNE",
+    "police_station": "PS0412",
+    "owner": "MH Police",
+    "contact": "a supervisor of MH Police, police station PS0412: file an access request "
+    "(POST /v1/access/requests) with this handle, a reason and a case reference",
+}
+_ACCESS_REQUEST = {
+    "request_id": "ar_Zk3q9XbT2mLw0pQe",
+    "created_at": "2024-03-15T09:00:00+00:00",
+    "requester": "client:cbi-7f3a",
+    "requester_agency": "CBI",
+    "source": "cctns",
+    "owner": "MH Police",
+    "police_station": "PS0412",
+    "reason": "co-accused in a CBI case of cheating (RC 0042/2026)",
+    "case_reference": "RC 0042/2026 CBI ACB Mumbai",
+    "status": "approved",
+    "decided_by": "supervisor:dysp.kale",
+    "decided_at": "2024-03-15T11:00:00+00:00",
+    "decision_reason": "RC verified with CBI ACB Mumbai",
+    "expires_at": "2024-03-22T11:00:00+00:00",
+    "profile_id": _PROFILE,
+}
+
 _ALERT = {
     "id": 41,
     "created_at": "2024-04-03T06:12:09.000000+00:00",
@@ -180,6 +209,15 @@ REQUESTS: dict[tuple[str, str], Any] = {
         "purpose": "FIR 0123/2024",
     },
     ("post", "/v1/persons/search"): _PERSON_SEARCH,
+    ("post", "/v1/access/requests"): {
+        "handle": _HANDLE,
+        "reason": "co-accused in a CBI case of cheating (RC 0042/2026)",
+        "case_reference": "RC 0042/2026 CBI ACB Mumbai",
+    },
+    ("post", "/v1/access/requests/{request_id}/decision"): {
+        "decision": "approve",
+        "reason": "RC verified with CBI ACB Mumbai",
+    },
     ("post", "/v1/vehicles/search"): {
         "registration_no": "MH 12 AB 1234",
         "purpose": "checkpoint stop, NH48",
@@ -367,8 +405,65 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
             "fields": {"outside your state": 1},
             "restrictions": ["records labelled sexual_offence hidden"],
         },
+        "hits": [_HIT],
     },
+    ("post", "/v1/access/requests", "201"): {
+        **_ACCESS_REQUEST,
+        "status": "pending",
+        "decided_by": None,
+        "decided_at": None,
+        "decision_reason": None,
+        "expires_at": None,
+        "profile_id": None,
+    },
+    ("get", "/v1/access/requests", "200"): {"requests": [_ACCESS_REQUEST]},
+    ("get", "/v1/access/requests/{request_id}", "200"): _ACCESS_REQUEST,
+    ("get", "/v1/access/pending", "200"): {
+        "requests": [
+            {
+                **_ACCESS_REQUEST,
+                "status": "pending",
+                "decided_by": None,
+                "decided_at": None,
+                "decision_reason": None,
+                "expires_at": None,
+                "profile_id": None,
+            }
+        ]
+    },
+    ("post", "/v1/access/requests/{request_id}/decision", "200"): _ACCESS_REQUEST,
     ("get", "/v1/persons/{profile_id}", "200"): _PROFILE_READ,
+    ("get", "/v1/profiles/{profile_id}/docket", "200"): "%PDF-1.7\n% (binary: the docket)",
+    ("get", "/v1/ndso/register", "200"): {
+        "total": 1,
+        "entries": [
+            {
+                "names": ["RAJENDRA SHANKAR PATIL", "RAJU"],
+                "station": {
+                    "state": "MH",
+                    "district": "PUNE",
+                    "police_station": "PS0412",
+                    "police_station_name": "SHIVAJINAGAR",
+                },
+                "convictions": [
+                    {
+                        "record_id": "cctns:MH-PS0412-2024-0123-A1",
+                        "source": "cctns",
+                        "fir": "MH/PS0412/2024/123",
+                        "sections": "BNS 64",
+                    }
+                ],
+                "records": [{**_RECORD, "status": "CONVICTED"}],
+            }
+        ],
+        "review": [],
+        "request_id": _REQUEST_ID,
+    },
+    ("get", "/v1/proclaimed-offenders", "200"): {
+        "total": 1,
+        "offenders": [{**_RECORD, "status": "ABSCONDING"}],
+        "request_id": _REQUEST_ID,
+    },
     ("post", "/v1/persons/{profile_id}/decisions", "201"): {
         "decision_id": "dec_5f0c1a2b3c4d5e6f7a8b",
         "action": "split",

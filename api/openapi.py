@@ -54,6 +54,9 @@ SCOPES: dict[str, str] = {
     "alerts:acknowledge": "Acknowledge an alert sent to your desk.",
     "broadcasts:send": "Send Cri-MAC broadcasts to police stations; read their status.",
     "network:read": "Link analysis: the network around a profile or an identifier; paths.",
+    "ndso:read": "Read the sexual-offender register (NDSO role only; every read audited).",
+    "access:request": "Ask for the records behind a hit-flag; read your requests' status.",
+    "access:decide": "Approve or refuse your agency's access requests (supervisors).",
 }
 # Roles whose tokens come from our OAuth2 server (registered clients); the others' tokens come
 # from the officers' identity provider.
@@ -66,6 +69,9 @@ OPERATION_IDS = {
     "persons.search": "searchPersons",
     "persons.get": "getProfile",
     "persons.decide": "decideProfile",
+    "dockets.get": "getDocket",
+    "ndso.register": "getNdsoRegister",
+    "proclaimed.list": "listProclaimedOffenders",
     "vehicles.search": "searchVehicles",
     "noc.issue": "issueNoc",
     "noc.get": "getNoc",
@@ -79,6 +85,11 @@ OPERATION_IDS = {
     "alerts.unwatch": "deleteWatch",
     "broadcasts.send": "sendBroadcast",
     "broadcasts.get": "getBroadcast",
+    "access.request": "requestAccess",
+    "access.mine": "listMyAccessRequests",
+    "access.get": "getAccessRequest",
+    "access.pending": "listPendingAccessRequests",
+    "access.decide": "decideAccessRequest",
     "oauth.token": "getToken",
     "oauth.introspect": "introspectToken",
     "oauth.revoke": "revokeToken",
@@ -91,7 +102,13 @@ OPERATION_IDS = {
 _OAUTH_PATHS = frozenset({TOKEN_PATH, INTROSPECT_PATH, REVOKE_PATH})
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})  # api.middleware: never rate-limited
 # operations on a resource whose state a valid request may not fit (`api.errors.Conflict`)
-_CONFLICTS = frozenset({"/v1/persons/{profile_id}/decisions"})
+_CONFLICTS = frozenset(
+    {
+        "/v1/persons/{profile_id}/decisions",
+        "/v1/access/requests",  # a handle whose records are no longer hit-flags to the caller
+        "/v1/access/requests/{request_id}/decision",  # decided already
+    }
+)
 PROBLEM_JSON = "application/problem+json"
 _REF = "#/components/{}/{}"
 

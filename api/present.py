@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from federation import ProfileView, RecordView, SearchOutcome
+from federation.access import HitFlag
 from federation.grouping import Link, Refusal
 from federation.persons import DecisionOutcome, ProfileRead
 
@@ -11,6 +12,7 @@ from .schemas import DecisionAction, DecisionOut, PersonSearchResponse, Withheld
 from .schemas_records import (
     DataIssueOut,
     EvidenceOut,
+    HitFlagOut,
     IdentifierOut,
     LinkKind,
     LinkOut,
@@ -65,6 +67,18 @@ def refusal_out(refusal: Refusal) -> RefusalOut:
     return RefusalOut(record_ids=list(refusal.record_ids), reasons=list(refusal.reasons))
 
 
+def hit_out(hit: HitFlag) -> HitFlagOut:
+    return HitFlagOut(
+        handle=hit.handle,
+        source=hit.source,
+        state=hit.state,
+        district=hit.district,
+        police_station=hit.police_station,
+        owner=hit.owner,
+        contact=hit.contact,
+    )
+
+
 def profile_out(view: ProfileView) -> ProfileOut:
     return ProfileOut(
         profile_id=view.profile_id,
@@ -79,6 +93,7 @@ def profile_out(view: ProfileView) -> ProfileOut:
             for r in view.restricted
         ],
         refused=[refusal_out(r) for r in view.refused],
+        hits=[hit_out(h) for h in view.hits],
     )
 
 
@@ -111,4 +126,5 @@ def search_out(outcome: SearchOutcome, request_id: str | None) -> PersonSearchRe
         matched_records=outcome.matched_records,
         min_score=outcome.min_score,
         withheld=Withheld(fields=outcome.withheld_fields, restrictions=list(outcome.restrictions)),
+        hits=[hit_out(h) for h in outcome.hits],
     )

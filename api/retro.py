@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from alerts.searches import PERSON, VEHICLE, SearchMemory, person_keys, vehicle_keys
+from alerts.searches import PERSON, VEHICLE, SearchMemory, access_of, person_keys, vehicle_keys
 from auth.principal import Caller
 
 
@@ -48,5 +48,6 @@ async def remember_search(
             now=datetime.now(UTC),
             window=timedelta(days=days),
             min_score=min_score,
+            access=access_of(caller),
         )
     )

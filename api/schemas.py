@@ -24,8 +24,10 @@ from records import Gender, Source
 
 from . import rules
 from .schemas_records import (
+    HITS_DESCRIPTION,
     DataIssueOut,
     EvidenceOut,
+    HitFlagOut,
     IdentifierOut,
     LinkKind,
     LinkOut,
@@ -263,6 +265,7 @@ class PersonSearchResponse(BaseModel):
     matched_records: int
     min_score: float = Field(description="The confidence a profile needed to be returned.")
     withheld: Withheld
+    hits: list[HitFlagOut] = Field(default_factory=list, description=HITS_DESCRIPTION)
 
 
 class HealthStatus(StrEnum):

@@ -26,6 +26,9 @@ class AlertKind(StrEnum):
     RETRO_HIT = "retro_hit"
     CRIMAC = "crimac"
     WATCH_HIT = "watch_hit"
+    NDSO_APPEARED = "ndso_appeared"  # a registered sexual offender in a new record
+    NDSO_PLACE = "ndso_place"  # a registered sexual offender's address or employer: school, …
+    ACCESS_DECIDED = "access_decided"  # your hit-flag access request was approved or refused
 
 
 class AlertSide(BaseModel):

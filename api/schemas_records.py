@@ -192,6 +192,35 @@ class RestrictedOut(BaseModel):
     count: int = Field(ge=1)
 
 
+HANDLE = r"^h1_[A-Za-z0-9_\-]+$"  # `federation.profile_ids.issue_handle`: sealed, one-off
+
+
+class HitFlagOut(BaseModel):
+    """That records exist, where, and whom to ask: no name, no kind, no date, no score, no record
+    id, not how many. One per source and police station, ordered by place, never by score."""
+
+    handle: str = Field(
+        pattern=HANDLE,
+        max_length=4096,
+        description="Name it in `POST /v1/access/requests`. Sealed and new on every answer: "
+        "two answers' handles cannot be compared.",
+    )
+    source: str = Field(description="The source holding the records, e.g. `cctns`.")
+    state: str | None
+    district: str | None
+    police_station: str | None
+    owner: str | None = Field(description="The owning agency; its supervisors decide.")
+    contact: str = Field(description="Whom to ask, and how.")
+
+
+HITS_DESCRIPTION = (
+    "Records matching the query in sources your policy answers only as hit-flags (partner "
+    "agencies: sources outside your entitlement): that they exist, where, and whom to ask. A "
+    "hit-flag needs a record scoring 0.5 on its own, whatever `min_score` you asked; the full "
+    "records follow an access request approved by a supervisor of the owning agency."
+)
+
+
 PROFILE_ID = r"^p2_[A-Za-z0-9_\-]+$"  # `federation.profile_ids`: sealed, opaque
 ProfileId = Annotated[str, Field(pattern=PROFILE_ID, max_length=4096)]
 
@@ -217,6 +246,11 @@ class ProfileOut(BaseModel):
     refused: list[RefusalOut] = Field(
         default_factory=list,
         description="Records of an agreeing name kept out of this profile, and why.",
+    )
+    hits: list[HitFlagOut] = Field(
+        default_factory=list,
+        description="Profile reads: records of this person (linked at index time) that your "
+        "policy answers only as hit-flags: where they are and whom to ask, nothing else.",
     )
 
 

@@ -14,7 +14,7 @@ from federation.vehicles import MatchKind
 
 from . import rules
 from .schemas import STRICT, Purpose, Withheld
-from .schemas_records import RecordOut, VehicleFieldsOut
+from .schemas_records import HITS_DESCRIPTION, HitFlagOut, RecordOut, VehicleFieldsOut
 
 # Any common formatting: case, spaces, hyphens, dots, slashes and underscores are ignored
 Registration = Annotated[
@@ -129,6 +129,7 @@ class VehicleSearchResponse(BaseModel):
     )
     live_lookup: LiveLookup
     withheld: Withheld
+    hits: list[HitFlagOut] = Field(default_factory=list, description=HITS_DESCRIPTION)
 
 
 class NocRequest(BaseModel):

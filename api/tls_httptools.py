@@ -5,8 +5,8 @@ from __future__ import annotations
 import httptools  # noqa: F401  (ImportError here is how `api.tls` learns it is absent)
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from api.tls import _ClientCertificates
+from api.tls_extension import ClientCertificates
 
 
-class HttpToolsWithClientCertificates(_ClientCertificates, HttpToolsProtocol):
+class HttpToolsWithClientCertificates(ClientCertificates, HttpToolsProtocol):
     pass

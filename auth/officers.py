@@ -30,7 +30,7 @@ from auth.keys import InvalidSignature, KeyRing, Verified, peek_header, peek_pay
 from auth.principal import Caller, Role
 from auth.tokens import ClaimError, check_registered_claims
 
-OFFICER_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN})
+OFFICER_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN, Role.NDSO})
 # Asymmetric algorithms only. RS256 is what most IdPs (Keycloak, Azure AD, Okta) sign with.
 EXTERNAL_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 _STATE_RE = re.compile(r"^[A-Z]{2}$")

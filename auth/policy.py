@@ -18,6 +18,10 @@ For the API and federation layers — the whole surface:
   `v.nothing` is True when the caller may see no record at all (skip the query).
 - `policy.admits(caller, record) -> Permission` — the same rules applied to one record in Python:
   for object-level checks such as `GET /v1/persons/{profile_id}` and as a defensive post-filter.
+  `permission.answer` is one of three (`Answer`): `visible` (in full, cut by `redact`),
+  `hit_flag` (only "a record exists in source X, police station Y, contact Z": the sources
+  `v.hit_flag` names, unless an approved access request granted the record, `v.granted`) or
+  `withheld` (not at all).
 - `policy.redact(caller, record) -> RedactedRecord` — the fields the caller may see and, in
   `withheld`, which fields were held back and why (field names and counts, never contents).
   Field groups grant data classes (`auth.data_classes`): every value is withheld by what it is
@@ -29,7 +33,8 @@ For the API and federation layers — the whole surface:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +77,33 @@ def _same(a: str | None, b: str | None) -> bool:
     )
 
 
+class Answer(StrEnum):
+    """What a caller is told of one record: all of it (cut to its fields), only that it exists
+    and where to ask (a hit-flag), or nothing."""
+
+    VISIBLE = "visible"
+    HIT_FLAG = "hit_flag"
+    WITHHELD = "withheld"
+
+
 @dataclass(frozen=True)
 class Permission:
     """The policy's yes or no to one scope or one record, and why. (Not a NOC's decision,
-    `federation.noc_model.Decision`.)"""
+    `federation.noc_model.Decision`.) A record refused with `hit_flag` is answered as a hit-flag
+    rather than not at all."""
 
     allowed: bool
     reason: str
+    hit_flag: bool = False
 
     def __bool__(self) -> bool:
         return self.allowed
+
+    @property
+    def answer(self) -> Answer:
+        if self.allowed:
+            return Answer.VISIBLE
+        return Answer.HIT_FLAG if self.hit_flag else Answer.WITHHELD
 
 
 @dataclass(frozen=True)
@@ -96,12 +118,26 @@ class HiddenLabel:
 
 @dataclass(frozen=True)
 class Visibility:
-    """Record-level restrictions; `None` means no restriction on that dimension."""
+    """Record-level restrictions; `None` means no restriction on that dimension.
+
+    `sources` are shown in full; `hit_flag` (never overlapping `sources`) are answered as
+    hit-flags, under the same kinds, states and label rules; `granted` are record ids of
+    hit-flag sources an approved, unexpired access request opened to this caller."""
 
     sources: frozenset[Source] | None
     kinds: frozenset[Kind] | None
     states: frozenset[str] | None
     hidden: tuple[HiddenLabel, ...] = ()
+    hit_flag: frozenset[Source] = frozenset()
+    granted: frozenset[str] = frozenset()
+
+    def flagged(self) -> Visibility:
+        """The records this caller is answered hit-flags for: the `hit_flag` sources, under the
+        same kinds, states and label rules."""
+        return replace(self, sources=self.hit_flag, hit_flag=frozenset(), granted=frozenset())
+
+    def with_grants(self, record_ids: Iterable[str]) -> Visibility:
+        return replace(self, granted=self.granted | frozenset(record_ids))
 
     @property
     def nothing(self) -> bool:
@@ -111,7 +147,9 @@ class Visibility:
         )
 
     def admits(self, record: Record) -> Permission:
-        if self.sources is not None and record.source not in self.sources:
+        in_full = self.sources is None or record.source in self.sources
+        flagged = not in_full and record.source in self.hit_flag
+        if not in_full and not flagged:
             return Permission(False, f"source {record.source.value} is not granted")
         if self.kinds is not None and record.kind not in self.kinds:
             return Permission(False, f"records of kind {record.kind.value} are not granted")
@@ -120,6 +158,14 @@ class Visibility:
         for rule in self.hidden:
             if rule.label in record.sensitivity and record.state not in rule.except_states:
                 return Permission(False, f"records labelled {rule.label.value} are restricted")
+        if flagged and record.record_id in self.granted:
+            return Permission(True, "granted by an approved access request")
+        if flagged:
+            return Permission(
+                False,
+                f"source {record.source.value} answers with a hit-flag: ask its owner",
+                hit_flag=True,
+            )
         return Permission(True, "visible under policy")
 
 
@@ -172,6 +218,24 @@ class AuditScope:
     @property
     def nothing(self) -> bool:
         return not self.everything and self.district is None
+
+
+_ALL_SOURCES = frozenset(Source)
+
+
+def _split_hit_flag(
+    rp: RolePolicy, sources: frozenset[Source] | None
+) -> tuple[frozenset[Source] | None, frozenset[Source]]:
+    """The sources shown in full and those answered as hit-flags: the role's marked ones, and
+    (`hit_flag_outside_entitlement`) every source outside the caller's entitlement."""
+    marked = _ALL_SOURCES if rp.hit_flag is None else rp.hit_flag
+    flagged = set(marked)
+    if rp.hit_flag_outside_entitlement and sources is not None:
+        flagged |= _ALL_SOURCES - sources
+    if not flagged:
+        return sources, frozenset()
+    full = (_ALL_SOURCES if sources is None else sources) - flagged
+    return full, frozenset(flagged)
 
 
 class Policy:
@@ -260,6 +324,7 @@ class Policy:
         sources = rp.sources
         if caller.sources is not None:
             sources = caller.sources if sources is None else sources & caller.sources
+        sources, hit_flag = _split_hit_flag(rp, sources)
         hidden = []
         for rule in rp.hidden:
             if rule.unless_clearance and rule.unless_clearance in caller.clearances:
@@ -268,7 +333,13 @@ class Policy:
                 frozenset({caller.state}) if rule.own_state and caller.state else frozenset()
             )
             hidden.append(HiddenLabel(rule.label, except_states, rule.disclose))
-        return Visibility(sources=sources, kinds=rp.kinds, states=None, hidden=tuple(hidden))
+        return Visibility(
+            sources=sources,
+            kinds=rp.kinds,
+            states=None,
+            hidden=tuple(hidden),
+            hit_flag=hit_flag,
+        )
 
     def admits(self, caller: Caller, record: Record) -> Permission:
         return self.visibility(caller).admits(record)
@@ -456,6 +527,7 @@ __all__ = [
     "PERSON_FIELDS",
     "RECORD_FIELDS",
     "UNKNOWN_ROUTE_SCOPE",
+    "Answer",
     "AuditScope",
     "HiddenLabel",
     "Permission",

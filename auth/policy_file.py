@@ -81,6 +81,12 @@ class RolePolicy:
     protected_contacts: frozenset[str] = frozenset()
     audit: str = "none"  # all | own_district | none
     home: str = "state"  # one of HOME_LEVELS
+    # Sources answered as hit-flags ("a record exists in source X, police station Y, contact
+    # Z"), never in full, whatever `sources` says; None: every source.
+    hit_flag: frozenset[Source] | None = frozenset()
+    # Sources outside the caller's entitlement (a partner's client registration) answer as
+    # hit-flags rather than not at all.
+    hit_flag_outside_entitlement: bool = False
 
 
 _ROLE_KEYS = {
@@ -95,6 +101,8 @@ _ROLE_KEYS = {
     "protected_contacts",
     "audit",
     "home",
+    "hit_flag",
+    "hit_flag_outside_entitlement",
 }
 
 
@@ -219,4 +227,13 @@ def _role(
         protected_contacts=protected,
         audit=audit,
         home=home,
+        hit_flag=_enum_set(spec.get("hit_flag", []), Source, f"roles.{name}.hit_flag"),
+        hit_flag_outside_entitlement=_flag(spec, "hit_flag_outside_entitlement", name),
     )
+
+
+def _flag(spec: Mapping[str, Any], key: str, role: str) -> bool:
+    value = spec.get(key, False)
+    if not isinstance(value, bool):
+        raise AuthConfigError(f"policy roles.{role}.{key}: expected true or false")
+    return value

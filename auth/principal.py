@@ -15,6 +15,7 @@ class Role(StrEnum):
     NOC_SERVICE = "noc_service"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    NDSO = "ndso"  # officers cleared for the sexual-offender register (and nothing else)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class FailureCounts(Protocol):
 
 
 @dataclass(frozen=True)
-class Refusal:
+class Throttled:
     """Why an attempt is refused before it is heard, and for how long."""
 
     retry_after_s: float
@@ -138,7 +138,7 @@ class LoginThrottle:
         self._buckets = _Buckets(rate_per_minute, max(5, rate_per_minute // 6), max_keys)
         self._failures: FailureCounts = failures or _Failures(window_s, max_keys)
 
-    def check(self, client_id: str | None, address: str) -> Refusal | None:
+    def check(self, client_id: str | None, address: str) -> Throttled | None:
         """None if this attempt may be heard; else why not and for how long."""
         now = self._clock()
         with self._lock:
@@ -147,14 +147,14 @@ class LoginThrottle:
                 wait = self._failures.locked(key, now)
                 if wait > 0:
                     who = what or f"client {client_id} from {address}"
-                    return Refusal(wait, f"too many failed authentications for {who}", True)
+                    return Throttled(wait, f"too many failed authentications for {who}", True)
             wait = self._buckets.take(f"addr:{address}", now)
             if wait > 0:
-                return Refusal(wait, f"too many token requests from {address}", False)
+                return Throttled(wait, f"too many token requests from {address}", False)
             if client_id:
                 wait = self._buckets.take(f"client:{client_id}", now)
                 if wait > 0:
-                    return Refusal(wait, f"too many token requests for client {client_id}", False)
+                    return Throttled(wait, f"too many token requests for client {client_id}", False)
         return None
 
     def failed(self, client_id: str | None, address: str) -> bool:

@@ -25,12 +25,17 @@ import typer
 from rich.console import Console
 
 from config import Settings, load_settings
-from config.settings import SOURCE_NAMES
 from connectors.lock import SyncBusy
+from records import source_names
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_AGENCY = "CBI"
 DEMO_CLIENT_SCOPES = ("persons:search", "persons:read", "vehicles:search")
+# A second partner entitled to some sources only (the railway police: licences, vehicles,
+# immigration): it is answered hit-flags for the others, and asks for them (#19, item 3).
+HIT_FLAG_AGENCY = "RPF"
+HIT_FLAG_SOURCES = ("vahan", "sarathi", "ivfrt")
+HIT_FLAG_SCOPES = (*DEMO_CLIENT_SCOPES, "access:request")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ class DemoPaths:
     @property
     def client(self) -> Path:
         return self.root / "demo-client.json"
+
+    @property
+    def hit_flag_client(self) -> Path:
+        return self.root / "demo-client-rpf.json"
 
     @property
     def worlds(self) -> Path:
@@ -131,35 +140,44 @@ def start_world(seed: int, persons: int, faults: str, worlds: Path, console: Con
         )
 
 
-def ensure_demo_client(settings: Settings, paths: DemoPaths) -> dict[str, str]:
-    """One partner client for the demo (agency CBI). Its secret is kept in a 0600 file beside
-    the demo's data so that the printed commands work on every run; a real deployment prints a
-    secret once and keeps nothing."""
+def ensure_demo_client(
+    settings: Settings,
+    paths: DemoPaths,
+    *,
+    agency: str = DEMO_AGENCY,
+    scopes: tuple[str, ...] = DEMO_CLIENT_SCOPES,
+    sources: tuple[str, ...] | None = None,  # None: every source
+    file: Path | None = None,
+) -> dict[str, str]:
+    """One partner client for the demo (agency CBI, every source; or as given). Its secret is
+    kept in a 0600 file beside the demo's data so that the printed commands work on every run;
+    a real deployment prints a secret once and keeps nothing."""
     from auth.clients import ClientRegistry
     from auth.principal import Role
     from records import Source
     from state.databases import StateDatabases
 
+    path = file or paths.client
     state = StateDatabases.open(settings)
     registry = ClientRegistry(state.auth)
     try:
-        if paths.client.exists():
-            saved: dict[str, str] = json.loads(paths.client.read_text())
+        if path.exists():
+            saved: dict[str, str] = json.loads(path.read_text())
             if registry.get(saved["client_id"]) is not None:
                 return saved
         client, secret = registry.create(
-            agency=DEMO_AGENCY,
-            scopes=DEMO_CLIENT_SCOPES,
+            agency=agency,
+            scopes=scopes,
             role=Role.PARTNER,
-            sources=[Source(s) for s in SOURCE_NAMES],
+            sources=[Source(s) for s in (sources or source_names())],
             description="created by icjs demo",
         )
     finally:
         registry.close()
         state.close()
     saved = {"client_id": client.client_id, "client_secret": secret or ""}
-    paths.client.write_text(json.dumps(saved), encoding="utf-8")
-    paths.client.chmod(0o600)
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    path.chmod(0o600)
     return saved
 
 
@@ -350,6 +368,7 @@ def instructions(
     person: dict[str, Any],
     vehicle: dict[str, Any],
     officers: dict[str, str] | None = None,
+    hit_flag_client: dict[str, str] | None = None,
 ) -> str:
     base = f"http://127.0.0.1:{port}"
     icjs = shlex.quote(str(ROOT / ".venv" / "bin" / "icjs"))
@@ -373,13 +392,43 @@ curl -s -X POST {base}/v1/vehicles/search -H "Authorization: Bearer $TOKEN" \\
 {icjs} network identifier vehicle {shlex.quote(str(vehicle.get("registration_no", "")))} \\
   --purpose 'demo: checkpoint stop' --hops 3 --token "$TOKEN" --url {base}
 
+# the first profile's mini-docket (PDF), printed with a purpose (audited)
+PROFILE=$(curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' -d {person_json} \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["profiles"][0]["profile_id"])')
+{icjs} docket "$PROFILE" --purpose "demo docket" -o docket.pdf --url {base} --token "$TOKEN"
+
+# the sexual-offender register (the ndso role only) and proclaimed offenders (officers)
+NDSO=$({icjs} token officer --role ndso --state MH)
+curl -s "{base}/v1/ndso/register?purpose=demo+review" -H "Authorization: Bearer $NDSO"
+curl -s "{base}/v1/proclaimed-offenders?purpose=demo+list&state=MH" \
+  -H "Authorization: Bearer $TOKEN"
+
 # a partner agency ({DEMO_AGENCY}) through OAuth2 client credentials
 PARTNER=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\
   -d grant_type=client_credentials -d scope=persons:search {base}/oauth/token \\
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
+{hit_flags(base, hit_flag_client, person_json)}
 # API docs: {base}/docs      audit chain: {icjs} audit verify
 {pages(base, officers or {})}"""
+
+
+def hit_flags(base: str, client: dict[str, str] | None, person_json: str) -> str:
+    """How a partner outside its entitlement is answered (hit-flags), and asks."""
+    if client is None:
+        return ""
+    return f"""
+# {HIT_FLAG_AGENCY} ({", ".join(HIT_FLAG_SOURCES)} only) is told that CCTNS and other records exist
+RPF=$(curl -s -u {client["client_id"]}:{client["client_secret"]} \\
+  -d grant_type=client_credentials {base}/oauth/token \\
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+curl -s -X POST {base}/v1/persons/search -H "Authorization: Bearer $RPF" \\
+  -H 'Content-Type: application/json' -d {person_json} \\
+  | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["hits"], indent=1))'
+# then: POST /v1/access/requests {{"handle", "reason", "case_reference"}}; a supervisor of the
+# owning state decides at /console/access or POST /v1/access/requests/{{id}}/decision
+"""
 
 
 def pages(base: str, officers: dict[str, str]) -> str:
@@ -449,12 +498,20 @@ def register(app: typer.Typer) -> None:
             ensure_linkage_model(settings, console)
             ensure_network(settings, console)
             client = ensure_demo_client(settings, paths)
+            rpf = ensure_demo_client(
+                settings,
+                paths,
+                agency=HIT_FLAG_AGENCY,
+                scopes=HIT_FLAG_SCOPES,
+                sources=HIT_FLAG_SOURCES,
+                file=paths.hit_flag_client,
+            )
             person, vehicle = sample_queries(settings)
             officers = ensure_demo_officers(settings, paths)
             console.print(f"[bold]4/4[/bold] API on http://127.0.0.1:{port}  (Ctrl-C stops all)")
             console.rule("paste into another terminal")
             # Plain print: rich would wrap the commands and break the paste.
-            print(instructions(paths, port, client, person, vehicle, officers), flush=True)
+            print(instructions(paths, port, client, person, vehicle, officers, rpf), flush=True)
             console.rule()
             uvicorn.run(
                 create_app(settings),

@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "cli.index",
     "cli.linkage",
     "cli.network",
+    "cli.docket",
     "cli.clients",
     "cli.officers",
     "cli.token",

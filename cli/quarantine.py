@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from config import ConfigError, Settings, load_settings
-from config.settings import SOURCE_NAMES
 from connectors.lock import SyncBusy, lock_for
 from connectors.replay import replay_quarantine
+from records import source_names
 from state import Database
 from state.databases import open_url
 from state.sync import StateStore, has_state
@@ -31,8 +31,8 @@ def _sync_state(settings: Settings) -> Database | Path:
 
 
 def _check(source: str | None) -> None:
-    if source is not None and source not in SOURCE_NAMES:
-        raise ConfigError(f"unknown source {source!r}; known: {', '.join(SOURCE_NAMES)}")
+    if source is not None and source not in source_names():
+        raise ConfigError(f"unknown source {source!r}; known: {', '.join(source_names())}")
 
 
 @quarantine_app.command("list")

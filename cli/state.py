@@ -16,7 +16,7 @@ from state.schema import AREAS
 
 state_app = typer.Typer(
     help="The state stores (clients, revocations, audit, sync state, NOCs, outbox, "
-    "supervisors' decisions): "
+    "supervisors' decisions, hit-flag access requests): "
     "status, upgrade, import-sqlite.",
     no_args_is_help=True,
 )
@@ -30,6 +30,7 @@ def _files(settings: Settings) -> dict[str, Path]:
         "noc": settings.data_dir / "noc.db",
         "alerts": settings.data_dir / "alerts.db",
         "decisions": settings.data_dir / "decisions.db",
+        "access": settings.data_dir / "access.db",
     }
 
 
@@ -78,6 +79,7 @@ def import_sqlite(
     decisions_db: Annotated[
         Path | None, typer.Option(help="default: data_dir/decisions.db")
     ] = None,
+    access_db: Annotated[Path | None, typer.Option(help="default: data_dir/access.db")] = None,
 ) -> None:
     """Copy a deployment's SQLite state files into the (empty) database `state.url` names: run
     once, with the API and the syncs stopped, then start them with `state.url` set."""
@@ -91,6 +93,7 @@ def import_sqlite(
     given = {"auth": auth_db, "audit": audit_db, "sync": sync_db, "noc": noc_db}
     given["alerts"] = alerts_db
     given["decisions"] = decisions_db
+    given["access"] = access_db
     files.update({area: path for area, path in given.items() if path is not None})
     target = open_url(settings.state)
     try:

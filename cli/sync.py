@@ -33,11 +33,10 @@ from rich.table import Table
 from rich.text import Text
 
 from config import ConfigError, SourceSettings, SyncSettings, load_settings
-from config.settings import SOURCE_NAMES
 from connectors import RecordSink, SourceReport, SyncEngine, SyncReport
 from connectors.lock import Holder, SyncBusy, SyncLock, lock_for
 from connectors.manifest import load_manifest, merge_sources
-from records import Record
+from records import Record, source_names
 from state import Database
 from state.databases import StateDatabases
 from state.sync import StateStore
@@ -191,9 +190,9 @@ def _selected(
     sources: dict[str, SourceSettings], wanted: list[str] | None
 ) -> dict[str, SourceSettings]:
     for name in wanted or []:
-        if name not in SOURCE_NAMES:
-            raise ConfigError(f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}")
-    names = wanted or [n for n in SOURCE_NAMES if n in sources]
+        if name not in source_names():
+            raise ConfigError(f"unknown source {name!r}; known: {', '.join(source_names())}")
+    names = wanted or [n for n in source_names() if n in sources]
     chosen = {n: sources[n] for n in names if n in sources and sources[n].url}
     missing = [n for n in names if n not in chosen]
     if wanted and missing:
@@ -294,12 +293,16 @@ def alert_hook(state: StateDatabases, backend: Backend, settings: Settings) -> S
     desks is `alerts.directory`."""
     from alerts.directory import Directory
     from alerts.hook import sync_hook
+    from auth.policy import Policy
     from network.hook import store_path
     from network.hook import sync_hook as network_hook
 
     path = settings.alerts.directory
     directory = Directory.load(path) if path is not None and path.exists() else None
-    alerts, close_alerts, step = sync_hook(state.alerts, state.noc, backend, directory=directory)
+    policy = Policy.load(settings.auth.policy_path)  # whose retro-hits may be sent
+    alerts, close_alerts, step = sync_hook(
+        state.alerts, state.noc, backend, directory=directory, policy=policy
+    )
     # the network graph is kept current by the same pages (network.hook)
     graph, forget_graph, close_graph = network_hook(store_path(settings.data_dir))
 

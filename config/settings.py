@@ -22,7 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-SOURCE_NAMES = ("cctns", "eprisons", "vahan", "sarathi", "alis", "ncrp", "ivfrt", "khoyapaya")
+from records import source_names
 
 
 class ConfigError(Exception):
@@ -121,6 +121,8 @@ class ApiSettings(_Section):
     tls_key_file: Path | None = None
     tls_client_ca_file: Path | None = None  # CAs whose client certificates are accepted
     tls_client_cert: Literal["none", "optional", "required"] = "optional"
+    # How long an approved hit-flag access request opens its records to its requester.
+    access_grant_hours: int = Field(default=168, ge=1, le=24 * 90)
 
     @model_validator(mode="after")
     def _tls_pairs(self) -> ApiSettings:
@@ -239,9 +241,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _known_sources(self) -> Settings:
-        unknown = sorted(set(self.sources) - set(SOURCE_NAMES))
+        unknown = sorted(set(self.sources) - set(source_names()))
         if unknown:
-            raise ValueError(f"unknown source {unknown[0]!r}; known: {', '.join(SOURCE_NAMES)}")
+            raise ValueError(f"unknown source {unknown[0]!r}; known: {', '.join(source_names())}")
         return self
 
     @classmethod

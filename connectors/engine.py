@@ -604,6 +604,6 @@ async def run_sync(
 
 
 def sources_in_order(names: Sequence[str]) -> list[str]:
-    from config.settings import SOURCE_NAMES
+    from records import source_names
 
-    return [n for n in SOURCE_NAMES if n in names]
+    return [n for n in source_names() if n in names]

@@ -55,5 +55,5 @@ class CircuitOpen(SourceError):
     """The source failed too often in a row; calls fail fast until the breaker half-opens."""
 
 
-class NotFound(SourceError):
+class SourceNotFound(SourceError):
     """404 on a point look-up."""

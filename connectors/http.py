@@ -22,10 +22,10 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from connectors.errors import (
     AuthExpired,
-    NotFound,
     PageExpired,
     RetryableError,
     SourceError,
+    SourceNotFound,
 )
 from connectors.retry import CircuitBreaker, RetryPolicy, parse_retry_after
 
@@ -324,7 +324,7 @@ class SourceClient:
         if status == 410:
             raise PageExpired(self.source, detail, status=status)
         if status == 404:
-            raise NotFound(self.source, detail, status=status)
+            raise SourceNotFound(self.source, detail, status=status)
         if status in (408, 429) or status >= 500:
             raise RetryableError(
                 self.source,

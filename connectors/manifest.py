@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from config import ConfigError, SourceSettings
-from config.settings import SOURCE_NAMES
+from records import source_names
 
 _FIELDS = frozenset(SourceSettings.model_fields)
 
@@ -40,7 +40,7 @@ def merge_sources(
     warnings: list[str] = []
     merged = dict(configured)
     for name, entry in manifest.items():
-        if name not in SOURCE_NAMES:
+        if name not in source_names():
             warnings.append(f"manifest names unknown source {name!r}: ignored")
             continue
         unknown = sorted(set(entry) - _FIELDS)

@@ -1,17 +1,19 @@
-"""Source name → connector class, and building a connector with its authenticated client."""
+"""Every source's descriptor, by name, and building a connector with its authenticated client.
+
+`SOURCES` is the one list of sources: a new source is its folder (`connectors/sources/<name>/`)
+and one line here (or, for a source defined outside the tree, one `register` call).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import httpx
 
 from config import SourceSettings
-from connectors.alis import AlisConnector
 from connectors.base import Connector
-from connectors.cctns import CctnsConnector
-from connectors.eprisons import EprisonsConnector
+from connectors.descriptor import SourceDescriptor
 from connectors.errors import SourceError
 from connectors.http import (
     ApiKeyAuth,
@@ -21,37 +23,58 @@ from connectors.http import (
     NoAuth,
     SourceClient,
 )
-from connectors.ivfrt import IvfrtConnector
-from connectors.khoyapaya import KhoyapayaConnector
-from connectors.ncrp import NcrpConnector
 from connectors.retry import CircuitBreaker, RetryPolicy
-from connectors.sarathi import SarathiConnector
-from connectors.vahan import VahanConnector
+from connectors.sources import alis, cctns, eprisons, ivfrt, khoyapaya, ncrp, sarathi, vahan
+from records import register_source
 
-CONNECTORS: dict[str, type[Connector]] = {
-    "cctns": CctnsConnector,
-    "eprisons": EprisonsConnector,
-    "vahan": VahanConnector,
-    "sarathi": SarathiConnector,
-    "alis": AlisConnector,
-    "ncrp": NcrpConnector,
-    "ivfrt": IvfrtConnector,
-    "khoyapaya": KhoyapayaConnector,
+SOURCES: dict[str, SourceDescriptor] = {
+    d.name: d
+    for d in (
+        cctns.SOURCE,
+        eprisons.SOURCE,
+        vahan.SOURCE,
+        sarathi.SOURCE,
+        alis.SOURCE,
+        ncrp.SOURCE,
+        ivfrt.SOURCE,
+        khoyapaya.SOURCE,
+    )
 }
-_OAUTH = {"eprisons", "ncrp"}
-_BASIC = {"alis"}
+
+
+class _Connectors(Mapping[str, type[Connector]]):
+    """Source name → connector class, read from `SOURCES` (so a registered source is in it)."""
+
+    def __getitem__(self, name: str) -> type[Connector]:
+        return SOURCES[name].connector
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SOURCES)
+
+    def __len__(self) -> int:
+        return len(SOURCES)
+
+
+CONNECTORS: Mapping[str, type[Connector]] = _Connectors()
+
+
+def register(descriptor: SourceDescriptor) -> None:
+    """Add a source: its name becomes a `records.Source` and the settings accept it."""
+    register_source(descriptor.name)
+    SOURCES[descriptor.name] = descriptor
 
 
 def build_auth(name: str, settings: SourceSettings) -> Auth:
     """The source's authentication from its settings; a missing credential is named, never
     shown."""
-    if name in _OAUTH:
+    auth = SOURCES[name].auth if name in SOURCES else "api_key"
+    if auth == "oauth":
         if not settings.client_id or settings.client_secret is None:
             raise SourceError(name, "needs client_id and client_secret")
         return ClientCredentials(
             "/oauth/token", settings.client_id, settings.client_secret.get_secret_value()
         )
-    if name in _BASIC:
+    if auth == "basic":
         if not settings.username or settings.password is None:
             raise SourceError(name, "needs username and password")
         return BasicAuth(settings.username, settings.password.get_secret_value())

@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from config.settings import SOURCE_NAMES
 from connectors.lock import current_holder
+from records import source_names
 from state import Database
 from state.sync import StateStore, has_state
 
@@ -65,7 +65,7 @@ def sync_status(
                 else None
             ),
         }
-        for name in SOURCE_NAMES
+        for name in source_names()
     }
     if not has_state(state):
         return out

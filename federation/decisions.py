@@ -40,7 +40,7 @@ class Judgement:
 
 
 @dataclass(frozen=True)
-class Decision:
+class ProfileDecision:
     decision_id: str
     action: str  # confirm | split
     reason: str
@@ -69,7 +69,7 @@ class DecisionStore:
         reason: str,
         decided_by: str,
         now: datetime | None = None,
-    ) -> Decision:
+    ) -> ProfileDecision:
         """Store one decision's judgements (newest wins on each pair) and return it."""
         decided_at = (now or datetime.now(UTC)).replace(microsecond=0)
         decision_id = "dec_" + uuid.uuid4().hex[:20]
@@ -89,7 +89,7 @@ class DecisionStore:
                 for a, b in ordered
             ]
         )
-        return Decision(decision_id, action, reason, decided_by, decided_at, ordered)
+        return ProfileDecision(decision_id, action, reason, decided_by, decided_at, ordered)
 
     def among(self, record_ids: Collection[str]) -> dict[tuple[str, str], Judgement]:
         """Judgements on pairs of which both records are in `record_ids`."""

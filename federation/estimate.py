@@ -42,6 +42,7 @@ from indexer.comparison import (
     FIELDS,
     FIR,
     LEVELS,
+    MISSING,
     NAME,
     NAMES_AGREE,
     PHONE,
@@ -56,7 +57,7 @@ from .linkage import Frequencies, Model
 PSEUDO_COUNT = 0.5  # per level, against empty cells
 # Facts unrelated to names: their u comes from random pairs of records carrying them and stays
 # fixed while EM runs (within a name block they are as (un)likely to agree as anywhere).
-FIXED_U = (BIRTH, PHONE, ACCOUNT, FIR)
+FIXED_U = (BIRTH, PHONE, ACCOUNT, FIR, MISSING)
 FACT_PAIRS = 50_000  # random pairs per fact
 MAX_BLOCK = 60  # a name key held by more sides is sampled, not enumerated
 ITERATIONS = 100
@@ -150,6 +151,7 @@ def _carriers(sides: list[Side], field: int) -> tuple[list[Side], list[Side]]:
         BIRTH: lambda s: s.born,
         PHONE: lambda s: s.phones,
         ACCOUNT: lambda s: s.accounts,
+        MISSING: lambda s: s.missing_on,
     }
     held = [s for s in sides if carries[field](s)]
     return held, held

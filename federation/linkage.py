@@ -210,6 +210,11 @@ class Model:
         if data.get("version") != MODEL_VERSION:
             raise ValueError(f"linkage model version {data.get('version')!r}, expected 1")
         comparisons = data["comparisons"]
+        # a comparison added since the file was estimated weighs nothing (m = u) until the next
+        # `icjs linkage estimate`: what it says has not been learnt for this index
+        flat = {n: [1.0 / len(LEVELS[n])] * len(LEVELS[n]) for n in FIELDS}
+        silent = {n: {"m": flat[n], "u": flat[n]} for n in FIELDS if n not in comparisons}
+        comparisons = {**silent, **comparisons}
         return cls(
             prior=float(data["prior"]),
             m=tuple(tuple(float(x) for x in comparisons[n]["m"]) for n in FIELDS),

@@ -8,26 +8,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from itertools import chain, islice, takewhile
 
 from auth.principal import Caller
-from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm
+from indexer.backends.base import Backend, Candidate, CandidateQuery, Filters, IdentifierTerm
 from matching import api as matching
-from records import IdType, Record
+from records import IdType, Record, Source
 
-from .decisions import Decision, DecisionStore, NoDecisions, Verdict
+from .access import AccessService, HitFlag, flagged_records, hit_flags
+from .decisions import DecisionStore, NoDecisions, ProfileDecision, Verdict
 from .grouping import Group, Readings, birth_year_of, group
 from .linkage import Model
 from .planning import PERSON_KINDS, PersonSearch, plan_person
 from .policy import (
     Policy,
+    Visibility,
     disclosed_labels,
     filters_of,
     is_visible,
     narrow_kinds,
+    narrow_sources,
     restrictions_of,
     without_labels,
 )
@@ -46,6 +49,11 @@ _LINKING_IDS = frozenset(
 # implausible on its own terms, whatever else was found. Nothing relative to the best is cut:
 # when the best is a confident wrong namesake, the right person is often the next one.
 DEFAULT_MIN_SCORE = 0.001
+# A hit-flag is answered when a record of a hit-flag source scores this much on its own, whatever
+# `min_score` the caller asked for: a caller-chosen floor would let it learn a hit's score by
+# asking again with another floor. High, because a hit-flag tells a stranger to the record that
+# the person asked for has one.
+HIT_FLAG_MIN_SCORE = 0.5
 
 
 def score_floor(requested: float | None) -> float:
@@ -64,6 +72,7 @@ class SearchOutcome:
     withheld_fields: dict[str, int] = field(default_factory=dict)
     restrictions: tuple[str, ...] = ()
     min_score: float = DEFAULT_MIN_SCORE  # the confidence a profile needed to be returned
+    hits: tuple[HitFlag, ...] = ()  # records the caller is told exist, and whom to ask
 
     @property
     def record_ids(self) -> list[str]:
@@ -95,7 +104,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class DecisionOutcome:
-    decision: Decision
+    decision: ProfileDecision
     after: ProfileRead
 
 
@@ -108,9 +117,11 @@ class PersonSearchService:
         ids: ProfileIds,
         model: Model,
         decisions: DecisionStore | NoDecisions | None = None,
+        access: AccessService | None = None,
         max_candidates: int = 300,
         today: Callable[[], date] = date.today,
     ) -> None:
+        self._access = access
         self._backend = backend
         self._policy = policy
         self._ids = ids
@@ -124,9 +135,26 @@ class PersonSearchService:
     def ids(self) -> ProfileIds:
         return self._ids
 
+    def _visibility(self, caller: Caller) -> Visibility:
+        """The policy's visibility, with the grants approved access requests give the caller."""
+        if self._access is not None:
+            return self._access.visibility(caller)
+        return self._policy.visibility(caller)
+
     def _filters(self, caller: Caller) -> tuple[Filters, tuple[str, ...]]:
-        visibility = self._policy.visibility(caller)
+        visibility = self._visibility(caller)
         return filters_of(visibility), tuple(restrictions_of(visibility))
+
+    def _flagged(
+        self, visibility: Visibility, query: CandidateQuery, requested: frozenset[Source] | None
+    ) -> list[Candidate]:
+        """Candidates from the sources answered as hit-flags (granted records among them)."""
+        if not visibility.hit_flag:
+            return []
+        flagged = narrow_sources(filters_of(visibility.flagged()), requested)
+        if flagged.sources == frozenset():
+            return []
+        return list(self._backend.candidates(replace(query, filters=flagged)))
 
     def _restricted(
         self, caller: Caller, group: Group, filters: Filters, named: Sequence[Record] = ()
@@ -183,14 +211,27 @@ class PersonSearchService:
         return grouped
 
     def search(self, caller: Caller, search: PersonSearch) -> SearchOutcome:
-        filters, restrictions = self._filters(caller)
+        visibility = self._visibility(caller)
+        filters, restrictions = filters_of(visibility), tuple(restrictions_of(visibility))
         plan = plan_person(
             search, filters, max_candidates=self._max_candidates, today=self._today()
         )
-        if plan.candidates.filters.sources == frozenset():
+        flagged = self._flagged(visibility, plan.candidates, search.sources)
+        granted = [c for c in flagged if c.record.record_id in visibility.granted]
+        hits = self._hit_flags(
+            plan.analysed, [c for c in flagged if c.record.record_id not in visibility.granted]
+        )
+        if plan.candidates.filters.sources == frozenset() and not granted:
             # The request named only sources outside the caller's entitlement.
-            return SearchOutcome((), 0, 0, {}, (*restrictions, "no requested source is visible"))
-        candidates = self._backend.candidates(plan.candidates)
+            return SearchOutcome(
+                (), 0, 0, {}, (*restrictions, "no requested source is visible"), hits=hits
+            )
+        candidates = (
+            list(self._backend.candidates(plan.candidates))
+            if plan.candidates.filters.sources != frozenset()
+            else []
+        )
+        candidates += granted
         # Every candidate is scored and grouped; the threshold applies to profiles: a record
         # linked to a strong match belongs to the person even if its own name is written
         # too differently to match on its own (a DL holder's name without the middle name).
@@ -210,7 +251,18 @@ class PersonSearchService:
             withheld_fields=withheld_counts(profiles),
             restrictions=restrictions,
             min_score=floor,
+            hits=hits,
         )
+
+    def _hit_flags(
+        self, analysed: matching.AnalysedQuery, flagged: list[Candidate]
+    ) -> tuple[HitFlag, ...]:
+        """The flagged records that match the query on their own, as hit-flags: never grouped
+        with what the caller sees (a join would say which profile they belong to)."""
+        if not flagged:
+            return ()
+        scored = rescore(analysed, flagged, min_score=HIT_FLAG_MIN_SCORE)
+        return hit_flags((s.record for s in scored), self._ids)
 
     def profile(self, caller: Caller, profile_id: str) -> ProfileRead | None:
         """The profile in full as the caller may see it, or None when the id was not issued by
@@ -226,19 +278,25 @@ class PersonSearchService:
         wanted = self._ids.open(profile_id)
         if wanted is None:
             return None
-        filters, _ = self._filters(caller)
+        visibility = self._visibility(caller)
+        filters = filters_of(visibility)
         person_filters = narrow_kinds(filters, PERSON_KINDS)
         fetched = self._backend.get(wanted)
-        members = [r for r in fetched if is_visible(r, person_filters) and r.subjects()]
+
+        def shown(r: Record) -> bool:
+            return r.kind in PERSON_KINDS and bool(visibility.admits(r))
+
+        members = [r for r in fetched if shown(r) and r.subjects()]
         if not members:
             return None
-        hidden = [r for r in fetched if not is_visible(r, person_filters)]
+        hidden = [r for r in fetched if not shown(r)]
         member_ids = [r.record_id for r in members]
         scored = self._around(members, person_filters)
         if scored is None:
             alone = _unscored_group(members)
             restricted = self._restricted(caller, alone, filters, hidden)
-            return ProfileRead(profile_view(self._policy, caller, alone, self._ids, restricted))
+            view = profile_view(self._policy, caller, alone, self._ids, restricted)
+            return ProfileRead(self._with_hits(view, alone, visibility, hidden))
         groups = self._group(scored, eligible=member_ids)
         home_of = {m.record.record_id: g for g in groups for m in g.members}
         home = home_of[member_ids[0]]
@@ -249,7 +307,27 @@ class PersonSearchService:
         )
         # records of this person a label hides from the caller are counted, as in a search
         restricted = self._restricted(caller, home, filters, hidden)
-        return ProfileRead(profile_view(self._policy, caller, home, self._ids, restricted), moved)
+        view = profile_view(self._policy, caller, home, self._ids, restricted)
+        return ProfileRead(self._with_hits(view, home, visibility, hidden), moved)
+
+    def _with_hits(
+        self, view: ProfileView, group: Group, visibility: Visibility, named: Sequence[Record]
+    ) -> ProfileView:
+        """The profile with hit-flags for this person's records (linked at index time, or named
+        by the id opened) that the caller is answered only as hit-flags."""
+        if not visibility.hit_flag:
+            return view
+        profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
+        linked = (
+            r for profile_id in sorted(profile_ids) for r in self._backend.profile(profile_id)
+        )
+        shown = {m.record.record_id for m in group.members}
+        seen: dict[str, Record] = {}
+        for record in chain(named, linked):
+            if record.record_id not in shown and record.record_id not in seen:
+                seen[record.record_id] = record
+        flagged = flagged_records(list(seen.values()), visibility)
+        return replace(view, hits=hit_flags(flagged, self._ids)) if flagged else view
 
     def _around(self, members: list[Record], filters: Filters) -> list[Scored] | None:
         """The id's records and the records a search for the first one would find, scored

@@ -35,6 +35,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from records import split_record_id
 
 PREFIX = "p2_"
+HANDLE_PREFIX = "h1_"  # hit-flag handles: sealed like profile ids, with a fresh nonce each time
+_NONCE_BYTES = 16
 KEY_BYTES = 64  # AES-SIV-256: two 256-bit keys
 MAX_MEMBERS = 200
 _MAX_PLAIN = 64 * 1024
@@ -55,48 +57,78 @@ class ProfileIds:
         return cls(load_or_create_keys(path))
 
     def issue(self, record_ids: Iterable[str]) -> str:
-        members = sorted(set(record_ids))
-        if not members:
-            raise ValueError("a profile has at least one record")
-        plain = zlib.compress(_SEPARATOR.join(members).encode("utf-8"), 9)
-        sealed = self._ciphers[0].encrypt(plain, None)
+        sealed = self._ciphers[0].encrypt(_packed(record_ids), None)
         return PREFIX + base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
     def open(self, profile_id: str) -> list[str] | None:
         """The member record ids of an id this server issued, or None for anything else."""
-        if not profile_id.startswith(PREFIX):
+        body = _body(profile_id, PREFIX)
+        if body is None or len(body) <= 16:
             return None
-        text = profile_id[len(PREFIX) :]
-        try:
-            body = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        except (binascii.Error, ValueError):
-            return None
-        if len(body) <= 16 or base64.urlsafe_b64encode(body).rstrip(b"=").decode() != text:
-            return None  # not the one canonical spelling of these bytes
-        plain = self._unseal(body)
-        if plain is None:
-            return None
-        try:
-            text = zlib.decompressobj().decompress(plain, _MAX_PLAIN).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError):
-            return None
-        members = text.split(_SEPARATOR)
-        if not members or len(members) > MAX_MEMBERS:
-            return None
-        try:
-            for record_id in members:
-                split_record_id(record_id)
-        except ValueError:
-            return None
-        return members
+        return _members(self._unseal(body))
 
-    def _unseal(self, body: bytes) -> bytes | None:
+    def issue_handle(self, record_ids: Iterable[str]) -> str:
+        """A hit-flag's handle: the records sealed like a profile id, but under a fresh nonce,
+        so that two answers naming the same records cannot be linked by their handles (which
+        would tell a caller that two names it searched are one person)."""
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        sealed = nonce + self._ciphers[0].encrypt(_packed(record_ids), [nonce])
+        return HANDLE_PREFIX + base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
+
+    def open_handle(self, handle: str) -> list[str] | None:
+        """The record ids of a handle this server issued, or None for anything else."""
+        body = _body(handle, HANDLE_PREFIX)
+        if body is None or len(body) <= _NONCE_BYTES + 16:
+            return None
+        return _members(self._unseal(body[_NONCE_BYTES:], body[:_NONCE_BYTES]))
+
+    def _unseal(self, body: bytes, nonce: bytes | None = None) -> bytes | None:
         for cipher in self._ciphers:  # the current key first; older ones while they are kept
             try:
-                return cipher.decrypt(body, None)
+                return cipher.decrypt(body, [nonce] if nonce is not None else None)
             except InvalidTag:
                 continue
         return None
+
+
+def _packed(record_ids: Iterable[str]) -> bytes:
+    members = sorted(set(record_ids))
+    if not members:
+        raise ValueError("a profile has at least one record")
+    return zlib.compress(_SEPARATOR.join(members).encode("utf-8"), 9)
+
+
+def _body(text: str, prefix: str) -> bytes | None:
+    """The sealed bytes of an id, in the one canonical spelling of them; None for anything else."""
+    if not text.startswith(prefix):
+        return None
+    text = text[len(prefix) :]
+    try:
+        body = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if base64.urlsafe_b64encode(body).rstrip(b"=").decode() != text:
+        return None  # not the one canonical spelling of these bytes
+    return body
+
+
+def _members(plain: bytes | None) -> list[str] | None:
+    """The record ids sealed in an id, or None when they are not record ids."""
+    if plain is None:
+        return None
+    try:
+        text = zlib.decompressobj().decompress(plain, _MAX_PLAIN).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError):
+        return None
+    members = text.split(_SEPARATOR)
+    if not members or len(members) > MAX_MEMBERS:
+        return None
+    try:
+        for record_id in members:
+            split_record_id(record_id)
+    except ValueError:
+        return None
+    return members
 
 
 def load_or_create_keys(path: Path) -> list[bytes]:

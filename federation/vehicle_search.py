@@ -24,6 +24,7 @@ from indexer.backends.base import Backend
 from records import Record
 
 from . import vehicles as fv
+from .access import AccessService, HitFlag, hit_flags
 from .noc import NOC_FILTERS, NocService
 from .noc_model import IssuedNoc
 from .planning import VehicleSearch, VehicleTerms, normalise_vehicle
@@ -59,6 +60,7 @@ class VehicleSearchResult:
     nocs: dict[str, list[IssuedNoc]]  # by registration number, for the vehicles found
     withheld: dict[str, int]  # fields withheld by the policy, by reason, over every record
     candidates: int  # records the index returned (before the live look-up)
+    hits: tuple[HitFlag, ...] = ()  # records the caller is told exist, and whom to ask
 
     @property
     def record_ids(self) -> list[str]:
@@ -77,6 +79,7 @@ class VehicleSearchService:
     vahan: fv.VahanLookup | None = None
     max_candidates: int = 300
     on_live_lookup: Callable[[LiveAnswer], None] = field(default=lambda _answer: None)
+    access: AccessService | None = None  # grants of approved access requests
 
     @staticmethod
     def terms_of(search: VehicleSearch) -> VehicleTerms:
@@ -110,10 +113,34 @@ class VehicleSearchService:
 
     async def search(self, caller: Caller, search: VehicleSearch) -> VehicleSearchResult:
         terms = self.terms_of(search)
-        filters = filters_of(self.policy.visibility(caller))
-        records = await _in_thread(
-            partial(fv.retrieve, self.backend, terms, filters, max_candidates=self.max_candidates)
+        visibility = (
+            self.access.visibility(caller)
+            if self.access is not None
+            else self.policy.visibility(caller)
         )
+        filters = filters_of(visibility)
+        records = (
+            await _in_thread(
+                partial(
+                    fv.retrieve, self.backend, terms, filters, max_candidates=self.max_candidates
+                )
+            )
+            if filters.sources != frozenset()
+            else []
+        )
+        flagged: list[Record] = []
+        if visibility.hit_flag:
+            flagged = await _in_thread(
+                partial(
+                    fv.retrieve,
+                    self.backend,
+                    terms,
+                    filters_of(visibility.flagged()),
+                    max_candidates=self.max_candidates,
+                )
+            )
+        records += [r for r in flagged if r.record_id in visibility.granted]
+        hits = hit_flags((r for r in flagged if r.record_id not in visibility.granted), self.ids)
         candidates = len(records)
         answer, live_ids = LiveAnswer.NOT_NEEDED, frozenset[str]()
         known = {r.record_id for r in records}
@@ -141,6 +168,7 @@ class VehicleSearchService:
                 filters,
                 ids=self.ids,
                 live_ids=live_ids,
+                granted=visibility.granted,
             )
         )
         nocs = {
@@ -154,6 +182,7 @@ class VehicleSearchService:
             nocs=nocs,
             withheld=_withheld(outcome),
             candidates=candidates,
+            hits=hits,
         )
 
     async def noc_live_evidence(self, terms: VehicleTerms) -> tuple[list[Record], bool]:

@@ -24,7 +24,7 @@ from .views import RecordView, record_view
 
 
 class VahanLookup(Protocol):
-    """Point look-ups in Vahan for plates the index does not hold yet (`connectors.vahan`).
+    """Point look-ups in Vahan for plates the index does not hold yet (`connectors.sources.vahan`).
     Each returns canonical records (one per owner serial), empty when Vahan knows none."""
 
     async def by_registration(self, registration_no: str) -> list[Record]: ...
@@ -207,10 +207,12 @@ def assemble(
     *,
     ids: ProfileIds,
     live_ids: frozenset[str] = frozenset(),
+    granted: frozenset[str] = frozenset(),
 ) -> VehicleOutcome:
     """Group registrations by plate, attach reports, cut every record to the caller's view.
-    Live records are filtered here (the backend filtered the rest in its query)."""
-    visible = {r.record_id: r for r in records if is_visible(r, filters)}
+    Live records are filtered here (the backend filtered the rest in its query); `granted`
+    records (of hit-flag sources, opened by an approved access request) are shown too."""
+    visible = {r.record_id: r for r in records if is_visible(r, filters) or r.record_id in granted}
     by_plate: dict[str, list[Record]] = defaultdict(list)
     for r in visible.values():
         if r.kind is Kind.VEHICLE_REGISTRATION:

@@ -17,6 +17,7 @@ from auth.principal import Caller
 from matching import api as matching
 from records import PersonRole, Record
 
+from .access import HitFlag
 from .grouping import Group, Link, Refusal
 from .policy import Policy, Withheld
 from .profile_ids import ProfileIds
@@ -70,6 +71,7 @@ class ProfileView:
     links: tuple[Link, ...]  # every join, with its evidence: each member but the first is in one
     refused: tuple[Refusal, ...] = ()  # joins not made, with the disagreement that forbade them
     restricted: tuple[Restricted, ...] = ()  # linked records a label hides, counted
+    hits: tuple[HitFlag, ...] = ()  # linked records answered only as hit-flags (profile reads)
 
 
 # --- record views ------------------------------------------------------------------------------

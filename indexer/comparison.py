@@ -3,11 +3,12 @@
 Two things come out of comparing two records' people (`compare`):
 
 - **levels**: for each comparison (`FIELDS`: name, relative's name, birth, gender, address, phone,
-  account, place, FIR) how well the two agree, `0` best, or `None` when one side does not carry
-  the field. A Fellegi–Sunter model weighs each level (`federation.linkage`); which fields a pair
-  is compared on follows from what each source carries, so a Sarathi licence and a Vahan
-  registration meet on name, father's or husband's name, address and phone without a birth year,
-  and an inmate and an accused on name, relative and FIR.
+  account, place, FIR, missing-person report) how well the two agree, `0` best, or `None` when
+  one side does not carry the field. A Fellegi–Sunter model weighs each level
+  (`federation.linkage`); which fields a pair is compared on follows from what each source
+  carries, so a Sarathi licence and a Vahan registration meet on name, father's or husband's
+  name, address and phone without a birth year, and an inmate and an accused on name, relative
+  and FIR.
 - **conflicts** (`conflicts`): facts that say two records are *different people*, whatever else
   agrees. These are cannot-links: no join and no chain of joins may put the two in one profile,
   unless a strong identifier links them directly (then the profile shows the conflict).
@@ -33,11 +34,24 @@ from dataclasses import dataclass
 
 from indexer.sides import Kin, Side
 from matching import api as matching
+from matching.parse import NameForm
+from matching.relatives import inferred_from
 from records import Gender, Kind, Relation
 
 # Comparisons, in the order of a level vector.
-NAME, RELATIVE, BIRTH, GENDER, ADDRESS, PHONE, ACCOUNT, PLACE, FIR = range(9)
-FIELDS = ("name", "relative", "birth", "gender", "address", "phone", "account", "place", "fir")
+NAME, RELATIVE, BIRTH, GENDER, ADDRESS, PHONE, ACCOUNT, PLACE, FIR, MISSING = range(10)
+FIELDS = (
+    "name",
+    "relative",
+    "birth",
+    "gender",
+    "address",
+    "phone",
+    "account",
+    "place",
+    "fir",
+    "missing",
+)
 
 # What each level means, best first (the last level of `relative`, `birth` and `gender` is a
 # disagreement; whether it forbids a join is `conflicts`' business).
@@ -61,6 +75,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "account": ("same UPI id, bank account or email", "different accounts"),
     "place": ("same district", "same state", "different state"),
     "fir": ("same FIR and police station", "different FIRs"),
+    "missing": ("reported missing within days of each other", "reported missing at other times"),
 }
 
 # Name levels on matching's calibrated scale (a probability of the same name-bearer among people
@@ -80,6 +95,9 @@ RELATIVE_DIFFERENT = 0.05
 # side knows only a stated age, one more year (ages are rounded when said).
 BIRTH_SLACK = 1
 AGE_SLACK = 2
+# Two missing-person reports of one disappearance (a parent goes to the police station and to
+# TrackChild) are filed within days; a runaway reported again is another event.
+MISSING_WITHIN_DAYS = 30
 # Address similarity: the share of the rarer tokens held in common (see `address_similarity`).
 ADDRESS_LEVELS = (0.8, 0.5)
 
@@ -112,6 +130,11 @@ def address_similarity(
     return shared / lighter if lighter > 0 else 0.0
 
 
+def form_text(form: NameForm) -> str:
+    """A name form written out (an inferred form is a form nobody wrote)."""
+    return " ".join(t.text for t in form.tokens)
+
+
 def _equal_weights(_: str) -> float:
     return 1.0
 
@@ -126,6 +149,8 @@ class Similarity:
         self._scores: dict[tuple[str, str], float] = {}
         self._keys: dict[str, frozenset[str]] = {}
         self._block: dict[str, frozenset[str]] = {}
+        self._with_relative: dict[tuple[str, str], matching.AnalysedQuery] = {}
+        self._inferred: dict[tuple[str, str, str, str], float] = {}
 
     def _analyse(self, text: str) -> matching.AnalysedQuery:
         analysed = self._analysed.get(text)
@@ -146,9 +171,52 @@ class Similarity:
     def names(self, a: Side, b: Side) -> float:
         return max((self.written(x, y) for x in a.names for y in b.names), default=0.0)
 
+    def inferred(self, a: Side, b: Side) -> float:
+        """How close the names come once each is read with its own relative's name (issue 15's
+        inference, `matching.relatives`): `Murugan`, son of `Kandasamy`, is `Murugan Kandasamy`
+        or `Kandasamy Murugan`, which is how `K. MURUGAN` with the same father reads too. Only
+        meaningful when the two records' relatives agree (`name_level` asks only then)."""
+        return max(
+            (self._inferred_score(x, a.relative, y, b.relative) for x in a.names for y in b.names),
+            default=0.0,
+        )
+
+    def _inferred_score(
+        self, name: str, relative: str | None, other: str, other_relative: str | None
+    ) -> float:
+        if not relative or not other_relative:
+            return 0.0
+        key = (name, relative, other, other_relative)
+        value = self._inferred.get(key)
+        if value is None:
+            value = max(
+                self._with_relative_score(name, relative, other, other_relative),
+                self._with_relative_score(other, other_relative, name, relative),
+            )
+            self._inferred[key] = value
+        return value
+
+    def _with_relative_score(
+        self, name: str, relative: str, other: str, other_relative: str
+    ) -> float:
+        """The name read with its relative (the query side's inference) against the other as
+        written and as read with its own relative (the record side's)."""
+        analysed = self._with_relative.get((name, relative))
+        if analysed is None:
+            analysed = matching.analyse(matching.PersonQuery(name=name, relative_name=relative))
+            self._with_relative[(name, relative)] = analysed
+        texts = [other, *(form_text(f) for f in inferred_from(other, other_relative))]
+        return max(matching.name_score(analysed, t) for t in texts)
+
     def size(self) -> int:
         """How much it holds: pairs scored, names analysed and keyed."""
-        return len(self._scores) + len(self._analysed) + len(self._keys) + len(self._block)
+        return (
+            len(self._scores)
+            + len(self._analysed)
+            + len(self._keys)
+            + len(self._block)
+            + len(self._inferred)
+        )
 
     def keys(self, text: str) -> frozenset[str]:
         keys = self._keys.get(text)
@@ -280,16 +348,32 @@ def conflicts(a: Side, b: Side, similar: Similarity) -> tuple[Conflict, ...]:
 def name_level(a: Side, b: Side, similar: Similarity) -> int:
     """Written the same way (after normalisation), or how close the name model says; a name
     that is part of the other (`Raghavendra` and `Raghavendra Naik`: a register that keeps the
-    given name only) is at least partly similar, whatever the model makes of the missing word."""
+    given name only) is at least partly similar, whatever the model makes of the missing word.
+
+    Where the two records' relatives agree, each name is also read with its own relative's
+    name (`Similarity.inferred`): a child reported as `Suresh`, son of `Prakash Rao`, and
+    `P. SURESH` whose father is `PRAKASH RAO` write one name two ways. The relatives' agreement
+    is weighed on its own as well (the relative comparison); what the inference adds is that
+    the rest of the name is the part a relative explains, not a different word."""
     if a.canonical & b.canonical:
         return 0
     score = similar.names(a, b)
+    if score < NAME_LEVELS[0] and _relatives_agree(a, b, similar):
+        score = max(score, similar.inferred(a, b))
     for level, threshold in enumerate(NAME_LEVELS, start=1):
         if score >= threshold:
             return level
     if _part_of(a.canonical, b.canonical):
         return len(NAME_LEVELS)
     return len(NAME_LEVELS) + 1
+
+
+def _relatives_agree(a: Side, b: Side, similar: Similarity) -> bool:
+    if not (a.relative and b.relative and _relatives_comparable(a, b)):
+        return False
+    if a.relative_canonical & b.relative_canonical:
+        return True
+    return similar.written(a.relative, b.relative) >= RELATIVE_LEVELS[0]
 
 
 def _part_of(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -354,6 +438,12 @@ def _fir_level(a: Side, b: Side) -> int | None:
     return 0 if a.firs & b.firs else 1
 
 
+def _missing_level(a: Side, b: Side) -> int | None:
+    if a.missing_on is None or b.missing_on is None:
+        return None
+    return 0 if abs((a.missing_on - b.missing_on).days) <= MISSING_WITHIN_DAYS else 1
+
+
 def _place_level(a: Side, b: Side) -> int | None:
     if a.state is None or b.state is None:
         return None
@@ -399,6 +489,7 @@ FACT_LEVELS: dict[int, Callable[[Side, Side], int | None]] = {
     ACCOUNT: _account_level,
     PLACE: _place_level,
     FIR: _fir_level,
+    MISSING: _missing_level,
 }
 
 

@@ -49,7 +49,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
-from indexer.backends.base import Link
+from indexer.backends.base import IndexLink
 from indexer.comparison import Similarity, conflicts
 from indexer.sides import Side, sides_of
 from matching.api import name_text
@@ -129,7 +129,9 @@ def _fits(inmate: Side, accused: Side, similar: Similarity) -> bool:
     return similar.names(inmate, accused) >= NAME_AGREES and not conflicts(inmate, accused, similar)
 
 
-def fir_links(key: str, holders: Sequence[Record], similar: Similarity | None = None) -> list[Link]:
+def fir_links(
+    key: str, holders: Sequence[Record], similar: Similarity | None = None
+) -> list[IndexLink]:
     """The links a FIR key makes among its holders: each inmate to the one accused of that FIR
     who fits it (name agrees, nothing disagrees), when exactly one does."""
     similar = similar or Similarity()
@@ -137,12 +139,12 @@ def fir_links(key: str, holders: Sequence[Record], similar: Similarity | None = 
     inmates = [
         (r, s) for r in holders if _is(r, Source.EPRISONS, Kind.INMATE) if (s := _primary(r))
     ]
-    out: list[Link] = []
+    out: list[IndexLink] = []
     for inmate, inmate_side in inmates:
         fitting = [r for r, side in accused if _fits(inmate_side, side, similar)]
         if len(fitting) == 1:
             first, second = sorted((inmate.record_id, fitting[0].record_id))
-            out.append(Link(a=first, b=second, reason="fir", key=key))
+            out.append(IndexLink(a=first, b=second, reason="fir", key=key))
     return out
 
 
@@ -158,7 +160,7 @@ def _addresses_agree(a: str, b: str) -> bool:
     return len(shorter & longer) / len(shorter) >= ADDRESS_AGREES
 
 
-def decide(key: str, a: Record, b: Record) -> Link | None:
+def decide(key: str, a: Record, b: Record) -> IndexLink | None:
     """Whether two records sharing link key `key` are linked, and why."""
     if a.record_id == b.record_id:
         return None
@@ -183,7 +185,7 @@ def decide(key: str, a: Record, b: Record) -> Link | None:
     if reason is None:
         return None
     first, second = sorted((a.record_id, b.record_id))
-    return Link(a=first, b=second, reason=reason, key=key)
+    return IndexLink(a=first, b=second, reason=reason, key=key)
 
 
 def cluster_label(member_ids: Collection[str]) -> str:
@@ -199,9 +201,9 @@ class LinkStore(Protocol):
 
     def records_by_link_keys(self, keys: Collection[str]) -> dict[str, list[Record]]: ...
 
-    def edges_touching(self, record_ids: Collection[str]) -> list[Link]: ...
+    def edges_touching(self, record_ids: Collection[str]) -> list[IndexLink]: ...
 
-    def replace_edges(self, record_ids: Collection[str], links: Sequence[Link]) -> None: ...
+    def replace_edges(self, record_ids: Collection[str], links: Sequence[IndexLink]) -> None: ...
 
     def set_profiles(self, assignment: Mapping[str, str]) -> None: ...
 
@@ -233,7 +235,7 @@ class LinkEngine:
         keys_of = {r.record_id: link_keys(r) for r in present}
         all_keys = set().union(*keys_of.values()) if keys_of else set()
         holders = self._store.records_by_link_keys(all_keys) if all_keys else {}
-        new_links: dict[tuple[str, str, str], Link] = {}
+        new_links: dict[tuple[str, str, str], IndexLink] = {}
         similar = Similarity()
         for record in present:
             for key in keys_of[record.record_id]:
@@ -262,7 +264,7 @@ class LinkEngine:
         """Index profile label of every record connected to `starts`: the graph around them is
         read in rounds (one `edges_touching` per hop for all of them together), then clustered
         in memory (`clusters`)."""
-        edges: set[Link] = set()
+        edges: set[IndexLink] = set()
         visited = set(starts)
         frontier = set(starts)
         for _ in range(MAX_HOPS):
@@ -284,7 +286,7 @@ class LinkEngine:
 
 def clusters(
     nodes: Collection[str],
-    edges: Collection[Link],
+    edges: Collection[IndexLink],
     fetch: Callable[[Collection[str]], list[Record]],
 ) -> list[set[str]]:
     """Clusters of `nodes` under `edges`, strongest link first, never joining two clusters that
@@ -316,11 +318,13 @@ def clusters(
     return out
 
 
-def _edge_order(link: Link) -> tuple[int, str, str, str]:
+def _edge_order(link: IndexLink) -> tuple[int, str, str, str]:
     return (_STRENGTH.get(link.reason, 3), link.a, link.b, link.reason)
 
 
-def _constrained(component: set[str], edges: list[Link], records: list[Record]) -> list[set[str]]:
+def _constrained(
+    component: set[str], edges: list[IndexLink], records: list[Record]
+) -> list[set[str]]:
     sides = {r.record_id: side for r in records if (side := _primary(r)) is not None}
     similar = Similarity()
     direct = {(e.a, e.b) for e in edges}

@@ -69,6 +69,8 @@ class Side:
     passports: frozenset[str]
     firs: frozenset[str]  # FIRs of a CCTNS accused or an e-Prisons inmate
     vehicle: tuple[str, int] | None  # (registration, owner serial) of a Vahan owner
+    # when a missing-person report says its person went missing (CCTNS, KhoyaPaya MISSING)
+    missing_on: date | None
     state: str | None
     district: str | None
 
@@ -131,6 +133,7 @@ class Side:
             passports=frozenset(passports),
             firs=frozenset(firs),
             vehicle=vehicle,
+            missing_on=record.event_date if record.kind is Kind.MISSING_PERSON else None,
             state=place[0],
             district=place[1],
         )

@@ -36,7 +36,7 @@ from matching.keys import (
 )
 from matching.parse import NameForm, ParsedName, parse_name
 from matching.relatives import inferred_forms, inferred_from, is_female
-from matching.rescore import Evidence, QueryName, comparison
+from matching.rescore import NameEvidence, QueryName, comparison
 from matching.similarity import NameComparison, compare_forms
 from records import Person
 
@@ -385,12 +385,12 @@ _INFERRED: Final = "\x00inferred\x00"
 
 def _inferred_evidence(
     analysed: AnalysedQuery, person: Person, best_z: float
-) -> tuple[float, Evidence]:
+) -> tuple[float, NameEvidence]:
     """The best evidence through a record name's forms inferred from its relative's name
     (`matching.relatives`), if better than `best_z`."""
     relative = person.relative_name
     written_relative: str | None = relative
-    best: tuple[float, Evidence] = (best_z, None)
+    best: tuple[float, NameEvidence] = (best_z, None)
     for written in (person.name, person.name_local):
         if not written:
             continue
@@ -410,12 +410,12 @@ def _inferred_evidence(
     return best
 
 
-def _name_evidence(analysed: AnalysedQuery, person: Person) -> tuple[float, Evidence, bool]:
+def _name_evidence(analysed: AnalysedQuery, person: Person) -> tuple[float, NameEvidence, bool]:
     """The best name log-odds over the person's written names and the forms they take from
     the relative's name, its evidence, and whether the person has a name at all."""
     evidence_of = analysed.names.evidence
     best_z: float = -math.inf
-    best_c: Evidence = None
+    best_c: NameEvidence = None
     found = False
     for written in (person.name, person.name_local, *person.aliases):
         if not written:

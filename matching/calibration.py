@@ -35,7 +35,7 @@ NAME_FEATURES = (
 
 
 @dataclass(frozen=True)
-class Model:
+class CalibrationModel:
     intercept: float
     name: dict[str, float]
     attributes: dict[str, float]
@@ -43,14 +43,14 @@ class Model:
 
 
 @cache
-def model() -> Model:
+def model() -> CalibrationModel:
     raw: dict[str, Any] = json.loads(
         resources.files("matching").joinpath("calibration.json").read_text(encoding="utf-8")
     )
     name = {k: float(v) for k, v in raw["name"].items() if k != "intercept"}
     attributes = {k: float(v) for k, v in raw["attributes"].items()}
     search = {k: float(v) for k, v in raw["search"].items()}
-    return Model(float(raw["name"]["intercept"]), name, attributes, search)
+    return CalibrationModel(float(raw["name"]["intercept"]), name, attributes, search)
 
 
 def name_features(c: NameComparison) -> tuple[float, ...]:

@@ -29,12 +29,12 @@ from matching.phonetic import (
     ascii_fold,
     canonical,
     coarse,
+    family_of,
     initial_letter,
     letter_class,
     spelling_rules,
 )
 from matching.scripts import has_indic, to_latin
-from matching.variants import family_of
 
 # Canonical spellings of tokens so common that sharing one says little: they weigh less in
 # similarity and get no retrieval key of their own (see `keys`).

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from matching.variants import family_of
+from matching.variants import family_table
 
 _DOUBLE = re.compile(r"([bcdfgjklmnprstvyC])\1+")
 _DIPH_O = re.compile(r"(?:au|ou|ow|aw)(?![aeiou])")
@@ -112,6 +112,11 @@ def spelling_rules(token: str) -> str:
     t = _FINAL_H.sub("", t)
     t = _SVAMI.sub("sami", t)
     return t.replace("C", "ch")
+
+
+def family_of(ruled_token: str) -> str | None:
+    """The family spelling (itself rule-normalised) for a rule-normalised token, or None."""
+    return family_table(spelling_rules).get(ruled_token)
 
 
 @lru_cache(maxsize=200_000)

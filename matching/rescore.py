@@ -23,7 +23,7 @@ from matching.parse import NameForm, Token, parse_name
 from matching.similarity import NameComparison, PreparedQuery
 
 # a comparison, or the two forms of one that paired nothing (built when explained)
-Evidence = NameComparison | tuple[PreparedQuery, NameForm] | None
+NameEvidence = NameComparison | tuple[PreparedQuery, NameForm] | None
 
 
 def _full_canons(forms: tuple[NameForm, ...]) -> list[str]:
@@ -111,12 +111,12 @@ def record_name(written: str) -> RecordName:
 
 def best_prepared(
     query_forms: tuple[PreparedQuery, ...], record_forms: tuple[NameForm, ...]
-) -> tuple[float, Evidence]:
+) -> tuple[float, NameEvidence]:
     """The best log-odds over every pair of forms, and its evidence. A pair that shares nothing
     gets no comparison object: its log-odds depend on the record form's `shape` only, and the
     comparison is built when explained."""
     best_z: float = -math.inf
-    best_c: Evidence = None
+    best_c: NameEvidence = None
     for qf in query_forms:
         for rf in record_forms:
             c = qf.paired(rf)
@@ -139,7 +139,7 @@ def _unpaired_logit(qf: PreparedQuery, rf: NameForm, c: NameComparison | None) -
     return z
 
 
-def comparison(evidence: Evidence) -> NameComparison | None:
+def comparison(evidence: NameEvidence) -> NameComparison | None:
     return evidence[0].compare(evidence[1]) if isinstance(evidence, tuple) else evidence
 
 
@@ -164,7 +164,7 @@ class QueryName:
         # join that one query token could be written for
         self.joinable_singles = _singles_joins_could_be(forms)
         self.joins_of_singles = _joins_singles_could_be(forms)
-        self._cache: dict[str, tuple[float, Evidence]] = {}
+        self._cache: dict[str, tuple[float, NameEvidence]] = {}
         # record spellings that pair with no query token, and those that pair with one
         self._dead: set[str] = set()
         self._live: set[str] = set()
@@ -172,13 +172,13 @@ class QueryName:
         # index, record form index), the first best in `best_prepared`'s order
         self._by_shapes: dict[tuple[tuple[int, int], ...], tuple[float, int, int]] = {}
 
-    def evidence(self, written: str) -> tuple[float, Evidence]:
+    def evidence(self, written: str) -> tuple[float, NameEvidence]:
         hit = self._cache.get(written)
         if hit is None:
             hit = self._cache[written] = self._evidence(record_name(written))
         return hit
 
-    def forms_evidence(self, key: str, forms: tuple[NameForm, ...]) -> tuple[float, Evidence]:
+    def forms_evidence(self, key: str, forms: tuple[NameForm, ...]) -> tuple[float, NameEvidence]:
         """`evidence` for forms no one wrote as such (inferred from a relative, or a relative
         written inside a name), cached under `key`, which must name them."""
         hit = self._cache.get(key)
@@ -188,7 +188,7 @@ class QueryName:
             )
         return hit
 
-    def _evidence(self, record: RecordName) -> tuple[float, Evidence]:
+    def _evidence(self, record: RecordName) -> tuple[float, NameEvidence]:
         if not (self.preps and record.forms):
             # `urf`, `alias`, `@` alone: no name to compare, on either side
             return -math.inf, None

@@ -15,6 +15,8 @@ from records.model import (
     Source,
     Vehicle,
     make_record_id,
+    register_source,
+    source_names,
     split_record_id,
 )
 
@@ -33,5 +35,7 @@ __all__ = [
     "Source",
     "Vehicle",
     "make_record_id",
+    "register_source",
+    "source_names",
     "split_record_id",
 ]

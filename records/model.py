@@ -18,6 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class Source(StrEnum):
+    """A system records come from. The eight national systems are members (`Source.VAHAN`);
+    a source added later is a folder and a descriptor (`connectors.sources`), whose name
+    `register_source` makes a `Source` too: `Source("toy")` then works everywhere a member does
+    (validation, comparison, `.value`), without an edit here."""
+
     CCTNS = "cctns"
     EPRISONS = "eprisons"
     VAHAN = "vahan"
@@ -26,6 +31,35 @@ class Source(StrEnum):
     NCRP = "ncrp"
     IVFRT = "ivfrt"
     KHOYAPAYA = "khoyapaya"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Source | None:
+        if isinstance(value, str) and value in _REGISTERED:
+            return _REGISTERED[value]
+        return None
+
+
+_REGISTERED: dict[str, Source] = {}
+
+
+def register_source(name: str) -> Source:
+    """Make `name` a `Source` (idempotent); a member's own name returns the member."""
+    if not name or not name.isidentifier() or name != name.lower():
+        raise ValueError(f"a source name is a lower-case identifier, not {name!r}")
+    try:
+        return Source(name)
+    except ValueError:
+        pass
+    member = str.__new__(Source, name)
+    member._name_ = name.upper()
+    member._value_ = name
+    _REGISTERED[name] = member
+    return member
+
+
+def source_names() -> tuple[str, ...]:
+    """Every source's name: the members, then those registered, in registration order."""
+    return (*(s.value for s in Source), *_REGISTERED)
 
 
 class Kind(StrEnum):

@@ -23,8 +23,6 @@ LATE_MS = 5 * 60_000
 # Share of a source's records changed per simulated minute (about 3% a day), plus two changes
 # per source per advance so that even a tiny test world sees every kind of change.
 CHANGE_RATE_PER_MINUTE = 0.00002
-_SOURCES = ("cctns", "eprisons", "vahan", "sarathi", "alis", "ncrp", "ivfrt", "khoyapaya")
-
 # How a source writes its update time.
 _STAMP: dict[str, Callable[[dict[str, Any], int], None]] = {
     "cctns": lambda b, t: b.__setitem__("LAST_UPDATED", fm.iso_ist(t)),
@@ -36,6 +34,9 @@ _STAMP: dict[str, Callable[[dict[str, Any], int], None]] = {
     "ivfrt": lambda b, t: b.__setitem__("ChangedOn", fm.iso_ist(t)),
     "khoyapaya": lambda b, t: b.__setitem__("updated_at", fm.iso_ist(t)),
 }
+
+# The sources the world changes, in this order (part of each advance's determinism).
+_SOURCES = tuple(_STAMP)
 
 
 class Clock:

@@ -3,7 +3,8 @@
 Without `state.url` each area is a SQLite file at the path the configuration has always named
 (`auth.db_path` holds auth, `auth.audit_path` the audit log, `sync.state_path` the sync state,
 `data_dir/noc.db` the NOCs, `data_dir/alerts.db` the outbox, `data_dir/decisions.db` the
-supervisors' decisions on profiles): an existing deployment's files are
+supervisors' decisions on profiles, `data_dir/access.db` the hit-flag access requests and
+grants): an existing deployment's files are
 opened, and migrated, where they are. With `state.url` every area lives in that one database.
 Nothing connects before a store is opened on an area (a node that never syncs creates no sync
 file), except that a shared database is brought up to date for every area at once.
@@ -29,6 +30,7 @@ class StateDatabases:
     noc: Database
     alerts: Database
     decisions: Database
+    access: Database
     shared: bool  # one database for every area (PostgreSQL, or a sqlite:/// URL)
     migrate: bool = True
     _owned: list[Database] = field(default_factory=list, repr=False)
@@ -45,6 +47,7 @@ class StateDatabases:
                 "noc": settings.data_dir / "noc.db",
                 "alerts": settings.data_dir / "alerts.db",
                 "decisions": settings.data_dir / "decisions.db",
+                "access": settings.data_dir / "access.db",
             }
             opened: dict[Path, Database] = {}
             for path in files.values():  # two areas configured into one file share an engine
@@ -59,7 +62,7 @@ class StateDatabases:
         except BaseException:
             db.close()
             raise
-        return cls(db, db, db, db, db, db, shared=True, migrate=auto, _owned=[db])
+        return cls(db, db, db, db, db, db, db, shared=True, migrate=auto, _owned=[db])
 
     def close(self) -> None:
         for db in self._owned:

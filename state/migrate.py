@@ -36,6 +36,7 @@ HEADS = {
     "noc": "noc_0001",
     "alerts": "alerts_0002",
     "decisions": "decisions_0001",
+    "access": "access_0001",
 }
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -11,6 +11,8 @@ never wait for the audit log's, nor the other way round) and one migration histo
 - alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_params, remembered,
   remembered_keys, broadcasts, alert_feed.
 - decisions (`data_dir/decisions.db`): judgements (supervisors' confirm and split of profiles).
+- access (`data_dir/access.db`): access_requests, access_grants (hit-flag access: requests for
+  records answered as hit-flags, supervisors' decisions on them, time-limited grants).
 
 Types are chosen so both engines hold the same values: times are ISO 8601 text as the stores
 have always written them (they compare as text, so `C` collation on PostgreSQL), flags are
@@ -28,7 +30,7 @@ Str = sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 # 64-bit integers; on SQLite plain INTEGER, so that an INTEGER PRIMARY KEY is the rowid.
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-AREAS = ("auth", "audit", "sync", "noc", "alerts", "decisions")
+AREAS = ("auth", "audit", "sync", "noc", "alerts", "decisions", "access")
 
 
 def _id() -> sa.Column[int]:
@@ -432,6 +434,46 @@ judgements = sa.Table(
     sa.Index("judgements_b", "b"),
 )
 
+# -- access ---------------------------------------------------------------------------------------
+
+access_meta = sa.MetaData()
+
+# Requests for the full records behind a hit-flag (`federation.access`): who asked, why, for which
+# records (a JSON list of record ids), whose supervisors decide (`owner_state`: the owning state
+# police), and the decision. One row per request; a decided request is never decided again.
+access_requests = sa.Table(
+    "access_requests",
+    access_meta,
+    sa.Column("request_id", Str, primary_key=True),
+    sa.Column("created_at", Str, nullable=False),
+    sa.Column("requester", Str, nullable=False),  # "<role>:<subject>", the only one it serves
+    sa.Column("requester_agency", Str),
+    sa.Column("record_ids", Str, nullable=False),
+    sa.Column("source", Str, nullable=False),
+    sa.Column("owner_state", Str, nullable=False),
+    sa.Column("police_station", Str),
+    sa.Column("reason", Str, nullable=False),
+    sa.Column("case_reference", Str, nullable=False),
+    sa.Column("status", Str, nullable=False),  # pending, approved, refused
+    sa.Column("decided_by", Str),
+    sa.Column("decided_at", Str),
+    sa.Column("decision_reason", Str),
+    sa.Column("expires_at", Str),  # approved: when the grant ends
+    sa.Index("access_requests_owner", "owner_state", "status"),
+    sa.Index("access_requests_requester", "requester", "created_at"),
+)
+
+# What an approved request opens: one row per record, for that requester only, until expires_at.
+access_grants = sa.Table(
+    "access_grants",
+    access_meta,
+    sa.Column("request_id", Str, primary_key=True),
+    sa.Column("record_id", Str, primary_key=True),
+    sa.Column("requester", Str, nullable=False),
+    sa.Column("expires_at", Str, nullable=False),
+    sa.Index("access_grants_requester", "requester", "expires_at"),
+)
+
 METADATA: dict[str, sa.MetaData] = {
     "auth": auth,
     "audit": audit_meta,
@@ -439,4 +481,5 @@ METADATA: dict[str, sa.MetaData] = {
     "noc": noc_meta,
     "alerts": alerts,
     "decisions": decisions_meta,
+    "access": access_meta,
 }

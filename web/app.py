@@ -20,7 +20,7 @@ from config import Settings
 from federation.proclaimed import ProclaimedList
 
 from . import signin
-from .console import alerts, audit, network, noc, persons, vehicles
+from .console import alerts, audit, network, noc, persons, requests, vehicles
 from .public import access as public_access
 from .public import missing_pages, proclaimed_pages
 from .public import noc as public_noc
@@ -49,6 +49,7 @@ def install(app: FastAPI) -> OfficerAccounts:
         noc,
         audit,
         alerts,
+        requests,
         public_noc,
         missing_pages,
         proclaimed_pages,

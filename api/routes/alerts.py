@@ -23,6 +23,7 @@ from alerts.searches import (
     WATCHED_IDS,
     Remembered,
     SearchMemory,
+    access_of,
     person_keys,
     vehicle_keys,
 )
@@ -296,6 +297,7 @@ async def watch(
             results=known,
             now=datetime.now(UTC),
             window=None,
+            access=access_of(caller),
         )
     )
     assert watch_id is not None

@@ -21,7 +21,7 @@ from federation import vehicles as fv
 from ..deps import guarded
 from ..errors import BadRequest, request_id_of
 from ..metrics import Metrics
-from ..present import record_out
+from ..present import hit_out, record_out
 from ..schemas import Withheld, problems
 from ..schemas_records import VehicleFieldsOut
 from ..schemas_vehicles import (
@@ -130,4 +130,5 @@ def _response(result: VehicleSearchResult, request_id: str | None) -> VehicleSea
         unlinked_reports=[_report_out(r) for r in result.outcome.unlinked_reports],
         live_lookup=LiveLookup(result.live_lookup.value),
         withheld=Withheld(fields=result.withheld, restrictions=[]),
+        hits=[hit_out(h) for h in result.hits],
     )

@@ -27,7 +27,8 @@ from typing import Any
 from auth.principal import Caller
 from auth.service import AuthService
 from bench.api.run import built_index, officer_token, person_searches, queries, settings_for
-from federation import PersonSearch, PersonSearchService
+from bench.service import person_search_service
+from federation import PersonSearch
 from federation.persons import SearchOutcome
 from indexer.backends.base import Backend
 from indexer.backends.embedded import EmbeddedBackend
@@ -119,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         caller: Caller = auth.authenticate(f"Bearer {officer_token(auth)}")
         old_store = old_backend(args.rev, index, Path(tmp))
         new_store = EmbeddedBackend(index)
-        old = PersonSearchService(old_store, auth.policy, max_candidates=300)
-        new = PersonSearchService(new_store, auth.policy, max_candidates=300)
+        old = person_search_service(old_store, auth.policy, max_candidates=300)
+        new = person_search_service(new_store, auth.policy, max_candidates=300)
         bodies = queries(args.records, args.queries, args.seed)
         searches = person_searches(bodies)
         searches += [PersonSearch(name=b["name"], limit=50, min_score=0.0) for b in bodies[:20]]
@@ -148,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                 x = old.profile(caller, profile.profile_id)
                 y = new.profile(caller, profile.profile_id)
                 opened += 1
-                if (x and signature(SearchOutcome((x,), 0, 0))) != (
-                    y and signature(SearchOutcome((y,), 0, 0))
+                if (x and signature(SearchOutcome((x.profile,), 0, 0))) != (
+                    y and signature(SearchOutcome((y.profile,), 0, 0))
                 ):
                     differ += 1
                     print(f"profile differs: {profile.profile_id}", file=sys.stderr)

@@ -24,7 +24,7 @@ from typing import Any
 
 from auth.service import AuthService
 from bench.api.run import built_index, officer_token, pct, person_searches, queries, settings_for
-from federation import PersonSearchService
+from bench.service import person_search_service
 from indexer import open_backend
 
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         auth = AuthService.from_settings(settings.auth)
         caller = auth.authenticate(f"Bearer {officer_token(auth)}")
         backend = open_backend(settings.search)
-        service = PersonSearchService(backend, auth.policy, max_candidates=300)
+        service = person_search_service(backend, auth.policy, max_candidates=300)
         searches = person_searches(queries(args.records, args.queries, args.seed))
         for search in searches[:10]:  # warm the matcher's caches and SQLite's pages
             service.search(caller, search)

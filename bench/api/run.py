@@ -39,10 +39,11 @@ import httpx
 from auth.principal import Role
 from auth.service import AuthService
 from bench.backends.synthetic import batches, misspell
+from bench.service import person_search_service
 from config import Settings
 from config.runtime import tune_gc
 from config.settings import ApiSettings, AuthSettings, SearchSettings, SyncSettings
-from federation import PersonSearch, PersonSearchService
+from federation import PersonSearch
 from indexer import open_backend
 from records import Record
 
@@ -162,7 +163,7 @@ def paired(
     auth = AuthService.from_settings(settings.auth)
     try:
         caller = auth.authenticate(f"Bearer {token}")
-        service = PersonSearchService(
+        service = person_search_service(
             backend, auth.policy, max_candidates=settings.api.max_candidates
         )
         searches = person_searches(bodies)

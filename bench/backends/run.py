@@ -38,6 +38,7 @@ from indexer import open_backend
 from indexer.backends import queries as q
 from indexer.backends import sqlite_sql
 from indexer.backends.base import Backend, CandidateQuery, Filters, IdentifierTerm, LabelRule
+from indexer.backends.elastic import ElasticBackend
 from indexer.documents import IndexDocument, to_document
 from indexer.links import cluster_label
 from matching.api import name_keys, name_text
@@ -133,7 +134,11 @@ def raw_sqlite_load(path: Path, docs_batches: list[list[IndexDocument]]) -> floa
     rid = 0
     elapsed = 0.0
     for docs in docs_batches:
-        rows, keys, names, ids, lkeys = [], [], [], [], []
+        rows: list[Any] = []
+        keys: list[Any] = []
+        names: list[Any] = []
+        ids: list[Any] = []
+        lkeys: list[Any] = []
         for doc in docs:
             rid += 1
             rows.append(
@@ -240,7 +245,7 @@ def run_one(engine: str, total: int, queries: int, seed: int, workdir: Path) -> 
             timings.append((time.perf_counter() - started) * 1000)
             found.append(len(got))
         timings.sort()
-        size = backend.disk_bytes()  # type: ignore[attr-defined]
+        size = backend.disk_bytes()
         return Row(
             backend=engine,
             records=total,
@@ -256,9 +261,8 @@ def run_one(engine: str, total: int, queries: int, seed: int, workdir: Path) -> 
             extra={"queries": len(plan), "raw_sample": kept},
         )
     finally:
-        drop = getattr(backend, "drop_all", None)
-        if drop is not None:
-            drop()
+        if isinstance(backend, ElasticBackend):
+            backend.index.drop_all()
         backend.close()
 
 

@@ -21,7 +21,7 @@ _PLAN: dict[str, Any] = json.loads(Path(os.environ["ICJS_LOAD_PLAN"]).read_text(
 _THINK = tuple(float(x) for x in os.environ.get("ICJS_LOAD_THINK_S", "1,3").split(","))
 
 
-class Officer(FastHttpUser):  # type: ignore[misc]
+class Officer(FastHttpUser):
     wait_time = between(_THINK[0], _THINK[1])
 
     def on_start(self) -> None:

@@ -24,7 +24,8 @@ from typing import Any
 from auth.service import AuthService
 from bench.api.memory import body, people
 from bench.api.run import build_index, index_path, officer_token, settings_for
-from federation import PersonSearch, PersonSearchService
+from bench.service import person_search_service
+from federation import PersonSearch
 from indexer import open_backend
 from matching import keys, parse, phonetic, rescore, scripts, similarity
 
@@ -95,7 +96,7 @@ def main() -> None:
         auth = AuthService.from_settings(settings.auth)
         caller = auth.authenticate(f"Bearer {officer_token(auth)}")
         backend = open_backend(settings.search)
-        service = PersonSearchService(backend, auth.policy, max_candidates=300)
+        service = person_search_service(backend, auth.policy, max_candidates=300)
 
         def search() -> float:
             b = body(rng, pool)

@@ -27,8 +27,8 @@ import numpy as np
 
 import matching
 from bench.names.dataset import Dataset, build
+from bench.names.product import TOP_K, indexed, person_search
 from bench.names.queries import TODAY_YEAR
-from bench.names.run import TOP_K, indexed, person_search
 from federation.planning import PersonSearch, plan_person
 from indexer.backends.base import Backend, Candidate, Filters
 from matching import calibration

@@ -192,7 +192,7 @@ def render_record(
     gender = None
     if rng.random() < st.gender:
         gender = Gender(p.gender if rng.random() > 0.01 else ("F" if p.gender == "M" else "M"))
-    state = p.state if rng.random() < 0.88 else rng.choice(ALL_STATES)
+    state: str | None = p.state if rng.random() < 0.88 else rng.choice(ALL_STATES)
     if style_name == "cyber" and rng.random() < 0.4:
         state = None
     person = RecordPerson(

@@ -27,14 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,17 +42,12 @@ from auth.policy import Policy
 from auth.principal import Caller, Role
 from bench.names.dataset import Dataset, build
 from bench.names.generate import CLASSES, GalleryRecord, Query
+from bench.names.product import LIMIT, TOP_K, indexed, person_search
 from bench.names.queries import TODAY_YEAR
-from config import SearchSettings
-from federation import PersonSearch, PersonSearchService
-from indexer import open_backend
+from bench.service import person_search_service
 from indexer.backends.base import Backend
-from records import Gender
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-TOP_K = 300
-LIMIT = 10  # profiles asked for, as an officer's first page
-BATCH = 1000
 
 # (score, is the person the query was written for) of a shown answer
 Shown = tuple[float, bool]
@@ -71,44 +62,6 @@ def _record_names(g: GalleryRecord) -> list[str]:
 # -- the product, through the API's code ----------------------------------------------------------
 
 
-@contextmanager
-def indexed(engine: str, data: Dataset) -> Iterator[Backend]:
-    """The dataset's records in a fresh index of `engine`, removed afterwards."""
-    workdir = Path(tempfile.mkdtemp(prefix="icjs-bench-names-"))
-    if engine == "embedded":
-        settings = SearchSettings(backend="embedded", path=workdir / "names.db")
-    else:
-        url = os.environ[f"ICJS_TEST_{engine.upper()}_URL"]
-        prefix = f"icjs-names-{uuid.uuid4().hex[:8]}"
-        settings = SearchSettings(backend=engine, url=url, index_prefix=prefix)  # type: ignore[arg-type]
-    backend = open_backend(settings)
-    try:
-        for start in range(0, len(data.records), BATCH):
-            result = backend.upsert(data.records[start : start + BATCH])
-            if result.failed:
-                raise RuntimeError(f"{engine}: {result.failed[:3]}")
-        backend.flush()
-        yield backend
-    finally:
-        drop = getattr(backend, "drop_all", None)
-        if drop is not None:
-            drop()
-        backend.close()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def person_search(q: Query, limit: int = LIMIT) -> PersonSearch:
-    return PersonSearch(
-        name=q.text,
-        relative_name=q.relative_name,
-        birth_year=q.birth_year,
-        age=q.age,
-        gender=Gender(q.gender) if q.gender else None,
-        state=q.state,
-        limit=limit,
-    )
-
-
 def bench_caller(policy: Policy) -> Caller:
     """An officer: every source and kind (the records carry no restricted label)."""
     return Caller(subject="bench", role=Role.OFFICER, scopes=policy.role_scopes(Role.OFFICER))
@@ -121,7 +74,7 @@ class Product:
         self.name = name
         policy = Policy.load()
         self.caller = bench_caller(policy)
-        self.service = PersonSearchService(
+        self.service = person_search_service(
             backend, policy, max_candidates=TOP_K, today=lambda: date(TODAY_YEAR, 6, 30)
         )
         self.pid_of = data.pid_of

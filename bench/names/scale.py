@@ -31,7 +31,8 @@ from auth.policy import Policy
 from bench.names.generate import vary_spelling
 from bench.names.noise import damage_word
 from bench.names.run import bench_caller, calibration, ece
-from federation import PersonSearch, PersonSearchService
+from bench.service import person_search_service
+from federation import PersonSearch
 from matching.keys import KEYS_VERSION
 from records import Gender
 
@@ -250,7 +251,7 @@ def measure(persons: int, count: int) -> dict[str, Any]:
     tune_gc()
     backend = EmbeddedBackend(index)
     policy = Policy.load()
-    service = PersonSearchService(backend, policy, max_candidates=300, today=lambda: TODAY)
+    service = person_search_service(backend, policy, max_candidates=300, today=lambda: TODAY)
     caller = bench_caller(policy)
     for search, *_ in plan[:20]:  # warm the caches a serving node has warm
         service.search(caller, search)

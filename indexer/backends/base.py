@@ -19,15 +19,20 @@ What a backend must do, whichever engine holds the data:
   every engine.
 - **Profiles** (`profile`, `links`): records linked at index time by strong identifiers
   (`indexer.links`), grouped under a stable `profile_id`.
-- **Lifecycle** (`rebuild`, `flush`): a rebuild fills a new index version, swaps it in atomically
-  and drops the old one while searches keep being served; `flush` makes writes searchable now
+- **Lifecycle** (`rebuild`, `stats`, `health`): a rebuild fills a new index version, swaps it in
+  atomically and drops the old one while searches keep being served (one routine for every
+  engine, `indexer.backends.rebuild`, over `IndexVersions`); `flush` makes writes searchable now
   rather than within the engine's refresh interval (call it at the end of a sync batch or run).
   Links and profile ids are settled when `upsert`/`delete` return, on every engine.
+
+Each of these is a small protocol (`RecordSearch`, `RecordWrites`, `ProfileLinks`,
+`IndexLifecycle`); `Backend` is all four, and a caller that needs one role asks for that one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -119,7 +124,7 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Link:
+class IndexLink:
     """Two records the indexer linked, and why. `a < b` (record ids), so a link has one form."""
 
     a: str
@@ -176,10 +181,8 @@ class RebuildResult:
     seconds: float
 
 
-class Backend(Protocol):
-    def upsert(self, records: Sequence[Record]) -> BulkResult: ...
-
-    def delete(self, record_ids: Sequence[str]) -> BulkResult: ...
+class RecordSearch(Protocol):
+    """Reading and searching: what federation, alerts and the API's reads need."""
 
     def get(self, record_ids: Sequence[str]) -> list[Record]: ...
 
@@ -189,20 +192,73 @@ class Backend(Protocol):
 
     def ids(self, source: Source) -> Iterable[str]: ...
 
-    def health(self) -> Health: ...
+    def records(self) -> Iterator[Record]: ...
 
-    def close(self) -> None: ...
 
-    # Profiles (index-time entity links).
-    def profile(self, profile_id: str) -> list[Record]: ...
+class RecordWrites(Protocol):
+    """Writing: what the sync engine needs."""
 
-    def links(self, record_ids: Sequence[str]) -> list[Link]: ...
+    def upsert(self, records: Sequence[Record]) -> BulkResult: ...
 
-    # Lifecycle.
+    def delete(self, record_ids: Sequence[str]) -> BulkResult: ...
+
     def flush(self) -> None: ...
 
-    def records(self) -> Iterator[Record]: ...
+
+class ProfileLinks(Protocol):
+    """Profiles: records linked at index time by strong identifiers (`indexer.links`)."""
+
+    def profile(self, profile_id: str) -> list[Record]: ...
+
+    def links(self, record_ids: Sequence[str]) -> list[IndexLink]: ...
+
+
+class IndexLifecycle(Protocol):
+    """The index as a whole: what `icjs index`, `/readyz` and the benchmarks need."""
 
     def stats(self) -> IndexStats: ...
 
+    def health(self) -> Health: ...
+
     def rebuild(self, records: Iterable[Record] | None = None) -> RebuildResult: ...
+
+    def disk_bytes(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class Backend(RecordSearch, RecordWrites, ProfileLinks, IndexLifecycle, Protocol):
+    """Every role at once: one engine's index, as `indexer.open_backend` returns it."""
+
+
+class IndexVersions(Protocol):
+    """What the one rebuild routine (`indexer.backends.rebuild`) needs of an engine: numbered
+    index versions, one current (read) and at most one being built (written beside it)."""
+
+    @property
+    def name(self) -> str:
+        """The index, as an operator knows it (messages)."""
+        ...
+
+    def rebuild_lock(self) -> AbstractContextManager[None]:
+        """Held for the whole rebuild; raises `RebuildInProgress` when another holds it."""
+        ...
+
+    def start_build(self) -> tuple[int, int]:
+        """Drop what a rebuild that died left, create the next version and have every write
+        from now on go to it too: (current version, new version)."""
+        ...
+
+    def fill(self, new: int, old: int, records: Iterable[Record] | None) -> int:
+        """Write `records` (None: the current version's own) into version `new`; how many."""
+        ...
+
+    def switch(self, old: int, new: int) -> None:
+        """Readers move to `new` at once (atomically); writes stop going to `old`'s side."""
+        ...
+
+    def drop(self, version: int) -> None: ...
+
+    def abandon(self, new: int) -> None:
+        """A build that failed: writes stop going to `new`, and it is dropped."""
+        ...

@@ -29,7 +29,7 @@ class ElasticLabelLookup:
 
     def _hits(self, firs: Collection[str], labelled: bool) -> Iterator[Record]:
         if not self._refreshed:
-            self._engine.refresh(self._index)
+            self._engine.admin.refresh(self._index)
             self._refreshed = True
         wanted = sorted(firs)
         for start in range(0, len(wanted), _CHUNK):
@@ -42,7 +42,7 @@ class ElasticLabelLookup:
                 "_source": ["record"],
                 "size": _MAX_HITS,
             }
-            for hit in self._engine.search(self._index, body)["hits"]["hits"]:
+            for hit in self._engine.docs.search(self._index, body)["hits"]["hits"]:
                 yield Record.model_validate(hit["_source"]["record"])
 
     def fir_labels(self, firs: Collection[str]) -> dict[str, frozenset[Sensitivity]]:

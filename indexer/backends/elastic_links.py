@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from indexer.backends.base import BackendError, Link
-from indexer.backends.engines import Engine
+from indexer.backends.base import BackendError, IndexLink
+from indexer.backends.engines import Documents
 from records import Record
 
 _PAGE = 1000
@@ -36,15 +36,15 @@ _REMOVE = (
 )
 
 
-def _link(body: dict[str, Any]) -> Link:
-    return Link(a=body["a"], b=body["b"], reason=body["reason"], key=body["key"])
+def _link(body: dict[str, Any]) -> IndexLink:
+    return IndexLink(a=body["a"], b=body["b"], reason=body["reason"], key=body["key"])
 
 
-def _body(link: Link) -> dict[str, str]:
+def _body(link: IndexLink) -> dict[str, str]:
     return {"a": link.a, "b": link.b, "reason": link.reason, "key": link.key}
 
 
-def _order(links: Collection[Link]) -> list[Link]:
+def _order(links: Collection[IndexLink]) -> list[IndexLink]:
     return sorted(set(links), key=lambda x: (x.a, x.b, x.reason))
 
 
@@ -63,7 +63,7 @@ def check_bulk(result: dict[str, Any], *, ignore: tuple[int, ...] = ()) -> None:
 
 
 def register_keys(
-    engine: Engine,
+    engine: Documents,
     keys_index: str,
     added: Sequence[tuple[str, str]],
     removed: Sequence[tuple[str, str]],
@@ -102,7 +102,7 @@ def _scripted(keys_index: str, key: str, record_id: str, source: str) -> list[di
 
 
 class ElasticLinkStore:
-    def __init__(self, engine: Engine, index: str, keys_index: str) -> None:
+    def __init__(self, engine: Documents, index: str, keys_index: str) -> None:
         self._engine = engine
         self._index = index
         self._keys_index = keys_index
@@ -130,14 +130,14 @@ class ElasticLinkStore:
                 out.append(Record.model_validate(doc["_source"]["record"]))
         return out
 
-    def _links_of(self, record_ids: Collection[str]) -> dict[str, list[Link]]:
+    def _links_of(self, record_ids: Collection[str]) -> dict[str, list[IndexLink]]:
         docs = self._engine.mget(self._index, sorted(record_ids), ["links"])
         return {d["_id"]: [_link(x) for x in d["_source"].get("links", [])] for d in docs}
 
-    def edges_touching(self, record_ids: Collection[str]) -> list[Link]:
+    def edges_touching(self, record_ids: Collection[str]) -> list[IndexLink]:
         return _order({x for links in self._links_of(record_ids).values() for x in links})
 
-    def replace_edges(self, record_ids: Collection[str], links: Sequence[Link]) -> None:
+    def replace_edges(self, record_ids: Collection[str], links: Sequence[IndexLink]) -> None:
         ids = set(record_ids)
         old = self.edges_touching(ids)
         affected = ids | {x for link in [*old, *links] for x in (link.a, link.b)}

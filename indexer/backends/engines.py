@@ -1,6 +1,7 @@
 """One thin provider per engine: the official client, and nothing but transport.
 
-`ElasticBackend` speaks to an `Engine`; the two implementations differ only in how the client is
+`ElasticBackend` speaks to an `Engine` (its `admin`: indices and aliases; its `docs`: documents);
+the two implementations differ only in how the client is
 built (auth, TLS), how "not found" and "already exists" are signalled, and in response objects
 (`elasticsearch` wraps bodies in `ObjectApiResponse`). Query and mapping bodies are the same
 plain dicts for both (`indexer.backends.queries`).
@@ -21,8 +22,8 @@ Body = dict[str, Any]
 T = TypeVar("T")
 
 
-class Engine(Protocol):
-    name: str
+class IndexAdmin(Protocol):
+    """Indices, aliases and their settings: what the index lifecycle needs."""
 
     def create_index(self, index: str, body: Body) -> bool:
         """False when the index already exists."""
@@ -39,6 +40,18 @@ class Engine(Protocol):
     def put_settings(self, index: str, settings: Body) -> None: ...
 
     def refresh(self, index: str) -> None: ...
+
+    def store_bytes(self, index: str) -> int:
+        """Primary store size of `index` (replicas excluded)."""
+        ...
+
+    def mapping_meta(self, index: str) -> Body:
+        """The `_meta` of `index`'s mappings ({} when it has none)."""
+        ...
+
+
+class Documents(Protocol):
+    """Documents in an index: what reading, searching and writing need."""
 
     def bulk(self, operations: list[Body]) -> Body: ...
 
@@ -59,15 +72,20 @@ class Engine(Protocol):
 
     def count(self, index: str, body: Body) -> int: ...
 
+
+class Engine(Protocol):
+    """One cluster: its indices (`admin`), its documents (`docs`), its health."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def admin(self) -> IndexAdmin: ...
+
+    @property
+    def docs(self) -> Documents: ...
+
     def health(self) -> tuple[bool, str]: ...
-
-    def store_bytes(self, index: str) -> int:
-        """Primary store size of `index` (replicas excluded)."""
-        ...
-
-    def mapping_meta(self, index: str) -> Body:
-        """The `_meta` of `index`'s mappings ({} when it has none)."""
-        ...
 
     def close(self) -> None: ...
 
@@ -82,29 +100,27 @@ def _body(response: Any) -> Any:
     return getattr(response, "body", response)
 
 
-class _Common:
-    """Everything that is the same for both clients once errors are classified."""
+class _Calls:
+    """Calls on one client, its errors classified by the engine that owns it."""
 
-    name = "engine"
-    _client: Any
-
-    def _status(self, exc: Exception) -> int | None:
-        raise NotImplementedError
+    def __init__(self, engine: _ClusterEngine) -> None:
+        self.name = engine.name
+        self._client = engine.client
+        self._engine = engine
 
     def _call(self, what: str, fn: Callable[[], T], *, ok: tuple[int, ...] = ()) -> T | None:
         try:
             return fn()
-        except Exception as exc:  # the client's own error types, classified by `_status`
-            status = self._status(exc)
+        except Exception as exc:  # the client's own error types, classified by the engine
+            status = self._engine.status_of(exc)
             if status is not None and status in ok:
                 return None
-            if status is None and not self._is_engine_error(exc):
+            if status is None and not self._engine.is_engine_error(exc):
                 raise
             raise BackendError(f"{self.name} {what} failed: {_describe(exc)}") from None
 
-    def _is_engine_error(self, exc: Exception) -> bool:
-        raise NotImplementedError
 
+class _AdminCalls(_Calls):
     def create_index(self, index: str, body: Body) -> bool:
         done = self._call(
             f"creating index {index}",
@@ -162,6 +178,15 @@ class _Common:
     def refresh(self, index: str) -> None:
         self._call(f"refreshing {index}", lambda: self._client.indices.refresh(index=index))
 
+    def store_bytes(self, index: str) -> int:
+        result = self._call(
+            f"stats of {index}", lambda: _body(self._client.indices.stats(index=index))
+        )
+        assert result is not None
+        return int(result["_all"]["primaries"]["store"]["size_in_bytes"])
+
+
+class _DocumentCalls(_Calls):
     def bulk(self, operations: list[Body]) -> Body:
         result = self._call("bulk write", lambda: _body(self._client.bulk(body=operations)))
         assert result is not None
@@ -225,23 +250,34 @@ class _Common:
         assert result is not None
         return int(result["count"])
 
+
+class _ClusterEngine:
+    """Everything that is the same for both clients once errors are classified."""
+
+    name = "engine"
+    client: Any
+
+    def __init__(self) -> None:
+        self.admin: IndexAdmin = _AdminCalls(self)
+        self.docs: Documents = _DocumentCalls(self)
+
+    def status_of(self, exc: Exception) -> int | None:
+        """The HTTP status of a client error; None when it is not an HTTP answer."""
+        raise NotImplementedError
+
+    def is_engine_error(self, exc: Exception) -> bool:
+        raise NotImplementedError
+
     def health(self) -> tuple[bool, str]:
         try:
-            health = _body(self._client.cluster.health())
+            health = _body(self.client.cluster.health())
         except Exception as exc:  # any client or connection error is "not healthy"
             return False, f"{self.name} unreachable: {_describe(exc)}"
         status = health.get("status", "unknown")
         return status in ("green", "yellow"), f"{self.name} cluster status {status}"
 
-    def store_bytes(self, index: str) -> int:
-        result = self._call(
-            f"stats of {index}", lambda: _body(self._client.indices.stats(index=index))
-        )
-        assert result is not None
-        return int(result["_all"]["primaries"]["store"]["size_in_bytes"])
-
     def close(self) -> None:
-        self._client.close()
+        self.client.close()
 
 
 def _describe(exc: Exception) -> str:
@@ -255,7 +291,7 @@ def _describe(exc: Exception) -> str:
     return (prefix + type(exc).__name__ + (f" {exc.args[0]}" if exc.args else ""))[:300]
 
 
-class OpenSearchEngine(_Common):
+class OpenSearchEngine(_ClusterEngine):
     name = "opensearch"
 
     def __init__(self, settings: SearchSettings) -> None:
@@ -274,22 +310,23 @@ class OpenSearchEngine(_Common):
             kwargs["http_auth"] = (settings.username, settings.password.get_secret_value())
         if settings.api_key:
             kwargs["headers"] = {"Authorization": f"ApiKey {settings.api_key.get_secret_value()}"}
-        self._client = OpenSearch(**kwargs)
+        self.client = OpenSearch(**kwargs)
+        super().__init__()
 
-    def _status(self, exc: Exception) -> int | None:
+    def status_of(self, exc: Exception) -> int | None:
         from opensearchpy.exceptions import TransportError
 
         if isinstance(exc, TransportError) and isinstance(exc.status_code, int):
             return exc.status_code
         return None
 
-    def _is_engine_error(self, exc: Exception) -> bool:
+    def is_engine_error(self, exc: Exception) -> bool:
         from opensearchpy.exceptions import OpenSearchException
 
         return isinstance(exc, OpenSearchException)
 
 
-class ElasticsearchEngine(_Common):
+class ElasticsearchEngine(_ClusterEngine):
     name = "elasticsearch"
 
     def __init__(self, settings: SearchSettings) -> None:
@@ -308,16 +345,17 @@ class ElasticsearchEngine(_Common):
             kwargs["basic_auth"] = (settings.username, settings.password.get_secret_value())
         if settings.api_key:
             kwargs["api_key"] = settings.api_key.get_secret_value()
-        self._client = Elasticsearch(**kwargs)
+        self.client = Elasticsearch(**kwargs)
+        super().__init__()
 
-    def _status(self, exc: Exception) -> int | None:
+    def status_of(self, exc: Exception) -> int | None:
         from elasticsearch import ApiError
 
         if isinstance(exc, ApiError):
             return int(exc.meta.status)
         return None
 
-    def _is_engine_error(self, exc: Exception) -> bool:
+    def is_engine_error(self, exc: Exception) -> bool:
         from elastic_transport import TransportError
         from elasticsearch import ApiError
 

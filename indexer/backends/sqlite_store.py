@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Mapping, Sequence
 
-from indexer.backends.base import Link
+from indexer.backends.base import IndexLink
 from indexer.backends.sqlite_sql import placeholders
 from indexer.documents import IndexDocument
 from indexer.links import cluster_label
@@ -153,7 +153,7 @@ class SqliteLinkStore:
                 out.setdefault(key, []).append(Record.model_validate_json(text))
         return out
 
-    def edges_touching(self, record_ids: Collection[str]) -> list[Link]:
+    def edges_touching(self, record_ids: Collection[str]) -> list[IndexLink]:
         v = self._v
         found: set[tuple[str, str, str, str]] = set()
         for chunk in _chunks(sorted(record_ids)):
@@ -165,9 +165,9 @@ class SqliteLinkStore:
                     chunk + chunk,
                 )
             )
-        return [Link(a=a, b=b, reason=r, key=k) for a, b, r, k in sorted(found)]
+        return [IndexLink(a=a, b=b, reason=r, key=k) for a, b, r, k in sorted(found)]
 
-    def replace_edges(self, record_ids: Collection[str], links: Sequence[Link]) -> None:
+    def replace_edges(self, record_ids: Collection[str], links: Sequence[IndexLink]) -> None:
         v = self._v
         for chunk in _chunks(sorted(record_ids)):
             marks = placeholders(len(chunk))

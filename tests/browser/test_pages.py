@@ -19,6 +19,7 @@ import pytest
 
 from api.ratelimit import TokenBucket
 from auth.principal import Role
+from records import Source
 from tests.plugins.api import LiveApi, api_settings_for, start_api
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -64,6 +65,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
         )
         accounts.create(
             "AUD-1", name="Auditor Rao", role=Role.AUDITOR, state=None, password=PASSWORD
+        )
+        accounts.create(
+            "MH-SUP-1",
+            name="DySP Kale",
+            role=Role.SUPERVISOR,
+            state="MH",
+            district="PUNE",
+            password=PASSWORD,
         )
         yield api
     backend.close()
@@ -203,6 +212,44 @@ def test_officer_console(site: LiveApi, browser: object) -> None:
         w.close()
 
 
+def test_profile_page_prints_the_mini_docket(site: LiveApi, browser: object) -> None:
+    """#20: the profile page's docket link downloads the PDF for the purpose the page was
+    opened with; the printing is audited with it, and the PDF's footer says who and why."""
+    w = Watched(browser, site.url)
+    try:
+        sign_in(w)
+        w.page.fill("#purpose", "FIR 0456/2024 Pune docket")
+        w.page.fill("#name", "Rajendra Patil")
+        w.page.click("button[type=submit] >> text=Search")
+        w.page.wait_for_selector("ol.profiles li")
+        w.page.click("ol.profiles li:has-text('Records: 4') h3 a")
+        w.page.wait_for_selector("h2:has-text('Sources')")
+        shown = {
+            t.strip().split(" · ")[-1]
+            for t in w.page.locator("article.record h3").all_inner_texts()
+        }
+        w.check("console-profile-docket")
+        with w.page.expect_download() as download:
+            w.page.click("a.docket")
+        pdf = Path(download.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF")
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).split())
+        assert "Printed by MH-1001" in text and "FIR 0456/2024 Pune docket" in text
+        assert shown and all(record_id in text for record_id in shown), (shown, text[:500])
+        from state.audit import AuditQuery
+
+        entries = site.app.state.audit.entries(AuditQuery(actor="MH-1001", limit=50))
+        printed = [e for e in entries if e.route.endswith("/docket") and e.status == 200]
+        assert printed and printed[0].purpose == "FIR 0456/2024 Pune docket"
+        assert set(printed[0].record_ids) == shown
+    finally:
+        w.close()
+
+
 def test_network_view_draws_the_profile_and_lists_its_evidence(
     site: LiveApi, browser: object
 ) -> None:
@@ -269,6 +316,53 @@ def test_alerts_inbox_asks_a_purpose_and_acknowledges(site: LiveApi, browser: ob
         w.check("console-alerts-acknowledged")
     finally:
         w.close()
+
+
+def test_a_supervisor_approves_an_access_request(site: LiveApi, browser: object) -> None:
+    """A CBI client is told a CCTNS record exists (a hit-flag) and asks for it; a Maharashtra
+    supervisor reads the request in the console and approves it with a reason."""
+    token = site.partner(
+        agency="CBI",
+        sources=[Source.SARATHI],
+        scopes=["persons:search", "persons:read", "access:request"],
+    )
+    found = site.post(
+        "/v1/persons/search",
+        token,
+        json={"name": "Rajendra Shankar Patil", "purpose": "RC 0042/2026 CBI"},
+    ).json()
+    hit = next(h for h in found["hits"] if h["source"] == "cctns" and h["state"] == "MH")
+    filed = site.post(
+        "/v1/access/requests",
+        token,
+        json={"handle": hit["handle"], "reason": "co-accused", "case_reference": "RC 0042/2026"},
+    ).json()
+    w = Watched(browser, site.url)
+    try:
+        sign_in(w, "MH-SUP-1")
+        w.page.click("nav >> text=Access requests")
+        assert w.page.is_visible("text=State the purpose")
+        w.page.fill("#purpose", "daily review of access requests")
+        with w.page.expect_navigation():
+            w.page.keyboard.press("Enter")
+        item = w.page.locator("ol.requests > li", has_text=filed["request_id"])
+        playwright_sync.expect(item).to_contain_text("RC 0042/2026", timeout=LOADED_MS)
+        assert "CBI" in item.inner_text()
+        w.check("console-access")
+        item.locator("input[name=reason]").fill("RC verified with CBI ACB Mumbai")
+        with w.page.expect_navigation():
+            item.locator("button[value=approve]").click()
+        assert "purpose=daily+review" in w.page.url
+        playwright_sync.expect(
+            w.page.locator("ol.requests > li", has_text=filed["request_id"])
+        ).to_have_count(0, timeout=LOADED_MS)
+        w.check("console-access-decided")
+    finally:
+        w.close()
+    status = site.get(f"/v1/access/requests/{filed['request_id']}", token).json()
+    assert status["status"] == "approved"
+    assert status["decided_by"] == "supervisor:MH-SUP-1"
+    assert status["decision_reason"] == "RC verified with CBI ACB Mumbai"
 
 
 def test_auditor_reads_the_audit_log(site: LiveApi, browser: object) -> None:

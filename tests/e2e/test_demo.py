@@ -94,6 +94,28 @@ def _check_printed_commands(text: str, port: int, env: dict[str, str]) -> None:
     found = httpx.post(f"{base}/v1/persons/search", json=person, headers=headers, timeout=30)
     assert found.status_code == 200, found.text
     assert found.json()["profiles"], f"the printed person search finds nobody: {person}"
+    # the printed docket and register commands
+    assert f'docket "$PROFILE" --purpose "demo docket" -o docket.pdf --url {base}' in text
+    profile_id = found.json()["profiles"][0]["profile_id"]
+    pdf = token_env.get("TMPDIR", "/tmp") + f"/demo-docket-{port}.pdf"
+    printed = subprocess.run(
+        [str(ICJS), "docket", profile_id, "--purpose", "demo docket", "-o", pdf,
+         "--url", base, "--token", token, "--json"],
+        capture_output=True, text=True, env=token_env, check=False,
+    )  # fmt: skip
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout)["pages"] >= 1
+    ndso = subprocess.run(
+        [str(ICJS), "token", "officer", "--role", "ndso", "--state", "MH"],
+        capture_output=True, text=True, env=token_env, check=True,
+    ).stdout.strip()  # fmt: skip
+    register = httpx.get(
+        f"{base}/v1/ndso/register",
+        params={"purpose": "demo review"},
+        headers={"Authorization": f"Bearer {ndso}"},
+        timeout=60,
+    )
+    assert register.status_code == 200, register.text
     plate = httpx.post(f"{base}/v1/vehicles/search", json=vehicle, headers=headers, timeout=30)
     assert plate.status_code == 200, plate.text
     assert plate.json()["vehicles"], f"the printed vehicle search finds nothing: {vehicle}"
@@ -145,6 +167,21 @@ def _check_printed_commands(text: str, port: int, env: dict[str, str]) -> None:
         f"{base}/v1/persons/search", json=person, headers=partner_headers, timeout=30
     )
     assert as_partner.status_code == 200, as_partner.text
+    # the second partner (RPF: Vahan, Sarathi, IVFRT only) is told the CCTNS record exists,
+    # with nothing of it (#19, item 3)
+    rpf = re.findall(r"curl -s -u (\S+):(\S+) ", text)[1]
+    rpf_token = httpx.post(
+        f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=rpf, timeout=30
+    ).json()["access_token"]
+    flagged = httpx.post(
+        f"{base}/v1/persons/search",
+        json=person,
+        headers={"Authorization": f"Bearer {rpf_token}"},
+        timeout=30,
+    ).json()
+    assert "cctns" in {h["source"] for h in flagged["hits"]}, flagged["hits"]
+    assert all(r["source"] in ("vahan", "sarathi", "ivfrt") for p in flagged["profiles"]
+               for r in p["records"])  # fmt: skip
 
 
 @pytest.mark.slow

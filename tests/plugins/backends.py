@@ -23,6 +23,7 @@ import pytest
 from config import SearchSettings
 from indexer import open_backend
 from indexer.backends.base import Backend
+from indexer.backends.elastic import ElasticBackend
 from records import (
     Identifier,
     IdType,
@@ -256,7 +257,6 @@ def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Back
         )
     backend = open_backend(settings)
     yield backend
-    drop = getattr(backend, "drop_all", None)
-    if drop is not None:
-        drop()
+    if isinstance(backend, ElasticBackend):
+        backend.index.drop_all()
     backend.close()

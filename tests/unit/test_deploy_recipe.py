@@ -69,9 +69,10 @@ def key_exists(model: type[BaseModel], path: list[str]) -> bool:
         return key_exists(annotation, path[1:])
     # sources: dict[str, SourceSettings]: the next segment names a source
     if path[0] == "sources":
-        from config.settings import SOURCE_NAMES, SourceSettings
+        from config.settings import SourceSettings
+        from records import source_names
 
-        return path[1] in SOURCE_NAMES and key_exists(SourceSettings, path[2:])
+        return path[1] in source_names() and key_exists(SourceSettings, path[2:])
     return False
 
 

@@ -25,6 +25,7 @@ PACKAGES = (
     "network",
     "auth",
     "state",
+    "dockets",
     "api",
     "web",
     "cli",
@@ -44,10 +45,14 @@ FORBIDDEN: dict[str, set[str]] = {
     # the graph reads records and profiles through federation and indexer, like alerts (#19)
     "network": {"api", "cli", "web", "connectors", "alerts", "fastapi", "starlette"},
     "state": {"federation", "alerts", "api", "cli"},
+    # the mini-docket reads profiles through federation only, and is printed by the API and CLI
+    "dockets": {"api", "cli", "web", "connectors", "indexer", "state", "fastapi", "starlette"},
     "api": {"cli", "web"},
     # the pages call the API's handlers and the services, never the stores or the index
     "web": {"cli", "connectors", "indexer", "state"},
     "simulators": set(PACKAGES) - {"simulators"},
+    # settings know the sources' names (`records.source_names`), nothing else of ours
+    "config": set(PACKAGES) - {"config", "records"},
 }
 
 # Routes turn HTTP into a service call and back: they reach the index, the sources and the
@@ -98,9 +103,24 @@ def test_routes_call_services_only() -> None:
     assert not wrong
 
 
+def test_a_source_folder_imports_no_other_source() -> None:
+    """A source is a folder (#17, item 4): what it needs of another source goes through the
+    sync machinery, so a newcomer reads one folder."""
+    folders = sorted(p for p in (ROOT / "connectors" / "sources").iterdir() if p.is_dir())
+    assert len(folders) >= 8
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for folder in folders
+        for path in folder.rglob("*.py")
+        for name in imported(path)
+        if name.startswith("connectors.sources.") and name.split(".")[2] != folder.name
+    )
+    assert not wrong
+
+
 def test_the_check_sees_imports(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(
-        "import connectors.vahan\nfrom indexer.backends import base\nfrom . import x\n"
+        "import connectors.sources.vahan\nfrom indexer.backends import base\nfrom . import x\n"
     )
-    assert imported(module) == {"connectors.vahan", "indexer.backends"}
+    assert imported(module) == {"connectors.sources.vahan", "indexer.backends"}

@@ -8,11 +8,13 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from api.routes import dockets as api_dockets
 from api.routes import persons as api_persons
 from api.schemas import PersonSearchRequest
 from api.security import audit_context
+from auth.errors import ProblemError
 
-from .access import may, officer
+from .access import keep_alive, may, officer
 from .pages import checked_form, filled, outcome, page
 
 router = APIRouter(include_in_schema=False)
@@ -104,6 +106,37 @@ async def profile(request: Request, profile_id: str) -> Response:
             "errors": errors,
             "purpose": purpose,
             "may_network": may(request, who, "network.profile"),
+            "profile_id": profile_id,
+            "may_print": may(request, who, "dockets.get"),
         },
         status=200 if not errors else 404,
     )
+
+
+@router.get("/console/profiles/{profile_id}/docket")
+async def docket(request: Request, profile_id: str) -> Response:
+    """The profile's mini-docket (PDF), for the purpose the profile page was opened with."""
+    who = officer(request, "dockets.get")
+    if isinstance(who, Response):
+        return who
+    purpose = request.query_params.get("purpose", "").strip()[:200]
+    if not PROFILE_ID.match(profile_id) or not purpose:
+        return page(
+            request,
+            who,
+            "console/profile.html",
+            {"profile": None, "errors": ["open the profile, with a purpose, first"]},
+            status=404 if purpose else 422,
+        )
+    audit_context(request, purpose=purpose)
+    try:
+        printed = await api_dockets.get_docket(request, who.caller, profile_id, purpose)
+    except ProblemError as exc:
+        return page(
+            request,
+            who,
+            "console/profile.html",
+            {"profile": None, "errors": [exc.detail], "purpose": purpose},
+            status=exc.status,
+        )
+    return keep_alive(request, printed, who)

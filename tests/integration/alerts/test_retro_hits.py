@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from alerts import AlertStep, AlertStore
-from alerts.searches import PERSON, WATCH, SearchMemory, person_keys, vehicle_keys
-from auth.principal import Role
-from records import Identifier, IdType, Kind, Person, Record, Source, Vehicle
+from alerts.searches import PERSON, WATCH, SearchMemory, access_of, person_keys, vehicle_keys
+from auth.principal import Caller, Role
+from records import Identifier, IdType, Kind, Person, Record, Sensitivity, Source, Vehicle
 from state import Database
 from state.outbox import Outbox
 from state.schema import outbox
@@ -77,6 +77,54 @@ def test_a_record_that_would_have_been_in_a_search_alerts_the_searcher(
     step.run([_accused("NEW-2", "RAJENDRA S PATIL")])
     assert len(_queued(state_db)) == 1
     assert memory.forget_expired(clock["now"]) == 1
+
+
+def test_a_retro_hit_on_a_record_the_searcher_may_not_see_is_not_sent(
+    state_db: Database,
+) -> None:
+    """Two officers searched for the same name; a sexual-offence case arrives. The one cleared
+    for such records is told; the other is not told anything (not even "restricted": that
+    would say the person he searched for has a record he may not see). A partner client whose
+    entitlement stops at Sarathi is not told of a CCTNS record either."""
+    memory = SearchMemory(state_db)
+    query = {"name": "Rajendra Patil", "father_name": "Shankar", "birth_year": 1990}
+    none: frozenset[str] = frozenset()
+    searchers = {
+        "cleared": Caller(
+            "cleared", Role.OFFICER, none, state="MH", clearances=frozenset({"sensitive"})
+        ),
+        "plain": Caller("plain", Role.OFFICER, none, state="MH"),
+        "cbi": Caller(
+            "cbi", Role.PARTNER, none, client_id="cbi-1", sources=frozenset({Source.SARATHI})
+        ),
+    }
+    for subject, caller in searchers.items():
+        memory.remember(
+            kind=PERSON,
+            subject=subject,
+            query=query,
+            keys=person_keys(query),
+            results=[],
+            now=NOW,
+            min_score=0.5,
+            access=access_of(caller),
+        )
+    step = AlertStep(
+        AlertStore(state_db), Outbox(state_db), searches=memory, clock=lambda: NOW + timedelta(1)
+    )
+    labelled = _accused("SO-1", "RAJENDRA SHANKAR PATIL")
+    labelled = labelled.model_copy(update={"sensitivity": frozenset({Sensitivity.SEXUAL_OFFENCE})})
+    step.run([labelled])
+    queued = _queued(state_db)
+    assert [r for _, r, _ in queued] == ["officer:cleared"]
+    assert "access" not in queued[0][2]["own"]["search"]["query"]  # type: ignore[index]
+
+    step.run([_accused("PLAIN-1", "RAJENDRA SHANKAR PATIL")])  # unlabelled: officers, not CBI
+    assert sorted(r for _, r, _ in _queued(state_db)) == [
+        "officer:cleared",
+        "officer:cleared",
+        "officer:plain",
+    ]
 
 
 def test_a_watched_plate_alerts_its_watcher(state_db: Database) -> None:

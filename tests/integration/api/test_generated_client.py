@@ -41,6 +41,9 @@ def client(served: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     root = tmp_path_factory.mktemp("generated")
     document = root / "openapi.json"
     document.write_bytes(httpx.get(f"{served.url}/openapi.json").content)
+    # the generator reads binary bodies as application/octet-stream only (the docket is a PDF)
+    config = root / "config.json"
+    config.write_text('{"content_type_overrides": {"application/pdf": "application/octet-stream"}}')
     bin_dir = str(Path(sys.executable).parent)
     done = subprocess.run(
         [
@@ -50,6 +53,8 @@ def client(served: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             str(document),
             "--meta",
             "none",
+            "--config",
+            str(config),
             "--output-path",
             str(root / PACKAGE),
         ],

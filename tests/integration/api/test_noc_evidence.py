@@ -18,7 +18,7 @@ from alerts.step import AlertStep
 from alerts.store import AlertStore
 from auth.principal import Role
 from config import SourceSettings
-from connectors.vahan_live import ConnectorVahanLookup
+from connectors.sources.vahan.live import ConnectorVahanLookup
 from federation import revoke_on_reports
 from indexer.backends.base import Backend
 from records import Identifier, IdType, Kind, Provenance, Record, Source, Vehicle

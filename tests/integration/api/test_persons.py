@@ -66,7 +66,9 @@ def test_results_are_cut_to_the_purpose_free_wire_shape(live_api: LiveApi) -> No
         "matched_records",
         "min_score",
         "withheld",
+        "hits",
     }
+    assert result["hits"] == [], "an officer is answered no hit-flag by the default policy"
     assert result["min_score"] == 0.001, "the default floor: only what is implausible is cut"
     assert set(result["profiles"][0]) == {
         "profile_id",
@@ -78,6 +80,7 @@ def test_results_are_cut_to_the_purpose_free_wire_shape(live_api: LiveApi) -> No
         "links",
         "refused",
         "restricted",
+        "hits",
     }
 
 

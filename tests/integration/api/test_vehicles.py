@@ -91,7 +91,7 @@ def test_bad_identifier_says_what_to_send(live_api: LiveApi) -> None:
 
 
 class VahanDesk:
-    """The injected live look-up: answers like `connectors.vahan` would, counting calls."""
+    """The injected live look-up: answers like `connectors.sources.vahan` would, counting calls."""
 
     def __init__(self, records: list[Record]) -> None:
         self.records = records

@@ -9,7 +9,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from config import SearchSettings
-from indexer.backends import elastic
+from indexer.backends import elastic_writes
 from indexer.backends.elastic import ElasticBackend
 from indexer.backends.engines import Engine, OpenSearchEngine
 from records import Record
@@ -20,12 +20,17 @@ class Staged:
 
     def __init__(self, engine: Engine, fail: dict[str, tuple[int, str]], times: int) -> None:
         self._engine = engine
+        self._docs = engine.docs
         self._fail = fail
         self._times = times
         self.bulk_calls = 0
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
+        if name == "docs":  # the documents, with `bulk` staged
+            return self
+        if name in ("admin", "name", "health", "close"):
+            return getattr(self._engine, name)
+        return getattr(self._docs, name)
 
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
         self.bulk_calls += 1
@@ -46,7 +51,7 @@ class Staged:
             i += size
         if withheld:
             self._times -= 1
-        result = self._engine.bulk(sent) if sent else {"errors": False, "items": []}
+        result = self._docs.bulk(sent) if sent else {"errors": False, "items": []}
         return {"errors": bool(withheld) or result["errors"], "items": withheld + result["items"]}
 
 
@@ -62,7 +67,7 @@ def test_retryable_item_failures_are_retried_and_then_count(
     sample_records: list[Record],
     monkeypatch: Any,
 ) -> None:
-    monkeypatch.setattr(elastic, "BACKOFF_S", 0.01)
+    monkeypatch.setattr(elastic_writes, "BACKOFF_S", 0.01)
     first = sample_records[0].record_id
     backend, _ = backend_with(
         opensearch_url, index_prefix, {first: (429, "es_rejected_execution_exception")}, times=2
@@ -94,7 +99,7 @@ def test_permanent_item_failures_are_reported_never_counted(
 def test_a_retryable_failure_that_persists_is_reported(
     opensearch_url: str, index_prefix: str, sample_records: list[Record], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(elastic, "BACKOFF_S", 0.01)
+    monkeypatch.setattr(elastic_writes, "BACKOFF_S", 0.01)
     stuck = sample_records[2].record_id
     backend, _ = backend_with(opensearch_url, index_prefix, {stuck: (503, "unavailable")}, times=99)
     result = backend.upsert(sample_records)

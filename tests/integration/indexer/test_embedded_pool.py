@@ -57,11 +57,11 @@ def test_threads_that_come_and_go_reuse_a_bounded_pool(tmp_path: Path) -> None:
     backend.upsert(sample_world())
     for _ in range(10):  # ten bursts, each from new threads
         assert _burst(backend, 16) == []
-        assert backend.open_connections <= 4
+        assert backend.file.open_connections <= 4
     # one descriptor for the file and one for the WAL per connection, at most
     assert 0 < _open_files(path) <= 2 * 4
     backend.close()
-    assert backend.open_connections == 0
+    assert backend.file.open_connections == 0
     assert _open_files(path) == 0, "close() leaves no database descriptor open"
     with pytest.raises(BackendError):
         backend.count()
@@ -75,7 +75,7 @@ def test_a_connection_lent_during_close_is_closed_when_it_comes_back(tmp_path: P
     release = threading.Event()
 
     def slow_read() -> None:
-        with backend._read() as (con, v):
+        with backend.file.read() as (con, v):
             con.execute(f"SELECT COUNT(*) FROM records_v{v}").fetchone()
             reading.set()
             release.wait(10)
@@ -84,7 +84,7 @@ def test_a_connection_lent_during_close_is_closed_when_it_comes_back(tmp_path: P
     reader.start()
     assert reading.wait(10)
     backend.close()
-    assert backend.open_connections == 1  # the one still lent
+    assert backend.file.open_connections == 1  # the one still lent
     release.set()
     reader.join()
-    assert backend.open_connections == 0 and _open_files(path) == 0
+    assert backend.file.open_connections == 0 and _open_files(path) == 0

@@ -47,7 +47,7 @@ def plain_key_hits(
 ) -> list[tuple[int, int]]:
     """The plan this module replaced: join every posting to its row, filter, count, cut."""
     where, params = sql.filter_sql(filters)
-    with backend._read() as (con, v):
+    with backend.file.read() as (con, v):
         return [
             (rid, hits)
             for rid, hits in con.execute(
@@ -77,7 +77,7 @@ def test_key_hits_equal_the_plain_join(backend: EmbeddedBackend, label: str, lim
     filters = FILTERS[label]
     expected = plain_key_hits(backend, keys, filters, limit)
     where, params = sql.filter_sql(filters)
-    with backend._read() as (con, v):
+    with backend.file.read() as (con, v):
         got = _key_hits(con, v, keys, where, params, limit)[0] if where != "0" else []
     assert got == expected
     if label == "one state" and limit == 50:

@@ -467,3 +467,44 @@ def test_home_can_be_a_district_or_a_police_station(
     if not full:
         where = home.replace("_", " ")
         assert f"outside your {where}" in held["people.address"], held
+
+
+# -- hit-flags: a third answer beside visible and withheld ------------------------------------
+
+
+def test_a_partner_is_answered_hit_flags_outside_its_entitlement() -> None:
+    from auth.policy import Answer
+
+    cbi = Caller(
+        "cbi-1", Role.PARTNER, frozenset(), client_id="cbi-1", sources=frozenset({Source.SARATHI})
+    )
+    v = POLICY.visibility(cbi)
+    assert v.sources == frozenset({Source.SARATHI})
+    assert v.hit_flag == frozenset(Source) - {Source.SARATHI}
+    assert POLICY.admits(cbi, record(Source.SARATHI, Kind.DRIVING_LICENCE)).answer is Answer.VISIBLE
+    flagged = POLICY.admits(cbi, record())
+    assert flagged.answer is Answer.HIT_FLAG and not flagged
+    # label rules hold for hit-flags too: a sexual-offence case is not even flagged
+    labelled = record(sensitivity=frozenset({Sensitivity.SEXUAL_OFFENCE}))
+    assert POLICY.admits(cbi, labelled).answer is Answer.WITHHELD
+    # a grant opens that record, and only that one
+    granted = v.with_grants(["cctns:1"])
+    assert granted.admits(record()).answer is Answer.VISIBLE
+    assert granted.admits(record(native="2")).answer is Answer.HIT_FLAG
+    # officers are not flagged by default
+    assert POLICY.visibility(Caller("o", Role.OFFICER, frozenset(), state="MH")).hit_flag == set()
+
+
+def test_a_role_marked_for_a_source_sees_it_only_as_hit_flags() -> None:
+    data = tomllib.loads(resources.files("auth").joinpath("default_policy.toml").read_text("utf-8"))
+    data["roles"]["officer"]["hit_flag"] = ["ivfrt"]
+    policy = Policy.from_mapping(data)
+    v = policy.visibility(Caller("o", Role.OFFICER, frozenset(), state="MH"))
+    assert v.hit_flag == {Source.IVFRT} and v.sources == frozenset(Source) - {Source.IVFRT}
+    data["roles"]["officer"]["hit_flag"] = ["nowhere"]
+    with pytest.raises(AuthConfigError, match="hit_flag"):
+        Policy.from_mapping(data)
+    data["roles"]["officer"]["hit_flag"] = []
+    data["roles"]["officer"]["hit_flag_outside_entitlement"] = "yes"
+    with pytest.raises(AuthConfigError, match="hit_flag_outside_entitlement"):
+        Policy.from_mapping(data)

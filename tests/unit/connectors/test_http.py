@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from connectors.errors import CircuitOpen, NotFound, PageExpired, SourceError
+from connectors.errors import CircuitOpen, PageExpired, SourceError, SourceNotFound
 from connectors.http import ApiKeyAuth, ClientCredentials, SourceClient
 from connectors.retry import CircuitBreaker, RetryPolicy, parse_retry_after
 
@@ -159,7 +159,7 @@ async def test_410_raises_page_expired_without_retry() -> None:
 @respx.mock
 async def test_404_is_not_found() -> None:
     respx.get(f"{BASE}/x").mock(return_value=httpx.Response(404, text="<html/>"))
-    with pytest.raises(NotFound):
+    with pytest.raises(SourceNotFound):
         await client().get_json("/x")
 
 

@@ -18,10 +18,10 @@ import respx
 
 from config import SourceSettings
 from connectors import states
-from connectors.eprisons import ReconcileShifted
 from connectors.errors import SourceError
 from connectors.registry import open_connector
 from connectors.replay import replay_quarantine
+from connectors.sources.eprisons.connector import ReconcileShifted
 from records import IdType, PersonRole, Sensitivity, Source
 from state.sync import StateStore
 from tests.unit.connectors.fakes import FAST, T0, sync
@@ -513,7 +513,7 @@ async def test_vahan_cursor_walk_transfer_and_lookups(
     )
     connector = open_connector("vahan", sources["vahan"], policy=FAST)
     try:
-        from connectors.vahan import VahanConnector
+        from connectors.sources.vahan.connector import VahanConnector
 
         assert isinstance(connector, VahanConnector)
         found = await connector.lookup_registration("mh-12-ab-1234")

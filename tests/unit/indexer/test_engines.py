@@ -33,7 +33,7 @@ def test_unreachable_cluster_is_unhealthy_and_the_password_never_shows(backend: 
     assert not ok
     assert "s3cret-pass" not in detail
     with pytest.raises(BackendError) as caught:
-        engine.count("icjs-records", {"query": {"match_all": {}}})
+        engine.docs.count("icjs-records", {"query": {"match_all": {}}})
     assert "s3cret-pass" not in str(caught.value)
     engine.close()
 
@@ -45,7 +45,7 @@ def test_api_key_and_several_hosts() -> None:
         api_key=SecretStr("a2V5OnNlY3JldA=="),
     )
     engine = ElasticsearchEngine(settings)
-    assert len(engine._client.transport.node_pool.all()) == 2
+    assert len(engine.client.transport.node_pool.all()) == 2
     engine.close()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from indexer.backends.base import Link
+from indexer.backends.base import IndexLink
 from indexer.links import cluster_label, clusters, decide, fir_links, link_keys
 from records import Identifier, IdType, Kind, Person, PersonRole, Record, Relation, Source, Vehicle
 from tests.plugins.backends import DL, FIR, make, sample_world
@@ -150,8 +150,8 @@ def test_index_clusters_never_chain_across_a_disagreement() -> None:
     c = _accused("B1", "RAMESH KUMAR", relative_name="MAHESH YADAV", relation=Relation.SON_OF)
     records = {r.record_id: r for r in (a, b, c)}
     edges = {
-        Link(*sorted((a.record_id, b.record_id)), reason="fir", key="fir:1"),  # type: ignore[call-arg]
-        Link(*sorted((b.record_id, c.record_id)), reason="fir", key="fir:2"),  # type: ignore[call-arg]
+        IndexLink(*sorted((a.record_id, b.record_id)), reason="fir", key="fir:1"),  # type: ignore[call-arg]
+        IndexLink(*sorted((b.record_id, c.record_id)), reason="fir", key="fir:2"),  # type: ignore[call-arg]
     }
     found = clusters(records, edges, lambda ids: [records[i] for i in ids])
     assert not any({a.record_id, c.record_id} <= cluster for cluster in found)

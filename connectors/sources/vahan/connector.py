@@ -17,7 +17,7 @@ from urllib.parse import quote
 from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
 from connectors.clean import scrub_aadhaar
-from connectors.errors import MappingError, NotFound
+from connectors.errors import MappingError, SourceNotFound
 from connectors.feeds import envelope_list, rows_of
 from connectors.fields import Fields
 from connectors.mapping import drop_none, identifier, phones, unique
@@ -77,7 +77,7 @@ class VahanConnector(Connector):
             raise ValueError(f"{regn_no!r} is not a registration number")
         try:
             body = await self.client.get_json(f"/rc/{quote(normalised)}")
-        except NotFound:
+        except SourceNotFound:
             return None
         if not isinstance(body, dict):
             raise MappingError("Vahan look-up answered with something other than a record")
@@ -111,7 +111,7 @@ class VahanConnector(Connector):
         try:
             current = await self.client.get_json(f"/rc/{quote(normalised)}")
             body = await self.client.get_json(f"/rc/{quote(normalised)}/owners")
-        except NotFound:
+        except SourceNotFound:
             return []
         if not isinstance(current, dict):
             raise MappingError("Vahan look-up answered with something other than a record")

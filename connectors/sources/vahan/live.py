@@ -15,7 +15,7 @@ from connectors.clean import scrub_aadhaar
 from connectors.errors import MappingError
 from connectors.registry import open_connector
 from connectors.retry import CircuitBreaker, RetryPolicy
-from connectors.vahan import VahanConnector
+from connectors.sources.vahan.connector import VahanConnector
 from records import Record
 
 # Two attempts within about a second; Vahan asking to come back later is not worth waiting for.

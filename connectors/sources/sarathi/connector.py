@@ -11,7 +11,7 @@ from urllib.parse import quote
 from connectors import parse as p
 from connectors.base import Connector, Mapped, Page, Row
 from connectors.clean import scrub_aadhaar
-from connectors.errors import MappingError, NotFound
+from connectors.errors import MappingError, SourceNotFound
 from connectors.feeds import envelope_list, rows_of
 from connectors.fields import UNDATED, Fields
 from connectors.mapping import GENDERS, drop_none, identifier, unique
@@ -57,7 +57,7 @@ class SarathiConnector(Connector):
             raise ValueError(f"{dl_no!r} is not a driving licence number")
         try:
             body = await self.client.get_json(f"/v2/licences/{quote(normalised)}")
-        except NotFound:
+        except SourceNotFound:
             return None
         if not isinstance(body, dict):
             raise MappingError("Sarathi look-up answered with something other than a record")

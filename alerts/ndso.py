@@ -1,0 +1,337 @@
+"""The sexual-offender register's alerts, run from the sync hook beside the other matchers.
+
+Two kinds, each to the police station of the registered offender (the register's station,
+`federation.registers`), through the same outbox and channels as every alert:
+
+- `ndso_appeared`: a registered offender appears in a new record: an arrest (a CCTNS accused
+  row), a driving or arms licence, a vehicle registration, a foreigner's registration or journey
+  (IVFRT). Certain when the index links the record to one of his (a DL, a passport, a FIR +
+  station) or it carries one of his strong identifiers; when only his name and birth year agree
+  it is sent for REVIEW, never as a conclusion.
+- `ndso_place`: a record of a registered offender gives an address, or an employer, at a
+  school, hostel or hotel.
+
+The register is read from the index (`OffenderIndex`, refreshed at most every few minutes); an
+offender registered by the very batch being synced is added to it for that batch, so that his
+own new records are not missed while the snapshot catches up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from federation.registers import Offender, OffenderIndex, convictions, register
+from indexer.backends.base import CandidateQuery, Filters, IdentifierTerm
+from matching import api as matching
+from records import IdType, Kind, Person, Record
+from state.outbox import Outbox
+
+from .directory import Directory
+
+APPEARED = "ndso_appeared"
+PLACE = "ndso_place"
+# The records in which an offender "appears": arrests, licences, registrations, journeys.
+_APPEARING = frozenset(
+    {
+        Kind.ACCUSED,
+        Kind.DRIVING_LICENCE,
+        Kind.ARMS_LICENCE,
+        Kind.VEHICLE_REGISTRATION,
+        Kind.FOREIGNER,
+    }
+)
+_STRONG = frozenset(
+    {IdType.DRIVING_LICENCE, IdType.PASSPORT, IdType.ARMS_LICENCE, IdType.PRISONER, IdType.VISA}
+)
+# Places where a sexual offender's presence is the register's business, as addresses write
+# them (English, Hindi and the common transliterations).
+SENSITIVE_PLACE = re.compile(
+    r"\b(?:school|hostel|hotel|vidyalaya?|chhatrawas|chhatravas|gurukul|boarding house)\b"
+    r"|स्कूल|विद्यालय|छात्रावास|हॉस्टल|होस्टल|होटल",
+    re.IGNORECASE,
+)
+_EMPLOYER_KEYS = ("employer", "occupation", "work_address", "workplace")
+NAME_MATCH = 0.9  # a name-only match's score (names as if unique) needed to send for REVIEW
+SWEEP_LIMIT = 200  # records examined per newly convicted offender
+BIRTH_SLACK = 1  # years by which a name-only match's birth years may miss each other
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    offender: Offender
+    record: Record
+    certain: bool
+    reason: str
+
+
+def _subjects(record: Record) -> list[Person]:
+    return [p for p in record.subjects() if p.names]
+
+
+def _born(person: Person, record: Record) -> tuple[int, int] | None:
+    """The birth years a record allows: one from a date or year, two from an age on a date."""
+    if person.birth_date is not None:
+        return person.birth_date.year, person.birth_date.year
+    if person.birth_year is not None:
+        return person.birth_year, person.birth_year
+    on = person.age_on or record.event_date
+    if person.age_from is not None and on is not None:
+        oldest = person.age_to if person.age_to is not None else person.age_from
+        return on.year - oldest - 1, on.year - person.age_from
+    return None
+
+
+def _born_alike(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
+    """Birth years that overlap within `BIRTH_SLACK` (an age given to the police is rounded)."""
+    if a is None or b is None:
+        return False  # a name alone is not enough to tell a station
+    return a[0] - BIRTH_SLACK <= b[1] and b[0] - BIRTH_SLACK <= a[1]
+
+
+def places_of(record: Record) -> Iterator[tuple[str, str]]:
+    """(field, text) of a record's addresses and employers that name a sensitive place."""
+    for person in _subjects(record) or list(record.people):
+        if person.address and SENSITIVE_PLACE.search(person.address):
+            yield "address", person.address
+    for key, value in record.attributes.items():
+        if not isinstance(value, str):
+            continue
+        if ("address" in key or key in _EMPLOYER_KEYS) and SENSITIVE_PLACE.search(value):
+            yield key, value
+
+
+class NdsoMatcher:
+    def __init__(self, index: OffenderIndex, outbox: Outbox, directory: Directory) -> None:
+        self._index = index
+        self._outbox = outbox
+        self._directory = directory
+        # offenders registered by batches since the snapshot was read, until it is read again
+        self._since: tuple[object, list[Offender]] = (None, [])
+
+    def _offenders(self, records: Sequence[Record]) -> list[Offender]:
+        snapshot = self._index.current()
+        if self._since[0] is not snapshot:
+            self._since = (snapshot, [])
+        known = [*snapshot.offenders, *self._since[1]]
+        registered = {i for o in known for i in o.record_ids}
+        fresh = [r for r in records if convictions(r) and r.record_id not in registered]
+        if fresh:
+            added = register(self._index.backend, fresh)[0]
+            self._since[1].extend(added)
+            known += added
+        return known
+
+    def __call__(self, conn: sa.Connection, records: Sequence[Record], now: datetime) -> int:
+        """Match a written batch and queue its alerts in `conn`'s transaction."""
+        return self.queue(conn, self.hits(records), now)
+
+    def hits(self, records: Sequence[Record]) -> list[Hit]:
+        offenders = self._offenders(records)
+        if not offenders:
+            return []
+        backend = self._index.backend
+        batch = {r.record_id: r for r in records}
+        held = {**self._index.current().records, **batch}
+        missing = sorted({i for o in offenders for i in o.record_ids} - set(held))
+        held.update({r.record_id: r for r in backend.get(missing)} if missing else {})
+        # an offender whose conviction this batch brings (new, or read again after a crash):
+        # the records the index already holds that may be his are examined too, so that the
+        # order in which the sources sync does not decide what his station is told
+        convicted_now = [o for o in offenders if any(c.record_id in batch for c in o.convictions)]
+        examined = [
+            *records,
+            *(r for r in self._sweep(convicted_now, held) if r.record_id not in batch),
+        ]
+        owner: dict[str, Offender] = {i: o for o in offenders for i in o.record_ids}
+        ids = [r.record_id for r in examined]
+        linked: dict[str, set[str]] = {}
+        for link in backend.links(ids) if ids else []:
+            linked.setdefault(link.a, set()).add(link.b)
+            linked.setdefault(link.b, set()).add(link.a)
+        strong: dict[tuple[IdType, str], Offender] = {}
+        for offender in offenders:
+            for rid in offender.record_ids:
+                for ident in held[rid].identifiers if rid in held else ():
+                    if ident.type in _STRONG and not ident.partial:
+                        strong[(ident.type, ident.value)] = offender
+        out: list[Hit] = []
+        for record in examined:
+            own = owner.get(record.record_id)
+            if own is not None:
+                out.extend(self._places(own, record))
+                continue
+            if record.kind not in _APPEARING:
+                continue
+            hit = self._appeared(record, owner, linked, strong, offenders, held)
+            if hit is not None:
+                out.append(hit)
+                out.extend(self._places(hit.offender, record))
+        return out
+
+    def _sweep(self, offenders: Sequence[Offender], held: dict[str, Record]) -> list[Record]:
+        """Records in the index that share a name key or a strong identifier with these
+        offenders' records, of the kinds an offender appears in."""
+        out: dict[str, Record] = {}
+        for offender in offenders:
+            mine = [held[i] for i in offender.record_ids if i in held]
+            keys = {
+                k
+                for r in mine
+                for p in _subjects(r)
+                for n in p.names
+                for k in matching.name_keys(n)
+            }
+            terms = tuple(
+                IdentifierTerm(i.type, i.value)
+                for r in mine
+                for i in r.identifiers
+                if i.type in _STRONG and not i.partial
+            )
+            if not keys and not terms:
+                continue
+            query = CandidateQuery(
+                name_keys=frozenset(keys),
+                identifiers=terms,
+                filters=Filters(kinds=_APPEARING),
+                limit=SWEEP_LIMIT,
+            )
+            for candidate in self._index.backend.candidates(query):
+                out.setdefault(candidate.record.record_id, candidate.record)
+        return [out[k] for k in sorted(out)]
+
+    def _places(self, offender: Offender, record: Record) -> Iterator[Hit]:
+        for field, text in places_of(record):
+            yield Hit(PLACE, offender, record, True, f"{field}: {text}")
+
+    def _appeared(
+        self,
+        record: Record,
+        owner: dict[str, Offender],
+        linked: dict[str, set[str]],
+        strong: dict[tuple[IdType, str], Offender],
+        offenders: Iterable[Offender],
+        held: dict[str, Record],
+    ) -> Hit | None:
+        for other in sorted(linked.get(record.record_id, ())):
+            if other in owner:
+                return Hit(APPEARED, owner[other], record, True, f"linked to {other}")
+        for ident in record.identifiers:
+            found = strong.get((ident.type, ident.value))
+            if found is not None and not ident.partial:
+                return Hit(APPEARED, found, record, True, f"same {ident.type.value}")
+        return self._by_name(record, offenders, held)
+
+    def _by_name(
+        self, record: Record, offenders: Iterable[Offender], held: dict[str, Record]
+    ) -> Hit | None:
+        people = _subjects(record)
+        if not people:
+            return None
+        keys = set().union(*(matching.name_keys(n) for p in people for n in p.names))
+        for offender in offenders:
+            for rid in offender.record_ids:
+                registered = held.get(rid)
+                for person in _subjects(registered) if registered else []:
+                    if not keys & set().union(*(matching.name_keys(n) for n in person.names)):
+                        continue
+                    born = _born(person, registered) if registered else None
+                    analysed = matching.analyse(
+                        matching.PersonQuery(
+                            name=person.names[0], relative_name=person.relative_name
+                        )
+                    )
+                    for candidate in people:
+                        if not _born_alike(born, _born(candidate, record)):
+                            continue
+                        result = matching.score(analysed, candidate)
+                        if result.score >= NAME_MATCH:
+                            return Hit(
+                                APPEARED,
+                                offender,
+                                record,
+                                False,
+                                f"name and birth year agree with {rid} ({result.score:.2f})",
+                            )
+        return None
+
+    def queue(self, conn: sa.Connection, hits: Sequence[Hit], now: datetime) -> int:
+        queued = 0
+        for hit in hits:
+            to = recipient(hit.offender)
+            payload = payload_of(hit)
+            for channel in ["feed", *self._directory.channels(to)]:
+                queued += self._outbox.add(
+                    kind=hit.kind,
+                    channel=channel,
+                    recipient=to,
+                    # one alert per record, kind and desk, however the register is grouped
+                    dedup_key=f"{hit.kind}:{hit.record.record_id}:{to}:{channel}",
+                    payload=payload,
+                    now=now,
+                    conn=conn,
+                )
+        return queued
+
+
+def recipient(offender: Offender) -> str:
+    station = offender.station
+    if station.state and station.police_station:
+        return f"station:{station.state}/{station.police_station}"
+    if station.state and station.district:
+        return f"district:{station.state}/{station.district}"
+    return f"state:{station.state or 'XX'}"
+
+
+def _side(record: Record | None, record_id: str, side: str) -> dict[str, Any]:
+    if record is None:
+        return {"record_id": record_id, "side": side}
+    names = [n for p in _subjects(record) for n in p.names]
+    return {
+        "record_id": record.record_id,
+        "side": side,
+        "source": record.source.value,
+        "kind": record.kind.value,
+        "status": record.status,
+        "state": record.state,
+        "district": record.district,
+        "police_station": record.police_station,
+        "event_date": record.event_date.isoformat() if record.event_date else None,
+        "labels": sorted(label.value for label in record.sensitivity),
+        "names": names,
+        "review": bool(record.data_issues),
+    }
+
+
+def payload_of(hit: Hit) -> dict[str, Any]:
+    """What the alert carries; `alerts.content` cuts it to the reader (the register's side is
+    labelled `sexual_offence`: an uncleared reader learns that a restricted match exists and
+    whom to call, nothing else)."""
+    station = hit.offender.station
+    conviction = hit.offender.convictions[0]
+    own = {
+        "record_id": conviction.record_id,
+        "side": "ndso_register",
+        "source": conviction.source,
+        "kind": "accused" if conviction.source == "cctns" else "inmate",
+        "state": station.state,
+        "district": station.district,
+        "police_station": station.police_station,
+        "station_name": station.police_station_name,
+        "labels": ["sexual_offence"],
+        "contact": recipient(hit.offender),
+    }
+    return {
+        "kind": hit.kind,
+        "score": 1.0 if hit.certain else None,
+        "review": not hit.certain or bool(hit.record.data_issues),
+        "own": own,
+        "match": {**_side(hit.record, hit.record.record_id, "new_record"), "contact": None},
+        "evidence": [{"feature": hit.kind, "level": hit.reason, "weight": None}],
+    }
