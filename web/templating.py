@@ -30,11 +30,14 @@ _env = Environment(
 _env.globals["name_forms"] = name_forms
 
 
-def render(
-    request: Request, template: str, context: dict[str, Any], *, status: int = 200
-) -> HTMLResponse:
-    lang, chosen = i18n.pick(request)
-    html = _env.get_template(template).render(
+def fragment(request: Request, template: str, context: dict[str, Any]) -> str:
+    """A piece of a page (an alert streamed into the inbox), in the page's language."""
+    lang, _chosen = i18n.pick(request)
+    return _html(request, template, context, lang)
+
+
+def _html(request: Request, template: str, context: dict[str, Any], lang: str) -> str:
+    return _env.get_template(template).render(
         {
             **context,
             "t": i18n.Translator(lang),
@@ -44,7 +47,13 @@ def render(
             "partial": request.headers.get("hx-request") == "true",
         }
     )
-    response = HTMLResponse(html, status_code=status)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> HTMLResponse:
+    lang, chosen = i18n.pick(request)
+    response = HTMLResponse(_html(request, template, context, lang), status_code=status)
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Content-Language"] = lang
     if chosen:

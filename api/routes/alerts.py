@@ -69,7 +69,8 @@ def _store(request: Request) -> AlertStore:
     return store
 
 
-def _out(item: FeedItem, policy: Policy, caller: Caller) -> AlertOut:
+def alert_view(item: FeedItem, policy: Policy, caller: Caller) -> AlertOut:
+    """An alert as `caller` may see it now (`alerts.content`): the feed's and the stream's."""
     payload = item.payload
     common = {
         "id": item.id,
@@ -126,7 +127,7 @@ async def list_alerts(
         else []
     )
     policy: Policy = request.app.state.auth.policy
-    alerts = [_out(i, policy, caller) for i in items]
+    alerts = [alert_view(i, policy, caller) for i in items]
     ids = [
         str(side.record_id)
         for a in alerts
@@ -195,7 +196,7 @@ async def stream_alerts(
             items = await run_in_threadpool(store.feed, recipients, after=cursor, limit=MAX_PAGE)
             for item in items:
                 cursor = item.id
-                yield _event(_out(item, policy, caller))
+                yield _event(alert_view(item, policy, caller))
             if loop.time() >= deadline or await request.is_disconnected():
                 return
             await asyncio.sleep(STREAM_POLL_S)

@@ -314,6 +314,20 @@ def test_alerts_inbox_asks_a_purpose_and_acknowledges(site: LiveApi, browser: ob
         )
         assert w.page.locator("ol.alerts button[type=submit]").count() == 0
         w.check("console-alerts-acknowledged")
+        # live: an alert delivered while the page is open arrives without a reload (the
+        # page's stream), at the top; another desk's does not
+        url = w.page.url
+        later = {**revoked, "noc_id": "noc_" + "c" * 32, "registration_no": "MH14ZZ0001"}
+        for desk, key in (("district:TN/CHENNAI", "browser-tn-2"), ("district:MH/PUNE", "live")):
+            now = datetime.now(UTC)
+            store.deliver(recipient=desk, kind="noc_revoked", dedup_key=key, payload=later, now=now)
+        live = w.page.locator("ol.alerts > li")
+        playwright_sync.expect(live).to_have_count(2, timeout=LOADED_MS)
+        assert "MH14ZZ0001" in live.first.inner_text() and w.page.url == url
+        assert live.first.locator("button[type=submit]").count() == 1  # to acknowledge
+        w.page.wait_for_timeout(1500)  # a second poll of the stream brings nothing more
+        assert live.count() == 2
+        w.check("console-alerts-live")
     finally:
         w.close()
 
