@@ -79,6 +79,20 @@ used_assertions = sa.Table(
     sa.Column("expires_at", BigInt, nullable=False),
 )
 
+# Authorisation codes of the console's sign-in (`auth.authorization_codes`), kept hashed until
+# redeemed or expired: in the state database, so that the callback may reach any API worker or
+# machine, not only the one that issued the code.
+authorization_codes = sa.Table(
+    "authorization_codes",
+    auth,
+    sa.Column("digest", Str, primary_key=True),
+    sa.Column("subject", Str, nullable=False),
+    sa.Column("client_id", Str, nullable=False),
+    sa.Column("redirect_uri", Str, nullable=False),
+    sa.Column("code_challenge", Str, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
 # Failed client authentications at the token endpoints, per key (a client and address pair, or
 # an address): shared by every API worker and machine, so N nodes do not allow N times the
 # guesses, and a lock-out outlives a restart.

@@ -36,7 +36,9 @@ def install(app: FastAPI) -> OfficerAccounts:
     settings: Settings = app.state.settings
     accounts = OfficerAccounts(app.state.state.auth, migrate=app.state.state.migrate)
     app.state.officer_accounts = accounts
-    app.state.authorization_codes = AuthorizationCodes()
+    app.state.authorization_codes = AuthorizationCodes(
+        app.state.state.auth, migrate=app.state.state.migrate
+    )
     app.state.web_sessions = Sessions(load_key(settings.auth.keys_dir))
     app.state.signin_limit = TokenBucket(SIGNIN_RATE_PER_MINUTE)
     app.state.proclaimed = ProclaimedList(app.state.backend)

@@ -23,8 +23,10 @@ def _issue(codes: AuthorizationCodes) -> str:
     )
 
 
-def test_a_code_is_redeemed_once_with_the_right_verifier_client_and_redirect() -> None:
-    codes = AuthorizationCodes()
+def test_a_code_is_redeemed_once_with_the_right_verifier_client_and_redirect(
+    tmp_path: Path,
+) -> None:
+    codes = AuthorizationCodes(tmp_path / "auth.db")
     code = _issue(codes)
     assert codes.redeem(code, client_id="icjs-console", redirect_uri="/cb", verifier=VERIFIER)
     assert not codes.redeem(code, client_id="icjs-console", redirect_uri="/cb", verifier=VERIFIER)
@@ -43,9 +45,9 @@ def test_a_code_is_redeemed_once_with_the_right_verifier_client_and_redirect() -
         )
 
 
-def test_a_code_expires() -> None:
+def test_a_code_expires(tmp_path: Path) -> None:
     now = [1000.0]
-    codes = AuthorizationCodes(clock=lambda: now[0])
+    codes = AuthorizationCodes(tmp_path / "auth.db", clock=lambda: now[0])
     code = _issue(codes)
     now[0] += CODE_TTL_S + 1
     assert not codes.redeem(code, client_id="icjs-console", redirect_uri="/cb", verifier=VERIFIER)
