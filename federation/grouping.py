@@ -55,8 +55,11 @@ from .decisions import Judgement, Verdict, pair
 from .linkage import Evidence, Model
 from .rescoring import Scored
 
-# Query-time joins are looked for among records at least this close to the query (calibrated
-# scale); index-time links join any candidate.
+# Query-time joins are looked for among records whose name agrees at least this well with the
+# query's (`Scored.agreement`: matching's calibrated name agreement, as if the name were unique);
+# index-time links join any candidate. Not the search score: since #15 that also weighs how
+# common the name is in the index, so a correctly spelled common name scores far below this
+# and its records, though they agree with the query, were never joined.
 QUERY_TIME_FLOOR = 0.05
 # What an index-time link means, in words (`indexer.links.REASONS`). The shared value itself is
 # not quoted: it may be a field the caller may not see (a birth date, an address).
@@ -371,7 +374,8 @@ def group(
     `(record_id, record_id, reason)` links among them; `judgements` the supervisors' decisions
     on pairs of them. Only records scoring at least `floor` against the query are joined at
     query time (and the records in `eligible`, whatever their score: an opened profile's own):
-    one that barely resembles the query cannot agree on name with one that matches it.
+    one that barely resembles the query cannot agree on name with one that matches it. The
+    floor is on the records' name agreement (`Scored.agreement`), not on their search score.
 
     `shown_from`: the confidence a profile needs to be shown. Query-time joins are then looked
     for only around the records that reach it (and `eligible`), widening to whatever joins
@@ -414,7 +418,9 @@ def group(
                 _Edge(2, 0.0, members[0], other, Link(ids, "index", 1.0, (THROUGH_INDEX,)))
             )
     always = set(eligible)
-    chosen = [i for i, s in enumerate(scored) if s.score >= floor or s.record.record_id in always]
+    chosen = [
+        i for i, s in enumerate(scored) if s.agreement >= floor or s.record.record_id in always
+    ]
     pairs.index(chosen)
     joined: dict[int, set[int]] = defaultdict(set)  # joins already known (manual, index)
     for edge in edges:
@@ -423,7 +429,7 @@ def group(
     seeds = [
         i
         for i, s in enumerate(scored)
-        if s.score >= max(floor, shown_from) or s.record.record_id in always
+        if (s.agreement >= floor and s.score >= shown_from) or s.record.record_id in always
     ]
     seeds.sort(key=lambda i: (-scored[i].score, i))
     # Pairs are compared most promising first (the more facts two records share, the likelier

@@ -24,6 +24,12 @@ class Scored:
     def score(self) -> float:
         return self.match.score
 
+    @property
+    def agreement(self) -> float:
+        """How well the record's name agrees with the query's, whatever its frequency
+        (`matching.MatchResult.agreement`)."""
+        return self.match.agreement
+
 
 def rescore(
     analysed: matching.AnalysedQuery, candidates: list[Candidate], *, min_score: float

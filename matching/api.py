@@ -94,9 +94,13 @@ class Reason:
 
 
 class MatchResult:
-    """A calibrated score and its reasons. Reasons may be built lazily (`explain`)."""
+    """A calibrated score and its reasons. Reasons may be built lazily (`explain`).
 
-    __slots__ = ("_explain", "_reasons", "score")
+    `agreement`: how well the record agrees with the query as if its name were unique (the
+    score without the name's frequency in the index), on the scale two records are compared
+    on; `score` itself, when no frequency was given."""
+
+    __slots__ = ("_explain", "_reasons", "agreement", "score")
 
     def __init__(
         self,
@@ -104,8 +108,10 @@ class MatchResult:
         reasons: tuple[Reason, ...] | None = (),
         *,
         explain: Callable[[], tuple[Reason, ...]] | None = None,
+        agreement: float | None = None,
     ) -> None:
         self.score = score
+        self.agreement = score if agreement is None else agreement
         self._reasons = reasons if explain is None else None
         self._explain = explain
 
@@ -471,7 +477,11 @@ def score(
             )
         return (*reasons, *attrs)
 
-    return MatchResult(_probability(analysed, total), explain=explain)
+    return MatchResult(
+        _probability(analysed, total),
+        explain=explain,
+        agreement=_probability(analysed, total - z_frequency) if z_frequency else None,
+    )
 
 
 def name_score(analysed: AnalysedQuery, written: str) -> float:

@@ -42,6 +42,7 @@ def scored(
     person: Person,
     score: float = 0.9,
     *,
+    agreement: float | None = None,
     profile: str | None = None,
     state: str | None = "MH",
     district: str | None = "PUNE",
@@ -50,7 +51,7 @@ def scored(
     record = make(
         source, native_id, kind, people=(person,), state=state, district=district, **fields
     )
-    return Scored(record, person, matching.MatchResult(score=score), profile)
+    return Scored(record, person, matching.MatchResult(score, agreement=agreement), profile)
 
 
 def accused(native_id: str, person: Person, score: float = 0.9, **fields: Any) -> Scored:
@@ -231,6 +232,56 @@ def test_licence_holder_and_vehicle_owner_join_without_a_birth_year() -> None:
     assert link.kind == "query" and link.confidence >= 0.995
     compared = {e.comparison for e in link.evidence}
     assert {"name", "relative", "address"} <= compared and "birth" not in compared
+
+
+def _holder_and_owner(score: float, agreement: float) -> list[Scored]:
+    holder = Person(
+        name="Rajendra Patil",
+        relative_name="Shankar Patil",
+        relation=Relation.RELATIVE,
+        address="H No 12, Ganesh Peth, Pune",
+        phones=(PHONE,),
+    )
+    owner = Person(
+        role=PersonRole.OWNER,
+        name="RAJENDRA PATIL",
+        relative_name="SHANKAR PATIL",
+        relation=Relation.RELATIVE,
+        address="H NO 12, GANESH PETH, PUNE",
+        phones=(PHONE,),
+    )
+    return [
+        scored(
+            Source.SARATHI,
+            "MH1420110062821",
+            Kind.DRIVING_LICENCE,
+            holder,
+            score,
+            agreement=agreement,
+        ),
+        scored(
+            Source.VAHAN,
+            "MH12AB1234#1",
+            Kind.VEHICLE_REGISTRATION,
+            owner,
+            score,
+            agreement=agreement,
+            vehicle=Vehicle(registration_no="MH12AB1234", owner_serial=1),
+        ),
+    ]
+
+
+def test_a_common_name_that_agrees_with_the_query_is_joined_whatever_its_search_score() -> None:
+    """The query-time floor is on how well a record's name agrees with the query, not on the
+    search score, which since #15 also weighs how common the name is in the index: records of
+    a common, correctly spelled name score a few in a thousand, and they were left apart."""
+    [g] = group(_holder_and_owner(score=0.004, agreement=0.95), model=MODEL)
+    assert g.links[0].kind == "query"
+
+
+def test_records_whose_names_barely_agree_with_the_query_are_not_joined_at_query_time() -> None:
+    groups = group(_holder_and_owner(score=0.004, agreement=0.01), model=MODEL)
+    assert len(groups) == 2
 
 
 def test_inmate_and_accused_join_on_name_relative_and_fir() -> None:

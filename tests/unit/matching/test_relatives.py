@@ -159,3 +159,13 @@ def test_corroboration_keys_carry_the_relative_and_the_birth_years() -> None:
     assert year_keys(frozenset({"t:RMS"}), 1983, 1987) <= keys  # the tolerance's two spans
     assert not keys & a.keys  # they lift what the name found, never retrieve by themselves
     assert year_keys(frozenset({"t:RMS", "b:PTL|RMS"}), 1985, 1985) == {"y:RMS|397"}
+
+
+def test_agreement_is_the_score_without_the_names_frequency() -> None:
+    """Grouping's query-time floor reads `agreement`: how well the names agree, on the scale
+    two records are compared on, however common the name is in the index."""
+    record = Person(name="Reshma Khan", birth_year=1990, gender=Gender.FEMALE)
+    query = analyse(PersonQuery(name="Reshma Khan"))
+    common = score(query, record, frequency=5000)
+    assert common.score < 0.05 < 0.9 < common.agreement
+    assert common.agreement == score(query, record).score == score(query, record).agreement
