@@ -15,7 +15,6 @@ Over the simulated world synced through the real connectors (every source, every
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,12 +34,10 @@ from auth.data_classes import (
 )
 from auth.policy import Policy
 from auth.principal import Caller, Role
-from config import SourceSettings, SyncSettings
-from connectors.engine import run_sync
-from connectors.retry import RetryPolicy
 from indexer.backends.base import Backend
 from records import IdType, PersonRole, Record, Sensitivity, Source
 from simulators.harness import Running
+from tests.integration.api.synced import synced_world
 from tests.plugins.api import LiveApi, api_settings_for, start_api
 
 # Classes whose values identify or reach a person: they must not leak through any other field.
@@ -64,28 +61,9 @@ def world(
     simulators: Running, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Backend, LiveApi, list[Record]]]:
     """Every source of the session's simulated world, synced by the real connectors."""
-    from indexer import open_backend
-
-    root: Path = tmp_path_factory.mktemp("api3-world")
-    settings = api_settings_for(root, rate_limit_per_minute=1_000_000)
-    backend = open_backend(settings.search)
-    sources = {n: SourceSettings.model_validate(v) for n, v in simulators.manifest.items()}
-    asyncio.run(
-        run_sync(
-            sources,
-            backend,
-            settings.sync.state_path,
-            SyncSettings(state_path=settings.sync.state_path),
-            full=True,
-            policy=RetryPolicy(max_attempts=3, initial_s=0.01, max_s=0.05),
-        )
-    )
-    backend.flush()
-    records = list(backend.records())
-    assert {r.source for r in records} == set(Source), "every source synced"
-    with start_api(settings, backend) as api:
+    with synced_world(simulators, tmp_path_factory.mktemp("api3-world")) as (backend, api, records):
+        assert {r.source for r in records} == set(Source), "every source synced"
         yield backend, api, records
-    backend.close()
 
 
 def _values(value: Any) -> Iterator[str]:
