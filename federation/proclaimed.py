@@ -20,7 +20,6 @@ sync (see docs/decisions.md).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from datetime import date
 
 from indexer.backends.base import Backend
 from records import Kind, Record, Source
+
+from .refreshed import Refreshed
 
 REFRESH_S = 600.0
 NOT_AT_LARGE = frozenset({"ARRESTED", "CONVICTED", "ACQUITTED", "CHARGESHEETED"})
@@ -92,17 +93,9 @@ class ProclaimedList:
         refresh_s: float = REFRESH_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._backend = backend
-        self._refresh_s = refresh_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._built_at: float | None = None
-        self._entries: list[ProclaimedOffender] = []
+        self._entries = Refreshed(
+            lambda: proclaimed_offenders(backend.records()), refresh_s=refresh_s, clock=clock
+        )
 
     def entries(self) -> list[ProclaimedOffender]:
-        with self._lock:  # one rebuild at a time; others wait for it rather than repeat it
-            now = self._clock()
-            if self._built_at is None or now - self._built_at > self._refresh_s:
-                self._entries = proclaimed_offenders(self._backend.records())
-                self._built_at = now
-            return list(self._entries)
+        return list(self._entries.current())

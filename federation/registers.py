@@ -23,7 +23,6 @@ every `REFRESH_S` seconds, as for the public list.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from records import Kind, Record, Sensitivity, Source
 from records.offences import labels_for_sections
 
 from .policy import Policy, filters_of, is_visible
+from .refreshed import Refreshed
 from .views import RecordView, record_view
 
 REFRESH_S = 600.0
@@ -280,24 +280,14 @@ class OffenderIndex:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.backend = backend
-        self._refresh_s = refresh_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._built_at: float | None = None
-        self._snapshot = _Snapshot()
+        self._snapshot = Refreshed(self._build, refresh_s=refresh_s, clock=clock)
 
     def refresh(self) -> None:
         """Read the index again at the next use (after a sync, or in tests)."""
-        with self._lock:
-            self._built_at = None
+        self._snapshot.refresh()
 
     def current(self) -> _Snapshot:
-        with self._lock:  # one rebuild at a time; others wait for it rather than repeat it
-            now = self._clock()
-            if self._built_at is None or now - self._built_at > self._refresh_s:
-                self._snapshot = self._build()
-                self._built_at = now
-            return self._snapshot
+        return self._snapshot.current()
 
     def _build(self) -> _Snapshot:
         proclaimed: list[Record] = []
