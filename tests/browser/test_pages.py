@@ -48,9 +48,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     fill(backend, [*api_world(), PUBLISHED, *LEFT_OUT])
     settings = api_settings_for(root, rate_limit_per_minute=100_000)
     with start_api(settings, backend, pages=True) as api:
-        # one browser from one address runs every portal test within a minute: the portal's
-        # per-address throttle (tested in tests/integration/web) is set out of reach here
+        # one browser from one address runs every portal test and every sign-in within a
+        # minute: the portal's and the sign-in form's per-address throttles (tested in
+        # tests/integration/web) are set out of reach here
         api.app.state.public_limit = TokenBucket(100_000)
+        api.app.state.signin_limit = TokenBucket(100_000)
         accounts = api.app.state.officer_accounts
         accounts.create(
             "MH-1001",

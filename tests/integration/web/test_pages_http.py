@@ -1,6 +1,6 @@
 """The pages over plain HTTP (no browser): refusals are pages with a 4xx, never a 5xx; the
 issuer's authorisation endpoint refuses what RFC 6749 and RFC 7636 say it must; the portal's
-throttle holds; every page carries its CSP."""
+and sign-in throttles hold; every page carries its CSP."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from auth.principal import Role
 from tests.plugins.api import LiveApi, api_settings_for, start_api
+from web.app import SIGNIN_RATE_PER_MINUTE as SIGNIN_RATE
 from web.session import SESSION_COOKIE
 
 
@@ -120,6 +121,25 @@ def test_the_authorisation_endpoint_refuses_what_it_must(site: LiveApi) -> None:
     )
     _page(wrong, 401)
     _page(site.get("/console/callback?code=x&state=y", None), 400)
+
+
+def test_the_sign_in_form_is_throttled_per_address(site: LiveApi) -> None:
+    form = {
+        "response_type": "code",
+        "client_id": "icjs-console",
+        "redirect_uri": "/console/callback",
+        "code_challenge": "x" * 43,
+        "code_challenge_method": "S256",
+        "state": "s",
+        "officer_id": "nobody",
+        "password": "x" * 12,
+    }
+    answers = [site.post("/oauth/authorize", None, data=form) for _ in range(SIGNIN_RATE + 5)]
+    assert answers[0].status_code == 401
+    throttled = [a for a in answers if a.status_code == 429]
+    assert throttled, [a.status_code for a in answers]
+    _page(throttled[0], 429)
+    assert "wait a minute" in throttled[0].text
 
 
 def test_a_chassis_that_does_not_match_reveals_no_status(site: LiveApi) -> None:
