@@ -42,7 +42,7 @@ from config import Settings
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
 from connectors.sources.vahan.live import ConnectorVahanLookup
-from dockets import DocketService, direct_connections
+from dockets import DocketService, graph_summary
 from federation import (
     NocEvidence,
     NocService,
@@ -56,7 +56,7 @@ from federation.decisions import DecisionStore
 from federation.linkage import load_model
 from federation.profile_ids import ProfileIds
 from federation.registers import OffenderIndex, Registers
-from federation.related import DirectConnections
+from federation.related import RelatedRecords
 from indexer.backends.base import Backend
 from network import GraphStore, NetworkService
 from network.hook import store_path
@@ -227,9 +227,6 @@ def create_app(
         access=access_service,
         max_candidates=settings.api.max_candidates,
     )
-    app.state.dockets = DocketService(
-        app.state.persons, direct_connections(DirectConnections(backend, auth.policy))
-    )
     app.state.registers = Registers(OffenderIndex(backend), auth.policy)
     app.state.noc = NocService(
         backend,
@@ -266,6 +263,11 @@ def create_app(
         app.state.persons,
         backend,
         stop_list=load_stop_list(settings.data_dir / "network-stoplist.txt"),
+    )
+    # the docket's network summary is the stored graph's, under the printing caller's access
+    app.state.dockets = DocketService(
+        app.state.persons,
+        graph_summary(app.state.network, RelatedRecords(backend, auth.policy)),
     )
 
     errors.install(app)

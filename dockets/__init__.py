@@ -2,7 +2,7 @@
 where every fact came from and who printed it, when and why. `DocketService` builds them."""
 
 from .content import Docket
-from .network import direct_connections
+from .network import NetworkSummary, graph_summary
 from .service import DocketService
 
-__all__ = ["Docket", "DocketService", "direct_connections"]
+__all__ = ["Docket", "DocketService", "NetworkSummary", "graph_summary"]

@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from federation.persons import ProfileRead
 from federation.views import RecordView
+
+if TYPE_CHECKING:
+    from .network import NetworkSummary
 
 # The people of a record who are the profile's person, or may be (the subject of an accused
 # row, an inmate, a licence; a vehicle's owner; a cyber complaint's suspect; a missing or found
@@ -106,14 +109,6 @@ class Holding:
 
 
 @dataclass(frozen=True)
-class Connection:
-    kind: str  # "co-accused", "phone", "vehicle", "identifier"
-    name: str | None
-    via: str  # the FIR, phone or registration shared
-    fact: Fact | None
-
-
-@dataclass(frozen=True)
 class DataIssueLine:
     record_id: str
     field: str
@@ -144,7 +139,7 @@ class Docket:
     vehicles: tuple[Holding, ...]
     licences: tuple[Holding, ...]
     other_records: tuple[Holding, ...]
-    connections: tuple[Connection, ...]
+    network: NetworkSummary
     data_issues: tuple[DataIssueLine, ...]
     restricted: tuple[tuple[str, int], ...]  # records a label hides: label, count
     withheld: int  # field values withheld by the policy, counted
@@ -155,6 +150,17 @@ class Docket:
     @property
     def fir_ids(self) -> list[str]:
         return [f.fir for f in self.firs]
+
+    @property
+    def audited_record_ids(self) -> list[str]:
+        """Every record the docket prints from: the profile's, then the connected ones."""
+        connected = (
+            h.fact.record_id
+            for group in (self.network.co_accused, self.network.shared, self.network.vehicles)
+            for line in group
+            for h in line.others
+        )
+        return list(dict.fromkeys((*self.record_ids, *connected)))
 
 
 def _text(value: Any) -> str | None:
@@ -167,7 +173,8 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _people(view: RecordView) -> Iterator[dict[str, Any]]:
+def people_of(view: RecordView) -> Iterator[dict[str, Any]]:
+    """The people of a record who are, or may be, its person: never a victim."""
     people = view.fields.get("people")
     for person in people if isinstance(people, list) else []:
         if isinstance(person, dict) and person.get("role", "subject") in _PERSON_ROLES:
@@ -201,7 +208,7 @@ def _identities(views: Sequence[RecordView]) -> list[Identity]:
     out: list[Identity] = []
     seen: set[tuple[Any, ...]] = set()
     for view in views:
-        for person in _people(view):
+        for person in people_of(view):
             key = (person.get("name"), person.get("name_local"), view.record_id)
             if key in seen or not (person.get("name") or person.get("name_local")):
                 continue
@@ -373,7 +380,7 @@ def _sources(views: Iterable[RecordView]) -> list[tuple[str, str | None]]:
     return sorted(latest.items())
 
 
-def build(read: ProfileRead, connections: Sequence[Connection], printing: Printing) -> Docket:
+def build(read: ProfileRead, network: NetworkSummary, printing: Printing) -> Docket:
     profile = read.profile
     views = profile.records
     holdings = [_holding(v) for v in views if v.kind not in ("accused", "inmate")]
@@ -390,7 +397,7 @@ def build(read: ProfileRead, connections: Sequence[Connection], printing: Printi
         other_records=tuple(
             h for h in holdings if h.what != "vehicle (owner)" and not h.what.endswith("licence")
         ),
-        connections=tuple(connections),
+        network=network,
         data_issues=tuple(_data_issues(views)),
         restricted=tuple((r.label, r.count) for r in profile.restricted),
         withheld=sum(w.count for v in views for w in v.withheld),
@@ -398,22 +405,3 @@ def build(read: ProfileRead, connections: Sequence[Connection], printing: Printi
         printing=printing,
         sources=tuple(_sources(views)),
     )
-
-
-# --- the network summary's inputs, shared with dockets.network -------------------------------
-
-
-def fir_ids(views: Sequence[RecordView]) -> list[str]:
-    return list(dict.fromkeys(f for v in views for f in _identifiers(v, "fir")))
-
-
-def identifiers_of(views: Sequence[RecordView], kind: str) -> list[tuple[str, RecordView]]:
-    return [(value, v) for v in views for value in _identifiers(v, kind)]
-
-
-def person_name(view: RecordView) -> str | None:
-    for person in _people(view):
-        name = _text(person.get("name")) or _text(person.get("name_local"))
-        if name:
-            return name
-    return None

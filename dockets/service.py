@@ -1,11 +1,14 @@
 """Mini-dockets: a profile read under the caller's policy, summarised and printed.
 
-    dockets = DocketService(persons, direct_connections(DirectConnections(backend, policy)))
+    summary = graph_summary(network_service, RelatedRecords(backend, policy))
+    dockets = DocketService(persons, summary)
     docket = dockets.docket(caller, profile_id, purpose=..., request_id=...)  # None: not found
     printed = dockets.pdf(docket)  # .body, .pages
 
 The profile is read exactly as `GET /v1/persons/{id}` reads it (`PersonSearchService.profile`),
-so the docket shows what the caller may see on screen and nothing more.
+so the docket shows what the caller may see on screen and nothing more; its network summary is
+the stored graph's neighbourhood of the profile's records, under the same caller's access
+(`dockets.network`).
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ from federation.persons import PersonSearchService
 
 from . import render
 from .content import Docket, Printing, build
-from .network import NetworkSummary
+from .network import SummaryOf
 
 
 class DocketService:
     def __init__(
         self,
         persons: PersonSearchService,
-        network: NetworkSummary,
+        network: SummaryOf,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -1,53 +1,35 @@
-"""A profile's direct connections read from the index under the caller's policy: the co-accused
-of its FIRs (other accused rows and inmates citing the same FIR).
+"""Records related to a profile (its neighbours in the network graph), read again from the index
+as the caller may see them: `RelatedRecords.views(caller, record_ids)`.
 
-The mini-docket's network summary uses this until the network graph (`network/`, built at sync)
-can answer the same question with more hops; the records come back as `RecordView`s, redacted
-like any profile's, and a record the caller may not see is never fetched (the backend query
-carries the caller's filters).
+The mini-docket prints the people the graph connects a profile to; what it prints of them comes
+from here, redacted like any profile's records (`record_view`), never from the graph's own
+labels. A record the caller may not see in full (another source, a hidden label, a hit-flag
+source without a grant) is left out, whatever the graph answered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from auth.principal import Caller
-from indexer.backends.base import Backend, CandidateQuery, IdentifierTerm
-from records import IdType, Kind
+from indexer.backends.base import Backend
 
-from .policy import Policy, filters_of, narrow_kinds
+from .policy import Policy
 from .views import RecordView, record_view
 
-# Accused rows and inmates: the records a FIR's co-accused are found in.
-_FIR_KINDS = frozenset({Kind.ACCUSED, Kind.INMATE})
 
-
-class DirectConnections:
-    def __init__(self, backend: Backend, policy: Policy, *, limit: int = 200) -> None:
+class RelatedRecords:
+    def __init__(self, backend: Backend, policy: Policy) -> None:
         self._backend = backend
         self._policy = policy
-        self._limit = limit
 
-    def sharing_firs(
-        self, caller: Caller, firs: Sequence[str], exclude: Collection[str] = ()
-    ) -> list[RecordView]:
-        """Accused and inmate records citing any of `firs` (normalised FIR identifiers), other
-        than `exclude` (the profile's own records), as the caller may see them."""
-        if not firs:
-            return []
-        filters = narrow_kinds(filters_of(self._policy.visibility(caller)), _FIR_KINDS)
-        query = CandidateQuery(
-            identifiers=tuple(IdentifierTerm(IdType.FIR, f) for f in dict.fromkeys(firs)),
-            filters=filters,
-            limit=self._limit,
-        )
-        wanted = set(firs)
-        out = []
-        for candidate in self._backend.candidates(query):
-            record = candidate.record
-            if record.record_id in exclude:
-                continue
-            if not any(i.type is IdType.FIR and i.value in wanted for i in record.identifiers):
-                continue  # retrieved for another reason: not a co-accused
-            out.append(record_view(self._policy, caller, record, None))
-        return sorted(out, key=lambda v: v.record_id)
+    def views(self, caller: Caller, record_ids: Sequence[str]) -> dict[str, RecordView]:
+        """The records among `record_ids` the caller may see, by record id, redacted."""
+        if not record_ids:
+            return {}
+        visibility = self._policy.visibility(caller)
+        return {
+            r.record_id: record_view(self._policy, caller, r, None)
+            for r in self._backend.get(list(dict.fromkeys(record_ids)))
+            if visibility.admits(r)
+        }

@@ -40,9 +40,12 @@ def _service(request: Request) -> DocketService:
     description=(
         "The profile as `GET /v1/persons/{profile_id}` shows it to you, on paper: identities "
         "and aliases (names in the script recorded beside the Latin form), FIRs with sections "
-        "and status, arrests, custody and prison stays, vehicles and licences, a summary of "
-        "direct connections (co-accused of its FIRs, vehicles, phones and other identifiers), "
-        "data issues, and the source, source update time and sync time of every fact. The "
+        "and status, arrests, custody and prison stays, vehicles and licences, a network "
+        "summary read from the stored graph (2 hops around the profile's records, under your "
+        "access: co-accused and their FIRs, phones, UPI ids, accounts, e-mails, addresses and "
+        "licences shared with other records and who holds them, vehicles and who else is on "
+        "them, the neighbourhood's hubs), data issues, and the source, source update time and "
+        "sync time of every fact. The "
         "footer names who printed it, when and for what `purpose` (required, audited like the "
         "profile read). Fields your role may not see are not in it, and no victim or "
         "complainant is ever named in it. Text is extractable; Indic scripts are set in "
@@ -77,7 +80,7 @@ async def get_docket(
     )
     if docket is None:
         raise NotFound("no profile with this id is visible to you")
-    audit_context(request, record_ids=docket.record_ids)
+    audit_context(request, record_ids=docket.audited_record_ids)
     printed = await run_in_threadpool(service.pdf, docket)
     return Response(
         printed.body,

@@ -45,7 +45,8 @@ FORBIDDEN: dict[str, set[str]] = {
     # the graph reads records and profiles through federation and indexer, like alerts (#19)
     "network": {"api", "cli", "web", "connectors", "alerts", "fastapi", "starlette"},
     "state": {"federation", "alerts", "api", "cli"},
-    # the mini-docket reads profiles through federation only, and is printed by the API and CLI
+    # the mini-docket reads profiles through federation and its network summary through network
+    # (the stored graph); it is printed by the API and CLI
     "dockets": {"api", "cli", "web", "connectors", "indexer", "state", "fastapi", "starlette"},
     "api": {"cli", "web"},
     # the pages call the API's handlers and the services, never the stores or the index
