@@ -43,6 +43,18 @@ class NotFound(ProblemError):
         super().__init__(404, "Not Found", detail)
 
 
+HIT_FLAG_TYPE = "urn:icjs:problem:hit-flag"
+
+
+class HitFlagged(ProblemError):
+    """A 403 for a profile id whose records the caller is answered only as hit-flags: that they
+    exist, where, whom to ask and how (`hits`, `request_access`), never what they hold."""
+
+    def __init__(self, detail: str, extra: Mapping[str, Any]) -> None:
+        super().__init__(403, "Hit-flag only", detail, type_uri=HIT_FLAG_TYPE)
+        self.extra = dict(extra)
+
+
 class BadRequest(ProblemError):
     """A 422 found past validation, naming the field like validation does."""
 
@@ -156,6 +168,9 @@ def validation_problem(request: Request, errors: Sequence[Mapping[str, Any]]) ->
 async def _on_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IcjsError)
     errors = getattr(exc, "errors", None)
+    extra: dict[str, Any] = dict(getattr(exc, "extra", None) or {})
+    if errors:
+        extra["errors"] = errors
     return problem_response(
         request,
         exc.status,
@@ -163,7 +178,7 @@ async def _on_error(request: Request, exc: Exception) -> JSONResponse:
         exc.detail,
         type_uri=exc.type_uri,
         headers=exc.headers,
-        extra={"errors": errors} if errors else None,
+        extra=extra or None,
     )
 
 

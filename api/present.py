@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from federation import ProfileView, RecordView, SearchOutcome
 from federation.access import HitFlag
 from federation.grouping import Link, Refusal
 from federation.persons import DecisionOutcome, ProfileRead
 
-from .schemas import DecisionAction, DecisionOut, PersonSearchResponse, Withheld
+from .errors import HitFlagged
+from .schemas import (
+    DecisionAction,
+    DecisionOut,
+    PersonSearchResponse,
+    RequestAccessHowTo,
+    Withheld,
+)
 from .schemas_records import (
     DataIssueOut,
     EvidenceOut,
@@ -76,6 +85,29 @@ def hit_out(hit: HitFlag) -> HitFlagOut:
         police_station=hit.police_station,
         owner=hit.owner,
         contact=hit.contact,
+    )
+
+
+def hit_flagged(hits: Sequence[HitFlag]) -> HitFlagged:
+    """The 403 for a profile id whose records the caller is told only exist (`HitFlagProblem`):
+    the hit-flags and how to ask for the records."""
+    return HitFlagged(
+        "the records of this profile are in sources your policy answers only as hit-flags: "
+        "they exist, where and whom to ask are in `hits`; the records follow an access request "
+        "(`request_access`) approved by a supervisor of the owning agency",
+        {
+            "hits": [hit_out(h).model_dump(mode="json") for h in hits],
+            "request_access": RequestAccessHowTo(
+                method="POST",
+                href="/v1/access/requests",
+                body={
+                    "handle": "a hit-flag's handle",
+                    "reason": "why you need the records",
+                    "case_reference": "the case (FIR, RC, ECIR number)",
+                },
+                decided_by="a supervisor of the hit-flag's owner (its `owner`)",
+            ).model_dump(mode="json"),
+        },
     )
 
 

@@ -104,10 +104,37 @@ class ValidationProblem(Problem):
     errors: list[FieldError] = Field(description="One per field, saying what to send.")
 
 
+class RequestAccessHowTo(BaseModel):
+    """How to ask for records answered as hit-flags."""
+
+    method: str = Field(description="`POST`.")
+    href: str = Field(description="`/v1/access/requests`.")
+    body: dict[str, str] = Field(
+        description="What to send: a hit-flag's `handle`, a `reason` and a `case_reference`."
+    )
+    decided_by: str = Field(description="Who decides: a supervisor of the owning agency.")
+
+
+class HitFlagProblem(Problem):
+    """A 403. With `type` `urn:icjs:problem:hit-flag` (a profile id all of whose records your
+    policy answers only as hit-flags), `hits` says that they exist, where and whom to ask, and
+    `request_access` how to ask; any other 403 (a scope you lack) has neither."""
+
+    hits: list[HitFlagOut] | None = Field(default=None, description=HITS_DESCRIPTION)
+    request_access: RequestAccessHowTo | None = None
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries for the error statuses a route can return (the document lists every
     status each operation can send: `api.openapi`)."""
     return {s: {"model": Problem, "content": {"application/problem+json": {}}} for s in statuses}
+
+
+def problems_with_hit_flags(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`problems`, with the 403 that may carry hit-flags (`HitFlagProblem`)."""
+    out = problems(*statuses)
+    out[403] = {"model": HitFlagProblem, "content": {"application/problem+json": {}}}
+    return out
 
 
 class PersonSearchRequest(BaseModel):

@@ -209,7 +209,13 @@ class HitFlagOut(BaseModel):
     state: str | None
     district: str | None
     police_station: str | None
-    owner: str | None = Field(description="The owning agency; its supervisors decide.")
+    owner: str = Field(
+        description="The owning agency; its supervisors decide: the record's state police "
+        "(`MH Police`), or, for a record that names no state, its source's national owner "
+        "(`NCRB (national owner)` for CCTNS, `MoRTH` for Vahan and Sarathi, `MHA` for e-Prisons "
+        "and ALIS, `I4C` for NCRP, `BOI` for IVFRT, `MWCD` for KhoyaPaya), decided by "
+        "supervisors whose `agency` names it."
+    )
     contact: str = Field(description="Whom to ask, and how.")
 
 

@@ -13,7 +13,10 @@ giving that requester, for those records only, a grant that expires.
   the search services add to the caller's visibility.
 
 The owning agency of a record is its state's police (`record.state`); a supervisor of that
-state decides, never the requester (even a supervisor may not approve his own request).
+state decides, never the requester (even a supervisor may not approve his own request). A record
+that names no state (a national register's entry whose state was not written or not read) is
+owned by its source's national owner (`NATIONAL_OWNERS`: NCRB for CCTNS, MoRTH for Vahan and
+Sarathi, ...), whose supervisors decide: officers whose token's `agency` claim names that agency.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 
 from auth.principal import Caller, Role
 from indexer.backends.base import Backend
-from records import Record
+from records import Record, Source
 from state import Database
 from state.access import AccessRow, AccessRows
 
@@ -46,8 +49,50 @@ def requester_of(caller: Caller) -> str:
     return f"{caller.role.value}:{caller.subject}"
 
 
-def owning_agency(state: str) -> str:
-    return f"{state} Police"
+# The national owner of each source: the agency whose supervisors decide requests for records
+# that name no state. An officer token's `agency` claim names it (compared without case).
+NATIONAL_OWNERS: dict[Source, str] = {
+    Source.CCTNS: "NCRB",  # the National Crime Records Bureau runs CCTNS and ICJS
+    Source.EPRISONS: "MHA",  # e-Prisons: the Ministry of Home Affairs
+    Source.VAHAN: "MoRTH",  # the Ministry of Road Transport and Highways
+    Source.SARATHI: "MoRTH",
+    Source.ALIS: "MHA",  # arms licences under the Arms Act: the Ministry of Home Affairs
+    Source.NCRP: "I4C",  # the Indian Cyber Crime Coordination Centre
+    Source.IVFRT: "BOI",  # the Bureau of Immigration
+    Source.KHOYAPAYA: "MWCD",  # the Ministry of Women and Child Development
+}
+_NATIONAL = "national:"  # an owner key naming a national owner rather than a state
+
+
+def national_owner(source: Source) -> str:
+    """A source's national owner; a source registered later (`records.register_source`) is
+    owned by its operator, named after it ("TOY")."""
+    return NATIONAL_OWNERS.get(source) or source.value.upper()
+
+
+def owner_key(source: Source, state: str | None) -> str:
+    """Whom a record's requests go to, as stored: its state ("MH"), else its source's national
+    owner ("national:NCRB")."""
+    return state if state else f"{_NATIONAL}{national_owner(source)}"
+
+
+def owning_agency(owner: str) -> str:
+    """The owner key as people read it: "MH Police", "NCRB (national owner)"."""
+    if owner.startswith(_NATIONAL):
+        return f"{owner.removeprefix(_NATIONAL)} (national owner)"
+    return f"{owner} Police"
+
+
+def decides_for(caller: Caller) -> list[str]:
+    """The owner keys whose requests this caller may decide (a supervisor of a state police,
+    of a national owner, or both)."""
+    if caller.role is not Role.SUPERVISOR:
+        return []
+    keys = [caller.state.upper()] if caller.state else []
+    if caller.agency:
+        known = {national_owner(s).casefold(): national_owner(s) for s in Source}
+        keys.append(_NATIONAL + known.get(caller.agency.casefold(), caller.agency))
+    return keys
 
 
 @dataclass(frozen=True)
@@ -59,16 +104,16 @@ class HitFlag:
     state: str | None
     district: str | None
     police_station: str | None
-    owner: str | None  # the owning agency, whose supervisors decide a request
+    owner: str  # the owning agency, whose supervisors decide a request
     contact: str
 
 
-def _contact(state: str | None, police_station: str | None) -> str:
-    if state is None:
-        return "no owning agency is known for this record: ask the source's operator"
+def _contact(owner: str, police_station: str | None) -> str:
     where = f", police station {police_station}" if police_station else ""
+    if owner.startswith(_NATIONAL):
+        where = " (the record names no state)"
     return (
-        f"a supervisor of {owning_agency(state)}{where}: file an access request "
+        f"a supervisor of {owning_agency(owner)}{where}: file an access request "
         "(POST /v1/access/requests) with this handle, a reason and a case reference"
     )
 
@@ -87,6 +132,7 @@ def hit_flags(records: Iterable[Record], ids: ProfileIds) -> tuple[HitFlag, ...]
         places[key].append(record.record_id)
     out = []
     for (source, state, district, station), members in sorted(places.items()):
+        owner = owner_key(Source(source), state or None)
         out.append(
             HitFlag(
                 handle=ids.issue_handle(members),
@@ -94,8 +140,8 @@ def hit_flags(records: Iterable[Record], ids: ProfileIds) -> tuple[HitFlag, ...]
                 state=state or None,
                 district=district or None,
                 police_station=station or None,
-                owner=owning_agency(state) if state else None,
-                contact=_contact(state or None, station or None),
+                owner=owning_agency(owner),
+                contact=_contact(owner, station or None),
             )
         )
     return tuple(out[:MAX_HIT_FLAGS])
@@ -182,6 +228,16 @@ class AccessService:
             return visibility
         return visibility.with_grants(self.granted(caller))
 
+    def hit_flags_of(self, caller: Caller, profile_id: str) -> tuple[HitFlag, ...]:
+        """For a profile id none of whose records the caller may see: the hit-flags of those the
+        policy answers him as hit-flags (empty: the id was not issued here, or its records are
+        withheld from him outright, and "not found" is the whole answer)."""
+        record_ids = self._ids.open(profile_id)
+        if not record_ids:
+            return ()
+        flagged = flagged_records(self._backend.get(record_ids), self.visibility(caller))
+        return hit_flags(flagged, self._ids)
+
     # -- requests -------------------------------------------------------------------------------
 
     def request(
@@ -197,8 +253,6 @@ class AccessService:
         if not flagged:
             raise AccessError("none of these records answers you with a hit-flag any more")
         first = flagged[0]
-        if first.state is None:
-            raise AccessError("no owning agency is known for these records: none can approve")
         now = self.clock()
         row = {
             "request_id": "ar_" + secrets.token_urlsafe(12),
@@ -207,7 +261,7 @@ class AccessService:
             "requester_agency": caller.agency,
             "record_ids": [r.record_id for r in flagged],
             "source": first.source.value,
-            "owner_state": first.state,
+            "owner_state": owner_key(first.source, first.state),
             "police_station": first.police_station,
             "reason": reason,
             "case_reference": case_reference,
@@ -236,9 +290,10 @@ class AccessService:
 
     def pending(self, caller: Caller, limit: int = 100) -> list[AccessRequest]:
         """Requests a supervisor may decide: his agency's records, not his own requests."""
-        if caller.role is not Role.SUPERVISOR or not caller.state:
+        owners = decides_for(caller)
+        if not owners:
             return []
-        rows = self._rows.pending_for([caller.state], limit)
+        rows = self._rows.pending_for(owners, limit)
         return [self._out(r) for r in rows if r.requester != requester_of(caller)]
 
     def decide(
@@ -281,12 +336,7 @@ class AccessService:
 
     @staticmethod
     def _may_decide(caller: Caller, row: AccessRow) -> bool:
-        return (
-            caller.role is Role.SUPERVISOR
-            and caller.state is not None
-            and caller.state.upper() == row.owner_state.upper()
-            and row.requester != requester_of(caller)
-        )
+        return row.owner_state in decides_for(caller) and row.requester != requester_of(caller)
 
     def _out(self, row: AccessRow) -> AccessRequest:
         status = Status(row.status)

@@ -13,9 +13,9 @@ from dockets import DocketService
 
 from .. import rules
 from ..deps import guarded
-from ..errors import NotFound, request_id_of
-from ..schemas import problems
-from .persons import ProfileId
+from ..errors import request_id_of
+from ..schemas import problems_with_hit_flags
+from .persons import ProfileId, not_visible
 
 router = APIRouter(tags=["persons"])
 
@@ -49,7 +49,9 @@ def _service(request: Request) -> DocketService:
         "footer names who printed it, when and for what `purpose` (required, audited like the "
         "profile read). Fields your role may not see are not in it, and no victim or "
         "complainant is ever named in it. Text is extractable; Indic scripts are set in "
-        "embedded Noto fonts. Scope `persons:read`."
+        "embedded Noto fonts. An id whose records your policy answers only as hit-flags is "
+        "a `403` with the hit-flags and how to request access, as for the profile read. Scope "
+        "`persons:read`."
     ),
     response_class=Response,
     responses={
@@ -62,7 +64,7 @@ def _service(request: Request) -> DocketService:
                 }
             },
         },
-        **problems(401, 403, 404, 422, 429, 503),
+        **problems_with_hit_flags(401, 403, 404, 422, 429, 503),
     },
 )
 async def get_docket(
@@ -79,7 +81,7 @@ async def get_docket(
         )
     )
     if docket is None:
-        raise NotFound("no profile with this id is visible to you")
+        raise await not_visible(request, caller, profile_id)
     audit_context(request, record_ids=docket.audited_record_ids)
     printed = await run_in_threadpool(service.pdf, docket)
     return Response(

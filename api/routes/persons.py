@@ -11,15 +11,17 @@ from starlette.concurrency import run_in_threadpool
 
 from api.retro import remember_search
 from api.security import audit_context
+from auth.errors import ProblemError
 from auth.principal import Caller
 from federation import PersonSearch, PersonSearchService
+from federation.access import AccessService
 from federation.persons import Action, DecisionError
 
 from .. import rules
 from ..deps import guarded, path_convertor
 from ..errors import Conflict, NotFound, request_id_of
 from ..metrics import Metrics
-from ..present import decision_out, profile_read_out, search_out
+from ..present import decision_out, hit_flagged, profile_read_out, search_out
 from ..schemas import (
     DecisionOut,
     DecisionRequest,
@@ -27,6 +29,7 @@ from ..schemas import (
     PersonSearchResponse,
     ProfileReadOut,
     problems,
+    problems_with_hit_flags,
 )
 from ..schemas_records import PROFILE_ID as PROFILE_ID
 
@@ -119,11 +122,15 @@ ProfileId = Annotated[
         "records now in other profiles are listed in `moved`; records of this person a label "
         "hides from you are counted in `restricted` where the policy discloses them. A "
         "`purpose` is required and audited, as for a search. An id this server did not issue, "
-        "or whose records you may not see, is `404`, whoever handed it to you. Scope "
+        "or whose records you may not see, is `404`, whoever handed it to you; an id whose "
+        "records your policy answers only as hit-flags (a partner's sources outside its "
+        "entitlement, a source marked so for your role) is a `403` of type "
+        "`urn:icjs:problem:hit-flag` carrying the hit-flags (`hits`: source, place, owner, "
+        "contact, a handle) and how to request access (`request_access`). Scope "
         "`persons:read`."
     ),
     response_model=ProfileReadOut,
-    responses=problems(401, 403, 404, 422, 429, 503),
+    responses=problems_with_hit_flags(401, 403, 404, 422, 429, 503),
 )
 async def get_profile(
     request: Request,
@@ -134,9 +141,19 @@ async def get_profile(
     audit_context(request, purpose=purpose, query={"profile_id": profile_id[:64]})
     read = await run_in_threadpool(_service(request).profile, caller, profile_id)
     if read is None:
-        raise NotFound("no profile with this id is visible to you")
+        raise await not_visible(request, caller, profile_id)
     audit_context(request, record_ids=[r.record_id for r in read.profile.records])
     return profile_read_out(read, profile_id)
+
+
+async def not_visible(request: Request, caller: Caller, profile_id: str) -> ProblemError:
+    """Why a profile id opens nothing for the caller: its records are answered as hit-flags
+    (a 403 that lists them and says how to ask), or there is nothing he may be told (404)."""
+    access: AccessService = request.app.state.access
+    hits = await run_in_threadpool(access.hit_flags_of, caller, profile_id)
+    if hits:
+        return hit_flagged(hits)
+    return NotFound("no profile with this id is visible to you")
 
 
 @router.post(

@@ -19,20 +19,33 @@ from auth.principal import Caller, Role
 from config.settings import SearchSettings
 from federation.access import AccessService, NotYours
 from indexer import open_backend
-from records import Source
+from records import Identifier, IdType, Kind, Person, Source
 from state.schema import outbox
 from tests.plugins.api import LiveApi, api_settings_for, api_world, fill, start_api
+from tests.plugins.backends import make
 
 PURPOSE = "RC 0042/2026 CBI ACB Mumbai"
 CCTNS_RECORD = "cctns:MH-PS0412-2024-0123-A1"
 HIDDEN_WORDS = ("RAJU", "PAPPU", "SHANKAR", "GANESH", "MH-PS0412", "YERAWADA", "1990")
+# An arms licence whose state the source did not write (or the connector could not read): no
+# state police owns it, its source's national owner (MHA) does.
+STATELESS = make(
+    Source.ALIS,
+    "XX/2019/0042",
+    Kind.ARMS_LICENCE,
+    status="ACTIVE",
+    state=None,
+    people=(Person(name="RAJENDRA SHANKAR PATIL", relative_name="SHANKAR PATIL", birth_year=1990),),
+    identifiers=(Identifier(type=IdType.ARMS_LICENCE, value="XX/2019/0042"),),
+)
 
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[LiveApi]:
     settings = api_settings_for(tmp_path, rate_limit_per_minute=100_000)
     backend = fill(
-        open_backend(SearchSettings(backend="embedded", path=tmp_path / "world.db")), api_world()
+        open_backend(SearchSettings(backend="embedded", path=tmp_path / "world.db")),
+        [*api_world(), STATELESS],
     )
     try:
         with start_api(settings, backend) as live:
@@ -191,8 +204,10 @@ def test_approved_by_the_owning_agency_the_record_opens_until_the_grant_ends(
     assert api.get(f"/v1/access/requests/{filed['request_id']}", token).json()["status"] == (
         "expired"
     )
+    # the grant's profile id now answers the hit-flag again, not the record
     gone = api.get(f"/v1/persons/{status['profile_id']}", token, params={"purpose": PURPOSE})
-    assert gone.status_code == 404
+    assert gone.status_code == 403 and gone.json()["type"] == "urn:icjs:problem:hit-flag"
+    assert CCTNS_RECORD not in gone.text
 
 
 def test_a_refusal_opens_nothing(api: LiveApi) -> None:
@@ -269,3 +284,67 @@ def test_a_profile_read_lists_the_linked_records_as_hit_flags(api: LiveApi) -> N
     text = json.dumps(body["hits"]).upper()
     for word in HIDDEN_WORDS:
         assert word not in text
+
+
+def test_a_profile_all_of_whose_records_are_hit_flags_answers_them_and_how_to_ask(
+    api: LiveApi,
+) -> None:
+    """Opening (or printing) a profile id whose records the client is answered only as
+    hit-flags gives the hit-flags and the way to request access, not a bare 404; an id whose
+    records are withheld outright (a sexual-offence case) stays 404."""
+    token = _cbi(api)
+    profile_id = api.app.state.persons.ids.issue([CCTNS_RECORD])
+    for path in (f"/v1/persons/{profile_id}", f"/v1/profiles/{profile_id}/docket"):
+        response = api.get(path, token, params={"purpose": PURPOSE})
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        body = response.json()
+        assert body["type"] == "urn:icjs:problem:hit-flag"
+        assert [(h["source"], h["state"], h["owner"]) for h in body["hits"]] == [
+            ("cctns", "MH", "MH Police")
+        ]
+        assert "supervisor of MH Police" in body["hits"][0]["contact"]
+        assert body["request_access"]["method"] == "POST"
+        assert body["request_access"]["href"] == "/v1/access/requests"
+        assert set(body["request_access"]["body"]) == {"handle", "reason", "case_reference"}
+        text = json.dumps(body).upper()
+        for word in HIDDEN_WORDS:
+            assert word not in text, f"{word} leaks through a hit-flag answer"
+    # the handle is good for a request, which names the records behind the id
+    filed = _request(api, token, body["hits"][0]["handle"])
+    assert filed["source"] == "cctns" and filed["owner"] == "MH Police"
+    # withheld outright: nothing to tell
+    hidden = api.app.state.persons.ids.issue(["cctns:UP-PS2210-2023-0077-A1"])
+    response = api.get(f"/v1/persons/{hidden}", token, params={"purpose": PURPOSE})
+    assert response.status_code == 404
+    assert "hits" not in response.json()
+
+
+def test_a_record_without_a_state_is_decided_by_its_source_s_national_owner(
+    api: LiveApi,
+) -> None:
+    token = _cbi(api)
+    result = _search(api, token, name="Rajendra Shankar Patil")
+    hits = [h for h in result["hits"] if h["source"] == "alis"]
+    assert len(hits) == 1 and hits[0]["state"] is None
+    assert hits[0]["owner"] == "MHA (national owner)"
+    assert "supervisor of MHA (national owner)" in hits[0]["contact"]
+    filed = _request(api, token, hits[0]["handle"])
+    assert filed["owner"] == "MHA (national owner)"
+    path = f"/v1/access/requests/{filed['request_id']}/decision"
+    # no state's supervisor decides it...
+    maharashtra = api.officer(role=Role.SUPERVISOR, state="MH", subject="sup-mh-9")
+    waiting = api.get("/v1/access/pending", maharashtra, params={"purpose": PURPOSE}).json()
+    assert filed["request_id"] not in {r["request_id"] for r in waiting["requests"]}
+    refused = api.post(path, maharashtra, json={"decision": "approve", "reason": "not ours"})
+    assert refused.status_code == 403
+    # ...a supervisor of the national owner does
+    demo = api.auth.demo
+    assert demo is not None
+    mha = demo.mint(role=Role.SUPERVISOR, state="DL", agency="MHA", subject="sup-mha-1")
+    waiting = api.get("/v1/access/pending", mha, params={"purpose": PURPOSE}).json()
+    assert filed["request_id"] in {r["request_id"] for r in waiting["requests"]}
+    approved = api.post(path, mha, json={"decision": "approve", "reason": "licence verified"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["decided_by"] == "supervisor:sup-mha-1"
+    assert STATELESS.record_id in _record_ids(_search(api, token, name="Rajendra Shankar Patil"))
