@@ -89,6 +89,7 @@ def access_of(caller: Caller) -> dict[str, Any]:
         "clearances": sorted(caller.clearances),
         "sources": None if caller.sources is None else sorted(s.value for s in caller.sources),
         "fields": None if caller.fields is None else sorted(caller.fields),
+        "hit_flag": None if caller.hit_flag is None else sorted(s.value for s in caller.hit_flag),
         "agency": caller.agency,
         "client_id": caller.client_id,
     }
@@ -113,6 +114,11 @@ def _searcher(memo: Remembered) -> Caller:
             clearances=frozenset(access.get("clearances") or ()),
             sources=None if sources is None else frozenset(Source(s) for s in sources),
             fields=None if access.get("fields") is None else frozenset(access["fields"]),
+            hit_flag=(
+                None
+                if access.get("hit_flag") is None
+                else frozenset(Source(s) for s in access["hit_flag"])
+            ),
         )
     except (ValueError, TypeError):
         return Caller(subject=memo.subject, role=Role.OFFICER, scopes=frozenset())

@@ -100,6 +100,9 @@ class Client:
     created_at: str
     description: str | None = None
     clearances: frozenset[str] = frozenset()  # e.g. "sensitive": lifts the policy's label rules
+    # sources answered as hit-flags for this client (`auth.principal.Caller.hit_flag`); None:
+    # the role's default (a partner: every source outside `sources`)
+    hit_flag: frozenset[Source] | None = None
     # RFC 8705: tokens only for a client that presents a TLS certificate, bound to it; with a
     # pinned thumbprint (x5t#S256), only for that certificate.
     cert_bound: bool = False
@@ -123,6 +126,7 @@ class Client:
             "sources": None if self.sources is None else sorted(s.value for s in self.sources),
             "fields": None if self.fields is None else sorted(self.fields),
             "clearances": sorted(self.clearances),
+            "hit_flag": None if self.hit_flag is None else sorted(s.value for s in self.hit_flag),
             "auth_methods": sorted(self.auth_methods),
             "cert_bound": self.cert_bound or self.cert_thumbprint is not None,
             "cert_thumbprint": self.cert_thumbprint,
@@ -185,6 +189,7 @@ class ClientRegistry:
         clearances: Iterable[str] = (),
         cert_bound: bool = False,
         cert_thumbprint: str | None = None,
+        hit_flag: Iterable[Source] | None = None,
     ) -> tuple[Client, str | None]:
         """Register a client. Returns it and its secret — the only time the secret exists in
         clear. Policy checks (which scopes a role may hold) are the caller's (`Policy`)."""
@@ -229,6 +234,7 @@ class ClientRegistry:
                 "clearances": ",".join(sorted(set(clearances))),
                 "cert_bound": int(cert_bound or cert_thumbprint is not None),
                 "cert_thumbprint": cert_thumbprint,
+                "hit_flag": _sources_text(hit_flag),
             }
         )
         client = self.get(client_id)
@@ -271,6 +277,11 @@ class ClientRegistry:
         value = json.dumps(validate_jwks(jwks)) if jwks else None
         self._update(client_id, jwks=value)
 
+    def set_hit_flag(self, client_id: str, sources: Iterable[Source] | None) -> None:
+        """Mark the sources this client is answered as hit-flags (None: the role's default);
+        its live tokens follow at once (the registration is read at every use)."""
+        self._update(client_id, hit_flag=_sources_text(sources))
+
     def bind_certificate(self, client_id: str, thumbprint: str | None, *, bound: bool) -> None:
         """Require a certificate for this client's tokens (`bound`), optionally one in
         particular (`thumbprint`, x5t#S256). Tokens already issued without `cnf` stop working."""
@@ -281,6 +292,10 @@ class ClientRegistry:
             cert_bound=int(bound or thumbprint is not None),
             cert_thumbprint=thumbprint,
         )
+
+
+def _sources_text(sources: Iterable[Source] | None) -> str | None:
+    return None if sources is None else ",".join(sorted({Source(s).value for s in sources}))
 
 
 def _client_from_row(row: dict[str, Any]) -> Client:
@@ -300,4 +315,9 @@ def _client_from_row(row: dict[str, Any]) -> Client:
         clearances=frozenset(c for c in (row["clearances"] or "").split(",") if c),
         cert_bound=bool(row["cert_bound"]),
         cert_thumbprint=row["cert_thumbprint"],
+        hit_flag=(
+            None
+            if row.get("hit_flag") is None
+            else frozenset(Source(s) for s in row["hit_flag"].split(",") if s)
+        ),
     )

@@ -224,13 +224,17 @@ _ALL_SOURCES = frozenset(Source)
 
 
 def _split_hit_flag(
-    rp: RolePolicy, sources: frozenset[Source] | None
+    rp: RolePolicy, sources: frozenset[Source] | None, client: frozenset[Source] | None
 ) -> tuple[frozenset[Source] | None, frozenset[Source]]:
     """The sources shown in full and those answered as hit-flags: the role's marked ones, and
-    (`hit_flag_outside_entitlement`) every source outside the caller's entitlement."""
+    either the client registration's own marking (`client`: exactly those, inside or outside
+    its entitlement; the others outside it are silent) or, by default
+    (`hit_flag_outside_entitlement`), every source outside the caller's entitlement."""
     marked = _ALL_SOURCES if rp.hit_flag is None else rp.hit_flag
     flagged = set(marked)
-    if rp.hit_flag_outside_entitlement and sources is not None:
+    if client is not None:
+        flagged |= client
+    elif rp.hit_flag_outside_entitlement and sources is not None:
         flagged |= _ALL_SOURCES - sources
     if not flagged:
         return sources, frozenset()
@@ -324,7 +328,9 @@ class Policy:
         sources = rp.sources
         if caller.sources is not None:
             sources = caller.sources if sources is None else sources & caller.sources
-        sources, hit_flag = _split_hit_flag(rp, sources)
+        # a client's marking applies to partners only (an officer token carries none)
+        client = caller.hit_flag if caller.role is Role.PARTNER else None
+        sources, hit_flag = _split_hit_flag(rp, sources, client)
         hidden = []
         for rule in rp.hidden:
             if rule.unless_clearance and rule.unless_clearance in caller.clearances:

@@ -33,4 +33,8 @@ class Caller:
     token_id: str | None = None
     # partner field-group grants from the client registration; None = the role's default
     fields: frozenset[str] | None = None
+    # the sources a partner's client registration marks as hit-flags (told only that a record
+    # exists, where and whom to ask); None = the role's default (`hit_flag_outside_entitlement`:
+    # every source outside `sources`)
+    hit_flag: frozenset[Source] | None = None
     issuer: str | None = None  # who vouched for this caller (our OAuth server or an IdP)

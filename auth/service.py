@@ -184,6 +184,7 @@ class AuthService:
             client_id=client.client_id,
             sources=client.sources,
             fields=client.fields,
+            hit_flag=client.hit_flag,
             clearances=client.clearances,
             token_id=claims.get("jti") if isinstance(claims.get("jti"), str) else None,
             issuer=self.settings.issuer,

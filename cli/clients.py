@@ -90,6 +90,15 @@ def create(
         Path | None,
         typer.Option(help="pin the client's certificate (PEM): only it may get tokens"),
     ] = None,
+    hit_flag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hit-flag",
+            help="sources answered to this client only as hit-flags (a record exists, where, "
+            "whom to ask), inside or outside its entitlement; 'none': no hit-flag at all "
+            "(silence outside the entitlement). Default: every source outside its entitlement",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Register a client. The secret is printed ONCE: store it now."""
@@ -97,6 +106,7 @@ def create(
     try:
         role_enum = Role(role)
         source_list = [Source(s.lower()) for s in _split(sources)] if sources else None
+        flagged = _hit_flag(hit_flag)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     scope_list = _split(scopes)
@@ -114,6 +124,7 @@ def create(
             clearances=_split(clearance),
             cert_bound=cert_bound,
             cert_thumbprint=file_thumbprint(cert) if cert else None,
+            hit_flag=flagged,
         )
     except (ClientError, ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
@@ -143,9 +154,11 @@ def list_clients(
     for c in clients:
         state = "DISABLED" if c["disabled"] else "active"
         sources = ",".join(c["sources"]) if c["sources"] is not None else "(role default)"
+        flagged = ",".join(c["hit_flag"]) or "none" if c["hit_flag"] is not None else "(default)"
         typer.echo(
             f"{c['client_id']}\t{c['agency']}\t{c['role']}\t{state}\t"
-            f"scopes={' '.join(c['scopes'])}\tsources={sources}\tauth={','.join(c['auth_methods'])}"
+            f"scopes={' '.join(c['scopes'])}\tsources={sources}\thit_flag={flagged}\t"
+            f"auth={','.join(c['auth_methods'])}"
         )
 
 
@@ -195,6 +208,40 @@ def set_jwks(
     except ClientError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"registered keys for {client_id}")
+
+
+@clients_app.command("hit-flag")
+def set_hit_flag(
+    client_id: str,
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="sources answered only as hit-flags; 'none': no hit-flag at all"),
+    ] = None,
+    default: Annotated[
+        bool, typer.Option("--default", help="back to the role's default (outside entitlement)")
+    ] = False,
+) -> None:
+    """Mark the sources a client is answered as hit-flags; its live tokens follow at once."""
+    registry, _ = _registry()
+    if default == bool(sources):
+        raise _fail("name the sources (or 'none'), or pass --default")
+    try:
+        flagged = None if default else _hit_flag(sources)
+        registry.set_hit_flag(client_id, flagged)
+    except (ClientError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    shown = "the role's default" if flagged is None else ",".join(s.value for s in flagged)
+    typer.echo(f"hit-flags for {client_id}: {shown or 'none'}")
+
+
+def _hit_flag(values: list[str] | None) -> list[Source] | None:
+    """`--hit-flag` values as sources: None (not given), [] ('none') or the sources named."""
+    if not values:
+        return None
+    names = _split(values)
+    if [n.lower() for n in names] == ["none"]:
+        return []
+    return sorted({Source(n.lower()) for n in names})
 
 
 def register(app: typer.Typer) -> None:

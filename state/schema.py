@@ -60,6 +60,7 @@ clients = sa.Table(
     sa.Column("clearances", Str),
     sa.Column("cert_bound", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cert_thumbprint", Str),
+    sa.Column("hit_flag", Str),  # sources answered as hit-flags; NULL: the role's default
 )
 
 revoked_tokens = sa.Table(

@@ -253,9 +253,15 @@ class LiveApi:
         role: Role = Role.PARTNER,
         sources: Iterable[Source] | None = None,
         fields: Iterable[str] | None = None,
+        hit_flag: Iterable[Source] | None = None,
     ) -> tuple[str, str]:
         client, secret = self.auth.clients.create(
-            agency=agency, scopes=list(scopes), role=role, sources=sources, fields=fields
+            agency=agency,
+            scopes=list(scopes),
+            role=role,
+            sources=sources,
+            fields=fields,
+            hit_flag=hit_flag,
         )
         assert secret is not None
         return client.client_id, secret

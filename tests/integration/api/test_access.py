@@ -348,3 +348,45 @@ def test_a_record_without_a_state_is_decided_by_its_source_s_national_owner(
     assert approved.status_code == 200, approved.text
     assert approved.json()["decided_by"] == "supervisor:sup-mha-1"
     assert STATELESS.record_id in _record_ids(_search(api, token, name="Rajendra Shankar Patil"))
+
+
+def test_a_partner_client_is_marked_per_registration(api: LiveApi) -> None:
+    """Hit-flag marking per client, not only per role: a client entitled to Sarathi and CCTNS
+    whose registration marks CCTNS is told only that its CCTNS records exist, and is silent on
+    the sources outside its entitlement it does not mark; a client marked `none` gets no
+    hit-flag at all; a client left to the default gets every source outside its entitlement;
+    a change of marking holds for a live token at once."""
+    scopes = ["persons:search", "persons:read", "access:request"]
+    name = "Rajendra Shankar Patil"
+    marked_id, secret = api.register(
+        agency="NIA", sources=[Source.SARATHI, Source.CCTNS], hit_flag=[Source.CCTNS], scopes=scopes
+    )
+    marked = api.client_token(marked_id, secret)
+    result = _search(api, marked, name=name)
+    assert _record_ids(result) == {"sarathi:MH1420110062821"}  # CCTNS not in full...
+    assert {h["source"] for h in result["hits"]} == {"cctns"}  # ...but flagged; the rest silent
+    # the marked source's records follow a request, as any hit-flag's
+    filed = _request(api, marked, _cctns_hit(result)["handle"])
+    supervisor = api.officer(role=Role.SUPERVISOR, state="MH", subject="sup-mh-7")
+    path = f"/v1/access/requests/{filed['request_id']}/decision"
+    decided = api.post(path, supervisor, json={"decision": "approve", "reason": "RC verified"})
+    assert decided.status_code == 200, decided.text
+    assert CCTNS_RECORD in _record_ids(_search(api, marked, name=name))
+
+    silent_id, secret = api.register(
+        agency="RPF", sources=[Source.SARATHI], hit_flag=[], scopes=scopes
+    )
+    silent = api.client_token(silent_id, secret)
+    result = _search(api, silent, name=name)
+    assert _record_ids(result) == {"sarathi:MH1420110062821"} and result["hits"] == []
+
+    default = _cbi(api)
+    assert {"cctns", "eprisons", "alis"} <= {
+        h["source"] for h in _search(api, default, name=name)["hits"]
+    }
+
+    # re-marking the silent client: its live token is answered the new way at once
+    api.auth.clients.set_hit_flag(silent_id, [Source.EPRISONS])
+    assert {h["source"] for h in _search(api, silent, name=name)["hits"]} == {"eprisons"}
+    api.auth.clients.set_hit_flag(silent_id, None)
+    assert {"cctns", "eprisons"} <= {h["source"] for h in _search(api, silent, name=name)["hits"]}

@@ -495,6 +495,40 @@ def test_a_partner_is_answered_hit_flags_outside_its_entitlement() -> None:
     assert POLICY.visibility(Caller("o", Role.OFFICER, frozenset(), state="MH")).hit_flag == set()
 
 
+def test_a_partner_client_s_own_marking_replaces_the_outside_entitlement_default() -> None:
+    from auth.policy import Answer
+
+    def nia(hit_flag: frozenset[Source] | None) -> Caller:
+        entitled = frozenset({Source.SARATHI, Source.CCTNS})
+        return Caller(
+            "nia-1",
+            Role.PARTNER,
+            frozenset(),
+            client_id="nia-1",
+            sources=entitled,
+            hit_flag=hit_flag,
+        )
+
+    # marked: CCTNS (inside the entitlement) is flagged, not shown; IVFRT (outside) flagged;
+    # e-Prisons (outside, not marked) is silent
+    v = POLICY.visibility(nia(frozenset({Source.CCTNS, Source.IVFRT})))
+    assert v.sources == {Source.SARATHI}
+    assert v.hit_flag == {Source.CCTNS, Source.IVFRT}
+    assert v.admits(record()).answer is Answer.HIT_FLAG
+    assert v.admits(record(Source.EPRISONS, Kind.INMATE)).answer is Answer.WITHHELD
+    # marked none: silence outside the entitlement, the entitlement in full
+    v = POLICY.visibility(nia(frozenset()))
+    assert v.sources == {Source.SARATHI, Source.CCTNS} and v.hit_flag == set()
+    # unmarked: the role's default, every source outside the entitlement
+    assert POLICY.visibility(nia(None)).hit_flag == frozenset(Source) - {
+        Source.SARATHI,
+        Source.CCTNS,
+    }
+    # an officer's caller never carries a client's marking into his policy
+    officer = Caller("o", Role.OFFICER, frozenset(), state="MH", hit_flag=frozenset(Source))
+    assert POLICY.visibility(officer).hit_flag == set()
+
+
 def test_a_role_marked_for_a_source_sees_it_only_as_hit_flags() -> None:
     data = tomllib.loads(resources.files("auth").joinpath("default_policy.toml").read_text("utf-8"))
     data["roles"]["officer"]["hit_flag"] = ["ivfrt"]
