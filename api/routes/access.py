@@ -70,7 +70,8 @@ def _out(service: AccessService, item: AccessRequest, caller: Caller) -> AccessR
     description=(
         "A hit-flag (in a person or vehicle search, or on a profile) says only that records "
         "exist, where, and whom to ask. Name its `handle` with a reason and a case reference: "
-        "a supervisor of the owning agency (the records' state police) approves or refuses. "
+        "a supervisor of the owning agency (the records' state police; for records that name "
+        "no state, the source's national owner) approves or refuses. "
         "Approved, the records are yours (and only yours) for a limited time "
         "(`expires_at`): they appear in your searches and open with the request's "
         "`profile_id`; after that, they are hit-flags again. Audited. Scope `access:request`."

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.errors import HitFlagged
 from auth.errors import ProblemError
 
 from ..templating import render
@@ -63,6 +64,8 @@ async def outcome(work: Callable[[], Awaitable[BaseModel]]) -> tuple[Any, list[s
         answer = await work()
     except ValidationError as exc:
         return None, field_errors(exc)
+    except HitFlagged:
+        raise  # the page lists the hit-flags, with the request-access action
     except ProblemError as exc:
         return None, [exc.detail]
     return answer.model_dump(mode="json"), []

@@ -1,4 +1,6 @@
-"""Console: person search with the reasons for each result, and the profile page."""
+"""Console: person search with the reasons for each result, and the profile page. Hit-flags
+(records the officer is told only exist) are listed under the results and on the profile, each
+with the request-access action (`/console/access/requests`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from api.errors import HitFlagged
 from api.routes import dockets as api_dockets
 from api.routes import persons as api_persons
 from api.schemas import PersonSearchRequest
@@ -70,7 +73,12 @@ async def search(request: Request) -> Response:
         request,
         who,
         template,
-        {"form": values, "answer": answer, "errors": errors},
+        {
+            "form": values,
+            "answer": answer,
+            "errors": errors,
+            "may_request": may(request, who, "access.request"),
+        },
         status=200 if not errors else 422,
     )
 
@@ -94,9 +102,25 @@ async def profile(request: Request, profile_id: str) -> Response:
             request, who, "console/purpose.html", {"action": f"/console/profiles/{profile_id}"}
         )
     audit_context(request, purpose=purpose)
-    answer, errors = await outcome(
-        lambda: api_persons.get_profile(request, who.caller, profile_id, purpose)
-    )
+    may_request = may(request, who, "access.request")
+    try:
+        answer, errors = await outcome(
+            lambda: api_persons.get_profile(request, who.caller, profile_id, purpose)
+        )
+    except HitFlagged as flagged:  # records that exist, where, whom to ask: and the action
+        context: dict[str, object] = {
+            "profile": None,
+            "errors": [],
+            "purpose": purpose,
+            "may_request": may_request,
+        }
+        return page(
+            request,
+            who,
+            "console/profile.html",
+            {**context, "hits_only": flagged.extra["hits"]},
+            status=403,
+        )
     return page(
         request,
         who,
@@ -108,6 +132,7 @@ async def profile(request: Request, profile_id: str) -> Response:
             "may_network": may(request, who, "network.profile"),
             "profile_id": profile_id,
             "may_print": may(request, who, "dockets.get"),
+            "may_request": may_request,
         },
         status=200 if not errors else 404,
     )

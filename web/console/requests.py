@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from api.routes import access as api_access
-from api.schemas_access import AccessDecisionIn
+from api.schemas_access import AccessDecisionIn, AccessRequestIn
 from api.security import audit_context
 
 from .access import keep_alive, may, officer
@@ -51,6 +51,36 @@ async def requests(request: Request) -> Response:
         {"mine": mine, "pending": pending, "errors": errors, "purpose": purpose},
         status=200 if not errors else 422,
     )
+
+
+@router.post("/console/access/requests")
+async def file(request: Request) -> Response:
+    """A request for the records behind a hit-flag the officer was shown (search results or a
+    profile): its handle, a reason, the case. Then his requests, with this one pending."""
+    who = officer(request, "access.request")
+    if isinstance(who, Response):
+        return who
+    empty = {"mine": None, "pending": None, "purpose": ""}
+    fields = await checked_form(request, who, TEMPLATE, empty)
+    if isinstance(fields, Response):
+        return fields
+    case = _purpose(fields.get("case_reference"))
+    try:
+        body = AccessRequestIn(
+            handle=fields.get("handle", ""),
+            reason=fields.get("reason", "").strip(),
+            case_reference=case,
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+    else:
+        _answer, errors = await outcome(
+            lambda: api_access.file_request(body, request, Response(), who.caller)
+        )
+    if errors:
+        return page(request, who, TEMPLATE, {**empty, "errors": errors, "purpose": case}, 422)
+    back = "/console/access?" + urlencode({"purpose": case})
+    return keep_alive(request, RedirectResponse(back, status_code=303), who)
 
 
 @router.post("/console/access/{request_id}/decision")
