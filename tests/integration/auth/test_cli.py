@@ -123,6 +123,51 @@ def test_client_clearance_reaches_the_caller(env: AuthServer):
     assert bad.exit_code == 2 and "clearance" in bad.stderr
 
 
+def test_client_hit_flag_marking_reaches_the_caller(env: AuthServer):
+    """`--hit-flag`: the sources a partner is answered only as hit-flags, in its registration;
+    `clients hit-flag` changes it, and the live token follows."""
+    from records import Source
+
+    result = runner.invoke(
+        app,
+        [
+            "clients",
+            "create",
+            "--agency",
+            "NIA",
+            "--scopes",
+            "persons:search",
+            "--sources",
+            "sarathi,cctns",
+            "--hit-flag",
+            "cctns",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["hit_flag"] == ["cctns"]
+    with OAuth2Client(data["client_id"], data["client_secret"]) as session:
+        token = session.fetch_token(env.url + "/oauth/token", grant_type="client_credentials")
+    bearer = f"Bearer {token['access_token']}"
+    v = env.service.policy.visibility(env.service.authenticate(bearer))
+    assert v.sources == {Source.SARATHI} and v.hit_flag == {Source.CCTNS}
+    # none: silence outside the entitlement; --default: every source outside it
+    changed = runner.invoke(app, ["clients", "hit-flag", data["client_id"], "none"])
+    assert changed.exit_code == 0 and "none" in changed.stdout
+    v = env.service.policy.visibility(env.service.authenticate(bearer))
+    assert v.sources == {Source.SARATHI, Source.CCTNS} and v.hit_flag == set()
+    assert "hit_flag=none" in runner.invoke(app, ["clients", "list"]).stdout
+    changed = runner.invoke(app, ["clients", "hit-flag", data["client_id"], "--default"])
+    assert changed.exit_code == 0
+    v = env.service.policy.visibility(env.service.authenticate(bearer))
+    assert v.hit_flag == frozenset(Source) - {Source.SARATHI, Source.CCTNS}
+    bad = runner.invoke(app, ["clients", "hit-flag", data["client_id"], "facebook"])
+    assert bad.exit_code != 0 and "facebook" in bad.stderr
+    both = runner.invoke(app, ["clients", "hit-flag", data["client_id"], "cctns", "--default"])
+    assert both.exit_code != 0
+
+
 def test_clients_with_jwks_file(env: AuthServer, tmp_path: Path):
     key = ECKey.generate_key("P-256", {"kid": "rpf-1"})
     jwks_file = tmp_path / "rpf.jwks.json"
