@@ -332,7 +332,7 @@ def _name_reasons(c: NameComparison | None, z: float) -> list[Reason]:
     covered (plus the fitted per-token term)."""
     if c is None:
         return [Reason("name_no_match", None, None, round(z, 3))]
-    w = model().name
+    w = model().name.weights()
     wq, wr = w["query_coverage"], w["record_coverage"]
     out: list[Reason] = []
     for pair, q_share, r_share in c.shares():

@@ -19,8 +19,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # the rescoring and key paths; `scripts` (transliteration, cached per word), `identifiers` and
-# `variants` are not hot
-MODULES = ["api", "calibration", "keys", "parse", "phonetic", "relatives", "rescore", "similarity"]
+# `variants` are not hot; `features` is the weighted sum `calibration` runs for every comparison
+MODULES = [
+    "api",
+    "calibration",
+    "features",
+    "keys",
+    "parse",
+    "phonetic",
+    "relatives",
+    "rescore",
+    "similarity",
+]
 GROUP = "matching.native"  # mypyc's shared library for the group: matching/native__mypyc.*.so
 
 

@@ -49,6 +49,9 @@ LEVELS = (
     "relative_unknown", "state_match", "state_mismatch", "district_match",
 )  # fmt: skip
 TODAY = date(TODAY_YEAR, 6, 30)
+# The search model's columns by name: what `fit` learns (the intercept first, unpenalised), and
+# the log of the name's frequency, whose slope is fixed (an offset, not a column)
+FITTED = ("intercept", "name", "inferred", *LEVELS)
 
 
 def logistic(
@@ -87,8 +90,9 @@ def _candidates(
     ]
 
 
-def search_pairs(data: Dataset, backend: Backend) -> tuple[list[list[float]], list[int]]:
-    xs: list[list[float]] = []
+def search_pairs(data: Dataset, backend: Backend) -> tuple[list[dict[str, float]], list[int]]:
+    """The search pairs as rows of named values (`FITTED` and `log_frequency`), and labels."""
+    rows: list[dict[str, float]] = []
     ys: list[int] = []
     for q in data.queries:
         found = _candidates(backend, person_search(q))
@@ -114,17 +118,18 @@ def search_pairs(data: Dataset, backend: Backend) -> tuple[list[list[float]], li
                 )
             }
             inferred = calibration.inferred(compared)
-            xs.append(
-                [
-                    1.0,
-                    name_logit(compared) - inferred * calibration.model().name["inferred"],
-                    inferred,
-                    math.log(frequency) if frequency else 0.0,
-                    *(1.0 if level in levels else 0.0 for level in LEVELS),
-                ]
-            )
+            row = {
+                "intercept": 1.0,
+                # the name's log-odds without its inferred-form term, fitted here beside it
+                "name": name_logit(compared)
+                - inferred * calibration.model().name.weight("inferred"),
+                "inferred": inferred,
+                "log_frequency": math.log(frequency) if frequency else 0.0,
+            }
+            row.update((level, 1.0 if level in levels else 0.0) for level in LEVELS)
+            rows.append(row)
             ys.append(1 if data.pid_of[c.record.record_id] == q.target else 0)
-    return xs, ys
+    return rows, ys
 
 
 def fit(seed: int, gallery_size: int, per_class: int) -> None:
@@ -133,14 +138,21 @@ def fit(seed: int, gallery_size: int, per_class: int) -> None:
     path = Path(matching.__file__).with_name("calibration.json")
     raw = json.loads(path.read_text(encoding="utf-8"))
     with indexed("embedded", data) as backend:
-        xs, ys = search_pairs(data, backend)
+        rows, ys = search_pairs(data, backend)
     # the frequency's slope is fixed, not fitted: see FREQUENCY_SLOPE
-    w = logistic([x[:3] + x[4:] for x in xs], ys, [FREQUENCY_SLOPE * x[3] for x in xs])
-    intercept, name, inferred = w[:3]
-    raw["name"]["inferred"] = round(inferred / name, 4)  # on the names' own scale
-    raw["search"] = {"intercept": round(intercept, 4), "name": round(name, 4),
+    fitted = logistic(
+        [[row[c] for c in FITTED] for row in rows],
+        ys,
+        [FREQUENCY_SLOPE * row["log_frequency"] for row in rows],
+    )
+    w = dict(zip(FITTED, fitted, strict=True))
+    # the names' own weights by name, as `matching.calibration` reads them; only the weight of
+    # an inferred form is refitted, on the names' own scale
+    name = calibration.model().name.reweighted({"inferred": round(w["inferred"] / w["name"], 4)})
+    raw["name"] = name.weights()
+    raw["search"] = {"intercept": round(w["intercept"], 4), "name": round(w["name"], 4),
                      "log_frequency": FREQUENCY_SLOPE}  # fmt: skip
-    raw["attributes"] = {level: round(v, 4) for level, v in zip(LEVELS, w[3:], strict=True)}
+    raw["attributes"] = {level: round(w[level], 4) for level in LEVELS}
     counts = f"{len(ys)} search pairs ({sum(ys)} the person asked for)"
     raw["_comment"] = (
         "`name`: how well two names agree, a logistic regression fitted on 14067 name pairs of "
@@ -158,6 +170,4 @@ def fit(seed: int, gallery_size: int, per_class: int) -> None:
 
 def _save(path: Path, raw: dict[str, object]) -> None:
     path.write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
-    calibration.model.cache_clear()
-    calibration._weights.cache_clear()
-    calibration._search_weights.cache_clear()
+    calibration.reload()

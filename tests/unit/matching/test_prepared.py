@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.calibration import name_features, name_logit
+from matching.calibration import model, name_logit
 from matching.parse import NameForm, parse_name
 from matching.rescore import QueryName, comparison, record_name
 from matching.similarity import (
@@ -19,7 +19,7 @@ from matching.similarity import (
 
 
 def _same(a: NameComparison, b: NameComparison) -> None:
-    assert name_features(a) == name_features(b)
+    assert model().name.values(a) == model().name.values(b)
     assert a.pairs == b.pairs
     assert a.missing == b.missing
     assert a.extra == b.extra
