@@ -68,8 +68,11 @@ class PathsAnswer:
 
 
 def _name(record: Record, shown: dict[str, Any]) -> str | None:
+    """The record's label: the name of a subject as the caller may see it; never a complainant's
+    or a reporting guardian's (an NCRP complaint names its victim first)."""
+    subjects = {p.role.value for p in record.subjects()}
     for person in shown.get("people") or ():
-        if isinstance(person, dict):
+        if isinstance(person, dict) and person.get("role", "subject") in subjects:
             for key in ("name", "name_local"):
                 if person.get(key):
                     return str(person[key])

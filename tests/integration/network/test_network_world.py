@@ -370,6 +370,27 @@ def test_no_edge_comes_from_a_complainant(world: World) -> None:
     assert checked, "the world's complaints name complainants with contacts"
 
 
+def test_a_complaint_is_labelled_by_its_suspect_never_by_its_victim(world: World) -> None:
+    """An officer of the complaint's own district may see the victim's name in the record, but
+    the graph labels a record by the person it is about: the suspect, or no one."""
+    checked = 0
+    for record in world.backend.records():
+        victims = {p.name for p in record.people if p.role.value == "complainant" and p.name}
+        if not victims or checked >= 20:
+            continue
+        investigating = Caller(
+            "t", Role.OFFICER, frozenset(), state=record.state, district=record.district
+        )
+        answer = world.service.neighbourhood(
+            investigating, [record_node(record.record_id)], hops=1, max_nodes=50, max_edges=100
+        )
+        (node,) = [n for n in answer.nodes if n.value == record.record_id]
+        assert node.label not in victims, record.record_id
+        assert node.label in {p.name for p in record.subjects()} | {None}
+        checked += 1
+    assert checked, "the world's complaints name their complainants"
+
+
 def test_the_cli_rebuilds_counts_and_asks_the_api(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
