@@ -4,8 +4,9 @@ The constants live in `calibration.json` next to this file. The name part is a l
 regression over `NAME_FEATURES` (one function per comparison, weighted by its name: see
 `matching.features`) fitted on labelled pairs from the names benchmark (`python -m
 bench.names.run --fit` writes them, with the data it was fitted on described in `_comment`);
-the attribute part (birth year, gender, relative's name, place) holds log-likelihood ratios set
-from how often records of the same person disagree on them (see the comments in `attribute_logit`).
+the attribute part (birth year, gender, relative's name, place) holds a weight per agreement
+level, fitted with the search weights (`_comment` in `calibration.json` says on what);
+`matching.api._attributes` applies them.
 """
 
 from __future__ import annotations
