@@ -61,6 +61,12 @@ RECONCILE_REWALKS = 3
 # a crash re-reads at most the pages of one unwritten batch.
 FLUSH_RECORDS = 200
 FLUSH_S = 1.0
+# A full walk writes a whole source: each write transaction rewrites every B-tree page its
+# records touch, so fewer, larger transactions write fewer pages per record (bench/growth,
+# docs/decisions.md "A full sync writes in large transactions"). A crash re-reads at most one
+# batch, as before; only the batch is larger.
+FULL_FLUSH_RECORDS = 2000
+FULL_FLUSH_S = 10.0
 
 
 @dataclass
@@ -148,7 +154,7 @@ class SyncEngine:
         metrics: SyncMetrics | None = None,
         progress: Progress | None = None,
         clock: Callable[[], datetime] = utcnow,
-        flush_records: int = FLUSH_RECORDS,
+        flush_records: int | None = None,
         on_written: Callable[[Sequence[Record]], None] | None = None,
         on_removed: Callable[[Sequence[str]], None] | None = None,
     ) -> None:
@@ -167,6 +173,8 @@ class SyncEngine:
         self.clock = clock
         self.breakers: dict[str, CircuitBreaker] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="icjs-sink")
+        # records (or seconds) per write: `flush_records` when given (tests write per page), else
+        # FLUSH_* for an incremental walk and FULL_FLUSH_* for a full one
         self.flush_records = flush_records
 
     def close(self) -> None:
@@ -281,6 +289,11 @@ class SyncEngine:
         connector.retry_native_ids = frozenset(
             e.native_id for e in self.state.quarantine_entries(name) if e.collection == "@file"
         )
+        flush_records, flush_s = (
+            (FULL_FLUSH_RECORDS, FULL_FLUSH_S) if walk_full else (FLUSH_RECORDS, FLUSH_S)
+        )
+        if self.flush_records is not None:
+            flush_records, flush_s = self.flush_records, FLUSH_S
         batch = MappedPage()
         batch_started = time.monotonic()
         as_of: datetime | None = None
@@ -301,7 +314,7 @@ class SyncEngine:
                 self.progress.advance(name, len(page.rows), page.total)
             pending = len(batch.items) + len(batch.quarantine)
             if not (
-                done or pending >= self.flush_records or time.monotonic() - batch_started >= FLUSH_S
+                done or pending >= flush_records or time.monotonic() - batch_started >= flush_s
             ):
                 continue
             await self._write(batch, report)
@@ -574,7 +587,7 @@ async def run_sync(
     *,
     policy: RetryPolicy | None = None,
     metrics: SyncMetrics | None = None,
-    flush_records: int = FLUSH_RECORDS,
+    flush_records: int | None = None,
     lock_wait: float = 0.0,
     on_written: Callable[[Sequence[Record]], None] | None = None,
     on_removed: Callable[[Sequence[str]], None] | None = None,

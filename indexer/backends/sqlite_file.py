@@ -44,9 +44,17 @@ class SqliteIndexFile:
 
     REOPEN_INTERVAL_S = 5.0
 
-    # Each connection keeps its own page cache: `connections` × this is the most the index's
-    # cache can take (docs/decisions.md, "Bounded memory and descriptors").
+    # Each connection keeps its own page cache: `connections` × this, plus the writer's, is the
+    # most the index's cache can take (docs/decisions.md, "Bounded memory and descriptors").
     CACHE_KIB = 65536
+    # Every write transaction runs on one connection of its own (writes are serialised anyway),
+    # so its cache stays warm from batch to batch: a sync's inserts land all over the B-trees
+    # and the full-text index, and pages read back from the file on every batch cost CPU that
+    # grows with the index (docs/decisions.md, "A full sync writes in large transactions").
+    WRITE_CACHE_KIB = 262144
+    # WAL pages before the writer folds them back into the file: a page several commits in a
+    # row rewrite reaches the file once, not once per commit (SQLite's default is 1,000).
+    CHECKPOINT_PAGES = 16384
 
     def __init__(
         self,
@@ -58,6 +66,7 @@ class SqliteIndexFile:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
         self._pool = ConnectionPool(self._connect, connections)
+        self._writer = ConnectionPool(self._connect_writer, 1)
         self._write_lock = threading.RLock()
         self._closed = False
         self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
@@ -108,6 +117,7 @@ class SqliteIndexFile:
             if time.monotonic() - self._tried_at < self.REOPEN_INTERVAL_S:
                 raise IndexUnavailable(self._unusable)
             self._pool.clear()
+            self._writer.clear()
             self._open()
             if self._unusable is not None:
                 raise IndexUnavailable(self._unusable)
@@ -170,10 +180,17 @@ class SqliteIndexFile:
         con.execute("PRAGMA mmap_size=0")
         return con
 
+    def _connect_writer(self) -> sqlite3.Connection:
+        con = self._connect()
+        con.execute(f"PRAGMA cache_size=-{self.WRITE_CACHE_KIB}")
+        con.execute(f"PRAGMA wal_autocheckpoint={self.CHECKPOINT_PAGES}")
+        return con
+
     @property
     def open_connections(self) -> int:
-        """Connections open now (lent and idle): never more than the pool's size."""
-        return self._pool.open_connections
+        """Connections open now (lent and idle): never more than the pool's size, plus the
+        writer's one."""
+        return self._pool.open_connections + self._writer.open_connections
 
     def pragma(self, statement: str) -> None:
         """Run a maintenance statement outside any transaction; its failure changes nothing."""
@@ -184,13 +201,13 @@ class SqliteIndexFile:
             con.execute(statement)
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        """One transaction on a pooled connection; a statement that fails on the file becomes
-        `IndexUnavailable` (never a raw sqlite3 error)."""
+    def _transaction(self, begin: str, pool: ConnectionPool) -> Iterator[sqlite3.Connection]:
+        """One transaction on a connection from `pool`; a statement that fails on the file
+        becomes `IndexUnavailable` (never a raw sqlite3 error)."""
         if self._closed:
             raise BackendError("the embedded backend is closed")
         try:
-            with self._pool.connection() as con:
+            with pool.connection() as con:
                 con.execute(begin)
                 try:
                     yield con
@@ -209,7 +226,7 @@ class SqliteIndexFile:
     @contextmanager
     def read(self) -> Iterator[tuple[sqlite3.Connection, int]]:
         self._usable()
-        with self._transaction("BEGIN") as con:
+        with self._transaction("BEGIN", self._pool) as con:
             yield con, self.current(con)
 
     @contextmanager
@@ -217,7 +234,7 @@ class SqliteIndexFile:
         with self._write_lock:
             if not initialising:
                 self._usable()
-            with self._transaction("BEGIN IMMEDIATE") as con:
+            with self._transaction("BEGIN IMMEDIATE", self._writer) as con:
                 yield con
 
     @staticmethod
@@ -276,3 +293,4 @@ class SqliteIndexFile:
         """Close every connection (one lent out is closed when its transaction ends)."""
         self._closed = True
         self._pool.close()
+        self._writer.close()
