@@ -52,10 +52,7 @@ class EprisonsApp(OAuthApp):
             and self.faults.chance(self.faults.spec.rate_offset_shift, "offset_shift")
         ):
             self.on_shift(self.faults.randint(1, 3))
-        total = self.store.query(
-            "SELECT count(*) FROM rows WHERE source = 'eprisons' AND coll = 'inmates' AND t >= ?",
-            (since,),
-        )[0][0]
+        total = self.store.count_since("eprisons", "inmates", since)
         rows = self.store.query(
             "SELECT body FROM rows WHERE source = 'eprisons' AND coll = 'inmates' AND t >= ?"
             " ORDER BY t, nid LIMIT ? OFFSET ?",

@@ -60,9 +60,7 @@ class IvfrtApp(ApiKeyApp):
         since = iso_ms(req, "changedSince") or 0
         page = integer(req, "page", 1, 1, None)
         assert page is not None
-        total = self.store.query(
-            "SELECT count(*) FROM rows WHERE source = 'ivfrt' AND t >= ?", (since,)
-        )[0][0]
+        total = self.store.count_since("ivfrt", None, since)
         rows = self.store.query(
             "SELECT body FROM rows WHERE source = 'ivfrt' AND t >= ?"
             " ORDER BY t, nid LIMIT ? OFFSET ?",

@@ -34,9 +34,7 @@ class NcrpApp(OAuthApp):
         page = integer(req, "page", 1, 1, None)
         per_page = integer(req, "per_page", 100, 1, 200)
         assert page is not None and per_page is not None
-        total = self.store.query(
-            "SELECT count(*) FROM rows WHERE source = 'ncrp' AND t >= ?", (since,)
-        )[0][0]
+        total = self.store.count_since("ncrp", None, since)
         rows = self.store.query(
             "SELECT body FROM rows WHERE source = 'ncrp' AND t >= ?"
             " ORDER BY t, nid LIMIT ? OFFSET ?",

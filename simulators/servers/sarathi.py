@@ -41,10 +41,7 @@ class SarathiApp(ApiKeyApp):
         page = integer(req, "page", 1, 1, None)
         size = integer(req, "size", 100, 1, 500)
         assert page is not None and size is not None
-        total = self.store.query(
-            "SELECT count(*) FROM rows WHERE source = 'sarathi' AND coll = 'licences' AND t >= ?",
-            (since,),
-        )[0][0]
+        total = self.store.count_since("sarathi", "licences", since)
         rows = self.store.query(
             "SELECT body FROM rows WHERE source = 'sarathi' AND coll = 'licences' AND t >= ?"
             " ORDER BY t, nid LIMIT ? OFFSET ?",

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -112,6 +114,13 @@ class Store:
         self.path = path
         self._local = threading.local()
         self.write_lock = threading.RLock()
+        # Sorted update times per feed, for `count_since`; dropped whenever anything commits
+        # (`PRAGMA data_version` on a connection that never writes sees every commit, this
+        # process's or another's).
+        self._feeds: dict[tuple[str, str | None], array[int]] = {}
+        self._feeds_lock = threading.Lock()
+        self._feeds_version: int | None = None
+        self._watch: sqlite3.Connection | None = None
         with self.connect() as db:
             db.executescript(_SCHEMA)
             if self.get_meta("complete") == "1":
@@ -151,6 +160,32 @@ class Store:
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn().execute(sql, tuple(params)).fetchall()
+
+    def count_since(self, source: str, coll: str | None, since: int) -> int:
+        """How many rows of `source` (of collection `coll`, or all) have `t >= since`: the
+        `total` a position-paged feed reports on every page. Counting them in SQL scans every
+        row still ahead, so a full walk, whose lower bound moves up page by page, cost the
+        square of the source's size; here it is a bisection in the feed's sorted times, read
+        once until something changes."""
+        with self._feeds_lock:
+            if self._watch is None:
+                self._watch = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            version = self._watch.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._feeds_version:
+                self._feeds.clear()
+                self._feeds_version = version
+            times = self._feeds.get((source, coll))
+            if times is None:
+                where = "source = ? AND t IS NOT NULL" + ("" if coll is None else " AND coll = ?")
+                params = (source,) if coll is None else (source, coll)
+                times = array(
+                    "q",
+                    sorted(t for (t,) in self._watch.execute(
+                        f"SELECT t FROM rows WHERE {where}", params
+                    )),
+                )  # fmt: skip
+                self._feeds[(source, coll)] = times
+        return len(times) - bisect_left(times, since)
 
     # -- meta -------------------------------------------------------------------------------
 
@@ -204,6 +239,10 @@ class Store:
         conn.execute("UPDATE truth SET status = ? WHERE rid = ?", (status, rid))
 
     def close(self) -> None:
+        with self._feeds_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()

@@ -234,3 +234,36 @@ def test_worker_processes_make_the_same_world(tmp_path: Path) -> None:
     generate(two, 8, 1100, 0.01, workers=2)
     assert _digest(one) == _digest(two)
     assert one.get_meta("counters") == two.get_meta("counters")
+
+
+def test_feed_totals_are_the_counts_sql_gives_and_follow_every_change(tmp_path: Path) -> None:
+    """`Store.count_since` (the `total` of position-paged feeds) equals the SQL count at every
+    lower bound, and after the clock writes changes, and after another connection writes."""
+    import sqlite3
+
+    from simulators.clock import Clock
+
+    store = _world(tmp_path, persons=300)
+    feeds = [("eprisons", "inmates"), ("sarathi", "licences"), ("ncrp", None), ("ivfrt", None)]
+
+    def sql_count(source: str, coll: str | None, since: int) -> int:
+        where = "source = ? AND t >= ?" + ("" if coll is None else " AND coll = ?")
+        params = (source, since) if coll is None else (source, since, coll)
+        return int(store.query(f"SELECT count(*) FROM rows WHERE {where}", params)[0][0])
+
+    def agree() -> None:
+        for source, coll in feeds:
+            times = sorted(t for (t,) in store.query(
+                "SELECT t FROM rows WHERE source = ?", (source,)))  # fmt: skip
+            assert times, source
+            for since in (0, times[0], times[len(times) // 2], times[-1], times[-1] + 1):
+                assert store.count_since(source, coll, since) == sql_count(source, coll, since)
+
+    agree()
+    Clock(store).advance(600)  # this process's writes
+    agree()
+    other = sqlite3.connect(store.path, isolation_level=None)  # another writer
+    other.execute("UPDATE rows SET t = t + 10 WHERE source = 'ncrp' AND rowid % 3 = 0")
+    other.close()
+    agree()
+    store.close()
