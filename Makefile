@@ -72,6 +72,15 @@ bench-load: $(COMPILED)
 bench-network: $(STAMP)
 	$(PY) -m bench.network.run $(BENCH_ARGS)
 
+# sync, search and memory as the index grows (#21 item 3); GROWTH_PERSONS=26000,260000 for
+# about 100,000 and 1,000,000 records
+GROWTH_PERSONS ?= 26000
+.PHONY: bench-growth
+bench-growth: $(COMPILED)
+	$(PY) -m bench.growth.run --persons $(GROWTH_PERSONS) $(BENCH_ARGS)
+	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.growth.run --backend opensearch \
+		--persons $(GROWTH_PERSONS) $(BENCH_ARGS)
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 	test ! -x $(PY) || $(PY) scripts/compile_matching.py --clean
