@@ -354,11 +354,14 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         node = f"{r['node_cpu_ms']:.2f}" if r["node_cpu_ms"] else "-"
         stopped = " (stopped)" if r["stopped"] else ""
+        # a stopped sync's last sample is behind what its index holds: no ratio between them
+        index = "-" if r["stopped"] else f"{r['index_b'] / 2**30:.2f} GiB"
+        ratio = "-" if r["stopped"] else f"{r['amplification']:.1f}×"
         lines.append(
             f"| {r['backend']} | {r['persons']:,} | {r['records']:,}{stopped} | {r['sync_s']:.0f} "
             f"| {r['per_s']:,.0f} | {r['speed_first_last']:.2f} | {r['cpu_ms']:.2f} "
             f"| {r['sim_cpu_ms']:.2f} | {node} | {r['written_b'] / 2**30:.2f} GiB "
-            f"| {(r['index_b'] or 0) / 2**30:.2f} GiB | {r['amplification']:.1f}× "
+            f"| {index} | {ratio} "
             f"| {r['first_rss_mb']:.0f} / {r['peak_rss_mb']:.0f} "
             f"| {r['search']['p50_ms']:.0f} ms | {r['search']['p95_ms']:.0f} ms |"
         )
