@@ -34,7 +34,10 @@ PRIOR = -4.0
 # A found report may be filed a little before the missing one's "last seen" date is written
 # down (reports are dated by hand); more than this is another person.
 DATE_SLACK_DAYS = 2
-AGE_SLACK_YEARS = 1
+# A found person's age is an estimate (a finder's guess, a doctor's from a body), and a guess
+# is off by two or three years often enough: only further than this excludes the pair; within
+# it, `age` weighs each year outside the estimate against.
+AGE_SLACK_YEARS = 3
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 KINDS = ("adults", "children", "vehicles")
+MISSES_SHOWN = 5  # per kind, with their evidence
 
 
 @dataclass
@@ -135,7 +136,7 @@ def evaluate(sims: Any, backend: Any, step: Any, outbox_db: Any) -> dict[str, An
             top |= {m.a.record_id for m in ranked[:5]} | {m.b.record_id for m in ranked[:5]}
             if partner in top:
                 hits[kind] += 1
-            elif len(misses[kind]) < 5:
+            elif len(misses[kind]) < MISSES_SHOWN:
                 misses[kind].append(f"{subject} ↔ {partner}: {why_missed(ranked, partner)}")
 
     sent: dict[str, set[tuple[str, str]]] = defaultdict(set)
