@@ -24,7 +24,9 @@ from typing import Protocol
 
 from matching.api import AnalysedQuery, PersonQuery, analyse, name_score
 
+from . import descriptions as d
 from .cases import Case
+from .places import neighbours
 
 # Prior log-odds that a missing and a found report agreeing on sex and age describe one person:
 # among the hundreds of open reports such a pair shares, few are true. Evidence must lift it.
@@ -32,7 +34,10 @@ PRIOR = -4.0
 # A found report may be filed a little before the missing one's "last seen" date is written
 # down (reports are dated by hand); more than this is another person.
 DATE_SLACK_DAYS = 2
-AGE_SLACK_YEARS = 1
+# A found person's age is an estimate (a finder's guess, a doctor's from a body), and a guess
+# is off by two or three years often enough: only further than this excludes the pair; within
+# it, `age` weighs each year outside the estimate against.
+AGE_SLACK_YEARS = 3
 
 
 @dataclass(frozen=True)
@@ -41,14 +46,18 @@ class CaseEvidence:
     missing: str | None
     found: str | None
     weight: float
+    detail: str | None = None  # how the two agree ("same mark, near place")
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "feature": self.feature,
             "missing": self.missing,
             "found": self.found,
             "weight": round(self.weight, 2),
         }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
 @dataclass(frozen=True)
@@ -135,17 +144,26 @@ def sex(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     return None
 
 
+# How many birth years the reports a missing report is compared with span (children 0-17, adults
+# 18-75): an estimate covering a few of them says more than one covering half.
+BIRTH_YEARS_SPANNED = {True: 17, False: 55}
+
+
 def age(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
-    """Ages that agree: the narrower the found report's estimate, and the nearer its middle to
-    the missing person's age, the more it says (an estimate is a guess around the truth)."""
+    """Ages that agree: the found report's estimate (an age range) overlaps the missing person's
+    birth years, and the narrower the estimate, the more that says (ln of how much of the
+    population's span it leaves). Just outside the estimate (a finder's guess is off by a year
+    or two) speaks against, a little for each year."""
     if None in (m.born_from, m.born_to, f.born_from, f.born_to):
         return None
     assert m.born_from is not None and m.born_to is not None
     assert f.born_from is not None and f.born_to is not None
-    width = f.born_to - f.born_from
-    weight = 1.4 if width <= 3 else 0.9 if width <= 8 else 0.3
-    off = abs((m.born_from + m.born_to) - (f.born_from + f.born_to)) / 2
-    weight += 0.8 if off <= 1 else 0.3 if off <= 2.5 else -0.5
+    gap = max(f.born_from - m.born_to, m.born_from - f.born_to, 0)
+    if gap:
+        weight = -0.8 * gap
+    else:
+        covered = max(f.born_to, m.born_to) - min(f.born_from, m.born_from) + 1
+        weight = min(2.5, max(0.0, math.log(0.9 * BIRTH_YEARS_SPANNED[m.child] / covered)))
     return CaseEvidence(
         "age", f"born {m.born_from}-{m.born_to}", f"born {f.born_from}-{f.born_to}", weight
     )
@@ -171,26 +189,72 @@ def timing(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
 
 
 def place(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
-    """Found in the same district or state as last seen (many travel: elsewhere is neutral)."""
+    """Found near where last seen: the same district, the same state, a neighbouring state (a
+    child who ran away often takes the first train out); far away speaks mildly against (many
+    travel far: trafficked, or on a long-distance train)."""
     if not m.state or not f.state:
         return None
     if m.district and f.district and m.state == f.state and m.district == f.district:
         return CaseEvidence("place", f"{m.district}, {m.state}", f"{f.district}, {f.state}", 1.2)
     if m.state == f.state:
         return CaseEvidence("place", m.state, f.state, 0.8)
-    return CaseEvidence("place", m.state, f.state, -0.2)
+    if f.state in neighbours(m.state):
+        return CaseEvidence("place", m.state, f.state, 0.2, "neighbouring state")
+    return CaseEvidence("place", m.state, f.state, -0.3)
+
+
+# Of a true pair's reports that both describe a mark and agree on what it is, how often they
+# also place it alike: most reporters say where; some say only "on face", some nothing.
+PLACED_ALIKE = 0.7
+# How often a reporter writes the other side (the person's left seen from the front).
+SIDE_SWAPPED = 0.05
 
 
 def marks(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
-    """Identifying marks: the same mark is strong evidence, the rarer the stronger; a different
-    one speaks against, mildly (one reporter sees a mole another misses)."""
-    if not m.marks or not f.marks:
+    """Identifying marks, compared by what they are and where (`descriptions.read_marks`):
+    the same mark in the same place is strong evidence, the rarer the stronger (ln m/u, u the
+    share of reports describing that mark there); the same kind of mark with the place vague or
+    unsaid says less; a mark of another kind speaks against, mildly (a reporter sees a mole
+    another misses, a child has two marks and each report names one)."""
+    seen_m, seen_f = d.read_marks(m.marks), d.read_marks(f.marks)
+    if not seen_m or not seen_f:
         return None
-    if m.marks == f.marks:
-        weight = agreement(shares, group(m, "marks"), m.marks, 3.0)
-        return CaseEvidence("identifying marks", m.marks, f.marks, weight)
-    weight = disagreement(shares, group(m, "marks"), m.marks, 2.0)
-    return CaseEvidence("identifying marks", m.marks, f.marks, weight)
+    best = d.best_marks(seen_m, seen_f)
+    assert best is not None
+    level, a, _ = best
+    agree = shares.agree(group(m, "marks"))
+    weight: float
+    if level == d.MarkLevel.SAME:
+        u = shares.share(group(m, "marks.place"), mark_place(a))
+        weight = _log_ratio(agree * PLACED_ALIKE, u, 0.0, 3.5)
+    elif level == d.MarkLevel.NEAR:
+        u = shares.share(group(m, "marks.region"), mark_region(a))
+        weight = _log_ratio(agree * (1 - PLACED_ALIKE), u, 0.0, 2.0)
+    elif level == d.MarkLevel.SIDE:
+        u = shares.share(group(m, "marks.place"), mark_place(a))
+        weight = _log_ratio(agree * SIDE_SWAPPED, u / 2, 0.0, 1.0)
+    elif level == d.MarkLevel.KIND:
+        u = shares.share(group(m, "marks"), a.kind or "")
+        weight = _log_ratio(agree, u, 0.0, 1.5)
+    elif level == d.MarkLevel.RELATED:
+        weight = 0.3
+    else:
+        kinds = sorted({x.kind for x in seen_m if x.kind})
+        weight = disagreement(shares, group(m, "marks"), kinds[0] if kinds else "", 1.5)
+    return CaseEvidence("identifying marks", m.marks, f.marks, weight, level)
+
+
+def mark_place(mark: d.MarkSeen) -> str:
+    return f"{mark.kind}|{mark.part}"
+
+
+def mark_region(mark: d.MarkSeen) -> str:
+    return f"{mark.kind}|{mark.region}"
+
+
+def _log_ratio(m: float, u: float, low: float, high: float) -> float:
+    """ln(m / u) within [low, high] (u kept off zero)."""
+    return max(low, min(high, math.log(max(m, 1e-4) / max(u, 1e-4))))
 
 
 def height(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
@@ -213,29 +277,81 @@ def complexion(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
 
 
 def clothing(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
-    """The same clothing (a child found days later often still wears it), the rarer the
-    stronger; different clothing is weak evidence against (clothes change)."""
-    if not m.clothing or not f.clothing:
+    """Clothing, compared garment by garment (`descriptions.read_clothing`): the same garment in
+    the same colour is evidence (a child found days later often still wears it), the rarer the
+    stronger; a similar garment or a neighbouring colour ("maroon" for "red") a little; nothing
+    in common speaks against, less the longer the time between (clothes change)."""
+    worn_m, worn_f = d.read_clothing(m.clothing), d.read_clothing(f.clothing)
+    if not worn_m or not worn_f:
         return None
-    if m.clothing == f.clothing:
-        weight = agreement(shares, group(m, "clothing"), m.clothing, 2.0)
-        return CaseEvidence("clothing", m.clothing, f.clothing, weight)
-    weight = disagreement(shares, group(m, "clothing"), m.clothing, 1.0)
-    return CaseEvidence("clothing", m.clothing, f.clothing, weight)
+    agree = shares.agree(group(m, "clothing"))
+    total, against = 0.0, 0.0
+    for g in worn_m:
+        best = 0.0
+        worst = 0.0
+        for h in worn_f:
+            alike = d.garment_alike(g.item, h.item)
+            if alike == "different":
+                continue
+            colour = d.colour_level(g.colour, h.colour)
+            if alike == "same" and colour == "same":
+                u = shares.share(group(m, "clothing.colour"), garment_key(g))
+                value = _log_ratio(agree, u, 0.0, 2.0)
+            elif colour in ("same", "near") or (alike == "same" and colour == "unsaid"):
+                u = shares.share(group(m, "clothing"), g.item)
+                value = _log_ratio(agree * 0.5, u, 0.0, 0.8)
+            else:  # the same garment in another colour
+                value, worst = 0.0, -0.7
+            best = max(best, value)
+        total += best
+        against = min(against, worst) if best == 0.0 else against
+    weight = min(total, 2.5)
+    if weight == 0.0:
+        fade = _clothes_fade(m, f)
+        weight = (against or disagreement(shares, group(m, "clothing"), "", 1.0)) * fade
+    shown_m = ", ".join(str(g) for g in worn_m)
+    shown_f = ", ".join(str(g) for g in worn_f)
+    return CaseEvidence("clothing", shown_m, shown_f, weight)
+
+
+def garment_key(garment: d.Garment) -> str:
+    return f"{garment.item}|{garment.colour}"
+
+
+def _clothes_fade(m: Case, f: Case) -> float:
+    """How much different clothes still say: fully within three days, half within two weeks,
+    a quarter after (a found child has often been given other clothes)."""
+    missed, found = _date(m.event_date), _date(f.event_date)
+    if not missed or not found:
+        return 0.5
+    days = (found - missed).days
+    return 1.0 if days <= 3 else 0.5 if days <= 14 else 0.25
+
+
+def spoken(case: Case) -> tuple[str, ...]:
+    """A report's languages by their one name each (`descriptions.read_languages`)."""
+    return d.read_languages(", ".join(case.languages)) if case.languages else ()
 
 
 def languages(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
-    """A language in common, the rarer the stronger; none in common speaks against, mildly (a
-    frightened child may say little, a reporter may guess)."""
-    if not m.languages or not f.languages:
+    """A language in common (by its one name: "Bangla" is Bengali), the rarer the stronger;
+    only languages of the Hindi belt on both sides (a Bhojpuri speaker written down as speaking
+    Hindi) is nearly neutral, as is only Hindi or English on one side (link languages a child
+    speaks besides their own); otherwise nothing in common speaks against, mildly (a frightened
+    child may say little, a finder may guess)."""
+    said_m, said_f = spoken(m), spoken(f)
+    if not said_m or not said_f:
         return None
-    shared = sorted(set(m.languages) & set(f.languages))
-    weight = (
-        max(agreement(shares, group(m, "languages"), lang, 1.5) for lang in shared)
-        if shared
-        else disagreement(shares, group(m, "languages"), m.languages[0], 1.5)
-    )
-    return CaseEvidence("languages", ", ".join(m.languages), ", ".join(f.languages), weight)
+    shared = sorted(set(said_m) & set(said_f))
+    if shared:
+        weight = max(agreement(shares, group(m, "languages"), lang, 1.5) for lang in shared)
+    elif d.languages_related(said_m, said_f):
+        weight = 0.2
+    elif d.link_language_only(said_m, said_f):
+        weight = 0.0
+    else:
+        weight = disagreement(shares, group(m, "languages"), said_m[0], 1.0)
+    return CaseEvidence("languages", ", ".join(said_m), ", ".join(said_f), weight)
 
 
 @lru_cache(maxsize=4096)
@@ -245,7 +361,8 @@ def _analysed(name: str) -> AnalysedQuery:
 
 def name(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Where both reports carry a name (found children sometimes say theirs): the name matcher's
-    calibrated score, best written form against best."""
+    calibrated score, best written form against best. A found child's other name speaks less
+    against than an adult's: children give pet names, and carers name the nameless."""
     if not m.names or not f.names:
         return None
     best, pair = 0.0, (m.names[0], f.names[0])
@@ -255,7 +372,8 @@ def name(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
             value = name_score(analysed, other)
             if value > best:
                 best, pair = value, (written, other)
-    weight = 3.0 if best >= 0.9 else 1.5 if best >= 0.7 else 0.0 if best >= 0.4 else -2.5
+    differ = -1.0 if f.child else -2.5
+    weight = 3.0 if best >= 0.9 else 1.5 if best >= 0.7 else 0.0 if best >= 0.4 else differ
     return CaseEvidence("name", pair[0], pair[1], weight)
 
 
@@ -286,6 +404,7 @@ def compare(m: Case, f: Case, shares: Shares | None = None) -> PersonMatch | Non
 # The features whose agreement rate is learnt (`Shares.agree`), and how a sure pair shows it.
 DESCRIBED = ("marks", "clothing", "languages", "complexion")
 SURE_NAME_WEIGHT = 1.5  # the name matcher says 0.7 or more
+SAME_STATE = 0.8  # `place`'s weight for the same state
 
 
 def sure(m: Case, f: Case, shares: Shares) -> bool:
@@ -297,19 +416,49 @@ def sure(m: Case, f: Case, shares: Shares) -> bool:
         return False
     where = place(m, f, shares)
     when = timing(m, f, shares)
-    if where is None or where.weight <= 0 or when is None or when.weight <= 0:
+    if where is None or where.weight < SAME_STATE or when is None or when.weight <= 0:
         return False
     said = name(m, f, shares)  # the dearest test last
     return said is not None and said.weight >= SURE_NAME_WEIGHT
 
 
 def described_alike(m: Case, f: Case) -> dict[str, bool]:
-    """For each described feature both reports carry: whether they describe it alike (keyed by
-    `group`)."""
+    """For each described feature both reports carry: whether they describe it alike, by
+    meaning (keyed by `group`)."""
     out: dict[str, bool] = {}
-    for feature in DESCRIBED:
-        a, b = getattr(m, feature), getattr(f, feature)
-        if not a or not b:
-            continue
-        out[group(m, feature)] = bool(set(a) & set(b)) if isinstance(a, tuple) else a == b
+    seen_m, seen_f = d.read_marks(m.marks), d.read_marks(f.marks)
+    if seen_m and seen_f:
+        kinds_m = {x.kind for x in seen_m if x.kind}
+        out[group(m, "marks")] = bool(kinds_m & {x.kind for x in seen_f if x.kind})
+    worn_m, worn_f = d.read_clothing(m.clothing), d.read_clothing(f.clothing)
+    if worn_m and worn_f:
+        out[group(m, "clothing")] = bool(
+            {garment_key(g) for g in worn_m} & {garment_key(g) for g in worn_f}
+        )
+    said_m, said_f = spoken(m), spoken(f)
+    if said_m and said_f:
+        out[group(m, "languages")] = bool(set(said_m) & set(said_f))
+    if m.complexion and f.complexion:
+        out[group(m, "complexion")] = m.complexion == f.complexion
+    return out
+
+
+def described_values(case: Case) -> list[tuple[str, str]]:
+    """The (feature key, value) pairs a report contributes to `Shares.share`: each mark's kind,
+    kind and part, kind and region; each garment and garment in its colour; each language; the
+    complexion."""
+    out: list[tuple[str, str]] = []
+    for mark in d.read_marks(case.marks):
+        if mark.kind:
+            out.append((group(case, "marks"), mark.kind))
+            if mark.part:
+                out.append((group(case, "marks.place"), mark_place(mark)))
+                out.append((group(case, "marks.region"), mark_region(mark)))
+    for garment in d.read_clothing(case.clothing):
+        out.append((group(case, "clothing"), garment.item))
+        if garment.colour:
+            out.append((group(case, "clothing.colour"), garment_key(garment)))
+    out.extend((group(case, "languages"), lang) for lang in spoken(case))
+    if case.complexion:
+        out.append((group(case, "complexion"), case.complexion))
     return out

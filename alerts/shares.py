@@ -21,24 +21,13 @@ import sqlalchemy as sa
 from state.schema import alert_cases, alert_params
 
 from .cases import FOUND, MISSING, Case
-from .persons import AGREE, DESCRIBED, group
+from .persons import AGREE, described_values
 
 # Until a feature has been described this many times its shares are guesses: count each value
 # as if seen at least once in this many reports (a smoothed, conservative share).
 SMOOTHING = 20
 # The prior `AGREE` counts as this many sure pairs: a few pairs move it, one does not.
 PRIOR_PAIRS = 4
-
-
-def _values(case: Case) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for feature in DESCRIBED:
-        value, key = getattr(case, feature), group(case, feature)
-        if isinstance(value, tuple):
-            out.extend((key, v) for v in value)
-        elif value:
-            out.append((key, value))
-    return out
 
 
 class CaseShares:
@@ -67,7 +56,7 @@ class CaseShares:
             for key in self._held.pop(case.record_id, []):
                 self._counts[key] -= 1
                 self._totals[key[0]] -= 1
-            values = _values(case)
+            values = described_values(case)
             self._held[case.record_id] = values
             for key in values:
                 self._counts[key] += 1

@@ -25,8 +25,9 @@ from state.stores import open_area
 
 from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case
 
-# Ages and dates are fuzzy: retrieve a little wider than the matcher accepts.
-BORN_SLACK = 2
+# Ages and dates are fuzzy: retrieve a little wider than the matcher accepts
+# (`persons.AGE_SLACK_YEARS`, 3).
+BORN_SLACK = 4
 MAX_CANDIDATES = 2000
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 KINDS = ("adults", "children", "vehicles")
+MISSES_SHOWN = 5  # per kind, with their evidence
 
 
 @dataclass
@@ -135,8 +136,8 @@ def evaluate(sims: Any, backend: Any, step: Any, outbox_db: Any) -> dict[str, An
             top |= {m.a.record_id for m in ranked[:5]} | {m.b.record_id for m in ranked[:5]}
             if partner in top:
                 hits[kind] += 1
-            elif len(misses[kind]) < 5:
-                misses[kind].append(f"{subject} ↔ {partner}")
+            elif len(misses[kind]) < MISSES_SHOWN:
+                misses[kind].append(f"{subject} ↔ {partner}: {why_missed(ranked, partner)}")
 
     sent: dict[str, set[tuple[str, str]]] = defaultdict(set)
     with outbox_db.read() as conn:
@@ -147,7 +148,7 @@ def evaluate(sims: Any, backend: Any, step: Any, outbox_db: Any) -> dict[str, An
         body = json.loads(payload)
         a, b = body["own"]["record_id"], body["match"]["record_id"]
         sent[kind_of(alert_kind)].add((min(a, b), max(a, b)))
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"calibration": calibration(step, same)}
     true_pairs_by_kind: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for group, items in pairs.items():
         for subject, partner in items:
@@ -171,6 +172,70 @@ def evaluate(sims: Any, backend: Any, step: Any, outbox_db: Any) -> dict[str, An
                 else None
             ),
             "missed_examples": misses.get(kind, []),
+        }
+    return out
+
+
+def why_missed(ranked: list[Any], partner: str) -> str:
+    """Where the partner ranked and on what evidence, against the top candidate's."""
+
+    def said(match: Any) -> str:
+        return "; ".join(f"{e.feature} {e.weight:+.1f}" for e in match.evidence)
+
+    at = next((i for i, m in enumerate(ranked) if partner in (m.a.record_id, m.b.record_id)), None)
+    top = f"top {ranked[0].score:.2f} ({said(ranked[0])})" if ranked else "no candidates"
+    if at is None:
+        return f"not a candidate (excluded or not retrieved); {top}"
+    m = ranked[at]
+    return f"rank {at + 1} of {len(ranked)}, {m.score:.2f} ({said(m)}); {top}"
+
+
+CUTS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+TARGET_PRECISION = 0.8
+
+
+def calibration(step: Any, same: Any) -> dict[str, Any]:
+    """What each sending threshold would send, from every open missing or found report's top
+    candidates once the world is synced: per kind of person alert and per threshold, the pairs
+    sent, the share that are true (precision) and the lowest threshold at which precision
+    reaches `TARGET_PRECISION`. Vehicle alerts are decided by identifiers and not swept."""
+    import sqlalchemy as sa
+
+    from alerts import matchers
+    from alerts.cases import FOUND, MISSING, Case
+    from state.schema import alert_cases
+
+    with step.store.db.read() as conn:
+        rows = conn.execute(
+            sa.select(alert_cases.c.features).where(alert_cases.c.side.in_([MISSING, FOUND]))
+        ).scalars()
+        cases = [Case.from_json(json.loads(r)) for r in rows]
+        if not step.shares.loaded:
+            step.shares.load(conn)
+        scored: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
+        for case in cases:
+            candidates = step.store.people_like(conn, case)
+            for match in matchers.ranked(case, candidates, step.shares)[: matchers.TOP]:
+                if match.a.open and match.b.open:
+                    pair = (match.a.record_id, match.b.record_id)
+                    scored[match.kind][pair] = match.score
+    out: dict[str, Any] = {}
+    for kind, pairs in scored.items():
+        rows_out = []
+        chosen = None
+        for cut in CUTS:
+            sent = [p for p, score in pairs.items() if score >= cut]
+            right = sum(1 for a, b in sent if same(a, b))
+            precision = right / len(sent) if sent else None
+            rows_out.append(
+                {"threshold": cut, "sent": len(sent), "true": right, "precision": precision}
+            )
+            if chosen is None and precision is not None and precision >= TARGET_PRECISION:
+                chosen = cut
+        out[kind] = {
+            "threshold_now": matchers.THRESHOLDS[kind],
+            "lowest_meeting_target": chosen,
+            "sweep": rows_out,
         }
     return out
 
@@ -261,6 +326,25 @@ def markdown(result: dict[str, Any]) -> str:
         f"incremental syncs: alert step share {pct(result['incremental_alert_share'])} "
         "(target ≤ 0.20).",
     ]
+    swept = result["quality"].get("calibration", {})
+    if swept:
+        lines += [
+            "",
+            "Sending thresholds swept on every open report's top 5 once synced (sent / true / "
+            "precision at each threshold):",
+            "",
+            "| alert kind | threshold now | lowest with precision ≥ 0.80 | "
+            + " | ".join(f"{c:.2f}" for c in CUTS[5:])
+            + " |",
+            "|---|---:|---:|" + "---:|" * len(CUTS[5:]),
+        ]
+        for kind, sweep in sorted(swept.items()):
+            cells = [f"{r['sent']}/{r['true']}/{pct(r['precision'])}" for r in sweep["sweep"][5:]]
+            lines.append(
+                f"| {kind} | {sweep['threshold_now']} | {pct(sweep['lowest_meeting_target'])} | "
+                + " | ".join(cells)
+                + " |"
+            )
     return "\n".join(lines)
 
 

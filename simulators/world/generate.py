@@ -26,7 +26,7 @@ from simulators.world.recs import START_MS, Ctx, Rec, counters_after, export_win
 from simulators.world.store import Batch, Store
 
 BLOCK = 500
-WORLD_VERSION = "10"
+WORLD_VERSION = "11"
 # Below this many blocks, starting worker processes costs more than it saves.
 PARALLEL_FROM_BLOCKS = 16
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from simulators.world import formats as fm
+from simulators.world import looks, render
 from simulators.world import names_data as nd
-from simulators.world import render
 from simulators.world.people import Person
 from simulators.world.recs import Ctx, Rec
 
+_T = TypeVar("_T")
 _CATEGORIES = (
     ("Online Financial Fraud", "UPI Related Frauds"),
     ("Online Financial Fraud", "Internet Banking Related Fraud"),
@@ -170,6 +171,8 @@ def missing_report(person: Person, ctx: Ctx) -> Rec:
     report_id = f"{person.state}-PS{ps_code}-{seen.year}-MP-{n:04d}"
     age = person.age_at(seen)
     has_latin = rng.random() < 0.9
+    look = _look(person, ctx)
+    said = random.Random(f"{ctx.seed}:said:{report_id}")
     body = {
         "REPORT_ID": report_id,
         "REPORT_DATE": fm.dmy(seen + timedelta(days=1)),
@@ -183,9 +186,9 @@ def missing_report(person: Person, ctx: Ctx) -> Rec:
         "AGE_FROM": age,
         "AGE_TO": age,
         "HEIGHT_CM": _height(person, rng),
-        "COMPLEXION": rng.choice(("FAIR", "WHEATISH", "DARK")),
-        "IDENTIFICATION_MARKS": rng.choice(
-            ("MOLE ON LEFT CHEEK", "CUT MARK ON CHIN", "NONE", "TATTOO ON RIGHT ARM")
+        "COMPLEXION": _instead_of(rng, 3, looks.describe_complexion(look, said, found=False)),
+        "IDENTIFICATION_MARKS": _instead_of(
+            rng, 4, _upper(looks.describe_marks(look, said, found=False, child=_child(person)))
         ),
         "RELATIVE_NAME": render.relative_upper(person, rng) or None,
         "RELATION_TYPE": "F/O" if person.role == "child" else person.relation,
@@ -210,6 +213,26 @@ def missing_report(person: Person, ctx: Ctx) -> Rec:
     )
 
 
+def _look(person: Person, ctx: Ctx) -> looks.Look:
+    return looks.look_of(ctx.seed, person.pid, person.region.key, person.gender, _child(person))
+
+
+def _upper(text: str | None) -> str | None:
+    return text.upper() if text else None
+
+
+def _child(person: Person) -> bool:
+    return person.role == "child"
+
+
+def _instead_of(rng: random.Random, size: int, value: _T) -> _T:
+    """`value`, after spending the draw (a choice among `size`) that this description once took
+    from the block's random stream: descriptions now come from each report's own generator, and
+    every other record of the block stays as other benchmarks measured it."""
+    rng.choice(range(size))
+    return value
+
+
 def _height(person: Person, rng: random.Random) -> int:
     if person.role == "child":
         return 80 + (2024 - person.dob.year) * 6 + rng.randint(-5, 5)
@@ -228,6 +251,8 @@ def unidentified_report(person: Person, missing: Rec, ctx: Ctx) -> Rec:
     found = fm.day_of(found_ms)
     report_id = f"{state}-PS{ps_code}-{found.year}-UP-{n:04d}"
     age = person.age_at(found)
+    look = _look(person, ctx)
+    said = random.Random(f"{ctx.seed}:said:{report_id}")
     body = {
         "REPORT_ID": report_id,
         "REPORT_DATE": fm.dmy(found),
@@ -241,8 +266,10 @@ def unidentified_report(person: Person, missing: Rec, ctx: Ctx) -> Rec:
         "AGE_FROM": max(0, age - rng.randint(2, 6)),
         "AGE_TO": age + rng.randint(2, 6),
         "HEIGHT_CM": missing.body.get("HEIGHT_CM", 160) + rng.randint(-3, 3),
-        "COMPLEXION": missing.body.get("COMPLEXION"),
-        "IDENTIFICATION_MARKS": missing.body.get("IDENTIFICATION_MARKS"),
+        "COMPLEXION": looks.describe_complexion(look, said, found=True),
+        "IDENTIFICATION_MARKS": _upper(
+            looks.describe_marks(look, said, found=True, child=_child(person))
+        ),
         "FOUND_PLACE": f"NEAR {rng.choice(nd.LOCALITIES).upper()}",
         "FOUND_DATE": fm.dmy(found),
         "IS_DEAD_BODY": "Y" if rng.random() < 0.25 else "N",
@@ -264,7 +291,8 @@ def unidentified_report(person: Person, missing: Rec, ctx: Ctx) -> Rec:
 
 
 def child_reports(person: Person, ctx: Ctx) -> list[Rec]:
-    """KhoyaPaya: the MISSING report, and for many children a FOUND or SIGHTED report elsewhere."""
+    """KhoyaPaya: the MISSING report, and for many children a FOUND or SIGHTED report elsewhere,
+    describing the same child in other words (`looks`)."""
     rng = ctx.rng
     missing_ms = ctx.past_ms(max_age_ms=300 * 86_400_000, min_age_ms=5 * 86_400_000)
     missing = child_report(person, ctx, "MISSING", missing_ms)
@@ -272,7 +300,8 @@ def child_reports(person: Person, ctx: Ctx) -> list[Rec]:
     if rng.random() < 0.5:
         kind = "FOUND" if rng.random() < 0.8 else "SIGHTED"
         found_ms = min(ctx.now_ms - 3_600_000, missing_ms + rng.randint(1, 60) * 86_400_000)
-        found = child_report(person, ctx, kind, found_ms - found_ms % 1000)
+        days_later = (found_ms - missing_ms) // 86_400_000
+        found = child_report(person, ctx, kind, found_ms - found_ms % 1000, days_later)
         found.matches.append(missing.rid)
         out.append(found)
         if kind == "FOUND" and rng.random() < 0.5:
@@ -280,8 +309,12 @@ def child_reports(person: Person, ctx: Ctx) -> list[Rec]:
     return out
 
 
-def child_report(person: Person, ctx: Ctx, kind: str, t_ms: int) -> Rec:
-    """One KhoyaPaya report about this child: `MISSING`, `FOUND` or `SIGHTED`."""
+def child_report(
+    person: Person, ctx: Ctx, kind: str, t_ms: int, days_later: int | None = None
+) -> Rec:
+    """One KhoyaPaya report about this child: `MISSING`, `FOUND` or `SIGHTED` (`days_later`
+    than the missing report). A found child may be nameless, or known by another name (the
+    one a carer or the child gave); their age is the finder's estimate."""
     rng = ctx.rng
     n = ctx.alloc("kp")
     state = (
@@ -291,16 +324,25 @@ def child_report(person: Person, ctx: Ctx, kind: str, t_ms: int) -> Rec:
     report_id = f"KP-{event.year}-{state}-{n:06d}"
     age = person.age_at(event)
     named = kind == "MISSING" or rng.random() < 0.3
+    look = _look(person, ctx)
+    said = random.Random(f"{ctx.seed}:said:{report_id}")
+    found = kind != "MISSING"
+    low, high = looks.estimate_age(age, said)
+    name = render.child_name(person, rng) if named else None
+    renamed = name is not None and found and said.random() < 0.25
+    if renamed:
+        pool = person.region.female if person.gender == "F" else person.region.male
+        name = said.choice(pool).partition("|")[0]  # the name the child was given, or gave
     body = {
         "report_id": report_id,
         "report_type": kind,
-        "child_name": render.child_name(person, rng) if named else None,
+        "child_name": name,
         "child_name_local": person.given.local
-        if named and person.given.local and rng.random() < 0.4
+        if named and person.given.local and rng.random() < 0.4 and not renamed
         else None,
         "gender": person.gender,
         "age_years": age if kind == "MISSING" else None,
-        "age_estimate": None if kind == "MISSING" else f"{max(1, age - 2)}-{age + 2}",
+        "age_estimate": None if kind == "MISSING" else f"{low}-{high}",
         "guardian_name": person.relative_latin.title() if kind == "MISSING" else None,
         "guardian_relation": "FATHER" if kind == "MISSING" else None,
         "guardian_mobile": "+91" + person.mobile if kind == "MISSING" else None,
@@ -313,9 +355,15 @@ def child_report(person: Person, ctx: Ctx, kind: str, t_ms: int) -> Rec:
         "event_date": event.isoformat(),
         "state": state,
         "district": person.district if state == person.state else nd.STATES[state][1][0],
-        "identifying_marks": rng.choice(("burn mark on right hand", "mole near left eye", None)),
-        "clothing": rng.choice(("red t-shirt, blue shorts", "school uniform", None)),
-        "languages_spoken": rng.choice(("Hindi", "Hindi, Bhojpuri", "Tamil", "Bengali", None)),
+        "identifying_marks": _instead_of(
+            rng, 3, looks.describe_marks(look, said, found=found, child=True)
+        ),
+        "clothing": _instead_of(
+            rng,
+            3,
+            looks.describe_clothing(look, said, days_later=days_later, gender=person.gender),
+        ),
+        "languages_spoken": _instead_of(rng, 5, looks.describe_languages(look, said, found=found)),
         "photo_url": None,
         "status": "OPEN",
         "updated_at": fm.iso_ist(t_ms),

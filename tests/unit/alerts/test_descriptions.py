@@ -1,0 +1,183 @@
+"""Descriptions compared by meaning: each comparison on reports worded as people word them — a
+true pair it finds, and a near miss it rejects, with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from alerts import descriptions as d
+from alerts import matchers
+from alerts.cases import FOUND, MISSING, Case
+from alerts.persons import Uniform, age, clothing, compare, exclusions, languages, marks, place
+
+MISSING_CHILD = Case(
+    record_id="khoyapaya:KP-2024-BR-000101",
+    side=MISSING,
+    source="khoyapaya",
+    status="OPEN",
+    state="BR",
+    district="PATNA",
+    police_station=None,
+    station_name=None,
+    event_date="2024-03-02",
+    names=("Sonu",),
+    gender="M",
+    born_from=2014,
+    born_to=2015,
+    child=True,
+    marks="burn mark on right hand, mole near left eye",
+    clothing="red t-shirt, blue half pant",
+    languages=("BHOJPURI", "HINDI"),
+)
+# Found nine days later in the neighbouring state, nameless, described by a shelter's staff.
+FOUND_CHILD = Case(
+    record_id="khoyapaya:KP-2024-UP-000388",
+    side=FOUND,
+    source="khoyapaya",
+    status="OPEN",
+    state="UP",
+    district="VARANASI",
+    police_station=None,
+    station_name=None,
+    event_date="2024-03-11",
+    gender="M",
+    born_from=2013,
+    born_to=2017,
+    child=True,
+    marks="JALE KA NISHAN - RT. HAND",
+    clothing="T shirt (lal) and shorts blue",
+    languages=("HINDI",),
+)
+
+
+def test_marks_are_read_for_what_they_are_and_where() -> None:
+    assert d.read_marks("til below lt. eye") == (d.MarkSeen("mole", "eye", "left"),)
+    assert d.read_marks("black spot on back of right hand") == (
+        d.MarkSeen("mole", "hand", "right"),
+    )
+    assert d.read_marks("Janam ka nishan on face") == (d.MarkSeen("birthmark", "face", None),)
+    assert d.read_marks("NIL") == () and d.read_marks("no visible mark") == ()
+    # a white patch is not a mole, however "spot"-like
+    assert d.read_marks("white spot on chin")[0].kind == "patch"
+
+
+def test_the_same_mark_in_other_words_is_strong_evidence() -> None:
+    evidence = marks(MISSING_CHILD, FOUND_CHILD, Uniform())
+    assert evidence is not None and evidence.weight >= 1.5
+    assert evidence.detail == d.MarkLevel.SAME
+
+
+def test_a_mark_vaguely_placed_says_less_and_another_kind_speaks_against() -> None:
+    exact = marks(MISSING_CHILD, FOUND_CHILD, Uniform())
+    near = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="burn on arm"), Uniform())
+    unsaid = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="old burn scar"), Uniform())
+    assert exact is not None and near is not None and unsaid is not None
+    assert (near.detail, unsaid.detail) == (d.MarkLevel.NEAR, d.MarkLevel.KIND)
+    assert 0 < near.weight < exact.weight and 0 < unsaid.weight < exact.weight
+    # near miss: a tattoo on the right arm is not the burn on the right hand
+    other = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="tattoo on right arm"), Uniform())
+    assert other is not None and other.weight < 0 and other.detail == d.MarkLevel.DIFFERENT
+
+
+def test_a_mark_on_the_other_side_is_weak_evidence_not_a_contradiction() -> None:
+    swapped = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="mole near right eye"), Uniform())
+    exact = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="til below left eye"), Uniform())
+    assert swapped is not None and exact is not None
+    assert 0 <= swapped.weight < exact.weight and swapped.detail == d.MarkLevel.SIDE
+
+
+def test_clothing_is_compared_garment_by_garment_in_any_words() -> None:
+    assert d.read_clothing("T shirt (lal) and shorts blue") == (
+        d.Garment("tshirt", "red"),
+        d.Garment("shorts", "blue"),
+    )
+    assert d.read_clothing("navy blue nikar with safed kurta") == (
+        d.Garment("shorts", "navy"),
+        d.Garment("kurta", "white"),
+    )
+    evidence = clothing(MISSING_CHILD, FOUND_CHILD, Uniform())
+    assert evidence is not None and evidence.weight >= 1.5
+
+
+def test_other_clothes_weeks_later_say_little_days_later_more() -> None:
+    changed = replace(FOUND_CHILD, clothing="green frock")
+    soon = clothing(MISSING_CHILD, replace(changed, event_date="2024-03-03"), Uniform())
+    late = clothing(MISSING_CHILD, replace(changed, event_date="2024-04-20"), Uniform())
+    assert soon is not None and late is not None
+    assert soon.weight < late.weight <= 0
+    # near miss: the same garment in another colour is against, not for
+    blue_shirt = clothing(MISSING_CHILD, replace(FOUND_CHILD, clothing="blue t-shirt"), Uniform())
+    assert blue_shirt is not None and blue_shirt.weight < 0
+
+
+def test_languages_by_their_one_name() -> None:
+    bengali = replace(MISSING_CHILD, languages=("BANGLA",))
+    found = replace(FOUND_CHILD, languages=("BENGALI", "HINDI"))
+    evidence = languages(bengali, found, Uniform())
+    assert evidence is not None and evidence.weight > 0
+    # a Bhojpuri speaker written down as speaking Hindi shares it; Tamil does not
+    assert (languages(MISSING_CHILD, FOUND_CHILD, Uniform()) or evidence).weight > 0
+    tamil = languages(MISSING_CHILD, replace(FOUND_CHILD, languages=("TAMIL",)), Uniform())
+    assert tamil is not None and tamil.weight < 0
+
+
+def test_age_ranges_overlap_and_a_narrow_estimate_says_more() -> None:
+    wide = age(MISSING_CHILD, replace(FOUND_CHILD, born_from=2010, born_to=2018), Uniform())
+    narrow = age(MISSING_CHILD, replace(FOUND_CHILD, born_from=2014, born_to=2016), Uniform())
+    assert wide is not None and narrow is not None and narrow.weight > wide.weight >= 0
+    # a finder's estimate one year off is against, not excluded
+    off = replace(FOUND_CHILD, born_from=2016, born_to=2019)
+    assert exclusions(MISSING_CHILD, off) is None
+    evidence = age(MISSING_CHILD, off, Uniform())
+    assert evidence is not None and evidence.weight < 0
+    # near miss: five years off cannot be the same child
+    assert exclusions(MISSING_CHILD, replace(FOUND_CHILD, born_from=2019, born_to=2021))
+
+
+def test_found_before_going_missing_is_excluded() -> None:
+    early = replace(FOUND_CHILD, event_date="2024-02-20")
+    assert exclusions(MISSING_CHILD, early) == "found before going missing"
+
+
+def test_a_neighbouring_state_is_nearer_than_across_the_country() -> None:
+    near = place(MISSING_CHILD, FOUND_CHILD, Uniform())
+    far = place(MISSING_CHILD, replace(FOUND_CHILD, state="KL", district="ERNAKULAM"), Uniform())
+    assert near is not None and far is not None and near.weight > far.weight
+
+
+def test_the_true_child_ranks_first_and_is_sent_the_look_alike_is_not() -> None:
+    # near miss: same age, sex, place and time, but another mark, other clothes, Tamil
+    look_alike = replace(
+        FOUND_CHILD,
+        record_id="khoyapaya:KP-2024-UP-000390",
+        marks="cut mark on chin",
+        clothing="school uniform",
+        languages=("TAMIL",),
+    )
+    ranked = matchers.ranked(MISSING_CHILD, [look_alike, FOUND_CHILD])
+    assert ranked[0].b.record_id == FOUND_CHILD.record_id
+    sent = matchers.to_send(MISSING_CHILD, [look_alike, FOUND_CHILD])
+    assert [m.b.record_id for m in sent] == [FOUND_CHILD.record_id]
+    match = compare(MISSING_CHILD, look_alike)
+    assert match is not None and match.score < matchers.THRESHOLDS["missing_child_found"]
+
+
+def test_hindi_on_one_side_says_little_against_a_punjabi_child() -> None:
+    punjabi = replace(MISSING_CHILD, languages=("PUNJABI",))
+    link = languages(punjabi, FOUND_CHILD, Uniform())  # the found report says only Hindi
+    other = languages(punjabi, replace(FOUND_CHILD, languages=("TAMIL",)), Uniform())
+    assert link is not None and other is not None and other.weight < link.weight == 0.0
+
+
+def test_wordings_the_simulator_never_writes_are_read_too() -> None:
+    assert d.read_marks("old stitch marks on forehead; lahsun on neck") == (
+        d.MarkSeen("scar", "forehead", None),
+        d.MarkSeen("birthmark", "neck", None),
+    )
+    assert d.read_clothing("wine coloured kameez, black pajama") == (
+        d.Garment("shirt", "maroon"),
+        d.Garment("pyjama", "black"),
+    )
+    assert d.read_languages("Asomiya / Oriya") == ("assamese", "odia")
+    # an unknown word is left out, not guessed
+    assert d.read_clothing("colourful clothes") == () and d.read_languages("mother tongue") == ()
