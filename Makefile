@@ -17,6 +17,7 @@ help:
 	@echo "make bench-names   name-matching quality benchmark (embedded and a local OpenSearch node)"
 	@echo "make bench-load    officers at once: locust against API workers on PostgreSQL + OpenSearch"
 	@echo "make bench-network 3-hop neighbourhood latency on a graph of a million records"
+	@echo "make chaos         three OpenSearch nodes; one killed during a sync and a search load"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,6 +81,12 @@ bench-growth: $(COMPILED)
 	$(PY) -m bench.growth.run --persons $(GROWTH_PERSONS) $(BENCH_ARGS)
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.growth.run --backend opensearch \
 		--persons $(GROWTH_PERSONS) $(BENCH_ARGS)
+
+# three OpenSearch nodes on loopback (512 MB heap each), one killed (SIGKILL) during a sync
+# and again during a search load; CHAOS_ARGS="--persons 5000 --down-s 30" (bench/chaos/run.py)
+.PHONY: chaos
+chaos: $(COMPILED)
+	$(PY) -m bench.chaos.run $(CHAOS_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
