@@ -40,12 +40,16 @@ from opensearch_node import (
     _port_free,
     _published_port,
     ensure_jars,
-    free_port_block,
 )
 
 # Transport ports away from 9300-9400, where single test nodes (the runner's default) take the
 # first free one: a chaos run and the test suites of others on this machine must not collide.
 TRANSPORT_RANGE = range(9410, 9600)
+# HTTP ports: the runner takes nothing above 9299, and test nodes take the first free one from
+# 9201 up; a cluster taken from the top of the range rarely meets them (a node whose port was
+# taken between our check and its bind fails to start, and is started again on another)
+HTTP_TOP = 9299
+START_ATTEMPTS = 3
 
 
 def log(message: str) -> None:
@@ -59,6 +63,14 @@ def http_json(url: str, timeout: float = 2.0) -> dict[str, object] | None:
             return body
     except (OSError, ValueError):
         return None
+
+
+def free_http_port(taken: set[int]) -> int:
+    """The highest free HTTP port the runner accepts, not in `taken`."""
+    for port in range(HTTP_TOP, 9200, -1):
+        if port not in taken and _port_free(port):
+            return port
+    raise RuntimeError("no free loopback port in 9201-9299 for OpenSearch HTTP")
 
 
 def free_transport_ports(count: int) -> list[int]:
@@ -84,6 +96,10 @@ def node_config(cluster: str, transport_port: int, seeds: list[int]) -> str:
             "",
         ]
     )
+
+
+class NodeExited(RuntimeError):
+    pass
 
 
 @dataclass
@@ -126,12 +142,21 @@ class LocalCluster:
             (node.home / "node_1" / "config" / "opensearch.yml").write_text(
                 node_config(self.name, node.transport_port, transports)
             )
-        first = free_port_block(self.size)
         for node in self.nodes:
-            node.http_port = first + node.number  # asked for; the log says what it got
+            node.http_port = free_http_port({n.http_port for n in self.nodes if n.http_port})
             self._launch(node)
         for node in self.nodes:
-            self._wait_http(node)
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    self._wait_http(node)
+                    break
+                except NodeExited:
+                    if attempt == START_ATTEMPTS:
+                        raise
+                    log(f"node {node.number} failed to start; again on another HTTP port")
+                    others = {n.http_port for n in self.nodes if n.http_port}
+                    node.http_port = free_http_port(others)
+                    self._launch(node)
         self.wait_for(lambda h: h.get("status") == "green" and self._all_joined(h))
         log(f"cluster {self.name} is green with {self.size} nodes: {self.urls()}")
 
@@ -178,7 +203,7 @@ class LocalCluster:
             assert node.process is not None
             if node.process.poll() is not None:
                 sys.stderr.write(node.log_path.read_text(errors="replace")[-4000:])
-                raise RuntimeError(f"node {node.number} exited with {node.process.returncode}")
+                raise NodeExited(f"node {node.number} exited with {node.process.returncode}")
             port = _published_port(node.log_path)
             if port and http_json(f"http://127.0.0.1:{port}/"):
                 node.http_port = port
@@ -226,12 +251,19 @@ class LocalCluster:
         log(f"node {number} killed (SIGKILL)")
 
     def restart(self, number: int) -> None:
+        """Start node `number` again on its data directory and its HTTP port. Should another
+        process have taken that port meanwhile, the node would come up on another one, and the
+        clients' host lists would name a stranger: that is an error, not a quiet change."""
         node = self.nodes[number - 1]
         assert not node.alive(), f"node {number} is still running"
+        port = node.http_port
         self._launch(node)
         self._wait_http(node)
+        if node.http_port != port:
+            raise RuntimeError(f"node {number} came back on port {node.http_port}, not {port}")
 
-    def stop(self) -> None:
+    def stop(self, *, keep_logs: bool = False) -> None:
+        """Stop every node and delete the data; `keep_logs` keeps the nodes' logs (only)."""
         for node in self.nodes:
             if node.alive():
                 assert node.process is not None
@@ -243,7 +275,11 @@ class LocalCluster:
                 except subprocess.TimeoutExpired:
                     os.killpg(node.process.pid, signal.SIGKILL)
                     node.process.wait()
-        shutil.rmtree(self.base, ignore_errors=True)
+        if keep_logs:
+            for node in self.nodes:
+                shutil.rmtree(node.home / "node_1", ignore_errors=True)
+        else:
+            shutil.rmtree(self.base, ignore_errors=True)
         log("stopped and cleaned up")
 
 

@@ -654,8 +654,8 @@ def main(argv: list[str] | None = None) -> int:
     root.mkdir(parents=True)
     cluster = LocalCluster(size=3, heap_mb=args.heap_mb, base=root / "cluster")
     log(f"three nodes, {args.heap_mb} MB heap each; work directory {root}")
-    cluster.start()
     try:
+        cluster.start()
         api_port = free_port()
         config = write_config(root, cluster.urls(), args.shards, args.replicas, api_port)
         log(f"world of {args.persons:,} people (faults {args.faults})")
@@ -677,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         search = search_with_loss(cluster, config, api_port, root, args)
         version = cluster.get("/")
     finally:
-        cluster.stop()
+        cluster.stop(keep_logs=True)
     result: dict[str, Any] = {
         "when": stamp,
         "commit": head_commit(),
