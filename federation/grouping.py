@@ -346,7 +346,7 @@ def _fact_keys(side: Side, model: Model) -> frozenset[str]:
         keys.update(f"r{x}|{y}" for n, x in enumerate(words) for y in words[n + 1 :])
     keys.update("p" + p for p in side.phones)
     keys.update("a" + a for a in side.accounts)
-    keys.update("f" + f for f in side.firs)
+    keys.update("f" + f for f in side.fir_cases)
     if side.born is not None and not side.born_from_age:
         keys.update(f"y{year}" for year in range(side.born[0], side.born[1] + 1))
     if side.address:
@@ -369,6 +369,7 @@ def group(
     shown_from: float = 0.0,
     refusals_for: int | None = None,
     readings: Readings | None = None,
+    shown_records: int | None = None,
 ) -> list[Group]:
     """Profiles from scored records, best confidence first. `index_links` are the indexer's
     `(record_id, record_id, reason)` links among them; `judgements` the supervisors' decisions
@@ -382,7 +383,10 @@ def group(
     them: a profile of records that all score below it is not shown, so its joins need not be
     computed (its records stay one per profile). `refusals_for`: how many of the best profiles
     will be shown, and so need their namesakes' refusals (all, by default). `readings`: what
-    earlier groupings read from these records (`Readings`, for the same `model`)."""
+    earlier groupings read from these records (`Readings`, for the same `model`).
+    `shown_records`: the best-scored records (at least `shown_from`) that will be shown
+    whatever their name agreement, so are joined at query time like the records above the
+    floor (`_best_shown`)."""
     judgements = judgements or {}
     pairs = _Pairs(scored, readings if readings is not None else Readings(model))
     position = {s.record.record_id: i for i, s in enumerate(scored)}
@@ -418,8 +422,11 @@ def group(
                 _Edge(2, 0.0, members[0], other, Link(ids, "index", 1.0, (THROUGH_INDEX,)))
             )
     always = set(eligible)
+    shown_best = _best_shown(scored, shown_from, shown_records)
     chosen = [
-        i for i, s in enumerate(scored) if s.agreement >= floor or s.record.record_id in always
+        i
+        for i, s in enumerate(scored)
+        if s.agreement >= floor or s.record.record_id in always or i in shown_best
     ]
     pairs.index(chosen)
     joined: dict[int, set[int]] = defaultdict(set)  # joins already known (manual, index)
@@ -429,7 +436,9 @@ def group(
     seeds = [
         i
         for i, s in enumerate(scored)
-        if (s.agreement >= floor and s.score >= shown_from) or s.record.record_id in always
+        if (s.agreement >= floor and s.score >= shown_from)
+        or s.record.record_id in always
+        or i in shown_best
     ]
     seeds.sort(key=lambda i: (-scored[i].score, i))
     # Pairs are compared most promising first (the more facts two records share, the likelier
@@ -538,6 +547,21 @@ def group(
                 if refusal is not None:
                     g.refused.append(refusal)
     return out
+
+
+def _best_shown(
+    scored: Sequence[Scored], shown_from: float, shown_records: int | None
+) -> frozenset[int]:
+    """The `shown_records` best-scored records at or above `shown_from`: the ones a result
+    list shows. The floor keeps grouping to the records that agree with the query's name, but
+    a list that shows namesakes in its tail (`K. Suresh` for `Suresh Kumar`) shows their other
+    records too: the licence and the registration of one such person are two rows of that
+    list when the floor leaves them unjoined, though they agree with each other on name,
+    father's name and address as well as any pair above it does."""
+    if not shown_records:
+        return frozenset()
+    best = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))[:shown_records]
+    return frozenset(i for i in best if scored[i].score >= shown_from)
 
 
 def _split_reason(judgement: Judgement) -> str:

@@ -49,6 +49,9 @@ _LINKING_IDS = frozenset(
 # implausible on its own terms, whatever else was found. Nothing relative to the best is cut:
 # when the best is a confident wrong namesake, the right person is often the next one.
 DEFAULT_MIN_SCORE = 0.001
+# Records joined at query time whatever their name agreement: this many times the profiles a
+# search shows, best-scored first (a join frees a row, which the next record fills).
+SHOWN_HEADROOM = 2
 # A hit-flag is answered when a record of a hit-flag source scores this much on its own, whatever
 # `min_score` the caller asked for: a caller-chosen floor would let it learn a hit's score by
 # asking again with another floor. High, because a hit-flag tells a stranger to the record that
@@ -195,6 +198,7 @@ class PersonSearchService:
         eligible: Collection[str] = (),
         shown_from: float = 0.0,
         shown: int | None = None,
+        shown_records: int | None = None,
     ) -> list[Group]:
         judgements = self._decisions.among([s.record.record_id for s in scored])
         grouped = group(
@@ -206,6 +210,7 @@ class PersonSearchService:
             shown_from=shown_from,
             refusals_for=shown,
             readings=self._readings,
+            shown_records=shown_records,
         )
         self._readings.trim()
         return grouped
@@ -238,7 +243,9 @@ class PersonSearchService:
         scored = rescore(plan.analysed, candidates, min_score=0.0)
         # best first; namesakes kept apart are explained when a profile is opened, not here
         floor = score_floor(search.min_score)
-        grouped = self._group(scored, shown_from=floor, shown=0)
+        grouped = self._group(
+            scored, shown_from=floor, shown=0, shown_records=SHOWN_HEADROOM * search.limit
+        )
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
         profiles = tuple(
             profile_view(self._policy, caller, g, self._ids, self._restricted(caller, g, filters))

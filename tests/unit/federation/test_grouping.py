@@ -284,6 +284,49 @@ def test_records_whose_names_barely_agree_with_the_query_are_not_joined_at_query
     assert len(groups) == 2
 
 
+def test_records_a_list_shows_are_joined_whatever_their_agreement_with_the_query() -> None:
+    """Searching `Suresh Kumar`, a list of fifty shows `Rajendra Patil`'s licence and vehicle in
+    its tail (each barely agrees with the query): they are one person's, and agree with each
+    other on name, father's name, address and phone, so they are one row, not two. Records
+    past the rows shown are not compared (the floor keeps what grouping costs)."""
+    shown = group(_holder_and_owner(0.004, 0.01), model=MODEL, shown_from=0.001, shown_records=2)
+    [g] = shown
+    assert g.links[0].kind == "query"
+    past = group(_holder_and_owner(0.004, 0.01), model=MODEL, shown_from=0.001, shown_records=1)
+    assert len(past) == 2
+    below = group(_holder_and_owner(0.0005, 0.01), model=MODEL, shown_from=0.001, shown_records=2)
+    assert len(below) == 2  # under the confidence a profile needs to be shown
+
+
+def test_shown_namesakes_are_still_never_chained_across_a_disagreement() -> None:
+    """Three shown records of `Rajendra Patil` in a list's tail: the licence and the vehicle
+    share a phone and an address, the vehicle and an accused the address (the vehicle names no
+    relative). Union-find over those two joins would make one profile of all three; the
+    licence's father is `Shankar Patil`, the accused's `Mahesh Deshmukh`: never one profile."""
+    holder, owner = _holder_and_owner(0.004, 0.01)
+    person = owner.person.model_copy(update={"relative_name": None, "relation": None})
+    owner = Scored(owner.record.model_copy(update={"people": (person,)}), person, owner.match, None)
+    other = accused(
+        "X",
+        Person(
+            name="RAJENDRA PATIL",
+            relative_name="MAHESH DESHMUKH",
+            relation=Relation.SON_OF,
+            address="H NO 12, GANESH PETH, PUNE",
+        ),
+        0.004,
+        agreement=0.01,
+    )
+    # each pair alone joins (the vehicle's owner names no relative)
+    for pair in ((holder, owner), (owner, other)):
+        [alone] = group(list(pair), model=MODEL, shown_from=0.001, shown_records=2)
+        assert alone.links[0].kind == "query"
+    groups = group([holder, owner, other], model=MODEL, shown_from=0.001, shown_records=3)
+    assert not together(groups, holder.record.record_id, "cctns:X")
+    assert sorted(map(len, ids(groups))) == [1, 2]
+    assert "different father's name" in refusals(groups)
+
+
 def test_inmate_and_accused_join_on_name_relative_and_fir() -> None:
     fir = (Identifier(type=IdType.FIR, value=FIR),)
     a = accused(
