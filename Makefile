@@ -15,6 +15,7 @@ help:
 	@echo "make test          lint, type-check, and the whole suite against a real OpenSearch node"
 	@echo "make bench         benchmarks (ingest, retrieval, API); results under bench/results/"
 	@echo "make bench-names   name-matching quality benchmark (embedded and a local OpenSearch node)"
+	@echo "make bench-yente   this product next to yente, same node, world and queries, by CPU"
 	@echo "make bench-load    officers at once: locust against API workers on PostgreSQL + OpenSearch"
 	@echo "make bench-network 3-hop neighbourhood latency on a graph of a million records"
 	@echo "make chaos         three OpenSearch nodes; one killed during a sync and a search load"
@@ -62,6 +63,12 @@ bench: $(COMPILED)
 
 bench-names: $(COMPILED)
 	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.names.run $(BENCH_ARGS)
+
+# this product next to OpenSanctions' yente (from PyPI, in .cache/yente-5.5.0) on one OpenSearch
+# node: searches per core-second, p50/p95, recall@10; BENCH_ARGS="--baseline ../other-checkout"
+.PHONY: bench-yente
+bench-yente: $(COMPILED)
+	$(PY) scripts/opensearch_node.py run -- $(PY) -m bench.yente.run $(BENCH_ARGS)
 
 # 100 officers against 4 API workers, shared state on PostgreSQL, the index on OpenSearch
 bench-load: $(COMPILED)
