@@ -93,7 +93,7 @@ class Yente:
                 stderr=subprocess.STDOUT,
             )
         base = f"http://127.0.0.1:{port}"
-        wait_ready(proc, f"{base}/readyz")
+        wait_ready(proc, f"{base}/readyz", timeout_s=600)  # it checks its index first
         return proc, base
 
 

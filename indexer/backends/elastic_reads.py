@@ -47,7 +47,7 @@ class ElasticReads:
             key_query = q.key_query(
                 query.filters, query.name_keys, query.boost_keys, query.boost_weight
             )
-            searches.append(q.search_body(key_query, query.limit, q.KEY_RANK_FIELDS))
+            searches.append(q.search_body(key_query, query.limit, q.KEY_SEARCH_FIELDS))
         if query.near_keys and query.near_limit:
             near = q.near_query(
                 query.filters,
@@ -75,6 +75,7 @@ class ElasticReads:
             body.extend([{"index": self._alias}, q.frequencies_body(query.name_keys)])
         result = self._docs.msearch(body)
         scores: dict[str, float] = {}
+        sources: dict[str, dict[str, Any]] = {}
         held: dict[str, frozenset[str]] = {}
         frequency: dict[str, int] = {}
         for response in result["responses"]:
@@ -86,38 +87,23 @@ class ElasticReads:
                 frequency = {k: int(b["doc_count"]) for k, b in buckets.items()}
                 continue
             for hit in response["hits"]["hits"]:
-                fields = hit["fields"]
-                record_id = fields["record_id"][0]
-                scores[record_id] = scores.get(record_id, 0.0) + float(hit["_score"] or 0.0)
-                if "all_keys" in fields:
-                    held[record_id] = query.name_keys.intersection(fields["all_keys"])
+                scores[hit["_id"]] = scores.get(hit["_id"], 0.0) + float(hit["_score"] or 0.0)
+                source = hit["_source"]
+                sources[hit["_id"]] = source
+                if "all_keys" in source:
+                    held[hit["_id"]] = query.name_keys.intersection(source["all_keys"])
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
-        stored = self._fetch([i for i, _ in best])
         return [
             Candidate(
-                record=stored[i][0],
+                record=Record.model_validate(sources[i]["record"]),
                 retrieval_score=score,
-                profile_id=stored[i][1],
+                profile_id=sources[i].get("profile_id"),
                 key_frequency=min(
                     (frequency[k] for k in held.get(i, ()) if frequency.get(k)), default=None
                 ),
             )
             for i, score in best
-            if i in stored  # deleted since the ranking searches: gone, as from a later search
         ]
-
-    def _fetch(self, record_ids: list[str]) -> dict[str, tuple[Record, str | None]]:
-        """The records of `record_ids` and their index-time profile ids."""
-        if not record_ids:
-            return {}
-        hits = self._docs.search(self._alias, q.fetch_body(record_ids))["hits"]["hits"]
-        return {
-            hit["_id"]: (
-                Record.model_validate(hit["_source"]["record"]),
-                (hit.get("fields", {}).get("profile_id") or [None])[0],
-            )
-            for hit in hits
-        }
 
     def count(self, filters: Filters | None = None) -> int:
         clauses = q.filter_clauses(filters)

@@ -250,33 +250,16 @@ def fuzzy_clauses(grams: frozenset[str]) -> list[Body]:
     return [_scored({"term": {"name_grams": g}}, share) for g in sorted(grams)]
 
 
-# Retrieval reads no stored field: each hit's id (and, for name searches, the keys it holds:
-# which of the query's it holds gives its frequency) comes from doc values, and the records of
-# the best `limit` hits of all the searches together are fetched once, by `fetch_body`. Opening
-# a hit's stored fields decompresses the block that holds it; done in every search for every hit,
-# it was most of the node's CPU per person search (docs/decisions.md, "Throughput against yente").
-RANK_FIELDS = ["record_id"]
-KEY_RANK_FIELDS = [*RANK_FIELDS, "all_keys"]
+SEARCH_FIELDS = ["record", "profile_id"]
+# name searches also read each hit's keys: which of the query's it holds gives its frequency
+KEY_SEARCH_FIELDS = [*SEARCH_FIELDS, "all_keys"]
 
 
-def search_body(query: Body, size: int, fields: list[str] = RANK_FIELDS) -> Body:
+def search_body(query: Body, size: int, fields: list[str] = SEARCH_FIELDS) -> Body:
     return {
         "query": query,
         "size": size,
-        "stored_fields": "_none_",
-        "docvalue_fields": fields,
+        "_source": fields,
         "sort": ["_score", {"record_id": "asc"}],
-        "track_total_hits": False,
-    }
-
-
-def fetch_body(record_ids: list[str]) -> Body:
-    """The stored records of `record_ids`, with their index-time profile (one search: the fetch
-    phase reads the documents in index order, as a realtime multi-get does not)."""
-    return {
-        "query": {"ids": {"values": record_ids}},
-        "size": len(record_ids),
-        "_source": ["record"],
-        "docvalue_fields": ["profile_id"],
         "track_total_hits": False,
     }
