@@ -17,7 +17,7 @@ from typing import Any
 
 from indexer.backends import queries as q
 from indexer.backends.base import BackendError
-from indexer.backends.elastic_links import KEYS_INDEX_BODY, ElasticLinkStore
+from indexer.backends.elastic_links import ElasticLinkStore, keys_index_body
 from indexer.backends.engines import Engine
 
 
@@ -32,7 +32,7 @@ class ElasticIndex:
         admin = engine.admin
         if not admin.alias_targets(self.alias):
             first = self.version_index(1)
-            admin.create_index(self.keys_index(first), KEYS_INDEX_BODY)
+            admin.create_index(self.keys_index(first), keys_index_body(replicas))
             admin.create_index(first, q.index_body(shards, replicas))
             if not admin.alias_targets(self.alias):
                 admin.update_aliases([{"add": {"index": first, "alias": self.alias}}])

@@ -20,10 +20,18 @@ from records import Record
 
 _PAGE = 1000
 
-KEYS_INDEX_BODY: dict[str, Any] = {
-    "settings": {"index": {"refresh_interval": "30s"}},  # read by id only: refresh is moot
-    "mappings": {"dynamic": False, "properties": {"ids": {"type": "keyword", "index": False}}},
-}
+
+def keys_index_body(replicas: int) -> dict[str, Any]:
+    """The link-key index's settings: as many replicas as the records it links (a node lost
+    must not take the keys that make linking realtime with it)."""
+    return {
+        "settings": {
+            # read by id only: refresh is moot
+            "index": {"refresh_interval": "30s", "number_of_replicas": replicas}
+        },
+        "mappings": {"dynamic": False, "properties": {"ids": {"type": "keyword", "index": False}}},
+    }
+
 
 _ADD = (
     "if (ctx._source.ids.contains(params.id)) { ctx.op = 'noop' } "

@@ -12,21 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from indexer import labels
 from indexer.backends import queries as q
 from indexer.backends.base import BackendError, RebuildInProgress
 from indexer.backends.elastic_index import ElasticIndex, version_of
-from indexer.backends.elastic_links import KEYS_INDEX_BODY
+from indexer.backends.elastic_links import keys_index_body
 from indexer.backends.elastic_reads import ElasticReads
 from indexer.backends.elastic_writes import BATCH, ElasticWrites
 from indexer.documents import to_document
 from records import Record
 
-_LOCK_BODY = {
-    "settings": {"index": {"number_of_shards": 1, "number_of_replicas": 0}},
-    "mappings": {"dynamic": False},
-}
+
+def _lock_body(replicas: int) -> dict[str, Any]:
+    """Every write reads the rebuild lock: it has the records' replicas, so that losing the node
+    holding it does not stop writes until that node returns."""
+    return {
+        "settings": {"index": {"number_of_shards": 1, "number_of_replicas": replicas}},
+        "mappings": {"dynamic": False},
+    }
 
 
 class ElasticVersions:
@@ -46,7 +51,7 @@ class ElasticVersions:
     @contextmanager
     def rebuild_lock(self) -> Iterator[None]:
         index = self._index
-        if not self._admin.create_index(index.lock_index, _LOCK_BODY):
+        if not self._admin.create_index(index.lock_index, _lock_body(index.replicas)):
             lock = self._docs.get(index.lock_index, "lock") or {}
             holder = f"{lock.get('holder', 'unknown')} since {lock.get('since', '?')}"
             raise RebuildInProgress(
@@ -70,7 +75,7 @@ class ElasticVersions:
         new_n = max(versions) + 1 if versions else old_n + 1
         new = index.version_index(new_n)
         body = q.index_body(index.shards, index.replicas, refresh_interval="-1")
-        self._admin.create_index(index.keys_index(new), KEYS_INDEX_BODY)
+        self._admin.create_index(index.keys_index(new), keys_index_body(index.replicas))
         self._admin.create_index(new, body)
         self._docs.put(index.lock_index, "lock", index.lock_doc(new), create=False)
         return old_n, new_n

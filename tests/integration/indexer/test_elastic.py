@@ -129,3 +129,29 @@ def test_write_blocked_index_fails_every_item_with_the_engine_reason(
             index=f"{index_prefix}-records-v1", body={"index.blocks.write": False}
         )
     backend.close()
+
+
+def test_every_index_a_write_reads_has_the_records_replicas(
+    opensearch_url: str, index_prefix: str, opensearch_client: OpenSearch
+) -> None:
+    """A node lost must not take with it the link keys (realtime linking reads them) or the
+    rebuild lock (every write reads it): both get the records' replicas, during a rebuild too."""
+    settings = SearchSettings(
+        backend="opensearch", url=opensearch_url, index_prefix=index_prefix, replicas=1
+    )
+    backend = ElasticBackend(OpenSearchEngine(settings), prefix=index_prefix, replicas=1)
+    try:
+
+        def replicas(index: str) -> int:
+            found = opensearch_client.indices.get_settings(index=index)
+            return int(found[index]["settings"]["index"]["number_of_replicas"])
+
+        index = backend.index
+        first = index.current_index()
+        assert replicas(first) == 1
+        assert replicas(index.keys_index(first)) == 1
+        with backend._versions.rebuild_lock():  # the lock a rebuild takes
+            assert replicas(index.lock_index) == 1
+    finally:
+        backend.index.drop_all()
+        backend.close()
