@@ -66,11 +66,19 @@ def test_profile_outside_ones_sources_is_not_found(live_api: LiveApi) -> None:
         if RAJENDRA in {r["record_id"] for r in p["records"]}
     )
     assert _open(live_api, profile_id, officer).status_code == 200
-    # A partner entitled to NCRP only is handed the id: it opens nothing.
-    partner = live_api.partner(agency="I4C", sources=[Source.NCRP])
+    # A partner entitled to NCRP only, marked to see no hit-flags, is handed the id: it opens
+    # nothing.
+    partner = live_api.partner(agency="I4C", sources=[Source.NCRP], hit_flag=[])
     response = _open(live_api, profile_id, partner)
     assert response.status_code == 404
     assert "RAJENDRA" not in response.text
+    # By default a partner is answered hit-flags for sources outside its entitlement (#19): the
+    # id tells it that records exist and whom to ask, never whose they are.
+    partner = live_api.partner(agency="I4C", sources=[Source.NCRP])
+    response = _open(live_api, profile_id, partner)
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:icjs:problem:hit-flag"
+    assert "RAJENDRA" not in response.text.upper() and "PATIL" not in response.text.upper()
 
 
 def test_an_issued_id_for_a_restricted_record_opens_only_for_the_cleared(
