@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 
 def _lexicon(table: dict[str, tuple[str, ...]]) -> list[tuple[re.Pattern[str], str]]:
@@ -458,3 +458,48 @@ def link_language_only(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """One side lists only a link language (Hindi, English) the other side's speaker may also
     speak without its being written down."""
     return set(a) <= LINK_LANGUAGES or set(b) <= LINK_LANGUAGES
+
+
+# Where each language is at home: the states holding a sizeable share of its speakers (after the
+# Census's language tables; a state's own minorities count where they are many, Urdu in Telangana,
+# Bengali in Assam). A found child who speaks Telugu far from Andhra Pradesh and Telangana more
+# likely went missing from there than from Punjab; a language spoken everywhere says nothing.
+LANGUAGE_HOMES: dict[str, frozenset[str]] = {
+    "hindi": frozenset({"UP", "BR", "MP", "RJ", "DL", "HR", "UK", "HP", "JH", "CG", "CH"}),
+    "urdu": frozenset({"UP", "BR", "MH", "TS", "AP", "KA", "DL", "JK", "JH", "WB"}),
+    "bengali": frozenset({"WB", "TR", "AS", "JH"}),
+    "odia": frozenset({"OD"}),
+    "assamese": frozenset({"AS"}),
+    "punjabi": frozenset({"PB", "HR", "DL", "CH"}),
+    "gujarati": frozenset({"GJ", "DN"}),
+    "marathi": frozenset({"MH", "GA"}),
+    "konkani": frozenset({"GA", "KA"}),
+    "tamil": frozenset({"TN", "PY"}),
+    "telugu": frozenset({"AP", "TS"}),
+    "kannada": frozenset({"KA"}),
+    "tulu": frozenset({"KA"}),
+    "malayalam": frozenset({"KL", "PY"}),
+    "nepali": frozenset({"SK", "WB", "AS"}),
+    "bhojpuri": frozenset({"BR", "UP"}),
+    "maithili": frozenset({"BR", "JH"}),
+    "awadhi": frozenset({"UP"}),
+    "magahi": frozenset({"BR", "JH"}),
+    "haryanvi": frozenset({"HR"}),
+    "rajasthani": frozenset({"RJ"}),
+    "chhattisgarhi": frozenset({"CG"}),
+    "garhwali": frozenset({"UK"}),
+    "kumaoni": frozenset({"UK"}),
+    "kashmiri": frozenset({"JK"}),
+    "dogri": frozenset({"JK"}),
+    "sindhi": frozenset({"GJ", "RJ", "MH"}),
+    "santali": frozenset({"JH", "WB", "OD"}),
+    "manipuri": frozenset({"MN"}),
+    "khasi": frozenset({"ML"}),
+    "mizo": frozenset({"MZ"}),
+}
+
+
+@cache
+def home_languages(state: str | None) -> frozenset[str]:
+    """The languages at home in `state` (`LANGUAGE_HOMES`; none known: empty)."""
+    return frozenset(lang for lang, states in LANGUAGE_HOMES.items() if state in states)

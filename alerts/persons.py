@@ -16,6 +16,7 @@ true pairs (`bench/alerts`); the sending threshold lives in `alerts.matchers`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,9 +24,11 @@ from functools import lru_cache
 from typing import Protocol
 
 from matching.api import AnalysedQuery, PersonQuery, analyse, name_score
+from matching.phonetic import ascii_fold, canonical
+from matching.scripts import to_latin
 
 from . import descriptions as d
-from .cases import Case
+from .cases import MISSING, Case
 from .places import neighbours
 
 # Prior log-odds that a missing and a found report agreeing on sex and age describe one person:
@@ -354,15 +357,81 @@ def languages(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     return CaseEvidence("languages", ", ".join(said_m), ", ".join(said_f), weight)
 
 
+# Of a true pair, how often the found child's own language (not a link language) is one of the
+# missing report's state's: most children are found speaking their home state's language; a
+# migrant family's child speaks another.
+HOME_AGREE = 0.8
+
+
+def home_language(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
+    """A found person's own language against the languages of the state the missing report
+    comes from, where the missing report lists none of its own (`languages` compares the two
+    lists where both have one). Speaking one of that state's languages is evidence, the fewer
+    the reports from states that speak it the stronger (u: the share of missing reports whose
+    state speaks it); speaking none of them speaks against, mildly (migrant families, border
+    districts). Hindi and English alone say nothing (a child from anywhere may speak them)."""
+    if m.languages:
+        return None
+    # a language of the state where found says only that the child is local, which `place`
+    # already weighs: a stranger's language is what points to a home elsewhere
+    own = sorted(set(spoken(f)) - d.LINK_LANGUAGES - d.home_languages(f.state))
+    home = d.home_languages(m.state)
+    if not own or not home:
+        return None
+    key = group(m, "home language")
+    shared = [lang for lang in own if lang in home]
+    if shared:
+        weight = max(_log_ratio(HOME_AGREE, shares.share(key, lang), 0.0, 1.0) for lang in shared)
+        return CaseEvidence("home language", m.state, ", ".join(own), weight, "spoken there")
+    if set(own) <= d.HINDUSTANI and "hindi" in home:
+        # the Hindi belt's languages travel with its families within it (an Awadhi-speaking
+        # family in Madhya Pradesh): neither for nor against
+        return CaseEvidence("home language", m.state, ", ".join(own), 0.0, "related languages")
+    u = max(shares.share(key, lang) for lang in own)
+    weight = max(-0.8, min(0.0, math.log((1 - HOME_AGREE) / max(1 - u, 1e-4))))
+    return CaseEvidence("home language", m.state, ", ".join(own), weight, "not spoken there")
+
+
 @lru_cache(maxsize=4096)
 def _analysed(name: str) -> AnalysedQuery:
     return analyse(PersonQuery(name=name))
 
 
+@lru_cache(maxsize=65_536)
+def name_words(written: str) -> tuple[str, ...]:
+    """The words of a written name by their canonical spelling, in any script ("ദീപ" and "Deepa"
+    are one word), initials left out ("P. Swathi Reddy": swati, redi)."""
+    words = re.split(r"[\s.,]+", ascii_fold(to_latin(written)))
+    return tuple(canonical(w) for w in words if len(w) > 1 and w.isalpha())
+
+
+def given_name(m: Case, f: Case) -> str | None:
+    """The word a one-word name on one report shares with the other's name: a found child
+    often says only a given name ("Rajesh") where the missing report has the full one ("Rajesh
+    Verma"), and the name matcher (built to find a person by a full name) reads the missing
+    surname as disagreement."""
+    for one, other in ((m.names, f.names), (f.names, m.names)):
+        for written in one:
+            words = name_words(written)
+            if len(words) != 1:
+                continue
+            if any(words[0] in name_words(w) for w in other):
+                return words[0]
+    return None
+
+
+# Of a true pair whose one report has a given name only, how often the other's name holds it
+# (children give pet names, carers name the nameless: see `name`).
+GIVEN_AGREE = 0.6
+
+
 def name(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     """Where both reports carry a name (found children sometimes say theirs): the name matcher's
-    calibrated score, best written form against best. A found child's other name speaks less
-    against than an adult's: children give pet names, and carers name the nameless."""
+    calibrated score, best written form against best. A one-word name that is a word of the
+    other's name (a given name against a full one) counts by how common that word is among the
+    reports' names (a rare given name says more than "Rajesh"). A found child's other name
+    speaks less against than an adult's: children give pet names, and carers name the
+    nameless."""
     if not m.names or not f.names:
         return None
     best, pair = 0.0, (m.names[0], f.names[0])
@@ -374,6 +443,13 @@ def name(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
                 best, pair = value, (written, other)
     differ = -1.0 if f.child else -2.5
     weight = 3.0 if best >= 0.9 else 1.5 if best >= 0.7 else 0.0 if best >= 0.4 else differ
+    if weight < 3.0:
+        word = given_name(m, f)
+        if word is not None:
+            u = shares.share(group(m, "given name"), word)
+            given = _log_ratio(GIVEN_AGREE, u, 0.5, 1.5)
+            if given > weight:
+                return CaseEvidence("name", pair[0], pair[1], given, "given name only")
     return CaseEvidence("name", pair[0], pair[1], weight)
 
 
@@ -387,6 +463,7 @@ FEATURES: tuple[Feature, ...] = (
     complexion,
     clothing,
     languages,
+    home_language,
     name,
 )
 
@@ -461,4 +538,10 @@ def described_values(case: Case) -> list[tuple[str, str]]:
     out.extend((group(case, "languages"), lang) for lang in spoken(case))
     if case.complexion:
         out.append((group(case, "complexion"), case.complexion))
+    if case.side == MISSING:
+        out.extend(
+            (group(case, "home language"), lang) for lang in sorted(d.home_languages(case.state))
+        )
+    words = {w for written in case.names for w in name_words(written)}
+    out.extend((group(case, "given name"), w) for w in sorted(words))
     return out

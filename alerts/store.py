@@ -113,7 +113,10 @@ class AlertStore:
             conn.execute(alert_cases.delete().where(alert_cases.c.record_id.in_(ids)))
 
     def people_like(self, conn: sa.Connection, case: Case) -> list[Case]:
-        """Reports on the other side that the sex and ages do not rule out."""
+        """Reports on the other side that the sex and ages do not rule out, nearest in age
+        first, so that when more than `MAX_CANDIDATES` qualify (a nameless found child of
+        unknown sex and age in a large index) the ones dropped are the least likely, not
+        whichever the table holds last; reports without an age rank as if a few years off."""
         other = FOUND if case.side == MISSING else MISSING
         c = alert_cases.c
         query = sa.select(c.features).where(c.side == other)
@@ -129,6 +132,11 @@ class AlertStore:
                     ),
                 )
             )
+            # twice the distance between the two ranges' middles (integers on both engines)
+            twice_off = sa.func.abs(c.born_from + c.born_to - case.born_from - case.born_to)
+            query = query.order_by(sa.func.coalesce(twice_off, 2 * BORN_SLACK), c.record_id)
+        else:
+            query = query.order_by(c.updated_at.desc(), c.record_id)
         rows = conn.execute(query.limit(MAX_CANDIDATES)).scalars()
         return [_case(r) for r in rows]
 
