@@ -25,7 +25,7 @@ from typing import Any
 
 from . import persons, vehicles
 from .cases import FOUND, MISSING, REGISTRATION, STOLEN, Case, recipient
-from .persons import CaseEvidence, Shares
+from .evidence import CaseEvidence, Shares
 
 TOP = 5
 THRESHOLDS: dict[str, float] = {

@@ -1,5 +1,5 @@
 """What the data says about the described features of people reports (identifying marks,
-clothing, languages, complexion), for `alerts.persons.agreement`:
+clothing, languages, complexion), for `alerts.evidence.agreement`:
 
 - `share`: how common each value is among the reports (term frequency, u), counted once per
   process from `alert_cases` (one read of the cases), then kept current as the step writes
@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from state.schema import alert_cases, alert_params
 
 from .cases import FOUND, MISSING, Case
-from .persons import AGREE, described_values
+from .evidence import AGREE
+from .persons import described_values
 
 # Until a feature has been described this many times its shares are guesses: count each value
 # as if seen at least once in this many reports (a smoothed, conservative share).

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from matching.identifiers import chassis_matches, normalise_chassis, normalise_engine
 
 from .cases import Case
-from .persons import CaseEvidence
+from .evidence import CaseEvidence
 
 PRIOR = -3.0
 # Chassis serials end in digits: each character a fragment keeps beyond five divides the

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from alerts import descriptions as d
-from alerts import matchers
+from alerts import clothing, languages, marks, matchers
 from alerts.cases import FOUND, MISSING, Case
-from alerts.persons import Uniform, age, clothing, compare, exclusions, languages, marks, place
+from alerts.evidence import Uniform
+from alerts.persons import age, compare, exclusions, place
 
 MISSING_CHILD = Case(
     record_id="khoyapaya:KP-2024-BR-000101",
@@ -51,73 +51,83 @@ FOUND_CHILD = Case(
 
 
 def test_marks_are_read_for_what_they_are_and_where() -> None:
-    assert d.read_marks("til below lt. eye") == (d.MarkSeen("mole", "eye", "left"),)
-    assert d.read_marks("black spot on back of right hand") == (
-        d.MarkSeen("mole", "hand", "right"),
+    assert marks.read_marks("til below lt. eye") == (marks.MarkSeen("mole", "eye", "left"),)
+    assert marks.read_marks("black spot on back of right hand") == (
+        marks.MarkSeen("mole", "hand", "right"),
     )
-    assert d.read_marks("Janam ka nishan on face") == (d.MarkSeen("birthmark", "face", None),)
-    assert d.read_marks("NIL") == () and d.read_marks("no visible mark") == ()
+    assert marks.read_marks("Janam ka nishan on face") == (
+        marks.MarkSeen("birthmark", "face", None),
+    )
+    assert marks.read_marks("NIL") == () and marks.read_marks("no visible mark") == ()
     # a white patch is not a mole, however "spot"-like
-    assert d.read_marks("white spot on chin")[0].kind == "patch"
+    assert marks.read_marks("white spot on chin")[0].kind == "patch"
 
 
 def test_the_same_mark_in_other_words_is_strong_evidence() -> None:
-    evidence = marks(MISSING_CHILD, FOUND_CHILD, Uniform())
+    evidence = marks.evidence(MISSING_CHILD, FOUND_CHILD, Uniform())
     assert evidence is not None and evidence.weight >= 1.5
-    assert evidence.detail == d.MarkLevel.SAME
+    assert evidence.detail == marks.MarkLevel.SAME
 
 
 def test_a_mark_vaguely_placed_says_less_and_another_kind_speaks_against() -> None:
-    exact = marks(MISSING_CHILD, FOUND_CHILD, Uniform())
-    near = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="burn on arm"), Uniform())
-    unsaid = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="old burn scar"), Uniform())
+    exact = marks.evidence(MISSING_CHILD, FOUND_CHILD, Uniform())
+    near = marks.evidence(MISSING_CHILD, replace(FOUND_CHILD, marks="burn on arm"), Uniform())
+    unsaid = marks.evidence(MISSING_CHILD, replace(FOUND_CHILD, marks="old burn scar"), Uniform())
     assert exact is not None and near is not None and unsaid is not None
-    assert (near.detail, unsaid.detail) == (d.MarkLevel.NEAR, d.MarkLevel.KIND)
+    assert (near.detail, unsaid.detail) == (marks.MarkLevel.NEAR, marks.MarkLevel.KIND)
     assert 0 < near.weight < exact.weight and 0 < unsaid.weight < exact.weight
     # near miss: a tattoo on the right arm is not the burn on the right hand
-    other = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="tattoo on right arm"), Uniform())
-    assert other is not None and other.weight < 0 and other.detail == d.MarkLevel.DIFFERENT
+    other = marks.evidence(
+        MISSING_CHILD, replace(FOUND_CHILD, marks="tattoo on right arm"), Uniform()
+    )
+    assert other is not None and other.weight < 0 and other.detail == marks.MarkLevel.DIFFERENT
 
 
 def test_a_mark_on_the_other_side_is_weak_evidence_not_a_contradiction() -> None:
-    swapped = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="mole near right eye"), Uniform())
-    exact = marks(MISSING_CHILD, replace(FOUND_CHILD, marks="til below left eye"), Uniform())
+    swapped = marks.evidence(
+        MISSING_CHILD, replace(FOUND_CHILD, marks="mole near right eye"), Uniform()
+    )
+    exact = marks.evidence(
+        MISSING_CHILD, replace(FOUND_CHILD, marks="til below left eye"), Uniform()
+    )
     assert swapped is not None and exact is not None
-    assert 0 <= swapped.weight < exact.weight and swapped.detail == d.MarkLevel.SIDE
+    assert 0 <= swapped.weight < exact.weight and swapped.detail == marks.MarkLevel.SIDE
 
 
 def test_clothing_is_compared_garment_by_garment_in_any_words() -> None:
-    assert d.read_clothing("T shirt (lal) and shorts blue") == (
-        d.Garment("tshirt", "red"),
-        d.Garment("shorts", "blue"),
+    assert clothing.read_clothing("T shirt (lal) and shorts blue") == (
+        clothing.Garment("tshirt", "red"),
+        clothing.Garment("shorts", "blue"),
     )
-    assert d.read_clothing("navy blue nikar with safed kurta") == (
-        d.Garment("shorts", "navy"),
-        d.Garment("kurta", "white"),
+    assert clothing.read_clothing("navy blue nikar with safed kurta") == (
+        clothing.Garment("shorts", "navy"),
+        clothing.Garment("kurta", "white"),
     )
-    evidence = clothing(MISSING_CHILD, FOUND_CHILD, Uniform())
+    evidence = clothing.evidence(MISSING_CHILD, FOUND_CHILD, Uniform())
     assert evidence is not None and evidence.weight >= 1.5
 
 
 def test_other_clothes_weeks_later_say_little_days_later_more() -> None:
     changed = replace(FOUND_CHILD, clothing="green frock")
-    soon = clothing(MISSING_CHILD, replace(changed, event_date="2024-03-03"), Uniform())
-    late = clothing(MISSING_CHILD, replace(changed, event_date="2024-04-20"), Uniform())
+    soon = clothing.evidence(MISSING_CHILD, replace(changed, event_date="2024-03-03"), Uniform())
+    late = clothing.evidence(MISSING_CHILD, replace(changed, event_date="2024-04-20"), Uniform())
     assert soon is not None and late is not None
     assert soon.weight < late.weight <= 0
     # near miss: the same garment in another colour is against, not for
-    blue_shirt = clothing(MISSING_CHILD, replace(FOUND_CHILD, clothing="blue t-shirt"), Uniform())
+    blue_shirt = clothing.evidence(
+        MISSING_CHILD, replace(FOUND_CHILD, clothing="blue t-shirt"), Uniform()
+    )
     assert blue_shirt is not None and blue_shirt.weight < 0
 
 
 def test_languages_by_their_one_name() -> None:
     bengali = replace(MISSING_CHILD, languages=("BANGLA",))
     found = replace(FOUND_CHILD, languages=("BENGALI", "HINDI"))
-    evidence = languages(bengali, found, Uniform())
+    evidence = languages.evidence(bengali, found, Uniform())
     assert evidence is not None and evidence.weight > 0
     # a Bhojpuri speaker written down as speaking Hindi shares it; Tamil does not
-    assert (languages(MISSING_CHILD, FOUND_CHILD, Uniform()) or evidence).weight > 0
-    tamil = languages(MISSING_CHILD, replace(FOUND_CHILD, languages=("TAMIL",)), Uniform())
+    assert (languages.evidence(MISSING_CHILD, FOUND_CHILD, Uniform()) or evidence).weight > 0
+    tamil = languages.evidence(MISSING_CHILD, replace(FOUND_CHILD, languages=("TAMIL",)), Uniform())
     assert tamil is not None and tamil.weight < 0
 
 
@@ -164,20 +174,23 @@ def test_the_true_child_ranks_first_and_is_sent_the_look_alike_is_not() -> None:
 
 def test_hindi_on_one_side_says_little_against_a_punjabi_child() -> None:
     punjabi = replace(MISSING_CHILD, languages=("PUNJABI",))
-    link = languages(punjabi, FOUND_CHILD, Uniform())  # the found report says only Hindi
-    other = languages(punjabi, replace(FOUND_CHILD, languages=("TAMIL",)), Uniform())
+    link = languages.evidence(punjabi, FOUND_CHILD, Uniform())  # the found report says only Hindi
+    other = languages.evidence(punjabi, replace(FOUND_CHILD, languages=("TAMIL",)), Uniform())
     assert link is not None and other is not None and other.weight < link.weight == 0.0
 
 
 def test_wordings_the_simulator_never_writes_are_read_too() -> None:
-    assert d.read_marks("old stitch marks on forehead; lahsun on neck") == (
-        d.MarkSeen("scar", "forehead", None),
-        d.MarkSeen("birthmark", "neck", None),
+    assert marks.read_marks("old stitch marks on forehead; lahsun on neck") == (
+        marks.MarkSeen("scar", "forehead", None),
+        marks.MarkSeen("birthmark", "neck", None),
     )
-    assert d.read_clothing("wine coloured kameez, black pajama") == (
-        d.Garment("shirt", "maroon"),
-        d.Garment("pyjama", "black"),
+    assert clothing.read_clothing("wine coloured kameez, black pajama") == (
+        clothing.Garment("shirt", "maroon"),
+        clothing.Garment("pyjama", "black"),
     )
-    assert d.read_languages("Asomiya / Oriya") == ("assamese", "odia")
+    assert languages.read_languages("Asomiya / Oriya") == ("assamese", "odia")
     # an unknown word is left out, not guessed
-    assert d.read_clothing("colourful clothes") == () and d.read_languages("mother tongue") == ()
+    assert (
+        clothing.read_clothing("colourful clothes") == ()
+        and languages.read_languages("mother tongue") == ()
+    )

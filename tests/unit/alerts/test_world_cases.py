@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from alerts import matchers, persons
+from alerts import languages, matchers, names, persons
 from alerts.cases import FOUND, MISSING, Case
+from alerts.evidence import Uniform
 from alerts.shares import CaseShares
 from alerts.store import AlertStore
 
@@ -32,12 +33,12 @@ def _world_case(name: str) -> tuple[Case, str, list[Case]]:
 
 
 def _rank(found: Case, candidates: list[Case], partner: str) -> int:
-    ranked = matchers.ranked(found, candidates, persons.Uniform())
+    ranked = matchers.ranked(found, candidates, Uniform())
     return [m.a.record_id for m in ranked].index(partner) + 1
 
 
 def _weight(found: Case, missing: Case, feature: str) -> float | None:
-    match = persons.compare(missing, found, persons.Uniform())
+    match = persons.compare(missing, found, Uniform())
     assert match is not None
     return next((e.weight for e in match.evidence if e.feature == feature), None)
 
@@ -56,7 +57,7 @@ def test_a_strangers_language_points_to_the_state_it_is_spoken_in(
     # report lists no language (Telugu is not spoken at home in Delhi)
     local = by_id["cctns:DL-PS7475-2023-MP-30043"]
     assert (_weight(found, local, "home language") or 0) < 0
-    without = tuple(f for f in persons.FEATURES if f is not persons.home_language)
+    without = tuple(f for f in persons.FEATURES if f is not languages.home_evidence)
     monkeypatch.setattr(persons, "FEATURES", without)
     assert _rank(found, candidates, partner) > 5
 
@@ -83,10 +84,10 @@ def test_a_given_name_is_read_against_the_full_name(monkeypatch: pytest.MonkeyPa
     assert found.names == ("Suman",)
     by_id = {c.record_id: c for c in candidates}
     assert by_id[partner].names[0] == "SUMAN PANDEY"
-    evidence = persons.name(by_id[partner], found, persons.Uniform())
+    evidence = names.evidence(by_id[partner], found, Uniform())
     assert evidence is not None and evidence.weight > 0 and evidence.detail == "given name only"
     assert _rank(found, candidates, partner) <= 5
-    monkeypatch.setattr(persons, "given_name", lambda m, f: None)
+    monkeypatch.setattr(names, "given_name", lambda m, f: None)
     assert _rank(found, candidates, partner) > 5
 
 
@@ -100,11 +101,11 @@ def test_a_common_given_name_says_less_than_a_rare_one() -> None:
         for i in range(40)
     ]
     shares.update(others)
-    common = persons.name(missing, found, shares)
-    rare = persons.name(missing, found, persons.Uniform())
+    common = names.evidence(missing, found, shares)
+    rare = names.evidence(missing, found, Uniform())
     assert common is not None and rare is not None and 0 < common.weight < rare.weight
     # a wrong pair it does not lift: a nickname or another given name is not the same word
-    other = persons.name(missing, replace(found, names=("Pinky",)), persons.Uniform())
+    other = names.evidence(missing, replace(found, names=("Pinky",)), Uniform())
     assert other is not None and other.weight < 0
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import random
 
-from alerts import descriptions as d
+from alerts.clothing import read_clothing
+from alerts.marks import read_marks
 from simulators.world import looks
 
 
@@ -30,8 +31,8 @@ def test_found_reports_agree_by_meaning_mostly_not_always_and_rarely_word_for_wo
     for look, m_rng, f_rng in _pairs(400):
         missing = looks.describe_marks(look, m_rng, found=False, child=True)
         found = looks.describe_marks(look, f_rng, found=True, child=True)
-        kinds_m = {x.kind for x in d.read_marks(missing)}
-        kinds_f = {x.kind for x in d.read_marks(found)}
+        kinds_m = {x.kind for x in read_marks(missing)}
+        kinds_f = {x.kind for x in read_marks(found)}
         if kinds_m and kinds_f:
             both += 1
             agree += bool(kinds_m & kinds_f)
@@ -54,7 +55,7 @@ def test_clothes_are_changed_more_often_the_later_a_child_is_found() -> None:
         hits = 0
         for look, _, f_rng in _pairs(300):
             said = looks.describe_clothing(look, f_rng, days_later=days, gender="M")
-            worn = {g.item for g in d.read_clothing(said)}
+            worn = {g.item for g in read_clothing(said)}
             hits += look.top[1] in worn
         return hits
 
