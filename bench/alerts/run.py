@@ -203,6 +203,7 @@ def calibration(step: Any, same: Any) -> dict[str, Any]:
 
     from alerts import matchers
     from alerts.cases import FOUND, MISSING, Case
+    from alerts.store import MAX_CANDIDATES
     from state.schema import alert_cases
 
     with step.store.db.read() as conn:
@@ -213,13 +214,19 @@ def calibration(step: Any, same: Any) -> dict[str, Any]:
         if not step.shares.loaded:
             step.shares.load(conn)
         scored: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
+        largest, capped = 0, 0
         for case in cases:
             candidates = step.store.people_like(conn, case)
+            largest = max(largest, len(candidates))
+            capped += len(candidates) >= MAX_CANDIDATES
             for match in matchers.ranked(case, candidates, step.shares)[: matchers.TOP]:
                 if match.a.open and match.b.open:
                     pair = (match.a.record_id, match.b.record_id)
                     scored[match.kind][pair] = match.score
-    out: dict[str, Any] = {}
+    # retrieval must not cap out before a true pair is scored: how close the largest came
+    out: dict[str, Any] = {
+        "candidates": {"largest": largest, "cap": MAX_CANDIDATES, "reports_capped": capped}
+    }
     for kind, pairs in scored.items():
         rows_out = []
         chosen = None
@@ -327,6 +334,13 @@ def markdown(result: dict[str, Any]) -> str:
         "(target ≤ 0.20).",
     ]
     swept = result["quality"].get("calibration", {})
+    retrieved = swept.get("candidates")
+    if retrieved:
+        lines += [
+            "",
+            f"Candidates retrieved for a people report: at most {retrieved['largest']} "
+            f"(cap {retrieved['cap']}; reports that reached it: {retrieved['reports_capped']}).",
+        ]
     if swept:
         lines += [
             "",
@@ -339,6 +353,8 @@ def markdown(result: dict[str, Any]) -> str:
             "|---|---:|---:|" + "---:|" * len(CUTS[5:]),
         ]
         for kind, sweep in sorted(swept.items()):
+            if kind == "candidates":
+                continue
             cells = [f"{r['sent']}/{r['true']}/{pct(r['precision'])}" for r in sweep["sweep"][5:]]
             lines.append(
                 f"| {kind} | {sweep['threshold_now']} | {pct(sweep['lowest_meeting_target'])} | "
