@@ -42,6 +42,8 @@ def given_name(m: Case, f: Case) -> str | None:
     return None
 
 
+# The `detail` of a name agreement read from a given name alone (`given_name`).
+GIVEN_ONLY = "given name only"
 # Of a true pair whose one report has a given name only, how often the other's name holds it
 # (children give pet names, carers name the nameless: see `evidence`).
 GIVEN_AGREE = 0.6
@@ -71,5 +73,5 @@ def evidence(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
             u = shares.share(group(m, "given name"), word)
             given = log_ratio(GIVEN_AGREE, u, 0.5, 1.5)
             if given > weight:
-                return CaseEvidence("name", pair[0], pair[1], given, "given name only")
+                return CaseEvidence("name", pair[0], pair[1], given, GIVEN_ONLY)
     return CaseEvidence("name", pair[0], pair[1], weight)

@@ -143,3 +143,15 @@ def test_when_more_qualify_than_are_compared_the_nearest_in_age_are_kept(
     finally:
         store.close()
     assert kept[0] == "cctns:near" and len(kept) == 3
+
+
+def test_a_given_name_alone_is_not_a_sure_pair_to_learn_from() -> None:
+    """Sure pairs teach how often true pairs' descriptions agree (`Shares.agree`); a given name
+    alone is shared by namesakes, so it ranks a pair but does not teach."""
+    found, partner, candidates = _world_case("given_name.json")
+    missing = replace(
+        next(c for c in candidates if c.record_id == partner), event_date=found.event_date
+    )
+    local = replace(found, state=missing.state, district=missing.district)
+    assert not persons.sure(missing, local, Uniform())
+    assert persons.sure(missing, replace(local, names=("Suman Pandey",)), Uniform())
