@@ -13,43 +13,19 @@ and when this system fetched it (`Provenance`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from federation.persons import ProfileRead
 from federation.views import RecordView
 
-if TYPE_CHECKING:
-    from .network import NetworkSummary
+from .facts import Fact, dict_of, people_of, text_of
+from .network import NetworkSummary
 
-# The people of a record who are the profile's person, or may be (the subject of an accused
-# row, an inmate, a licence; a vehicle's owner; a cyber complaint's suspect; a missing or found
-# person). A complainant is a victim; a guardian reported a child: never printed.
-_PERSON_ROLES = frozenset({"subject", "owner", "suspect", "missing", "found"})
 # CCTNS statuses that say the person was arrested on that FIR at some point.
 ARRESTED = frozenset({"ARRESTED", "CHARGESHEETED", "CONVICTED"})
-
-
-@dataclass(frozen=True)
-class Fact:
-    """Where a line of the docket comes from."""
-
-    source: str
-    record_id: str
-    source_updated_at: str | None
-    fetched_at: str | None
-
-    @classmethod
-    def of(cls, view: RecordView) -> Fact:
-        provenance = view.provenance or {}
-        return cls(
-            source=view.source,
-            record_id=view.record_id,
-            source_updated_at=_text(provenance.get("source_updated_at")),
-            fetched_at=_text(provenance.get("fetched_at")),
-        )
 
 
 @dataclass(frozen=True)
@@ -163,24 +139,6 @@ class Docket:
         return list(dict.fromkeys((*self.record_ids, *connected)))
 
 
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def people_of(view: RecordView) -> Iterator[dict[str, Any]]:
-    """The people of a record who are, or may be, its person: never a victim."""
-    people = view.fields.get("people")
-    for person in people if isinstance(people, list) else []:
-        if isinstance(person, dict) and person.get("role", "subject") in _PERSON_ROLES:
-            yield person
-
-
 def _identifiers(view: RecordView, kind: str) -> list[str]:
     found = view.fields.get("identifiers")
     return [
@@ -215,13 +173,13 @@ def _identities(views: Sequence[RecordView]) -> list[Identity]:
             seen.add(key)
             out.append(
                 Identity(
-                    name=_text(person.get("name")),
-                    name_local=_text(person.get("name_local")),
+                    name=text_of(person.get("name")),
+                    name_local=text_of(person.get("name_local")),
                     aliases=tuple(str(a) for a in person.get("aliases") or ()),
                     relative=_relative(person),
-                    gender=_text(person.get("gender")),
+                    gender=text_of(person.get("gender")),
                     born=_born(person),
-                    address=_text(person.get("address")),
+                    address=text_of(person.get("address")),
                     fact=Fact.of(view),
                 )
             )
@@ -229,10 +187,10 @@ def _identities(views: Sequence[RecordView]) -> list[Identity]:
 
 
 def _relative(person: dict[str, Any]) -> str | None:
-    name = _text(person.get("relative_name"))
+    name = text_of(person.get("relative_name"))
     if name is None:
         return None
-    relation = _text(person.get("relation"))
+    relation = text_of(person.get("relation"))
     return f"{relation} {name}" if relation and relation != "RELATIVE" else name
 
 
@@ -241,7 +199,7 @@ def _firs(views: Sequence[RecordView]) -> list[FirLine]:
     (the same FIR from both sources shows twice, each with its source)."""
     out: list[FirLine] = []
     for view in views:
-        attributes = _dict(view.fields.get("attributes"))
+        attributes = dict_of(view.fields.get("attributes"))
         firs = _identifiers(view, "fir")
         if view.kind == "accused":
             for fir in firs:
@@ -249,9 +207,9 @@ def _firs(views: Sequence[RecordView]) -> list[FirLine]:
                     FirLine(
                         fir=fir,
                         police_station=_station(attributes.get("ps_name"), view),
-                        district=_text(view.fields.get("district")),
-                        date=_text(view.fields.get("event_date")),
-                        sections=_text(attributes.get("act_section")),
+                        district=text_of(view.fields.get("district")),
+                        date=text_of(view.fields.get("event_date")),
+                        sections=text_of(attributes.get("act_section")),
                         status=view.status,
                         fact=Fact.of(view),
                     )
@@ -263,10 +221,10 @@ def _firs(views: Sequence[RecordView]) -> list[FirLine]:
                 out.append(
                     FirLine(
                         fir=fir,
-                        police_station=_text(case.get("policeStation")),
+                        police_station=text_of(case.get("policeStation")),
                         district=None,
                         date=None,
-                        sections=_text(case.get("sections")),
+                        sections=text_of(case.get("sections")),
                         status=f"inmate: {attributes.get('category') or 'category not stated'}",
                         fact=Fact.of(view),
                     )
@@ -287,8 +245,8 @@ def _case_of(fir: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _station(name: Any, view: RecordView) -> str | None:
-    code = _text(view.fields.get("police_station"))
-    written = _text(name)
+    code = text_of(view.fields.get("police_station"))
+    written = text_of(name)
     if written and code:
         return f"{written} ({code})"
     return written or code
@@ -299,13 +257,13 @@ def _arrests(views: Sequence[RecordView]) -> list[Arrest]:
     for view in views:
         if view.kind != "accused" or (view.status or "").upper() not in ARRESTED:
             continue
-        attributes = _dict(view.fields.get("attributes"))
+        attributes = dict_of(view.fields.get("attributes"))
         firs = _identifiers(view, "fir")
         out.append(
             Arrest(
                 fir=firs[0] if firs else None,
                 police_station=_station(attributes.get("ps_name"), view),
-                date=_text(view.fields.get("event_date")),
+                date=text_of(view.fields.get("event_date")),
                 status=(view.status or "").upper(),
                 fact=Fact.of(view),
             )
@@ -318,17 +276,17 @@ def _custody(views: Sequence[RecordView]) -> list[Custody]:
     for view in views:
         if view.kind != "inmate":
             continue
-        attributes = _dict(view.fields.get("attributes"))
+        attributes = dict_of(view.fields.get("attributes"))
         prisoners = _identifiers(view, "prisoner")
         out.append(
             Custody(
                 prisoner_id=prisoners[0] if prisoners else None,
-                prison=_text(attributes.get("prison")),
-                admitted=_text(view.fields.get("event_date")),
-                category=_text(attributes.get("category")),
-                released=_text(attributes.get("release_date")),
-                release_type=_text(attributes.get("release_type")),
-                parole_until=_text(attributes.get("parole_until")),
+                prison=text_of(attributes.get("prison")),
+                admitted=text_of(view.fields.get("event_date")),
+                category=text_of(attributes.get("category")),
+                released=text_of(attributes.get("release_date")),
+                release_type=text_of(attributes.get("release_type")),
+                parole_until=text_of(attributes.get("parole_until")),
                 fact=Fact.of(view),
             )
         )
@@ -336,10 +294,10 @@ def _custody(views: Sequence[RecordView]) -> list[Custody]:
 
 
 def _holding(view: RecordView) -> Holding:
-    attributes = _dict(view.fields.get("attributes"))
-    vehicle = _dict(view.fields.get("vehicle"))
+    attributes = dict_of(view.fields.get("attributes"))
+    vehicle = dict_of(view.fields.get("vehicle"))
     if view.kind == "vehicle_registration":
-        number = _text(vehicle.get("registration_no"))
+        number = text_of(vehicle.get("registration_no"))
         detail = " ".join(
             str(vehicle[k]) for k in ("make_model", "colour", "vehicle_class") if vehicle.get(k)
         )
@@ -352,8 +310,8 @@ def _holding(view: RecordView) -> Holding:
         return Holding("driving licence", number, detail or None, view.status, Fact.of(view))
     if view.kind == "arms_licence":
         number = next(iter(_identifiers(view, "arms_licence")), None)
-        weapon = _text(attributes.get("weapon_type"))
-        valid = _text(attributes.get("valid_upto"))
+        weapon = text_of(attributes.get("weapon_type"))
+        valid = text_of(attributes.get("valid_upto"))
         detail = "; ".join(x for x in (weapon, f"valid to {valid}" if valid else None) if x)
         return Holding("arms licence", number, detail or None, view.status, Fact.of(view))
     what = view.kind.replace("_", " ")

@@ -33,7 +33,7 @@ from network import NetworkService, record_node
 from network.model import Edge, NodeKind, split_node
 from network.service import NetworkAnswer, NodeOut
 
-from .content import Fact, people_of
+from .facts import Fact, people_of
 
 HOPS = 2  # record → value → record: a co-accused, and whoever else holds the profile's values
 MAX_NODES = 400
