@@ -9,8 +9,12 @@ through `PersonSearchService.search`, as the API does, on a fresh OpenSearch ind
 - CPU per search: this process (`time.process_time`) and the node's JVM (/proc), over all queries;
 - per engine call (`msearch`, `search`, `mget`): calls per search, the node's `took`, hits
   returned per sub-search and the JSON bytes of the responses (re-serialised, outside the timing);
-- our Python by phase, from cProfile's cumulative times of the functions that make each phase;
-- with `--profile-api`, the node's own breakdown (query vs fetch) of one search's sub-searches.
+- our Python by phase, from cProfile's cumulative times (CPU clock) of the functions that make
+  each phase;
+- each kind of engine call of one pass replayed alone (node and our CPU per search), with
+  variants of the candidate and profile searches that tell matching, collecting, `_id` and
+  `_source` apart and try cheaper forms (docs/decisions.md, "Throughput against yente");
+- with `--profile-api`, the node's query-phase time of one search's sub-searches.
 
 A measurement tool, not a benchmark of record: `make bench-yente` is the comparison with yente.
 """
@@ -184,10 +188,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+_HIT_PATH = ",".join(
+    f"responses.{path}"
+    for path in ("hits.hits._id", "hits.hits._score", "hits.hits._source", "aggregations", "error")
+)
+_ONE_PATH = "hits.hits._id,hits.hits._source"
+
+
+def _unsorted(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "sort"} | {"track_total_hits": False}
+
+
 def _replay(counting: Counting, node: int, n: int) -> None:
     """Each kind of engine call of one pass, replayed alone: the node's CPU and ours per search
     for that kind, and for variants of the candidate msearch that tell query from fetch."""
     docs = counting._docs
+    client = docs._client
     msearches = counting.recorded["msearch"]
 
     def variant(change: Any) -> list[list[Any]]:
@@ -211,7 +227,17 @@ def _replay(counting: Counting, node: int, n: int) -> None:
         "  same, _source without all_keys": lambda: [
             docs.msearch(b) for b in variant(lambda x: {**x, "_source": ["record", "profile_id"]})
         ],
+        "  same, filter_path (only _id, _score, _source)": lambda: [
+            client.msearch(body=b, filter_path=_HIT_PATH) for b in msearches
+        ],
         "profile searches": lambda: [docs.search(i, b) for i, b in counting.recorded["search"]],
+        "  same, unsorted, no total": lambda: [
+            docs.search(i, _unsorted(b)) for i, b in counting.recorded["search"]
+        ],
+        "  same, unsorted, no total, filter_path": lambda: [
+            client.search(index=i, body=_unsorted(b), filter_path=_ONE_PATH)
+            for i, b in counting.recorded["search"]
+        ],
         "mget (links)": lambda: [docs.mget(i, ids, s) for i, ids, s in counting.recorded["mget"]],
     }
     print("\nreplayed alone, CPU ms per search: node / python")
