@@ -159,24 +159,39 @@ class PersonSearchService:
             return []
         return list(self._backend.candidates(replace(query, filters=flagged)))
 
+    def _linked(self, caller: Caller, groups: Sequence[Group]) -> dict[str, list[Record]]:
+        """The records of the groups' index profiles, by profile id, in one look-up; none when
+        the caller is told of no hidden label (then `_restricted` reads nothing)."""
+        if not disclosed_labels(self._policy.visibility(caller)):
+            return {}
+        return self._backend.profiles(
+            {m.index_profile_id for g in groups for m in g.members if m.index_profile_id}
+        )
+
     def _restricted(
-        self, caller: Caller, group: Group, filters: Filters, named: Sequence[Record] = ()
+        self,
+        caller: Caller,
+        group: Group,
+        filters: Filters,
+        named: Sequence[Record] = (),
+        linked: dict[str, list[Record]] | None = None,
     ) -> list[Restricted]:
         """How many records linked to this person at index time (or `named` by the profile id
         being opened) are hidden from the caller by a label the policy lets it know of
-        (`disclose`): the existence, never the contents."""
+        (`disclose`): the existence, never the contents. `linked` holds the index profiles'
+        records when the caller read them for several groups at once (`_linked`)."""
         disclosed = disclosed_labels(self._policy.visibility(caller))
         profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
         if not disclosed or not (profile_ids or named):
             return []
+        if linked is None:
+            linked = self._linked(caller, [group])
         unlabelled = without_labels(filters)
         shown = {m.record.record_id for m in group.members}
         counts: Counter[str] = Counter()
         seen: set[str] = set()
-        linked = (
-            r for profile_id in sorted(profile_ids) for r in self._backend.profile(profile_id)
-        )
-        for record in chain(named, linked):
+        profiles = (r for profile_id in sorted(profile_ids) for r in linked.get(profile_id, []))
+        for record in chain(named, profiles):
             if record.record_id in shown or record.record_id in seen:
                 continue
             seen.add(record.record_id)
@@ -247,8 +262,11 @@ class PersonSearchService:
             scored, shown_from=floor, shown=0, shown_records=SHOWN_HEADROOM * search.limit
         )
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
+        linked = self._linked(caller, groups)
         profiles = tuple(
-            profile_view(self._policy, caller, g, self._ids, self._restricted(caller, g, filters))
+            profile_view(
+                self._policy, caller, g, self._ids, self._restricted(caller, g, filters, (), linked)
+            )
             for g in groups
         )
         return SearchOutcome(
@@ -325,9 +343,8 @@ class PersonSearchService:
         if not visibility.hit_flag:
             return view
         profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
-        linked = (
-            r for profile_id in sorted(profile_ids) for r in self._backend.profile(profile_id)
-        )
+        records_of = self._backend.profiles(profile_ids)
+        linked = (r for profile_id in sorted(profile_ids) for r in records_of.get(profile_id, []))
         shown = {m.record.record_id for m in group.members}
         seen: dict[str, Record] = {}
         for record in chain(named, linked):

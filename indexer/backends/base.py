@@ -31,7 +31,7 @@ Each of these is a small protocol (`RecordSearch`, `RecordWrites`, `ProfileLinks
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -208,7 +208,10 @@ class RecordWrites(Protocol):
 class ProfileLinks(Protocol):
     """Profiles: records linked at index time by strong identifiers (`indexer.links`)."""
 
-    def profile(self, profile_id: str) -> list[Record]: ...
+    def profiles(self, profile_ids: Collection[str]) -> dict[str, list[Record]]:
+        """The records of each of these index profiles (in record id order; a profile that
+        holds nothing is absent): one look-up for all the profiles a search shows."""
+        ...
 
     def links(self, record_ids: Sequence[str]) -> list[IndexLink]: ...
 

@@ -8,7 +8,7 @@ writes, links settled in the write path), `ElasticVersions` (the steps the one r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from config import SearchSettings
 from indexer.backends.base import (
@@ -77,8 +77,8 @@ class ElasticBackend:
 
     # -- ProfileLinks -----------------------------------------------------------------------
 
-    def profile(self, profile_id: str) -> list[Record]:
-        return self._reads.profile(profile_id)
+    def profiles(self, profile_ids: Collection[str]) -> dict[str, list[Record]]:
+        return self._reads.profiles(profile_ids)
 
     def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         return self._reads.links(record_ids)

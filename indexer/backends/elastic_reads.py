@@ -3,7 +3,7 @@ index version whichever a rebuild is filling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from indexer.backends import queries as q
@@ -136,11 +136,16 @@ class ElasticReads:
         for hit in self._scan({"match_all": {}}, ["record"]):
             yield Record.model_validate(hit["_source"]["record"])
 
-    def profile(self, profile_id: str) -> list[Record]:
-        return [
-            Record.model_validate(hit["_source"]["record"])
-            for hit in self._scan({"term": {"profile_id": profile_id}}, ["record"])
-        ]
+    def profiles(self, profile_ids: Collection[str]) -> dict[str, list[Record]]:
+        wanted = sorted(set(profile_ids))
+        if not wanted:
+            return {}
+        found: dict[str, list[Record]] = {}
+        # _scan walks in record_id order, so each profile's list is in record id order
+        for hit in self._scan({"terms": {"profile_id": wanted}}, ["record", "profile_id"]):
+            record = Record.model_validate(hit["_source"]["record"])
+            found.setdefault(hit["_source"]["profile_id"], []).append(record)
+        return found
 
     def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         return self._index.link_store(self._index.current_index()).edges_touching(record_ids)

@@ -9,7 +9,7 @@ protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from indexer.backends.base import (
@@ -74,8 +74,8 @@ class EmbeddedBackend:
 
     # -- ProfileLinks -----------------------------------------------------------------------
 
-    def profile(self, profile_id: str) -> list[Record]:
-        return self._reads.profile(profile_id)
+    def profiles(self, profile_ids: Collection[str]) -> dict[str, list[Record]]:
+        return self._reads.profiles(profile_ids)
 
     def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         return self._reads.links(record_ids)

@@ -3,7 +3,7 @@ version, a record together with its keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import (
@@ -85,13 +85,21 @@ class EmbeddedReads:
                 return
             after = page[-1][0]
 
-    def profile(self, profile_id: str) -> list[Record]:
+    def profiles(self, profile_ids: Collection[str]) -> dict[str, list[Record]]:
+        wanted = sorted(set(profile_ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
         with self._file.read() as (con, v):
             rows = con.execute(
-                f"SELECT json FROM records_v{v} WHERE profile_id = ? ORDER BY record_id",
-                (profile_id,),
+                f"SELECT profile_id, json FROM records_v{v} WHERE profile_id IN ({marks})"
+                " ORDER BY profile_id, record_id",
+                wanted,
             ).fetchall()
-        return [Record.model_validate_json(text) for (text,) in rows]
+        found: dict[str, list[Record]] = {}
+        for profile_id, text in rows:
+            found.setdefault(profile_id, []).append(Record.model_validate_json(text))
+        return found
 
     def links(self, record_ids: Sequence[str]) -> list[IndexLink]:
         with self._file.read() as (con, v):

@@ -196,7 +196,7 @@ def test_entity_links_build_one_profile_with_reasons(backend: Backend) -> None:
     assert len(profile_ids) == 1
     (profile_id,) = profile_ids
     assert profile_id is not None
-    assert {r.record_id for r in backend.profile(profile_id)} == members
+    assert {r.record_id for r in backend.profiles([profile_id])[profile_id]} == members
     reasons = {(link.a, link.b, link.reason) for link in backend.links(sorted(members))}
     assert reasons == {
         (A1, SARATHI, "driving_licence"),
@@ -205,7 +205,11 @@ def test_entity_links_build_one_profile_with_reasons(backend: Backend) -> None:
         (REPORT, VAHAN, "registration"),
     }
     patils = {c.record.record_id: c for c in backend.candidates(person_query("Suresh Patil"))}
-    assert {r.record_id for r in backend.profile(str(patils[A2].profile_id))} == {A2}
+    a2_profile = str(patils[A2].profile_id)
+    assert {r.record_id for r in backend.profiles([a2_profile])[a2_profile]} == {A2}
+    both = backend.profiles([profile_id, a2_profile, "no-such-profile"])
+    assert sorted(both) == sorted([profile_id, a2_profile])
+    assert [r.record_id for r in both[profile_id]] == sorted(members)
     assert backend.stats().links == 4
 
 
