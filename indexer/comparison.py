@@ -433,9 +433,9 @@ def _account_level(a: Side, b: Side) -> int | None:
 
 
 def _fir_level(a: Side, b: Side) -> int | None:
-    if not a.firs or not b.firs or {a.kind, b.kind} != {Kind.ACCUSED, Kind.INMATE}:
+    if not a.fir_cases or not b.fir_cases or {a.kind, b.kind} != {Kind.ACCUSED, Kind.INMATE}:
         return None
-    return 0 if a.firs & b.firs else 1
+    return 0 if a.fir_cases & b.fir_cases else 1
 
 
 def _missing_level(a: Side, b: Side) -> int | None:

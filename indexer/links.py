@@ -5,8 +5,10 @@ Each link carries its reason and the shared value:
 
 - `driving_licence`: both records carry the same (full) DL number.
 - `passport`: both carry the same passport number.
-- `fir`: a CCTNS accused and an e-Prisons inmate carry the same FIR (normalised
-  `{state}/{ps_code}/{year}/{number}`: the police station is part of the value), their names
+- `fir`: a CCTNS accused and an e-Prisons inmate carry the same FIR of the same police station
+  (`same_station`: keyed `{ps_code}/{year}/{number}`, since an inmate's case may not state the
+  FIR's state, and a station code repeats from state to state; the states, or else the
+  station's names, must then agree), their names
   agree (`NAME_AGREES`), nothing else they carry disagrees (`indexer.comparison.conflicts`: a
   father's name, a birth year, a gender), **and** the accused is the only co-accused of that FIR
   who fits the inmate so. The FIR alone is not enough: one FIR names several co-accused, who
@@ -54,6 +56,7 @@ from indexer.comparison import Similarity, conflicts
 from indexer.sides import Side, sides_of
 from matching.api import name_text
 from records import IdType, Kind, Person, PersonRole, Record, Source
+from records.firs import fir_without_state
 
 NAME_AGREES = 0.8  # matching score above which two names on one FIR are the same person
 ADDRESS_AGREES = 0.6  # share of the shorter address's tokens found in the other
@@ -76,6 +79,10 @@ def _vehicle_side(record: Record) -> bool:
     return _is(record, Source.VAHAN, Kind.VEHICLE_REGISTRATION) or _is(
         record, Source.CCTNS, Kind.VEHICLE_REPORT
     )
+
+
+def _is_inmate(record: Record) -> bool:
+    return _is(record, Source.EPRISONS, Kind.INMATE)
 
 
 def _fir_side(record: Record) -> bool:
@@ -101,14 +108,15 @@ def link_keys(record: Record) -> frozenset[str]:
     """The values under which `record` can link to another record."""
     keys: set[str] = set()
     for ident in record.identifiers:
-        if ident.partial:
-            continue
+        if ident.partial and not (ident.type is IdType.FIR and _is_inmate(record)):
+            continue  # an inmate's FIR without its state is matched on station and number
         if ident.type is IdType.DRIVING_LICENCE:
             keys.add(f"dl:{ident.value}")
         elif ident.type is IdType.PASSPORT:
             keys.add(f"passport:{ident.value}")
         elif ident.type is IdType.FIR and _fir_side(record):
-            keys.add(f"fir:{ident.value}")
+            if stateless := fir_without_state(ident.value):
+                keys.add(f"fir:{stateless}")
         elif ident.type is IdType.REGISTRATION and _vehicle_side(record):
             keys.add(f"registration:{ident.value}")
         elif ident.type is IdType.CHASSIS and _vehicle_side(record):
@@ -129,6 +137,39 @@ def _fits(inmate: Side, accused: Side, similar: Similarity) -> bool:
     return similar.names(inmate, accused) >= NAME_AGREES and not conflicts(inmate, accused, similar)
 
 
+def _station_name(text: object) -> str:
+    return "".join(ch for ch in str(text or "").casefold() if ch.isalnum())
+
+
+def same_station(key: str, inmate: Record, accused: Record) -> bool:
+    """Whether the inmate's case under FIR key `key` (`fir:{ps}/{year}/{number}`) and the
+    accused's FIR are of one police station. Where the inmate's case states the FIR's state,
+    the two full FIRs must be equal. Where it does not (e-Prisons names a station by code, and
+    codes repeat from state to state), the station's name the case writes must be the one
+    CCTNS writes; without a name on both sides, the inmate must be held in the FIR's state
+    (the usual case, but not evidence enough when the names could say otherwise)."""
+    stateless = fir_without_state(key.partition(":")[2])
+    if stateless is None:
+        return False
+    full_accused = {i.value for i in accused.identifiers if i.type is IdType.FIR}
+    for ident in inmate.identifiers:
+        if ident.type is not IdType.FIR or fir_without_state(ident.value) != stateless:
+            continue
+        if not ident.partial:
+            return ident.value in full_accused
+        ps_code, _, _ = stateless.partition("/")
+        written = {
+            _station_name(case.get("policeStation"))
+            for case in inmate.attributes.get("cases", ())
+            if isinstance(case, dict) and str(case.get("psCode", "")).strip() == ps_code
+        } - {""}
+        theirs = _station_name(accused.attributes.get("ps_name"))
+        if written and theirs:
+            return theirs in written
+        return any(v.partition("/")[0] == inmate.state for v in full_accused if inmate.state)
+    return False
+
+
 def fir_links(
     key: str, holders: Sequence[Record], similar: Similarity | None = None
 ) -> list[IndexLink]:
@@ -141,7 +182,11 @@ def fir_links(
     ]
     out: list[IndexLink] = []
     for inmate, inmate_side in inmates:
-        fitting = [r for r, side in accused if _fits(inmate_side, side, similar)]
+        fitting = [
+            r
+            for r, side in accused
+            if same_station(key, inmate, r) and _fits(inmate_side, side, similar)
+        ]
         if len(fitting) == 1:
             first, second = sorted((inmate.record_id, fitting[0].record_id))
             out.append(IndexLink(a=first, b=second, reason="fir", key=key))

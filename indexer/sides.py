@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from matching import api as matching
 from records import Gender, IdType, Kind, Person, PersonRole, Record, Relation, Source
+from records.firs import fir_without_state
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _FIR_KINDS = (Kind.ACCUSED, Kind.INMATE)
@@ -67,7 +68,10 @@ class Side:
     accounts: frozenset[str]  # UPI ids, bank accounts, emails of a one-subject record
     licences: frozenset[str]  # driving licence numbers
     passports: frozenset[str]
-    firs: frozenset[str]  # FIRs of a CCTNS accused or an e-Prisons inmate
+    firs: frozenset[str]  # FIRs of a CCTNS accused or an e-Prisons inmate (full: with state)
+    # the same FIRs and an inmate's FIRs whose state its case does not give, without the state
+    # (`records.firs`): what an accused and an inmate are compared on
+    fir_cases: frozenset[str]
     vehicle: tuple[str, int] | None  # (registration, owner serial) of a Vahan owner
     # when a missing-person report says its person went missing (CCTNS, KhoyaPaya MISSING)
     missing_on: date | None
@@ -85,7 +89,11 @@ class Side:
         passports: list[str] = []
         accounts: list[str] = [f"email:{e.casefold()}" for e in person.emails]
         firs: list[str] = []
+        fir_cases: list[str] = []
         for i in record.identifiers:
+            stateless = fir_without_state(i.value) if i.type is IdType.FIR else None
+            if stateless and record.kind in _FIR_KINDS:
+                fir_cases.append(stateless)
             if i.partial:
                 continue
             if i.type is IdType.DRIVING_LICENCE:
@@ -132,6 +140,7 @@ class Side:
             licences=frozenset(licences),
             passports=frozenset(passports),
             firs=frozenset(firs),
+            fir_cases=frozenset(fir_cases),
             vehicle=vehicle,
             missing_on=record.event_date if record.kind is Kind.MISSING_PERSON else None,
             state=place[0],

@@ -8,7 +8,7 @@ source no longer does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +20,17 @@ from connectors.fields import Fields
 from connectors.mapping import GENDERS, drop_none, identifier, unique
 from connectors.paging import Fetched, walk_positions
 from matching import identifiers as ids
-from records import IdType, Kind, Person, PersonRole, Record, Relation, Source
+from records import Identifier, IdType, Kind, Person, PersonRole, Record, Relation, Source
+from records.firs import UNSTATED, fir_without_state
 
 IDS_PAGE = 1000
 MAX_PAGE = 500
 # The contract's enumerations (sources/eprisons.md): anything else is kept, with an issue.
 CATEGORIES = frozenset({"UNDERTRIAL", "CONVICT", "DETENU"})
 RELEASE_TYPES = frozenset({"BAIL", "ACQUITTED", "SENTENCE_COMPLETED", "ESCAPED", "PAROLE"})
+# A case's fields that name its FIR: the FIR's own state (not in the contract, sent by some
+# prisons), the police station's code, the FIR number/year.
+CASE_FIR = ("state", "psCode", "firNumber")
 
 
 class ReconcileShifted(SourceError):
@@ -95,11 +99,8 @@ class EprisonsConnector(Connector):
         age = f.age("age")
         prison = f.child("prison")
         state = prison.state_code("state")
-        firs = []
+        firs = [_case_fir(case.text(k) for k in CASE_FIR) for case in f.children("cases")]
         cases = f.children("cases")
-        for case in cases:
-            fir = ids.normalise_fir(state, case.text("psCode"), case.text("firNumber"))
-            firs.append(identifier(IdType.FIR, fir, lambda v: v))
         release = f.date("releaseDate")
         parole_until = f.date("paroleUntil")
         release_type = f.enum("releaseType", RELEASE_TYPES)
@@ -145,6 +146,20 @@ class EprisonsConnector(Connector):
             raw=raw,
             data_issues=tuple(f.issues),
         )
+
+
+def _case_fir(parts: Iterable[str | None]) -> Identifier | None:
+    """The FIR a case names. A case states its police station's code, not the station's state,
+    and an inmate is often held outside the state of an older FIR (arrested in Bihar on a Kerala
+    FIR): the prison's state is not the FIR's. A case that does state it (`state`) gives the
+    full FIR; one that does not gives the FIR without its state, marked partial, which the
+    linker matches on station code, number, year and the station's name
+    (`indexer.links.fir_links`), never as a whole FIR."""
+    state, ps_code, number = parts
+    if state:
+        return identifier(IdType.FIR, ids.normalise_fir(state, ps_code, number), lambda v: v)
+    stateless = fir_without_state(ids.normalise_fir(UNSTATED, ps_code, number))
+    return identifier(IdType.FIR, stateless, lambda v: v, partial=True)
 
 
 def _row_time(row: Row) -> datetime | None:

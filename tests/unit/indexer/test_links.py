@@ -156,3 +156,67 @@ def test_index_clusters_never_chain_across_a_disagreement() -> None:
     found = clusters(records, edges, lambda ids: [records[i] for i in ids])
     assert not any({a.record_id, c.record_id} <= cluster for cluster in found)
     assert sorted(map(len, found)) == [1, 2]
+
+
+def _accused_at(state: str, station: str, name: str, **person: object) -> Record:
+    """A CCTNS accused of FIR 0456/2023 at station code 1102 of `state`."""
+    return make(
+        Source.CCTNS,
+        f"{state}-PS1102-2023-0456-A1",
+        Kind.ACCUSED,
+        people=(Person(name=name, **person),),  # type: ignore[arg-type]
+        identifiers=(Identifier(type=IdType.FIR, value=f"{state}/1102/2023/456"),),
+        state=state,
+        police_station="1102",
+        attributes={"ps_name": station},
+    )
+
+
+def _inmate_held_in(state: str, station: str, name: str, **person: object) -> Record:
+    """An inmate held in `state` whose case names FIR 0456/2023 of station 1102 `station`,
+    without the FIR's state (as e-Prisons writes a case)."""
+    return make(
+        Source.EPRISONS,
+        f"{state}/PATNA/2024/000001",
+        Kind.INMATE,
+        people=(Person(name=name, **person),),  # type: ignore[arg-type]
+        identifiers=(Identifier(type=IdType.FIR, value="1102/2023/456", partial=True),),
+        state=state,
+        attributes={
+            "cases": [{"firNumber": "0456/2023", "psCode": "1102", "policeStation": station}]
+        },
+    )
+
+
+def test_an_inmate_held_in_another_state_links_to_the_accused_of_the_fir_s_station() -> None:
+    """Arrested in Bihar on a Kerala FIR: the case gives station 1102 `Kottayam East` and no
+    state. It links to the Kerala accused of that FIR, whose station has that name, and not to
+    a namesake accused of FIR 0456/2023 at Bihar's own station 1102 (a key of station code and
+    number alone, or the prison's state, would pick the Bihar one)."""
+    kerala = _accused_at("KL", "KOTTAYAM EAST", "SURESH NAIR")
+    bihar = _accused_at("BR", "GARDANIBAGH", "SURESH NAIR")
+    inmate = _inmate_held_in("BR", "Kottayam East", "Suresh Nair")
+    [key] = {k for k in link_keys(inmate) if k.startswith("fir:")}
+    assert key == "fir:1102/2023/456" and key in link_keys(kerala) and key in link_keys(bihar)
+    [link] = fir_links(key, [kerala, bihar, inmate])
+    assert {link.a, link.b} == {kerala.record_id, inmate.record_id}
+    assert decide(key, bihar, inmate) is None
+
+
+def test_a_stated_fir_state_must_be_the_accused_s() -> None:
+    """A case that states its FIR's state gives the full FIR, and only that state's accused fits."""
+    kerala = _accused_at("KL", "KOTTAYAM EAST", "SURESH NAIR")
+    bihar = _accused_at("BR", "KOTTAYAM EAST", "SURESH NAIR")  # same code and name, other state
+    inmate = _inmate_held_in("BR", "Kottayam East", "Suresh Nair").model_copy(
+        update={"identifiers": (Identifier(type=IdType.FIR, value="KL/1102/2023/456"),)}
+    )
+    [link] = fir_links("fir:1102/2023/456", [kerala, bihar, inmate])
+    assert {link.a, link.b} == {kerala.record_id, inmate.record_id}
+
+
+def test_without_station_names_the_inmate_s_state_decides() -> None:
+    kerala = _accused_at("KL", "", "SURESH NAIR")
+    inmate = _inmate_held_in("KL", "", "Suresh Nair")
+    assert decide("fir:1102/2023/456", kerala, inmate) is not None
+    elsewhere = _inmate_held_in("BR", "", "Suresh Nair")
+    assert decide("fir:1102/2023/456", kerala, elsewhere) is None
