@@ -160,7 +160,7 @@ def stats(
         raise _fail(str(exc)) from None
     finally:
         backend.close()
-    stale = stale_keys(result.keys_version)
+    stale = stale_keys(result.keys_version, result.fir_keys_version)
     if as_json:
         payload = {
             "version": result.version,
@@ -169,6 +169,7 @@ def stats(
             "profiles": result.profiles,
             "links": result.links,
             "keys_version": result.keys_version,
+            "fir_keys_version": result.fir_keys_version,
             "keys_current": stale is None,
             "health": {"ok": health.ok, "detail": health.detail},
         }
@@ -179,7 +180,9 @@ def stats(
         for kind, n in sorted(kinds.items()):
             typer.echo(f"  {source:<10} {kind:<22} {n:>10}")
     typer.echo(f"profiles of two or more records: {result.profiles}; links: {result.links}")
-    typer.echo(stale or f"name keys: version {result.keys_version} (current)", err=bool(stale))
+    current = f"name keys: version {result.keys_version}, FIR keys: version "
+    current += f"{result.fir_keys_version} (current)"
+    typer.echo(stale or current, err=bool(stale))
 
 
 def register(app: typer.Typer) -> None:

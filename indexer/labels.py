@@ -11,10 +11,14 @@ offences are sensitive. What a record's offences call for is `records.offences` 
 - **FIR**: the labels about the case (`CASE_LABELS`: a sexual offence is a fact about the FIR,
   not about one of its records) of any record holding a FIR go to every record holding the same
   FIR — an inmate admitted on it, a co-accused, a vehicle seized in it — whichever was written
-  first. A label, once spread, stays: on the record (rebuilds re-read stored records), and on
-  the FIR (a new version of any of its records finds it on the others), even if the record
-  that brought it loses it. Over-labelling hides a record from an uncleared officer, who can ask
-  a cleared one; under-labelling discloses a victim. The index errs on the first side.
+  first. FIRs are compared without their state (`records.firs`: `{ps_code}/{year}/{number}`),
+  since an e-Prisons case names its FIR by station code and number only: a label also reaches a
+  FIR of the same station code, year and number in another state (codes repeat from state to
+  state). That namesake case is over-labelled, never the inmate's own case under-labelled. A
+  label, once spread, stays: on the record (rebuilds re-read stored records), and on the FIR (a
+  new version of any of its records finds it on the others), even if the record that brought it
+  loses it. Over-labelling hides a record from an uncleared officer, who can ask a cleared one;
+  under-labelling discloses a victim. The index errs on the first side.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from records import IdType, Record, Sensitivity
+from records.firs import fir_without_state
 from records.offences import content_labels
 
 # Labels that describe the case, and so follow its FIR to every record that shares it.
@@ -33,17 +38,24 @@ class LabelLookup(Protocol):
     """What a backend answers about the records it already holds (inside its write)."""
 
     def fir_labels(self, firs: Collection[str]) -> Mapping[str, frozenset[Sensitivity]]:
-        """The case labels carried by stored records holding each of `firs` (FIRs whose
-        records carry none may be left out)."""
+        """The case labels carried by stored records holding each of `firs` (FIRs without
+        their state, `firs_of`; a stored FIR, full or without its state, holds the one it ends
+        with; FIRs whose records carry none may be left out)."""
         ...
 
     def holding(self, firs: Collection[str]) -> list[Record]:
-        """Stored records holding any of `firs`."""
+        """Stored records holding any of `firs` (without their state, as in `fir_labels`)."""
         ...
 
 
 def firs_of(record: Record) -> frozenset[str]:
-    return frozenset(i.value for i in record.identifiers if i.type is IdType.FIR and not i.partial)
+    """The record's FIRs without their state, full and partial alike: the form a case label
+    follows (an inmate's case that does not state its FIR's state still names its FIR)."""
+    return frozenset(
+        stateless
+        for i in record.identifiers
+        if i.type is IdType.FIR and (stateless := fir_without_state(i.value))
+    )
 
 
 def with_labels(record: Record, labels: Iterable[Sensitivity]) -> Record:

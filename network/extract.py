@@ -3,6 +3,11 @@
 Only what the record says about its subjects becomes an edge: never a complainant (a victim's
 identity does not leave the API) nor the guardian who reported a missing child, and no contact
 detail of a child's record. NCRP's identifiers are its suspects' (`connectors.ncrp`).
+
+A FIR's node is the FIR without its state (`fir:0412/2024/123`, `records.firs`): an e-Prisons
+case names its FIR by station code and number only, so an inmate meets the accused of that FIR
+only there. A FIR of the same station code, year and number in another state (codes repeat from
+state to state) is the same node; each edge keeps its record's state, which tells them apart.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import UTC, datetime, time
 
 from matching import identifiers as ids
 from records import IdType, Kind, Record, Sensitivity
+from records.firs import fir_without_state
 
 from .model import Edge, NodeKind, node_id
 
@@ -79,7 +85,10 @@ def edges_of(record: Record) -> list[Edge]:
     values: dict[str, NodeKind] = {}
     for ident in record.identifiers:
         kind = _IDENTIFIER_NODES.get(ident.type)
-        if kind is not None and not ident.partial and ident.value:
+        if kind is NodeKind.FIR:
+            if stateless := fir_without_state(ident.value):
+                values.setdefault(node_id(kind, stateless), kind)
+        elif kind is not None and not ident.partial and ident.value:
             values.setdefault(node_id(kind, ident.value), kind)
     if record.vehicle is not None and record.vehicle.registration_no:
         values.setdefault(
@@ -122,8 +131,9 @@ def _email(value: str) -> str | None:
     return text if "@" in text else None
 
 
-def _upper(value: str) -> str | None:
-    return value.strip().upper() or None
+def _fir(value: str) -> str | None:
+    """A FIR as written, with or without its state, as its node's value (without it)."""
+    return fir_without_state(value.strip().upper().replace(" ", ""))
 
 
 _NORMALISE: dict[NodeKind, Callable[[str], str | None]] = {
@@ -136,7 +146,7 @@ _NORMALISE: dict[NodeKind, Callable[[str], str | None]] = {
     NodeKind.DRIVING_LICENCE: ids.normalise_dl,
     NodeKind.ARMS_LICENCE: ids.normalise_arms_licence,
     NodeKind.PASSPORT: ids.normalise_passport,
-    NodeKind.FIR: _upper,
+    NodeKind.FIR: _fir,
 }
 
 

@@ -1,12 +1,13 @@
 """The graph's vocabulary: what a node is, what an edge says, and which data class each shows.
 
 The stored graph is bipartite. On one side are **records** (`record:{record_id}`): a CCTNS
-accused, an e-Prisons inmate, a Vahan owner, an NCRP complaint (its suspects), ...; on the
-other are the **values** they carry (`phone:+919876543210`, `fir:MH/1234/2024/0123`,
-`vehicle:MH12AB1234`, ...). Two records are connected when they share a value: a co-accused
-pair through their FIR, a cyber-fraud suspect and a vehicle owner through a phone. Every edge
-comes from exactly one record, so every edge carries its evidence (source, record id, relation,
-time) and the access policy decides edge by edge whether a caller may see it.
+accused, an e-Prisons inmate, a Vahan owner, an NCRP complaint (its suspects), ...; on the other
+are the **values** they carry (`phone:+919876543210`, `fir:1234/2024/0123` (a FIR without its
+state, `network.extract`), `vehicle:MH12AB1234`, ...). Two records are connected when they share
+a value: a co-accused pair through their FIR, a cyber-fraud suspect and a vehicle owner through
+a phone. Every edge comes from exactly one record, so every edge carries its evidence (source,
+record id, relation, time) and the access policy decides edge by edge whether a caller may see
+it.
 
 People are not stored as nodes of their own: a person is a profile (`federation`), computed with
 today's evidence. A record node that names a person carries the sealed profile id of its record,

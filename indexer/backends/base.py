@@ -39,6 +39,7 @@ from typing import Protocol
 from matching.keys import KEYS_VERSION
 from records import IdType, Kind, Record, Sensitivity, Source
 from records.errors import IcjsError
+from records.firs import FIR_KEYS_VERSION
 
 
 class BackendError(IcjsError):
@@ -147,16 +148,26 @@ class Health:
     detail: str
 
 
-def stale_keys(keys_version: int) -> str | None:
-    """What to tell an operator whose index holds name keys of another version than this icjs
-    computes (`matching.keys.KEYS_VERSION`), or None when they are the same."""
-    if keys_version == KEYS_VERSION:
-        return None
-    return (
-        f"name keys written by version {keys_version}, this icjs computes version "
-        f"{KEYS_VERSION}: searches miss records whose names the new keys spell differently "
-        "until `icjs index rebuild`"
-    )
+def stale_keys(keys_version: int, fir_keys_version: int = FIR_KEYS_VERSION) -> str | None:
+    """What to tell an operator whose index holds name keys (`matching.keys.KEYS_VERSION`) or
+    FIR keys (`records.firs.FIR_KEYS_VERSION`) of another version than this icjs computes, or
+    None when they are the same."""
+    said: list[str] = []
+    if keys_version != KEYS_VERSION:
+        said.append(
+            f"name keys written by version {keys_version}, this icjs computes version "
+            f"{KEYS_VERSION}: searches miss records whose names the new keys spell differently "
+            "until `icjs index rebuild`"
+        )
+    if fir_keys_version != FIR_KEYS_VERSION:
+        said.append(
+            f"FIR keys written by version {fir_keys_version}, this icjs computes version "
+            f"{FIR_KEYS_VERSION}: e-Prisons inmates keep FIRs given the prison's state, so an "
+            "inmate held outside the FIR's state neither links to its accused nor takes its "
+            "case's labels, until `icjs sync --full --source eprisons`, then `icjs index "
+            "rebuild` and `icjs network rebuild`"
+        )
+    return "; ".join(said) or None
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,8 @@ class IndexStats:
     # `matching.keys.KEYS_VERSION` the name keys were written with (1: before it was recorded);
     # another than this icjs's means searches miss records until `icjs index rebuild`
     keys_version: int = 1
+    # `records.firs.FIR_KEYS_VERSION` the FIR keys were written with (1: before it was recorded)
+    fir_keys_version: int = 1
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,9 @@ class ElasticIndex:
     def keys_version(self, index: str) -> int:
         return int(self.engine.admin.mapping_meta(index).get("keys_version", 1))
 
+    def fir_keys_version(self, index: str) -> int:
+        return int(self.engine.admin.mapping_meta(index).get("fir_keys_version", 1))
+
     def drop_all(self) -> None:
         """Delete every index of this prefix (tests, and `icjs index` after a backup)."""
         for name in self.engine.admin.indices(f"{self.prefix}-*"):

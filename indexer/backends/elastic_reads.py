@@ -184,6 +184,7 @@ class ElasticReads:
             profiles=int(aggs["with_links"]["profiles"]["value"]),
             links=link_count // 2,
             keys_version=self._index.keys_version(index),
+            fir_keys_version=self._index.fir_keys_version(index),
         )
 
     def health(self) -> Health:
@@ -192,7 +193,7 @@ class ElasticReads:
             return Health(ok=False, detail=detail)
         try:
             index = self._index.current_index()
-            stale = stale_keys(self._index.keys_version(index))
+            stale = stale_keys(self._index.keys_version(index), self._index.fir_keys_version(index))
         except BackendError as exc:
             return Health(ok=False, detail=str(exc))
         detail = f"{detail}; {self._alias} → {index}"

@@ -24,6 +24,7 @@ from indexer.documents import (
     identifier_suffixes,
 )
 from matching.keys import KEYS_VERSION
+from records.firs import FIR_KEYS_VERSION
 
 Body = dict[str, Any]
 
@@ -57,7 +58,7 @@ def index_body(shards: int, replicas: int, *, refresh_interval: str = "1s") -> B
             },
         },
         "mappings": {
-            "_meta": {"keys_version": KEYS_VERSION},
+            "_meta": {"keys_version": KEYS_VERSION, "fir_keys_version": FIR_KEYS_VERSION},
             "dynamic": "strict",
             "properties": {
                 "record_id": _KEYWORD,

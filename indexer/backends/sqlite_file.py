@@ -29,6 +29,7 @@ from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import BackendError
 from indexer.backends.sqlite_pool import DEFAULT_SIZE, ConnectionPool, PoolClosed, PoolExhausted
 from matching.keys import KEYS_VERSION
+from records.firs import FIR_KEYS_VERSION
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -87,6 +88,7 @@ class SqliteIndexFile:
                     self.set_meta(con, "current", 1)
                     self.set_meta(con, "last_version", 1)
                     self.set_meta(con, "keys_version", KEYS_VERSION)
+                    self.set_meta(con, "fir_keys_version", FIR_KEYS_VERSION)
                 for v in self.targets(con):  # files written before the vocabulary view existed
                     con.execute(sql.vocab_ddl(v))
             self._on_open(self)
@@ -252,6 +254,10 @@ class SqliteIndexFile:
     def keys_version(self, con: sqlite3.Connection) -> int:
         """`matching.keys.KEYS_VERSION` of the keys in this file (1: written before it was kept)."""
         return self.meta(con, "keys_version") or 1
+
+    def fir_keys_version(self, con: sqlite3.Connection) -> int:
+        """`records.firs.FIR_KEYS_VERSION` of the FIR keys in this file (1: before it was kept)."""
+        return self.meta(con, "fir_keys_version") or 1
 
     def current(self, con: sqlite3.Connection) -> int:
         current = self.meta(con, "current")

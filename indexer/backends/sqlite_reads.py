@@ -118,6 +118,7 @@ class EmbeddedReads:
             ).fetchone()[0]
             links = con.execute(f"SELECT COUNT(*) FROM links_v{v}").fetchone()[0]
             keys_version = self._file.keys_version(con)
+            fir_keys_version = self._file.fir_keys_version(con)
         total = sum(n for kinds in by.values() for n in kinds.values())
         return IndexStats(
             version=v,
@@ -126,13 +127,14 @@ class EmbeddedReads:
             profiles=profiles,
             links=links,
             keys_version=keys_version,
+            fir_keys_version=fir_keys_version,
         )
 
     def health(self) -> Health:
         try:
             with self._file.read() as (con, v):
                 con.execute(f"SELECT 1 FROM records_v{v} LIMIT 1").fetchall()
-                stale = stale_keys(self._file.keys_version(con))
+                stale = stale_keys(self._file.keys_version(con), self._file.fir_keys_version(con))
         except BackendError as exc:
             return Health(ok=False, detail=exc.detail)
         detail = f"embedded index {self._file.path}, version {v}"

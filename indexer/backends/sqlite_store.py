@@ -7,13 +7,14 @@ thing: this one turns `IndexDocument`s into rows and serves `LinkEngine` its `Li
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from indexer.backends.base import IndexLink
 from indexer.backends.sqlite_sql import placeholders
 from indexer.documents import IndexDocument
 from indexer.links import cluster_label
 from records import Record, Sensitivity
+from records.firs import fir_without_state
 
 _CHUNK = 500
 
@@ -221,36 +222,45 @@ class SqliteLinkStore:
 
 
 class SqliteLabelLookup:
-    """`indexer.labels.LabelLookup` over version `v`'s tables, in the caller's transaction."""
+    """`indexer.labels.LabelLookup` over version `v`'s tables, in the caller's transaction.
+
+    A FIR is asked for without its state (`records.firs`); a stored FIR holds it when it is that
+    value (an inmate's case that does not state the FIR's state) or ends with it after the
+    state (`KL/0412/2024/123`): read on the reversed value's index, one range per FIR."""
 
     def __init__(self, con: sqlite3.Connection, v: int) -> None:
         self._con = con
         self._v = v
 
-    def fir_labels(self, firs: Collection[str]) -> dict[str, frozenset[Sensitivity]]:
+    def _holders(self, firs: Collection[str], labelled: bool) -> Iterator[tuple[str, str, str]]:
+        """(FIR without state, record id, column) of each stored record holding one of `firs`;
+        the column is the record's labels when `labelled` (only labelled records), else its
+        JSON."""
         v = self._v
+        column, only_labelled = ("r.json", "")
+        if labelled:
+            column, only_labelled = ("r.labels", "AND r.labels != ',,' ")
+        query = (
+            f"SELECT i.value, r.record_id, {column} FROM ids_v{v} i "
+            f"JOIN records_v{v} r ON r.rid = i.rid "
+            f"WHERE i.type = 'fir' AND i.rev >= ? AND i.rev < ? {only_labelled}"
+        )
+        for fir in sorted(firs):
+            rev = fir[::-1]
+            # every value whose reversal starts with `rev` (an index range); the form is checked
+            # below, so a longer station code ending in this one (`10412/…`) is dropped
+            for value, record_id, text in self._con.execute(query, (rev, rev + "\uffff")):
+                if fir_without_state(value) == fir:
+                    yield fir, record_id, text
+
+    def fir_labels(self, firs: Collection[str]) -> dict[str, frozenset[Sensitivity]]:
         out: dict[str, set[Sensitivity]] = {}
-        for chunk in _chunks(sorted(firs)):
-            for fir, labels in self._con.execute(
-                f"SELECT i.value, r.labels FROM ids_v{v} i JOIN records_v{v} r ON r.rid = i.rid "
-                f"WHERE i.type = 'fir' AND i.partial = 0 AND r.labels != ',,' "
-                f"AND i.value IN ({placeholders(len(chunk))})",
-                chunk,
-            ):
-                out.setdefault(fir, set()).update(
-                    Sensitivity(x) for x in labels.strip(",").split(",") if x
-                )
+        for fir, _, labels in self._holders(firs, labelled=True):
+            out.setdefault(fir, set()).update(
+                Sensitivity(x) for x in labels.strip(",").split(",") if x
+            )
         return {fir: frozenset(labels) for fir, labels in out.items()}
 
     def holding(self, firs: Collection[str]) -> list[Record]:
-        v = self._v
-        texts: dict[str, str] = {}
-        for chunk in _chunks(sorted(firs)):
-            for record_id, text in self._con.execute(
-                f"SELECT r.record_id, r.json FROM ids_v{v} i JOIN records_v{v} r "
-                f"ON r.rid = i.rid WHERE i.type = 'fir' AND i.partial = 0 "
-                f"AND i.value IN ({placeholders(len(chunk))})",
-                chunk,
-            ):
-                texts[record_id] = text
+        texts = {record_id: text for _, record_id, text in self._holders(firs, labelled=False)}
         return [Record.model_validate_json(text) for text in texts.values()]

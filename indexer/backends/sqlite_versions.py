@@ -25,6 +25,7 @@ from indexer.backends.sqlite_writes import write_labelled
 from indexer.documents import to_document
 from matching.keys import KEYS_VERSION
 from records import Record
+from records.firs import FIR_KEYS_VERSION
 
 BATCH = 1000  # records per transaction in rebuilds and copies: short write locks, fast commits
 
@@ -100,6 +101,7 @@ class EmbeddedVersions:
             f.set_meta(con, "current", new)
             f.set_meta(con, "building", None)
             f.set_meta(con, "keys_version", KEYS_VERSION)
+            f.set_meta(con, "fir_keys_version", FIR_KEYS_VERSION)
 
     def drop(self, version: int) -> None:
         with self._file.write() as con:

@@ -13,6 +13,7 @@ from config import SearchSettings
 from indexer import open_backend
 from matching.keys import KEYS_VERSION
 from records import Record
+from records.firs import FIR_KEYS_VERSION
 
 runner = CliRunner()
 
@@ -89,6 +90,23 @@ def test_stats_say_when_the_name_keys_are_older_than_icjs_and_a_rebuild_renews_t
     stats = json.loads(runner.invoke(index_app, ["stats", "--json"]).output)
     assert stats["keys_version"] == KEYS_VERSION and stats["keys_current"] is True
     assert "rebuild" not in stats["health"]["detail"]
+
+
+def test_stats_say_when_the_fir_keys_are_older_than_icjs_and_what_renews_them(db: Path) -> None:
+    """An index written before FIRs were keyed without their state holds e-Prisons FIRs given
+    the prison's state: the operator is told to re-sync e-Prisons and rebuild."""
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM meta WHERE name = 'fir_keys_version'")
+    stale = json.loads(runner.invoke(index_app, ["stats", "--json"]).output)
+    assert stale["fir_keys_version"] == 1 and stale["keys_current"] is False
+    detail = stale["health"]["detail"]
+    assert f"FIR keys written by version 1, this icjs computes version {FIR_KEYS_VERSION}" in detail
+    assert "icjs sync --full --source eprisons" in detail and "icjs index rebuild" in detail
+    assert runner.invoke(index_app, ["rebuild"]).exit_code == 0
+    stats = json.loads(runner.invoke(index_app, ["stats", "--json"]).output)
+    assert stats["fir_keys_version"] == FIR_KEYS_VERSION and stats["keys_current"] is True
 
 
 def test_rebuild_swaps_to_a_new_version(db: Path, tmp_path: Path) -> None:

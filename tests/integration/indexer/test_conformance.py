@@ -24,6 +24,7 @@ from indexer.documents import RELATIVE_PREFIX, to_document
 from matching.api import name_keys, name_text
 from matching.keys import KEYS_VERSION
 from records import IdType, Kind, Record, Sensitivity, Source
+from records.firs import FIR_KEYS_VERSION
 from tests.integration.indexer.reference import (
     expected_frequencies,
     expected_ids,
@@ -157,6 +158,7 @@ def test_get_count_ids_and_export(backend: Backend, sample_records: list[Record]
     assert stats.total == len(sample_records)
     assert stats.by_source_kind["cctns"] == {"accused": 3, "vehicle_report": 1}
     assert stats.keys_version == KEYS_VERSION, "a new index records the keys it is written with"
+    assert stats.fir_keys_version == FIR_KEYS_VERSION
 
 
 def test_upsert_is_idempotent_and_newer_version_wins(backend: Backend) -> None:
@@ -248,6 +250,7 @@ def test_profile_ids_are_stable_across_rebuild_and_arrival_order(
     assert after == before
     assert any_backend.stats().version == result.new_version
     assert any_backend.stats().keys_version == KEYS_VERSION
+    assert any_backend.stats().fir_keys_version == FIR_KEYS_VERSION
 
 
 def test_rebuild_from_given_records_replaces_the_content(

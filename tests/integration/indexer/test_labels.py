@@ -98,3 +98,67 @@ def test_other_firs_and_offences_are_left_alone(any_backend: Backend) -> None:
     any_backend.flush()
     assert _labels(any_backend, other) == frozenset()
     assert any_backend.count(UNCLEARED) == 1
+
+
+def _inmate_held_elsewhere(sections: str, *, ps_code: str = "0412") -> Record:
+    """An inmate held in Bihar on the Maharashtra FIR: the case names its station by code and
+    the FIR by number, not the FIR's state, so the connector keeps the FIR without its state."""
+    return make(
+        Source.EPRISONS,
+        "BR/BEUR/2024/000123",
+        Kind.INMATE,
+        state="BR",
+        people=(Person(name="VIKAS BALU MORE"),),
+        identifiers=(
+            Identifier(type=IdType.PRISONER, value="BR/BEUR/2024/000123"),
+            Identifier(type=IdType.FIR, value=f"{ps_code}/2024/0077", partial=True),
+        ),
+        attributes={"cases": [{"firNumber": "0077/2024", "psCode": ps_code, "sections": sections}]},
+    )
+
+
+def test_a_label_follows_a_fir_to_an_inmate_whose_case_does_not_state_its_state(
+    any_backend: Backend,
+) -> None:
+    """The CCTNS FIR is a rape case; the inmate's own case lists no sections. Keyed on the full
+    FIR only, the inmate's stateless FIR met nothing and the victim's case stayed readable."""
+    any_backend.upsert([_accused("IPC 376(2), 506")])
+    any_backend.flush()
+    later = _inmate_held_elsewhere("")
+    any_backend.upsert([later])
+    any_backend.flush()
+    assert _labels(any_backend, later) == {Sensitivity.SEXUAL_OFFENCE}
+    assert any_backend.count(UNCLEARED) == 0
+
+
+def test_a_label_reaches_an_inmate_written_before_the_fir(any_backend: Backend) -> None:
+    first = _inmate_held_elsewhere("")
+    any_backend.upsert([first])
+    any_backend.flush()
+    assert any_backend.count(UNCLEARED) == 1
+    any_backend.upsert([_accused("IPC 376")])
+    any_backend.flush()
+    assert _labels(any_backend, first) == {Sensitivity.SEXUAL_OFFENCE}
+
+
+def test_an_inmate_s_stateless_label_reaches_the_fir_s_records(any_backend: Backend) -> None:
+    """The other way: the inmate's case cites the offence, the accused and the seized vehicle
+    (full FIR, with its state) were written first."""
+    accused, vehicle = _accused(""), _seized_vehicle()
+    any_backend.upsert([accused, vehicle])
+    any_backend.flush()
+    any_backend.upsert([_inmate_held_elsewhere("BNS 64")])
+    any_backend.flush()
+    assert _labels(any_backend, accused) == {Sensitivity.SEXUAL_OFFENCE}
+    assert _labels(any_backend, vehicle) == {Sensitivity.SEXUAL_OFFENCE}
+
+
+def test_a_longer_station_code_ending_alike_is_another_fir(any_backend: Backend) -> None:
+    """Station 10412's FIR 77 of 2024 ends with the same characters as station 0412's without
+    the leading zero: an "ends with" look-up alone would label it."""
+    other = _inmate_held_elsewhere("", ps_code="10412")
+    any_backend.upsert([other])
+    any_backend.flush()
+    any_backend.upsert([_accused("IPC 376")])
+    any_backend.flush()
+    assert _labels(any_backend, other) == frozenset()

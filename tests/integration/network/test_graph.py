@@ -66,6 +66,17 @@ def _world() -> list[Record]:
     records.append(
         _accused("A4", "RAJU PATIL", "MH/0412/2023/0077", phones=("+919999999999", "+919422000100"))
     )
+    # held in Bihar on A3's FIR: the case names station 0412 and FIR 2/2024, not its state
+    records.append(
+        make(
+            Source.EPRISONS,
+            "BR/BEUR/2024/000001",
+            Kind.INMATE,
+            state="BR",
+            people=(Person(name="VIKAS MORE"),),
+            identifiers=(Identifier(type=IdType.FIR, value="0412/2024/0002", partial=True),),
+        )
+    )
     return records
 
 
@@ -110,11 +121,24 @@ def test_co_accused_are_two_hops_apart(service: NetworkService) -> None:
         _officer(), [record_node("cctns:A1")], hops=2, max_nodes=100, max_edges=100
     )
     hops = {n.id: n.hop for n in answer.nodes}
-    assert hops[node_id(NodeKind.FIR, "MH/0412/2024/0001")] == 1
+    assert hops[node_id(NodeKind.FIR, "0412/2024/0001")] == 1
     assert hops[record_node("cctns:A2")] == 2
     assert record_node("cctns:A3") not in hops  # another FIR, nothing shared
     evidence = [e for e in answer.edges if e.record_id == "cctns:A2"]
     assert evidence and evidence[0].relation == "accused in" and evidence[0].source is Source.CCTNS
+
+
+def test_an_inmate_whose_case_does_not_state_the_fir_s_state_meets_its_accused(
+    service: NetworkService,
+) -> None:
+    """Skipping a FIR without its state, the inmate held in Bihar had no FIR edge at all."""
+    answer = service.neighbourhood(
+        _officer(), [record_node("cctns:A3")], hops=2, max_nodes=100, max_edges=100
+    )
+    hops = {n.id: n.hop for n in answer.nodes}
+    assert hops[record_node("eprisons:BR/BEUR/2024/000001")] == 2
+    [edge] = [e for e in answer.edges if e.record_id == "eprisons:BR/BEUR/2024/000001"]
+    assert edge.relation == "imprisoned on" and edge.node == node_id(NodeKind.FIR, "0412/2024/0002")
 
 
 def test_placeholder_and_hub_values_join_nobody(service: NetworkService) -> None:
@@ -144,7 +168,7 @@ def test_a_hidden_record_is_absent_and_changes_no_count(service: NetworkService)
     )
     assert record_node("cctns:S1") not in _ids(plain)
     assert record_node("cctns:S1") in _ids(cleared)
-    assert node_id(NodeKind.FIR, "MH/0412/2024/0009") not in _ids(plain)
+    assert node_id(NodeKind.FIR, "0412/2024/0009") not in _ids(plain)
     # the hidden record's FIR is reached only through it; its phone's holders count one less
     assert len(plain.edges) == len(cleared.edges) - 2
     assert all(e.record_id != "cctns:S1" for e in plain.edges)
@@ -159,7 +183,7 @@ def test_outside_his_state_an_officer_sees_no_phone_edges(service: NetworkServic
     phone = node_id(NodeKind.PHONE, "+919822000001")
     assert phone in _ids(home)
     assert phone not in _ids(away)  # an officer outside MH sees identity and status only
-    assert node_id(NodeKind.FIR, "MH/0412/2024/0001") in _ids(away)  # the case is identity
+    assert node_id(NodeKind.FIR, "0412/2024/0001") in _ids(away)  # the case is identity
 
 
 def test_the_sync_hook_updates_edges_incrementally(tmp_path: Path) -> None:

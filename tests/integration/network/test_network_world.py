@@ -29,6 +29,7 @@ from network.hook import rebuild, store_path, sync_hook
 from network.model import NodeKind
 from network.suppress import FLOORS, learn_caps
 from records import Record, Sensitivity
+from records.firs import fir_without_state
 from simulators.harness import Running
 from tests.plugins.api import LiveApi, api_settings_for, start_api
 
@@ -102,6 +103,12 @@ def _co_accused(world: World) -> list[tuple[Record, Record]]:
     return pairs
 
 
+def _fir_node(record: Record) -> str:
+    """The node of the record's FIR: the FIR without its state (`network.extract`)."""
+    fir = next(i.value for i in record.identifiers if i.type.value == "fir")
+    return f"fir:{fir_without_state(fir)}"
+
+
 def _officer(world: World, state: str | None, **kw: Any) -> str:
     return world.api.officer(state=state, district=None, **kw)
 
@@ -119,12 +126,10 @@ def test_co_accused_are_connected_through_their_fir(world: World) -> None:
         body = r.json()
         ids = {n["id"]: n for n in body["nodes"]}
         assert record_node(b.record_id) in ids, (a.record_id, b.record_id)
-        fir = next(i.value for i in a.identifiers if i.type.value == "fir")
-        assert ids[f"fir:{fir}"]["hop"] == 1
+        fir = _fir_node(a)
+        assert ids[fir]["hop"] == 1
         evidence = [e for e in body["edges"] if e["record_id"] == b.record_id]
-        assert any(
-            e["relation"] == "accused in" and e["value_node"] == f"fir:{fir}" for e in evidence
-        )
+        assert any(e["relation"] == "accused in" and e["value_node"] == fir for e in evidence)
         # the shortest path between the two, with the evidence of each step
         p = world.api.get(
             "/v1/network/paths",
@@ -338,7 +343,7 @@ def test_an_identifier_seeds_a_network_and_exports_as_graphml(world: World) -> N
     assert r.status_code == 200, r.text
     body = r.json()
     assert {record_node(a.record_id), record_node(b.record_id)} <= {n["id"] for n in body["nodes"]}
-    assert body["analysis"]["hubs_by_degree"][0]["node"] == f"fir:{fir}"
+    assert body["analysis"]["hubs_by_degree"][0]["node"] == _fir_node(a)
     g = world.api.get(
         "/v1/network/identifiers/fir",
         token,
@@ -346,8 +351,8 @@ def test_an_identifier_seeds_a_network_and_exports_as_graphml(world: World) -> N
     )
     assert g.headers["content-type"].startswith("application/graphml+xml")
     graph = nx.read_graphml(io.BytesIO(g.content))
-    assert graph.has_edge(record_node(a.record_id), f"fir:{fir}")
-    assert graph.edges[record_node(a.record_id), f"fir:{fir}"]["relation"] == "accused in"
+    assert graph.has_edge(record_node(a.record_id), _fir_node(a))
+    assert graph.edges[record_node(a.record_id), _fir_node(a)]["relation"] == "accused in"
 
 
 def test_no_edge_comes_from_a_complainant(world: World) -> None:
