@@ -144,8 +144,8 @@ def _carriers(sides: list[Side], field: int) -> tuple[list[Side], list[Side]]:
     """The records a random pair for `field` is drawn from, one list per side of the pair."""
     if field == FIR:  # compared between an accused and an inmate only
         return (
-            [s for s in sides if s.firs and s.kind is Kind.ACCUSED],
-            [s for s in sides if s.firs and s.kind is Kind.INMATE],
+            [s for s in sides if s.fir_cases and s.kind is Kind.ACCUSED],
+            [s for s in sides if s.fir_cases and s.kind is Kind.INMATE],
         )
     carries: dict[int, Callable[[Side], object]] = {
         BIRTH: lambda s: s.born,

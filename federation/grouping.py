@@ -346,7 +346,7 @@ def _fact_keys(side: Side, model: Model) -> frozenset[str]:
         keys.update(f"r{x}|{y}" for n, x in enumerate(words) for y in words[n + 1 :])
     keys.update("p" + p for p in side.phones)
     keys.update("a" + a for a in side.accounts)
-    keys.update("f" + f for f in side.firs)
+    keys.update("f" + f for f in side.fir_cases)  # an inmate's FIR may lack its state
     if side.born is not None and not side.born_from_age:
         keys.update(f"y{year}" for year in range(side.born[0], side.born[1] + 1))
     if side.address:

@@ -435,7 +435,16 @@ def _account_level(a: Side, b: Side) -> int | None:
 def _fir_level(a: Side, b: Side) -> int | None:
     if not a.fir_cases or not b.fir_cases or {a.kind, b.kind} != {Kind.ACCUSED, Kind.INMATE}:
         return None
-    return 0 if a.fir_cases & b.fir_cases else 1
+    return 0 if same_fir(a, b) else 1
+
+
+def same_fir(a: Side, b: Side) -> bool:
+    """Whether two records name one FIR: the same full FIR, or a FIR without its state (an
+    e-Prisons case that does not state it) that the other's FIR is without its state. Two full
+    FIRs of different states are two cases, though the station code and number repeat."""
+    if a.firs & b.firs:
+        return True
+    return bool(a.stateless_firs & b.fir_cases or b.stateless_firs & a.fir_cases)
 
 
 def _missing_level(a: Side, b: Side) -> int | None:

@@ -78,6 +78,12 @@ class Side:
     state: str | None
     district: str | None
 
+    @property
+    def stateless_firs(self) -> frozenset[str]:
+        """The FIRs this record names only without their state (an inmate's case that does
+        not state it)."""
+        return self.fir_cases - {x for f in self.firs if (x := fir_without_state(f))}
+
     @classmethod
     def of(cls, record: Record, person: Person) -> Side:
         names = tuple(person.names)

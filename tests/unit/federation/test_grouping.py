@@ -343,6 +343,50 @@ def test_inmate_and_accused_join_on_name_relative_and_fir() -> None:
     assert any(e.level == "same FIR and police station" for e in g.links[0].evidence)
 
 
+def test_an_inmate_whose_case_does_not_state_the_fir_s_state_joins_its_accused() -> None:
+    """Held in Bihar on a Maharashtra FIR: the case names station 0412 and FIR 123/2024, not
+    the state (a partial FIR). Grouping looked for a shared FIR among full FIRs only, so with
+    no relative on the inmate's record the two were never compared."""
+    a = accused(
+        "A",
+        Person(name="RAJENDRA PATIL", gender=Gender.MALE),
+        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
+    )
+    inmate = scored(
+        Source.EPRISONS,
+        "BR/BEUR/1",
+        Kind.INMATE,
+        Person(name="Rajendra Patil", gender=Gender.MALE),
+        state="BR",
+        district="PATNA",
+        identifiers=(Identifier(type=IdType.FIR, value="0412/2024/123", partial=True),),
+    )
+    [g] = group([a, inmate], model=MODEL)
+    assert any(e.level == "same FIR and police station" for e in g.links[0].evidence)
+
+
+def test_full_firs_of_two_states_are_two_cases_though_station_and_number_repeat() -> None:
+    """Station codes repeat from state to state: a Kerala inmate whose case states its FIR's
+    state and a Maharashtra accused of the same station code, year and number are namesakes of
+    two cases. Comparing FIRs without their state alone called that "same FIR"."""
+    a = accused(
+        "A",
+        Person(name="RAJENDRA PATIL", gender=Gender.MALE),
+        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
+    )
+    inmate = scored(
+        Source.EPRISONS,
+        "KL/PJP/1",
+        Kind.INMATE,
+        Person(name="Rajendra Patil", gender=Gender.MALE),
+        state="KL",
+        district="THIRUVANANTHAPURAM",
+        identifiers=(Identifier(type=IdType.FIR, value="KL/0412/2024/123"),),
+    )
+    groups = group([a, inmate], model=MODEL)
+    assert not together(groups, a.record.record_id, inmate.record.record_id)
+
+
 def test_a_strong_link_overrides_a_disagreement_and_shows_it() -> None:
     dl = (Identifier(type=IdType.DRIVING_LICENCE, value="MH1420110062821"),)
     a = accused("A", Person(name="RAJENDRA PATIL", birth_year=1980), identifiers=dl)
