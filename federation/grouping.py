@@ -182,7 +182,7 @@ class Readings:
             return reading
         side = Side.of(record, person)
         reading = _Reading(
-            side, _fact_keys(side, self.model), self.similar.names_block_keys(side.names)
+            side, _fact_keys(side, self.model), self.similar.person_block_keys(person)
         )
         self._kept[key] = reading
         if len(self._kept) > self._size:
@@ -278,7 +278,7 @@ class _Pairs:
         share a key with one that is compared (`_ensure`)."""
         self.chosen = set(chosen)
         for i in chosen:
-            keys = self.similar.names_block_keys(self.scored[i].person.names)
+            keys = self.similar.person_block_keys(self.scored[i].person)
             self._name_keys_of[i] = keys
             for key in keys:
                 self._named[key].add(i)

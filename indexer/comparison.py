@@ -36,7 +36,7 @@ from indexer.sides import Kin, Side
 from matching import api as matching
 from matching.parse import NameForm
 from matching.relatives import inferred_from
-from records import Gender, Kind, Relation
+from records import Gender, Kind, Person, Relation
 
 # Comparisons, in the order of a level vector.
 NAME, RELATIVE, BIRTH, GENDER, ADDRESS, PHONE, ACCOUNT, PLACE, FIR, MISSING = range(10)
@@ -151,6 +151,7 @@ class Similarity:
         self._block: dict[str, frozenset[str]] = {}
         self._with_relative: dict[tuple[str, str], matching.AnalysedQuery] = {}
         self._inferred: dict[tuple[str, str, str, str], float] = {}
+        self._inferred_block: dict[tuple[str, str, bool | None], frozenset[str]] = {}
 
     def _analyse(self, text: str) -> matching.AnalysedQuery:
         analysed = self._analysed.get(text)
@@ -216,6 +217,7 @@ class Similarity:
             + len(self._keys)
             + len(self._block)
             + len(self._inferred)
+            + len(self._inferred_block)
         )
 
     def keys(self, text: str) -> frozenset[str]:
@@ -245,10 +247,35 @@ class Similarity:
         return keys
 
     def side_block_keys(self, side: Side) -> frozenset[str]:
-        return self.names_block_keys(side.names)
+        female = True if side.gender is Gender.FEMALE else None
+        return self.names_block_keys(side.names, side.relative, female)
 
-    def names_block_keys(self, names: Sequence[str]) -> frozenset[str]:
-        return frozenset().union(*(self.block_keys(n) for n in names))
+    def person_block_keys(self, person: Person) -> frozenset[str]:
+        """`side_block_keys` of a record's person, without reading the record's side."""
+        female = True if person.gender is Gender.FEMALE else None
+        return self.names_block_keys(person.names, person.relative_name, female)
+
+    def names_block_keys(
+        self, names: Sequence[str], relative: str | None = None, female: bool | None = None
+    ) -> frozenset[str]:
+        """The names' blocking keys, and those of the forms each takes from the relative's name
+        (`matching.relatives`): a KhoyaPaya report writes the child's given name (`Tapas`,
+        father `Sourav Ghosh`), CCTNS the full name (`TAPAS GHOSH`), and a one-word name's keys
+        share nothing with a two-word name's pairs. Blocking only: whether the names agree so
+        read is asked of the relatives' agreement (`name_level`)."""
+        keys = frozenset().union(*(self.block_keys(n) for n in names))
+        if relative:
+            keys = keys.union(*(self._inferred_block_keys(n, relative, female) for n in names))
+        return keys
+
+    def _inferred_block_keys(self, name: str, relative: str, female: bool | None) -> frozenset[str]:
+        key = (name, relative, female)
+        keys = self._inferred_block.get(key)
+        if keys is None:
+            forms = inferred_from(name, relative, female)
+            keys = frozenset().union(*(self.block_keys(form_text(f)) for f in forms))
+            self._inferred_block[key] = keys
+        return keys
 
     def share_key(self, a: Side, b: Side) -> bool:
         return not self.side_keys(a).isdisjoint(self.side_keys(b))

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from federation.decisions import Judgement, Verdict
-from federation.grouping import Group, birth_year_of, group
+from federation.grouping import Group, Readings, _Pairs, birth_year_of, group
+from federation.linkage import load_model
 from federation.rescoring import Scored
 from matching import api as matching
 from records import (
@@ -385,6 +386,48 @@ def test_full_firs_of_two_states_are_two_cases_though_station_and_number_repeat(
     )
     groups = group([a, inmate], model=MODEL)
     assert not together(groups, a.record.record_id, inmate.record.record_id)
+
+
+def _missing_child(source: Source, native_id: str, name: str, father: str, **fields: Any) -> Scored:
+    """A child reported missing, as KhoyaPaya (the given name; the reporting father a contact)
+    or CCTNS (the full name, `F/O` the father) write it."""
+    child = Person(
+        role=PersonRole.MISSING,
+        name=name,
+        relative_name=father,
+        relation=Relation.SON_OF if source is Source.KHOYAPAYA else Relation.FATHER_OF,
+        gender=Gender.MALE,
+        age_from=14,
+        age_to=14,
+        age_on=date(2023, 11, 29),
+    )
+    return scored(
+        source, native_id, Kind.MISSING_PERSON, child, state="WB", district="KOLKATA", **fields
+    )
+
+
+def test_a_child_s_given_name_meets_the_full_name_through_the_father() -> None:
+    """KhoyaPaya writes `Tapas`, son of `Sourav Ghosh`; CCTNS `TAPAS GHOSH`, F/O `SOURAV GHOSH`.
+    A one-word name's blocking keys share nothing with a two-word name's pairs, so the two
+    reports of one child were never compared; read with the father's surname they are (whether
+    they then join is the weights': name, father, birth, gender and district)."""
+    kp = _missing_child(Source.KHOYAPAYA, "KP-2023-WB-000001", "Tapas", "Sourav Ghosh")
+    cctns = _missing_child(Source.CCTNS, "WB-PS5258-2024-MP-0001", "TAPAS GHOSH", "SOURAV GHOSH")
+    pairs = _Pairs([kp, cctns], Readings(MODEL))
+    pairs.index([0, 1])
+    assert pairs.neighbours(0) == [(1, 1)]  # the father's name, and now a key of the name
+    [g] = group([kp, cctns], model=load_model(None))  # the packaged, estimated weights
+    assert {m.person.name for m in g.members} == {"Tapas", "TAPAS GHOSH"}  # the child, twice
+
+
+def test_a_child_with_another_father_or_a_brother_is_not_joined() -> None:
+    """The same given name and surname with a different father is another child; a brother
+    (same father) has another given name: neither joins, however the names are keyed."""
+    kp = _missing_child(Source.KHOYAPAYA, "KP-1", "Tapas", "Sourav Ghosh")
+    other = _missing_child(Source.CCTNS, "WB-PS1-2024-MP-1", "TAPAS GHOSH", "BIMAL GHOSH")
+    brother = _missing_child(Source.CCTNS, "WB-PS1-2024-MP-2", "RAJU GHOSH", "SOURAV GHOSH")
+    for weights in (MODEL, load_model(None)):
+        assert len(group([kp, other, brother], model=weights)) == 3
 
 
 def test_a_strong_link_overrides_a_disagreement_and_shows_it() -> None:
