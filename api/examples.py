@@ -276,7 +276,7 @@ _NETWORK_NODES = [
     {
         "id": "fir:0412/2024/0123",
         "kind": "fir",
-        "value": "MH/0412/2024/0123",
+        "value": "0412/2024/0123",
         "hop": 1,
         "label": None,
         "source": None,

@@ -171,7 +171,8 @@ async def identifier_network(
             max_length=300,
             pattern=rules.TEXT,
             description="The value as you have it (`+91 98220 00001`, `MH-12-AB-1234`, an FIR "
-            "as `MH/0412/2024/0123`).",
+            "as `MH/0412/2024/0123`; its node is the FIR without its state, `0412/2024/0123`, "
+            "since e-Prisons names an inmate's FIR without it).",
         ),
     ],
     purpose: Annotated[str, _PURPOSE],
