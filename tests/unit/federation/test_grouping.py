@@ -344,10 +344,9 @@ def test_inmate_and_accused_join_on_name_relative_and_fir() -> None:
     assert any(e.level == "same FIR and police station" for e in g.links[0].evidence)
 
 
-def test_an_inmate_whose_case_does_not_state_the_fir_s_state_joins_its_accused() -> None:
-    """Held in Bihar on a Maharashtra FIR: the case names station 0412 and FIR 123/2024, not
-    the state (a partial FIR). Grouping looked for a shared FIR among full FIRs only, so with
-    no relative on the inmate's record the two were never compared."""
+def _accused_and_inmate(inmate_fir: Identifier, state: str, district: str) -> list[Scored]:
+    """Rajendra Patil, accused on the Maharashtra FIR, and an inmate of that name held in
+    `state` on `inmate_fir`; no relative on either record."""
     a = accused(
         "A",
         Person(name="RAJENDRA PATIL", gender=Gender.MALE),
@@ -355,14 +354,22 @@ def test_an_inmate_whose_case_does_not_state_the_fir_s_state_joins_its_accused()
     )
     inmate = scored(
         Source.EPRISONS,
-        "BR/BEUR/1",
+        f"{state}/P/1",
         Kind.INMATE,
         Person(name="Rajendra Patil", gender=Gender.MALE),
-        state="BR",
-        district="PATNA",
-        identifiers=(Identifier(type=IdType.FIR, value="0412/2024/123", partial=True),),
+        state=state,
+        district=district,
+        identifiers=(inmate_fir,),
     )
-    [g] = group([a, inmate], model=MODEL)
+    return [a, inmate]
+
+
+def test_an_inmate_whose_case_does_not_state_the_fir_s_state_joins_its_accused() -> None:
+    """Held in Bihar on a Maharashtra FIR: the case names station 0412 and FIR 123/2024, not
+    the state (a partial FIR). Grouping looked for a shared FIR among full FIRs only, so with
+    no relative on the inmate's record the two were never compared."""
+    stateless = Identifier(type=IdType.FIR, value="0412/2024/123", partial=True)
+    [g] = group(_accused_and_inmate(stateless, "BR", "PATNA"), model=MODEL)
     assert any(e.level == "same FIR and police station" for e in g.links[0].evidence)
 
 
@@ -370,20 +377,8 @@ def test_full_firs_of_two_states_are_two_cases_though_station_and_number_repeat(
     """Station codes repeat from state to state: a Kerala inmate whose case states its FIR's
     state and a Maharashtra accused of the same station code, year and number are namesakes of
     two cases. Comparing FIRs without their state alone called that "same FIR"."""
-    a = accused(
-        "A",
-        Person(name="RAJENDRA PATIL", gender=Gender.MALE),
-        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
-    )
-    inmate = scored(
-        Source.EPRISONS,
-        "KL/PJP/1",
-        Kind.INMATE,
-        Person(name="Rajendra Patil", gender=Gender.MALE),
-        state="KL",
-        district="THIRUVANANTHAPURAM",
-        identifiers=(Identifier(type=IdType.FIR, value="KL/0412/2024/123"),),
-    )
+    kerala = Identifier(type=IdType.FIR, value="KL/0412/2024/123")
+    a, inmate = _accused_and_inmate(kerala, "KL", "THIRUVANANTHAPURAM")
     groups = group([a, inmate], model=MODEL)
     assert not together(groups, a.record.record_id, inmate.record.record_id)
 
