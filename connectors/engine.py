@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -200,9 +201,18 @@ class SyncEngine:
         names = [n for n, s in sources.items() if s.enabled]
         for name in names:
             report.sources[name] = SourceReport(name)
-        await asyncio.gather(
-            *(self._run_source(n, sources[n], full, report.sources[n]) for n in names)
-        )
+        # A full walk rewrites every record: a sink that can load in bulk (build its indexes
+        # once, at the end, and show the result all at once) is told so. It finishes the load
+        # whatever happens here, since the checkpoints move as batches are written.
+        bulk_load = getattr(self.sink, "bulk_load", None) if full and names else None
+        load = bulk_load() if bulk_load is not None else nullcontext()
+        await asyncio.to_thread(load.__enter__)
+        try:
+            await asyncio.gather(
+                *(self._run_source(n, sources[n], full, report.sources[n]) for n in names)
+            )
+        finally:
+            await asyncio.to_thread(load.__exit__, None, None, None)
         return report
 
     # -- one source ----------------------------------------------------------------------------

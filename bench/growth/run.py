@@ -29,7 +29,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -134,6 +135,17 @@ class Sampled:
         with self._lock:
             if self.samples[-1]["records"] != self.written:
                 self._add()
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """The backend's bulk load, with a sample where the sync's writes end and one where
+        the backend has finished the load (its deferred index builds: `finish` in the results)."""
+        with self._backend.bulk_load():
+            yield
+            self.finish()
+        with self._lock:
+            self._add()
+            self.samples[-1]["finish"] = 1.0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
@@ -318,6 +330,15 @@ def summarise(
         + (last.get("node_written_b", 0) - first.get("node_written_b", 0))
     )
     per = slices(samples)
+    finish = {}
+    if len(samples) > 1 and samples[-1].get("finish"):
+        a, b = samples[-2], samples[-1]
+        finish = {
+            "s": b["t"] - a["t"],
+            "cpu_s": b["cpu_s"] - a["cpu_s"],
+            "written_b": b["written_b"] - a["written_b"],
+            "rss_mb": b["rss_mb"],
+        }
     return {
         "persons": persons,
         "backend": backend,
@@ -339,6 +360,7 @@ def summarise(
         "first_rss_mb": per[0]["rss_mb"] if per else 0.0,
         "speed_first_last": per[-1]["per_s"] / per[0]["per_s"] if len(per) > 1 else 1.0,
         "slices": per,
+        "finish": finish,
         "search": searched,
         "failed": synced["failed"],
     }
@@ -381,6 +403,15 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
                 f"| {s['to']:,} | {s['per_s']:,.0f} | {s['cpu_ms']:.2f} | {s['sim_cpu_ms']:.2f} "
                 f"| {node} | {s['written_kb'] + node_kb:.1f} | {s['rss_mb']:.0f} |"
             )
+        if r.get("finish"):
+            f = r["finish"]
+            lines += [
+                "",
+                f"Finishing the bulk load (keys and deferred indexes built in key order, "
+                f"full-text index merged; in the totals above): {f['s']:.1f} s, "
+                f"{f['cpu_s']:.1f} s CPU, {f['written_b'] / 2**20:,.0f} MiB written, "
+                f"RSS {f['rss_mb']:.0f} MB.",
+            ]
     return lines
 
 

@@ -217,6 +217,11 @@ class RecordWrites(Protocol):
 
     def flush(self) -> None: ...
 
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Upserts inside the block are a full load: the engine may defer index builds to its
+        end, and readers see either none of them or all (with every record it did not rewrite)."""
+        ...
+
 
 class ProfileLinks(Protocol):
     """Profiles: records linked at index time by strong identifiers (`indexer.links`)."""

@@ -9,6 +9,7 @@ writes, links settled in the write path), `ElasticVersions` (the steps the one r
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 
 from config import SearchSettings
 from indexer.backends.base import (
@@ -57,6 +58,10 @@ class ElasticBackend:
     def flush(self) -> None:
         """Make every write so far searchable now, rather than within `refresh_interval`."""
         self._writes.flush()
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """A full sync, with refreshes spaced out while it runs (`ElasticWrites.bulk_load`)."""
+        return self._writes.bulk_load()
 
     # -- RecordSearch -----------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ index (`indexer.backends.elastic_links`): a record is linked and carries its pro
 its batch is written, whichever process wrote it.
 
 Refresh policy: bulk writes never ask for a refresh (that is what makes a sync slow). The index's
-own `refresh_interval` (1 s) makes writes searchable soon after; `flush()` refreshes at once.
+own `refresh_interval` (1 s; 30 s during a full sync, `bulk_load`) makes writes searchable soon
+after; `flush()` refreshes at once.
 
 Writers resolve the alias to concrete index names once per batch (`ElasticIndex.targets`): while a
 rebuild fills a new version, every write goes there too.
@@ -21,7 +22,8 @@ rebuild fills a new version, every write goes there too.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from indexer import labels
@@ -38,6 +40,7 @@ BATCH = 500  # documents per _bulk: ~1-2 MB requests, well under http.max_conten
 RETRYABLE = frozenset({429, 502, 503, 504})
 ATTEMPTS = 4
 BACKOFF_S = 0.5
+BULK_REFRESH = "30s"  # refresh interval during a full sync (`ElasticWrites.bulk_load`)
 
 
 class ElasticWrites:
@@ -229,3 +232,24 @@ class ElasticWrites:
         """Make every write so far searchable now, rather than within `refresh_interval`."""
         for index in self._index.targets():
             self._engine.admin.refresh(index)
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """A full sync: the current index refreshes every `BULK_REFRESH` instead of every
+        second while it runs (each refresh writes a small segment that merges then rewrite),
+        then at once. Not -1: a sync killed mid-way would leave writes unsearchable until
+        something refreshed. Replicas stay: dropping them would lose the load with a node.
+        Linking reads by realtime get and the label look-up refreshes before it searches, so
+        what is written is the same. During a rebuild (its new index has refreshes off until
+        it switches) nothing is changed."""
+        targets = self._index.targets()
+        if len(targets) > 1:
+            yield
+            return
+        admin = self._engine.admin
+        admin.put_settings(targets[0], {"index": {"refresh_interval": BULK_REFRESH}})
+        try:
+            yield
+        finally:
+            admin.put_settings(targets[0], {"index": {"refresh_interval": "1s"}})
+            admin.refresh(targets[0])

@@ -10,6 +10,7 @@ protocol.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from indexer.backends.base import (
@@ -54,6 +55,11 @@ class EmbeddedBackend:
     def flush(self) -> None:
         """Writes are searchable at commit; only fold the WAL back into the file."""
         self._writes.flush()
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """A full sync's upserts, written into a new version in key order, searchable all at
+        once when the block ends (`EmbeddedVersions.bulk_load`)."""
+        return self._versions.bulk_load()
 
     # -- RecordSearch -----------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ commit; WAL replays or discards the torn tail on the next open. `synchronous=NOR
 last commits on power loss (never consistency); the sync engine re-reads its overlap window.
 
 Versions (`indexer.backends.sqlite_sql`): `meta.current` names the version readers see,
-`meta.building` the one a rebuild fills (every write goes to both).
+`meta.building` the one a rebuild fills (every write goes to both), `meta.bulk` the one a bulk
+load fills (`indexer.backends.sqlite_versions.EmbeddedVersions.bulk_load`: upserts go to it
+alone).
 """
 
 from __future__ import annotations
@@ -271,9 +273,16 @@ class SqliteIndexFile:
         current = self.current(con)
         return [current] if building is None else [current, building]
 
+    def upsert_targets(self, con: sqlite3.Connection) -> list[int]:
+        """Versions an upsert goes to: `targets`, except while a bulk load fills a new version
+        (`meta.bulk`): that one only, so readers see the current version unchanged until the
+        load switches them over (deletes still go to both, and are seen at once)."""
+        bulk = self.meta(con, "bulk")
+        return [bulk] if bulk is not None else self.targets(con)
+
     @staticmethod
-    def create_version(con: sqlite3.Connection, v: int) -> None:
-        for statement in sql.version_ddl(v):
+    def create_version(con: sqlite3.Connection, v: int, *, bulk: bool = False) -> None:
+        for statement in sql.version_ddl(v, bulk=bulk):
             con.execute(statement)
 
     @staticmethod

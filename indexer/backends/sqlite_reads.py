@@ -58,16 +58,22 @@ class EmbeddedReads:
             return int(row.fetchone()[0])
 
     def ids(self, source: Source) -> Iterable[str]:
-        """Every record id of `source`, in pages of its own transactions (no long read lock)."""
+        """Every record id of `source` stored (during a bulk load, in either version), in pages
+        of their own transactions (no long read lock)."""
         after = ""
         while True:
             with self._file.read() as (con, v):
+                # while a bulk load fills a new version, what is stored is both versions
+                versions = [v, *[b for b in [self._file.meta(con, "bulk")] if b is not None]]
+                union = " UNION ".join(
+                    f"SELECT record_id FROM records_v{x} WHERE source = ? AND record_id > ?"
+                    for x in versions
+                )
                 page = [
                     row[0]
                     for row in con.execute(
-                        f"SELECT record_id FROM records_v{v} WHERE source = ? AND record_id > ? "
-                        "ORDER BY record_id LIMIT ?",
-                        (Source(source).value, after, 10_000),
+                        f"{union} ORDER BY record_id LIMIT ?",
+                        [*[Source(source).value, after] * len(versions), 10_000],
                     )
                 ]
             yield from page

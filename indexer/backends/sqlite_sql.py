@@ -18,8 +18,8 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WIT
 """
 
 
-def version_ddl(v: int) -> list[str]:
-    """Tables of index version `v`.
+def version_ddl(v: int, *, bulk: bool = False) -> list[str]:
+    """Tables of index version `v` (`bulk`: built by a bulk load, see `bulk_ddl`).
 
     - `records_v`: one row per record; filter columns beside the canonical JSON. `labels` is the
       sensitivity labels as `,a,b,` so that a label test is one LIKE on the row already read.
@@ -44,16 +44,11 @@ def version_ddl(v: int) -> list[str]:
             profile_id TEXT,
             json TEXT NOT NULL)""",
         f"CREATE INDEX records_v{v}_source ON records_v{v} (source, record_id)",
-        f"CREATE INDEX records_v{v}_profile ON records_v{v} (profile_id)",
-        f"""CREATE TABLE keys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
-            PRIMARY KEY (key, rid)) WITHOUT ROWID""",
-        f"CREATE INDEX keys_v{v}_rid ON keys_v{v} (rid)",
         f"CREATE VIRTUAL TABLE names_v{v} USING fts5(text, tokenize='trigram')",
         vocab_ddl(v),
         f"""CREATE TABLE ids_v{v} (type TEXT NOT NULL, value TEXT NOT NULL, rev TEXT NOT NULL,
             partial INTEGER NOT NULL, rid INTEGER NOT NULL)""",
         f"CREATE INDEX ids_v{v}_value ON ids_v{v} (type, value)",
-        f"CREATE INDEX ids_v{v}_rev ON ids_v{v} (type, rev)",
         f"CREATE INDEX ids_v{v}_rid ON ids_v{v} (rid)",
         f"""CREATE TABLE lkeys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
             PRIMARY KEY (key, rid)) WITHOUT ROWID""",
@@ -62,6 +57,48 @@ def version_ddl(v: int) -> list[str]:
             key TEXT NOT NULL, PRIMARY KEY (a, b, reason)) WITHOUT ROWID""",
         f"CREATE INDEX links_v{v}_b ON links_v{v} (b)",
         f"CREATE TABLE gone_v{v} (record_id TEXT PRIMARY KEY) WITHOUT ROWID",
+        *(bulk_ddl(v) if bulk else _deferred_ddl(v)),
+    ]
+
+
+def _deferred_ddl(v: int) -> list[str]:
+    """What a bulk load builds once, at its end, instead of row by row: the name keys (about 16
+    rows per record, clustered by key, so a batch's inserts land on pages all over the B-tree
+    and every commit rewrites them), and two indexes only readers use: reversed identifiers,
+    and profile ids (hashes, so as scattered, and rewritten as links regroup records). Every
+    index the write path itself reads (record ids, link keys, FIR identifiers, links) stays,
+    so that labels and links are decided exactly as in an incremental write."""
+    return [
+        f"""CREATE TABLE keys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
+            PRIMARY KEY (key, rid)) WITHOUT ROWID""",
+        f"CREATE INDEX keys_v{v}_rid ON keys_v{v} (rid)",
+        f"CREATE INDEX ids_v{v}_rev ON ids_v{v} (type, rev)",
+        f"CREATE INDEX records_v{v}_profile ON records_v{v} (profile_id)",
+    ]
+
+
+def bulk_ddl(v: int) -> list[str]:
+    """A bulk load's key rows are appended to `keystage_vN`, a plain table in arrival order (its
+    index on rid is in arrival order too, since new records take the next rid): each page is
+    written once, whatever the size of the index."""
+    return [
+        f"CREATE TABLE keystage_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL)",
+        f"CREATE INDEX keystage_v{v}_rid ON keystage_v{v} (rid)",
+    ]
+
+
+def finish_bulk_ddl(v: int) -> list[str]:
+    """Turn a bulk-loaded version into an ordinary one: the name keys copied into their B-tree
+    in key order (appended page after page; the rid index then built by one sort), the
+    reversed-identifier index built by one sort, the full-text index merged into one segment
+    (its incremental merges leave several, and a search reads every one)."""
+    return [
+        _deferred_ddl(v)[0],
+        f"INSERT OR IGNORE INTO keys_v{v} (key, rid) "
+        f"SELECT key, rid FROM keystage_v{v} ORDER BY key, rid",
+        f"DROP TABLE keystage_v{v}",
+        *_deferred_ddl(v)[1:],
+        f"INSERT INTO names_v{v} (names_v{v}) VALUES ('optimize')",
     ]
 
 
@@ -71,7 +108,7 @@ def vocab_ddl(v: int) -> str:
 
 
 def version_tables(v: int) -> list[str]:
-    tables = ("records", "keys", "names", "ids", "lkeys", "links", "gone")
+    tables = ("records", "keys", "keystage", "names", "ids", "lkeys", "links", "gone")
     return [f"names_v{v}_vocab"] + [f"{t}_v{v}" for t in tables]
 
 

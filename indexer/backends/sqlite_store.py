@@ -23,10 +23,18 @@ def _chunks(items: Sequence[str] | Sequence[int]) -> list[list[object]]:
     return [list(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]
 
 
+def keys_table(con: sqlite3.Connection, v: int) -> str:
+    """Where version `v`'s name keys are written: `keys_vN`, or while a bulk load fills `v`,
+    its staging table (`sqlite_sql.bulk_ddl`)."""
+    row = con.execute("SELECT value FROM meta WHERE name = 'bulk'").fetchone()
+    return f"keystage_v{v}" if row is not None and int(row[0]) == v else f"keys_v{v}"
+
+
 def _clear_side_rows(con: sqlite3.Connection, v: int, rids: list[int]) -> None:
+    keys = keys_table(con, v)
     for chunk in _chunks(rids):
         marks = placeholders(len(chunk))
-        con.execute(f"DELETE FROM keys_v{v} WHERE rid IN ({marks})", chunk)
+        con.execute(f"DELETE FROM {keys} WHERE rid IN ({marks})", chunk)
         con.execute(f"DELETE FROM ids_v{v} WHERE rid IN ({marks})", chunk)
         con.execute(f"DELETE FROM lkeys_v{v} WHERE rid IN ({marks})", chunk)
         con.execute(f"DELETE FROM names_v{v} WHERE rowid IN ({marks})", chunk)
@@ -108,7 +116,7 @@ def write_documents(
         "record_id, profile_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         inserts,
     )
-    con.executemany(f"INSERT OR IGNORE INTO keys_v{v} VALUES (?, ?)", keys)
+    con.executemany(f"INSERT OR IGNORE INTO {keys_table(con, v)} VALUES (?, ?)", keys)
     con.executemany(f"INSERT INTO ids_v{v} VALUES (?, ?, ?, ?, ?)", ids)
     con.executemany(f"INSERT INTO names_v{v} (rowid, text) VALUES (?, ?)", names)
     con.executemany(f"INSERT OR IGNORE INTO lkeys_v{v} VALUES (?, ?)", lkeys)

@@ -26,11 +26,12 @@ class EmbeddedWrites:
         if not docs:
             return BulkResult(failed=tuple(failed))
         with self._file.write() as con:
-            targets = self._file.targets(con)
+            targets = self._file.upsert_targets(con)
+            building = self._file.meta(con, "building")
             indexed = 0
-            if len(targets) > 1:  # written again after a delete: no longer gone
+            if building is not None:  # written again after a delete: no longer gone
                 con.executemany(
-                    f"DELETE FROM gone_v{targets[1]} WHERE record_id = ?",
+                    f"DELETE FROM gone_v{building} WHERE record_id = ?",
                     [(d.record_id,) for d in docs],
                 )
             for v in targets:
@@ -41,7 +42,7 @@ class EmbeddedWrites:
 
     def delete(self, record_ids: Sequence[str]) -> BulkResult:
         wanted = list(dict.fromkeys(record_ids))
-        deleted = 0
+        deleted: set[str] = set()  # from any version (a bulk load's may hold it alone)
         with self._file.write() as con:
             targets = self._file.targets(con)
             if len(targets) > 1:
@@ -52,9 +53,8 @@ class EmbeddedWrites:
                 store = SqliteLinkStore(con, v)
                 gone = store.delete_records(wanted)
                 LinkEngine(store).relink([], removed=gone)
-                if v == targets[0]:
-                    deleted = len(gone)
-        return BulkResult(deleted=deleted)
+                deleted.update(gone)
+        return BulkResult(deleted=len(deleted))
 
     def flush(self) -> None:
         """Writes are searchable at commit; only fold the WAL back into the file."""

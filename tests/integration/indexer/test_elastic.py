@@ -12,7 +12,7 @@ from config import SearchSettings
 from indexer.backends import elastic_writes
 from indexer.backends.elastic import ElasticBackend
 from indexer.backends.engines import Engine, OpenSearchEngine
-from records import Record
+from records import Kind, Person, Record, Source
 
 
 class Staged:
@@ -152,6 +152,39 @@ def test_every_index_a_write_reads_has_the_records_replicas(
         assert replicas(index.keys_index(first)) == 1
         with backend._versions.rebuild_lock():  # the lock a rebuild takes
             assert replicas(index.lock_index) == 1
+    finally:
+        backend.index.drop_all()
+        backend.close()
+
+
+def test_a_full_sync_spaces_refreshes_and_restores_them(
+    opensearch_url: str, index_prefix: str, opensearch_client: OpenSearch
+) -> None:
+    """A bulk load (a full sync) refreshes every 30 s while it runs, then at once and every
+    second again, also when the load fails; what it wrote is searchable when it ends."""
+    from tests.plugins.backends import make
+
+    settings = SearchSettings(backend="opensearch", url=opensearch_url, index_prefix=index_prefix)
+    backend = ElasticBackend(OpenSearchEngine(settings), prefix=index_prefix)
+    try:
+        index = backend.index.current_index()
+
+        def refresh_interval() -> str:
+            found = opensearch_client.indices.get_settings(index=index)
+            return str(found[index]["settings"]["index"]["refresh_interval"])
+
+        record = make(Source.CCTNS, "BULK-1", Kind.ACCUSED, people=(Person(name="Ramesh Patil"),))
+        with backend.bulk_load():
+            assert refresh_interval() == elastic_writes.BULK_REFRESH
+            assert backend.upsert([record]).indexed == 1
+        assert refresh_interval() == "1s"
+        assert backend.count() == 1  # refreshed at the end, not in a second
+        try:
+            with backend.bulk_load():
+                raise RuntimeError("a source failed")
+        except RuntimeError:
+            pass
+        assert refresh_interval() == "1s"
     finally:
         backend.index.drop_all()
         backend.close()
