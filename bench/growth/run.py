@@ -407,8 +407,9 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
             f = r["finish"]
             lines += [
                 "",
-                f"Finishing the bulk load (keys and deferred indexes built in key order, "
-                f"full-text index merged; in the totals above): {f['s']:.1f} s, "
+                f"Finishing the bulk load (embedded: deferred indexes built in key order, "
+                f"full-text index merged; OpenSearch: refresh; in the totals above): "
+                f"{f['s']:.1f} s, "
                 f"{f['cpu_s']:.1f} s CPU, {f['written_b'] / 2**20:,.0f} MiB written, "
                 f"RSS {f['rss_mb']:.0f} MB.",
             ]
