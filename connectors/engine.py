@@ -203,8 +203,11 @@ class SyncEngine:
             report.sources[name] = SourceReport(name)
         # A full walk rewrites every record: a sink that can load in bulk (build its indexes
         # once, at the end, and show the result all at once) is told so. It finishes the load
-        # whatever happens here, since the checkpoints move as batches are written.
-        bulk_load = getattr(self.sink, "bulk_load", None) if full and names else None
+        # whatever happens here, since the checkpoints move as batches are written. Not with an
+        # `on_written` hook: the alert step searches the index for what a page's records match
+        # (a stolen vehicle's registration), and during a load searches see the old version.
+        bulky = full and names and self.on_written is None
+        bulk_load = getattr(self.sink, "bulk_load", None) if bulky else None
         load = bulk_load() if bulk_load is not None else nullcontext()
         await asyncio.to_thread(load.__enter__)
         try:
