@@ -49,6 +49,7 @@ def version_ddl(v: int, *, bulk: bool = False) -> list[str]:
         f"""CREATE TABLE ids_v{v} (type TEXT NOT NULL, value TEXT NOT NULL, rev TEXT NOT NULL,
             partial INTEGER NOT NULL, rid INTEGER NOT NULL)""",
         f"CREATE INDEX ids_v{v}_value ON ids_v{v} (type, value)",
+        f"CREATE INDEX ids_v{v}_rev ON ids_v{v} (type, rev)",
         f"CREATE INDEX ids_v{v}_rid ON ids_v{v} (rid)",
         f"""CREATE TABLE lkeys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
             PRIMARY KEY (key, rid)) WITHOUT ROWID""",
@@ -64,15 +65,15 @@ def version_ddl(v: int, *, bulk: bool = False) -> list[str]:
 def _deferred_ddl(v: int) -> list[str]:
     """What a bulk load builds once, at its end, instead of row by row: the name keys (about 16
     rows per record, clustered by key, so a batch's inserts land on pages all over the B-tree
-    and every commit rewrites them), and two indexes only readers use: reversed identifiers,
-    and profile ids (hashes, so as scattered, and rewritten as links regroup records). Every
-    index the write path itself reads (record ids, link keys, FIR identifiers, links) stays,
-    so that labels and links are decided exactly as in an incremental write."""
+    and every commit rewrites them), and the profile-id index, which only readers use (hashes,
+    so as scattered, and rewritten as links regroup records). Every index the write path itself
+    reads (record ids, link keys, identifiers and reversed identifiers: a FIR's labels are
+    looked up by either, links) stays, so that labels and links are decided exactly as in an
+    incremental write."""
     return [
         f"""CREATE TABLE keys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
             PRIMARY KEY (key, rid)) WITHOUT ROWID""",
         f"CREATE INDEX keys_v{v}_rid ON keys_v{v} (rid)",
-        f"CREATE INDEX ids_v{v}_rev ON ids_v{v} (type, rev)",
         f"CREATE INDEX records_v{v}_profile ON records_v{v} (profile_id)",
     ]
 
@@ -90,7 +91,7 @@ def bulk_ddl(v: int) -> list[str]:
 def finish_bulk_ddl(v: int) -> list[str]:
     """Turn a bulk-loaded version into an ordinary one: the name keys copied into their B-tree
     in key order (appended page after page; the rid index then built by one sort), the
-    reversed-identifier index built by one sort, the full-text index merged into one segment
+    profile-id index built by one sort, the full-text index merged into one segment
     (its incremental merges leave several, and a search reads every one)."""
     return [
         _deferred_ddl(v)[0],

@@ -183,6 +183,7 @@ def finish_bulk(file: SqliteIndexFile, old: int, new: int) -> None:
         file.set_meta(con, "building", None)
         file.set_meta(con, "current", new)
         file.set_meta(con, "keys_version", KEYS_VERSION)
+        file.set_meta(con, "fir_keys_version", FIR_KEYS_VERSION)
     log.info(
         "bulk load of %s: version %d finished (%d records kept from version %d) in %.1f s",
         file.path,
