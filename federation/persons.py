@@ -7,7 +7,7 @@ Synchronous on purpose (the backends are); the API runs it in a worker thread.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -159,42 +159,24 @@ class PersonSearchService:
             return []
         return list(self._backend.candidates(replace(query, filters=flagged)))
 
-    def _linked(self, caller: Caller, groups: Sequence[Group]) -> dict[str, list[Record]]:
-        """The records of the groups' index profiles, by profile id, in one look-up; none when
-        the caller is told of no hidden label (then `_restricted` reads nothing)."""
-        if not disclosed_labels(self._policy.visibility(caller)):
-            return {}
+    def _profile_records(self, groups: Sequence[Group]) -> dict[str, list[Record]]:
+        """The records of the groups' index profiles, by profile id, in one look-up."""
         return self._backend.profiles(
             {m.index_profile_id for g in groups for m in g.members if m.index_profile_id}
         )
 
     def _restricted(
-        self,
-        caller: Caller,
-        group: Group,
-        filters: Filters,
-        named: Sequence[Record] = (),
-        linked: dict[str, list[Record]] | None = None,
+        self, caller: Caller, filters: Filters, unshown: Sequence[Record]
     ) -> list[Restricted]:
-        """How many records linked to this person at index time (or `named` by the profile id
-        being opened) are hidden from the caller by a label the policy lets it know of
-        (`disclose`): the existence, never the contents. `linked` holds the index profiles'
-        records when the caller read them for several groups at once (`_linked`)."""
+        """How many of this person's records the profile does not show (`_unshown`) are hidden
+        from the caller by a label the policy lets it know of (`disclose`): the existence,
+        never the contents."""
         disclosed = disclosed_labels(self._policy.visibility(caller))
-        profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
-        if not disclosed or not (profile_ids or named):
+        if not disclosed:
             return []
-        if linked is None:
-            linked = self._linked(caller, [group])
         unlabelled = without_labels(filters)
-        shown = {m.record.record_id for m in group.members}
         counts: Counter[str] = Counter()
-        seen: set[str] = set()
-        profiles = (r for profile_id in sorted(profile_ids) for r in linked.get(profile_id, []))
-        for record in chain(named, profiles):
-            if record.record_id in shown or record.record_id in seen:
-                continue
-            seen.add(record.record_id)
+        for record in unshown:
             if is_visible(record, filters) or not is_visible(record, unlabelled):
                 continue  # shown anyway, or hidden for another reason (a source not granted)
             for label in sorted(record.sensitivity & disclosed):
@@ -262,10 +244,16 @@ class PersonSearchService:
             scored, shown_from=floor, shown=0, shown_records=SHOWN_HEADROOM * search.limit
         )
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
-        linked = self._linked(caller, groups)
+        # the index profiles are read only to count what a label hides, if the caller may know
+        disclosed = disclosed_labels(self._policy.visibility(caller))
+        linked = self._profile_records(groups) if disclosed else {}
         profiles = tuple(
             profile_view(
-                self._policy, caller, g, self._ids, self._restricted(caller, g, filters, (), linked)
+                self._policy,
+                caller,
+                g,
+                self._ids,
+                self._restricted(caller, filters, _unshown(g, (), linked)),
             )
             for g in groups
         )
@@ -319,9 +307,7 @@ class PersonSearchService:
         scored = self._around(members, person_filters)
         if scored is None:
             alone = _unscored_group(members)
-            restricted = self._restricted(caller, alone, filters, hidden)
-            view = profile_view(self._policy, caller, alone, self._ids, restricted)
-            return ProfileRead(self._with_hits(view, alone, visibility, hidden))
+            return ProfileRead(self._person_view(caller, alone, filters, visibility, hidden))
         groups = self._group(scored, eligible=member_ids)
         home_of = {m.record.record_id: g for g in groups for m in g.members}
         home = home_of[member_ids[0]]
@@ -330,27 +316,33 @@ class PersonSearchService:
             for rid in member_ids[1:]
             if home_of[rid] is not home
         )
-        # records of this person a label hides from the caller are counted, as in a search
-        restricted = self._restricted(caller, home, filters, hidden)
-        view = profile_view(self._policy, caller, home, self._ids, restricted)
-        return ProfileRead(self._with_hits(view, home, visibility, hidden), moved)
+        return ProfileRead(self._person_view(caller, home, filters, visibility, hidden), moved)
+
+    def _person_view(
+        self,
+        caller: Caller,
+        group: Group,
+        filters: Filters,
+        visibility: Visibility,
+        hidden: Sequence[Record],
+    ) -> ProfileView:
+        """The opened profile's view: the records of this person a label hides from the caller
+        counted, as in a search, and those answered only as hit-flags listed; the index
+        profiles read once for both, and only when either is wanted."""
+        wanted = visibility.hit_flag or disclosed_labels(self._policy.visibility(caller))
+        unshown = _unshown(group, hidden, self._profile_records([group]) if wanted else {})
+        restricted = self._restricted(caller, filters, unshown)
+        view = profile_view(self._policy, caller, group, self._ids, restricted)
+        return self._with_hits(view, unshown, visibility)
 
     def _with_hits(
-        self, view: ProfileView, group: Group, visibility: Visibility, named: Sequence[Record]
+        self, view: ProfileView, unshown: Sequence[Record], visibility: Visibility
     ) -> ProfileView:
-        """The profile with hit-flags for this person's records (linked at index time, or named
-        by the id opened) that the caller is answered only as hit-flags."""
+        """The profile with hit-flags for this person's records it does not show (`_unshown`)
+        that the caller is answered only as hit-flags."""
         if not visibility.hit_flag:
             return view
-        profile_ids = {m.index_profile_id for m in group.members if m.index_profile_id}
-        records_of = self._backend.profiles(profile_ids)
-        linked = (r for profile_id in sorted(profile_ids) for r in records_of.get(profile_id, []))
-        shown = {m.record.record_id for m in group.members}
-        seen: dict[str, Record] = {}
-        for record in chain(named, linked):
-            if record.record_id not in shown and record.record_id not in seen:
-                seen[record.record_id] = record
-        flagged = flagged_records(list(seen.values()), visibility)
+        flagged = flagged_records(list(unshown), visibility)
         return replace(view, hits=hit_flags(flagged, self._ids)) if flagged else view
 
     def _around(self, members: list[Record], filters: Filters) -> list[Scored] | None:
@@ -452,6 +444,21 @@ def _score_all(analysed: matching.AnalysedQuery, records: list[Record]) -> list[
         person, result = max(results, key=lambda pr: pr[1].score)
         out.append(Scored(record, person, result, None))
     return out
+
+
+def _unshown(
+    group: Group, named: Sequence[Record], linked: Mapping[str, list[Record]]
+) -> list[Record]:
+    """This person's records the group does not show: those `named` by the id being opened
+    (fetched, not shown to the caller), then those of its index profiles (`linked`, by profile
+    id), each once."""
+    profile_ids = sorted({m.index_profile_id for m in group.members if m.index_profile_id})
+    shown = {m.record.record_id for m in group.members}
+    others: dict[str, Record] = {}
+    for record in chain(named, (r for p in profile_ids for r in linked.get(p, []))):
+        if record.record_id not in shown:
+            others.setdefault(record.record_id, record)
+    return list(others.values())
 
 
 def _unscored_group(records: list[Record]) -> Group:
