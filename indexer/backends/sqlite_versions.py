@@ -119,12 +119,8 @@ class EmbeddedVersions:
         return len(docs)
 
     def switch(self, old: int, new: int) -> None:
-        f = self._file
-        with f.write() as con:
-            f.set_meta(con, "current", new)
-            f.set_meta(con, "building", None)
-            f.set_meta(con, "keys_version", KEYS_VERSION)
-            f.set_meta(con, "fir_keys_version", FIR_KEYS_VERSION)
+        with self._file.write() as con:
+            make_current(self._file, con, new)
 
     def drop(self, version: int) -> None:
         with self._file.write() as con:
@@ -136,6 +132,16 @@ class EmbeddedVersions:
         with f.write() as con:
             f.set_meta(con, "building", None)
             f.drop_version(con, new)
+
+
+def make_current(file: SqliteIndexFile, con: sqlite3.Connection, new: int) -> None:
+    """Readers see version `new` from this transaction's commit, recorded with the key versions
+    it was built with; nothing is being built any more. One place for a rebuild's switch and a
+    bulk load's end, so that the two cannot record different things."""
+    file.set_meta(con, "current", new)
+    file.set_meta(con, "building", None)
+    file.set_meta(con, "keys_version", KEYS_VERSION)
+    file.set_meta(con, "fir_keys_version", FIR_KEYS_VERSION)
 
 
 def copy_records(file: SqliteIndexFile, old: int, new: int, *, missing_only: bool) -> int:
@@ -180,10 +186,7 @@ def finish_bulk(file: SqliteIndexFile, old: int, new: int) -> None:
         for statement in sql.finish_bulk_ddl(new):
             con.execute(statement)
         file.set_meta(con, "bulk", None)
-        file.set_meta(con, "building", None)
-        file.set_meta(con, "current", new)
-        file.set_meta(con, "keys_version", KEYS_VERSION)
-        file.set_meta(con, "fir_keys_version", FIR_KEYS_VERSION)
+        make_current(file, con, new)
     log.info(
         "bulk load of %s: version %d finished (%d records kept from version %d) in %.1f s",
         file.path,
