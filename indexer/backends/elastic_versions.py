@@ -111,7 +111,7 @@ class ElasticVersions:
 
     def switch(self, old: int, new: int) -> None:
         old_index, new_index = self._index.version_index(old), self._index.version_index(new)
-        self._admin.put_settings(new_index, {"index": {"refresh_interval": "1s"}})
+        self._admin.put_settings(new_index, {"index": {"refresh_interval": q.REFRESH_INTERVAL}})
         self._admin.refresh(new_index)
         self._admin.update_aliases(
             [

@@ -251,5 +251,5 @@ class ElasticWrites:
         try:
             yield
         finally:
-            admin.put_settings(targets[0], {"index": {"refresh_interval": "1s"}})
+            admin.put_settings(targets[0], {"index": {"refresh_interval": q.REFRESH_INTERVAL}})
             admin.refresh(targets[0])

@@ -30,8 +30,12 @@ Body = dict[str, Any]
 
 _KEYWORD: Body = {"type": "keyword"}
 
+# How soon a write to the records index is searchable, in normal running: what an index is
+# created with, and what a rebuild's switch and the end of a full sync's bulk load set back.
+REFRESH_INTERVAL = "1s"
 
-def index_body(shards: int, replicas: int, *, refresh_interval: str = "1s") -> Body:
+
+def index_body(shards: int, replicas: int, *, refresh_interval: str = REFRESH_INTERVAL) -> Body:
     """Settings and explicit mappings of one index version (`dynamic: strict`: a field we did
     not declare is a bug, not a new mapping)."""
     return {
