@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time
 
 from matching import identifiers as ids
 from records import IdType, Kind, Record, Sensitivity
-from records.firs import fir_without_state
+from records.firs import UNSTATED, fir_without_state
 
 from .model import Edge, NodeKind, node_id
 
@@ -132,8 +132,23 @@ def _email(value: str) -> str | None:
 
 
 def _fir(value: str) -> str | None:
-    """A FIR as written, with or without its state, as its node's value (without it)."""
-    return fir_without_state(value.strip().upper().replace(" ", ""))
+    """A FIR as an officer writes it, with or without its state, as its node's value: the form
+    the connectors store (`matching.identifiers.normalise_fir`, without the state), so
+    `MH/0412/2024/0123`, `0412/2024/123` and `0412/0123/2024` (number before year, as a FIR is
+    often cited: "FIR 123/2024") all reach `fir:0412/2024/123`."""
+    parts = value.strip().upper().replace(" ", "").split("/")
+    if len(parts) == 4:
+        parts = parts[1:]  # the state: the node has none
+    if len(parts) != 3:
+        return None
+    ps_code, year, number = parts
+    if _is_year(number) and not _is_year(year):
+        year, number = number, year
+    return fir_without_state(ids.normalise_fir(UNSTATED, ps_code, f"{number}/{year}"))
+
+
+def _is_year(text: str) -> bool:
+    return len(text) == 4 and text.isdigit() and 1900 <= int(text) <= 2099
 
 
 _NORMALISE: dict[NodeKind, Callable[[str], str | None]] = {

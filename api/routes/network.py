@@ -171,8 +171,9 @@ async def identifier_network(
             max_length=300,
             pattern=rules.TEXT,
             description="The value as you have it (`+91 98220 00001`, `MH-12-AB-1234`, an FIR "
-            "as `MH/0412/2024/0123`; its node is the FIR without its state, `0412/2024/0123`, "
-            "since e-Prisons names an inmate's FIR without it).",
+            "as `MH/0412/2024/0123` or `0412/0123/2024`; its node is the FIR without its state "
+            "and leading zeros, `0412/2024/123`, since e-Prisons names an inmate's FIR without "
+            "its state).",
         ),
     ],
     purpose: Annotated[str, _PURPOSE],

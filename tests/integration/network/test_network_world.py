@@ -344,6 +344,15 @@ def test_an_identifier_seeds_a_network_and_exports_as_graphml(world: World) -> N
     body = r.json()
     assert {record_node(a.record_id), record_node(b.record_id)} <= {n["id"] for n in body["nodes"]}
     assert body["analysis"]["hubs_by_degree"][0]["node"] == _fir_node(a)
+    # as the FIR register prints it, zero-padded, and without the state: the same node
+    _state, ps_code, year, number = fir.split("/")
+    padded = world.api.get(
+        "/v1/network/identifiers/fir",
+        token,
+        params={**PURPOSE, "value": f"{ps_code}/{year}/{int(number):05d}"},
+    )
+    assert padded.status_code == 200, padded.text
+    assert _fir_node(a) in {n["id"] for n in padded.json()["nodes"]}
     g = world.api.get(
         "/v1/network/identifiers/fir",
         token,

@@ -1,0 +1,39 @@
+"""A value as an officer types it reaches the node the connectors' records were given."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.identifiers import normalise_fir
+from network import node_id, value_node
+from network.model import NodeKind
+from records.firs import fir_without_state
+
+# what a CCTNS record of FIR 123 of 2024, station 0412, Maharashtra, is stored as
+STORED = node_id(NodeKind.FIR, fir_without_state(normalise_fir("MH", "0412", "0123/2024")) or "")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "MH/0412/2024/0123",  # leading zeros, as the FIR register prints it
+        "MH/0412/2024/123",
+        "0412/2024/123",  # without the state, as e-Prisons names it
+        "0412/2024/00123",
+        "mh / 0412 / 2024 / 0123",
+        "0412/0123/2024",  # number before year, as a FIR is cited ("FIR 123/2024")
+        "MH/0412/123/2024",
+    ],
+)
+def test_a_fir_as_typed_reaches_the_stored_node(typed: str) -> None:
+    assert STORED == "fir:0412/2024/123"
+    assert value_node(NodeKind.FIR, typed) == STORED
+
+
+def test_a_number_that_looks_like_a_year_keeps_the_written_order() -> None:
+    assert value_node(NodeKind.FIR, "0412/2024/2023") == "fir:0412/2024/2023"
+
+
+@pytest.mark.parametrize("typed", ["0412/2024", "MH/0412/2024/12A", "not a fir", "a/b/c/d/e"])
+def test_what_is_no_fir_is_no_node(typed: str) -> None:
+    assert value_node(NodeKind.FIR, typed) is None
