@@ -6,8 +6,10 @@ clothing, languages, complexion), for `alerts.evidence.agreement`:
   cases (a report written again replaces its old values);
 - `agree`: how often the two reports of a true pair describe a feature alike (m), learnt from
   the pairs the matcher is sure of by name, sex and age (`alerts.persons.sure`) and kept in
-  `alert_params`, so that a world where reporters' descriptions agree rarely (or always) is
-  weighed as it is, not as assumed.
+  `alert_learnt`, one row per pair and feature, so that a world where reporters' descriptions
+  agree rarely (or always) is weighed as it is, not as assumed. A pair met again (in this
+  process or a later sync's) replaces its observation; rows learnt under another `READING` of
+  "alike" are not counted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 
-from state.schema import alert_cases, alert_params
+from state.schema import alert_cases, alert_learnt
 
 from .cases import FOUND, MISSING, Case
 from .evidence import AGREE
@@ -29,6 +31,10 @@ from .persons import described_values
 SMOOTHING = 20
 # The prior `AGREE` counts as this many sure pairs: a few pairs move it, one does not.
 PRIOR_PAIRS = 4
+# How `alerts.persons.described_alike` reads "alike". Raise it when that reading changes: what
+# was learnt under another reading then stops counting (and is replaced as pairs are met again).
+# 2: marks, clothing and languages read by meaning (1 was string equality).
+READING = 2
 
 
 class CaseShares:
@@ -38,7 +44,7 @@ class CaseShares:
         self._held: dict[str, list[tuple[str, str]]] = {}
         self._agree: Counter[str] = Counter()
         self._seen: Counter[str] = Counter()
-        self._pairs: set[str] = set()
+        self._learnt: dict[str, dict[str, bool]] = {}  # pair → feature → alike
         self.loaded = False
 
     def load(self, conn: sa.Connection) -> None:
@@ -46,8 +52,13 @@ class CaseShares:
             sa.select(alert_cases.c.features).where(alert_cases.c.side.in_([MISSING, FOUND]))
         ).scalars()
         self.update(Case.from_json(json.loads(r)) for r in rows)
-        for feature, agree, seen in conn.execute(sa.select(alert_params)).all():
-            self._agree[feature], self._seen[feature] = int(agree), int(seen)
+        learnt = conn.execute(
+            sa.select(alert_learnt.c.pair, alert_learnt.c.feature, alert_learnt.c.alike).where(
+                alert_learnt.c.reading == READING
+            )
+        )
+        for pair, feature, alike in learnt:
+            self._count(pair, feature, bool(alike))
         self.loaded = True
 
     def update(self, cases: Iterable[Case]) -> None:
@@ -64,21 +75,29 @@ class CaseShares:
                 self._totals[key[0]] += 1
 
     def learn(self, conn: sa.Connection, pair: str, alike: Mapping[str, bool]) -> None:
-        """Count one sure pair's agreements (once per pair per process)."""
-        if pair in self._pairs or not alike:
-            return
-        self._pairs.add(pair)
-        for feature, same in alike.items():
-            self._agree[feature] += int(same)
-            self._seen[feature] += 1
-            row = {"feature": feature, "agree": self._agree[feature], "seen": self._seen[feature]}
+        """Record one sure pair's agreements, replacing what the pair taught before."""
+        changed = {
+            f: same for f, same in alike.items() if self._learnt.get(pair, {}).get(f) != same
+        }
+        for feature, same in changed.items():
+            self._count(pair, feature, same)
+            row = {"reading": READING, "alike": int(same)}
             updated = conn.execute(
-                alert_params.update()
-                .where(alert_params.c.feature == feature)
-                .values(agree=row["agree"], seen=row["seen"])
+                alert_learnt.update()
+                .where(alert_learnt.c.pair == pair, alert_learnt.c.feature == feature)
+                .values(**row)
             ).rowcount
             if not updated:
-                conn.execute(alert_params.insert(), row)
+                conn.execute(alert_learnt.insert(), {"pair": pair, "feature": feature, **row})
+
+    def _count(self, pair: str, feature: str, same: bool) -> None:
+        held = self._learnt.setdefault(pair, {})
+        if feature in held:  # the pair's earlier observation of this feature is replaced
+            self._agree[feature] -= int(held[feature])
+            self._seen[feature] -= 1
+        held[feature] = same
+        self._agree[feature] += int(same)
+        self._seen[feature] += 1
 
     def share(self, feature: str, value: str) -> float:
         total = self._totals[feature]

@@ -8,7 +8,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
 - sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
   reconciliations, redactions, runs, sync_holder;
 - noc (`data_dir/noc.db`): noc, noc_events;
-- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_params, remembered,
+- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_learnt, remembered,
   remembered_keys, broadcasts, alert_feed.
 - decisions (`data_dir/decisions.db`): judgements (supervisors' confirm and split of profiles).
 - access (`data_dir/access.db`): access_requests, access_grants (hit-flag access: requests for
@@ -365,14 +365,18 @@ alert_cases = sa.Table(
     sa.Index("alert_cases_engine", "engine_tail", "side"),
 )
 
-# What the matchers learnt from pairs they were sure of (the same name, sex and age): per
-# described feature, how often such a pair's two reports agree on it (`alerts.shares`).
-alert_params = sa.Table(
-    "alert_params",
+# What the matchers learnt from pairs they were sure of (the same name, sex and age): one row per
+# sure pair and described feature, whether its two reports describe the feature alike
+# (`alerts.shares`). Rows, not running counts, so that a pair seen again (by another sync's
+# process) replaces its observation instead of counting twice; `reading` is the version of how
+# "alike" was read when it was learnt, and only the current reading's rows are counted.
+alert_learnt = sa.Table(
+    "alert_learnt",
     alerts,
+    sa.Column("pair", Str, primary_key=True),
     sa.Column("feature", Str, primary_key=True),
-    sa.Column("agree", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reading", sa.Integer, nullable=False),
+    sa.Column("alike", sa.Integer, nullable=False),
 )
 
 # Searches remembered for retro-hits (`expires_at`: the window, 5 days by default) and watches
