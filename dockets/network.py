@@ -32,6 +32,7 @@ from federation.views import RecordView
 from network import NetworkService, record_node
 from network.model import Edge, NodeKind, split_node
 from network.service import NetworkAnswer, NodeOut
+from records import Source
 
 from .facts import Fact, people_of
 
@@ -132,8 +133,9 @@ def summarise(
     co_accused: list[SharedValue] = []
     shared: list[SharedValue] = []
     vehicles: list[SharedValue] = []
-    for node_id, edges in sorted(by_value.items()):
+    for node_id, all_edges in sorted(by_value.items()):
         kind, value = split_node(node_id)
+        edges, state = _same_case(all_edges, own) if kind is NodeKind.FIR else (all_edges, None)
         mine = tuple(sorted({e.record_id for e in edges if e.record_id in own}))
         if not mine:
             continue  # reached through someone else: their business, not this profile's
@@ -146,7 +148,7 @@ def summarise(
         held = found.suppressed if found is not None else None
         line = SharedValue(
             what="FIR" if kind is NodeKind.FIR else _SHARED_KINDS.get(kind, kind.value),
-            value=value,
+            value=f"{state}/{value}" if state else value,
             own=mine,
             others=tuple(holders[:MAX_HOLDERS]),
             more=max(0, len(holders) - MAX_HOLDERS),
@@ -171,6 +173,23 @@ def summarise(
         edges=len(answer.edges),
         truncated=answer.truncated,
     )
+
+
+def _same_case(edges: list[Edge], own: set[str]) -> tuple[list[Edge], str | None]:
+    """The edges of a FIR node that are this profile's case, and the case's state if one.
+
+    A FIR's node has no state (`network.extract`: e-Prisons names an inmate's FIR by station
+    code and number only), so it also holds the FIRs of the same station code, year and number
+    in other states, since codes repeat from state to state. The profile's own CCTNS records
+    state the case's state; another state's CCTNS record on the node is another case, never a
+    co-accused. An inmate's edge carries the prison's state, not the FIR's, and stays."""
+    states = {e.state for e in edges if e.record_id in own and e.source is Source.CCTNS and e.state}
+    if not states:
+        return edges, None
+    same = [
+        e for e in edges if e.record_id in own or e.source is not Source.CCTNS or e.state in states
+    ]
+    return same, next(iter(states)) if len(states) == 1 else None
 
 
 def _hubs(
