@@ -14,7 +14,14 @@ from enum import StrEnum
 from itertools import chain, islice, takewhile
 
 from auth.principal import Caller
-from indexer.backends.base import Backend, Candidate, CandidateQuery, Filters, IdentifierTerm
+from indexer.backends.base import (
+    Backend,
+    Candidate,
+    CandidateQuery,
+    Filters,
+    IdentifierTerm,
+    IndexLink,
+)
 from matching import api as matching
 from records import IdType, Record, Source
 
@@ -183,15 +190,28 @@ class PersonSearchService:
                 counts[label.value] += 1
         return [Restricted(label, n) for label, n in sorted(counts.items())]
 
-    def _index_links(self, scored: list[Scored]) -> list[tuple[str, str, str]]:
+    def _index_links(
+        self, scored: list[Scored], carried: Mapping[str, Sequence[IndexLink]]
+    ) -> list[tuple[str, str, str]]:
+        """The index links touching the scored records that have an index profile: those a
+        candidate brought with it (`carried`, by record id; a cluster's hits do) and the other
+        records' looked up in one call, ordered as the backend orders them (`a`, `b`, reason)."""
         linked = [s.record.record_id for s in scored if s.index_profile_id]
         if len(linked) < 2:
             return []
-        return [(link.a, link.b, link.reason) for link in self._backend.links(linked)]
+        missing = [i for i in linked if i not in carried]
+        if len(missing) == len(linked):
+            links = self._backend.links(linked)
+        else:
+            found = {x for i in linked if i in carried for x in carried[i]}
+            found.update(self._backend.links(missing) if missing else ())
+            links = sorted(found, key=lambda x: (x.a, x.b, x.reason))
+        return [(link.a, link.b, link.reason) for link in links]
 
     def _group(
         self,
         scored: list[Scored],
+        carried: Mapping[str, Sequence[IndexLink]],
         eligible: Collection[str] = (),
         shown_from: float = 0.0,
         shown: int | None = None,
@@ -200,7 +220,7 @@ class PersonSearchService:
         judgements = self._decisions.among([s.record.record_id for s in scored])
         grouped = group(
             scored,
-            self._index_links(scored),
+            self._index_links(scored, carried),
             model=self._model,
             judgements=judgements,
             eligible=eligible,
@@ -241,7 +261,11 @@ class PersonSearchService:
         # best first; namesakes kept apart are explained when a profile is opened, not here
         floor = score_floor(search.min_score)
         grouped = self._group(
-            scored, shown_from=floor, shown=0, shown_records=SHOWN_HEADROOM * search.limit
+            scored,
+            _carried_links(candidates),
+            shown_from=floor,
+            shown=0,
+            shown_records=SHOWN_HEADROOM * search.limit,
         )
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
         # the index profiles are read only to count what a label hides, if the caller may know
@@ -304,11 +328,12 @@ class PersonSearchService:
             return None
         hidden = [r for r in fetched if not shown(r)]
         member_ids = [r.record_id for r in members]
-        scored = self._around(members, person_filters)
-        if scored is None:
+        around = self._around(members, person_filters)
+        if around is None:
             alone = _unscored_group(members)
             return ProfileRead(self._person_view(caller, alone, filters, visibility, hidden))
-        groups = self._group(scored, eligible=member_ids)
+        scored, carried = around
+        groups = self._group(scored, carried, eligible=member_ids)
         home_of = {m.record.record_id: g for g in groups for m in g.members}
         home = home_of[member_ids[0]]
         moved = tuple(
@@ -345,9 +370,12 @@ class PersonSearchService:
         flagged = flagged_records(list(unshown), visibility)
         return replace(view, hits=hit_flags(flagged, self._ids)) if flagged else view
 
-    def _around(self, members: list[Record], filters: Filters) -> list[Scored] | None:
+    def _around(
+        self, members: list[Record], filters: Filters
+    ) -> tuple[list[Scored], dict[str, tuple[IndexLink, ...]]] | None:
         """The id's records and the records a search for the first one would find, scored
-        against the first one's name; None when the first has no name to search by."""
+        against the first one's name, and the links the candidates brought
+        (`_carried_links`); None when the first has no name to search by."""
         anchor = members[0]
         person = next((p for p in anchor.subjects() if p.names), None)
         if person is None:
@@ -383,7 +411,7 @@ class PersonSearchService:
         found = {c.record.record_id for c in candidates}
         scored = rescore(analysed, candidates, min_score=0.0)
         scored.extend(_score_all(analysed, [r for r in members if r.record_id not in found]))
-        return scored
+        return scored, _carried_links(candidates)
 
     def decide(
         self,
@@ -429,6 +457,11 @@ class PersonSearchService:
         )
         after = self.profile(caller, read.profile.profile_id)
         return DecisionOutcome(decision, after or read)
+
+
+def _carried_links(candidates: Sequence[Candidate]) -> dict[str, tuple[IndexLink, ...]]:
+    """The links of each candidate that retrieval returned with it (`Candidate.links`)."""
+    return {c.record.record_id: c.links for c in candidates if c.links is not None}
 
 
 def _score_all(analysed: matching.AnalysedQuery, records: list[Record]) -> list[Scored]:

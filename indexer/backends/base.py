@@ -122,6 +122,10 @@ class Candidate:
     # query (None: it shares none, found by fuzzy text or an identifier): how common the name
     # is as matched (`matching.api.score`'s `frequency`)
     key_frequency: int | None = None
+    # every index link touching this record, when retrieval read them with it (a cluster
+    # document carries its links: no second look-up); None when it did not, and
+    # `ProfileLinks.links` is asked
+    links: tuple[IndexLink, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ _REMOVE = (
 )
 
 
-def _link(body: dict[str, Any]) -> IndexLink:
+def link_of(body: dict[str, Any]) -> IndexLink:
+    """One link as a document's `links` holds it."""
     return IndexLink(a=body["a"], b=body["b"], reason=body["reason"], key=body["key"])
 
 
@@ -140,7 +141,7 @@ class ElasticLinkStore:
 
     def _links_of(self, record_ids: Collection[str]) -> dict[str, list[IndexLink]]:
         docs = self._engine.mget(self._index, sorted(record_ids), ["links"])
-        return {d["_id"]: [_link(x) for x in d["_source"].get("links", [])] for d in docs}
+        return {d["_id"]: [link_of(x) for x in d["_source"].get("links", [])] for d in docs}
 
     def edges_touching(self, record_ids: Collection[str]) -> list[IndexLink]:
         return _order({x for links in self._links_of(record_ids).values() for x in links})

@@ -18,6 +18,7 @@ from indexer.backends.base import (
     stale_keys,
 )
 from indexer.backends.elastic_index import ElasticIndex, version_of
+from indexer.backends.elastic_links import link_of
 from indexer.documents import min_shared_grams, query_grams
 from records import Record, Source
 
@@ -101,6 +102,7 @@ class ElasticReads:
                 key_frequency=min(
                     (frequency[k] for k in held.get(i, ()) if frequency.get(k)), default=None
                 ),
+                links=tuple(link_of(x) for x in sources[i].get("links", ())),
             )
             for i, score in best
         ]

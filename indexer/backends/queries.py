@@ -255,7 +255,9 @@ def fuzzy_clauses(grams: frozenset[str]) -> list[Body]:
     return [_scored({"term": {"name_grams": g}}, share) for g in sorted(grams)]
 
 
-SEARCH_FIELDS = ["record", "profile_id"]
+# a hit's links come with it: grouping needs the links of the candidates with a profile, and
+# reading them here saves a multi-get of every candidate after the search
+SEARCH_FIELDS = ["record", "profile_id", "links"]
 # name searches also read each hit's keys: which of the query's it holds gives its frequency
 KEY_SEARCH_FIELDS = [*SEARCH_FIELDS, "all_keys"]
 

@@ -20,6 +20,7 @@ from indexer.backends.base import (
     LabelRule,
     RebuildInProgress,
 )
+from indexer.backends.elastic import ElasticBackend
 from indexer.documents import RELATIVE_PREFIX, to_document
 from matching.api import name_keys, name_text
 from matching.keys import KEYS_VERSION
@@ -355,6 +356,24 @@ def test_writes_during_a_rebuild_are_kept(backend: Backend) -> None:
 def test_health(backend: Backend) -> None:
     health = backend.health()
     assert health.ok, health.detail
+
+
+def test_a_candidate_brings_exactly_the_links_a_look_up_gives(backend: Backend) -> None:
+    """Where retrieval returns a candidate's links with it (`Candidate.links`: a cluster's hits
+    carry them), they are every link touching that record, as `links` looks them up, so that
+    grouping joins the same records either way."""
+    candidates = backend.candidates(person_query("Rajendra"))
+    carried = [c for c in candidates if c.links is not None]
+    for c in carried:
+        assert c.links is not None
+        assert set(c.links) == set(backend.links([c.record.record_id])), c.record.record_id
+    if isinstance(backend, ElasticBackend):
+        assert len(carried) == len(candidates)
+        by_id = {c.record.record_id: c.links for c in carried}
+        assert {(x.a, x.b, x.reason) for x in by_id[VAHAN] or ()} == {
+            (SARATHI, VAHAN, "owner_holder"),
+            (REPORT, VAHAN, "registration"),
+        }
 
 
 def test_links_are_settled_when_upsert_returns(
