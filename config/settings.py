@@ -49,6 +49,11 @@ class SearchSettings(_Section):
     shards: int = Field(default=1, ge=1, le=1024)
     replicas: int = Field(default=0, ge=0, le=16)
     request_timeout_s: float = Field(default=30.0, gt=0)
+    # Reads (searches, gets, counts) give up on a node sooner than writes and retry on another:
+    # a node that hangs (a long GC pause, a partition) keeps its connections open, so a read
+    # sent to it waits this long before the client moves on. A bulk write of thousands of
+    # records may legitimately take longer, so writes keep `request_timeout_s`.
+    read_timeout_s: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _url_for_cluster(self) -> SearchSettings:

@@ -6,8 +6,10 @@ built (auth, TLS), how "not found" and "already exists" are signalled, and in re
 (`elasticsearch` wraps bodies in `ObjectApiResponse`). Query and mapping bodies are the same
 plain dicts for both (`indexer.backends.queries`).
 
-Transport retries: the clients retry connection errors and 502/503/504 on another node
-(`max_retries`); per-item bulk retries are `ElasticBackend`'s job.
+Transport retries: the clients retry connection errors, timeouts and 502/503/504 on another node
+(`max_retries`); per-item bulk retries are `ElasticBackend`'s job. Reads time out after
+`search.read_timeout_s`, writes after `search.request_timeout_s`: a hung node (open
+connections, no answer) holds a search only that long before it is retried elsewhere.
 """
 
 from __future__ import annotations
@@ -100,12 +102,26 @@ def _body(response: Any) -> Any:
     return getattr(response, "body", response)
 
 
+class _PerRequest:
+    """A client whose calls all carry the same per-request options (opensearch-py takes them as
+    keyword arguments; `elasticsearch` has `options()` for this)."""
+
+    def __init__(self, client: Any, **options: Any) -> None:
+        self._client = client
+        self._options = options
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        call = getattr(self._client, name)
+        return lambda *args, **kwargs: call(*args, **self._options, **kwargs)
+
+
 class _Calls:
     """Calls on one client, its errors classified by the engine that owns it."""
 
     def __init__(self, engine: _ClusterEngine) -> None:
         self.name = engine.name
         self._client = engine.client
+        self._reader = engine.reader
         self._engine = engine
 
     def _call(self, what: str, fn: Callable[[], T], *, ok: tuple[int, ...] = ()) -> T | None:
@@ -194,13 +210,13 @@ class _DocumentCalls(_Calls):
 
     def search(self, index: str, body: Body) -> Body:
         result = self._call(
-            f"search in {index}", lambda: _body(self._client.search(index=index, body=body))
+            f"search in {index}", lambda: _body(self._reader.search(index=index, body=body))
         )
         assert result is not None
         return dict(result)
 
     def msearch(self, searches: list[Body]) -> Body:
-        result = self._call("multi-search", lambda: _body(self._client.msearch(body=searches)))
+        result = self._call("multi-search", lambda: _body(self._reader.msearch(body=searches)))
         assert result is not None
         return dict(result)
 
@@ -209,7 +225,7 @@ class _DocumentCalls(_Calls):
             return []
         result = self._call(
             f"get from {index}",
-            lambda: _body(self._client.mget(index=index, body={"ids": ids}, _source=source)),
+            lambda: _body(self._reader.mget(index=index, body={"ids": ids}, _source=source)),
         )
         assert result is not None
         return [doc for doc in result["docs"] if doc.get("found")]
@@ -217,7 +233,7 @@ class _DocumentCalls(_Calls):
     def get(self, index: str, doc_id: str) -> Body | None:
         found = self._call(
             f"get {doc_id} from {index}",
-            lambda: _body(self._client.get(index=index, id=doc_id)),
+            lambda: _body(self._reader.get(index=index, id=doc_id)),
             ok=(404,),
         )
         return dict(found["_source"]) if found else None
@@ -245,7 +261,7 @@ class _DocumentCalls(_Calls):
 
     def count(self, index: str, body: Body) -> int:
         result = self._call(
-            f"count in {index}", lambda: _body(self._client.count(index=index, body=body))
+            f"count in {index}", lambda: _body(self._reader.count(index=index, body=body))
         )
         assert result is not None
         return int(result["count"])
@@ -256,6 +272,7 @@ class _ClusterEngine:
 
     name = "engine"
     client: Any
+    reader: Any  # the client as reads call it: `search.read_timeout_s` per request
 
     def __init__(self) -> None:
         self.admin: IndexAdmin = _AdminCalls(self)
@@ -311,6 +328,7 @@ class OpenSearchEngine(_ClusterEngine):
         if settings.api_key:
             kwargs["headers"] = {"Authorization": f"ApiKey {settings.api_key.get_secret_value()}"}
         self.client = OpenSearch(**kwargs)
+        self.reader = _PerRequest(self.client, request_timeout=settings.read_timeout_s)
         super().__init__()
 
     def status_of(self, exc: Exception) -> int | None:
@@ -346,6 +364,7 @@ class ElasticsearchEngine(_ClusterEngine):
         if settings.api_key:
             kwargs["api_key"] = settings.api_key.get_secret_value()
         self.client = Elasticsearch(**kwargs)
+        self.reader = self.client.options(request_timeout=settings.read_timeout_s)
         super().__init__()
 
     def status_of(self, exc: Exception) -> int | None:
