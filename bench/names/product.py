@@ -28,6 +28,13 @@ BATCH = 1000
 @contextmanager
 def indexed(engine: str, data: Dataset) -> Iterator[Backend]:
     """The dataset's records in a fresh index of `engine`, removed afterwards."""
+    with indexed_at(engine, data) as (backend, _):
+        yield backend
+
+
+@contextmanager
+def indexed_at(engine: str, data: Dataset) -> Iterator[tuple[Backend, SearchSettings]]:
+    """`indexed`, with the settings another process opens the same index by."""
     workdir = Path(tempfile.mkdtemp(prefix="icjs-bench-names-"))
     if engine == "embedded":
         settings = SearchSettings(backend="embedded", path=workdir / "names.db")
@@ -42,7 +49,7 @@ def indexed(engine: str, data: Dataset) -> Iterator[Backend]:
             if result.failed:
                 raise RuntimeError(f"{engine}: {result.failed[:3]}")
         backend.flush()
-        yield backend
+        yield backend, settings
     finally:
         if isinstance(backend, ElasticBackend):
             backend.index.drop_all()
