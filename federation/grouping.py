@@ -31,6 +31,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 from indexer.comparison import (
     ACCOUNT,
@@ -560,7 +561,9 @@ def _best_shown(
     father's name and address as well as any pair above it does."""
     if not shown_records:
         return frozenset()
-    best = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))[:shown_records]
+    # best first, ties by position: a stable sort of the positions (ascending) by score
+    negated = [-s.match.score for s in scored]
+    best = sorted(range(len(scored)), key=negated.__getitem__)[:shown_records]
     return frozenset(i for i in best if scored[i].score >= shown_from)
 
 
@@ -609,6 +612,15 @@ def _groups(
                 group_.refused.append(refusal)
     out = list(groups.values())
     for g in out:
-        g.members.sort(key=lambda m: m.score, reverse=True)
-    out.sort(key=lambda g: g.confidence, reverse=True)
+        if len(g.members) > 1:
+            g.members.sort(key=_SCORE, reverse=True)
+    # a group's confidence is its best member's score: the first, once its members are sorted
+    out.sort(key=_first_score, reverse=True)
     return out
+
+
+_SCORE = attrgetter("match.score")  # `Scored.score`, without a Python frame per call
+
+
+def _first_score(g: Group) -> float:
+    return g.members[0].match.score

@@ -180,7 +180,9 @@ class Person(BaseModel):
         return self
 
 
-_NOT_SUBJECTS = frozenset({PersonRole.COMPLAINANT, PersonRole.GUARDIAN})
+# a tuple, not a set: membership tests identity first, where a set hashes the member (Enum's
+# `__hash__`, in Python); `subjects` runs for every candidate of every search
+_NOT_SUBJECTS = (PersonRole.COMPLAINANT, PersonRole.GUARDIAN)
 
 
 class Vehicle(BaseModel):
@@ -226,7 +228,11 @@ class Provenance(BaseModel):
 
 
 def make_record_id(source: Source | str, native_id: str) -> str:
-    return f"{Source(source).value}:{native_id.strip()}"
+    # a member formats as its value (a `StrEnum`): `Source(member).value` (Enum's call and
+    # property, in Python) was most of the cost of the check every parsed record runs
+    # (`Record._id_matches_provenance`)
+    member = source if isinstance(source, Source) else Source(source)
+    return f"{member}:{native_id.strip()}"
 
 
 def split_record_id(record_id: str) -> tuple[Source, str]:

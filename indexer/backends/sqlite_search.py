@@ -47,18 +47,27 @@ from records import Record
 _CHUNK = 500  # ids per IN (…) list
 
 
-def _postings(con: sqlite3.Connection, v: int, key: str) -> npt.NDArray[np.int64]:
-    """The rids holding `key`, ascending: one range scan of the primary key read as one
-    string (`group_concat` visits the range in key order)."""
-    (text,) = con.execute(
-        f"SELECT group_concat(rid) FROM keys_v{v} WHERE key = ?", (key,)
-    ).fetchone()
-    if not text:
-        return np.empty(0, dtype=np.int64)
-    rids = np.fromstring(text, dtype=np.int64, sep=",")
-    if rids.size > 1 and not bool(np.all(rids[1:] > rids[:-1])):
-        rids = np.unique(rids)  # not in order after all: never rely on it
-    return rids
+def _fetched(con: sqlite3.Connection, v: int, keys: list[str]) -> dict[str, npt.NDArray[np.int64]]:
+    """The rids holding each of `keys` that any record holds, ascending, in `keys`' order: a
+    range scan of the primary key per key, read as one string (`group_concat` visits the
+    range in key order), in one statement per few hundred keys, not one per key (a search
+    asks for a dozen or two name and boost keys, and a statement costs more than reading a
+    short posting list)."""
+    found: dict[str, npt.NDArray[np.int64]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        for key, text in con.execute(
+            f"SELECT key, group_concat(rid) FROM keys_v{v} "
+            f"WHERE key IN ({sql.placeholders(len(chunk))}) GROUP BY key",
+            chunk,
+        ):
+            if not text:
+                continue
+            rids = np.fromstring(text, dtype=np.int64, sep=",")
+            if rids.size > 1 and not bool(np.all(rids[1:] > rids[:-1])):
+                rids = np.unique(rids)  # not in order after all: never rely on it
+            found[key] = rids
+    return {key: found[key] for key in keys if key in found}
 
 
 Postings = dict[str, npt.NDArray[np.int64]]
@@ -77,11 +86,7 @@ def _counted(
     numpy on each key's postings: three times faster than SQL's GROUP BY, whose temporary
     B-tree took ~1 µs a posting (a common surname's key has tens of thousands at 1,000,000
     records)."""
-    postings: Postings = {}
-    for key in keys:
-        found = _postings(con, v, key)
-        if found.size:
-            postings[key] = found
+    postings: Postings = _fetched(con, v, list(dict.fromkeys(keys)))
     if not postings:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), postings
     rids, counts = np.unique(np.concatenate(list(postings.values())), return_counts=True)
@@ -116,11 +121,10 @@ def _lifted(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """`scores` of `rids` (ascending) plus `weight` per boost key each holds, best first, ties
     by rid."""
+    fetched = _fetched(con, v, list(dict.fromkeys(boosts))) if boosts and rids.size else {}
     for key in boosts or ():
-        if not rids.size:
-            break
-        found = _postings(con, v, key)
-        if not found.size:
+        found = fetched.get(key)
+        if found is None:
             continue
         at = np.searchsorted(rids, found)
         held = at < rids.size
@@ -309,7 +313,7 @@ def _text_shares(
 def _share(grams: frozenset[str], need: int, text: str) -> float:
     """The share of the query's trigrams in a record's name text, or 0 below `need` of them (a
     trigram has no space, so "in the text" is "in one of its words")."""
-    shared = sum(1 for g in grams if g in text)
+    shared = sum(map(text.__contains__, grams))  # no Python frame per trigram
     return shared / len(grams) if shared >= need else 0.0
 
 
