@@ -596,7 +596,10 @@ def _groups(
     for i, s in enumerate(scored):
         root = clusters.find(i)
         root_of[s.record.record_id] = root
-        groups.setdefault(root, Group(members=[])).members.append(s)
+        found = groups.get(root)
+        if found is None:  # not `setdefault`: that builds a Group for every member
+            found = groups[root] = Group(members=[])
+        found.members.append(s)
     for link in links:
         groups[root_of[link.record_ids[0]]].links.append(link)
     seen: set[tuple[str, str]] = set()
