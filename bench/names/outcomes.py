@@ -4,6 +4,12 @@ time our process spends per search: a speed change must leave the outcomes ident
     python -m bench.names.outcomes before.json    # on one revision; after.json on the other
     python -m bench.names.outcomes --engine opensearch x.json  # ICJS_TEST_OPENSEARCH_URL set
     python -m bench.names.outcomes --compare before.json after.json
+    python -m bench.names.outcomes --against ../main --rounds 6   # paired CPU, two trees
+
+`--against` runs the other tree's own `bench.names.outcomes --child` with this interpreter: the
+other checkout needs this file (for a revision before it, a checkout of this file's first
+commit, 5cc9180, which changed nothing else) and the matcher compiled in place
+(`scripts/compile_matching.py`), or it runs as plain Python and is slower for that alone.
 
 Builds the names benchmark's data (seed 7, 5,000 people), indexes it into a fresh index of the
 engine, and asks the first `--queries` queries through `federation.PersonSearchService.search` as
@@ -27,6 +33,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import pickle
 import statistics
 import subprocess
@@ -76,22 +83,42 @@ def shown(profile: ProfileView) -> dict[str, Any]:
     return dict(out)
 
 
-def run(engine: str, queries: int, warmup: int) -> dict[str, Any]:
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(
+    engine: str, queries: int, warmup: int, against: Path | None = None, rounds: int = 1
+) -> dict[str, Any]:
     """Index the dataset, then ask the queries in a fresh process that only searches, as an API
     worker does (this one holds the dataset and what indexing left in the matcher's caches:
-    garbage collections there walk objects a server does not have)."""
+    garbage collections there walk objects a server does not have). With `against` (another
+    checkout of the project, run with this interpreter), that tree's search process and this
+    one's alternate on the one index for `rounds` rounds: paired CPU, the same load for both."""
     data = build(7, 5000, 150)
     asked = [person_search(q) for q in data.queries[:queries]]
+    trees = {"this": ROOT, **({"against": against.resolve()} if against else {})}
+    means: dict[str, list[float]] = {name: [] for name in trees}
     with tempfile.TemporaryDirectory(prefix="icjs-outcomes-") as tmp:
         work = Path(tmp)
         (work / "queries.pickle").write_bytes(pickle.dumps(asked))
         with indexed_at(engine, data) as (_, settings):
             (work / "settings.json").write_text(settings.model_dump_json(), encoding="utf-8")
             command = ["-m", "bench.names.outcomes", "--child", str(work), "--warmup", str(warmup)]
-            subprocess.run([sys.executable, *command], check=True)
-        result: dict[str, Any] = json.loads((work / "out.json").read_text(encoding="utf-8"))
-    result["engine"] = engine
-    return result
+            for n in range(rounds):
+                order = list(trees.items())
+                for name, tree in order if n % 2 else order[::-1]:
+                    environment = {**os.environ, "PYTHONPATH": str(tree)}
+                    subprocess.run(
+                        [sys.executable, *command], check=True, cwd=tree, env=environment
+                    )
+                    result: dict[str, Any] = json.loads((work / "out.json").read_text("utf-8"))
+                    means[name].append(result["cpu_ms_mean"])
+                    print(f"  {name}: CPU per search {result['cpu_ms_mean']} ms", file=sys.stderr)
+                    if name == "this":
+                        kept = result
+    kept["engine"] = engine
+    kept["rounds"] = means
+    return kept
 
 
 def child(work: Path, warmup: int) -> None:
@@ -161,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
+    parser.add_argument("--against", type=Path, help="another checkout: paired CPU per search")
+    parser.add_argument("--rounds", type=int, default=1, help="paired rounds (with --against)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -168,12 +197,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.compare:
         return compare(*args.compare)
-    result = run(args.engine, args.queries, args.warmup)
+    result = run(args.engine, args.queries, args.warmup, args.against, args.rounds)
     print(
         f"{result['engine']}: {result['queries']} searches, CPU per search "
         f"mean {result['cpu_ms_mean']} ms, median {result['cpu_ms_median']} ms",
         file=sys.stderr,
     )
+    if args.against:
+        this, other = (statistics.fmean(result["rounds"][k]) for k in ("this", "against"))
+        print(
+            f"paired, {args.rounds} rounds: this tree {this:.2f} ms, {args.against} "
+            f"{other:.2f} ms, this/against {this / other:.3f}",
+            file=sys.stderr,
+        )
     if args.out is not None:
         args.out.write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
     return 0
