@@ -8,7 +8,7 @@ time our process spends per search: a speed change must leave the outcomes ident
 
 `--against` runs the other tree's own `bench.names.outcomes --child` with this interpreter: the
 other checkout needs this file (for a revision before it, a checkout of this file's first
-commit, 5cc9180, which changed nothing else) and the matcher compiled in place
+commit, f3d0fa2, which changed nothing else) and the matcher compiled in place
 (`scripts/compile_matching.py`), or it runs as plain Python and is slower for that alone.
 
 Builds the names benchmark's data (seed 7, 5,000 people), indexes it into a fresh index of the
