@@ -5,7 +5,10 @@
 
 The hook first revokes CLEAR NOCs of vehicles a new theft report names (`federation`), then runs
 the alert step, which also turns those revocations into alerts, then the sexual-offender
-register's matcher (`alerts.ndso`): all before the sync engine commits the page's checkpoint.
+register's matcher (`alerts.ndso`): all before the sync engine commits the page's checkpoint, or
+in a full sync that loads the index in bulk, after the load, over the batches it wrote
+(`connectors.engine`); the engine calls `before_load` first, so that the register the matcher
+compares new records with is read from the index as it was before them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,25 @@ from .step import AlertStep
 from .store import AlertStore
 
 
+class SyncHook:
+    """The sync's `on_written` hook (call it with a written batch) and its `before_load`."""
+
+    def __init__(self, run: Callable[[Sequence[Record]], None], ndso: NdsoMatcher | None) -> None:
+        self._run = run
+        self._ndso = ndso
+
+    def __call__(self, records: Sequence[Record]) -> None:
+        self._run(records)
+
+    def before_load(self) -> None:
+        """A bulk load is about to start and the hook will run after it: read the register
+        now, from the index without the load's records, as a page-by-page sync reads it at its
+        first batch (else every new record the index links to a registered offender would
+        count as one of his own, not as an appearance)."""
+        if self._ndso is not None:
+            self._ndso.reread()
+
+
 def sync_hook(
     alerts_db: Database | Path,
     noc_db: Database | Path,
@@ -36,7 +58,7 @@ def sync_hook(
     *,
     directory: Directory | None = None,
     policy: Policy | None = None,
-) -> tuple[Callable[[Sequence[Record]], None], Callable[[], None], AlertStep]:
+) -> tuple[SyncHook, Callable[[], None], AlertStep]:
     """The hook, its close, and the step (for its totals). `policy` judges whether a searcher
     may see a record its retro-hit would name (None: the packaged default)."""
     nocs = NocStore(noc_db)
@@ -71,4 +93,4 @@ def sync_hook(
         store.close()
         nocs.close()
 
-    return hook, close, step
+    return SyncHook(hook, ndso), close, step

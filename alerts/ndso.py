@@ -128,6 +128,11 @@ class NdsoMatcher:
             known += added
         return known
 
+    def reread(self) -> None:
+        """Read the register from the index now (`alerts.hook.SyncHook.before_load`)."""
+        self._index.refresh()
+        self._index.current()
+
     def __call__(self, conn: sa.Connection, records: Sequence[Record], now: datetime) -> int:
         """Match a written batch and queue its alerts in `conn`'s transaction."""
         return self.queue(conn, self.hits(records), now)

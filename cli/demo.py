@@ -196,13 +196,19 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
     from connectors.manifest import merge_sources
     from indexer import open_backend
     from state.databases import StateDatabases
+    from state.sync import StateStore
 
     sources, warnings = merge_sources(dict(settings.sources), manifest)
     for warning in warnings:
         console.print(f"[yellow]{warning}[/yellow]")
     backend = open_backend(settings.search)
     state = StateDatabases.open(settings)
-    revoke, close_nocs, step, forget = alert_hook(state, backend, settings)
+    hooks = alert_hook(state, backend, settings)
+    # A new demo directory's first sync reads everything: as a full sync, so that the index is
+    # loaded in bulk (the alert step runs after the load, `connectors.engine`); later starts
+    # sync what changed.
+    with StateStore(state.sync) as synced:
+        first = not any(cp.watermark or cp.walk for _, _, cp in synced.checkpoints())
     try:
         with Progress(
             TextColumn("{task.description:<24}"),
@@ -219,15 +225,18 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                     backend,
                     state.sync,
                     settings.sync,
+                    full=first,
                     progress=RichProgress(bars),
-                    on_written=revoke,
-                    on_removed=forget,
+                    on_written=hooks.written,
+                    on_removed=hooks.removed,
+                    before_load=hooks.before_load,
                 )
             )
         console.print(report_view(report, console.width))
-        console.print(f"alerts queued by this sync: {step.totals.queued} {step.totals.by_kind}")
+        totals = hooks.step.totals
+        console.print(f"alerts queued by this sync: {totals.queued} {totals.by_kind}")
     finally:
-        close_nocs()
+        hooks.close()
         state.close()
         backend.close()
 

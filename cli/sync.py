@@ -223,6 +223,7 @@ async def _loop(
     lock: SyncLock,
     on_written: Callable[[Sequence[Record]], None] | None = None,
     on_removed: Callable[[Sequence[str]], None] | None = None,
+    before_load: Callable[[], None] | None = None,
 ) -> bool:
     """One run, or one every `interval` seconds. The engine (and so each source's circuit
     breaker) lives across `--watch` runs.
@@ -234,7 +235,14 @@ async def _loop(
     checkpoints that run left. `lock` comes in held, for the first round."""
     console = Console(stderr=True)
     with StateStore(state_db) as state:
-        engine = SyncEngine(backend, state, settings, on_written=on_written, on_removed=on_removed)
+        engine = SyncEngine(
+            backend,
+            state,
+            settings,
+            on_written=on_written,
+            on_removed=on_removed,
+            before_load=before_load,
+        )
         try:
             while True:
                 with Progress(
@@ -284,6 +292,7 @@ class SyncHooks(NamedTuple):
     close: Callable[[], None]
     step: AlertStep
     removed: Callable[[Sequence[str]], None]
+    before_load: Callable[[], None]  # `SyncEngine.before_load`
 
 
 def alert_hook(state: StateDatabases, backend: Backend, settings: Settings) -> SyncHooks:
@@ -318,7 +327,7 @@ def alert_hook(state: StateDatabases, backend: Backend, settings: Settings) -> S
         close_alerts()
         close_graph()
 
-    return SyncHooks(written, close, step, removed)
+    return SyncHooks(written, close, step, removed, alerts.before_load)
 
 
 sync_app = typer.Typer(
@@ -401,7 +410,7 @@ def register(app: typer.Typer) -> None:
             state.close()
             raise typer.Exit(130) from None
         backend = open_backend(settings.search)
-        revoke, close_nocs, _, forget = alert_hook(state, backend, settings)
+        hooks = alert_hook(state, backend, settings)
         try:
             try:
                 ok = asyncio.run(
@@ -414,8 +423,9 @@ def register(app: typer.Typer) -> None:
                         watch=watch,
                         interval=interval,
                         lock=lock,
-                        on_written=revoke,
-                        on_removed=forget,
+                        on_written=hooks.written,
+                        on_removed=hooks.removed,
+                        before_load=hooks.before_load,
                     )
                 )
                 raise typer.Exit(0 if ok else 1)
@@ -424,6 +434,6 @@ def register(app: typer.Typer) -> None:
             finally:
                 backend.close()
         finally:
-            close_nocs()
+            hooks.close()
             lock.release()
             state.close()

@@ -10,6 +10,11 @@ moves only once their write returned, to the last of them.
 A run needs the state file's sync lock (`connectors.lock`): `run_sync` takes it, and so must
 anyone driving a `SyncEngine` directly (`icjs sync` does, round by round).
 
+`on_written` (the alert step, NOC revocation) runs after each batch's write and before its
+checkpoint; in a full sync that loads the index in bulk, after the load is current, over the
+batches it wrote, in order (their ids are kept in the sync state with each checkpoint until the
+hook returned, so a crash re-runs the hook on the next run, never skips it).
+
 A walk is either full (from the beginning) or incremental (from the watermark minus the overlap
 window). A walk interrupted by anything (crash, outage, kill) resumes from its last committed
 page on the next run. A run never stops because of one source: each source ends with a status.
@@ -87,6 +92,7 @@ class MappedPage:
     written: set[str] = field(default_factory=set)  # ids the sink accepted
     removed: list[str] = field(default_factory=list)  # ids the sink deleted
     resolved: list[str] = field(default_factory=list)  # whole-file quarantine entries done
+    deferred: list[str] = field(default_factory=list)  # ids written whose hooks run after a load
     dropped: int = 0  # row copies replaced by a newer copy of the same id in these pages
     dropped_by_delete: int = 0  # rows whose record an implied delete replaced
     payloads: dict[str, Any] = field(default_factory=dict)  # damaged records' rows as received
@@ -158,6 +164,7 @@ class SyncEngine:
         flush_records: int | None = None,
         on_written: Callable[[Sequence[Record]], None] | None = None,
         on_removed: Callable[[Sequence[str]], None] | None = None,
+        before_load: Callable[[], None] | None = None,
     ) -> None:
         self.sink = sink
         # told about every batch of records the index accepted (the NOC revokes CLEAR
@@ -166,6 +173,9 @@ class SyncEngine:
         # told the ids of every batch the index deleted (a tombstone, a reconciliation), so that
         # what was built from those records (open alert cases) goes with them
         self.on_removed = on_removed
+        # told when a bulk load is about to start and `on_written` will run after it (the alert
+        # step reads the offenders' register then, from the index without the load's records)
+        self.before_load = before_load
         self.state = state
         self.settings = settings
         self.policy = policy or RetryPolicy.from_settings(settings)
@@ -177,6 +187,8 @@ class SyncEngine:
         # records (or seconds) per write: `flush_records` when given (tests write per page), else
         # FLUSH_* for an incremental walk and FULL_FLUSH_* for a full one
         self.flush_records = flush_records
+        # during a bulk load: `on_written` runs once the load is current (`_run_deferred`)
+        self._deferring = False
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
@@ -201,22 +213,75 @@ class SyncEngine:
         names = [n for n, s in sources.items() if s.enabled]
         for name in names:
             report.sources[name] = SourceReport(name)
+        # hooks a load stopped by a crash left, before anything else is written
+        failures = await self._run_deferred(names)
         # A full walk rewrites every record: a sink that can load in bulk (build its indexes
         # once, at the end, and show the result all at once) is told so. It finishes the load
-        # whatever happens here, since the checkpoints move as batches are written. Not with an
-        # `on_written` hook: the alert step searches the index for what a page's records match
-        # (a stolen vehicle's registration), and during a load searches see the old version.
-        bulky = full and names and self.on_written is None
-        bulk_load = getattr(self.sink, "bulk_load", None) if bulky else None
+        # whatever happens here, since the checkpoints move as batches are written. The
+        # `on_written` hook (the alert step searches the index for what a batch's records
+        # match, and during a load searches see the old version) then runs over the batches
+        # the load wrote, in order, once the load is current: each batch's ids are kept in the
+        # sync state with its checkpoint and dropped once its hook returned (`_run_deferred`).
+        bulk_load = getattr(self.sink, "bulk_load", None) if full and names else None
+        if self.on_written is not None and not callable(getattr(self.sink, "get", None)):
+            bulk_load = None  # it could not read the batches back for the hook
+        deferring = bulk_load is not None and self.on_written is not None
+        if deferring and self.before_load is not None:
+            self.before_load()
         load = bulk_load() if bulk_load is not None else nullcontext()
         await asyncio.to_thread(load.__enter__)
+        self._deferring = deferring
         try:
             await asyncio.gather(
                 *(self._run_source(n, sources[n], full, report.sources[n]) for n in names)
             )
         finally:
+            self._deferring = False
             await asyncio.to_thread(load.__exit__, None, None, None)
+        for name, error in {**failures, **await self._run_deferred(names)}.items():
+            source = report.sources[name]
+            source.status = "failed"
+            source.error = "; ".join(e for e in (source.error, error) if e)
         return report
+
+    async def _run_deferred(self, names: Sequence[str]) -> dict[str, str]:
+        """Run `on_written` over the batches a bulk load wrote before it (`StateStore.deferred`),
+        in the order they were written, each batch's ids dropped once its hook returned: the
+        alerts they cause are in the outbox before they are forgotten, and a crash here leaves
+        them for the next run. Read back from the index, so a record deleted since is not
+        hooked (its removal was). A source whose hook fails keeps the rest of its batches for
+        the next run; the others go on. Returns the failures by source."""
+        if self.on_written is None:
+            return {}
+        get = getattr(self.sink, "get", None)
+        if not callable(get):
+            return {}
+        failures: dict[str, str] = {}
+        after = 0
+        while True:
+            entries = self.state.deferred(names, after=after)
+            if not entries:
+                return failures
+            for entry in entries:
+                after = entry.id
+                if entry.source in failures:
+                    continue
+                # on the writer thread, as every call on the sink
+                loop = asyncio.get_running_loop()
+                held: list[Record] = await loop.run_in_executor(self._writer, get, entry.record_ids)
+                found = {r.record_id: r for r in held}
+                records = [found[i] for i in entry.record_ids if i in found]
+                try:
+                    if records:
+                        self.on_written(records)
+                except Exception as exc:  # as a failed page: this source stops, others go on
+                    log.exception("the sync's hook failed after the bulk load (%s)", entry.source)
+                    failures[entry.source] = (
+                        f"hook after the bulk load failed: {type(exc).__name__}: {exc} "
+                        "(its records are hooked on the next run)"
+                    )
+                    continue
+                self.state.hooked(entry.id)
 
     # -- one source ----------------------------------------------------------------------------
 
@@ -355,6 +420,7 @@ class SyncEngine:
                 quarantined=batch.quarantine,
                 redactions=batch.redactions,
                 as_of=as_of,
+                defer_hooks=batch.deferred,
             )
             for native in batch.resolved:
                 self.state.resolve_file(name, native)
@@ -503,7 +569,11 @@ class SyncEngine:
             written = len(upserts) - len(failed)
             self.metrics.indexed.labels(report.source).inc(written)
             if self.on_written is not None and written:
-                self.on_written([r for r in upserts if r.record_id not in failed])
+                accepted = [r for r in upserts if r.record_id not in failed]
+                if self._deferring:
+                    page.deferred.extend(r.record_id for r in accepted)
+                else:
+                    self.on_written(accepted)
         deletes = page.deletes
         if deletes:
             result = await self._timed(report, self.sink.delete, [t.record_id for t in deletes])
@@ -604,6 +674,7 @@ async def run_sync(
     lock_wait: float = 0.0,
     on_written: Callable[[Sequence[Record]], None] | None = None,
     on_removed: Callable[[Sequence[str]], None] | None = None,
+    before_load: Callable[[], None] | None = None,
 ) -> SyncReport:
     """Sync `sources` into `sink` once, holding the state's sync lock (`connectors.lock`) for
     the run (`state_path`: a SQLite state file, or a state database): `SyncBusy` if another
@@ -622,6 +693,7 @@ async def run_sync(
                 flush_records=flush_records,
                 on_written=on_written,
                 on_removed=on_removed,
+                before_load=before_load,
             )
             try:
                 return await engine.run(sources, full=full)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 HEADS = {
     "auth": "auth_0004",
     "audit": "audit_0001",
-    "sync": "sync_0001",
+    "sync": "sync_0002",
     "noc": "noc_0001",
     "alerts": "alerts_0003",
     "decisions": "decisions_0001",

@@ -6,7 +6,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
   login_failures, login_lockouts, officer_accounts;
 - audit (`auth.audit_path`, `var/audit.db`): audit, audit_head;
 - sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
-  reconciliations, redactions, runs, sync_holder;
+  reconciliations, redactions, runs, deferred_hooks, sync_holder;
 - noc (`data_dir/noc.db`): noc, noc_events;
 - alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_learnt, remembered,
   remembered_keys, broadcasts, alert_feed.
@@ -268,6 +268,18 @@ runs = sa.Table(
     sa.Column("status", Str, nullable=False),
     sa.Column("error", Str),
     sa.Column("counts", Str),
+)
+
+# Batches a full sync's bulk load wrote before the sync's hooks (the alert step, NOC revocation)
+# ran over them: the hooks run once the load is current, and these rows go as each batch's hooks
+# return. Written in the transaction that moves the batch's checkpoint, so a crash during or after
+# the load leaves them for the next run to hook (`connectors.engine`), never skips them.
+deferred_hooks = sa.Table(
+    "deferred_hooks",
+    sync,
+    _id(),
+    sa.Column("source", Str, nullable=False),
+    sa.Column("record_ids", Str, nullable=False),  # JSON: the batch's ids, in write order
 )
 
 # Who holds the sync lock of a shared (PostgreSQL) state: the lock itself is an advisory lock

@@ -26,6 +26,7 @@ from matching.identifiers import normalise_registration
 from .db import Database
 from .schema import (
     checkpoints,
+    deferred_hooks,
     quarantine,
     quarantine_keys,
     reconciliations,
@@ -100,6 +101,15 @@ class Checkpoint:
     walk: dict[str, Any] | None
     last_success: datetime | None
     last_reconcile: datetime | None
+
+
+@dataclass(frozen=True)
+class DeferredHook:
+    """One batch a bulk load wrote whose hooks have not run (`StateStore.deferred`)."""
+
+    id: int
+    source: str
+    record_ids: list[str]
 
 
 @dataclass(frozen=True)
@@ -307,12 +317,20 @@ class StateStore:
         quarantined: Iterable[Quarantined] = (),
         redactions: Iterable[tuple[str, str, str]] = (),
         as_of: datetime | None = None,
+        defer_hooks: Sequence[str] = (),
     ) -> int:
         """Commit everything one page changed; returns how many quarantine entries are new.
         `as_of`: the source's own time when the walk began, kept when it completes
-        (`success`)."""
+        (`success`). `defer_hooks`: ids written whose hooks run after a bulk load (`deferred`),
+        kept in the same transaction that moves the checkpoint past them."""
         written = list(written)
         with self._tx() as conn:
+            if defer_hooks:
+                conn.execute(
+                    deferred_hooks.insert().values(
+                        source=source, record_ids=json.dumps(list(defer_hooks))
+                    )
+                )
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
                 if self.db.is_postgresql:
@@ -377,6 +395,26 @@ class StateStore:
             (_now(), source, [rid.partition(":")[2] for rid in ids]),
             prepare=False,  # as in `versions`: the quarantine grows after its first plan
         )
+
+    # -- hooks deferred by a bulk load ---------------------------------------------------------
+
+    def deferred(
+        self, sources: Sequence[str], *, after: int = 0, limit: int = 50
+    ) -> list[DeferredHook]:
+        """The next batches of `sources` whose hooks have not run, in the order they were
+        written (ids after `after`)."""
+        rows = self._read(
+            sa.select(deferred_hooks.c.id, deferred_hooks.c.source, deferred_hooks.c.record_ids)
+            .where(deferred_hooks.c.id > after, deferred_hooks.c.source.in_(list(sources)))
+            .order_by(deferred_hooks.c.id)
+            .limit(limit)
+        )
+        return [DeferredHook(int(i), s, json.loads(ids)) for i, s, ids in rows]
+
+    def hooked(self, entry_id: int) -> None:
+        """The hooks of batch `entry_id` have run (and committed what they write)."""
+        with self._tx() as conn:
+            conn.execute(deferred_hooks.delete().where(deferred_hooks.c.id == entry_id))
 
     def saw(self, source: str, stream: str, when: datetime) -> None:
         """The source showed its time `when` (a page's `as_of` or `Date`): kept if the latest,

@@ -39,6 +39,8 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 SEED = 7  # bench.names.scale's world, so its queries apply
 TICK = os.sysconf("SC_CLK_TCK")
+# a sync child stopped at --max-records exits with this, as if killed there (its samples stand)
+STOPPED_EXIT = 75
 
 
 # -- /proc readings ----------------------------------------------------------------------------
@@ -92,9 +94,17 @@ class Sampled:
     """The backend, counting the records written and sampling the process at every `slice`
     records: the sync engine calls it from worker threads, hence the lock."""
 
-    def __init__(self, backend: Any, slice_records: int, node: int | None, log: Path) -> None:
+    def __init__(
+        self,
+        backend: Any,
+        slice_records: int,
+        node: int | None,
+        log: Path,
+        max_records: int | None = None,
+    ) -> None:
         self._backend = backend
         self._slice = slice_records
+        self._max = max_records
         self._node = node
         self._lock = threading.Lock()
         self._log = log  # one JSON line per sample: a sync stopped at --max-s still reports
@@ -129,6 +139,11 @@ class Sampled:
             self.written += len(records)
             if self.written // self._slice > before:
                 self._add()
+            if self._max is not None and self.written >= self._max:
+                # stopped as a kill would stop it (the next open finishes the load), at the
+                # same record count in every run, whatever the machine's load
+                self._add()
+                os._exit(STOPPED_EXIT)
         return result
 
     def finish(self) -> None:
@@ -163,7 +178,7 @@ async def _sync(args: argparse.Namespace) -> dict[str, Any]:
     settings = search_settings(args)
     node = node_pid(settings.url) if settings.url else None
     backend = open_backend(settings)
-    sampled = Sampled(backend, args.slice, node, args.work / "samples.jsonl")
+    sampled = Sampled(backend, args.slice, node, args.work / "samples.jsonl", args.max_records)
     state = args.work / "sync.db"
     try:
         report = await run_sync(
@@ -256,8 +271,9 @@ def child(args: argparse.Namespace) -> None:
 def run_child(
     mode: str, args: argparse.Namespace, manifest: Path, work: Path, timeout: float | None = None
 ) -> dict[str, Any]:
-    """Run one measurement in a child process. A sync still running after `timeout` seconds
-    is stopped; its samples so far are returned, marked `stopped`."""
+    """Run one measurement in a child process. A sync still running after `timeout` seconds,
+    or that wrote `--max-records`, is stopped; its samples so far are returned, marked
+    `stopped`."""
     command = [
         sys.executable,
         "-m",
@@ -279,9 +295,16 @@ def run_child(
         "--cache",
         str(args.cache),
     ]
+    if args.max_records is not None:
+        command += ["--max-records", str(args.max_records)]
     try:
-        out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout)
+        out = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout)
+        if out.returncode not in (0, STOPPED_EXIT):
+            out.check_returncode()
+        stopped = out.returncode == STOPPED_EXIT
     except subprocess.TimeoutExpired:
+        stopped = True
+    if stopped:
         lines = (work / "samples.jsonl").read_text().splitlines()
         return {
             "rows": None,
@@ -425,6 +448,9 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=None, help="where generated worlds live")
     parser.add_argument("--label", default="", help="a name for this run in the results")
     parser.add_argument("--max-s", type=float, default=None, help="stop a sync after this long")
+    parser.add_argument(
+        "--max-records", type=int, default=None, help="stop a sync once it wrote this many"
+    )
     parser.add_argument("--child", choices=("sync", "search"), help=argparse.SUPPRESS)
     parser.add_argument("--manifest", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)

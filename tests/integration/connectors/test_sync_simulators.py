@@ -5,7 +5,7 @@ quarantine, incremental runs must catch every change, and a killed sync must res
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from connectors.retry import RetryPolicy
 from connectors.status import sync_status
 from federation import Decision, NocService, NocStore, VehicleSearch, normalise_vehicle
 from indexer import open_backend
-from records import Source
+from records import Record, Source
 from simulators.harness import Running
 from state.sync import StateStore
 
@@ -273,7 +273,8 @@ async def test_a_full_sync_loads_in_bulk_and_equals_ground_truth(
 ) -> None:
     """`full=True` is the backend's bulk load (a new index version, switched to at the end):
     under the harsh faults it ends equal to the ground truth, as the incremental path does. With
-    an `on_written` hook (the alert step searches the index) it writes incrementally."""
+    an `on_written` hook (the alert step searches the index) too: the hook runs after the switch,
+    over every record written."""
     backend = open_backend(SearchSettings(path=tmp_path / "index.db"))
 
     def current() -> str:
@@ -286,12 +287,19 @@ async def test_a_full_sync_loads_in_bulk_and_equals_ground_truth(
         assert current() == "2"  # built behind the readers, then switched to
         assert_index_matches_truth(harsh, backend, tmp_path)
         harsh.advance(2880)
-        seen: list[int] = []
-        report = await sync(
-            harsh, backend, tmp_path, full=True, on_written=lambda rs: seen.append(len(rs))
-        )
+        seen: list[str] = []
+
+        def hook(records: Sequence[Record]) -> None:
+            assert current() == "3"  # after the switch
+            seen.extend(r.record_id for r in records)
+
+        report = await sync(harsh, backend, tmp_path, full=True, on_written=hook)
         assert not {n: r.error for n, r in report.sources.items() if r.status != "ok"}
-        assert current() == "2" and seen
+        assert current() == "3"
+        # each record written and still held, hooked (a record deleted after its write is not)
+        written = sum(r.indexed + r.updated + r.with_issues for r in report.sources.values())
+        assert 0 < len(seen) <= written
+        assert len(backend.get(sorted(set(seen)))) == len(set(seen))
         assert_index_matches_truth(harsh, backend, tmp_path)
     finally:
         backend.close()
