@@ -48,8 +48,6 @@ def version_ddl(v: int, *, bulk: bool = False) -> list[str]:
         vocab_ddl(v),
         f"""CREATE TABLE ids_v{v} (type TEXT NOT NULL, value TEXT NOT NULL, rev TEXT NOT NULL,
             partial INTEGER NOT NULL, rid INTEGER NOT NULL)""",
-        f"CREATE INDEX ids_v{v}_value ON ids_v{v} (type, value)",
-        f"CREATE INDEX ids_v{v}_rev ON ids_v{v} (type, rev)",
         f"CREATE INDEX ids_v{v}_rid ON ids_v{v} (rid)",
         f"""CREATE TABLE lkeys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
             PRIMARY KEY (key, rid)) WITHOUT ROWID""",
@@ -65,40 +63,48 @@ def version_ddl(v: int, *, bulk: bool = False) -> list[str]:
 def _deferred_ddl(v: int) -> list[str]:
     """What a bulk load builds once, at its end, instead of row by row: the name keys (about 16
     rows per record, clustered by key, so a batch's inserts land on pages all over the B-tree
-    and every commit rewrites them), and the profile-id index, which only readers use (hashes,
-    so as scattered, and rewritten as links regroup records). Every index the write path itself
-    reads (record ids, link keys, identifiers and reversed identifiers: a FIR's labels are
-    looked up by either, links) stays, so that labels and links are decided exactly as in an
-    incremental write."""
+    and every commit rewrites them), the profile-id index, which only readers use (hashes,
+    so as scattered, and rewritten as links regroup records), and the identifier indexes by
+    value and by reversed value (clustered by identifier, as scattered; during the load a
+    partial index holds the reversed FIRs, the only identifiers the write path reads: a FIR's
+    labels, `bulk_ddl`). Every other index the write path reads (record ids, link keys, links)
+    stays, so that labels and links are decided exactly as in an incremental write."""
     return [
         f"""CREATE TABLE keys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
             PRIMARY KEY (key, rid)) WITHOUT ROWID""",
         f"CREATE INDEX keys_v{v}_rid ON keys_v{v} (rid)",
         f"CREATE INDEX records_v{v}_profile ON records_v{v} (profile_id)",
+        f"CREATE INDEX IF NOT EXISTS ids_v{v}_value ON ids_v{v} (type, value)",
+        f"CREATE INDEX IF NOT EXISTS ids_v{v}_rev ON ids_v{v} (type, rev)",
     ]
 
 
 def bulk_ddl(v: int) -> list[str]:
     """A bulk load's key rows are appended to `keystage_vN`, a plain table in arrival order (its
     index on rid is in arrival order too, since new records take the next rid): each page is
-    written once, whatever the size of the index."""
+    written once, whatever the size of the index. FIR identifiers are indexed by reversed value
+    as they are written (`ids_vN_firrev`: the labels of a FIR are looked up by it, and FIRs are
+    a part of the identifiers); the full identifier indexes are built at the end."""
     return [
         f"CREATE TABLE keystage_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL)",
         f"CREATE INDEX keystage_v{v}_rid ON keystage_v{v} (rid)",
+        f"CREATE INDEX ids_v{v}_firrev ON ids_v{v} (type, rev) WHERE type = 'fir'",
     ]
 
 
 def finish_bulk_ddl(v: int) -> list[str]:
     """Turn a bulk-loaded version into an ordinary one: the name keys copied into their B-tree
     in key order (appended page after page; the rid index then built by one sort), the
-    profile-id index built by one sort, the full-text index merged into one segment
-    (its incremental merges leave several, and a search reads every one)."""
+    profile-id and identifier indexes built by one sort each (the partial FIR index they
+    replace dropped), the full-text index merged into one segment (its incremental merges
+    leave several, and a search reads every one)."""
     return [
         _deferred_ddl(v)[0],
         f"INSERT OR IGNORE INTO keys_v{v} (key, rid) "
         f"SELECT key, rid FROM keystage_v{v} ORDER BY key, rid",
         f"DROP TABLE keystage_v{v}",
         *_deferred_ddl(v)[1:],
+        f"DROP INDEX IF EXISTS ids_v{v}_firrev",  # a load begun by an older icjs has none
         f"INSERT INTO names_v{v} (names_v{v}) VALUES ('optimize')",
     ]
 
