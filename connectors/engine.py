@@ -73,6 +73,12 @@ FLUSH_S = 1.0
 # batch, as before; only the batch is larger.
 FULL_FLUSH_RECORDS = 2000
 FULL_FLUSH_S = 10.0
+# Inside a bulk load, larger still: what is left scattered (the record-id and link-key indexes,
+# the sync state's versions) costs a page per page touched per commit, and pages touched grow
+# more slowly than the batch (bench/growth, docs/decisions.md "A full sync with hooks loads in
+# bulk"). A crash re-reads at most one batch of each source.
+BULK_FLUSH_RECORDS = 8000
+BULK_FLUSH_S = 30.0
 
 
 @dataclass
@@ -187,7 +193,9 @@ class SyncEngine:
         # records (or seconds) per write: `flush_records` when given (tests write per page), else
         # FLUSH_* for an incremental walk and FULL_FLUSH_* for a full one
         self.flush_records = flush_records
-        # during a bulk load: `on_written` runs once the load is current (`_run_deferred`)
+        # during a bulk load: larger batches, and `on_written` runs once the load is current
+        # (`_run_deferred`)
+        self._loading = False
         self._deferring = False
 
     def close(self) -> None:
@@ -230,13 +238,13 @@ class SyncEngine:
             self.before_load()
         load = bulk_load() if bulk_load is not None else nullcontext()
         await asyncio.to_thread(load.__enter__)
-        self._deferring = deferring
+        self._loading, self._deferring = bulk_load is not None, deferring
         try:
             await asyncio.gather(
                 *(self._run_source(n, sources[n], full, report.sources[n]) for n in names)
             )
         finally:
-            self._deferring = False
+            self._loading = self._deferring = False
             await asyncio.to_thread(load.__exit__, None, None, None)
         for name, error in {**failures, **await self._run_deferred(names)}.items():
             source = report.sources[name]
@@ -370,6 +378,8 @@ class SyncEngine:
         flush_records, flush_s = (
             (FULL_FLUSH_RECORDS, FULL_FLUSH_S) if walk_full else (FLUSH_RECORDS, FLUSH_S)
         )
+        if walk_full and self._loading:
+            flush_records, flush_s = BULK_FLUSH_RECORDS, BULK_FLUSH_S
         if self.flush_records is not None:
             flush_records, flush_s = self.flush_records, FLUSH_S
         batch = MappedPage()
