@@ -7,8 +7,8 @@ The hook first revokes CLEAR NOCs of vehicles a new theft report names (`federat
 the alert step, which also turns those revocations into alerts, then the sexual-offender
 register's matcher (`alerts.ndso`): all before the sync engine commits the page's checkpoint, or
 in a full sync that loads the index in bulk, after the load, over the batches it wrote
-(`connectors.engine`); the engine calls `before_load` first, so that the register the matcher
-compares new records with is read from the index as it was before them.
+(`connectors.engine`); the engine calls `before_load` first and `after_load` last, so that the
+register the matcher compares new records with is the index as it was before them.
 """
 
 from __future__ import annotations
@@ -45,10 +45,16 @@ class SyncHook:
     def before_load(self) -> None:
         """A bulk load is about to start and the hook will run after it: read the register
         now, from the index without the load's records, as a page-by-page sync reads it at its
-        first batch (else every new record the index links to a registered offender would
-        count as one of his own, not as an appearance)."""
+        first batch, and keep it until `after_load` (read from the loaded index, every new
+        record the index links to a registered offender would count as one of his own, not as
+        an appearance)."""
         if self._ndso is not None:
-            self._ndso.reread()
+            self._ndso.pin()
+
+    def after_load(self) -> None:
+        """The load's batches are matched: the register is read again as usual."""
+        if self._ndso is not None:
+            self._ndso.unpin()
 
 
 def sync_hook(

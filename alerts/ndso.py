@@ -114,9 +114,10 @@ class NdsoMatcher:
         self._directory = directory
         # offenders registered by batches since the snapshot was read, until it is read again
         self._since: tuple[object, list[Offender]] = (None, [])
+        self._pinned: Any = None  # the register read before a bulk load (`pin`)
 
     def _offenders(self, records: Sequence[Record]) -> list[Offender]:
-        snapshot = self._index.current()
+        snapshot = self._pinned or self._index.current()
         if self._since[0] is not snapshot:
             self._since = (snapshot, [])
         known = [*snapshot.offenders, *self._since[1]]
@@ -128,10 +129,16 @@ class NdsoMatcher:
             known += added
         return known
 
-    def reread(self) -> None:
-        """Read the register from the index now (`alerts.hook.SyncHook.before_load`)."""
+    def pin(self) -> None:
+        """Read the register from the index now and compare with it (and the offenders later
+        batches register) until `unpin`, however long that takes: a bulk load's batches are
+        matched after the load, and a register read again meanwhile would be read from the
+        loaded index (`alerts.hook.SyncHook`)."""
         self._index.refresh()
-        self._index.current()
+        self._pinned = self._index.current()
+
+    def unpin(self) -> None:
+        self._pinned = None
 
     def __call__(self, conn: sa.Connection, records: Sequence[Record], now: datetime) -> int:
         """Match a written batch and queue its alerts in `conn`'s transaction."""
@@ -143,7 +150,7 @@ class NdsoMatcher:
             return []
         backend = self._index.backend
         batch = {r.record_id: r for r in records}
-        held = {**self._index.current().records, **batch}
+        held = {**(self._pinned or self._index.current()).records, **batch}
         missing = sorted({i for o in offenders for i in o.record_ids} - set(held))
         held.update({r.record_id: r for r in backend.get(missing)} if missing else {})
         # an offender whose conviction this batch brings (new, or read again after a crash):

@@ -230,6 +230,7 @@ def sync_sources(settings: Settings, manifest: dict[str, dict[str, Any]], consol
                     on_written=hooks.written,
                     on_removed=hooks.removed,
                     before_load=hooks.before_load,
+                    after_load=hooks.after_load,
                 )
             )
         console.print(report_view(report, console.width))

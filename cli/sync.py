@@ -224,6 +224,7 @@ async def _loop(
     on_written: Callable[[Sequence[Record]], None] | None = None,
     on_removed: Callable[[Sequence[str]], None] | None = None,
     before_load: Callable[[], None] | None = None,
+    after_load: Callable[[], None] | None = None,
 ) -> bool:
     """One run, or one every `interval` seconds. The engine (and so each source's circuit
     breaker) lives across `--watch` runs.
@@ -242,6 +243,7 @@ async def _loop(
             on_written=on_written,
             on_removed=on_removed,
             before_load=before_load,
+            after_load=after_load,
         )
         try:
             while True:
@@ -292,7 +294,8 @@ class SyncHooks(NamedTuple):
     close: Callable[[], None]
     step: AlertStep
     removed: Callable[[Sequence[str]], None]
-    before_load: Callable[[], None]  # `SyncEngine.before_load`
+    before_load: Callable[[], None]  # `SyncEngine.before_load`, `after_load`
+    after_load: Callable[[], None]
 
 
 def alert_hook(state: StateDatabases, backend: Backend, settings: Settings) -> SyncHooks:
@@ -327,7 +330,7 @@ def alert_hook(state: StateDatabases, backend: Backend, settings: Settings) -> S
         close_alerts()
         close_graph()
 
-    return SyncHooks(written, close, step, removed, alerts.before_load)
+    return SyncHooks(written, close, step, removed, alerts.before_load, alerts.after_load)
 
 
 sync_app = typer.Typer(
@@ -426,6 +429,7 @@ def register(app: typer.Typer) -> None:
                         on_written=hooks.written,
                         on_removed=hooks.removed,
                         before_load=hooks.before_load,
+                        after_load=hooks.after_load,
                     )
                 )
                 raise typer.Exit(0 if ok else 1)

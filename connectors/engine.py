@@ -171,6 +171,7 @@ class SyncEngine:
         on_written: Callable[[Sequence[Record]], None] | None = None,
         on_removed: Callable[[Sequence[str]], None] | None = None,
         before_load: Callable[[], None] | None = None,
+        after_load: Callable[[], None] | None = None,
     ) -> None:
         self.sink = sink
         # told about every batch of records the index accepted (the NOC revokes CLEAR
@@ -182,6 +183,7 @@ class SyncEngine:
         # told when a bulk load is about to start and `on_written` will run after it (the alert
         # step reads the offenders' register then, from the index without the load's records)
         self.before_load = before_load
+        self.after_load = after_load  # and when it has run over the load's batches
         self.state = state
         self.settings = settings
         self.policy = policy or RetryPolicy.from_settings(settings)
@@ -246,7 +248,12 @@ class SyncEngine:
         finally:
             self._loading = self._deferring = False
             await asyncio.to_thread(load.__exit__, None, None, None)
-        for name, error in {**failures, **await self._run_deferred(names)}.items():
+        try:
+            failures.update(await self._run_deferred(names))
+        finally:
+            if deferring and self.after_load is not None:
+                self.after_load()
+        for name, error in failures.items():
             source = report.sources[name]
             source.status = "failed"
             source.error = "; ".join(e for e in (source.error, error) if e)
@@ -685,6 +692,7 @@ async def run_sync(
     on_written: Callable[[Sequence[Record]], None] | None = None,
     on_removed: Callable[[Sequence[str]], None] | None = None,
     before_load: Callable[[], None] | None = None,
+    after_load: Callable[[], None] | None = None,
 ) -> SyncReport:
     """Sync `sources` into `sink` once, holding the state's sync lock (`connectors.lock`) for
     the run (`state_path`: a SQLite state file, or a state database): `SyncBusy` if another
@@ -704,6 +712,7 @@ async def run_sync(
                 on_written=on_written,
                 on_removed=on_removed,
                 before_load=before_load,
+                after_load=after_load,
             )
             try:
                 return await engine.run(sources, full=full)

@@ -75,6 +75,7 @@ def _sync(
     *,
     full: bool,
     before_load: Callable[[], None] | None = None,
+    after_load: Callable[[], None] | None = None,
 ) -> Any:
     state = root / "sync.db"
     return asyncio.run(
@@ -86,6 +87,7 @@ def _sync(
             full=full,
             on_written=hook,
             before_load=before_load,
+            after_load=after_load,
         )
     )
 
@@ -158,7 +160,13 @@ def test_a_full_sync_with_the_alert_step_loads_in_bulk_and_queues_the_same_alert
 
     try:
         report = _sync(
-            simulators, tmp_path, watched, hook, full=True, before_load=step_hook.before_load
+            simulators,
+            tmp_path,
+            watched,
+            hook,
+            full=True,
+            before_load=step_hook.before_load,
+            after_load=step_hook.after_load,
         )
         assert report.ok, {n: r.error for n, r in report.sources.items()}
         assert watched.loads == 1
@@ -206,7 +214,8 @@ _CHILD = textwrap.dedent(
     state = root / "sync.db"
     asyncio.run(
         run_sync(sources, backend, state, SyncSettings(state_path=state), full=True,
-                 on_written=dying_hook, before_load=hook.before_load, flush_records=200)
+                 on_written=dying_hook, before_load=hook.before_load,
+                 after_load=hook.after_load, flush_records=200)
     )
     os._exit(0)
     """
@@ -288,6 +297,7 @@ def test_a_registered_offender_in_a_bulk_loaded_record_still_alerts_his_station(
                 backend.upsert(batch)
         for batch in batches:
             hook(batch)
+        hook.after_load()
         with db.read() as conn:
             rows = conn.execute(sa.select(outbox.c.kind, outbox.c.payload)).all()
         got = {(k, json.loads(p)["match"]["record_id"]) for k, p in rows if k.startswith("ndso")}
