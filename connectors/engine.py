@@ -287,8 +287,10 @@ class SyncEngine:
                 found = {r.record_id: r for r in held}
                 records = [found[i] for i in entry.record_ids if i in found]
                 try:
-                    if records:
-                        self.on_written(records)
+                    # in pieces the size a full walk outside a load writes: the hook's matchers
+                    # compare each record with what the batch registers (the offenders' register)
+                    for start in range(0, len(records), FULL_FLUSH_RECORDS):
+                        self.on_written(records[start : start + FULL_FLUSH_RECORDS])
                 except Exception as exc:  # as a failed page: this source stops, others go on
                     log.exception("the sync's hook failed after the bulk load (%s)", entry.source)
                     failures[entry.source] = (
