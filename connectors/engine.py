@@ -257,6 +257,7 @@ class SyncEngine:
             source = report.sources[name]
             source.status = "failed"
             source.error = "; ".join(e for e in (source.error, error) if e)
+            self.state.fail_last_run(name, error)
         return report
 
     async def _run_deferred(self, names: Sequence[str]) -> dict[str, str]:

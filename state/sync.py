@@ -657,6 +657,28 @@ class StateStore:
                 .values(finished_at=_now(), status=status, counts=_dumps(counts), error=error)
             )
 
+    def fail_last_run(self, source: str, error: str) -> None:
+        """Mark the source's latest finished run failed, with `error` added to its own: what a
+        run hands over after it finished (the hook over a bulk load's batches) failed, so the
+        run did not do all it had to, and readers of the sync state (`icjs sync status`, the
+        NOC's freshness) must see a failure, as the run's report does."""
+        r = runs.c
+        with self._tx() as conn:
+            latest = conn.execute(
+                sa.select(r.id, r.error)
+                .where(r.source == source, r.finished_at.is_not(None))
+                .order_by(r.id.desc())
+                .limit(1)
+            ).first()
+            if latest is None:
+                return
+            joined = "; ".join(e for e in (latest[1], error) if e)
+            conn.execute(
+                runs.update()
+                .where(r.id == latest[0])
+                .values(status="failed", error=joined, finished_at=_now())
+            )
+
     def last_runs(self) -> dict[str, dict[str, Any]]:
         r = runs.c
         latest = sa.select(sa.func.max(r.id)).group_by(r.source)

@@ -28,6 +28,7 @@ from records import Record
 from simulators.harness import Running
 from state import Database
 from state.schema import deferred_hooks, outbox
+from state.sync import StateStore
 from tests.integration.alerts.test_ndso_alerts import appearing, registering
 from tests.plugins.api import fill
 
@@ -270,6 +271,14 @@ def test_a_hook_that_fails_after_the_load_fails_its_source_and_keeps_its_batches
         assert all(r.status == "ok" for n, r in report.sources.items() if n != "cctns")
         assert not report.ok
         assert _deferred(tmp_path) > 0
+        # the sync state says so too (`icjs sync status`, the NOC's freshness read it)
+        with StateStore(tmp_path / "sync.db") as state:
+            runs = state.last_runs()
+            failure = state.last_failure("cctns")
+        assert runs["cctns"]["status"] == "failed"
+        assert "hook after the bulk load failed" in (runs["cctns"]["error"] or "")
+        assert failure is not None and "hook after the bulk load failed" in failure.error
+        assert all(r["status"] == "ok" for n, r in runs.items() if n != "cctns")
         again = _sync(simulators, tmp_path, backend, step_hook, full=False)
         assert again.ok
     finally:
