@@ -71,6 +71,50 @@ class Hit:
     reason: str
 
 
+@dataclass
+class _Registered:
+    """One name-bearing person of one of an offender's records, in register order."""
+
+    order: int
+    offender: Offender
+    record_id: str
+    record: Record
+    person: Person
+    analysed: Any = None  # `matching.analyse` of the person, made when first compared
+
+
+class _RegisteredNames:
+    """The register's people by name key, built once per batch on first use: a name-only match
+    compares a record with the registered people sharing a name key with it, in register
+    order, instead of computing every registered name's keys again for each record."""
+
+    def __init__(self, offenders: Iterable[Offender], held: dict[str, Record]) -> None:
+        self._offenders = offenders
+        self._held = held
+        self._by_key: dict[str, list[_Registered]] | None = None
+
+    def sharing(self, keys: set[str]) -> list[_Registered]:
+        if self._by_key is None:
+            self._by_key = self._build()
+        found = {e.order: e for k in keys for e in self._by_key.get(k, ())}
+        return [found[o] for o in sorted(found)]
+
+    def _build(self) -> dict[str, list[_Registered]]:
+        by_key: dict[str, list[_Registered]] = {}
+        order = 0
+        for offender in self._offenders:
+            for rid in offender.record_ids:
+                registered = self._held.get(rid)
+                if registered is None:
+                    continue
+                for person in _subjects(registered):
+                    entry = _Registered(order, offender, rid, registered, person)
+                    order += 1
+                    for key in set().union(*(matching.name_keys(n) for n in person.names)):
+                        by_key.setdefault(key, []).append(entry)
+        return by_key
+
+
 def _subjects(record: Record) -> list[Person]:
     return [p for p in record.subjects() if p.names]
 
@@ -173,6 +217,7 @@ class NdsoMatcher:
                 for ident in held[rid].identifiers if rid in held else ():
                     if ident.type in _STRONG and not ident.partial:
                         strong[(ident.type, ident.value)] = offender
+        names = _RegisteredNames(offenders, held)
         out: list[Hit] = []
         for record in examined:
             own = owner.get(record.record_id)
@@ -181,7 +226,7 @@ class NdsoMatcher:
                 continue
             if record.kind not in _APPEARING:
                 continue
-            hit = self._appeared(record, owner, linked, strong, offenders, held)
+            hit = self._appeared(record, owner, linked, strong, names)
             if hit is not None:
                 out.append(hit)
                 out.extend(self._places(hit.offender, record))
@@ -228,8 +273,7 @@ class NdsoMatcher:
         owner: dict[str, Offender],
         linked: dict[str, set[str]],
         strong: dict[tuple[IdType, str], Offender],
-        offenders: Iterable[Offender],
-        held: dict[str, Record],
+        names: _RegisteredNames,
     ) -> Hit | None:
         for other in sorted(linked.get(record.record_id, ())):
             if other in owner:
@@ -238,39 +282,32 @@ class NdsoMatcher:
             found = strong.get((ident.type, ident.value))
             if found is not None and not ident.partial:
                 return Hit(APPEARED, found, record, True, f"same {ident.type.value}")
-        return self._by_name(record, offenders, held)
+        return self._by_name(record, names)
 
-    def _by_name(
-        self, record: Record, offenders: Iterable[Offender], held: dict[str, Record]
-    ) -> Hit | None:
+    def _by_name(self, record: Record, names: _RegisteredNames) -> Hit | None:
         people = _subjects(record)
         if not people:
             return None
         keys = set().union(*(matching.name_keys(n) for p in people for n in p.names))
-        for offender in offenders:
-            for rid in offender.record_ids:
-                registered = held.get(rid)
-                for person in _subjects(registered) if registered else []:
-                    if not keys & set().union(*(matching.name_keys(n) for n in person.names)):
-                        continue
-                    born = _born(person, registered) if registered else None
-                    analysed = matching.analyse(
-                        matching.PersonQuery(
-                            name=person.names[0], relative_name=person.relative_name
-                        )
+        for entry in names.sharing(keys):
+            person = entry.person
+            born = _born(person, entry.record)
+            if entry.analysed is None:
+                entry.analysed = matching.analyse(
+                    matching.PersonQuery(name=person.names[0], relative_name=person.relative_name)
+                )
+            for candidate in people:
+                if not _born_alike(born, _born(candidate, record)):
+                    continue
+                result = matching.score(entry.analysed, candidate)
+                if result.score >= NAME_MATCH:
+                    return Hit(
+                        APPEARED,
+                        entry.offender,
+                        record,
+                        False,
+                        f"name and birth year agree with {entry.record_id} ({result.score:.2f})",
                     )
-                    for candidate in people:
-                        if not _born_alike(born, _born(candidate, record)):
-                            continue
-                        result = matching.score(analysed, candidate)
-                        if result.score >= NAME_MATCH:
-                            return Hit(
-                                APPEARED,
-                                offender,
-                                record,
-                                False,
-                                f"name and birth year agree with {rid} ({result.score:.2f})",
-                            )
         return None
 
     def queue(self, conn: sa.Connection, hits: Sequence[Hit], now: datetime) -> int:
