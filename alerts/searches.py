@@ -40,6 +40,8 @@ from state.stores import open_area
 
 PERSON, VEHICLE, WATCH = "person_search", "vehicle_search", "watch"
 DEFAULT_WINDOW = timedelta(days=5)
+# Keys bound in one `IN (...)`: well under SQLite's 32,766 parameters and PostgreSQL's 65,535.
+_KEYS_PER_QUERY = 5000
 WATCH_NAME_SCORE = 0.9  # a watched profile's name alone alerts only when the matcher is sure
 # Identifiers strong enough for a watch to follow (the index links records on the same ones).
 WATCHED_IDS = (
@@ -259,10 +261,27 @@ class SearchMemory:
         ).mappings()
         return [_remembered(row) for row in rows]
 
+    def filed(self, conn: sa.Connection, keys: Iterable[str]) -> set[str]:
+        """Which of `keys` any remembered search or watch is filed under."""
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        k = remembered_keys.c
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            found.update(
+                conn.execute(sa.select(k.key).where(k.key.in_(chunk)).distinct()).scalars()
+            )
+        return found
+
     def hits(self, conn: sa.Connection, records: Sequence[Record], now: datetime) -> list[Hit]:
         out: list[Hit] = []
-        for record in records:
-            keys = identifier_keys(record)
+        keyed = [(record, identifier_keys(record)) for record in records]
+        # one look-up for the batch first: most records share no key with any remembered
+        # search, and one query each (`sharing`) was most of the alert step's cost
+        filed = self.filed(conn, (key for _, keys in keyed for key in keys))
+        for record, keys in keyed:
+            if not keys & filed:
+                continue
             for memo in self.sharing(conn, keys, now):
                 if record.record_id in memo.results:
                     continue
