@@ -31,7 +31,6 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
 
 from indexer.comparison import (
     ACCOUNT,
@@ -54,7 +53,7 @@ from records import Person, Record
 
 from .decisions import Judgement, Verdict, pair
 from .linkage import Evidence, Model
-from .rescoring import Scored
+from .rescoring import Scored, by_score
 
 # Query-time joins are looked for among records whose name agrees at least this well with the
 # query's (`Scored.agreement`: matching's calibrated name agreement, as if the name were unique);
@@ -616,13 +615,10 @@ def _groups(
     out = list(groups.values())
     for g in out:
         if len(g.members) > 1:
-            g.members.sort(key=_SCORE, reverse=True)
+            g.members.sort(key=by_score, reverse=True)
     # a group's confidence is its best member's score: the first, once its members are sorted
     out.sort(key=_first_score, reverse=True)
     return out
-
-
-_SCORE = attrgetter("match.score")  # `Scored.score`, without a Python frame per call
 
 
 def _first_score(g: Group) -> float:

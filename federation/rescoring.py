@@ -46,8 +46,8 @@ def rescore(
         record = candidate.record
         best: tuple[Person, matching.MatchResult] | None = None
         for person in record.subjects():
-            if not (person.name or person.name_local or any(person.aliases)):
-                continue  # no name (`Person.names` empty), without building the list
+            if not person.has_name:
+                continue
             result = matching.score(
                 analysed,
                 person,
@@ -59,8 +59,9 @@ def rescore(
                 best = (person, result)
         if best is not None and best[1].score >= min_score:
             out.append(Scored(record, best[0], best[1], candidate.profile_id))
-    out.sort(key=_SCORE, reverse=True)
+    out.sort(key=by_score, reverse=True)
     return out
 
 
-_SCORE = attrgetter("match.score")  # `Scored.score`, without a Python frame per call
+# `Scored.score` as a sort key, without a Python frame per call (rescoring and grouping sort by it)
+by_score = attrgetter("match.score")

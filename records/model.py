@@ -173,6 +173,12 @@ class Person(BaseModel):
         out.extend(a for a in self.aliases if a)
         return out
 
+    @property
+    def has_name(self) -> bool:
+        """Whether `names` holds any, without building the list (rescoring asks it of every
+        candidate's every subject)."""
+        return bool(self.name or self.name_local or any(self.aliases))
+
     @model_validator(mode="after")
     def _ages_ordered(self) -> Person:
         if self.age_from is not None and self.age_to is not None and self.age_from > self.age_to:
