@@ -69,9 +69,16 @@ def _deferred_ddl(v: int) -> list[str]:
     partial index holds the reversed FIRs, the only identifiers the write path reads: a FIR's
     labels, `bulk_ddl`). Every other index the write path reads (record ids, link keys, links)
     stays, so that labels and links are decided exactly as in an incremental write."""
+    return [_keys_table(v), *_deferred_indexes(v)]
+
+
+def _keys_table(v: int) -> str:
+    return f"""CREATE TABLE keys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
+            PRIMARY KEY (key, rid)) WITHOUT ROWID"""
+
+
+def _deferred_indexes(v: int) -> list[str]:
     return [
-        f"""CREATE TABLE keys_v{v} (key TEXT NOT NULL, rid INTEGER NOT NULL,
-            PRIMARY KEY (key, rid)) WITHOUT ROWID""",
         f"CREATE INDEX keys_v{v}_rid ON keys_v{v} (rid)",
         f"CREATE INDEX records_v{v}_profile ON records_v{v} (profile_id)",
         f"CREATE INDEX IF NOT EXISTS ids_v{v}_value ON ids_v{v} (type, value)",
@@ -99,11 +106,11 @@ def finish_bulk_ddl(v: int) -> list[str]:
     replace dropped), the full-text index merged into one segment (its incremental merges
     leave several, and a search reads every one)."""
     return [
-        _deferred_ddl(v)[0],
+        _keys_table(v),
         f"INSERT OR IGNORE INTO keys_v{v} (key, rid) "
         f"SELECT key, rid FROM keystage_v{v} ORDER BY key, rid",
         f"DROP TABLE keystage_v{v}",
-        *_deferred_ddl(v)[1:],
+        *_deferred_indexes(v),
         f"DROP INDEX IF EXISTS ids_v{v}_firrev",  # a load begun by an older icjs has none
         f"INSERT INTO names_v{v} (names_v{v}) VALUES ('optimize')",
     ]
