@@ -233,7 +233,7 @@ class SyncEngine:
         # the load wrote, in order, once the load is current: each batch's ids are kept in the
         # sync state with its checkpoint and dropped once its hook returned (`_run_deferred`).
         bulk_load = getattr(self.sink, "bulk_load", None) if full and names else None
-        if self.on_written is not None and not callable(getattr(self.sink, "get", None)):
+        if self.on_written is not None and self._sink_get() is None:
             bulk_load = None  # it could not read the batches back for the hook
         deferring = bulk_load is not None and self.on_written is not None
         if deferring and self.before_load is not None:
@@ -260,6 +260,12 @@ class SyncEngine:
             self.state.fail_last_run(name, error)
         return report
 
+    def _sink_get(self) -> Callable[[Sequence[str]], list[Record]] | None:
+        """The sink's `get` (records by id), which reads a bulk load's batches back for the
+        hook; None when the sink has none."""
+        get = getattr(self.sink, "get", None)
+        return get if callable(get) else None
+
     async def _run_deferred(self, names: Sequence[str]) -> dict[str, str]:
         """Run `on_written` over the batches a bulk load wrote before it (`StateStore.deferred`),
         in the order they were written, each batch's ids dropped once its hook returned: the
@@ -267,10 +273,8 @@ class SyncEngine:
         them for the next run. Read back from the index, so a record deleted since is not
         hooked (its removal was). A source whose hook fails keeps the rest of its batches for
         the next run; the others go on. Returns the failures by source."""
-        if self.on_written is None:
-            return {}
-        get = getattr(self.sink, "get", None)
-        if not callable(get):
+        get = self._sink_get()
+        if self.on_written is None or get is None:
             return {}
         failures: dict[str, str] = {}
         after = 0
