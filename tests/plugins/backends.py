@@ -238,6 +238,18 @@ def _engines() -> list[str]:
     return ["embedded", "opensearch", "elasticsearch"]
 
 
+def cluster_url(engine: str) -> str:
+    """The URL of the test cluster of `engine` ("opensearch", "elasticsearch"); the test is
+    skipped when there is none, except OpenSearch in CI, where `make test` starts one and a
+    missing node is an error rather than a quiet skip."""
+    url = os.environ.get(f"ICJS_TEST_{engine.upper()}_URL")
+    if not url:
+        if engine == "opensearch" and os.environ.get("CI"):
+            pytest.fail("ICJS_TEST_OPENSEARCH_URL is not set: run the suite with `make test`")
+        pytest.skip(f"no {engine} cluster: set ICJS_TEST_{engine.upper()}_URL")
+    return url
+
+
 @pytest.fixture(params=_engines())
 def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """A fresh, empty backend of each engine that is reachable (others are skipped)."""
@@ -245,11 +257,7 @@ def any_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Back
     if engine == "embedded":
         settings = SearchSettings(backend="embedded", path=tmp_path / "icjs.db")
     else:
-        url = os.environ.get(f"ICJS_TEST_{engine.upper()}_URL")
-        if not url:
-            if engine == "opensearch" and os.environ.get("CI"):
-                pytest.fail("ICJS_TEST_OPENSEARCH_URL is not set: run the suite with `make test`")
-            pytest.skip(f"no {engine} cluster: set ICJS_TEST_{engine.upper()}_URL")
+        url = cluster_url(engine)
         settings = SearchSettings(
             backend=engine,  # type: ignore[arg-type]
             url=url,

@@ -4,7 +4,6 @@ cluster node; writes keep the longer `search.request_timeout_s`."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 
 from config import SearchSettings
 from indexer.backends.engines import engine_for
+from tests.plugins.backends import cluster_url
 
 WRITE_TIMEOUT_S = 600.0  # what the read would wait for without its own timeout
 READ_TIMEOUT_S = 1.0
@@ -53,11 +53,7 @@ def hung() -> Iterator[HungNode]:
 def test_a_read_moves_on_from_a_hung_node_after_the_read_timeout(
     engine: str, hung: HungNode
 ) -> None:
-    url = os.environ.get(f"ICJS_TEST_{engine.upper()}_URL")
-    if not url:
-        if engine == "opensearch" and os.environ.get("CI"):
-            pytest.fail("ICJS_TEST_OPENSEARCH_URL is not set: run the suite with `make test`")
-        pytest.skip(f"no {engine} cluster: set ICJS_TEST_{engine.upper()}_URL")
+    url = cluster_url(engine)
     settings = SearchSettings(
         backend=engine,  # type: ignore[arg-type]
         url=f"http://127.0.0.1:{hung.port},{url}",
