@@ -274,9 +274,9 @@ _NETWORK_NODES = [
         "suppressed": None,
     },
     {
-        "id": "fir:0412/2024/123",
+        "id": "fir:MH/0412/2024/123",
         "kind": "fir",
-        "value": "0412/2024/123",
+        "value": "MH/0412/2024/123",
         "hop": 1,
         "label": None,
         "source": None,
@@ -310,7 +310,7 @@ _NETWORK_NODES = [
 _NETWORK_EDGES = [
     {
         "record_node": "record:cctns:MH-PS0412-2024-0123-A1",
-        "value_node": "fir:0412/2024/123",
+        "value_node": "fir:MH/0412/2024/123",
         "relation": "accused in",
         "record_id": "cctns:MH-PS0412-2024-0123-A1",
         "source": "cctns",
@@ -318,7 +318,7 @@ _NETWORK_EDGES = [
     },
     {
         "record_node": "record:cctns:MH-PS0412-2024-0123-A2",
-        "value_node": "fir:0412/2024/123",
+        "value_node": "fir:MH/0412/2024/123",
         "relation": "accused in",
         "record_id": "cctns:MH-PS0412-2024-0123-A2",
         "source": "cctns",
@@ -348,7 +348,7 @@ GRAPHML_EXAMPLE = (
     '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
     '  <key id="d0" for="node" attr.name="kind" attr.type="string" />\n'
     '  <graph edgedefault="undirected">\n'
-    '    <node id="fir:0412/2024/123"><data key="d0">fir</data></node>\n'
+    '    <node id="fir:MH/0412/2024/123"><data key="d0">fir</data></node>\n'
     "  </graph>\n</graphml>\n"
 )
 
@@ -356,7 +356,7 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
     ("get", "/v1/network/profiles/{profile_id}", "200"): _NETWORK,
     ("get", "/v1/network/identifiers/{kind}", "200"): {
         **_NETWORK,
-        "seeds": ["fir:0412/2024/123"],
+        "seeds": ["fir:MH/0412/2024/123"],
     },
     ("get", "/v1/network/paths", "200"): {
         "request_id": _REQUEST_ID,
@@ -368,7 +368,7 @@ RESPONSES: dict[tuple[str, str, str], Any] = {
                 "length": 2,
                 "nodes": [
                     "record:cctns:MH-PS0412-2024-0123-A1",
-                    "fir:0412/2024/123",
+                    "fir:MH/0412/2024/123",
                     "record:cctns:MH-PS0412-2024-0123-A2",
                 ],
                 "edges": _NETWORK_EDGES,

@@ -265,8 +265,9 @@ def ensure_linkage_model(settings: Settings, console: Console) -> None:
 
 
 def ensure_network(settings: Settings, console: Console) -> None:
-    """Build the network graph in full once when the index has records the graph has never
-    seen (a demo directory made before the graph existed); the sync keeps it current after."""
+    """Build the network graph in full when the index has records the graph has never seen
+    (a demo directory made before the graph existed) or the graph was built with older FIR
+    nodes (`GraphStore.stale`); the sync keeps it current after."""
     from indexer import open_backend
     from network import GraphStore
     from network.hook import rebuild, store_path
@@ -274,8 +275,8 @@ def ensure_network(settings: Settings, console: Console) -> None:
     store = GraphStore(store_path(settings.data_dir))
     backend = open_backend(settings.search)
     try:
-        if store.stats().edges == 0 and backend.count() > 0:
-            console.print("building the network graph from the index (once)…")
+        if (store.stats().edges == 0 or store.stale()) and backend.count() > 0:
+            console.print("building the network graph from the index…")
             rebuild(store, backend.records())
     finally:
         backend.close()

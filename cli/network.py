@@ -85,6 +85,7 @@ def stats_command(
     try:
         stats = store.stats()
         caps = stored_caps(store)
+        stale = store.stale()
     finally:
         store.close()
     out = {
@@ -93,6 +94,7 @@ def stats_command(
         "values": stats.nodes,
         "caps": {k.value: v for k, v in sorted(caps.by_kind.items())},
         "caps_learnt_at": caps.learnt_at,
+        "stale": stale,
     }
     if as_json:
         typer.echo(json.dumps(out, indent=2))

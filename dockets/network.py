@@ -30,9 +30,9 @@ from federation.persons import ProfileRead
 from federation.related import RelatedRecords
 from federation.views import RecordView
 from network import NetworkService, record_node
+from network.extract import unstated_fir_node
 from network.model import Edge, NodeKind, split_node
 from network.service import NetworkAnswer, NodeOut
-from records import Source
 
 from .facts import Fact, people_of
 
@@ -133,9 +133,11 @@ def summarise(
     co_accused: list[SharedValue] = []
     shared: list[SharedValue] = []
     vehicles: list[SharedValue] = []
-    for node_id, all_edges in sorted(by_value.items()):
+    elsewhere = _other_states_cases(by_value, own)
+    for node_id, edges in sorted(by_value.items()):
+        if node_id in elsewhere:
+            continue
         kind, value = split_node(node_id)
-        edges, state = _same_case(all_edges, own) if kind is NodeKind.FIR else (all_edges, None)
         mine = tuple(sorted({e.record_id for e in edges if e.record_id in own}))
         if not mine:
             continue  # reached through someone else: their business, not this profile's
@@ -148,7 +150,7 @@ def summarise(
         held = found.suppressed if found is not None else None
         line = SharedValue(
             what="FIR" if kind is NodeKind.FIR else _SHARED_KINDS.get(kind, kind.value),
-            value=f"{state}/{value}" if state else value,
+            value=value,
             own=mine,
             others=tuple(holders[:MAX_HOLDERS]),
             more=max(0, len(holders) - MAX_HOLDERS),
@@ -175,21 +177,25 @@ def summarise(
     )
 
 
-def _same_case(edges: list[Edge], own: set[str]) -> tuple[list[Edge], str | None]:
-    """The edges of a FIR node that are this profile's case, and the case's state if one.
+def _other_states_cases(by_value: Mapping[str, list[Edge]], own: set[str]) -> set[str]:
+    """The stated FIR nodes this profile reaches only through an inmate's tie, when its own
+    CCTNS record states the case in another state.
 
-    A FIR's node has no state (`network.extract`: e-Prisons names an inmate's FIR by station
-    code and number only), so it also holds the FIRs of the same station code, year and number
-    in other states, since codes repeat from state to state. The profile's own CCTNS records
-    state the case's state; another state's CCTNS record on the node is another case, never a
-    co-accused. An inmate's edge carries the prison's state, not the FIR's, and stays."""
-    states = {e.state for e in edges if e.record_id in own and e.source is Source.CCTNS and e.state}
-    if not states:
-        return edges, None
-    same = [
-        e for e in edges if e.record_id in own or e.source is not Source.CCTNS or e.state in states
-    ]
-    return same, next(iter(states)) if len(states) == 1 else None
+    An e-Prisons case names its FIR without the state, so the store ties the inmate to every
+    state's case of that station code, year and number (`network.store`). When the profile's
+    own accused record says which state's case it is, the others are other people's cases,
+    never co-accused; without one (an inmate alone), each is shown: any could be his."""
+    stated: dict[str, set[str]] = defaultdict(set)  # stateless node → its stated nodes reached
+    owned: dict[str, set[str]] = defaultdict(set)  # stateless node → those the profile states
+    for node, edges in by_value.items():
+        unstated = unstated_fir_node(node)
+        if unstated is None:
+            continue
+        stated[unstated].add(node)
+        tied = {e.record_id for e in by_value.get(unstated, ())}
+        if any(e.record_id in own and e.record_id not in tied for e in edges):
+            owned[unstated].add(node)
+    return {n for u, nodes in stated.items() if owned[u] for n in nodes - owned[u]}
 
 
 def _hubs(

@@ -4,10 +4,14 @@ Only what the record says about its subjects becomes an edge: never a complainan
 identity does not leave the API) nor the guardian who reported a missing child, and no contact
 detail of a child's record. NCRP's identifiers are its suspects' (`connectors.ncrp`).
 
-A FIR's node is the FIR without its state (`fir:0412/2024/123`, `records.firs`): an e-Prisons
-case names its FIR by station code and number only, so an inmate meets the accused of that FIR
-only there. A FIR of the same station code, year and number in another state (codes repeat from
-state to state) is the same node; each edge keeps its record's state, which tells them apart.
+A FIR's node is the FIR with its state when the record states it (`fir:MH/0412/2024/123`, a
+CCTNS case): station codes repeat from state to state, so the same code, year and number in
+Karnataka is another case and another node. An e-Prisons case names its FIR by station code and
+number only (`records.firs`); its node is the FIR without a state (`fir:0412/2024/123`), and the
+store ties the inmate to every stated case that this stateless FIR could be
+(`network.store`): an inmate meets the accused of that FIR in whichever state it was
+registered, and two accused of different states meet only through an inmate whose case could
+be either, never directly.
 """
 
 from __future__ import annotations
@@ -86,8 +90,8 @@ def edges_of(record: Record) -> list[Edge]:
     for ident in record.identifiers:
         kind = _IDENTIFIER_NODES.get(ident.type)
         if kind is NodeKind.FIR:
-            if stateless := fir_without_state(ident.value):
-                values.setdefault(node_id(kind, stateless), kind)
+            if case := fir_node_value(ident.value):
+                values.setdefault(node_id(kind, case), kind)
         elif kind is not None and not ident.partial and ident.value:
             values.setdefault(node_id(kind, ident.value), kind)
     if record.vehicle is not None and record.vehicle.registration_no:
@@ -131,20 +135,43 @@ def _email(value: str) -> str | None:
     return text if "@" in text else None
 
 
+def fir_node_value(value: str) -> str | None:
+    """A stored FIR's node value: `MH/0412/2024/123` as it is, a FIR without its state
+    (`0412/2024/123`, or written with the placeholder state) without one."""
+    parts = value.split("/")
+    if len(parts) == 4 and parts[0] and parts[0] != UNSTATED:
+        return value
+    return fir_without_state(value)
+
+
+def unstated_fir_node(node: str) -> str | None:
+    """The stateless node a stated FIR node is one reading of (`fir:MH/0412/2024/123` →
+    `fir:0412/2024/123`); None for any other node."""
+    kind, _, value = node.partition(":")
+    if kind != NodeKind.FIR.value or value.count("/") != 3:
+        return None
+    return node_id(NodeKind.FIR, value.partition("/")[2])
+
+
 def _fir(value: str) -> str | None:
-    """A FIR as an officer writes it, with or without its state, as its node's value: the form
-    the connectors store (`matching.identifiers.normalise_fir`, without the state), so
-    `MH/0412/2024/0123`, `0412/2024/123` and `0412/0123/2024` (number before year, as a FIR is
-    often cited: "FIR 123/2024") all reach `fir:0412/2024/123`."""
+    """A FIR as an officer writes it as its node's value, in the form the connectors store
+    (`matching.identifiers.normalise_fir`): `MH/0412/2024/0123` and `mh/0412/123/2024` (number
+    before year, as a FIR is often cited: "FIR 123/2024") reach `fir:MH/0412/2024/123`; written
+    without its state (`0412/2024/123`) it reaches the stateless node, which the network service
+    widens to every state's case of that station code, year and number."""
     parts = value.strip().upper().replace(" ", "").split("/")
+    state = UNSTATED
     if len(parts) == 4:
-        parts = parts[1:]  # the state: the node has none
+        state, parts = parts[0], parts[1:]
+        if not (len(state) == 2 and state.isalpha()):
+            return None
     if len(parts) != 3:
         return None
     ps_code, year, number = parts
     if _is_year(number) and not _is_year(year):
         year, number = number, year
-    return fir_without_state(ids.normalise_fir(UNSTATED, ps_code, f"{number}/{year}"))
+    normalised = ids.normalise_fir(state, ps_code, f"{number}/{year}")
+    return normalised if state != UNSTATED else fir_without_state(normalised)
 
 
 def _is_year(text: str) -> bool:

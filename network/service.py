@@ -121,8 +121,12 @@ class NetworkService:
 
     def value_seed(self, caller: Caller, node: str) -> list[str] | None:
         """The value node, if a record the caller may see holds it; else None (a 404 that says
-        nothing of records the caller may not see)."""
-        return [node] if self.walker(caller).holders(node)[0] else None
+        nothing of records the caller may not see). A FIR written without its state is every
+        state's case of that station code, year and number, and the inmates held on it."""
+        walker = self.walker(caller)
+        nodes = [node, *self._store.cases_of(node)]
+        seen = [n for n in nodes if walker.holders(n)[0]]
+        return seen or None
 
     # -- answers -------------------------------------------------------------------------------
 

@@ -10,7 +10,15 @@ Tables:
 - `edges`: one row per (record, value) with the record's source, kind, place and labels, which
   the access check reads (`network.access`), and the evidence (relation, time).
 - `nodes`: one row per value node with its degree (records holding it): what the hub cap reads.
-- `meta`: the learnt caps (`network.suppress`) and when they were learnt.
+- `fir_cases`: each stated FIR node (`fir:MH/0412/2024/123`) under the stateless node it is one
+  reading of (`fir:0412/2024/123`). An e-Prisons inmate's case names no state, so the inmate's
+  record gets, beside its own stateless edge, one edge to each stated node of that case: the
+  accused are two hops from the inmate in whichever state the FIR was registered, and accused of
+  different states never share a node (`network.extract`). These edges are the inmate's (its
+  evidence, its labels) and come and go with the stated nodes: a case's first accused adds them,
+  its last one gone takes them away.
+- `meta`: the learnt caps (`network.suppress`), when they were learnt, and which FIR nodes the
+  graph was built with (`FIR_NODES_VERSION`).
 """
 
 from __future__ import annotations
@@ -20,15 +28,19 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from records import Kind, Record, Sensitivity, Source
 
-from .extract import edges_of
+from .extract import edges_of, unstated_fir_node
 from .model import Edge, NodeKind, split_node
+
+# Which FIR nodes the graph holds: 1, one stateless node per FIR (accused of the same station
+# code, year and number in two states met there); 2, stated nodes with inmates tied to each.
+FIR_NODES_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS edges (
@@ -52,6 +64,11 @@ CREATE TABLE IF NOT EXISTS nodes (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS nodes_degree ON nodes (kind, degree);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fir_cases (
+    unstated TEXT NOT NULL,
+    node TEXT NOT NULL,
+    PRIMARY KEY (unstated, node)
+) WITHOUT ROWID;
 """
 
 _COLUMNS = "record_id, node, relation, source, kind, state, district, police_station, labels, at"
@@ -98,6 +115,78 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
         yield values[i : i + _CHUNK]
 
 
+# Every stated FIR node under its stateless reading, and every stateless FIR edge tied to each
+# stated node of its case: what `_tie_cases` does page by page, for a whole build at once.
+_ALL_CASES = (
+    "INSERT OR IGNORE INTO fir_cases (unstated, node) "
+    "SELECT DISTINCT 'fir:' || substr(node, instr(node, '/') + 1), node FROM edges "
+    "WHERE node LIKE 'fir:%/%/%/%' AND node NOT LIKE 'fir:%/%/%/%/%'"
+)
+_ALL_TIES = (
+    f"INSERT OR IGNORE INTO edges ({_COLUMNS}) "
+    "SELECT e.record_id, c.node, e.relation, e.source, e.kind, e.state, e.district, "
+    "e.police_station, e.labels, e.at FROM fir_cases c JOIN edges e ON e.node = c.unstated"
+)
+
+
+def _tie_cases(cur: sqlite3.Cursor, edges: Sequence[Edge]) -> list[tuple[str, int]]:
+    """Tie stateless FIR edges to the stated nodes of their case, both ways: a page's inmates
+    to every known case, and every known inmate to a case the page brings first. Returns the
+    edges added per node."""
+    ties: dict[tuple[str, str], Edge] = {}
+    for edge in edges:
+        unstated = unstated_fir_node(edge.node)
+        if unstated is None:
+            continue
+        cur.execute(
+            "INSERT OR IGNORE INTO fir_cases (unstated, node) VALUES (?, ?)", (unstated, edge.node)
+        )
+        if cur.rowcount:  # a case the graph did not know: its inmates so far meet it
+            rows = cur.execute(f"SELECT {_COLUMNS} FROM edges WHERE node = ?", (unstated,))
+            for held in [_edge(r) for r in rows]:
+                ties[(held.record_id, edge.node)] = replace(held, node=edge.node)
+    for edge in edges:
+        if not edge.node.startswith("fir:") or edge.node.count("/") != 2:
+            continue
+        for (case,) in cur.execute(
+            "SELECT node FROM fir_cases WHERE unstated = ?", (edge.node,)
+        ).fetchall():
+            ties[(edge.record_id, case)] = replace(edge, node=case)
+    own = {(e.record_id, e.node) for e in edges}
+    added = [t for key, t in sorted(ties.items()) if key not in own]
+    cur.executemany(
+        f"INSERT OR IGNORE INTO edges ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [_row(t) for t in added],
+    )
+    return list(Counter(t.node for t in added).items())
+
+
+def _untie_cases(
+    cur: sqlite3.Cursor, delta: Counter[str], edges: Sequence[Edge]
+) -> list[tuple[str, int]]:
+    """A stated FIR node that lost its last own holder (every edge left is an inmate's tie)
+    is no case any more: its ties go with it. Returns the edges removed per node (negative)."""
+    written = {e.node for e in edges}
+    gone: list[tuple[str, int]] = []
+    for node in sorted(n for n, d in delta.items() if d < 0 and n not in written):
+        unstated = unstated_fir_node(node)
+        if unstated is None:
+            continue
+        (own,) = cur.execute(
+            "SELECT COUNT(*) FROM edges e WHERE e.node = ? AND NOT EXISTS "
+            "(SELECT 1 FROM edges t WHERE t.record_id = e.record_id AND t.node = ?)",
+            (node, unstated),
+        ).fetchone()
+        if own:
+            continue
+        (ties,) = cur.execute("SELECT COUNT(*) FROM edges WHERE node = ?", (node,)).fetchone()
+        cur.execute("DELETE FROM edges WHERE node = ?", (node,))
+        cur.execute("DELETE FROM fir_cases WHERE node = ?", (node,))
+        if ties:
+            gone.append((node, -int(ties)))
+    return gone
+
+
 @dataclass(frozen=True)
 class Where:
     """An SQL condition on `edges` columns and its parameters (`network.access` builds it)."""
@@ -125,10 +214,37 @@ class GraphStore:
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.executescript(SCHEMA)
         self._lock = threading.RLock()
+        if self.get_meta("fir_nodes_version") is None and self._empty():
+            self.set_meta("fir_nodes_version", FIR_NODES_VERSION)  # built from now on
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def _empty(self) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM edges LIMIT 1").fetchone() is None
+
+    def stale(self) -> str | None:
+        """What to tell an operator whose graph was built with other FIR nodes than this icjs
+        writes, or None."""
+        built = self.get_meta("fir_nodes_version") or 1
+        if built == FIR_NODES_VERSION:
+            return None
+        return (
+            f"FIR nodes built by version {built}, this icjs writes version {FIR_NODES_VERSION}: "
+            "accused of the same station code, year and number in two states may show as "
+            "co-accused until `icjs network rebuild`"
+        )
+
+    def cases_of(self, unstated: str) -> list[str]:
+        """The stated FIR nodes a stateless one may be (`fir:0412/2024/123` →
+        `fir:KA/0412/2024/123`, `fir:MH/0412/2024/123`)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT node FROM fir_cases WHERE unstated = ? ORDER BY node", (unstated,)
+            ).fetchall()
+        return [str(r[0]) for r in rows]
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -162,6 +278,9 @@ class GraphStore:
                     f"INSERT INTO edges ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     [_row(e) for e in edges],
                 )
+                tied = _tie_cases(cur, edges) + _untie_cases(cur, delta, edges)
+                for node, n in tied:
+                    delta[node] += n
                 changed = sorted(n for n, d in delta.items() if d)
                 cur.executemany(
                     "INSERT OR IGNORE INTO nodes (node, kind, degree) VALUES (?, ?, 0)",
@@ -187,6 +306,7 @@ class GraphStore:
         with self._lock:
             self._conn.execute("DELETE FROM edges")
             self._conn.execute("DELETE FROM nodes")
+            self._conn.execute("DELETE FROM fir_cases")
             self._conn.execute("DROP INDEX IF EXISTS edges_node")
             pending: list[tuple[Any, ...]] = []
             sql = f"INSERT OR REPLACE INTO edges ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -200,6 +320,8 @@ class GraphStore:
             written += len(pending)
             self._conn.executescript(SCHEMA)  # the node index again, built once
             self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(_ALL_CASES)
+            self._conn.execute(_ALL_TIES)
             for node, n in list(
                 self._conn.execute("SELECT node, COUNT(*) FROM edges GROUP BY node")
             ):
@@ -208,6 +330,7 @@ class GraphStore:
                     (node, split_node(node)[0].value, n),
                 )
             self._conn.execute("COMMIT")
+        self.set_meta("fir_nodes_version", FIR_NODES_VERSION)
         return written
 
     def _insert(self, sql: str, rows: list[tuple[Any, ...]]) -> None:

@@ -171,9 +171,10 @@ async def identifier_network(
             max_length=300,
             pattern=rules.TEXT,
             description="The value as you have it (`+91 98220 00001`, `MH-12-AB-1234`, an FIR "
-            "as `MH/0412/2024/0123` or `0412/0123/2024`; its node is the FIR without its state "
-            "and leading zeros, `0412/2024/123`, since e-Prisons names an inmate's FIR without "
-            "its state).",
+            "as `MH/0412/2024/0123` or `0412/0123/2024`; with its state it is that state's case, "
+            "`fir:MH/0412/2024/123`; without, every state's case of that station code, year and "
+            "number, and the inmates whose case names it so, since e-Prisons names an inmate's "
+            "FIR without its state).",
         ),
     ],
     purpose: Annotated[str, _PURPOSE],

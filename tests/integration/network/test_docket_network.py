@@ -1,7 +1,8 @@
 """The docket's network summary reads the stored graph (a real embedded index and graph store):
-a FIR's node has no state, so the accused of the same station code, year and number in another
-state share it; the docket prints them as another case, never as co-accused, and prints the
-profile's FIR with its state."""
+the accused of the same station code, year and number in another state are another case, never
+co-accused. An inmate whose case names no state is tied to every state's case; the docket of a
+profile whose own accused record states the case shows that case only, and an inmate alone
+shows each case he may be held on."""
 
 from __future__ import annotations
 
@@ -56,15 +57,22 @@ def test_the_same_fir_number_in_another_state_is_no_co_accused(
     caller = Caller(
         subject="NCRB-1", role=Role.SUPERVISOR, scopes=frozenset(), state=None, district=None
     )
-    own = {"cctns:MH1"}
-    answer = network.neighbourhood(
-        caller, [record_node("cctns:MH1")], hops=2, max_nodes=100, max_edges=100
-    )
-    reached = {e.record_id for e in answer.edges}
-    assert {"cctns:MH2", "cctns:KA1", "eprisons:BR1"} <= reached  # one node holds them all
-    views = RelatedRecords(backend, policy).views(caller, sorted(reached))
-    summary = summarise(answer, own, views)
-    [line] = summary.co_accused
-    assert line.value == "MH/0412/2024/7"
-    held_by = {h.fact.record_id for h in line.others}
-    assert held_by == {"cctns:MH2", "eprisons:BR1"}  # not Karnataka's accused
+
+    def lines(own: set[str]) -> dict[str, set[str]]:
+        answer = network.neighbourhood(
+            caller, sorted(record_node(r) for r in own), hops=2, max_nodes=100, max_edges=100
+        )
+        reached = {e.record_id for e in answer.edges}
+        views = RelatedRecords(backend, policy).views(caller, sorted(reached))
+        summary = summarise(answer, own, views)
+        return {line.value: {h.fact.record_id for h in line.others} for line in summary.co_accused}
+
+    # Karnataka's accused of FIR 0412/2024/7 is no co-accused of Maharashtra's
+    assert lines({"cctns:MH1"}) == {"MH/0412/2024/7": {"cctns:MH2", "eprisons:BR1"}}
+    # the accused and his inmate record: his own CCTNS record says which state's case it is
+    assert lines({"cctns:MH2", "eprisons:BR1"}) == {"MH/0412/2024/7": {"cctns:MH1"}}
+    # the inmate alone: either case may be his, and each says its state
+    assert lines({"eprisons:BR1"}) == {
+        "KA/0412/2024/7": {"cctns:KA1"},
+        "MH/0412/2024/7": {"cctns:MH1", "cctns:MH2"},
+    }

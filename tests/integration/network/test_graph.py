@@ -121,7 +121,7 @@ def test_co_accused_are_two_hops_apart(service: NetworkService) -> None:
         _officer(), [record_node("cctns:A1")], hops=2, max_nodes=100, max_edges=100
     )
     hops = {n.id: n.hop for n in answer.nodes}
-    assert hops[node_id(NodeKind.FIR, "0412/2024/0001")] == 1
+    assert hops[node_id(NodeKind.FIR, "MH/0412/2024/0001")] == 1
     assert hops[record_node("cctns:A2")] == 2
     assert record_node("cctns:A3") not in hops  # another FIR, nothing shared
     evidence = [e for e in answer.edges if e.record_id == "cctns:A2"]
@@ -138,7 +138,8 @@ def test_an_inmate_whose_case_does_not_state_the_fir_s_state_meets_its_accused(
     hops = {n.id: n.hop for n in answer.nodes}
     assert hops[record_node("eprisons:BR/BEUR/2024/000001")] == 2
     [edge] = [e for e in answer.edges if e.record_id == "eprisons:BR/BEUR/2024/000001"]
-    assert edge.relation == "imprisoned on" and edge.node == node_id(NodeKind.FIR, "0412/2024/0002")
+    assert edge.relation == "imprisoned on"
+    assert edge.node == node_id(NodeKind.FIR, "MH/0412/2024/0002")  # tied to the stated case
 
 
 def test_placeholder_and_hub_values_join_nobody(service: NetworkService) -> None:
@@ -183,7 +184,7 @@ def test_outside_his_state_an_officer_sees_no_phone_edges(service: NetworkServic
     phone = node_id(NodeKind.PHONE, "+919822000001")
     assert phone in _ids(home)
     assert phone not in _ids(away)  # an officer outside MH sees identity and status only
-    assert node_id(NodeKind.FIR, "0412/2024/0001") in _ids(away)  # the case is identity
+    assert node_id(NodeKind.FIR, "MH/0412/2024/0001") in _ids(away)  # the case is identity
 
 
 def test_the_sync_hook_updates_edges_incrementally(tmp_path: Path) -> None:
@@ -250,3 +251,135 @@ def test_an_identifier_seeds_only_where_the_caller_may_see_it(service: NetworkSe
     elsewhere = node_id(NodeKind.PHONE, "+919800000006")  # only KA's A6 carries it
     assert service.value_seed(_officer(), elsewhere) is None
     assert service.value_seed(_officer(state="KA", district="BENGALURU"), elsewhere) == [elsewhere]
+
+
+def _inmate(native: str, name: str, fir: str, state: str = "BR") -> Record:
+    return make(
+        Source.EPRISONS,
+        native,
+        Kind.INMATE,
+        state=state,
+        people=(Person(name=name),),
+        identifiers=(Identifier(type=IdType.FIR, value=fir, partial=True),),
+    )
+
+
+def _cross_state() -> list[Record]:
+    """Station code 0412, FIR 7 of 2024, registered in Maharashtra and in Karnataka (station
+    codes repeat from state to state), and an inmate whose case names it without a state."""
+    return [
+        _accused("MH1", "RAJU PATIL", "MH/0412/2024/0007"),
+        _accused("MH2", "SURESH JADHAV", "MH/0412/2024/0007"),
+        _accused("KA1", "MANJU GOWDA", "KA/0412/2024/0007", state="KA"),
+        _inmate("BR/BEUR/2024/000009", "SURESH JADHAV", "0412/2024/0007"),
+    ]
+
+
+def _supervisor() -> Caller:
+    return Caller(
+        subject="NCRB-1", role=Role.SUPERVISOR, scopes=frozenset(), state=None, district=None
+    )
+
+
+@pytest.fixture
+def cross_state(tmp_path: Path, embedded_backend: Backend) -> NetworkService:
+    backend = fill(embedded_backend, _cross_state())
+    store = GraphStore(tmp_path / "network.db")
+    rebuild(store, backend.records())
+    policy = Policy.load()
+    persons = PersonSearchService(
+        backend, policy, ids=ProfileIds.from_file(tmp_path / "ids.key"), model=load_model(None)
+    )
+    return NetworkService(store, policy, persons, backend)
+
+
+def test_the_same_fir_number_in_two_states_makes_no_co_accused(
+    cross_state: NetworkService,
+) -> None:
+    """With one stateless FIR node, Karnataka's accused was two hops from Maharashtra's: a
+    co-accused in the graph, its paths and its hubs, though it is another case."""
+    seed = [record_node("cctns:MH1")]
+    near = cross_state.neighbourhood(_supervisor(), seed, hops=2, max_nodes=100, max_edges=100)
+    hops = {n.id: n.hop for n in near.nodes}
+    assert hops[record_node("cctns:MH2")] == 2
+    assert hops[record_node("eprisons:BR/BEUR/2024/000009")] == 2  # his case may be this one
+    assert record_node("cctns:KA1") not in hops
+    # Karnataka's accused is reached only through the inmate whose case could be either
+    far = cross_state.neighbourhood(_supervisor(), seed, hops=4, max_nodes=100, max_edges=100)
+    assert {n.id: n.hop for n in far.nodes}[record_node("cctns:KA1")] == 4
+    inmate = [e for e in far.edges if e.record_id == "eprisons:BR/BEUR/2024/000009"]
+    assert {e.node for e in inmate} == {
+        node_id(NodeKind.FIR, "0412/2024/0007"),
+        node_id(NodeKind.FIR, "KA/0412/2024/0007"),
+        node_id(NodeKind.FIR, "MH/0412/2024/0007"),
+    }
+
+
+def test_a_fir_without_its_state_seeds_every_state_s_case(cross_state: NetworkService) -> None:
+    stateless = node_id(NodeKind.FIR, "0412/2024/0007")
+    assert cross_state.value_seed(_supervisor(), stateless) == [
+        stateless,
+        node_id(NodeKind.FIR, "KA/0412/2024/0007"),
+        node_id(NodeKind.FIR, "MH/0412/2024/0007"),
+    ]
+    mh = node_id(NodeKind.FIR, "MH/0412/2024/0007")
+    assert cross_state.value_seed(_supervisor(), mh) == [mh]
+
+
+def _edges(path: Path) -> set[tuple[str, str]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return set(conn.execute("SELECT record_id, node FROM edges"))
+    finally:
+        conn.close()
+
+
+def test_pages_in_any_order_tie_inmates_as_a_rebuild_does(tmp_path: Path) -> None:
+    """Inmates before their case, cases before their inmates, a case's last accused gone and
+    an inmate's new version: the incremental graph equals a full build of what is left, and
+    every degree its recount."""
+    import random
+    import sqlite3
+
+    rng = random.Random(11)
+    store = GraphStore(tmp_path / "pages.db")
+    kept: dict[str, Record] = {}
+    for _ in range(60):
+        page: list[Record] = []
+        for _ in range(rng.randrange(1, 6)):
+            fir = f"0412/2024/{rng.randrange(3):04d}"
+            if rng.random() < 0.4:
+                record = _inmate(f"BR/BEUR/2024/{rng.randrange(6):06d}", "X", fir)
+            else:
+                state = rng.choice(["MH", "KA", "TN"])
+                record = _accused(f"R{rng.randrange(12)}", "X", f"{state}/{fir}", state=state)
+            page.append(record)
+            kept[record.record_id] = record
+        store.replace(page)
+        if rng.random() < 0.4 and kept:
+            gone = rng.choice(sorted(kept))
+            store.remove([gone])
+            del kept[gone]
+    full = GraphStore(tmp_path / "full.db")
+    rebuild(full, iter(sorted(kept.values(), key=lambda r: r.record_id)))
+    assert _edges(tmp_path / "pages.db") == _edges(tmp_path / "full.db")
+    conn = sqlite3.connect(tmp_path / "pages.db")
+    assert dict(conn.execute("SELECT node, degree FROM nodes")) == dict(
+        conn.execute("SELECT node, COUNT(*) FROM edges GROUP BY node")
+    )
+    conn.close()
+    assert store.stale() is None and full.stale() is None
+    store.close()
+    full.close()
+
+
+def test_a_graph_built_with_stateless_fir_nodes_says_to_rebuild(tmp_path: Path) -> None:
+    store = GraphStore(tmp_path / "network.db")
+    store.replace([_accused("A1", "RAJU PATIL", "MH/0412/2024/0001")])
+    store.set_meta("fir_nodes_version", None)  # as a graph from before stated FIR nodes
+    assert "icjs network rebuild" in (store.stale() or "")
+    rebuild(store, iter([_accused("A1", "RAJU PATIL", "MH/0412/2024/0001")]))
+    assert store.stale() is None
+    store.close()

@@ -24,12 +24,11 @@ from connectors.engine import run_sync
 from indexer import open_backend
 from indexer.backends.base import Backend
 from network import GraphStore, NetworkService, record_node
-from network.extract import edges_of
+from network.extract import edges_of, fir_node_value
 from network.hook import rebuild, store_path, sync_hook
 from network.model import NodeKind
 from network.suppress import FLOORS, learn_caps
 from records import Record, Sensitivity
-from records.firs import fir_without_state
 from simulators.harness import Running
 from tests.plugins.api import LiveApi, api_settings_for, start_api
 
@@ -104,9 +103,9 @@ def _co_accused(world: World) -> list[tuple[Record, Record]]:
 
 
 def _fir_node(record: Record) -> str:
-    """The node of the record's FIR: the FIR without its state (`network.extract`)."""
+    """The node of the record's FIR: a CCTNS case with its state (`network.extract`)."""
     fir = next(i.value for i in record.identifiers if i.type.value == "fir")
-    return f"fir:{fir_without_state(fir)}"
+    return f"fir:{fir_node_value(fir)}"
 
 
 def _officer(world: World, state: str | None, **kw: Any) -> str:
@@ -343,8 +342,9 @@ def test_an_identifier_seeds_a_network_and_exports_as_graphml(world: World) -> N
     assert r.status_code == 200, r.text
     body = r.json()
     assert {record_node(a.record_id), record_node(b.record_id)} <= {n["id"] for n in body["nodes"]}
-    assert body["analysis"]["hubs_by_degree"][0]["node"] == _fir_node(a)
-    # as the FIR register prints it, zero-padded, and without the state: the same node
+    values = [h["node"] for h in body["analysis"]["hubs_by_degree"] if h["node"].startswith("fir:")]
+    assert values[0] == _fir_node(a)  # an inmate held on it also holds its stateless node
+    # as the FIR register prints it, zero-padded, and without the state: every state's case
     _state, ps_code, year, number = fir.split("/")
     padded = world.api.get(
         "/v1/network/identifiers/fir",
