@@ -49,10 +49,11 @@ class SyncHook:
         record the index links to a registered offender would count as one of his own, not as
         an appearance)."""
         if self._ndso is not None:
-            self._ndso.pin()
+            self._ndso.pin()  # kept in the database too, for a process killed before the end
 
     def after_load(self) -> None:
-        """The load's batches are matched: the register is read again as usual."""
+        """The load's batches are matched (the engine says so only when none waits, this run's
+        or a killed one's): the register is read again as usual."""
         if self._ndso is not None:
             self._ndso.unpin()
 
@@ -82,7 +83,7 @@ def sync_hook(
     # the sexual-offender register's matcher (`alerts.ndso`): it reads the register from the
     # index, so only where the hook has one
     ndso = (
-        NdsoMatcher(OffenderIndex(backend), Outbox(store.db), directory or Directory())
+        NdsoMatcher(OffenderIndex(backend), Outbox(store.db), directory or Directory(), store.db)
         if backend is not None
         else None
     )

@@ -18,6 +18,7 @@ own new records are not missed while the snapshot catches up.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,11 +27,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from federation.registers import Offender, OffenderIndex, convictions, register
+from federation.registers import Offender, OffenderIndex, convictions, members_of, register
 from indexer.backends.base import CandidateQuery, Filters, IdentifierTerm
 from matching import api as matching
 from records import IdType, Kind, Person, Record
+from state.db import Database
 from state.outbox import Outbox
+from state.schema import ndso_pinned
 
 from .directory import Directory
 
@@ -60,6 +63,7 @@ _EMPLOYER_KEYS = ("employer", "occupation", "work_address", "workplace")
 NAME_MATCH = 0.9  # a name-only match's score (names as if unique) needed to send for REVIEW
 SWEEP_LIMIT = 200  # records examined per newly convicted offender
 BIRTH_SLACK = 1  # years by which a name-only match's birth years may miss each other
+PIN_MARK = "*"  # the `ndso_pinned` row that says a pin is held (no record id is "*")
 
 
 @dataclass(frozen=True)
@@ -152,16 +156,33 @@ def places_of(record: Record) -> Iterator[tuple[str, str]]:
 
 
 class NdsoMatcher:
-    def __init__(self, index: OffenderIndex, outbox: Outbox, directory: Directory) -> None:
+    def __init__(
+        self,
+        index: OffenderIndex,
+        outbox: Outbox,
+        directory: Directory,
+        pins: Database | None = None,
+    ) -> None:
         self._index = index
         self._outbox = outbox
         self._directory = directory
         # offenders registered by batches since the snapshot was read, until it is read again
         self._since: tuple[object, list[Offender]] = (None, [])
         self._pinned: Any = None  # the register read before a bulk load (`pin`)
+        # where a pin outlives this process (`ndso_pinned`); read back once, at first use
+        self._pins = pins
+        self._restored = pins is None
+
+    def _register(self) -> Any:
+        if not self._restored:
+            self._restored = True
+            members = self._read_pin()
+            if members is not None:  # a load's batches left unmatched by a killed process
+                self._pinned = self._index.as_it_was(members)
+        return self._pinned or self._index.current()
 
     def _offenders(self, records: Sequence[Record]) -> list[Offender]:
-        snapshot = self._pinned or self._index.current()
+        snapshot = self._register()
         if self._since[0] is not snapshot:
             self._since = (snapshot, [])
         known = [*snapshot.offenders, *self._since[1]]
@@ -177,12 +198,41 @@ class NdsoMatcher:
         """Read the register from the index now and compare with it (and the offenders later
         batches register) until `unpin`, however long that takes: a bulk load's batches are
         matched after the load, and a register read again meanwhile would be read from the
-        loaded index (`alerts.hook.SyncHook`)."""
+        loaded index (`alerts.hook.SyncHook`). The pin is kept in the database too: a process
+        killed before the load's batches are all matched leaves it for the next one, which
+        matches the rest against it (`_register`). A pin left by such a process is kept as it
+        is: it is the register before the batches still waiting."""
+        members = self._read_pin() if self._pins is not None else None
+        self._restored = True
+        if members is not None:
+            self._pinned = self._index.as_it_was(members)
+            return
         self._index.refresh()
         self._pinned = self._index.current()
+        if self._pins is not None:
+            rows = [{"offender": PIN_MARK, "record_ids": "[]"}]
+            rows += [
+                {"offender": key, "record_ids": json.dumps(ids)}
+                for key, ids in members_of(self._pinned).items()
+            ]
+            with self._pins.write() as conn:
+                conn.execute(ndso_pinned.delete())
+                conn.execute(ndso_pinned.insert(), rows)
 
     def unpin(self) -> None:
+        """The load's batches are all matched: the register is read from the index again."""
         self._pinned = None
+        self._restored = True
+        if self._pins is not None:
+            with self._pins.write() as conn:
+                conn.execute(ndso_pinned.delete())
+
+    def _read_pin(self) -> dict[str, list[str]] | None:
+        assert self._pins is not None
+        with self._pins.read() as conn:
+            rows = conn.execute(sa.select(ndso_pinned.c.offender, ndso_pinned.c.record_ids)).all()
+        members = {str(k): json.loads(ids) for k, ids in rows}
+        return None if members.pop(PIN_MARK, None) is None else members
 
     def __call__(self, conn: sa.Connection, records: Sequence[Record], now: datetime) -> int:
         """Match a written batch and queue its alerts in `conn`'s transaction."""
@@ -194,7 +244,7 @@ class NdsoMatcher:
             return []
         backend = self._index.backend
         batch = {r.record_id: r for r in records}
-        held = {**(self._pinned or self._index.current()).records, **batch}
+        held = {**self._register().records, **batch}
         missing = sorted({i for o in offenders for i in o.record_ids} - set(held))
         held.update({r.record_id: r for r in backend.get(missing)} if missing else {})
         # an offender whose conviction this batch brings (new, or read again after a crash):

@@ -223,8 +223,11 @@ class SyncEngine:
         names = [n for n, s in sources.items() if s.enabled]
         for name in names:
             report.sources[name] = SourceReport(name)
-        # hooks a load stopped by a crash left, before anything else is written
+        # hooks a load stopped by a crash left, before anything else is written; once none is
+        # left, what the hook kept for them goes (the register pinned before that load)
         failures = await self._run_deferred(names)
+        if self.after_load is not None and not self.state.has_deferred():
+            self.after_load()
         # A full walk rewrites every record: a sink that can load in bulk (build its indexes
         # once, at the end, and show the result all at once) is told so. It finishes the load
         # whatever happens here, since the checkpoints move as batches are written. The
@@ -251,7 +254,9 @@ class SyncEngine:
         try:
             failures.update(await self._run_deferred(names))
         finally:
-            if deferring and self.after_load is not None:
+            # batches a failed hook kept (or another source's) are still to be matched against
+            # what `before_load` pinned: it stays until they are (the next run's drain above)
+            if deferring and self.after_load is not None and not self.state.has_deferred():
                 self.after_load()
         for name, error in failures.items():
             source = report.sources[name]

@@ -24,8 +24,8 @@ every `REFRESH_S` seconds, as for the public list.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from auth.principal import Caller
@@ -289,6 +289,25 @@ class OffenderIndex:
     def current(self) -> _Snapshot:
         return self._snapshot.current()
 
+    def as_it_was(self, members: Mapping[str, Sequence[str]]) -> _Snapshot:
+        """The register read now, cut back to an earlier one (`members`: each offender's key and
+        record ids then, as `members_of` gave them): an offender then is one now whose
+        convictions include a record of his then, with only the records and convictions he had
+        then; an offender registered since is left out. The records are read as they are now."""
+        now = self.current()
+        then_of = {rid: key for key, ids in members.items() for rid in ids}
+        offenders: list[Offender] = []
+        for offender in now.offenders:
+            keys = {then_of[c.record_id] for c in offender.convictions if c.record_id in then_of}
+            then = {rid for key in sorted(keys) for rid in members[key]}
+            record_ids = tuple(r for r in offender.record_ids if r in then)
+            held = tuple(c for c in offender.convictions if c.record_id in then)
+            if record_ids and held:
+                offenders.append(replace(offender, record_ids=record_ids, convictions=held))
+        wanted = {i for o in offenders for i in o.record_ids}
+        records = {i: r for i, r in now.records.items() if i in wanted}
+        return _Snapshot(offenders, now.review, now.proclaimed, records)
+
     def _build(self) -> _Snapshot:
         proclaimed: list[Record] = []
         candidates: list[Record] = []
@@ -303,6 +322,11 @@ class OffenderIndex:
         missing = sorted(wanted - set(records))
         records.update({r.record_id: r for r in self.backend.get(missing)})
         return _Snapshot(offenders, review, proclaimed, records)
+
+
+def members_of(snapshot: _Snapshot) -> dict[str, list[str]]:
+    """Each offender's key and record ids: what `OffenderIndex.as_it_was` cuts back to."""
+    return {o.key: list(o.record_ids) for o in snapshot.offenders}
 
 
 class Registers:

@@ -34,7 +34,7 @@ HEADS = {
     "audit": "audit_0001",
     "sync": "sync_0002",
     "noc": "noc_0001",
-    "alerts": "alerts_0003",
+    "alerts": "alerts_0004",
     "decisions": "decisions_0001",
     "access": "access_0001",
 }

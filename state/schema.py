@@ -8,7 +8,7 @@ never wait for the audit log's, nor the other way round) and one migration histo
 - sync (`sync.state_path`, `var/sync.db`): checkpoints, versions, quarantine, quarantine_keys,
   reconciliations, redactions, runs, deferred_hooks, sync_holder;
 - noc (`data_dir/noc.db`): noc, noc_events;
-- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_learnt, remembered,
+- alerts (`data_dir/alerts.db`): outbox, alert_cases, alert_learnt, ndso_pinned, remembered,
   remembered_keys, broadcasts, alert_feed.
 - decisions (`data_dir/decisions.db`): judgements (supervisors' confirm and split of profiles).
 - access (`data_dir/access.db`): access_requests, access_grants (hit-flag access: requests for
@@ -389,6 +389,18 @@ alert_learnt = sa.Table(
     sa.Column("feature", Str, primary_key=True),
     sa.Column("reading", sa.Integer, nullable=False),
     sa.Column("alike", sa.Integer, nullable=False),
+)
+
+# The sexual-offender register as it stood before a bulk load (`alerts.ndso.NdsoMatcher.pin`):
+# one row per offender (his first registering record) with the record ids then his, and one row
+# `PIN_MARK` saying a pin is held (an empty register pinned is still a pin). Kept until the
+# load's batches are all matched, so that a process killed meanwhile matches the rest against
+# the register before the load, not against the loaded index.
+ndso_pinned = sa.Table(
+    "ndso_pinned",
+    alerts,
+    sa.Column("offender", Str, primary_key=True),
+    sa.Column("record_ids", Str, nullable=False),  # JSON list
 )
 
 # Searches remembered for retro-hits (`expires_at`: the window, 5 days by default) and watches

@@ -411,6 +411,10 @@ class StateStore:
         )
         return [DeferredHook(int(i), s, json.loads(ids)) for i, s, ids in rows]
 
+    def has_deferred(self) -> bool:
+        """Whether any source's batches still wait for their hooks."""
+        return bool(self._read(sa.select(deferred_hooks.c.id).limit(1)))
+
     def hooked(self, entry_id: int) -> None:
         """The hooks of batch `entry_id` have run (and committed what they write)."""
         with self._tx() as conn:

@@ -27,7 +27,7 @@ from indexer import open_backend
 from records import Record
 from simulators.harness import Running
 from state import Database
-from state.schema import deferred_hooks, outbox
+from state.schema import deferred_hooks, ndso_pinned, outbox
 from state.sync import StateStore
 from tests.integration.alerts.test_ndso_alerts import appearing, registering
 from tests.plugins.api import fill
@@ -317,4 +317,42 @@ def test_a_registered_offender_in_a_bulk_loaded_record_still_alerts_his_station(
         }
     finally:
         close()
+        backend.close()
+
+
+def test_a_load_whose_matching_a_killed_process_left_still_alerts_the_offender_s_station(
+    tmp_path: Path,
+) -> None:
+    """Killed after the load, before its batches were matched: the next process matches them
+    against the register pinned before the load (kept in `ndso_pinned`), not the one it would
+    read from the loaded index, which holds the new arrest as one of the offender's own."""
+    backend = open_backend(SearchSettings(path=tmp_path / "index.db"))
+    fill(backend, registering())  # synced on an earlier day
+    db = Database.sqlite(tmp_path / "alerts.db")
+    batches = [registering(), appearing()]
+    try:
+        dying, _, _ = sync_hook(db, db, backend)
+        dying.before_load()
+        with backend.bulk_load():
+            for batch in batches:
+                backend.upsert(batch)
+        # the process dies here: its hook never ran, nothing unpinned the register
+        hook, close, _ = sync_hook(db, db, backend)  # the next process drains the batches
+        try:
+            for batch in batches:
+                hook(batch)
+            hook.after_load()
+        finally:
+            close()
+        with db.read() as conn:
+            rows = conn.execute(sa.select(outbox.c.kind, outbox.c.payload)).all()
+            pinned = conn.execute(sa.select(sa.func.count()).select_from(ndso_pinned)).scalar()
+        got = {(k, json.loads(p)["match"]["record_id"]) for k, p in rows if k.startswith("ndso")}
+        assert got == {
+            ("ndso_appeared", "cctns:MH-PS0412-2025-0009-A1"),
+            ("ndso_appeared", "sarathi:MH1220190012345"),
+            ("ndso_place", "sarathi:MH1220190012345"),
+        }
+        assert pinned == 0  # matched: the register is read from the index again
+    finally:
         backend.close()
