@@ -163,8 +163,8 @@ def _fir(value: str) -> str | None:
     state = UNSTATED
     if len(parts) == 4:
         state, parts = parts[0], parts[1:]
-        if not (len(state) == 2 and state.isalpha()):
-            return None
+        if not (1 <= len(state) <= 3 and state.isalnum()):
+            return None  # a state code is two letters (some registers write its two digits)
     if len(parts) != 3:
         return None
     ps_code, year, number = parts

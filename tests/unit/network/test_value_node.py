@@ -49,7 +49,7 @@ def test_a_number_that_looks_like_a_year_keeps_the_written_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["0412/2024", "MH/0412/2024/12A", "not a fir", "a/b/c/d/e", "M1/0412/2024/1"]
+    "typed", ["0412/2024", "MH/0412/2024/12A", "not a fir", "a/b/c/d/e", "M-H/0412/2024/1"]
 )
 def test_what_is_no_fir_is_no_node(typed: str) -> None:
     assert value_node(NodeKind.FIR, typed) is None
