@@ -31,6 +31,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice, takewhile
 
 from indexer.comparison import (
     ACCOUNT,
@@ -133,7 +134,7 @@ def birth_year_of(person: Person, record: Record) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Edge:
     rank: int  # 0 manual, 1 strong index link, 2 index profile, 3 query
     weight: float
@@ -151,6 +152,10 @@ def _corroborated(levels: Sequence[int | None]) -> bool:
     return False
 
 
+# a record's id and version, and which of its people (`Readings.key`)
+_ReadingKey = tuple[str, datetime, int]
+
+
 @dataclass(frozen=True)
 class _Reading:
     side: Side
@@ -164,26 +169,50 @@ class Readings:
     retrieves the Ramesh Kumars), and reading one costs more than comparing two. A record's
     reading is keyed by its id, version and person, so a newer version is read afresh; at most
     `size` readings are kept, the least recently used go first. One per linkage model (the
-    address words' rarity is the model's); shared by the searches of one service."""
+    address words' rarity is the model's); shared by the searches of one service.
+
+    The names' blocking keys are kept apart from the rest (`names_of`): every record a search
+    may join is indexed by them, most are never read further."""
 
     def __init__(self, model: Model, size: int = 50_000) -> None:
         self.model = model
         self.similar = Similarity()
         self._size = size
-        self._kept: OrderedDict[tuple[str, datetime, int], _Reading] = OrderedDict()
+        self._kept: OrderedDict[_ReadingKey, _Reading] = OrderedDict()
+        self._names: OrderedDict[_ReadingKey, frozenset[str]] = OrderedDict()
 
-    def of(self, scored: Scored) -> _Reading:
+    @staticmethod
+    def key(scored: Scored) -> _ReadingKey:
+        """Which reading is `scored`'s: its record's id and version, and which of the record's
+        people it is."""
         record, person = scored.record, scored.person
-        index = next((k for k, p in enumerate(record.people) if p is person), -1)
-        key = (record.record_id, record.version, index)
+        people = record.people
+        if people and people[0] is person:  # most records name one person
+            index = 0
+        else:
+            index = next((k for k, p in enumerate(people) if p is person), -1)
+        return (record.record_id, record.version, index)
+
+    def names_of(self, scored: Scored, key: _ReadingKey | None = None) -> frozenset[str]:
+        """The blocking keys of `scored`'s names (`Similarity.person_block_keys`)."""
+        key = key or self.key(scored)
+        names = self._names.get(key)
+        if names is not None:
+            self._names.move_to_end(key)
+            return names
+        names = self._names[key] = self.similar.person_block_keys(scored.person)
+        if len(self._names) > self._size:
+            self._names.popitem(last=False)
+        return names
+
+    def of(self, scored: Scored, key: _ReadingKey | None = None) -> _Reading:
+        key = key or self.key(scored)
         reading = self._kept.get(key)
         if reading is not None:
             self._kept.move_to_end(key)
             return reading
-        side = Side.of(record, person)
-        reading = _Reading(
-            side, _fact_keys(side, self.model), self.similar.person_block_keys(person)
-        )
+        side = Side.of(scored.record, scored.person)
+        reading = _Reading(side, _fact_keys(side, self.model), self.names_of(scored, key))
         self._kept[key] = reading
         if len(self._kept) > self._size:
             self._kept.popitem(last=False)
@@ -206,6 +235,7 @@ class _Pairs:
         self.readings = readings
         self.similar = readings.similar
         self._read: dict[int, _Reading] = {}
+        self._keys: dict[int, _ReadingKey] = {}
         self._conflicts: dict[tuple[int, int], tuple[Conflict, ...]] = {}
         self.chosen: set[int] = set()
         self._name_keys_of: dict[int, frozenset[str]] = {}
@@ -215,10 +245,16 @@ class _Pairs:
         self._ensured: set[int] = set()
         self._same: dict[str, set[int]] = defaultdict(set)
 
+    def _key(self, i: int) -> _ReadingKey:
+        key = self._keys.get(i)
+        if key is None:
+            key = self._keys[i] = Readings.key(self.scored[i])
+        return key
+
     def read(self, i: int) -> _Reading:
         reading = self._read.get(i)
         if reading is None:
-            reading = self._read[i] = self.readings.of(self.scored[i])
+            reading = self._read[i] = self.readings.of(self.scored[i], self._key(i))
         return reading
 
     def side(self, i: int) -> Side:
@@ -273,12 +309,13 @@ class _Pairs:
         return link, bits, None
 
     def index(self, chosen: Collection[int]) -> None:
-        """Index the chosen records by their names' blocking keys (cheap: the written names'
-        keys are cached); what each record's facts are is read only for the records that
-        share a key with one that is compared (`_ensure`)."""
+        """Index the chosen records by their names' blocking keys (cheap: kept per record, and
+        the written names' keys are cached); what each record's facts are is read only for the
+        records that share a key with one that is compared (`_ensure`)."""
         self.chosen = set(chosen)
+        names_of, scored = self.readings.names_of, self.scored
         for i in chosen:
-            keys = self.similar.person_block_keys(self.scored[i].person)
+            keys = names_of(scored[i], self._key(i))
             self._name_keys_of[i] = keys
             for key in keys:
                 self._named[key].add(i)
@@ -370,6 +407,7 @@ def group(
     refusals_for: int | None = None,
     readings: Readings | None = None,
     shown_records: int | None = None,
+    keep: int | None = None,
 ) -> list[Group]:
     """Profiles from scored records, best confidence first. `index_links` are the indexer's
     `(record_id, record_id, reason)` links among them; `judgements` the supervisors' decisions
@@ -386,7 +424,8 @@ def group(
     earlier groupings read from these records (`Readings`, for the same `model`).
     `shown_records`: the best-scored records (at least `shown_from`) that will be shown
     whatever their name agreement, so are joined at query time like the records above the
-    floor (`_best_shown`)."""
+    floor (`_best_shown`). `keep`: how many profiles will be shown, best first, of those
+    reaching `shown_from`: only they are returned (every profile, by default)."""
     judgements = judgements or {}
     pairs = _Pairs(scored, readings if readings is not None else Readings(model))
     position = {s.record.record_id: i for i, s in enumerate(scored)}
@@ -495,8 +534,8 @@ def group(
             continue
         blocked: list[str] = []
         overridden: list[str] = []
-        for x in clusters.members[ri]:
-            for y in clusters.members[rj]:
+        for x in clusters.members(ri):
+            for y in clusters.members(rj):
                 key = (x, y) if x < y else (y, x)
                 if key in split:
                     blocked.append(_split_reason(split[key]))
@@ -528,7 +567,7 @@ def group(
                 tuple(dict.fromkeys(overridden)),
             )
         accepted.append(link)
-    out = _groups(scored, clusters, accepted, refusals)
+    out = _groups(scored, clusters, accepted, refusals, keep, shown_from)
     # why namesakes with nothing else in common are apart: worth the name model only for the
     # profiles that will be shown
     position_of = {id(m): i for i, m in enumerate(scored)}
@@ -573,7 +612,12 @@ def _split_reason(judgement: Judgement) -> str:
 class _Clusters:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
+        # the members of the clusters joined so far (a record alone is its own): most records
+        # of a search are never joined, a list for each would be built for nothing
+        self._joined: dict[int, list[int]] = {}
+
+    def members(self, root: int) -> list[int]:
+        return self._joined.get(root) or [root]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -584,23 +628,45 @@ class _Clusters:
     def union(self, ra: int, rb: int) -> None:
         keep, gone = min(ra, rb), max(ra, rb)
         self.parent[gone] = keep
-        self.members[keep].extend(self.members.pop(gone))
+        self._joined[keep] = self.members(keep) + self.members(gone)
+        self._joined.pop(gone, None)
 
 
 def _groups(
-    scored: Sequence[Scored], clusters: _Clusters, links: list[Link], refusals: list[Refusal]
+    scored: Sequence[Scored],
+    clusters: _Clusters,
+    links: list[Link],
+    refusals: list[Refusal],
+    keep: int | None = None,
+    shown_from: float = 0.0,
 ) -> list[Group]:
-    groups: dict[int, Group] = {}
+    """The clusters as profiles, best confidence first (ties: in the order of their first
+    record), each with its links and the refusals touching it. With `keep`, only the `keep`
+    best reaching `shown_from` are built: a search's other clusters are never shown, and
+    building a profile for each of them cost as much as the rest of the grouping's
+    bookkeeping."""
+    members_of: dict[int, list[Scored]] = {}
     root_of: dict[str, int] = {}
     for i, s in enumerate(scored):
         root = clusters.find(i)
         root_of[s.record.record_id] = root
-        found = groups.get(root)
-        if found is None:  # not `setdefault`: that builds a Group for every member
-            found = groups[root] = Group(members=[])
-        found.members.append(s)
+        found = members_of.get(root)
+        if found is None:
+            members_of[root] = [s]
+        else:
+            found.append(s)
+    for members in members_of.values():
+        if len(members) > 1:
+            members.sort(key=by_score, reverse=True)
+    # a profile's confidence is its best member's score: the first, once its members are sorted
+    ordered = sorted(members_of.items(), key=_best_score, reverse=True)
+    if keep is not None:
+        ordered = list(islice(takewhile(lambda c: _best_score(c) >= shown_from, ordered), keep))
+    groups = {root: Group(members=members) for root, members in ordered}
     for link in links:
-        groups[root_of[link.record_ids[0]]].links.append(link)
+        group_ = groups.get(root_of[link.record_ids[0]])
+        if group_ is not None:
+            group_.links.append(link)
     seen: set[tuple[str, str]] = set()
     for refusal in refusals:
         key = pair(*refusal.record_ids)
@@ -609,17 +675,11 @@ def _groups(
             continue
         seen.add(key)
         for rid in dict.fromkeys(refusal.record_ids):
-            group_ = groups[root_of[rid]]
-            if len(group_.refused) < MAX_REFUSALS:
+            group_ = groups.get(root_of[rid])
+            if group_ is not None and len(group_.refused) < MAX_REFUSALS:
                 group_.refused.append(refusal)
-    out = list(groups.values())
-    for g in out:
-        if len(g.members) > 1:
-            g.members.sort(key=by_score, reverse=True)
-    # a group's confidence is its best member's score: the first, once its members are sorted
-    out.sort(key=_first_score, reverse=True)
-    return out
+    return list(groups.values())
 
 
-def _first_score(g: Group) -> float:
-    return g.members[0].match.score
+def _best_score(cluster: tuple[int, list[Scored]]) -> float:
+    return cluster[1][0].match.score

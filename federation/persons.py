@@ -216,6 +216,7 @@ class PersonSearchService:
         shown_from: float = 0.0,
         shown: int | None = None,
         shown_records: int | None = None,
+        keep: int | None = None,
     ) -> list[Group]:
         judgements = self._decisions.among([s.record.record_id for s in scored])
         grouped = group(
@@ -228,6 +229,7 @@ class PersonSearchService:
             refusals_for=shown,
             readings=self._readings,
             shown_records=shown_records,
+            keep=keep,
         )
         self._readings.trim()
         return grouped
@@ -266,6 +268,7 @@ class PersonSearchService:
             shown_from=floor,
             shown=0,
             shown_records=SHOWN_HEADROOM * search.limit,
+            keep=search.limit,
         )
         groups = list(islice(takewhile(lambda g: g.confidence >= floor, grouped), search.limit))
         # the index profiles are read only to count what a label hides, if the caller may know

@@ -9,6 +9,7 @@ record and person, then compared many times (`indexer.comparison`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -130,7 +131,7 @@ class Side:
             names=names,
             canonical=canonical,
             relative=person.relative_name or None,
-            relative_canonical=frozenset({relative}) if relative else frozenset(),
+            relative_canonical=frozenset({relative}) if relative else _EMPTY,
             relative_in_name=bool(relative)
             and any(set(relative.split()) <= set(n.split()) for n in canonical),
             kin=_KIN.get(relation, Kin.UNKNOWN) if relation else Kin.UNKNOWN,
@@ -140,18 +141,29 @@ class Side:
             born=born,
             born_from_age=from_age,
             birth_date=person.birth_date,
-            address=frozenset(address_tokens(person.address)),
-            phones=frozenset(person.phones),
-            accounts=frozenset(accounts),
-            licences=frozenset(licences),
-            passports=frozenset(passports),
-            firs=frozenset(firs),
-            fir_cases=frozenset(fir_cases),
+            address=_frozen(address_tokens(person.address)),
+            phones=_frozen(person.phones),
+            accounts=_frozen(accounts),
+            licences=_frozen(licences),
+            passports=_frozen(passports),
+            firs=_frozen(firs),
+            fir_cases=_frozen(fir_cases),
             vehicle=vehicle,
             missing_on=record.event_date if record.kind is Kind.MISSING_PERSON else None,
             state=place[0],
             district=place[1],
         )
+
+
+# One empty set for every side that lacks a field: a record carries few of its person's
+# identifiers, phones and accounts, and sides are kept across searches (`federation.grouping`),
+# where each empty set would be one more object for the garbage collector to walk.
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _frozen(values: Iterable[str]) -> frozenset[str]:
+    found = frozenset(values)
+    return found if found else _EMPTY
 
 
 def _place(record: Record) -> tuple[str | None, str | None]:

@@ -470,6 +470,30 @@ def test_profiles_ordered_by_confidence() -> None:
     assert ids(group([weak, strong], model=MODEL)) == [{"cctns:S"}, {"cctns:W"}]
 
 
+def test_keep_returns_the_shown_profiles_as_they_are_without_it() -> None:
+    """`keep` builds only the profiles a search shows: the best ones reaching `shown_from`, with
+    the same members, links and refusals as when every profile is built."""
+    records = chain(
+        Person(name="SREEJITH MENON", relative_name="RAMESH MENON", relation=Relation.SON_OF),
+        Person(name="SREEJITH MENON"),
+        Person(name="SREEJITH MENON", relative_name="MAHESH NAIR", relation=Relation.SON_OF),
+    )
+    records += [
+        accused("W", Person(name="X Y"), 0.3, profile="c-w"),
+        accused("V", Person(name="X Z"), 0.3, profile="c-w"),
+        accused("S", Person(name="A B"), 0.95),
+        accused("T", Person(name="A C"), 0.2),
+    ]
+    every = group(records, model=MODEL, shown_from=0.25)
+    assert len(every) == 5
+    for keep in (0, 1, 2, 3, 10):
+        kept = group(records, model=MODEL, shown_from=0.25, keep=keep)
+        shown = [g for g in every if g.confidence >= 0.25][:keep]
+        assert ids(kept) == ids(shown)
+        assert [(g.links, g.refused) for g in kept] == [(g.links, g.refused) for g in shown]
+    assert any(g.refused for g in group(records, model=MODEL, shown_from=0.25, keep=2))
+
+
 def test_birth_year_from_age_on_a_date() -> None:
     s = accused("A", Person(name="A", age_from=30, age_to=34, age_on=date(2024, 1, 1)))
     assert birth_year_of(s.person, s.record) == 1992
