@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice, takewhile
+from typing import Generic, TypeVar
 
 from indexer.comparison import (
     ACCOUNT,
@@ -154,6 +155,31 @@ def _corroborated(levels: Sequence[int | None]) -> bool:
 
 # a record's id and version, and which of its people (`Readings.key`)
 _ReadingKey = tuple[str, datetime, int]
+# what a query-time comparison of two records found (`_Pairs.query_link`): the join, its bits,
+# a refusal worth showing, and the conflicts it established (None: it did not get that far)
+_Compared = tuple[Link | None, float, Refusal | None, tuple[Conflict, ...] | None]
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+class _Kept(Generic[_K, _V]):
+    """At most `size` values, the least recently used forgotten first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[_K, _V] = OrderedDict()
+
+    def get(self, key: _K) -> _V | None:
+        value = self._values.get(key)
+        if value is not None:
+            self._values.move_to_end(key)
+        return value
+
+    def put(self, key: _K, value: _V) -> _V:
+        self._values[key] = value
+        if len(self._values) > self._size:
+            self._values.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
@@ -174,12 +200,17 @@ class Readings:
     The names' blocking keys are kept apart from the rest (`names_of`): every record a search
     may join is indexed by them, most are never read further."""
 
-    def __init__(self, model: Model, size: int = 50_000) -> None:
+    def __init__(self, model: Model, size: int = 50_000, pairs: int = 200_000) -> None:
         self.model = model
         self.similar = Similarity()
-        self._size = size
-        self._kept: OrderedDict[_ReadingKey, _Reading] = OrderedDict()
-        self._names: OrderedDict[_ReadingKey, frozenset[str]] = OrderedDict()
+        self._kept: _Kept[_ReadingKey, _Reading] = _Kept(size)
+        self._names: _Kept[_ReadingKey, frozenset[str]] = _Kept(size)
+        # what two records' comparison and conflicts came to, by their readings' keys in the
+        # order they were compared (a relative's word is the first record's): a pure function
+        # of the two records, asked again whenever a later search retrieves both (most
+        # conflicts a grouping checks were checked by an earlier one)
+        self.compared: _Kept[tuple[_ReadingKey, _ReadingKey], _Compared] = _Kept(pairs)
+        self.conflicts: _Kept[tuple[_ReadingKey, _ReadingKey], tuple[Conflict, ...]] = _Kept(pairs)
 
     @staticmethod
     def key(scored: Scored) -> _ReadingKey:
@@ -197,25 +228,17 @@ class Readings:
         """The blocking keys of `scored`'s names (`Similarity.person_block_keys`)."""
         key = key or self.key(scored)
         names = self._names.get(key)
-        if names is not None:
-            self._names.move_to_end(key)
-            return names
-        names = self._names[key] = self.similar.person_block_keys(scored.person)
-        if len(self._names) > self._size:
-            self._names.popitem(last=False)
+        if names is None:
+            names = self._names.put(key, self.similar.person_block_keys(scored.person))
         return names
 
     def of(self, scored: Scored, key: _ReadingKey | None = None) -> _Reading:
         key = key or self.key(scored)
         reading = self._kept.get(key)
-        if reading is not None:
-            self._kept.move_to_end(key)
-            return reading
-        side = Side.of(scored.record, scored.person)
-        reading = _Reading(side, _fact_keys(side, self.model), self.names_of(scored, key))
-        self._kept[key] = reading
-        if len(self._kept) > self._size:
-            self._kept.popitem(last=False)
+        if reading is None:
+            side = Side.of(scored.record, scored.person)
+            names = self.names_of(scored, key)
+            reading = self._kept.put(key, _Reading(side, _fact_keys(side, self.model), names))
         return reading
 
     def trim(self, pairs: int = 500_000) -> None:
@@ -264,7 +287,12 @@ class _Pairs:
         key = (i, j) if i < j else (j, i)
         found = self._conflicts.get(key)
         if found is None:
-            found = self._conflicts[key] = conflicts(self.side(i), self.side(j), self.similar)
+            kept = self.readings.conflicts
+            both = (self._key(i), self._key(j))
+            found = kept.get(both)
+            if found is None:
+                found = kept.put(both, conflicts(self.side(i), self.side(j), self.similar))
+            self._conflicts[key] = found
         return found
 
     def _refusal(self, a: Side, b: Side, found: Sequence[Conflict]) -> Refusal | None:
@@ -275,38 +303,47 @@ class _Pairs:
 
     def query_link(self, i: int, j: int) -> tuple[Link | None, float, Refusal | None]:
         """The query-time join of two records (or None), its bits, and a refusal worth showing
-        when the two disagree although they write the same name. Cheapest first: the facts'
-        conflicts; the names, which must at least partly agree (most pairs of a search stop
-        there, and a pair of written names is scored once per search); the relative's name;
-        the rest."""
+        when the two disagree although they write the same name (`_compare`; what an earlier
+        search found for the same two records, if it compared them)."""
+        kept = self.readings.compared
+        both = (self._key(i), self._key(j))
+        compared = kept.get(both)
+        if compared is None:
+            compared = kept.put(both, self._compare(i, j))
+        link, bits, refusal, found = compared
+        if found is not None:
+            self._conflicts[(i, j)] = found
+        return link, bits, refusal
+
+    def _compare(self, i: int, j: int) -> _Compared:
+        """Cheapest first: the facts' conflicts; the names, which must at least partly agree
+        (most pairs of a search stop there, and a pair of written names is scored once); the
+        relative's name; the rest."""
         a, b = self.side(i), self.side(j)
         found = fact_conflicts(a, b)
         if found:
-            self._conflicts[(i, j)] = tuple(found)
-            return None, 0.0, self._refusal(a, b, found)
+            return None, 0.0, self._refusal(a, b, found), tuple(found)
         names = name_level(a, b, self.similar)
         if names > NAMES_AGREE:
-            return None, 0.0, None
+            return None, 0.0, None, None
         relative = relative_conflict(a, b, self.similar)
         if relative is not None:
-            self._conflicts[(i, j)] = (relative,)
-            return None, 0.0, self._refusal(a, b, (relative,))
-        self._conflicts[(i, j)] = ()
+            return None, 0.0, self._refusal(a, b, (relative,)), (relative,)
         model = self.model
         comparison = compare(
             a, b, self.similar, address_weight=model.address_weight, name_level_=names
         )
         if not _corroborated(comparison.levels):
-            return None, 0.0, None
+            return None, 0.0, None, ()
         weights = model.weigh(a, b, comparison)
         bits = sum(w for w in weights if w is not None)
         if bits < model.threshold:
-            return None, bits, None
+            return None, bits, None, ()
         evidence = tuple(model.evidence(comparison, weights))
         probability = model.probability(bits)
         reasons = tuple(e.level for e in evidence if e.weight > 0)
         link = Link((a.record_id, b.record_id), "query", round(probability, 4), reasons, evidence)
-        return link, bits, None
+        return link, bits, None, ()
 
     def index(self, chosen: Collection[int]) -> None:
         """Index the chosen records by their names' blocking keys (cheap: kept per record, and
