@@ -200,7 +200,7 @@ class Readings:
     The names' blocking keys are kept apart from the rest (`names_of`): every record a search
     may join is indexed by them, most are never read further."""
 
-    def __init__(self, model: Model, size: int = 50_000, pairs: int = 200_000) -> None:
+    def __init__(self, model: Model, size: int = 50_000, pairs: int = 100_000) -> None:
         self.model = model
         self.similar = Similarity()
         self._kept: _Kept[_ReadingKey, _Reading] = _Kept(size)
