@@ -3,6 +3,7 @@ both backends: what joining with constraints costs (issue 16: at most 10% on sea
 
     .venv/bin/python -m bench.linkage.speed --rev main              # embedded (+ OpenSearch
     .venv/bin/python -m bench.linkage.speed --rev main --persons 5000    when its URL is set)
+    .venv/bin/python -m bench.linkage.speed --rev A --after B        # two revisions, not this tree
 
 One simulated world (no faults) is served once. For each tree — `--rev` exported with `git
 archive`, and this working tree — a child process runs *that tree's* code (`speed_child.py`,
@@ -35,7 +36,7 @@ CHILD = Path(__file__).with_name("speed_child.py")
 
 def export(rev: str, into: Path) -> Path:
     tree = into / "tree"
-    tree.mkdir()
+    tree.mkdir(parents=True)
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True
     ).stdout
@@ -69,6 +70,7 @@ def child(tree: Path, *args: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default="main")
+    parser.add_argument("--after", default=None, help="a revision instead of this working tree")
     parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--searches", type=int, default=300)
@@ -85,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="icjs-bench-speed-") as tmp:
         work = Path(tmp)
-        old = export(args.rev, work)
+        old = export(args.rev, work / "before")
+        new = export(args.after, work / "after") if args.after else ROOT
         running = start_simulators(
             seed=args.seed, persons=args.persons, faults="none", data_dir=ROOT / "var" / "worlds"
         )
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 times: dict[str, list[float]] = {"old": [], "new": []}
                 cpu: dict[str, list[float]] = {"old": [], "new": []}
                 built: dict[str, Path] = {}
-                for label, tree in (("old", old), ("new", ROOT)):
+                for label, tree in (("old", old), ("new", new)):
                     print(f"[bench speed] {engine} {label}: sync …", file=sys.stderr, flush=True)
                     state = work / f"{engine}-{label}"
                     state.mkdir()
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 names_file = work / f"{engine}-names.json"
                 names_file.write_text(json.dumps(names))
                 for round_ in range(args.rounds):
-                    for label, tree in (("old", old), ("new", ROOT)):
+                    for label, tree in (("old", old), ("new", new)):
                         out = child(
                             tree, "search", "--engine", engine, "--settings",
                             str(built[label]), "--names", str(names_file),
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                         )
                 for label in ("old", "new"):
                     child(
-                        ROOT if label == "new" else old,
+                        new if label == "new" else old,
                         "drop", "--engine", engine, "--settings", str(built[label]),
                     )  # fmt: skip
                 row: dict[str, Any] = {"backend": engine, "searches": len(names)}
@@ -151,10 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    after = f"`{args.after}`" if args.after else f"working tree at {head}"
     lines = [
         f"World: simulated, seed {args.seed}, {args.persons:,} persons; the same searches through "
         f"`PersonSearchService` on each tree's own index, {args.rounds} alternating rounds; "
-        f"before = `{args.rev}`, after = working tree at {head}; load average at the end "
+        f"before = `{args.rev}`, after = {after}; load average at the end "
         f"{load} (1 / 5 / 15 min).",
         "",
         "| backend | searches | before p50 | p95 | p99 | after p50 | p95 | p99 "
