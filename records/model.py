@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import SchemaValidator
 
 
 class Source(StrEnum):
@@ -298,3 +300,56 @@ class Record(BaseModel):
 
     def identifier_values(self, id_type: IdType) -> list[str]:
         return [i.value for i in self.identifiers if i.type is id_type]
+
+
+def record_from_index(text: str | bytes) -> Record:
+    """A record the index itself wrote (`Record.model_dump_json`), read back: the same object
+    `Record.model_validate_json` gives (same fields, types and fields set), without re-running
+    the model-level checks a record passed before it was written (`_TRUSTED_CHECKS`). Not for
+    anything a source or a caller sent. A search decodes every candidate it retrieves (~220),
+    and those checks are Python calls inside a validator that is otherwise native: a fifth of
+    a record's decoding (docs/decisions.md, "Records read back from the index")."""
+    record: Record = _trusted_validator().validate_json(text)
+    return record
+
+
+def _underlying(function: Any) -> Any:
+    """The plain function of a method or classmethod (what the core schema holds)."""
+    return getattr(function, "__func__", function)
+
+
+# Model validators that only check (each returns the model it was given, or raises), so a record
+# that passed them when it was written passes them again: `record_from_index` leaves them out.
+# Only these are left out; any other validator in the schema stays. (`Provenance._aware` is a
+# check too, but pydantic-core reuses a nested model's own validator when it is not wrapped,
+# so leaving it out of the schema would not skip it.)
+_TRUSTED_CHECKS = frozenset(
+    _underlying(f) for f in (Record._id_matches_provenance, Person._ages_ordered)
+)
+
+
+def trusted_checks() -> list[str]:
+    """The names of the checks `record_from_index` leaves out (for tests)."""
+    names: list[str] = []
+    _without_checks(Record.__pydantic_core_schema__, names)
+    return names
+
+
+@cache
+def _trusted_validator() -> SchemaValidator:
+    return SchemaValidator(_without_checks(Record.__pydantic_core_schema__, []))
+
+
+def _without_checks(node: Any, removed: list[str]) -> Any:
+    """A copy of a core schema without the after-validators in `_TRUSTED_CHECKS`, whose names
+    are appended to `removed`; everything else as it is."""
+    if isinstance(node, list):
+        return [_without_checks(item, removed) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("type") == "function-after":
+        function = node["function"]["function"]
+        if _underlying(function) in _TRUSTED_CHECKS:
+            removed.append(function.__qualname__)
+            return _without_checks(node["schema"], removed)
+    return {key: _without_checks(value, removed) for key, value in node.items()}

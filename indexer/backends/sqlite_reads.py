@@ -19,7 +19,7 @@ from indexer.backends.base import (
 from indexer.backends.sqlite_file import SqliteIndexFile
 from indexer.backends.sqlite_search import candidate_scores, load_candidates
 from indexer.backends.sqlite_store import SqliteLinkStore, read_records
-from records import Record, Source
+from records import Record, Source, record_from_index
 
 BATCH = 1000  # records per read transaction when every record is read
 _CHUNK = 500  # ids per IN (…) list
@@ -43,7 +43,7 @@ class EmbeddedReads:
                     chunk,
                 )
                 for record_id, text in rows:
-                    found[record_id] = Record.model_validate_json(text)
+                    found[record_id] = record_from_index(text)
         return [found[i] for i in wanted if i in found]
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
@@ -104,7 +104,7 @@ class EmbeddedReads:
             ).fetchall()
         found: dict[str, list[Record]] = {}
         for profile_id, text in rows:
-            found.setdefault(profile_id, []).append(Record.model_validate_json(text))
+            found.setdefault(profile_id, []).append(record_from_index(text))
         return found
 
     def links(self, record_ids: Sequence[str]) -> list[IndexLink]:

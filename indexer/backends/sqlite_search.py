@@ -42,7 +42,7 @@ import numpy.typing as npt
 from indexer.backends import sqlite_sql as sql
 from indexer.backends.base import Candidate, CandidateQuery
 from indexer.documents import min_shared_grams, query_grams
-from records import Record
+from records import record_from_index
 
 _CHUNK = 500  # ids per IN (…) list
 
@@ -364,7 +364,7 @@ def load_candidates(
             rows[rid] = (record_id, profile_id, text)
     out = [
         Candidate(
-            record=Record.model_validate_json(rows[rid][2]),
+            record=record_from_index(rows[rid][2]),
             retrieval_score=score,
             profile_id=rows[rid][1],
             key_frequency=frequencies.get(rid),
