@@ -336,16 +336,28 @@ def _fuzzy(
             sorted(grams),
         )
     )
+    asked = sql.rarest(grams, need, counts)
+    order = "" if _all_fit(asked, counts, limit * 2) else "ORDER BY n.rank"
     rows = con.execute(
         f"SELECT n.rowid, n.text FROM names_v{v} n "
         f"JOIN records_v{v} r ON r.rid = n.rowid "
-        f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank LIMIT ?",
-        [sql.fts_query(sql.rarest(grams, need, counts)), *params, limit * 2],
+        f"WHERE n.text MATCH ? AND {where} {order} LIMIT ?",
+        [sql.fts_query(asked), *params, limit * 2],
     )
     for rid, text in rows:
         share = _share(grams, need, text)
         if share:
             scores[rid] += share
+
+
+def _all_fit(asked: list[str], doc_counts: dict[str, int], limit: int) -> bool:
+    """Whether every record holding one of the `asked` trigrams fits within `limit`: then the
+    best `limit` by BM25 are all of them, and ranking them (a third of the fuzzy query's time
+    on a small index) changes nothing, since what they add is summed per record and the
+    candidates are ordered by score and rid. Known from the vocabulary's counts (a record
+    holding several is counted once per trigram: an upper bound); a trigram the vocabulary
+    does not list as asked is taken as unknown, not as held by none."""
+    return all(g in doc_counts for g in asked) and sum(doc_counts[g] for g in asked) <= limit
 
 
 def load_candidates(
