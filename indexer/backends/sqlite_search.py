@@ -3,7 +3,7 @@
 Kept apart from `embedded.py` (connections, transactions, lifecycle) so that the hot path of a
 person search is in one place, and from `sqlite_store.py` (writes).
 
-Two things make it cheaper than the plain SQL it replaces, without changing which records it
+Three things make it cheaper than the plain SQL it replaces, without changing which records it
 returns:
 
 - **Name keys are counted before they are filtered.** "Records sharing the most keys, within the
@@ -23,6 +23,9 @@ returns:
   record stays. The order of records sharing as many keys may differ from the full plan's for
   the same reason. That order only decides among records the matcher scores equally (which of
   many equal namesakes come first, or within a result limit): see `bench.api.compare`.
+- **The fuzzy query is not ranked when its limit cannot cut** (`_all_fit`): when the
+  vocabulary's counts of the asked trigrams add up to no more than its limit, BM25's best are
+  all of them, and what they add is summed per record and ordered by score and rid anyway.
 
 No schema change: index files written before keep working as they are.
 
