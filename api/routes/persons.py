@@ -65,19 +65,7 @@ async def search_persons(
     audit_context(
         request, purpose=body.purpose, query=body.model_dump(mode="json", exclude={"purpose"})
     )
-    search = PersonSearch(
-        name=body.name,
-        relative_name=body.father_name,
-        birth_year=body.birth_year,
-        age=body.age,
-        tolerance=body.tolerance,
-        gender=body.gender,
-        state=body.state,
-        district=body.district,
-        sources=frozenset(body.sources) if body.sources is not None else None,
-        limit=body.limit,
-        min_score=body.min_score,
-    )
+    search = person_search_of(body)
     outcome = await run_in_threadpool(_service(request).search, caller, search)
     metrics: Metrics = request.app.state.metrics
     metrics.candidates.labels("person").observe(outcome.candidates)
@@ -90,6 +78,23 @@ async def search_persons(
         min_score=outcome.min_score,
     )
     return search_out(outcome, request_id_of(request))
+
+
+def person_search_of(body: PersonSearchRequest) -> PersonSearch:
+    """The search a validated request asks for."""
+    return PersonSearch(
+        name=body.name,
+        relative_name=body.father_name,
+        birth_year=body.birth_year,
+        age=body.age,
+        tolerance=body.tolerance,
+        gender=body.gender,
+        state=body.state,
+        district=body.district,
+        sources=frozenset(body.sources) if body.sources is not None else None,
+        limit=body.limit,
+        min_score=body.min_score,
+    )
 
 
 _PURPOSE = Query(
