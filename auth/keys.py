@@ -45,6 +45,10 @@ DEFAULT_RETAIN = 3  # current + two previous: covers token TTL across rotations
 DEFAULT_PUBLISH_RETIRED_S = 400 * 86400
 _RELOAD_MIN_INTERVAL_S = 5.0
 _RECHECK_S = 60.0
+# Tokens whose signature a ring verified, remembered with the key set that verified them: a
+# bearer token comes back with every request of its lifetime, and its ES256 check was a third of
+# authenticating it. Bounded (a full memo is emptied); only good signatures are remembered.
+_VERIFIED_MEMO = 1024
 
 
 class InvalidSignature(Exception):
@@ -145,6 +149,7 @@ class KeyRing:
         self._published_jwks: list[dict[str, Any]] = []
         self._loaded_at = 0.0
         self._ring_mtime = 0
+        self._verified: dict[str, tuple[KeySet, Verified]] = {}
 
     @classmethod
     def open(
@@ -358,10 +363,28 @@ class KeyRing:
             age > _RECHECK_S and self._ring_changed()
         ):
             self._load()
-        verified = verify_with(token, self.public_key_set(include_retired=include_retired))
+        verified = self._verify_signature(
+            token, self.public_key_set(include_retired=include_retired)
+        )
         if typ is not None and str(verified.header.get("typ", "")).lower() != typ.lower():
             raise InvalidSignature(f"expected a token of type {typ!r}")
         return verified
+
+    def _verify_signature(self, token: str, keys: KeySet) -> Verified:
+        """`verify_with`, remembered per token and key set: the same bytes verified by the same
+        keys verify again. A reloaded ring (rotation, withdrawal) is a new key set, so nothing
+        verified before it is taken from the memo. Claims (expiry, audience) are the caller's
+        to check on every use, as before."""
+        memo = self._verified.get(token)
+        if memo is not None and memo[0] is keys:
+            verified = memo[1]
+        else:
+            verified = verify_with(token, keys)
+            if len(self._verified) >= _VERIFIED_MEMO:
+                self._verified.clear()
+            self._verified[token] = (keys, verified)
+        # copies: a caller may not change what the next request is handed
+        return Verified(header=dict(verified.header), payload=dict(verified.payload))
 
 
 def decode_jwt(token: str, keys: KeySet) -> dict[str, Any]:

@@ -15,7 +15,7 @@ thumbprint of the certificate the request came with (`cert_thumbprint=`). Scope 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from auth.clients import ClientRegistry
 from auth.errors import AuthConfigError, Forbidden, Unauthenticated
@@ -63,6 +63,11 @@ class AuthService:
     officers: OfficerVerifier
     issuer: AccessTokenIssuer
     demo: DemoIssuer | None
+    # what the policy gives each role, built once per policy (it is immutable) rather than on
+    # every officer's request
+    _scopes_of: tuple[Policy, dict[Role, frozenset[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_settings(
@@ -152,7 +157,11 @@ class AuthService:
             )
 
     def _role_scopes(self) -> dict[Role, frozenset[str]]:
-        return {role: self.policy.role_scopes(role) for role in Role}
+        known = self._scopes_of
+        if known is None or known[0] is not self.policy:
+            known = (self.policy, {role: self.policy.role_scopes(role) for role in Role})
+            self._scopes_of = known
+        return known[1]
 
     def _client_caller(self, token: str) -> Caller:
         try:

@@ -158,6 +158,23 @@ class Database:
             finally:
                 cursor.close()
 
+    @contextmanager
+    def raw_read(self) -> Iterator[Any]:
+        """The driver's own cursor on a pooled connection, for a hot read of one `Prepared`
+        statement (a token's revocation, on every request): it sees every transaction committed
+        before it starts, by any process. SQLite runs the statement in autocommit; PostgreSQL's
+        transaction is rolled back when the connection goes back to the pool."""
+        self._open()
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool, reset (rolled back) on the way
+
     def insert(self, table: sa.Table) -> Any:
         """`INSERT` in this database's dialect, with `on_conflict_do_nothing` and
         `on_conflict_do_update` (both engines spell them alike: `ON CONFLICT … DO …`)."""

@@ -19,6 +19,7 @@ from .schema import revoked_tokens, used_assertions
 from .stores import open_area
 
 _PURGE_EVERY_S = 300
+_IS_REVOKED = sa.select(sa.literal(1)).where(revoked_tokens.c.jti == sa.bindparam("jti"))
 
 
 class RevocationStore:
@@ -33,6 +34,8 @@ class RevocationStore:
             .returning(used_assertions.c.jti)
         )
         self._last_purge = 0.0
+        # on every authenticated request: prepared once, run on the driver's cursor
+        self._is_revoked = self.db.prepare(_IS_REVOKED)
 
     def close(self) -> None:
         if self._owned:
@@ -60,8 +63,8 @@ class RevocationStore:
             self._maybe_purge(conn, now)
 
     def is_revoked(self, jti: str) -> bool:
-        with self.db.read() as conn:
-            row = conn.execute(sa.select(sa.literal(1)).where(revoked_tokens.c.jti == jti)).first()
+        with self.db.raw_read() as cursor:
+            row = self._is_revoked.run(cursor, {"jti": jti}).fetchone()
         return row is not None
 
     def first_use_of_assertion(self, client_id: str, jti: str, expires_at: int) -> bool:

@@ -14,6 +14,7 @@ import pytest
 from joserfc.jwk import ECKey, RSAKey
 
 from auth.principal import Role
+from state.revocations import RevocationStore
 from tests.plugins.auth import AuthServer
 
 
@@ -199,8 +200,36 @@ def test_revoked_officer_token(auth_server: AuthServer):
     claims = _officer_claims(auth_server, jti="to-revoke")
     token = auth_server.service.keys.sign(claims, typ="JWT")
     assert _call(auth_server, token).status_code == 200
+    assert _call(auth_server, token).status_code == 200  # its signature is now remembered
     auth_server.service.revocations.revoke("to-revoke", None, claims["exp"])
     _assert_401(_call(auth_server, token), "revoked")
+    _assert_401(_call(auth_server, token), "revoked")
+
+
+def test_a_token_revoked_by_another_worker_fails_on_the_next_request(auth_server: AuthServer):
+    """Another API worker (its own store on the same database) revokes a token this server has
+    just accepted and remembered: the very next request with it is refused."""
+    claims = _officer_claims(auth_server, jti="revoked-elsewhere")
+    token = auth_server.service.keys.sign(claims, typ="JWT")
+    assert _call(auth_server, token).status_code == 200
+    assert _call(auth_server, token).status_code == 200
+    other_worker = RevocationStore(auth_server.settings.db_path)
+    try:
+        other_worker.revoke("revoked-elsewhere", None, claims["exp"])
+    finally:
+        other_worker.close()
+    _assert_401(_call(auth_server, token), "revoked")
+
+
+def test_a_withdrawn_key_fails_a_token_it_verified_before(auth_server: AuthServer):
+    keys = auth_server.service.keys
+    token = keys.sign(_officer_claims(auth_server, jti="old-key"), typ="JWT")
+    assert _call(auth_server, token).status_code == 200  # verified and remembered
+    old = keys.current_kid
+    keys.rotate()
+    assert _call(auth_server, token).status_code == 200  # the previous key still verifies
+    keys.withdraw(old)
+    _assert_401(_call(auth_server, token), "unknown key")
 
 
 def test_oversized_token(auth_server: AuthServer):
