@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from federation import ProfileView, RecordView, SearchOutcome
 from federation.access import HitFlag
@@ -16,76 +17,98 @@ from .schemas import (
     DecisionOut,
     PersonSearchResponse,
     RequestAccessHowTo,
-    Withheld,
 )
 from .schemas_records import (
-    DataIssueOut,
-    EvidenceOut,
     HitFlagOut,
-    IdentifierOut,
     LinkKind,
     LinkOut,
-    Match,
     MovedOut,
     ProfileOut,
     ProfileReadOut,
-    ProvenanceOut,
-    Reason,
     RecordOut,
     RefusalOut,
-    RestrictedOut,
-    WithheldField,
-    as_fields,
 )
+
+# The answer is built as plain data and validated once, at the top, by the model it becomes
+# (one pass of pydantic's validator over the tree): the same checks and the same model as one
+# constructor call per record, reason and link, which cost ~0.3 ms a search of ten profiles.
+
+
+def _record(view: RecordView) -> dict[str, Any]:
+    match = None
+    if view.match is not None:
+        match = {"score": min(1.0, max(0.0, view.match.score)), "reasons": view.match.reasons}
+    return {
+        "record_id": view.record_id,
+        "source": view.source,
+        "kind": view.kind,
+        "status": view.status,
+        "fields": view.fields,
+        "provenance": view.provenance or None,
+        "match": match,
+        "withheld": [
+            {"field": w.field, "reason": w.reason, "count": w.count} for w in view.withheld
+        ],
+        "data_issues": view.data_issues,
+    }
+
+
+def _link(link: Link) -> dict[str, Any]:
+    return {
+        "record_ids": link.record_ids,
+        "kind": LinkKind(link.kind),
+        "confidence": link.confidence,
+        "reasons": link.reasons,
+        "evidence": [e.as_dict() for e in link.evidence],
+        "conflicts": link.conflicts,
+    }
+
+
+def _refusal(refusal: Refusal) -> dict[str, Any]:
+    return {"record_ids": refusal.record_ids, "reasons": refusal.reasons}
+
+
+def _hit(hit: HitFlag) -> dict[str, Any]:
+    return {
+        "handle": hit.handle,
+        "source": hit.source,
+        "state": hit.state,
+        "district": hit.district,
+        "police_station": hit.police_station,
+        "owner": hit.owner,
+        "contact": hit.contact,
+    }
+
+
+def _profile(view: ProfileView) -> dict[str, Any]:
+    return {
+        "profile_id": view.profile_id,
+        "confidence": view.confidence,
+        "display_name": view.display_name,
+        "names": view.names,
+        "identifiers": view.identifiers,
+        "records": [_record(r) for r in view.records],
+        "links": [_link(link) for link in view.links],
+        "restricted": [{"label": r.label, "count": r.count} for r in view.restricted],
+        "refused": [_refusal(r) for r in view.refused],
+        "hits": [_hit(h) for h in view.hits],
+    }
 
 
 def record_out(view: RecordView) -> RecordOut:
-    match = None
-    if view.match is not None:
-        match = Match(
-            score=min(1.0, max(0.0, view.match.score)),
-            reasons=[Reason.model_validate(r) for r in view.match.reasons],
-        )
-    return RecordOut(
-        record_id=view.record_id,
-        source=view.source,  # type: ignore[arg-type]
-        kind=view.kind,  # type: ignore[arg-type]
-        status=view.status,
-        fields=as_fields(view.fields),
-        provenance=ProvenanceOut.model_validate(view.provenance) if view.provenance else None,
-        match=match,
-        withheld=[
-            WithheldField(field=w.field, reason=w.reason, count=w.count) for w in view.withheld
-        ],
-        data_issues=[DataIssueOut(**issue) for issue in view.data_issues],
-    )
+    return RecordOut.model_validate(_record(view))
 
 
 def link_out(link: Link) -> LinkOut:
-    return LinkOut(
-        record_ids=list(link.record_ids),
-        kind=LinkKind(link.kind),
-        confidence=link.confidence,
-        reasons=list(link.reasons),
-        evidence=[EvidenceOut(**e.as_dict()) for e in link.evidence],
-        conflicts=list(link.conflicts),
-    )
+    return LinkOut.model_validate(_link(link))
 
 
 def refusal_out(refusal: Refusal) -> RefusalOut:
-    return RefusalOut(record_ids=list(refusal.record_ids), reasons=list(refusal.reasons))
+    return RefusalOut.model_validate(_refusal(refusal))
 
 
 def hit_out(hit: HitFlag) -> HitFlagOut:
-    return HitFlagOut(
-        handle=hit.handle,
-        source=hit.source,
-        state=hit.state,
-        district=hit.district,
-        police_station=hit.police_station,
-        owner=hit.owner,
-        contact=hit.contact,
-    )
+    return HitFlagOut.model_validate(_hit(hit))
 
 
 def hit_flagged(hits: Sequence[HitFlag]) -> HitFlagged:
@@ -112,21 +135,7 @@ def hit_flagged(hits: Sequence[HitFlag]) -> HitFlagged:
 
 
 def profile_out(view: ProfileView) -> ProfileOut:
-    return ProfileOut(
-        profile_id=view.profile_id,
-        confidence=view.confidence,
-        display_name=view.display_name,
-        names=list(view.names),
-        identifiers=[IdentifierOut.model_validate(i) for i in view.identifiers],
-        records=[record_out(r) for r in view.records],
-        links=[link_out(link) for link in view.links],
-        restricted=[
-            RestrictedOut(label=r.label, count=r.count)  # type: ignore[arg-type]
-            for r in view.restricted
-        ],
-        refused=[refusal_out(r) for r in view.refused],
-        hits=[hit_out(h) for h in view.hits],
-    )
+    return ProfileOut.model_validate(_profile(view))
 
 
 def profile_read_out(read: ProfileRead, requested: str) -> ProfileReadOut:
@@ -151,12 +160,17 @@ def decision_out(outcome: DecisionOutcome, requested: str) -> DecisionOut:
 
 
 def search_out(outcome: SearchOutcome, request_id: str | None) -> PersonSearchResponse:
-    return PersonSearchResponse(
-        request_id=request_id,
-        profiles=[profile_out(p) for p in outcome.profiles],
-        candidates=outcome.candidates,
-        matched_records=outcome.matched_records,
-        min_score=outcome.min_score,
-        withheld=Withheld(fields=outcome.withheld_fields, restrictions=list(outcome.restrictions)),
-        hits=[hit_out(h) for h in outcome.hits],
+    return PersonSearchResponse.model_validate(
+        {
+            "request_id": request_id,
+            "profiles": [_profile(p) for p in outcome.profiles],
+            "candidates": outcome.candidates,
+            "matched_records": outcome.matched_records,
+            "min_score": outcome.min_score,
+            "withheld": {
+                "fields": outcome.withheld_fields,
+                "restrictions": list(outcome.restrictions),
+            },
+            "hits": [_hit(h) for h in outcome.hits],
+        }
     )
