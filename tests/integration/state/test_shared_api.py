@@ -39,11 +39,15 @@ def test_two_nodes_share_revocations_lockouts_registry_and_sync_state(
         token = b.client_token(client_id, secret)  # a token from node B
         body = {"name": "Rajendra Patil", "purpose": "shared state test"}
         assert a.post("/v1/persons/search", token, json=body).status_code == 200
+        # both nodes have verified (and remembered) the token's signature before it is revoked
+        assert b.post("/v1/persons/search", token, json=body).status_code == 200
         revoked = a.http.post(
             "/oauth/revoke", data={"token": token}, auth=(client_id, secret)
         )  # through node A
         assert revoked.status_code == 200
         refused = b.post("/v1/persons/search", token, json=body)
+        assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+        refused = a.post("/v1/persons/search", token, json=body)
         assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
 
         # failures counted on either node lock the client out from that address on both
