@@ -178,18 +178,28 @@ def test_a_registered_offender_in_new_records_alerts_his_station(tmp_path: Path)
 def test_certain_alerts_are_about_the_registered_person(tmp_path: Path) -> None:
     """A world large enough to hold convicted sexual offenders, synced with the hook: every
     certain NDSO alert's new record is, by the ground truth, the same person as the conviction
-    that registered him."""
+    that registered him.
+
+    The convictions (CCTNS, e-Prisons) are synced first, the other sources after: the offenders
+    are on the register before their licences and registrations arrive, as on a day after they
+    were registered. Synced all at once, the sources' pages interleave by timing, and a record
+    the index already linked to an offender when his conviction arrived is one of his own, not
+    an appearance: how many certain alerts a first sync gives depended on the interleaving (0
+    in about one run in three), which is not what this test is about."""
     simulators = start_simulators(seed=23, persons=1500, faults="none", data_dir=tmp_path / "w")
     backend = open_backend(SearchSettings(path=tmp_path / "index.db"))
     db = Database.sqlite(tmp_path / "alerts.db")
     hook, close, _ = sync_hook(db, db, backend)
     try:
         sources = {n: SourceSettings.model_validate(e) for n, e in simulators.manifest.items()}
+        convicting = {n: s for n, s in sources.items() if n in {"cctns", "eprisons"}}
+        assert len(convicting) == 2
         state = tmp_path / "sync.db"
-        report = asyncio.run(
-            run_sync(sources, backend, state, SyncSettings(state_path=state), on_written=hook)
-        )
-        assert report.ok
+        for run in (convicting, sources):
+            report = asyncio.run(
+                run_sync(run, backend, state, SyncSettings(state_path=state), on_written=hook)
+            )
+            assert report.ok
         truth = simulators.ground_truth
         ndso = [p for k, _, p in _queued(db) if k.startswith("ndso")]
 
