@@ -42,7 +42,7 @@ from typing import Any
 import httpx
 
 from auth.service import AuthService
-from bench.api.run import free_port, head_commit, officer_token
+from bench.api.run import free_port, head_commit, officer_token, server_env
 from bench.names.dataset import Dataset, build
 from bench.names.generate import Query
 from bench.yente import ftm
@@ -124,19 +124,7 @@ def names_index(seed: int, gallery: int, per_class: int, data: Dataset) -> Searc
 
 def start(server: Server, key_file: Path, log: Path) -> None:
     settings = server.settings
-    env = {
-        **os.environ,
-        "ICJS_SEARCH__BACKEND": "embedded",
-        "ICJS_SEARCH__PATH": str(settings.search.path),
-        "ICJS_AUTH__DB_PATH": str(settings.auth.db_path),
-        "ICJS_AUTH__KEYS_DIR": str(settings.auth.keys_dir),
-        "ICJS_AUTH__AUDIT_PATH": str(settings.auth.audit_path),
-        "ICJS_SYNC__STATE_PATH": str(settings.sync.state_path),
-        "ICJS_API__RATE_LIMIT_PER_MINUTE": str(settings.api.rate_limit_per_minute),
-        "ICJS_DATA_DIR": str(settings.data_dir),
-        "ICJS_PROFILES__KEY_FILE": str(key_file),
-    }
-    env.pop("ICJS_CONFIG", None)
+    env = {**server_env(settings), "ICJS_PROFILES__KEY_FILE": str(key_file)}
     env["PYTHONPATH"] = os.pathsep.join([str(server.checkout), env.get("PYTHONPATH", "")])
     script = settings.data_dir / "timed_server.py"
     script.parent.mkdir(parents=True, exist_ok=True)

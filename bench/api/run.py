@@ -211,11 +211,16 @@ def free_port() -> int:
         return port
 
 
-def start_server(settings: Settings, port: int, workers: int) -> subprocess.Popen[bytes]:
+def server_env(settings: Settings) -> dict[str, str]:
+    """This process's environment for an API server of `settings` (index, stores, keys, rate
+    limit, data directory), with no configuration file: what every benchmark server starts
+    with."""
+    search = settings.search
     env = {
         **os.environ,
-        "ICJS_CONFIG": "",
-        "ICJS_SEARCH__PATH": str(settings.search.path),
+        "ICJS_SEARCH__BACKEND": search.backend,
+        "ICJS_SEARCH__PATH": str(search.path),
+        "ICJS_SEARCH__INDEX_PREFIX": search.index_prefix,
         "ICJS_AUTH__DB_PATH": str(settings.auth.db_path),
         "ICJS_AUTH__KEYS_DIR": str(settings.auth.keys_dir),
         "ICJS_AUTH__AUDIT_PATH": str(settings.auth.audit_path),
@@ -223,9 +228,16 @@ def start_server(settings: Settings, port: int, workers: int) -> subprocess.Pope
         "ICJS_API__RATE_LIMIT_PER_MINUTE": str(settings.api.rate_limit_per_minute),
         "ICJS_DATA_DIR": str(settings.data_dir),
     }
-    env.pop("ICJS_CONFIG")
+    env.pop("ICJS_CONFIG", None)
+    if search.url:
+        env["ICJS_SEARCH__URL"] = search.url
+    return env
+
+
+def start_server(settings: Settings, port: int, workers: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.api.server", str(port), str(workers)], env=env
+        [sys.executable, "-m", "bench.api.server", str(port), str(workers)],
+        env=server_env(settings),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

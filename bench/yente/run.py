@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from auth.service import AuthService
-from bench.api.run import free_port, head_commit, officer_token, pct
+from bench.api.run import free_port, head_commit, officer_token, pct, server_env
 from bench.names.dataset import Dataset, build
 from bench.names.generate import Query
 from bench.yente import ftm
@@ -120,22 +120,7 @@ def start_product(
 ) -> tuple[subprocess.Popen[bytes], str]:
     """The API of this checkout, or of another one (`--baseline`: an earlier commit's code on
     the very same index, with this venv's packages and compiled matcher copied in)."""
-    search = settings.search
-    env = {
-        **os.environ,
-        "ICJS_SEARCH__BACKEND": search.backend,
-        "ICJS_SEARCH__PATH": str(search.path),
-        "ICJS_SEARCH__INDEX_PREFIX": search.index_prefix,
-        "ICJS_AUTH__DB_PATH": str(settings.auth.db_path),
-        "ICJS_AUTH__KEYS_DIR": str(settings.auth.keys_dir),
-        "ICJS_AUTH__AUDIT_PATH": str(settings.auth.audit_path),
-        "ICJS_SYNC__STATE_PATH": str(settings.sync.state_path),
-        "ICJS_API__RATE_LIMIT_PER_MINUTE": str(settings.api.rate_limit_per_minute),
-        "ICJS_DATA_DIR": str(settings.data_dir),
-    }
-    env.pop("ICJS_CONFIG", None)
-    if search.url:
-        env["ICJS_SEARCH__URL"] = search.url
+    env = server_env(settings)
     port = free_port()
     with log.open("ab") as sink:
         proc = subprocess.Popen(
