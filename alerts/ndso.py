@@ -175,11 +175,18 @@ class NdsoMatcher:
 
     def _register(self) -> Any:
         if not self._restored:
-            self._restored = True
-            members = self._read_pin()
-            if members is not None:  # a load's batches left unmatched by a killed process
-                self._pinned = self._index.as_it_was(members)
+            self._take_up_pin()
         return self._pinned or self._index.current()
+
+    def _take_up_pin(self) -> bool:
+        """Compare with the pin a killed process left in the database, if it left one (a load's
+        batches it did not match); whether it did. Asked once per process, or by `pin`."""
+        self._restored = True
+        members = self._read_pin() if self._pins is not None else None
+        if members is None:
+            return False
+        self._pinned = self._index.as_it_was(members)
+        return True
 
     def _offenders(self, records: Sequence[Record]) -> list[Offender]:
         snapshot = self._register()
@@ -202,10 +209,7 @@ class NdsoMatcher:
         killed before the load's batches are all matched leaves it for the next one, which
         matches the rest against it (`_register`). A pin left by such a process is kept as it
         is: it is the register before the batches still waiting."""
-        members = self._read_pin() if self._pins is not None else None
-        self._restored = True
-        if members is not None:
-            self._pinned = self._index.as_it_was(members)
+        if self._take_up_pin():
             return
         self._index.refresh()
         self._pinned = self._index.current()
