@@ -147,10 +147,20 @@ def fir_node_value(value: str) -> str | None:
 def unstated_fir_node(node: str) -> str | None:
     """The stateless node a stated FIR node is one reading of (`fir:MH/0412/2024/123` →
     `fir:0412/2024/123`); None for any other node."""
-    kind, _, value = node.partition(":")
-    if kind != NodeKind.FIR.value or value.count("/") != 3:
+    if _fir_parts(node) != 4:
         return None
-    return node_id(NodeKind.FIR, value.partition("/")[2])
+    return node_id(NodeKind.FIR, node.partition(":")[2].partition("/")[2])
+
+
+def is_unstated_fir_node(node: str) -> bool:
+    """`fir:0412/2024/123`: an e-Prisons case's FIR, without its state."""
+    return _fir_parts(node) == 3
+
+
+def _fir_parts(node: str) -> int:
+    """How many parts a FIR node's value has (0 for any other node)."""
+    kind, _, value = node.partition(":")
+    return value.count("/") + 1 if kind == NodeKind.FIR.value else 0
 
 
 def _fir(value: str) -> str | None:

@@ -35,7 +35,7 @@ from typing import Any
 
 from records import Kind, Record, Sensitivity, Source
 
-from .extract import edges_of, unstated_fir_node
+from .extract import edges_of, is_unstated_fir_node, unstated_fir_node
 from .model import Edge, NodeKind, split_node
 
 # Which FIR nodes the graph holds: 1, one stateless node per FIR (accused of the same station
@@ -146,7 +146,7 @@ def _tie_cases(cur: sqlite3.Cursor, edges: Sequence[Edge]) -> list[tuple[str, in
             for held in [_edge(r) for r in rows]:
                 ties[(held.record_id, edge.node)] = replace(held, node=edge.node)
     for edge in edges:
-        if not edge.node.startswith("fir:") or edge.node.count("/") != 2:
+        if not is_unstated_fir_node(edge.node):
             continue
         for (case,) in cur.execute(
             "SELECT node FROM fir_cases WHERE unstated = ?", (edge.node,)
