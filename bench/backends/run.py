@@ -173,12 +173,12 @@ def raw_sqlite_load(path: Path, docs_batches: list[list[IndexDocument]]) -> floa
     return elapsed
 
 
-def raw_cluster_load(backend: Any, docs_batches: list[list[IndexDocument]]) -> float:
+def raw_cluster_load(backend: ElasticBackend, docs_batches: list[list[IndexDocument]]) -> float:
     """The engine's own `_bulk` of the same document bodies into a scratch index with the same
     mapping: index ops, no version guard, no links, one refresh at the end. Returns seconds."""
-    engine = backend.engine
-    index = f"{backend._prefix}-raw"
-    engine.create_index(index, q.index_body(1, 0, refresh_interval="-1"))
+    engine = backend.index.engine
+    index = f"{backend.index.prefix}-raw"
+    engine.admin.create_index(index, q.index_body(1, 0, refresh_interval="-1"))
     elapsed = 0.0
     try:
         for docs in docs_batches:
@@ -188,14 +188,14 @@ def raw_cluster_load(backend: Any, docs_batches: list[list[IndexDocument]]) -> f
                 ops.append(q.document_body(doc, profile_id=cluster_label([doc.record_id])))
             started = time.perf_counter()
             for start in range(0, len(ops), 1000):
-                result = engine.bulk(ops[start : start + 1000])
+                result = engine.docs.bulk(ops[start : start + 1000])
                 assert not result.get("errors"), "raw bulk load failed"
             elapsed += time.perf_counter() - started
         started = time.perf_counter()
-        engine.refresh(index)
+        engine.admin.refresh(index)
         elapsed += time.perf_counter() - started
     finally:
-        engine.delete_index(index)
+        engine.admin.delete_index(index)
     return elapsed
 
 
@@ -229,6 +229,7 @@ def run_one(engine: str, total: int, queries: int, seed: int, workdir: Path) -> 
             raw_s = raw_sqlite_load(raw_path, raw_batches)
             raw_path.unlink()
         else:
+            assert isinstance(backend, ElasticBackend)
             raw_s = raw_cluster_load(backend, raw_batches)
         del raw_batches
         raw_rate = kept / raw_s if raw_s else float("nan")

@@ -31,5 +31,6 @@ def node_pid(port: int) -> int:
     for conn in psutil.net_connections(kind="tcp"):
         listening = conn.status == psutil.CONN_LISTEN and conn.laddr
         if listening and conn.laddr.port == port and conn.pid is not None:
-            return conn.pid
+            pid: int = conn.pid
+            return pid
     raise RuntimeError(f"no process listens on port {port}")
