@@ -19,7 +19,6 @@ only; see `api.proxies`).
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from typing import Any
 
@@ -35,31 +34,26 @@ _CERT_REQS = {
 }
 
 
+# HTTP/1.1 over h11, never uvicorn's default ("auto": httptools whenever it is installed, as a
+# side dependency may bring it): httptools' parser answers some requests that h11 hands to the
+# app with a bare 400 of its own, before the app runs, so they would go unaudited.
+HTTP_PROTOCOL = H11Protocol
+
+
 class H11WithClientCertificates(ClientCertificates, H11Protocol):
     pass
 
 
-def protocol_with_client_certificates() -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol (httptools when installed, else h11) that passes the client
-    certificate of each TLS connection to the app."""
-    try:
-        from api.tls_httptools import HttpToolsWithClientCertificates
-    except ImportError:
-        return H11WithClientCertificates
-    return HttpToolsWithClientCertificates
-
-
 def uvicorn_options(api: ApiSettings) -> dict[str, Any]:
-    """Keyword arguments for `uvicorn.run`/`uvicorn.Config`: HTTPS and client certificates as
-    `api.tls_*` say; nothing when TLS is not configured."""
+    """Keyword arguments for `uvicorn.run`/`uvicorn.Config`: `HTTP_PROTOCOL`, and HTTPS and
+    client certificates as `api.tls_*` say."""
+    options: dict[str, Any] = {"http": HTTP_PROTOCOL}
     if api.tls_cert_file is None or api.tls_key_file is None:
-        return {}
-    options: dict[str, Any] = {
-        "ssl_certfile": str(api.tls_cert_file),
-        "ssl_keyfile": str(api.tls_key_file),
-    }
+        return options
+    options["ssl_certfile"] = str(api.tls_cert_file)
+    options["ssl_keyfile"] = str(api.tls_key_file)
     if api.tls_client_ca_file is not None and api.tls_client_cert != "none":
         options["ssl_ca_certs"] = str(api.tls_client_ca_file)
         options["ssl_cert_reqs"] = _CERT_REQS[api.tls_client_cert]
-        options["http"] = protocol_with_client_certificates()
+        options["http"] = H11WithClientCertificates
     return options

@@ -1,6 +1,6 @@
 """The ASGI TLS extension for uvicorn: the client certificate of each TLS connection, handed to
-the app (`api.tls` says why). Its own module so that both protocol classes (`api.tls`'s h11 one
-and `api.tls_httptools`'s) take the mix-in from here, and neither module imports the other back.
+the app (`api.tls` says why). Its own module: the mix-in knows asyncio transports and ASGI,
+`api.tls` only which uvicorn options to set.
 """
 
 from __future__ import annotations

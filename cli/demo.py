@@ -472,6 +472,7 @@ def register(app: typer.Typer) -> None:
         """Simulate the eight sources, sync them, and serve the API on 127.0.0.1:PORT."""
         import uvicorn
 
+        from api.tls import HTTP_PROTOCOL
         from cli import demo_alerts
         from web.app import create_app
 
@@ -530,6 +531,7 @@ def register(app: typer.Typer) -> None:
                 port=port,
                 log_level="warning",
                 proxy_headers=False,  # the app decides whom to believe (api.trusted_proxies)
+                http=HTTP_PROTOCOL,  # never httptools (`api.tls.uvicorn_options` says why)
             )
         finally:
             if stop_mail is not None:

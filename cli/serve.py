@@ -74,8 +74,8 @@ def register(app: typer.Typer) -> None:
             )
         bind_host = host or settings.api.host
         bind_port = port or settings.api.port
-        tls = uvicorn_options(settings.api)
-        scheme = "https" if tls else "http"
+        server = uvicorn_options(settings.api)
+        scheme = "https" if "ssl_certfile" in server else "http"
         typer.echo(f"icjs: serving on {scheme}://{bind_host}:{bind_port} (docs at /docs)", err=True)
         # Proxy headers are the app's business (`api.trusted_proxies`, none by default):
         # uvicorn's own handling believes X-Forwarded-For from any loopback peer.
@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
             "log_level": log_level,
             "proxy_headers": False,
             "access_log": False,  # the app logs each request, structured and escaped
-            **tls,
+            **server,
         }
         if workers == 1:
             uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]

@@ -161,3 +161,32 @@ def test_icjs_serve_logs_structured_escaped_lines_and_ignores_forwarded_for(
         assert audit.verify().ok
     finally:
         audit.close()
+
+
+def test_icjs_serve_parses_http_with_h11_even_where_httptools_is_installed(
+    tmp_path: Path,
+) -> None:
+    """uvicorn's default takes httptools whenever it can import it, and httptools answers some
+    requests the app would audit with a bare 400 of its own, before the app runs.
+    Here an `httptools` that fails loudly when imported is on the path: the server must not
+    even import it, and the hostile request must reach the app and its audit."""
+    fake = tmp_path / "site"
+    (fake / "httptools").mkdir(parents=True)
+    (fake / "httptools" / "__init__.py").write_text(
+        'raise RuntimeError("icjs serve imported httptools")\n'
+    )
+    with icjs_serve(tmp_path, PYTHONPATH=str(fake)) as served:
+        response = httpx.post(
+            served.url + "/v1/persons/search",
+            headers={"User-Agent": "evil\x1b[2J agent", "X-Request-ID": "h11-only-000001"},
+            json=SEARCH,
+        )
+        assert response.status_code == 401  # the app's answer: no token
+    assert "icjs serve imported httptools" not in served.output
+    from state.audit import AuditLog
+
+    audit = AuditLog(tmp_path / "audit.db")
+    try:
+        assert any(e.request_id == "h11-only-000001" for e in audit.entries())
+    finally:
+        audit.close()
