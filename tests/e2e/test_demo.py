@@ -64,7 +64,9 @@ def _run_demo(data_dir: Path, port: int, timeout_s: float = 300) -> tuple[str, f
 
 
 def _wait_until_serving(port: int) -> None:
-    deadline = time.monotonic() + 30
+    # A liveness deadline, not a speed bound: on two shared cores under a full test run the
+    # app's start-up (index, state stores, alert worker) once took longer than 30 s.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
