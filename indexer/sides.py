@@ -87,30 +87,42 @@ class Side:
 
     @classmethod
     def of(cls, record: Record, person: Person) -> Side:
+        # On the search path: grouping reads every record it may join for the first time here
+        # (a hundred in a search for a common name), so what most records lack costs nothing:
+        # no identifiers, no relative, no accounts (`record.subjects()` is asked only when an
+        # account could be the subject's).
         names = tuple(person.names)
         relation = person.relation
-        hint = matching.parse_name(names[0]).gender_hint if names and not person.gender else None
-        subjects = record.subjects()
-        single = len(subjects) == 1
+        gender = person.gender
+        hint = matching.parse_name(names[0]).gender_hint if names and not gender else None
+        kind = record.kind
+        fir_kind = kind in _FIR_KINDS
         licences: list[str] = []
         passports: list[str] = []
         accounts: list[str] = [f"email:{e.casefold()}" for e in person.emails]
         firs: list[str] = []
         fir_cases: list[str] = []
+        single: bool | None = None
         for i in record.identifiers:
-            stateless = fir_without_state(i.value) if i.type is IdType.FIR else None
-            if stateless and record.kind in _FIR_KINDS:
-                fir_cases.append(stateless)
+            id_type = i.type
+            if id_type is IdType.FIR and fir_kind:
+                stateless = fir_without_state(i.value)
+                if stateless:
+                    fir_cases.append(stateless)
             if i.partial:
                 continue
-            if i.type is IdType.DRIVING_LICENCE:
+            if id_type is IdType.DRIVING_LICENCE:
                 licences.append(i.value)
-            elif i.type is IdType.PASSPORT:
+            elif id_type is IdType.PASSPORT:
                 passports.append(i.value)
-            elif i.type is IdType.FIR and record.kind in _FIR_KINDS:
-                firs.append(i.value)
-            elif single and i.type in _ACCOUNTS:
-                accounts.append(f"{i.type.value}:{i.value}")
+            elif id_type is IdType.FIR:
+                if fir_kind:
+                    firs.append(i.value)
+            elif id_type in _ACCOUNTS:
+                if single is None:
+                    single = len(record.subjects()) == 1
+                if single:
+                    accounts.append(f"{id_type.value}:{i.value}")
         vehicle = None
         if (
             record.source is Source.VAHAN
@@ -120,39 +132,45 @@ class Side:
             and record.vehicle.owner_serial is not None
         ):
             vehicle = (record.vehicle.registration_no, record.vehicle.owner_serial)
-        canonical = frozenset(t for n in names if (t := canonical_name(n)))
-        relative = canonical_name(person.relative_name or "")
+        canonical = frozenset([t for n in names if (t := canonical_name(n))])
+        relative_name = person.relative_name
+        relative = canonical_name(relative_name) if relative_name else ""
         born, from_age = birth_years(person, record)
-        place = _place(record)
+        state, district = _place(record)
         return cls(
-            record_id=record.record_id,
-            source=record.source,
-            kind=record.kind,
-            names=names,
-            canonical=canonical,
-            relative=person.relative_name or None,
-            relative_canonical=frozenset({relative}) if relative else _EMPTY,
-            relative_in_name=bool(relative)
-            and any(set(relative.split()) <= set(n.split()) for n in canonical),
-            kin=_KIN.get(relation, Kin.UNKNOWN) if relation else Kin.UNKNOWN,
-            relation=relation,
-            gender=person.gender,
-            female_hint=person.gender is None and hint == "F",
-            born=born,
-            born_from_age=from_age,
-            birth_date=person.birth_date,
-            address=_frozen(address_tokens(person.address)),
-            phones=_frozen(person.phones),
-            accounts=_frozen(accounts),
-            licences=_frozen(licences),
-            passports=_frozen(passports),
-            firs=_frozen(firs),
-            fir_cases=_frozen(fir_cases),
-            vehicle=vehicle,
-            missing_on=record.event_date if record.kind is Kind.MISSING_PERSON else None,
-            state=place[0],
-            district=place[1],
+            record.record_id,
+            record.source,
+            kind,
+            names,
+            canonical,
+            relative_name or None,
+            frozenset((relative,)) if relative else _EMPTY,
+            bool(relative) and _spelt_in(relative, canonical),
+            _KIN.get(relation, Kin.UNKNOWN) if relation else Kin.UNKNOWN,
+            relation,
+            gender,
+            gender is None and hint == "F",
+            born,
+            from_age,
+            person.birth_date,
+            _frozen(address_tokens(person.address)) if person.address else _EMPTY,
+            frozenset(person.phones) if person.phones else _EMPTY,
+            frozenset(accounts) if accounts else _EMPTY,
+            frozenset(licences) if licences else _EMPTY,
+            frozenset(passports) if passports else _EMPTY,
+            frozenset(firs) if firs else _EMPTY,
+            frozenset(fir_cases) if fir_cases else _EMPTY,
+            vehicle,
+            record.event_date if kind is Kind.MISSING_PERSON else None,
+            state,
+            district,
         )
+
+
+def _spelt_in(relative: str, canonical: frozenset[str]) -> bool:
+    """Whether every word of the relative's name is a word of one of the person's names."""
+    words = set(relative.split())
+    return any(words <= set(n.split()) for n in canonical)
 
 
 # One empty set for every side that lacks a field: a record carries few of its person's

@@ -14,7 +14,9 @@ two trees run their rounds one after the other per round (old, new, old, new…)
 same machine load. The name matcher is the same code in both (the export gets this tree's
 compiled `matching/`), so what differs is grouping, profiles and what the indexer links.
 
-Prints p50/p95/p99 per tree and backend, the p95 ratio, and writes bench/results/speed.md.
+Prints p50/p95/p99 per tree and backend, the p95 ratio, where the CPU went (inside grouping,
+inside the garbage collector, and how many tracked objects each search left alive: what
+collections walk again), and writes bench/results/speed.md.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 CHILD = Path(__file__).with_name("speed_child.py")
+# what each search process reports besides its times (`speed_child._Split`)
+SPLIT = ("grouping_cpu", "collector_cpu", "kept")
 
 
 def export(rev: str, into: Path) -> Path:
@@ -98,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             for engine in engines:
                 times: dict[str, list[float]] = {"old": [], "new": []}
                 cpu: dict[str, list[float]] = {"old": [], "new": []}
+                split: dict[str, dict[str, list[float]]] = {
+                    label: {k: [] for k in SPLIT} for label in ("old", "new")
+                }
                 built: dict[str, Path] = {}
                 for label, tree in (("old", old), ("new", new)):
                     print(f"[bench speed] {engine} {label}: sync …", file=sys.stderr, flush=True)
@@ -122,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                         )  # fmt: skip
                         times[label].extend(out["times"])
                         cpu[label].extend(out.get("cpu", []))
+                        for k in SPLIT:
+                            split[label][k].append(out[k])
                         print(
                             f"[bench speed] {engine} {label} round {round_ + 1}: "
                             f"p95 {1000 * _pct(out['times'], 95):.1f} ms",
@@ -147,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                 row["cpu_p50_ms"] = {k: round(1000 * _pct(cpu[k], 50), 1) for k in ("old", "new")}
                 row["cpu_p95_ms"] = {k: round(1000 * v, 1) for k, v in cpu_p95.items()}
                 row["cpu_p95_ratio"] = round(cpu_p95["new"] / max(cpu_p95["old"], 1e-9), 3)
+                row["split"] = {
+                    label: {k: sum(v) / len(v) for k, v in split[label].items()}
+                    for label in ("old", "new")
+                }
                 rows.append(row)
         finally:
             running.stop()
@@ -173,6 +186,24 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['cpu_p50_ms']['old']} ms | {r['cpu_p50_ms']['new']} ms "
             f"| {r['cpu_p95_ms']['old']} ms | {r['cpu_p95_ms']['new']} ms "
             f"| {r['cpu_p95_ratio']:.2f} |"
+        )
+    lines += [
+        "",
+        "Where a search's CPU goes, on average (each round's process: inside grouping, inside "
+        "the garbage collector; objects the collector tracks that the searches left alive, per "
+        "search):",
+        "",
+        "| backend | grouping before | after | collector before | after | objects kept before "
+        "| after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        o, n = r["split"]["old"], r["split"]["new"]
+        lines.append(
+            f"| {r['backend']} | {1000 * o['grouping_cpu']:.1f} ms "
+            f"| {1000 * n['grouping_cpu']:.1f} ms "
+            f"| {1000 * o['collector_cpu']:.1f} ms | {1000 * n['collector_cpu']:.1f} ms "
+            f"| {o['kept']:,.0f} | {n['kept']:,.0f} |"
         )
     text = "\n".join(lines)
     print(text)

@@ -4,7 +4,7 @@ both have and asks the service's signature for the rest.
 
     speed_child.py --tree T sync --engine E --manifest M --work DIR   → {"settings": file}
     speed_child.py --tree T names --engine E --settings F --count N --seed S  → {"names": […]}
-    speed_child.py --tree T search --engine E --settings F --names FILE  → {"times": […]}
+    speed_child.py --tree T search --engine E --settings F --names FILE  → {"times": […], …}
     speed_child.py --tree T drop --engine E --settings F
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import inspect
 import json
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 WARM_UP = 20
+_GROUPING = "group"  # `federation.persons.group`, timed by `_Split`
 
 
 def _tree_first(tree: str) -> None:
@@ -127,14 +129,60 @@ def search(args: argparse.Namespace) -> dict[str, Any]:
     queries = json.loads(Path(args.names).read_text())
     for name in queries[:WARM_UP]:
         service.search(caller, PersonSearch(name=name))
+    split = _Split()
+    kept_before = len(gc.get_objects())
     times, cpu = [], []
     for name in queries:
         started, started_cpu = time.perf_counter(), time.process_time()
         service.search(caller, PersonSearch(name=name))
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
+    split.stop()
+    kept = (len(gc.get_objects()) - kept_before) / max(1, len(queries))
     backend.close()
-    return {"times": times, "cpu": cpu}
+    return {
+        "times": times,
+        "cpu": cpu,
+        "grouping_cpu": split.grouping / max(1, len(queries)),
+        "collector_cpu": split.collector / max(1, len(queries)),
+        "kept": kept,
+    }
+
+
+class _Split:
+    """Where a tree's search CPU goes, summed over the searches: inside grouping
+    (`federation.persons.group`, whose module both trees import it into) and inside the garbage
+    collector (`gc.callbacks`); one more Python frame a search and a callback a collection."""
+
+    def __init__(self) -> None:
+        from federation import persons
+
+        self.grouping = 0.0
+        self.collector = 0.0
+        self._persons = persons
+        # replaced in the module that calls it (both trees import `group` into it)
+        self._group = getattr(persons, _GROUPING)
+        self._collecting = 0.0
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return self._group(*args, **kwargs)
+            finally:
+                self.grouping += time.process_time() - started
+
+        setattr(persons, _GROUPING, timed)
+        gc.callbacks.append(self._collection)
+
+    def _collection(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._collecting = time.process_time()
+        else:
+            self.collector += time.process_time() - self._collecting
+
+    def stop(self) -> None:
+        setattr(self._persons, _GROUPING, self._group)
+        gc.callbacks.remove(self._collection)
 
 
 def drop(args: argparse.Namespace) -> dict[str, Any]:
