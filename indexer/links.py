@@ -233,6 +233,22 @@ def decide(key: str, a: Record, b: Record) -> IndexLink | None:
     return IndexLink(a=first, b=second, reason=reason, key=key)
 
 
+def _contested(holders: Mapping[str, Sequence[Record]], changed: Collection[str]) -> list[Record]:
+    """The stored records whose links a write may change without touching them: the other
+    holders of a FIR key that a written record holds (an inmate who fitted one co-accused fits
+    two when the second arrives, and is then linked to neither), and the holders of a key that
+    the write made a placeholder (more than `MAX_HOLDERS`: the links it made while it had fewer
+    go). Re-deciding them makes the links a function of the records, not of their order."""
+    out: dict[str, Record] = {}
+    for key, records in holders.items():
+        stored = [r for r in records if r.record_id not in changed]
+        competing = key.startswith("fir:") and 3 <= len(records) <= MAX_HOLDERS
+        made_placeholder = len(records) > MAX_HOLDERS and len(stored) <= MAX_HOLDERS
+        if competing or made_placeholder:
+            out.update((r.record_id, r) for r in stored)
+    return [out[i] for i in sorted(out)]
+
+
 def cluster_label(member_ids: Collection[str]) -> str:
     """The stable label of the index profile holding `member_ids`: a hash of the smallest record
     id, so that it never moves while the cluster keeps its smallest member. Internal: never
@@ -275,11 +291,21 @@ class LinkEngine:
         changed = {r.record_id for r in present} | set(removed)
         if not changed:
             return
-        known = changed - set(fresh)
-        before = self._store.edges_touching(known) if known else []
         keys_of = {r.record_id: link_keys(r) for r in present}
         all_keys = set().union(*keys_of.values()) if keys_of else set()
         holders = self._store.records_by_link_keys(all_keys) if all_keys else {}
+        # links that are a function of all a key's holders, re-decided for every holder
+        contested = _contested(holders, changed)
+        if contested:
+            present = [*present, *contested]
+            changed |= {r.record_id for r in contested}
+            for record in contested:
+                keys_of[record.record_id] = link_keys(record)
+            more = set().union(*(keys_of[r.record_id] for r in contested)) - all_keys
+            if more:
+                holders.update(self._store.records_by_link_keys(more))
+        known = changed - set(fresh)
+        before = self._store.edges_touching(known) if known else []
         new_links: dict[tuple[str, str, str], IndexLink] = {}
         similar = Similarity()
         for record in present:
@@ -294,7 +320,11 @@ class LinkEngine:
                 else:
                     found = [x for o in others if (x := decide(key, record, o)) is not None]
                 for link in found:
-                    new_links.setdefault((link.a, link.b, link.reason), link)
+                    # two keys may make one link (a plate's registration twice): the smaller is
+                    # its key whichever record the link was found from
+                    kept = new_links.get((link.a, link.b, link.reason))
+                    if kept is None or link.key < kept.key:
+                        new_links[(link.a, link.b, link.reason)] = link
         if before or new_links:
             self._store.replace_edges(changed, list(new_links.values()))
         starts = (

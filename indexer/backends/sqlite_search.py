@@ -36,6 +36,7 @@ for no gain in the mean (measured at 100,000 records).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 
@@ -193,7 +194,32 @@ def _within(
     params: list[object],
     limit: int,
 ) -> list[tuple[int, float]]:
-    """The first `limit` of scored `rids` (best first) that pass the filters: tested on the
+    """The first `limit` of scored `rids` (best first, ties by rid) that pass the filters, where
+    records scoring as much as the last one kept are taken by record id (`_tied`): a rid is
+    the order records arrived in, and which of many equal records a search keeps must not
+    depend on it (the cluster backend sorts on record id too)."""
+    kept = _passing(con, v, rids, scores, where, params, limit)
+    if len(kept) < limit:
+        return kept  # every record passing: no cut
+    last = kept[-1][1]
+    tied = np.flatnonzero(scores == last)  # contiguous: `scores` is in order
+    if rids[tied[-1]] == kept[-1][0]:
+        return kept  # the last kept is the last scoring as much: the cut splits no tie
+    above = [(rid, score) for rid, score in kept if score > last]
+    chosen = _first_by_record_id(con, v, rids[tied].tolist(), where, params, limit - len(above))
+    return above + [(rid, last) for rid in chosen]
+
+
+def _passing(
+    con: sqlite3.Connection,
+    v: int,
+    rids: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    where: str,
+    params: list[object],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The first `limit` of scored `rids` (in their order) that pass the filters: tested on the
     records in that order, a chunk at a time, until `limit` have passed."""
     if where == "1":
         return list(zip(rids[:limit].tolist(), scores[:limit].tolist(), strict=True))
@@ -217,6 +243,22 @@ def _within(
         out.extend((rid, hits) for rid, hits in counted if rid in passing)
         chunk = min(chunk * 2, 8 * _CHUNK)
     return out[:limit]
+
+
+def _first_by_record_id(
+    con: sqlite3.Connection, v: int, rids: list[int], where: str, params: list[object], limit: int
+) -> list[int]:
+    """The `limit` of `rids` passing the filters with the smallest record ids, in that order:
+    one statement (the rids as one JSON array), SQLite keeping the best `limit` as it reads."""
+    return [
+        rid
+        for (rid,) in con.execute(
+            f"SELECT r.rid FROM records_v{v} r "
+            f"WHERE r.rid IN (SELECT value FROM json_each(?)) AND {where} "
+            "ORDER BY r.record_id LIMIT ?",
+            [json.dumps(rids), *params, limit],
+        )
+    ]
 
 
 def candidate_scores(
@@ -251,7 +293,8 @@ def candidate_scores(
         rows = con.execute(
             f"SELECT i.rid, COUNT(*) FROM ids_v{v} i "
             f"JOIN records_v{v} r ON r.rid = i.rid "
-            f"WHERE ({clause}) AND {where} GROUP BY i.rid LIMIT ?",
+            f"WHERE ({clause}) AND {where} GROUP BY i.rid "
+            "ORDER BY COUNT(*) DESC, r.record_id LIMIT ?",
             [*id_params, *params, query.limit],
         )
         for rid, hits in rows:
@@ -268,12 +311,26 @@ def candidate_scores(
                 scores[rid] += share
         else:
             _fuzzy(con, v, grams, where, params, query.limit, scores)
-    best = _best(scores, query.limit)
+    best = _best(con, v, scores, query.limit)
     return best, key_frequencies([rid for rid, _ in best], postings)
 
 
-def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+def _best(
+    con: sqlite3.Connection, v: int, scores: dict[int, float], limit: int
+) -> list[tuple[int, float]]:
+    """The best `limit` of `scores`, ties by record id (as the cluster backend breaks them), not
+    by rid (the order records arrived in): read only when the cut splits a tie."""
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ordered) <= limit or ordered[limit - 1][1] != ordered[limit][1]:
+        return ordered[:limit]
+    record_ids = dict(
+        con.execute(
+            f"SELECT rid, record_id FROM records_v{v} "
+            "WHERE rid IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(scores))],
+        )
+    )
+    return sorted(ordered, key=lambda kv: (-kv[1], record_ids[kv[0]]))[:limit]
 
 
 def _keys_may_decide(query: CandidateQuery, key_hits: list[tuple[int, float]]) -> bool:
@@ -340,7 +397,8 @@ def _fuzzy(
         )
     )
     asked = sql.rarest(grams, need, counts)
-    order = "" if _all_fit(asked, counts, limit * 2) else "ORDER BY n.rank"
+    # BM25 ties (namesakes: the same text) by record id, not by arrival (rowid)
+    order = "" if _all_fit(asked, counts, limit * 2) else "ORDER BY n.rank, r.record_id"
     rows = con.execute(
         f"SELECT n.rowid, n.text FROM names_v{v} n "
         f"JOIN records_v{v} r ON r.rid = n.rowid "
