@@ -3,7 +3,9 @@
 Unsupervised, as Splink does it, so that it needs no ground truth and fits whatever data a
 deployment holds:
 
-1. **Sample** up to `max_records` person records (reservoir sampling: one pass, flat memory).
+1. **Sample** up to `max_records` person records (one pass, flat memory): those whose record id
+   hashes lowest, so that the sample is a function of the records, not of the order a scan
+   reads them in (an index's is the order they arrived in).
 2. **Frequencies**: how often each canonical name and relative's name occurs (the
    term-frequency tables) and how many records hold each address token (its rarity, which
    weighs addresses).
@@ -26,6 +28,8 @@ Levels no pair reached keep a small pseudo-count, so that no weight is infinite.
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import random
 import time
 from collections import Counter, defaultdict
@@ -73,22 +77,24 @@ class Sample:
     records: int  # person records seen
 
 
-def sample_sides(records: Iterable[Record], max_records: int, rng: random.Random) -> Sample:
-    """Up to `max_records` person records, uniformly (reservoir), as sides."""
-    kept: list[Record] = []
+def sample_sides(records: Iterable[Record], max_records: int, seed: int = 0) -> Sample:
+    """Up to `max_records` person records, uniformly (the lowest hashes of their ids, salted
+    with `seed`), as sides. A reservoir's draw depended on the order the records were read in:
+    two indexes of the same records estimated different models."""
+    kept: list[tuple[int, str, Record]] = []  # (-hash, id, record): the highest hash on top
     seen = 0
     for record in records:
         if not any(p.names for p in record.subjects()):
             continue
         seen += 1
+        digest = hashlib.blake2b(f"{seed}:{record.record_id}".encode(), digest_size=8).digest()
+        entry = (-int.from_bytes(digest, "big"), record.record_id, record)
         if len(kept) < max_records:
-            kept.append(record)
-        else:
-            j = rng.randrange(seen)
-            if j < max_records:
-                kept[j] = record
-    kept.sort(key=lambda r: r.record_id)  # the sample, not the scan order, decides
-    return Sample([s for r in kept for s in sides_of(r)], seen)
+            heapq.heappush(kept, entry)
+        elif entry[:2] > kept[0][:2]:
+            heapq.heapreplace(kept, entry)
+    chosen = sorted((r for _, _, r in kept), key=lambda r: r.record_id)
+    return Sample([s for r in chosen for s in sides_of(r)], seen)
 
 
 def _levels(
@@ -282,7 +288,7 @@ def estimate(
     """A linkage model fitted to `records` (see the module docstring)."""
     started = time.perf_counter()
     rng = random.Random(seed)
-    sample = sample_sides(records, max_records, rng)
+    sample = sample_sides(records, max_records, seed)
     sides = sample.sides
     if len(sides) < 2:
         raise ValueError("too few person records to estimate a linkage model from")

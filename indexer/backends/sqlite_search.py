@@ -19,13 +19,19 @@ returns:
   and BM25 over every record holding one of the query's rarer trigrams (tens of thousands on a
   national index, most of a search's time) would only add to the scores of records already
   chosen. Same records, except that a key record the full plan's BM25 cut left without its
-  share (scoring 1) could there lose a tie to a fuzzy-only record of lower rid: here the key
+  share (scoring 1) could there lose a tie to a fuzzy-only record of smaller record id: here the key
   record stays. The order of records sharing as many keys may differ from the full plan's for
   the same reason. That order only decides among records the matcher scores equally (which of
   many equal namesakes come first, or within a result limit): see `bench.api.compare`.
 - **The fuzzy query is not ranked when its limit cannot cut** (`_all_fit`): when the
   vocabulary's counts of the asked trigrams add up to no more than its limit, BM25's best are
-  all of them, and what they add is summed per record and ordered by score and rid anyway.
+  all of them, and what they add is summed per record and ordered by score and record id anyway.
+
+Where a limit cuts among records that score alike, those of the smallest record ids are kept, at
+every cut (keys, near keys, identifiers, BM25, the final one), as the cluster backend sorts: a
+rid is the order records arrived in, and two indexes of the same records, filled in different
+orders, must return the same candidates (`bench.linkage.orders`). The record ids of a tie group
+are read only when a cut splits it.
 
 No schema change: index files written before keep working as they are.
 
@@ -180,7 +186,7 @@ def _key_hits(
     weight: float = 0.5,
 ) -> tuple[list[tuple[int, float]], Postings]:
     """The `limit` records within the filters scoring best on `keys` (and `boosts`): (rid,
-    score), best first, ties by rid, and the keys' postings."""
+    score), best first (ties at the cut by record id: `_within`), and the keys' postings."""
     rids, scores, postings = _counted(con, v, keys, boosts, weight)
     return _within(con, v, rids, scores, where, params, limit), postings
 
@@ -195,7 +201,7 @@ def _within(
     limit: int,
 ) -> list[tuple[int, float]]:
     """The first `limit` of scored `rids` (best first, ties by rid) that pass the filters, where
-    records scoring as much as the last one kept are taken by record id (`_tied`): a rid is
+    records scoring as much as the last one kept are taken by record id: a rid is
     the order records arrived in, and which of many equal records a search keeps must not
     depend on it (the cluster backend sorts on record id too)."""
     kept = _passing(con, v, rids, scores, where, params, limit)
@@ -264,7 +270,8 @@ def _first_by_record_id(
 def candidate_scores(
     con: sqlite3.Connection, v: int, query: CandidateQuery
 ) -> tuple[list[tuple[int, float]], dict[int, int]]:
-    """(rid, retrieval score) of the best `query.limit` candidates, best first, ties by rid;
+    """(rid, retrieval score) of the best `query.limit` candidates, best first, ties at every
+    cut by record id (as the cluster backend breaks them; a rid is the order of arrival);
     and the key frequency of those sharing a name key (`Candidate.key_frequency`)."""
     scores: dict[int, float] = defaultdict(float)
     where, params = sql.filter_sql(query.filters)
@@ -415,7 +422,7 @@ def _all_fit(asked: list[str], doc_counts: dict[str, int], limit: int) -> bool:
     """Whether every record holding one of the `asked` trigrams fits within `limit`: then the
     best `limit` by BM25 are all of them, and ranking them (a third of the fuzzy query's time
     on a small index) changes nothing, since what they add is summed per record and the
-    candidates are ordered by score and rid. Known from the vocabulary's counts (a record
+    candidates are ordered by score and record id. Known from the vocabulary's counts (a record
     holding several is counted once per trigram: an upper bound); a trigram the vocabulary
     does not list as asked is taken as unknown, not as held by none."""
     return all(g in doc_counts for g in asked) and sum(doc_counts[g] for g in asked) <= limit
