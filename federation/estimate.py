@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 import random
 import time
 from collections import Counter, defaultdict
@@ -126,7 +127,8 @@ def term_frequencies(values: list[frozenset[str]]) -> Frequencies:
     total = max(1, sum(counts.values()))
     table = {v: c / total for v, c in counts.items() if c >= 2}
     singles = sum(1 for c in counts.values() if c < 2)
-    average = sum(f * f for f in table.values()) + singles / total / total
+    # fsum: exact, so the same whatever order the values were counted in (a set's)
+    average = math.fsum(f * f for f in table.values()) + singles / total / total
     return Frequencies(table, 1 / total, max(average, 1 / total / total))
 
 
@@ -199,7 +201,10 @@ def _blocked_pairs(
         for key in similar.side_block_keys(side):
             holders[key].append(i)
     weight: dict[tuple[int, int], float] = {}
-    for members in holders.values():
+    # blocks in key order: a big block's draws come from the one generator, and a set's order
+    # (its keys') is the process's string hashing, another in every run
+    for key in sorted(holders):
+        members = holders[key]
         n = len(members)
         if n < 2:
             continue
