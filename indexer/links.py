@@ -34,6 +34,11 @@ followed, unless it joins those two records directly. So a chain of links never 
 disagree (an inmate linked to two co-accused, a plate's two owners through its theft report).
 Its label is derived from the smallest `record_id` in the cluster (`cluster_label`): the same
 data gives the same labels on every re-sync and every rebuild, whatever order records arrive in.
+The links are as much a function of the records as the labels: where a write changes what other
+holders of a key are linked by (a FIR's co-accused compete for its inmate; a key past
+`MAX_HOLDERS` links nothing), those holders are re-decided with it (`_contested`), so that the
+links do not depend on which record came first (docs/decisions.md, "The same records give the
+same answers"; deletes do not yet re-decide the holders of the keys a record took with it).
 The label is internal (query-time grouping reads it); what callers see is the sealed profile id
 of `federation.profile_ids`. When a record joins, leaves or changes, only the components it
 touches are recomputed (`LinkEngine.relink`), read hop by hop for the whole batch at once and
