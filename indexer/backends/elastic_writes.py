@@ -211,7 +211,9 @@ class ElasticWrites:
             if not stored:
                 continue
             # unlink first, while the records still hold their links
-            LinkEngine(self._index.link_store(index)).relink([], removed=list(stored))
+            LinkEngine(self._index.link_store(index)).relink(
+                [], removed=list(stored), left_keys=set().union(*stored.values())
+            )
             operations = [{"delete": {"_index": index, "_id": i}} for i in stored]
             result = self._docs.bulk(operations)
             gone: list[str] = []

@@ -208,6 +208,21 @@ class SqliteLinkStore:
             [(pid, record_id, pid) for record_id, pid in assignment.items()],
         )
 
+    def link_keys_of(self, record_ids: Sequence[str]) -> set[str]:
+        """The link keys the stored records of `record_ids` hold."""
+        v = self._v
+        out: set[str] = set()
+        for chunk in _chunks(list(record_ids)):
+            out.update(
+                key
+                for (key,) in self._con.execute(
+                    f"SELECT lk.key FROM lkeys_v{v} lk JOIN records_v{v} r ON r.rid = lk.rid "
+                    f"WHERE r.record_id IN ({placeholders(len(chunk))})",
+                    chunk,
+                )
+            )
+        return out
+
     def delete_records(self, record_ids: Sequence[str]) -> list[str]:
         """Delete rows and side rows; return the ids that existed."""
         v = self._v

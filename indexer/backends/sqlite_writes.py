@@ -51,8 +51,9 @@ class EmbeddedWrites:
                 )
             for v in targets:
                 store = SqliteLinkStore(con, v)
+                left = store.link_keys_of(wanted)  # read before the rows go
                 gone = store.delete_records(wanted)
-                LinkEngine(store).relink([], removed=gone)
+                LinkEngine(store).relink([], removed=gone, left_keys=left)
                 deleted.update(gone)
         return BulkResult(deleted=len(deleted))
 

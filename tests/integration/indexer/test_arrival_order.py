@@ -69,6 +69,44 @@ def test_an_inmate_fitting_two_co_accused_is_linked_to_neither_whatever_came_fir
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_delete_leaves_the_links_of_the_records_that_stay(engine: str, tmp_path: Path) -> None:
+    """Deleting the co-accused who made an inmate ambiguous, or the holders that made a key a
+    placeholder, gives the links of an index that never held them."""
+    inmate = make(
+        Source.EPRISONS,
+        "I1",
+        Kind.INMATE,
+        state="MH",
+        people=(Person(name="Suresh Patil"),),
+        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
+    )
+    shared = [
+        make(
+            Source.CCTNS,
+            f"MH-PS0001-2024-{n:04d}-A1",
+            Kind.ACCUSED,
+            people=(Person(name=f"PERSON {n}"),),
+            identifiers=(Identifier(type=IdType.DRIVING_LICENCE, value="MH0000000000000"),),
+        )
+        for n in range(MAX_HOLDERS + 3)
+    ]
+    kept = [_accused("A1"), inmate, *shared[:MAX_HOLDERS]]
+    extra = [_accused("A2"), *shared[MAX_HOLDERS:]]
+    with fresh_index(engine, tmp_path) as never:
+        assert not never.upsert(kept).failed
+        never.flush()
+        expected = _links(never, kept)
+    assert ("cctns:A1", "eprisons:I1", "fir") in {x[:3] for x in expected}
+    assert sum(x[2] == "driving_licence" for x in expected) == MAX_HOLDERS * (MAX_HOLDERS - 1) // 2
+    with fresh_index(engine, tmp_path) as backend:
+        for record in [*kept, *extra]:
+            assert not backend.upsert([record]).failed
+        backend.delete([r.record_id for r in extra])
+        backend.flush()
+        assert _links(backend, kept) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_key_that_became_a_placeholder_links_nothing_whatever_came_first(
     engine: str, tmp_path: Path
 ) -> None:
