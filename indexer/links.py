@@ -38,7 +38,7 @@ The links are as much a function of the records as the labels: where a write cha
 holders of a key are linked by (a FIR's co-accused compete for its inmate; a key past
 `MAX_HOLDERS` links nothing), those holders are re-decided with it (`_contested`), so that the
 links do not depend on which record came first (docs/decisions.md, "The same records give the
-same answers"); a delete re-decides the holders left of the keys the record took with it.
+same answers"); a delete or an update re-decides the holders left of the keys the record held.
 The label is internal (query-time grouping reads it); what callers see is the sealed profile id
 of `federation.profile_ids`. When a record joins, leaves or changes, only the components it
 touches are recomputed (`LinkEngine.relink`), read hop by hop for the whole batch at once and

@@ -98,6 +98,7 @@ class ElasticWrites:
             LinkEngine(self._index.link_store(index)).relink(
                 [doc.record for doc, _ in written],
                 fresh=[doc.record_id for doc, old in written if old is None],
+                left_keys={k for k, _ in removed},
             )
         return done, stale, failed, [doc.record for doc, _ in written]
 

@@ -107,6 +107,39 @@ def test_a_delete_leaves_the_links_of_the_records_that_stay(engine: str, tmp_pat
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_an_update_that_leaves_a_fir_re_decides_its_holders(engine: str, tmp_path: Path) -> None:
+    """The second co-accused's FIR corrected to another case: the inmate is then linked to the
+    first, as in an index that held the corrected record from the start."""
+    inmate = make(
+        Source.EPRISONS,
+        "I1",
+        Kind.INMATE,
+        state="MH",
+        people=(Person(name="Suresh Patil"),),
+        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
+    )
+    first, second = _accused("A1"), _accused("A2")
+    corrected = second.model_copy(
+        update={
+            "identifiers": (Identifier(type=IdType.FIR, value="MH/0412/2024/999"),),
+            "provenance": second.provenance.model_copy(
+                update={"source_updated_at": second.provenance.source_updated_at.replace(hour=11)}
+            ),
+        }
+    )
+    with fresh_index(engine, tmp_path) as never:
+        assert not never.upsert([first, inmate, corrected]).failed
+        never.flush()
+        expected = _links(never, [first, inmate, corrected])
+    assert ("cctns:A1", "eprisons:I1", "fir") in {x[:3] for x in expected}
+    with fresh_index(engine, tmp_path) as backend:
+        for record in (first, second, inmate, corrected):
+            assert backend.upsert([record]).indexed == 1
+        backend.flush()
+        assert _links(backend, [first, inmate, corrected]) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_key_that_became_a_placeholder_links_nothing_whatever_came_first(
     engine: str, tmp_path: Path
 ) -> None:
