@@ -302,14 +302,21 @@ class Record(BaseModel):
         return [i.value for i in self.identifiers if i.type is id_type]
 
 
-def record_from_index(text: str | bytes) -> Record:
+def record_from_index(text: str | bytes | dict[str, Any]) -> Record:
     """A record the index itself wrote (`Record.model_dump_json`), read back: the same object
     `Record.model_validate_json` gives (same fields, types and fields set), without re-running
     the model-level checks a record passed before it was written (`_TRUSTED_CHECKS`). Not for
     anything a source or a caller sent. A search decodes every candidate it retrieves (~220),
     and those checks are Python calls inside a validator that is otherwise native: a fifth of
-    a record's decoding (docs/decisions.md, "Records read back from the index")."""
-    record: Record = _trusted_validator().validate_json(text)
+    a record's decoding (docs/decisions.md, "Records read back from the index").
+
+    A cluster's hit brings the record already parsed from the response's JSON (a dict, as
+    `Record.model_dump(mode="json")` wrote it): that is validated as Python data, giving what
+    `Record.model_validate` gives."""
+    validator = _trusted_validator()
+    record: Record = (
+        validator.validate_python(text) if isinstance(text, dict) else validator.validate_json(text)
+    )
     return record
 
 

@@ -199,6 +199,30 @@ def _unsorted(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "sort"} | {"track_total_hits": False}
 
 
+def _kind(search: dict[str, Any]) -> str:
+    """Which of `ElasticReads.candidates`' sub-searches a body is."""
+    text = json.dumps(search)
+    if "aggs" in search and search.get("size") == 0:
+        return "frequencies"  # to f8c34e4 a search of their own, now in the name-key search
+    if "name_grams" in text:
+        return "trigrams"
+    if '"ids' in text:
+        return "identifiers"
+    if "must_not" in text and '"terms": {"all_keys"' in text:
+        return "near keys"
+    return "name keys"
+
+
+def _only(msearches: list[list[Any]], kind: str) -> list[list[Any]]:
+    """Each msearch cut to its sub-searches of one kind (empty ones dropped)."""
+    out = []
+    for body in msearches:
+        pairs = [p for p in zip(body[::2], body[1::2], strict=True) if _kind(p[1]) == kind]
+        if pairs:
+            out.append([part for pair in pairs for part in pair])
+    return out
+
+
 def _replay(counting: Counting, node: int, n: int) -> None:
     """Each kind of engine call of one pass, replayed alone: the node's CPU and ours per search
     for that kind, and for variants of the candidate msearch that tell query from fetch."""
@@ -230,6 +254,12 @@ def _replay(counting: Counting, node: int, n: int) -> None:
         "  same, filter_path (only _id, _score, _source)": lambda: [
             client.msearch(body=b, filter_path=_HIT_PATH) for b in msearches
         ],
+        **{
+            f"  only the {kind} sub-searches": (
+                lambda kind=kind: [docs.msearch(b) for b in _only(msearches, kind)]
+            )
+            for kind in ("name keys", "near keys", "identifiers", "trigrams", "frequencies")
+        },
         "profile searches": lambda: [docs.search(i, b) for i, b in counting.recorded["search"]],
         "  same, unsorted, no total": lambda: [
             docs.search(i, _unsorted(b)) for i, b in counting.recorded["search"]

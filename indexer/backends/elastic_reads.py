@@ -20,7 +20,7 @@ from indexer.backends.base import (
 from indexer.backends.elastic_index import ElasticIndex, version_of
 from indexer.backends.elastic_links import link_of
 from indexer.documents import min_shared_grams, query_grams
-from records import Record, Source
+from records import Record, Source, record_from_index
 
 _PAGE = 1000
 
@@ -39,16 +39,21 @@ class ElasticReads:
         found: dict[str, Record] = {}
         for start in range(0, len(wanted), _PAGE):
             for doc in self._docs.mget(self._alias, wanted[start : start + _PAGE], ["record"]):
-                found[doc["_id"]] = Record.model_validate(doc["_source"]["record"])
+                found[doc["_id"]] = record_from_index(doc["_source"]["record"])
         return [found[i] for i in wanted if i in found]
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         searches: list[dict[str, Any]] = []
         if query.name_keys:
-            key_query = q.key_query(
-                query.filters, query.name_keys, query.boost_keys, query.boost_weight
+            searches.append(
+                q.key_search_body(
+                    query.filters,
+                    query.name_keys,
+                    query.boost_keys,
+                    query.boost_weight,
+                    query.limit,
+                )
             )
-            searches.append(q.search_body(key_query, query.limit, q.KEY_SEARCH_FIELDS))
         if query.near_keys and query.near_limit:
             near = q.near_query(
                 query.filters,
@@ -72,8 +77,6 @@ class ElasticReads:
         body: list[dict[str, Any]] = []
         for search in searches:
             body.extend([{"index": self._alias}, search])
-        if query.name_keys:
-            body.extend([{"index": self._alias}, q.frequencies_body(query.name_keys)])
         result = self._docs.msearch(body)
         scores: dict[str, float] = {}
         sources: dict[str, dict[str, Any]] = {}
@@ -83,10 +86,9 @@ class ElasticReads:
             if "error" in response:
                 error = response["error"]
                 raise BackendError(f"candidate search failed: {error.get('type', error)}")
-            if "aggregations" in response:
+            if "aggregations" in response:  # the name-key search's
                 buckets = response["aggregations"]["keys"]["buckets"]
                 frequency = {k: int(b["doc_count"]) for k, b in buckets.items()}
-                continue
             for hit in response["hits"]["hits"]:
                 scores[hit["_id"]] = scores.get(hit["_id"], 0.0) + float(hit["_score"] or 0.0)
                 source = hit["_source"]
@@ -96,7 +98,7 @@ class ElasticReads:
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: query.limit]
         return [
             Candidate(
-                record=Record.model_validate(sources[i]["record"]),
+                record=record_from_index(sources[i]["record"]),
                 retrieval_score=score,
                 profile_id=sources[i].get("profile_id"),
                 key_frequency=min(
@@ -136,7 +138,7 @@ class ElasticReads:
 
     def records(self) -> Iterator[Record]:
         for hit in self._scan({"match_all": {}}, ["record"]):
-            yield Record.model_validate(hit["_source"]["record"])
+            yield record_from_index(hit["_source"]["record"])
 
     def profiles(self, profile_ids: Collection[str]) -> dict[str, list[Record]]:
         wanted = sorted(set(profile_ids))
@@ -145,7 +147,7 @@ class ElasticReads:
         found: dict[str, list[Record]] = {}
         # _scan walks in record_id order, so each profile's list is in record id order
         for hit in self._scan({"terms": {"profile_id": wanted}}, ["record", "profile_id"]):
-            record = Record.model_validate(hit["_source"]["record"])
+            record = record_from_index(hit["_source"]["record"])
             found.setdefault(hit["_source"]["profile_id"], []).append(record)
         return found
 

@@ -219,16 +219,29 @@ def _lifted(
     return query
 
 
-def frequencies_body(keys: frozenset[str]) -> Body:
-    """How many records of the whole index hold each of `keys` (no filters: how common a name
-    is does not depend on who asks)."""
+def key_search_body(
+    filters: Filters | None,
+    keys: frozenset[str],
+    boosts: frozenset[str],
+    weight: float,
+    size: int,
+) -> Body:
+    """The name-key search (`key_query`'s best `size`, with their keys) and how many records of
+    the whole index hold each of `keys` (aggregation `keys`), in one sub-search. The query is
+    every record holding a name key, unfiltered: the frequencies count over it (how common a
+    name is does not depend on who asks), and the policy filters apply to the hits alone, as a
+    `post_filter`; filters score nothing, so the hits and their scores are `key_query`'s within
+    them. One search instead of two (the key search, then a `size: 0` search of the same
+    postings for the counts) saves the node a sub-search's matching and its fixed cost."""
+    body = search_body(key_query(None, keys, boosts, weight), size, KEY_SEARCH_FIELDS)
+    policy = filter_clauses(filters)
+    if policy:
+        body["post_filter"] = {"bool": policy}
     ordered = sorted(keys)
-    return {
-        "size": 0,
-        "track_total_hits": False,
-        "query": {"terms": {"all_keys": ordered}},
-        "aggs": {"keys": {"filters": {"filters": {k: {"term": {"all_keys": k}} for k in ordered}}}},
+    body["aggs"] = {
+        "keys": {"filters": {"filters": {k: {"term": {"all_keys": k}} for k in ordered}}}
     }
+    return body
 
 
 def identifier_clauses(terms: tuple[IdentifierTerm, ...]) -> list[Body]:

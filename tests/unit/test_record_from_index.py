@@ -3,6 +3,7 @@ the same object `Record.model_validate_json` gives."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -103,6 +104,22 @@ def test_the_same_object_as_validating(exclude_defaults: bool) -> None:
     for record in _records():
         text = record.model_dump_json(exclude_defaults=exclude_defaults)  # what the index writes
         trusted, validated = record_from_index(text), Record.model_validate_json(text)
+        assert trusted == validated == record
+        for a, b in zip(_models(trusted), _models(validated), strict=True):
+            assert type(a) is type(b)
+            assert a.__dict__ == b.__dict__
+            assert a.model_fields_set == b.model_fields_set
+            assert [type(v) for v in a.__dict__.values()] == [type(v) for v in b.__dict__.values()]
+
+
+@pytest.mark.parametrize("exclude_defaults", [True, False])
+def test_a_cluster_hit_gives_the_same_object_as_validating_it(exclude_defaults: bool) -> None:
+    # a cluster's `_source` holds `model_dump(mode="json")`, parsed from the response's JSON
+    for record in _records():
+        data = json.loads(
+            json.dumps(record.model_dump(mode="json", exclude_defaults=exclude_defaults))
+        )
+        trusted, validated = record_from_index(data), Record.model_validate(data)
         assert trusted == validated == record
         for a, b in zip(_models(trusted), _models(validated), strict=True):
             assert type(a) is type(b)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from indexer.backends.base import Backend, CandidateQuery
+from indexer.backends.base import Backend, CandidateQuery, Filters
 from matching.api import PersonQuery, analyse, corroboration_keys
 from records import Kind, Person, Record, Source
 from tests.plugins.backends import make
@@ -85,3 +85,19 @@ def test_key_frequencies_count_the_whole_index(any_backend: Backend) -> None:
     }
     # every namesake shares `Ramesh Patil`'s pair key with 29 others and the inferred RAMESH
     assert set(got.values()) == {31}
+
+
+def test_key_frequencies_count_the_whole_index_whatever_the_filters(any_backend: Backend) -> None:
+    # the cluster counts them in the name-key search itself, whose filters apply to the hits
+    # alone: the hits are those within the filters, the counts those of every record
+    ramesh = (Person(name="RAMESH PATIL"),)
+    elsewhere = [
+        make(Source.CCTNS, f"KA-N{i}", Kind.ACCUSED, state="KA", people=ramesh) for i in range(4)
+    ]
+    any_backend.upsert([*_namesakes(), *elsewhere])
+    any_backend.flush()
+    query = dataclasses.replace(
+        _plan("Ramesh Patil", limit=50), filters=Filters(states=frozenset({"KA"}))
+    )
+    got = {c.record.record_id: c.key_frequency for c in any_backend.candidates(query)}
+    assert got == {f"cctns:KA-N{i}": 35 for i in range(4)}
