@@ -17,7 +17,9 @@ over identifiers and ISO times mean the same whichever engine holds them.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -281,6 +283,25 @@ def _normalise(url: URL) -> URL:
     return url
 
 
+def _wal_journal(cursor: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode, waiting for other connections doing the same. Switching a new
+    file's journal takes a lock that SQLite does not wait for through its busy handler: API
+    workers or stores opening one new file at the same moment got "database is locked" here
+    (4 connections at once: about one fresh file in five). So this retries, within the busy
+    timeout, in steps like the busy handler's."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     engine = sa.create_engine(
         url,
@@ -295,7 +316,7 @@ def _sqlite_engine(url: URL) -> Engine:
         # Transactions are begun by us (below), not by the driver's guesswork.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _wal_journal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.close()
