@@ -99,17 +99,23 @@ def _models(value: Any) -> list[BaseModel]:
     return []
 
 
+def _assert_same_objects(trusted: Record, validated: Record) -> None:
+    """Every nested model the same type, with the same fields, values, value types and set
+    fields: not only equal, the same object graph."""
+    for a, b in zip(_models(trusted), _models(validated), strict=True):
+        assert type(a) is type(b)
+        assert a.__dict__ == b.__dict__
+        assert a.model_fields_set == b.model_fields_set
+        assert [type(v) for v in a.__dict__.values()] == [type(v) for v in b.__dict__.values()]
+
+
 @pytest.mark.parametrize("exclude_defaults", [True, False])
 def test_the_same_object_as_validating(exclude_defaults: bool) -> None:
     for record in _records():
         text = record.model_dump_json(exclude_defaults=exclude_defaults)  # what the index writes
         trusted, validated = record_from_index(text), Record.model_validate_json(text)
         assert trusted == validated == record
-        for a, b in zip(_models(trusted), _models(validated), strict=True):
-            assert type(a) is type(b)
-            assert a.__dict__ == b.__dict__
-            assert a.model_fields_set == b.model_fields_set
-            assert [type(v) for v in a.__dict__.values()] == [type(v) for v in b.__dict__.values()]
+        _assert_same_objects(trusted, validated)
 
 
 @pytest.mark.parametrize("exclude_defaults", [True, False])
@@ -121,11 +127,7 @@ def test_a_cluster_hit_gives_the_same_object_as_validating_it(exclude_defaults: 
         )
         trusted, validated = record_from_index(data), Record.model_validate(data)
         assert trusted == validated == record
-        for a, b in zip(_models(trusted), _models(validated), strict=True):
-            assert type(a) is type(b)
-            assert a.__dict__ == b.__dict__
-            assert a.model_fields_set == b.model_fields_set
-            assert [type(v) for v in a.__dict__.values()] == [type(v) for v in b.__dict__.values()]
+        _assert_same_objects(trusted, validated)
 
 
 def test_only_the_model_checks_are_left_out() -> None:
