@@ -3,7 +3,9 @@
 Unsupervised, as Splink does it, so that it needs no ground truth and fits whatever data a
 deployment holds:
 
-1. **Sample** up to `max_records` person records (reservoir sampling: one pass, flat memory).
+1. **Sample** up to `max_records` person records (one pass, flat memory): those whose record id
+   hashes lowest, so that the sample is a function of the records, not of the order a scan
+   reads them in (an index's is the order they arrived in).
 2. **Frequencies**: how often each canonical name and relative's name occurs (the
    term-frequency tables) and how many records hold each address token (its rarity, which
    weighs addresses).
@@ -26,6 +28,9 @@ Levels no pair reached keep a small pseudo-count, so that no weight is infinite.
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import math
 import random
 import time
 from collections import Counter, defaultdict
@@ -73,22 +78,24 @@ class Sample:
     records: int  # person records seen
 
 
-def sample_sides(records: Iterable[Record], max_records: int, rng: random.Random) -> Sample:
-    """Up to `max_records` person records, uniformly (reservoir), as sides."""
-    kept: list[Record] = []
+def sample_sides(records: Iterable[Record], max_records: int, seed: int = 0) -> Sample:
+    """Up to `max_records` person records, uniformly (the lowest hashes of their ids, salted
+    with `seed`), as sides. A reservoir's draw depended on the order the records were read in:
+    two indexes of the same records estimated different models."""
+    kept: list[tuple[int, str, Record]] = []  # (-hash, id, record): the highest hash on top
     seen = 0
     for record in records:
         if not any(p.names for p in record.subjects()):
             continue
         seen += 1
+        digest = hashlib.blake2b(f"{seed}:{record.record_id}".encode(), digest_size=8).digest()
+        entry = (-int.from_bytes(digest, "big"), record.record_id, record)
         if len(kept) < max_records:
-            kept.append(record)
-        else:
-            j = rng.randrange(seen)
-            if j < max_records:
-                kept[j] = record
-    kept.sort(key=lambda r: r.record_id)  # the sample, not the scan order, decides
-    return Sample([s for r in kept for s in sides_of(r)], seen)
+            heapq.heappush(kept, entry)
+        elif entry[:2] > kept[0][:2]:
+            heapq.heapreplace(kept, entry)
+    chosen = sorted((r for _, _, r in kept), key=lambda r: r.record_id)
+    return Sample([s for r in chosen for s in sides_of(r)], seen)
 
 
 def _levels(
@@ -120,7 +127,8 @@ def term_frequencies(values: list[frozenset[str]]) -> Frequencies:
     total = max(1, sum(counts.values()))
     table = {v: c / total for v, c in counts.items() if c >= 2}
     singles = sum(1 for c in counts.values() if c < 2)
-    average = sum(f * f for f in table.values()) + singles / total / total
+    # fsum: exact, so the same whatever order the values were counted in (a set's)
+    average = math.fsum(f * f for f in table.values()) + singles / total / total
     return Frequencies(table, 1 / total, max(average, 1 / total / total))
 
 
@@ -193,7 +201,10 @@ def _blocked_pairs(
         for key in similar.side_block_keys(side):
             holders[key].append(i)
     weight: dict[tuple[int, int], float] = {}
-    for members in holders.values():
+    # blocks in key order: a big block's draws come from the one generator, and a set's order
+    # (its keys') is the process's string hashing, another in every run
+    for key in sorted(holders):
+        members = holders[key]
         n = len(members)
         if n < 2:
             continue
@@ -282,7 +293,7 @@ def estimate(
     """A linkage model fitted to `records` (see the module docstring)."""
     started = time.perf_counter()
     rng = random.Random(seed)
-    sample = sample_sides(records, max_records, rng)
+    sample = sample_sides(records, max_records, seed)
     sides = sample.sides
     if len(sides) < 2:
         raise ValueError("too few person records to estimate a linkage model from")

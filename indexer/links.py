@@ -34,6 +34,11 @@ followed, unless it joins those two records directly. So a chain of links never 
 disagree (an inmate linked to two co-accused, a plate's two owners through its theft report).
 Its label is derived from the smallest `record_id` in the cluster (`cluster_label`): the same
 data gives the same labels on every re-sync and every rebuild, whatever order records arrive in.
+The links are as much a function of the records as the labels: where a write changes what other
+holders of a key are linked by (a FIR's co-accused compete for its inmate; a key past
+`MAX_HOLDERS` links nothing), those holders are re-decided with it (`_contested`), so that the
+links do not depend on which record came first (docs/decisions.md, "The same records give the
+same answers"); a delete or an update re-decides the holders left of the keys the record held.
 The label is internal (query-time grouping reads it); what callers see is the sealed profile id
 of `federation.profile_ids`. When a record joins, leaves or changes, only the components it
 touches are recomputed (`LinkEngine.relink`), read hop by hop for the whole batch at once and
@@ -233,6 +238,26 @@ def decide(key: str, a: Record, b: Record) -> IndexLink | None:
     return IndexLink(a=first, b=second, reason=reason, key=key)
 
 
+def _contested(
+    holders: Mapping[str, Sequence[Record]], changed: Collection[str], left: Collection[str] = ()
+) -> list[Record]:
+    """The stored records whose links a write may change without touching them: the other
+    holders of a FIR key that a written record holds (an inmate who fitted one co-accused fits
+    two when the second arrives, and is then linked to neither), the holders of a key that the
+    write made a placeholder (more than `MAX_HOLDERS`: the links it made while it had fewer
+    go), and the holders left of a key a deleted record held (`left`). Re-deciding them makes
+    the links a function of the records, not of their order."""
+    out: dict[str, Record] = {}
+    for key, records in holders.items():
+        stored = [r for r in records if r.record_id not in changed]
+        competing = key.startswith("fir:") and 3 <= len(records) <= MAX_HOLDERS
+        made_placeholder = len(records) > MAX_HOLDERS and len(stored) <= MAX_HOLDERS
+        deserted = key in left and len(records) <= MAX_HOLDERS
+        if competing or made_placeholder or deserted:
+            out.update((r.record_id, r) for r in stored)
+    return [out[i] for i in sorted(out)]
+
+
 def cluster_label(member_ids: Collection[str]) -> str:
     """The stable label of the index profile holding `member_ids`: a hash of the smallest record
     id, so that it never moves while the cluster keeps its smallest member. Internal: never
@@ -267,19 +292,33 @@ class LinkEngine:
         removed: Collection[str] = (),
         *,
         fresh: Collection[str] = (),
+        left_keys: Collection[str] = (),
     ) -> None:
         """`present`: records just written (their stored form); `removed`: ids just deleted;
         `fresh`: those of `present` that did not exist before the write, so have no links yet
         and their own singleton profile id: the engine skips reading what it knows is empty,
-        which is most of a first sync."""
+        which is most of a first sync; `left_keys`: the link keys the removed records held,
+        whose other holders are re-decided (a co-accused gone, the inmate may fit the one
+        left; a placeholder back under `MAX_HOLDERS` links again)."""
         changed = {r.record_id for r in present} | set(removed)
         if not changed:
             return
-        known = changed - set(fresh)
-        before = self._store.edges_touching(known) if known else []
         keys_of = {r.record_id: link_keys(r) for r in present}
         all_keys = set().union(*keys_of.values()) if keys_of else set()
-        holders = self._store.records_by_link_keys(all_keys) if all_keys else {}
+        asked = all_keys | set(left_keys)
+        holders = self._holders(asked, removed) if asked else {}
+        # links that are a function of all a key's holders, re-decided for every holder
+        contested = _contested(holders, changed, set(left_keys) - all_keys)
+        if contested:
+            present = [*present, *contested]
+            changed |= {r.record_id for r in contested}
+            for record in contested:
+                keys_of[record.record_id] = link_keys(record)
+            more = set().union(*(keys_of[r.record_id] for r in contested)) - all_keys
+            if more:
+                holders.update(self._holders(more, removed))
+        known = changed - set(fresh)
+        before = self._store.edges_touching(known) if known else []
         new_links: dict[tuple[str, str, str], IndexLink] = {}
         similar = Similarity()
         for record in present:
@@ -294,7 +333,11 @@ class LinkEngine:
                 else:
                     found = [x for o in others if (x := decide(key, record, o)) is not None]
                 for link in found:
-                    new_links.setdefault((link.a, link.b, link.reason), link)
+                    # two keys may make one link (a plate's registration twice): the smaller is
+                    # its key whichever record the link was found from
+                    kept = new_links.get((link.a, link.b, link.reason))
+                    if kept is None or link.key < kept.key:
+                        new_links[(link.a, link.b, link.reason)] = link
         if before or new_links:
             self._store.replace_edges(changed, list(new_links.values()))
         starts = (
@@ -304,6 +347,15 @@ class LinkEngine:
         ) - set(removed)
         if starts:
             self._store.set_profiles(self._components(starts))
+
+    def _holders(self, keys: Collection[str], removed: Collection[str]) -> dict[str, list[Record]]:
+        """The stored holders of `keys`, but the `removed` (a cluster unlinks them before it
+        deletes them: its store still holds them)."""
+        found = self._store.records_by_link_keys(keys)
+        if not removed:
+            return found
+        gone = set(removed)
+        return {k: [r for r in rs if r.record_id not in gone] for k, rs in found.items()}
 
     def _components(self, starts: set[str]) -> dict[str, str]:
         """Index profile label of every record connected to `starts`: the graph around them is

@@ -98,6 +98,7 @@ class ElasticWrites:
             LinkEngine(self._index.link_store(index)).relink(
                 [doc.record for doc, _ in written],
                 fresh=[doc.record_id for doc, old in written if old is None],
+                left_keys={k for k, _ in removed},
             )
         return done, stale, failed, [doc.record for doc, _ in written]
 
@@ -211,7 +212,9 @@ class ElasticWrites:
             if not stored:
                 continue
             # unlink first, while the records still hold their links
-            LinkEngine(self._index.link_store(index)).relink([], removed=list(stored))
+            LinkEngine(self._index.link_store(index)).relink(
+                [], removed=list(stored), left_keys=set().union(*stored.values())
+            )
             operations = [{"delete": {"_index": index, "_id": i}} for i in stored]
             result = self._docs.bulk(operations)
             gone: list[str] = []

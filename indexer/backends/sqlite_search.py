@@ -19,13 +19,19 @@ returns:
   and BM25 over every record holding one of the query's rarer trigrams (tens of thousands on a
   national index, most of a search's time) would only add to the scores of records already
   chosen. Same records, except that a key record the full plan's BM25 cut left without its
-  share (scoring 1) could there lose a tie to a fuzzy-only record of lower rid: here the key
+  share (scoring 1) could there lose a tie to a fuzzy-only record of smaller record id: here the key
   record stays. The order of records sharing as many keys may differ from the full plan's for
   the same reason. That order only decides among records the matcher scores equally (which of
   many equal namesakes come first, or within a result limit): see `bench.api.compare`.
 - **The fuzzy query is not ranked when its limit cannot cut** (`_all_fit`): when the
   vocabulary's counts of the asked trigrams add up to no more than its limit, BM25's best are
-  all of them, and what they add is summed per record and ordered by score and rid anyway.
+  all of them, and what they add is summed per record and ordered by score and record id anyway.
+
+Where a limit cuts among records that score alike, those of the smallest record ids are kept, at
+every cut (keys, near keys, identifiers, BM25, the final one), as the cluster backend sorts: a
+rid is the order records arrived in, and two indexes of the same records, filled in different
+orders, must return the same candidates (`bench.linkage.orders`). The record ids of a tie group
+are read only when a cut splits it.
 
 No schema change: index files written before keep working as they are.
 
@@ -36,6 +42,7 @@ for no gain in the mean (measured at 100,000 records).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 
@@ -179,7 +186,7 @@ def _key_hits(
     weight: float = 0.5,
 ) -> tuple[list[tuple[int, float]], Postings]:
     """The `limit` records within the filters scoring best on `keys` (and `boosts`): (rid,
-    score), best first, ties by rid, and the keys' postings."""
+    score), best first (ties at the cut by record id: `_within`), and the keys' postings."""
     rids, scores, postings = _counted(con, v, keys, boosts, weight)
     return _within(con, v, rids, scores, where, params, limit), postings
 
@@ -193,7 +200,32 @@ def _within(
     params: list[object],
     limit: int,
 ) -> list[tuple[int, float]]:
-    """The first `limit` of scored `rids` (best first) that pass the filters: tested on the
+    """The first `limit` of scored `rids` (best first, ties by rid) that pass the filters, where
+    records scoring as much as the last one kept are taken by record id: a rid is
+    the order records arrived in, and which of many equal records a search keeps must not
+    depend on it (the cluster backend sorts on record id too)."""
+    kept = _passing(con, v, rids, scores, where, params, limit)
+    if len(kept) < limit:
+        return kept  # every record passing: no cut
+    last = kept[-1][1]
+    tied = np.flatnonzero(scores == last)  # contiguous: `scores` is in order
+    if rids[tied[-1]] == kept[-1][0]:
+        return kept  # the last kept is the last scoring as much: the cut splits no tie
+    above = [(rid, score) for rid, score in kept if score > last]
+    chosen = _first_by_record_id(con, v, rids[tied].tolist(), where, params, limit - len(above))
+    return above + [(rid, last) for rid in chosen]
+
+
+def _passing(
+    con: sqlite3.Connection,
+    v: int,
+    rids: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    where: str,
+    params: list[object],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The first `limit` of scored `rids` (in their order) that pass the filters: tested on the
     records in that order, a chunk at a time, until `limit` have passed."""
     if where == "1":
         return list(zip(rids[:limit].tolist(), scores[:limit].tolist(), strict=True))
@@ -219,10 +251,27 @@ def _within(
     return out[:limit]
 
 
+def _first_by_record_id(
+    con: sqlite3.Connection, v: int, rids: list[int], where: str, params: list[object], limit: int
+) -> list[int]:
+    """The `limit` of `rids` passing the filters with the smallest record ids, in that order:
+    one statement (the rids as one JSON array), SQLite keeping the best `limit` as it reads."""
+    return [
+        rid
+        for (rid,) in con.execute(
+            f"SELECT r.rid FROM records_v{v} r "
+            f"WHERE r.rid IN (SELECT value FROM json_each(?)) AND {where} "
+            "ORDER BY r.record_id LIMIT ?",
+            [json.dumps(rids), *params, limit],
+        )
+    ]
+
+
 def candidate_scores(
     con: sqlite3.Connection, v: int, query: CandidateQuery
 ) -> tuple[list[tuple[int, float]], dict[int, int]]:
-    """(rid, retrieval score) of the best `query.limit` candidates, best first, ties by rid;
+    """(rid, retrieval score) of the best `query.limit` candidates, best first, ties at every
+    cut by record id (as the cluster backend breaks them; a rid is the order of arrival);
     and the key frequency of those sharing a name key (`Candidate.key_frequency`)."""
     scores: dict[int, float] = defaultdict(float)
     where, params = sql.filter_sql(query.filters)
@@ -251,7 +300,8 @@ def candidate_scores(
         rows = con.execute(
             f"SELECT i.rid, COUNT(*) FROM ids_v{v} i "
             f"JOIN records_v{v} r ON r.rid = i.rid "
-            f"WHERE ({clause}) AND {where} GROUP BY i.rid LIMIT ?",
+            f"WHERE ({clause}) AND {where} GROUP BY i.rid "
+            "ORDER BY COUNT(*) DESC, r.record_id LIMIT ?",
             [*id_params, *params, query.limit],
         )
         for rid, hits in rows:
@@ -268,12 +318,26 @@ def candidate_scores(
                 scores[rid] += share
         else:
             _fuzzy(con, v, grams, where, params, query.limit, scores)
-    best = _best(scores, query.limit)
+    best = _best(con, v, scores, query.limit)
     return best, key_frequencies([rid for rid, _ in best], postings)
 
 
-def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+def _best(
+    con: sqlite3.Connection, v: int, scores: dict[int, float], limit: int
+) -> list[tuple[int, float]]:
+    """The best `limit` of `scores`, ties by record id (as the cluster backend breaks them), not
+    by rid (the order records arrived in): read only when the cut splits a tie."""
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ordered) <= limit or ordered[limit - 1][1] != ordered[limit][1]:
+        return ordered[:limit]
+    record_ids = dict(
+        con.execute(
+            f"SELECT rid, record_id FROM records_v{v} "
+            "WHERE rid IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(scores))],
+        )
+    )
+    return sorted(ordered, key=lambda kv: (-kv[1], record_ids[kv[0]]))[:limit]
 
 
 def _keys_may_decide(query: CandidateQuery, key_hits: list[tuple[int, float]]) -> bool:
@@ -340,7 +404,8 @@ def _fuzzy(
         )
     )
     asked = sql.rarest(grams, need, counts)
-    order = "" if _all_fit(asked, counts, limit * 2) else "ORDER BY n.rank"
+    # BM25 ties (namesakes: the same text) by record id, not by arrival (rowid)
+    order = "" if _all_fit(asked, counts, limit * 2) else "ORDER BY n.rank, r.record_id"
     rows = con.execute(
         f"SELECT n.rowid, n.text FROM names_v{v} n "
         f"JOIN records_v{v} r ON r.rid = n.rowid "
@@ -357,7 +422,7 @@ def _all_fit(asked: list[str], doc_counts: dict[str, int], limit: int) -> bool:
     """Whether every record holding one of the `asked` trigrams fits within `limit`: then the
     best `limit` by BM25 are all of them, and ranking them (a third of the fuzzy query's time
     on a small index) changes nothing, since what they add is summed per record and the
-    candidates are ordered by score and rid. Known from the vocabulary's counts (a record
+    candidates are ordered by score and record id. Known from the vocabulary's counts (a record
     holding several is counted once per trigram: an upper bound); a trigram the vocabulary
     does not list as asked is taken as unknown, not as held by none."""
     return all(g in doc_counts for g in asked) and sum(doc_counts[g] for g in asked) <= limit

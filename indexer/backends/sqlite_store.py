@@ -40,12 +40,25 @@ def _clear_side_rows(con: sqlite3.Connection, v: int, rids: list[int]) -> None:
         con.execute(f"DELETE FROM names_v{v} WHERE rowid IN ({marks})", chunk)
 
 
+def _link_keys_of_rids(con: sqlite3.Connection, v: int, rids: list[int]) -> set[str]:
+    out: set[str] = set()
+    for chunk in _chunks(rids):
+        out.update(
+            key
+            for (key,) in con.execute(
+                f"SELECT key FROM lkeys_v{v} WHERE rid IN ({placeholders(len(chunk))})", chunk
+            )
+        )
+    return out
+
+
 def write_documents(
     con: sqlite3.Connection, v: int, docs: Sequence[IndexDocument]
-) -> tuple[list[Record], int, list[str]]:
+) -> tuple[list[Record], int, list[str], set[str]]:
     """Upsert `docs` into version `v`; return the records actually written, how many were
     already stored unchanged (both count as indexed; the rest were older than the stored row),
-    and the ids that are new (`LinkEngine.relink(fresh=…)`).
+    the ids that are new (`LinkEngine.relink(fresh=…)`), and the link keys the rewritten
+    records held before (`LinkEngine.relink(left_keys=…)`).
 
     Newer version wins: a document older than the stored one is skipped. An equal version with
     the same canonical JSON is left alone (a re-sync of unchanged data costs a read, not a
@@ -72,7 +85,9 @@ def write_documents(
             fresh.append((rid, doc))
         else:
             fresh.append((-1, doc))
-    _clear_side_rows(con, v, [rid for rid, _ in fresh if rid >= 0])
+    rewritten = [rid for rid, _ in fresh if rid >= 0]
+    left = _link_keys_of_rids(con, v, rewritten)  # before they go: relink re-decides their holders
+    _clear_side_rows(con, v, rewritten)
     next_rid = con.execute(f"SELECT COALESCE(MAX(rid), 0) FROM records_v{v}").fetchone()[0]
     inserts: list[tuple[object, ...]] = []
     updates: list[tuple[object, ...]] = []
@@ -120,7 +135,7 @@ def write_documents(
     con.executemany(f"INSERT INTO ids_v{v} VALUES (?, ?, ?, ?, ?)", ids)
     con.executemany(f"INSERT INTO names_v{v} (rowid, text) VALUES (?, ?)", names)
     con.executemany(f"INSERT OR IGNORE INTO lkeys_v{v} VALUES (?, ?)", lkeys)
-    return written, len(unchanged), new_ids
+    return written, len(unchanged), new_ids, left
 
 
 def read_records(
@@ -207,6 +222,21 @@ class SqliteLinkStore:
             "WHERE record_id = ? AND profile_id IS NOT ?",
             [(pid, record_id, pid) for record_id, pid in assignment.items()],
         )
+
+    def link_keys_of(self, record_ids: Sequence[str]) -> set[str]:
+        """The link keys the stored records of `record_ids` hold."""
+        v = self._v
+        out: set[str] = set()
+        for chunk in _chunks(list(record_ids)):
+            out.update(
+                key
+                for (key,) in self._con.execute(
+                    f"SELECT lk.key FROM lkeys_v{v} lk JOIN records_v{v} r ON r.rid = lk.rid "
+                    f"WHERE r.record_id IN ({placeholders(len(chunk))})",
+                    chunk,
+                )
+            )
+        return out
 
     def delete_records(self, record_ids: Sequence[str]) -> list[str]:
         """Delete rows and side rows; return the ids that existed."""

@@ -51,8 +51,9 @@ class EmbeddedWrites:
                 )
             for v in targets:
                 store = SqliteLinkStore(con, v)
+                left = store.link_keys_of(wanted)  # read before the rows go
                 gone = store.delete_records(wanted)
-                LinkEngine(store).relink([], removed=gone)
+                LinkEngine(store).relink([], removed=gone, left_keys=left)
                 deleted.update(gone)
         return BulkResult(deleted=len(deleted))
 
@@ -69,12 +70,12 @@ def write_labelled(
     were written and how many were already stored unchanged."""
     lookup = SqliteLabelLookup(con, v)
     docs = _relabelled(docs, labels.label_batch([d.record for d in docs], lookup))
-    written, unchanged, new = write_documents(con, v, docs)
-    LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new)
+    written, unchanged, new, left = write_documents(con, v, docs)
+    LinkEngine(SqliteLinkStore(con, v)).relink(written, fresh=new, left_keys=left)
     followers = labels.spread(written, lookup)
     if followers:
-        again, _, _ = write_documents(con, v, [to_document(r) for r in followers])
-        LinkEngine(SqliteLinkStore(con, v)).relink(again)
+        again, _, _, left = write_documents(con, v, [to_document(r) for r in followers])
+        LinkEngine(SqliteLinkStore(con, v)).relink(again, left_keys=left)
     return len(written), unchanged
 
 

@@ -23,23 +23,25 @@ def _index(texts: list[str]) -> sqlite3.Connection:
     con = sqlite3.connect(":memory:")
     con.execute("CREATE VIRTUAL TABLE names_v1 USING fts5(text, tokenize='trigram')")
     con.execute(sql.vocab_ddl(1))
-    con.execute("CREATE TABLE records_v1 (rid INTEGER PRIMARY KEY, state TEXT)")
+    con.execute("CREATE TABLE records_v1 (rid INTEGER PRIMARY KEY, record_id TEXT, state TEXT)")
     for rid, text in enumerate(texts, start=1):
         con.execute("INSERT INTO names_v1 (rowid, text) VALUES (?, ?)", (rid, text))
-        con.execute("INSERT INTO records_v1 VALUES (?, ?)", (rid, "MH" if rid % 3 else "KA"))
+        record_id = f"x:{(rid * 37) % 101:03d}"  # not in the order of arrival
+        state = "MH" if rid % 3 else "KA"
+        con.execute("INSERT INTO records_v1 VALUES (?, ?, ?)", (rid, record_id, state))
     return con
 
 
 def _ranked(
     con: sqlite3.Connection, grams: frozenset[str], where: str, params: list[object], limit: int
 ) -> dict[int, float]:
-    """The query as it was: always ranked by BM25."""
+    """The query as it was: always ranked by BM25 (ties by record id)."""
     need = min_shared_grams(len(grams))
     counts = dict(con.execute("SELECT term, doc FROM names_v1_vocab"))
     scores: dict[int, float] = defaultdict(float)
     for rid, text in con.execute(
         "SELECT n.rowid, n.text FROM names_v1 n JOIN records_v1 r ON r.rid = n.rowid "
-        f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank LIMIT ?",
+        f"WHERE n.text MATCH ? AND {where} ORDER BY n.rank, r.record_id LIMIT ?",
         [sql.fts_query(sql.rarest(grams, need, counts)), *params, limit * 2],
     ):
         share = _share(grams, need, text)

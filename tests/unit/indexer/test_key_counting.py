@@ -1,6 +1,8 @@
 """The embedded backend's key counting equals SQL's `GROUP BY rid ORDER BY COUNT(*) DESC, rid`,
 which it replaced for speed: same records, same counts, same order, ties included; boost keys
-lift only records a name key found; key frequencies are the rarest held key's posting count."""
+lift only records a name key found; key frequencies are the rarest held key's posting count.
+Where a limit cuts records that score alike, those of the smallest record ids are kept (not of
+the smallest rids: a rid is the order records arrived in)."""
 
 from __future__ import annotations
 
@@ -23,14 +25,19 @@ def _index(postings: dict[str, set[int]]) -> sqlite3.Connection:
     con.execute(
         "CREATE TABLE keys_v1 (key TEXT, rid INTEGER, PRIMARY KEY (key, rid)) WITHOUT ROWID"
     )
-    con.execute("CREATE TABLE records_v1 (rid INTEGER PRIMARY KEY, state TEXT)")
+    con.execute("CREATE TABLE records_v1 (rid INTEGER PRIMARY KEY, record_id TEXT, state TEXT)")
     con.executemany(
         "INSERT INTO keys_v1 VALUES (?, ?)", [(k, r) for k, rids in postings.items() for r in rids]
     )
     con.executemany(
-        "INSERT INTO records_v1 VALUES (?, ?)", [(r, "MH" if r % 3 else "KA") for r in range(1, 61)]
+        "INSERT INTO records_v1 VALUES (?, ?, ?)",
+        [(r, _record_id(r), "MH" if r % 3 else "KA") for r in range(1, 61)],
     )
     return con
+
+
+def _record_id(rid: int) -> str:
+    return f"x:{(rid * 37) % 61:02d}"  # not in the order of arrival
 
 
 def _by_sql(
@@ -69,9 +76,14 @@ def test_filtered_hits_are_the_best_counted_that_pass(
 ) -> None:
     con = _index(postings)
     state = {rid: st_ for rid, st_ in con.execute("SELECT rid, state FROM records_v1")}
-    expected = [(rid, n) for rid, n in _by_sql(con, keys) if state[rid] == "KA"][:limit]
-    assert _key_hits(con, 1, keys, "r.state = ?", ["KA"], limit)[0] == expected
-    assert _key_hits(con, 1, keys, "1", [], limit)[0] == _by_sql(con, keys)[:limit]
+
+    def best(passing: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        return sorted(sorted(passing, key=lambda x: (-x[1], _record_id(x[0])))[:limit])
+
+    counted = _by_sql(con, keys)
+    got = _key_hits(con, 1, keys, "r.state = ?", ["KA"], limit)[0]
+    assert sorted(got) == best([(rid, n) for rid, n in counted if state[rid] == "KA"])
+    assert sorted(_key_hits(con, 1, keys, "1", [], limit)[0]) == best(counted)
 
 
 @settings(max_examples=100)
