@@ -7,7 +7,11 @@ Two kinds, each to the police station of the registered offender (the register's
   row), a driving or arms licence, a vehicle registration, a foreigner's registration or journey
   (IVFRT). Certain when the index links the record to one of his (a DL, a passport, a FIR +
   station) or it carries one of his strong identifiers; when only his name and birth year agree
-  it is sent for REVIEW, never as a conclusion.
+  it is sent for REVIEW, never as a conclusion. An arrest dated on or before his registration
+  is his history, not an appearance. What the index held before his conviction arrived (his
+  linked records, and what shares his name or an identifier) is examined when it arrives, as
+  though it had arrived after: the order in which the sources sync does not decide whether his
+  station is told, only, where a linking record had not arrived yet, whether it is certain.
 - `ndso_place`: a record of a registered offender gives an address, or an employer, at a
   school, hostel or hotel.
 
@@ -22,7 +26,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -119,6 +123,18 @@ class _RegisteredNames:
         return by_key
 
 
+def _latest(offenders: Sequence[Offender]) -> list[Offender]:
+    """The offenders, an entry registered later replacing any earlier one sharing a record with
+    it (he grew, or two entries turned out to be one man), in register order."""
+    claimed: set[str] = set()
+    kept: list[Offender] = []
+    for offender in reversed(offenders):
+        if claimed.isdisjoint(offender.record_ids):
+            kept.append(offender)
+        claimed.update(offender.record_ids)
+    return kept[::-1]
+
+
 def _subjects(record: Record) -> list[Person]:
     return [p for p in record.subjects() if p.names]
 
@@ -141,6 +157,29 @@ def _born_alike(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
     if a is None or b is None:
         return False  # a name alone is not enough to tell a station
     return a[0] - BIRTH_SLACK <= b[1] and b[0] - BIRTH_SLACK <= a[1]
+
+
+def registered_on(offender: Offender, held: dict[str, Record]) -> date | None:
+    """The date of his earliest registering record (the FIR of a convicting case, an admission
+    as a convict): from then on he is a registered offender."""
+    dates = [
+        held[c.record_id].event_date
+        for c in offender.convictions
+        if c.record_id in held and held[c.record_id].event_date is not None
+    ]
+    return min(d for d in dates if d is not None) if dates else None
+
+
+def _after_registration(record: Record, offender: Offender, held: dict[str, Record]) -> bool:
+    """Whether a record of him can be an appearance. An arrest dated on or before his
+    registration (the convicting case's own accused row, his earlier cases) is his history,
+    which the register already shows; alerting it would tell his station or not depending on
+    which source synced first. A licence, a registration or a journey is something he holds
+    or did, whenever it was issued: always."""
+    if record.kind is not Kind.ACCUSED or record.event_date is None:
+        return True
+    since = registered_on(offender, held)
+    return since is None or record.event_date > since
 
 
 def places_of(record: Record) -> Iterator[tuple[str, str]]:
@@ -188,18 +227,42 @@ class NdsoMatcher:
         self._pinned = self._index.as_it_was(members)
         return True
 
-    def _offenders(self, records: Sequence[Record]) -> list[Offender]:
+    def _offenders(self, records: Sequence[Record]) -> tuple[list[Offender], set[str]]:
+        """The register as this batch finds it, and the keys of the offenders it registers or
+        grows: a new conviction, or a record the index links to an offender's records (an
+        inmate citing the FIR of an arrest already held joins that arrest to him)."""
         snapshot = self._register()
         if self._since[0] is not snapshot:
             self._since = (snapshot, [])
-        known = [*snapshot.offenders, *self._since[1]]
-        registered = {i for o in known for i in o.record_ids}
-        fresh = [r for r in records if convictions(r) and r.record_id not in registered]
-        if fresh:
-            added = register(self._index.backend, fresh)[0]
-            self._since[1].extend(added)
-            known += added
-        return known
+        known = _latest([*snapshot.offenders, *self._since[1]])
+        members = {i: o for o in known for i in o.record_ids}
+        fresh = [r for r in records if convictions(r) and r.record_id not in members]
+        seeds = {r.record_id: r for r in fresh}
+        touched = self._touched(records, members)
+        wanted = sorted({c.record_id for o in touched for c in o.convictions} - set(seeds))
+        held = self._register().records
+        for rid in wanted:
+            if rid in held:
+                seeds[rid] = held[rid]
+        later = [i for i in wanted if i not in held]
+        seeds.update({r.record_id: r for r in self._index.backend.get(later)} if later else {})
+        if not seeds:
+            return known, set()
+        grown = register(self._index.backend, [seeds[i] for i in sorted(seeds)])[0]
+        self._since[1].extend(grown)
+        return _latest([*known, *grown]), {o.key for o in grown}
+
+    def _touched(self, records: Sequence[Record], members: dict[str, Offender]) -> list[Offender]:
+        """The offenders a record of this batch, not yet one of theirs, is linked to."""
+        new = {r.record_id for r in records if r.record_id not in members}
+        if not new or not members:
+            return []
+        found: dict[str, Offender] = {}
+        for link in self._index.backend.links(sorted(new)):
+            for mine, other in ((link.a, link.b), (link.b, link.a)):
+                if mine in new and other in members:
+                    found.setdefault(members[other].key, members[other])
+        return [found[k] for k in sorted(found)]
 
     def pin(self) -> None:
         """Read the register from the index now and compare with it (and the offenders later
@@ -243,7 +306,7 @@ class NdsoMatcher:
         return self.queue(conn, self.hits(records), now)
 
     def hits(self, records: Sequence[Record]) -> list[Hit]:
-        offenders = self._offenders(records)
+        offenders, grown = self._offenders(records)
         if not offenders:
             return []
         backend = self._index.backend
@@ -251,15 +314,26 @@ class NdsoMatcher:
         held = {**self._register().records, **batch}
         missing = sorted({i for o in offenders for i in o.record_ids} - set(held))
         held.update({r.record_id: r for r in backend.get(missing)} if missing else {})
-        # an offender whose conviction this batch brings (new, or read again after a crash):
-        # the records the index already holds that may be his are examined too, so that the
-        # order in which the sources sync does not decide what his station is told
-        convicted_now = [o for o in offenders if any(c.record_id in batch for c in o.convictions)]
-        examined = [
-            *records,
-            *(r for r in self._sweep(convicted_now, held) if r.record_id not in batch),
+        # an offender whose conviction this batch brings (new, or read again after a crash), or
+        # whom it joins to records already held: the records the index already holds that may
+        # be his are examined too, so that the order in which the sources sync does not decide
+        # what his station is told
+        convicted_now = [
+            o
+            for o in offenders
+            if o.key in grown or any(c.record_id in batch for c in o.convictions)
         ]
+        # and his own records held before (the index linked them to him before his conviction,
+        # or the link to him, arrived): the same appearances as had they arrived after it
+        before = {
+            i: held[i] for o in convicted_now for i in o.record_ids if i in held and i not in batch
+        }
+        swept = {r.record_id: r for r in self._sweep(convicted_now, held)}
+        earlier = {**swept, **before}
+        examined = [*records, *(earlier[i] for i in sorted(earlier) if i not in batch)]
         owner: dict[str, Offender] = {i: o for o in offenders for i in o.record_ids}
+        registering = {c.record_id for o in offenders for c in o.convictions}
+        now_keys = {o.key for o in convicted_now}
         ids = [r.record_id for r in examined]
         linked: dict[str, set[str]] = {}
         for link in backend.links(ids) if ids else []:
@@ -277,14 +351,35 @@ class NdsoMatcher:
             own = owner.get(record.record_id)
             if own is not None:
                 out.extend(self._places(own, record))
+                if (
+                    own.key in now_keys
+                    and record.kind in _APPEARING
+                    and record.record_id not in registering
+                    and _after_registration(record, own, held)
+                ):
+                    out.append(self._own_appearance(own, record, linked, owner))
                 continue
             if record.kind not in _APPEARING:
                 continue
             hit = self._appeared(record, owner, linked, strong, names)
             if hit is not None:
-                out.append(hit)
+                if _after_registration(record, hit.offender, held):
+                    out.append(hit)
                 out.extend(self._places(hit.offender, record))
         return out
+
+    @staticmethod
+    def _own_appearance(
+        offender: Offender,
+        record: Record,
+        linked: dict[str, set[str]],
+        owner: dict[str, Offender],
+    ) -> Hit:
+        """One of his records the index linked to him before his conviction arrived: the hit it
+        would have been had it arrived after (`_appeared`'s first rule)."""
+        partners = [i for i in sorted(linked.get(record.record_id, ())) if owner.get(i) is offender]
+        partner = partners[0] if partners else offender.key
+        return Hit(APPEARED, offender, record, True, f"linked to {partner}")
 
     def _sweep(self, offenders: Sequence[Offender], held: dict[str, Record]) -> list[Record]:
         """Records in the index that share a name key or a strong identifier with these
@@ -374,13 +469,19 @@ class NdsoMatcher:
                     kind=hit.kind,
                     channel=channel,
                     recipient=to,
-                    # one alert per record, kind and desk, however the register is grouped
-                    dedup_key=f"{hit.kind}:{hit.record.record_id}:{to}:{channel}",
+                    # one alert per record, kind, certainty and desk, however the register is
+                    # grouped: a re-run sends nothing twice, and a record first sent for REVIEW
+                    # is sent again once a link makes it certain (the linking record arrived)
+                    dedup_key=f"{hit.kind}:{_certainty(hit)}:{hit.record.record_id}:{to}:{channel}",
                     payload=payload,
                     now=now,
                     conn=conn,
                 )
         return queued
+
+
+def _certainty(hit: Hit) -> str:
+    return "certain" if hit.certain else "review"
 
 
 def recipient(offender: Offender) -> str:
