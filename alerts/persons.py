@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 from . import clothing, languages, marks, names
 from .cases import MISSING, Case
@@ -48,8 +49,9 @@ AGE_SLACK_YEARS = 3
 class PersonMatch:
     missing: Case
     found: Case
-    score: float  # probability, 0..1
+    score: float  # probability, 0..1, rounded for the alert
     evidence: tuple[CaseEvidence, ...]
+    log_odds: float = 0.0  # the unrounded total: what ranks matches whose rounded scores tie
 
 
 def exclusions(m: Case, f: Case) -> str | None:
@@ -99,23 +101,65 @@ def age(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
     )
 
 
+# How much where the child's age falls in a finder's estimate can say, at most, either way.
+CENTRE_WEIGHT = 0.3
+
+
+def age_centre(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
+    """Where in an estimate the other report's age falls: an estimate ("8 to 12") is a guess
+    ("about 10") widened both ways, so the true age lies near its middle more often than at its
+    ends. The middle speaks a little for the pair, the ends a little against, in proportion to
+    the distance from the middle (`age` has weighed the overlap; outside the estimate it has
+    weighed each year against, and this says nothing more). Only where one report's range is
+    wider than the other's: two stated ages are not estimates."""
+    if None in (m.born_from, m.born_to, f.born_from, f.born_to):
+        return None
+    assert m.born_from is not None and m.born_to is not None
+    assert f.born_from is not None and f.born_to is not None
+    # (first, last birth year) of the narrower range, then of the wider (the estimate)
+    (low, high), (first, last) = sorted(
+        ((m.born_from, m.born_to), (f.born_from, f.born_to)), key=lambda r: r[1] - r[0]
+    )
+    span = last - first + 1
+    if span <= high - low + 1 or high < first or low > last:
+        return None
+    off = abs((low + high) / 2 - (first + last) / 2) / (span / 2)
+    weight = round(CENTRE_WEIGHT * (1 - 2 * min(off, 1.0)), 2)
+    where = "near its middle" if off <= 0.5 else "towards its end"
+    return CaseEvidence(
+        "age in estimate",
+        f"born {m.born_from}-{m.born_to}",
+        f"born {f.born_from}-{f.born_to}",
+        weight,
+        where,
+    )
+
+
+# How likely a true pair is found after so many days, as weights at points between which the
+# weight falls evenly in the logarithm of the days (no cliff at a month's end): most are found
+# within days or weeks, a year later is rare. The points sit in the middle of the month-scale
+# ranges an officer thinks in (a few days, two weeks, two months, half a year, two years).
+TIMING = ((3, 1.4), (14, 1.0), (52, 0.5), (180, -0.3), (730, -1.0))
+
+
 def timing(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
-    """Found soon after going missing: most are found within days or weeks."""
+    """Found soon after going missing: most are found within days or weeks; the weight falls
+    smoothly with the time between (`TIMING`)."""
     missed, found = day(m.event_date), day(f.event_date)
     if not missed or not found:
         return None
-    days = (found - missed).days
-    if days <= 7:
-        weight = 1.4
-    elif days <= 30:
-        weight = 1.0
-    elif days <= 90:
-        weight = 0.5
-    elif days <= 365:
-        weight = -0.3
-    else:
-        weight = -1.0
-    return CaseEvidence("dates", missed.isoformat(), found.isoformat(), weight)
+    days = max((found - missed).days, 0)
+    return CaseEvidence("dates", missed.isoformat(), found.isoformat(), round(_timing(days), 2))
+
+
+def _timing(days: int) -> float:
+    if days <= TIMING[0][0]:
+        return TIMING[0][1]
+    for (d0, w0), (d1, w1) in pairwise(TIMING):
+        if days <= d1:
+            at = (math.log(days) - math.log(d0)) / (math.log(d1) - math.log(d0))
+            return w0 + (w1 - w0) * at
+    return TIMING[-1][1]
 
 
 def place(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
@@ -155,6 +199,7 @@ def complexion(m: Case, f: Case, shares: Shares) -> CaseEvidence | None:
 FEATURES: tuple[Feature, ...] = (
     sex,
     age,
+    age_centre,
     timing,
     place,
     marks.evidence,
@@ -174,13 +219,14 @@ def compare(m: Case, f: Case, shares: Shares | None = None) -> PersonMatch | Non
     ctx = shares or Uniform()
     evidence = tuple(e for e in (feature(m, f, ctx) for feature in FEATURES) if e is not None)
     total = PRIOR + sum(e.weight for e in evidence)
-    return PersonMatch(m, f, round(1.0 / (1.0 + math.exp(-total)), 4), evidence)
+    return PersonMatch(m, f, round(1.0 / (1.0 + math.exp(-total)), 4), evidence, total)
 
 
 # The features whose agreement rate is learnt (`Shares.agree`), and how a sure pair shows it.
 DESCRIBED = ("marks", "clothing", "languages", "complexion")
 SURE_NAME_WEIGHT = 1.5  # the name matcher says 0.7 or more
 SAME_STATE = 0.8  # `place`'s weight for the same state
+SURE_WITHIN_DAYS = 90  # "within three months"
 
 
 def sure(m: Case, f: Case, shares: Shares) -> bool:
@@ -191,8 +237,10 @@ def sure(m: Case, f: Case, shares: Shares) -> bool:
     if not m.names or not f.names or exclusions(m, f) is not None:
         return False
     where = place(m, f, shares)
-    when = timing(m, f, shares)
-    if where is None or where.weight < SAME_STATE or when is None or when.weight <= 0:
+    missed, found = day(m.event_date), day(f.event_date)
+    if where is None or where.weight < SAME_STATE or not missed or not found:
+        return False
+    if (found - missed).days > SURE_WITHIN_DAYS:
         return False
     said = names.evidence(m, f, shares)  # the dearest test last
     # a given name alone is shared by namesakes: a pair it alone joins is not sure enough to

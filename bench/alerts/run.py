@@ -247,7 +247,9 @@ def calibration(step: Any, same: Any) -> dict[str, Any]:
     return out
 
 
-def run(persons: int, seed: int, faults: str, rounds: int, minutes: float) -> dict[str, Any]:
+def run(
+    persons: int, seed: int, faults: str, rounds: int, minutes: float, keep: Path | None = None
+) -> dict[str, Any]:
     from alerts import AlertStep, AlertStore
     from config import SearchSettings, SourceSettings
     from indexer import open_backend
@@ -284,6 +286,8 @@ def run(persons: int, seed: int, faults: str, rounds: int, minutes: float) -> di
                     }
                 )
             quality = evaluate(sims, backend, step, store.db)
+            if keep is not None:
+                keep_world(keep, sims, work / "alerts.db")
         finally:
             store.close()
             backend.close()
@@ -303,6 +307,22 @@ def run(persons: int, seed: int, faults: str, rounds: int, minutes: float) -> di
         "quality": quality,
         "queued_by_kind": step.totals.by_kind,
     }
+
+
+def keep_world(keep: Path, sims: Any, alerts_db: Path) -> None:
+    """The synced alert cases and the world's true person pairs, for `bench.alerts.rerank` to
+    rank again offline (a rule's effect on the same cases, without a run's noise)."""
+    import sqlite3
+
+    keep.mkdir(parents=True, exist_ok=True)
+    target = keep / "alerts.db"
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(alerts_db) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    truth = sims.ground_truth
+    people = {r.record_id: sorted(r.people) for r in truth.records() if r.people}
+    pairs = sorted(truth.matches())
+    (keep / "truth.json").write_text(json.dumps({"pairs": pairs, "people": people}))
 
 
 def store_count(work: Path) -> int | None:
@@ -371,8 +391,11 @@ def main() -> int:
     parser.add_argument("--faults", default="none", choices=("none", "default", "harsh"))
     parser.add_argument("--rounds", type=int, default=3, help="incremental syncs after the full")
     parser.add_argument("--minutes", type=float, default=240.0, help="world time between them")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the synced alert cases and true pairs here (rerank)"
+    )
     args = parser.parse_args()
-    result = run(args.persons, args.seed, args.faults, args.rounds, args.minutes)
+    result = run(args.persons, args.seed, args.faults, args.rounds, args.minutes, args.keep)
     text = markdown(result)
     print(text)
     for kind in KINDS:

@@ -4,11 +4,12 @@ true pair it finds, and a near miss it rejects, with the reason."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 
 from alerts import clothing, languages, marks, matchers
 from alerts.cases import FOUND, MISSING, Case
 from alerts.evidence import Uniform
-from alerts.persons import age, compare, exclusions, place
+from alerts.persons import age, age_centre, compare, exclusions, place, timing
 
 MISSING_CHILD = Case(
     record_id="khoyapaya:KP-2024-BR-000101",
@@ -142,6 +143,44 @@ def test_age_ranges_overlap_and_a_narrow_estimate_says_more() -> None:
     assert evidence is not None and evidence.weight < 0
     # near miss: five years off cannot be the same child
     assert exclusions(MISSING_CHILD, replace(FOUND_CHILD, born_from=2019, born_to=2021))
+
+
+def test_an_age_near_the_middle_of_the_estimate_says_more_than_one_at_its_end() -> None:
+    # found aged 7 to 11 (born 2013-2017): the missing child, born 2014-2015, is near the middle
+    middle = age_centre(
+        MISSING_CHILD, replace(FOUND_CHILD, born_from=2013, born_to=2017), Uniform()
+    )
+    end = age_centre(MISSING_CHILD, replace(FOUND_CHILD, born_from=2014, born_to=2019), Uniform())
+    assert middle is not None and end is not None
+    assert middle.weight > 0 > end.weight
+    assert (middle.detail, end.detail) == ("near its middle", "towards its end")
+    # read the same whichever report carries the estimate
+    swapped = age_centre(
+        replace(MISSING_CHILD, born_from=2013, born_to=2017),
+        replace(FOUND_CHILD, born_from=2014, born_to=2015),
+        Uniform(),
+    )
+    assert swapped is not None and swapped.weight == middle.weight
+    # near misses: two stated ages are not estimates; outside the estimate `age` has spoken
+    exact = replace(FOUND_CHILD, born_from=2014, born_to=2015)
+    assert age_centre(MISSING_CHILD, exact, Uniform()) is None
+    outside = replace(FOUND_CHILD, born_from=2016, born_to=2019)
+    assert age_centre(MISSING_CHILD, outside, Uniform()) is None
+
+
+def test_found_sooner_says_more_and_without_a_cliff_at_a_months_end() -> None:
+    def after(days: int) -> float:
+        found = replace(FOUND_CHILD, event_date=(date(2024, 3, 2) + timedelta(days)).isoformat())
+        evidence = timing(MISSING_CHILD, found, Uniform())
+        assert evidence is not None
+        return evidence.weight
+
+    weights = [after(d) for d in (0, 3, 9, 29, 31, 60, 120, 400, 900)]
+    assert weights == sorted(weights, reverse=True)
+    assert weights[0] == weights[1] == 1.4 and weights[-1] == -1.0
+    assert after(9) > after(29) and after(29) - after(31) < 0.05
+    # two years later speaks against: a report that old is seldom the same child's
+    assert after(900) < 0 < after(60)
 
 
 def test_found_before_going_missing_is_excluded() -> None:

@@ -77,6 +77,45 @@ def test_the_true_body_ranks_above_look_alikes() -> None:
     assert [m.b.record_id for m in sent] == [BODY.record_id]
 
 
+def test_candidates_alike_but_for_rounding_are_ordered_by_the_evidence() -> None:
+    # two unlikely bodies (another age, height, mark, far away, years later): both scores round
+    # to 0.0 at four places, but the one found sooner is the likelier, whatever its record id
+    unlike = replace(
+        BODY,
+        state="KL",
+        district="ERNAKULAM",
+        marks="TATTOO ON RIGHT ARM",
+        height_cm=180,
+        complexion="DARK",
+        born_from=1999,
+        born_to=2003,
+        event_date="2026-01-01",
+    )
+    later = replace(unlike, record_id="cctns:A0", event_date="2026-03-01")
+    a, b = compare(MISSING_ADULT, unlike), compare(MISSING_ADULT, later)
+    assert a is not None and b is not None
+    assert a.score == b.score == 0.0 and a.log_odds > b.log_odds
+    ranked = matchers.ranked(MISSING_ADULT, [later, unlike])
+    assert [m.b.record_id for m in ranked] == [unlike.record_id, later.record_id]
+
+
+def test_candidates_whose_evidence_is_exactly_alike_the_nearer_in_time_first() -> None:
+    # two missing reports alike in all the found report says, one filed a day nearer to it
+    # (within the same few days the dates weigh alike): the nearer first, whatever its id
+    nearer = replace(MISSING_ADULT, record_id="cctns:zz", event_date="2024-04-08")
+    earlier = replace(MISSING_ADULT, record_id="cctns:aa", event_date="2024-04-07")
+    body = replace(BODY, event_date="2024-04-09")
+    ranked = matchers.ranked(body, [earlier, nearer])
+    assert ranked[0].score == ranked[1].score and ranked[0].strength == ranked[1].strength
+    assert [m.a.record_id for m in ranked] == ["cctns:zz", "cctns:aa"]
+    # and with nothing else to tell them apart, the record ids (runs agree)
+    twin = replace(nearer, record_id="cctns:yy")
+    assert [m.a.record_id for m in matchers.ranked(body, [nearer, twin])] == [
+        "cctns:yy",
+        "cctns:zz",
+    ]
+
+
 def test_a_traced_case_is_ranked_but_not_sent() -> None:
     traced = replace(MISSING_ADULT, status="TRACED")
     assert matchers.ranked(traced, [BODY])
