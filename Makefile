@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
-PACKAGES := records matching connectors indexer federation alerts network auth state dockets api web simulators cli config
+PACKAGES := records matching connectors indexer federation alerts network auth state dockets api web simulators cli config sqlitewal
 
 .PHONY: help demo demo-cluster test lint typecheck format bench bench-names bench-load bench-network clean
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from records import Kind, Record, Sensitivity, Source
+from sqlitewal import use_wal
 
 from .extract import edges_of, is_unstated_fir_node, unstated_fir_node
 from .model import Edge, NodeKind, split_node
@@ -208,10 +209,11 @@ class GraphStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn = sqlite3.connect(
+            path, timeout=30.0, check_same_thread=False, isolation_level=None
+        )
+        use_wal(self._conn)
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.executescript(SCHEMA)
         self._lock = threading.RLock()
         if self.get_meta("fir_nodes_version") is None and self._empty():

@@ -42,12 +42,13 @@ from opensearch_node import (
     ensure_jars,
 )
 
-# Transport ports away from 9300-9400, where single test nodes (the runner's default) take the
-# first free one: a chaos run and the test suites of others on this machine must not collide.
+# Transport ports away from 9300-9400 (OpenSearch's default, and where its default discovery
+# looks) and from the kernel's ephemeral range, where `opensearch_node.py`'s test nodes take
+# theirs: a chaos run and the test suites of others on this machine must not collide.
 TRANSPORT_RANGE = range(9410, 9600)
-# HTTP ports: the runner takes nothing above 9299, and test nodes take the first free one from
-# 9201 up; a cluster taken from the top of the range rarely meets them (a node whose port was
-# taken between our check and its bind fails to start, and is started again on another)
+# HTTP ports: the runner takes nothing above 9299, and test nodes take a free one at random
+# from 9201 up; a node whose port was taken between our check and its bind fails to start, and
+# is started again on another
 HTTP_TOP = 9299
 START_ATTEMPTS = 3
 

@@ -8,6 +8,19 @@ starts `org.codelibs.opensearch.runner.OpenSearchRunner` on a free loopback port
 cluster is green with every node joined, exports `ICJS_TEST_OPENSEARCH_URL` to the command, and
 stops the node and removes its data however the command ends. Exits with the command's status.
 
+Runs started at the same moment (two test suites, a benchmark beside them) stay apart: each
+node binds its own transport port (one the kernel picks, away from the 9300s where OpenSearch's
+default discovery looks) on 127.0.0.1 only; a single node does no discovery at all
+(`discovery.type: single-node`), and nodes of one run look only at each other's ports; the
+cluster's name is unique, and the node we wait for must answer with it. Left to the defaults,
+every node probed 9300-9305 on both loopbacks, and one run's node met another's ("remote
+cluster name … does not match") and exited at start (3 of 18 starts, three at once). The
+runner takes no discovery settings, but writes its default `opensearch.yml` only where none
+exists, so ours goes into each node's config directory before it starts (as
+`opensearch_cluster.py` does).
+A node that still exits at start (a port taken between our check and its bind, say: the runner
+does not say why) is started again on other ports.
+
 `serve` keeps a node up until Ctrl-C (used by `make demo-cluster`) and prints its URL.
 Standard library only: it runs before the virtualenv has anything in it.
 """
@@ -17,7 +30,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +49,8 @@ LIB = ROOT / ".cache" / "opensearch" / "lib"
 STAMP = LIB / ".complete"
 MAIN_CLASS = "org.codelibs.opensearch.runner.OpenSearchRunner"
 START_TIMEOUT_S = 180
+# Starts of one run: a node that exits at start (a port taken under it) is tried again on others.
+START_ATTEMPTS = 3
 
 
 def log(message: str) -> None:
@@ -73,11 +90,44 @@ HTTP_PUBLISHED = re.compile(
 
 
 def free_port_block(count: int) -> int:
-    """A base port such that base+1 … base+count are free (the runner numbers nodes from 1)."""
-    for base in PORT_RANGE:
-        if all(_port_free(base + i) for i in range(1, count + 1)):
-            return base
-    raise RuntimeError(f"no {count} free loopback ports in 9201-9299 for OpenSearch")
+    """A base port such that base+1 … base+count are free (the runner numbers nodes from 1),
+    drawn at random among the free ones: runs starting together would all see the first one
+    free, and all but one would fail to bind it."""
+    bases = [b for b in PORT_RANGE if all(_port_free(b + i) for i in range(1, count + 1))]
+    if not bases:
+        raise RuntimeError(f"no {count} free loopback ports in 9201-9299 for OpenSearch")
+    return random.choice(bases)
+
+
+def free_transport_ports(count: int) -> list[int]:
+    """`count` different free ports on 127.0.0.1, picked by the kernel (its ephemeral range):
+    never where another node's default transport port or discovery is."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+def node_config(transport_port: int, transport_ports: list[int]) -> str:
+    """One node's `opensearch.yml`: its own transport port on IPv4 loopback, and discovery that
+    can meet nothing but this run's nodes."""
+    lines = ["network.host: 127.0.0.1", f"transport.port: {transport_port}"]
+    if len(transport_ports) == 1:
+        lines.append("discovery.type: single-node")
+    else:
+        seeds = ", ".join(f'"127.0.0.1:{port}"' for port in transport_ports)
+        # the first node forms the cluster at once and the others join it (the voting
+        # configuration grows as they do); naming them all would hold the first node's start
+        # until the second exists, which the runner starts only after the first
+        lines += [
+            f"discovery.seed_hosts: [{seeds}]",
+            'cluster.initial_cluster_manager_nodes: ["Node 1"]',
+        ]
+    return "\n".join([*lines, ""])
 
 
 def _published_port(log_path: Path) -> int | None:
@@ -103,11 +153,33 @@ def _health(url: str) -> dict[str, object] | None:
         return None
 
 
+class ExitedAtStart(RuntimeError):
+    """The node's process ended before the cluster was green."""
+
+
 def start(nodes: int, heap_mb: int) -> tuple[subprocess.Popen[bytes], str, Path]:
     ensure_jars()
+    cluster = f"icjs-test-{os.getpid()}-{secrets.token_hex(3)}"
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return _start_once(nodes, heap_mb, cluster)
+        except ExitedAtStart as exc:
+            if attempt == START_ATTEMPTS:
+                raise
+            log(f"{exc}; starting it again on other ports")
+    raise AssertionError("unreachable")
+
+
+def _start_once(
+    nodes: int, heap_mb: int, cluster: str
+) -> tuple[subprocess.Popen[bytes], str, Path]:
     base_port = free_port_block(nodes)
+    transport_ports = free_transport_ports(nodes)
     data = Path(tempfile.mkdtemp(prefix="icjs-opensearch-"))
-    cluster = f"icjs-test-{os.getpid()}"
+    for number, transport_port in enumerate(transport_ports, start=1):
+        config = data / "cluster" / f"node_{number}" / "config"
+        config.mkdir(parents=True)
+        (config / "opensearch.yml").write_text(node_config(transport_port, transport_ports))
     log_path = data / "node.log"
     java = os.environ.get("ICJS_TEST_JAVA", "java")
     cmd = [
@@ -126,7 +198,10 @@ def start(nodes: int, heap_mb: int) -> tuple[subprocess.Popen[bytes], str, Path]
         "-clusterName",
         cluster,
     ]
-    log(f"starting {nodes} node(s) of cluster {cluster}; log at {log_path}")
+    log(
+        f"starting {nodes} node(s) of cluster {cluster} (transport ports "
+        f"{', '.join(map(str, transport_ports))}); log at {log_path}"
+    )
     with log_path.open("wb") as sink:
         process = subprocess.Popen(
             cmd, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
@@ -135,11 +210,19 @@ def start(nodes: int, heap_mb: int) -> tuple[subprocess.Popen[bytes], str, Path]
     while time.monotonic() < deadline:
         if process.poll() is not None:
             sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
-            raise RuntimeError(f"OpenSearch exited with status {process.returncode} at start")
+            status = process.returncode
+            stop(process, data)
+            raise ExitedAtStart(f"OpenSearch exited with status {status} at start")
         port = _published_port(log_path)
         url = f"http://127.0.0.1:{port}"
         health = _health(url) if port else None
-        if health and health.get("number_of_nodes") == nodes and health.get("status") == "green":
+        if (
+            health
+            # another run's node on the port we read would answer too
+            and health.get("cluster_name") == cluster
+            and health.get("number_of_nodes") == nodes
+            and health.get("status") == "green"
+        ):
             log(f"cluster {cluster} is green with {nodes} node(s) at {url}")
             return process, url, data
         time.sleep(1)

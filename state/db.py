@@ -17,9 +17,7 @@ over identifiers and ISO times mean the same whichever engine holds them.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -31,6 +29,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from records.errors import IcjsError
+from sqlitewal import use_wal
 
 # Writers of one process wait for each other this long, then for another process's writer
 # (SQLite's busy timeout) as long again: far beyond any write the stores make.
@@ -283,25 +282,6 @@ def _normalise(url: URL) -> URL:
     return url
 
 
-def _wal_journal(cursor: sqlite3.Cursor) -> None:
-    """Put the file in WAL mode, waiting for other connections doing the same. Switching a new
-    file's journal takes a lock that SQLite does not wait for through its busy handler: API
-    workers or stores opening one new file at the same moment got "database is locked" here
-    (4 connections at once: about one fresh file in five). So this retries, within the busy
-    timeout, in steps like the busy handler's."""
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
-    pause = 0.001
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
-
-
 def _sqlite_engine(url: URL) -> Engine:
     engine = sa.create_engine(
         url,
@@ -315,8 +295,8 @@ def _sqlite_engine(url: URL) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Transactions are begun by us (below), not by the driver's guesswork.
         dbapi_connection.isolation_level = None
+        use_wal(dbapi_connection)  # within the busy timeout `connect_args` gave
         cursor = dbapi_connection.cursor()
-        _wal_journal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.close()

@@ -43,6 +43,7 @@ from indexer.documents import IndexDocument, to_document
 from indexer.links import cluster_label
 from matching.api import name_keys, name_text
 from records import IdType, Kind, Record, Sensitivity
+from sqlitewal import use_wal
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 QUERY_LIMIT = 300  # what federation asks for (api.max_candidates default)
@@ -127,7 +128,7 @@ def raw_sqlite_load(path: Path, docs_batches: list[list[IndexDocument]]) -> floa
     """SQLite's own bulk load of the same rows into the same tables: plain inserts, one
     transaction per batch, no version guard, no links. Returns seconds."""
     con = sqlite3.connect(path, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
+    use_wal(con)
     con.execute("PRAGMA synchronous=NORMAL")
     for statement in sqlite_sql.version_ddl(1):
         con.execute(statement)

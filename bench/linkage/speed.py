@@ -16,7 +16,9 @@ compiled `matching/`), so what differs is grouping, profiles and what the indexe
 
 Prints p50/p95/p99 per tree and backend, the p95 ratio, where the CPU went (inside grouping,
 inside the garbage collector, and how many tracked objects each search left alive: what
-collections walk again), and writes bench/results/speed.md.
+collections walk again), and writes them to bench/results/speed-<UTC time>.md and .json, a pair
+of files per run: bench/results/speed.md is the curated history (runs chosen, with their load
+and what they showed), to which a run's row is added by hand: no run overwrites it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,8 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps(rows, indent=1) + "\n")
-    (RESULTS / "speed.md").write_text(f"# Search latency before and after (#16)\n\n{text}\n")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"speed-{stamp}.json").write_text(json.dumps(rows, indent=1) + "\n")
+    (RESULTS / f"speed-{stamp}.md").write_text(
+        f"# Search latency before and after (#16), run of {stamp}\n\n{text}\n"
+    )
+    print(f"written to {RESULTS / f'speed-{stamp}.md'} (and .json)")
     return 0
 
 

@@ -32,6 +32,7 @@ from indexer.backends.base import BackendError
 from indexer.backends.sqlite_pool import DEFAULT_SIZE, ConnectionPool, PoolClosed, PoolExhausted
 from matching.keys import KEYS_VERSION
 from records.firs import FIR_KEYS_VERSION
+from sqlitewal import use_wal
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -176,7 +177,7 @@ class SqliteIndexFile:
             self._path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
         con.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes effect on a new file
-        con.execute("PRAGMA journal_mode=WAL")
+        use_wal(con)
         con.execute("PRAGMA synchronous=NORMAL")
         con.execute(f"PRAGMA cache_size=-{self.CACHE_KIB}")
         # No memory map: a file shrunk or overwritten under a mapping kills the process with

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from simulators.world.recs import Rec
+from sqlitewal import use_wal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (
@@ -137,7 +138,7 @@ class Store:
             conn = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            use_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn

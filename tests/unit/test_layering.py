@@ -31,6 +31,7 @@ PACKAGES = (
     "cli",
     "config",
     "simulators",
+    "sqlitewal",
 )
 
 # What each package may not import (directly, at any depth of its modules).
@@ -51,7 +52,11 @@ FORBIDDEN: dict[str, set[str]] = {
     "api": {"cli", "web"},
     # the pages call the API's handlers and the services, never the stores or the index
     "web": {"cli", "connectors", "indexer", "state"},
-    "simulators": set(PACKAGES) - {"simulators"},
+    # the simulators share only `sqlitewal` (opening an SQLite file in WAL mode): it knows
+    # nothing of any source's data, so they cannot share a reading of one with us through it
+    "simulators": set(PACKAGES) - {"simulators", "sqlitewal"},
+    # a leaf: SQLite, nothing of ours, so the product and the simulators may both import it
+    "sqlitewal": set(PACKAGES) - {"sqlitewal"},
     # settings know the sources' names (`records.source_names`), nothing else of ours
     "config": set(PACKAGES) - {"config", "records"},
 }

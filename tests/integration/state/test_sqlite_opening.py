@@ -6,12 +6,12 @@ openers; CI once failed on it through the migrations' concurrency test)."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from state.db import Database
+from tests.plugins.at_once import at_once
 
 OPENERS = 4
 FILES = 100
@@ -20,28 +20,17 @@ FILES = 100
 def _open_at_once(path: Path) -> list[BaseException]:
     path.touch()  # an empty file: every opener switches its journal
     databases = [Database.sqlite(path) for _ in range(OPENERS)]
-    start = threading.Barrier(OPENERS)
-    errors: list[BaseException] = []
 
     def open_and_write(db: Database, n: int) -> None:
-        try:
-            start.wait()
-            with db.write() as conn:
-                conn.execute(sa.text("CREATE TABLE IF NOT EXISTS opened (n INTEGER)"))
-                conn.execute(sa.text("INSERT INTO opened VALUES (:n)"), {"n": n})
-        except BaseException as exc:
-            errors.append(exc)
+        with db.write() as conn:
+            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS opened (n INTEGER)"))
+            conn.execute(sa.text("INSERT INTO opened VALUES (:n)"), {"n": n})
 
-    threads = [
-        threading.Thread(target=open_and_write, args=(db, n)) for n, db in enumerate(databases)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for db in databases:
-        db.close()
-    return errors
+    try:
+        return at_once([lambda db=db, n=n: open_and_write(db, n) for n, db in enumerate(databases)])
+    finally:
+        for db in databases:
+            db.close()
 
 
 def test_openers_of_a_new_file_at_once_all_get_in(tmp_path: Path) -> None:
