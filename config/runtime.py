@@ -19,12 +19,13 @@ a search's own working set is walked by the young collections that run in the mi
 ms of a search's CPU at the 5,000-person world, more in the slowest tenth). An API worker
 therefore collects at a quiet point instead, after a response has been sent
 (`api.middleware.CollectorMiddleware`): it raises the young threshold to `WORKER_THRESHOLDS`
-(50,000: a search then runs without any collection), and after the request collects everything
-not frozen (what was allocated since the last settling: ~2 ms, which frees the request's garbage
-cycles) and freezes the survivors, so that nothing a search keeps is walked again by the next
-searches. Freezing is process-wide and O(1); requests overlap in one event loop, so the policy
-settles when the last request in flight has finished, or after `MAX_DEFERRED` finished requests
-if the worker is never idle (a freeze then also takes in-flight requests' objects).
+(50,000: a search then runs without any collection), and after the request collects the young
+generations, which hold everything not frozen (what was allocated since the last settling: ~0.6
+ms, which frees the request's garbage cycles), and freezes the survivors, so that nothing a
+search keeps is walked again by the next searches. Freezing is process-wide and O(1); requests
+overlap in one event loop, so the policy settles when the last request in flight has finished,
+or after `MAX_DEFERRED` finished requests if the worker is never idle (a freeze then also takes
+in-flight requests' objects).
 
 What a freeze can leak: a cycle that was alive when frozen (an in-flight request's objects, a
 cache entry evicted later) and becomes garbage afterwards is not collected while frozen (objects
@@ -35,14 +36,15 @@ tracked objects stay within twice what is alive (plus `FLOOR` and a settling's s
 bound Go's collector keeps by default (GOGC=100). Counted frozen objects may since have been
 freed (evicted cache entries without cycles), so the true count (`gc.get_freeze_count`, a walk
 of the list: ~15 ms at 500,000 objects) is checked before collecting. A full collection costs
-~1 µs an object here (~0.5 s at 576,000), after a response; while caches grow, 2,000 objects a
+~1 µs an object here (~0.3 s at 300,000), after a response; while caches grow, 2,000 objects a
 search, that is ~2 µs a kept object with `GROWTH` 1.0 against ~5 with 0.25.
 
-Measured (`bench.linkage.speed --settle`, docs/decisions.md "The collector after the
-response"): at the 5,000-person world, in-process, 3 alternating rounds against `tune_gc` alone,
-search CPU p95 0.75–0.79×, p99 0.48–0.62×, mean 0.84×; the settling after each search ~3.6 ms
-(its full collections included, in a process whose caches are still growing), so the worker's
-CPU a search, search and settling, is no more than before (29.5 + 3.6 against 35.1 ms).
+Measured (docs/decisions.md, "The collector after the response"; 5,000-person world, each
+search's CPU in a fresh process, the settling after it given apart): against `tune_gc` alone,
+search CPU p95 0.81–0.93×, p99 0.46–0.58×, mean 0.88×; the settling ~2.1 ms a search with its
+full collections (a process whose caches still grow), so the worker's CPU a search, search and
+settling, is lower too (31.7 + 2.1 against 36.2 ms). It helps the tree before #16 as much (p95
+0.77×): it does not close #16 item 8's gap, it lowers both sides.
 """
 
 from __future__ import annotations
@@ -103,7 +105,10 @@ class QuietCollector:
         grew past the bound."""
         self.deferred = 0
         self.settlings += 1
-        gc.collect()
+        # the young generations hold all that is not frozen (a request runs without promoting
+        # anything further: `WORKER_THRESHOLDS`); a collection of the oldest one would also
+        # clear the interpreter's free lists, ~1.6 ms more a request for nothing
+        gc.collect(1)
         self.frozen_since += len(gc.get_objects(generation=2))
         gc.freeze()
         if self.frozen_since <= max(self.GROWTH * self.frozen_base, self.FLOOR):
