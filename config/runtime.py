@@ -44,7 +44,7 @@ search's CPU in a fresh process, the settling after it given apart): against `tu
 search CPU p95 0.81–0.93×, p99 0.46–0.58×, mean 0.88×; the settling ~2.1 ms a search with its
 full collections (a process whose caches still grow), so the worker's CPU a search, search and
 settling, is lower too (31.7 + 2.1 against 36.2 ms). It helps the tree before #16 as much (p95
-0.77×): it does not close #16 item 8's gap, it lowers both sides.
+0.72–0.77×): it does not close #16 item 8's gap, it lowers both sides.
 """
 
 from __future__ import annotations
