@@ -39,6 +39,7 @@ from alerts.searches import SearchMemory
 from api.audit_middleware import AuditMiddleware
 from auth.service import AuthService
 from config import Settings
+from config.runtime import QuietCollector
 from connectors import status as connector_status
 from connectors.evidence import SyncEvidence
 from connectors.sources.vahan.live import ConnectorVahanLookup
@@ -68,7 +69,12 @@ from state.sync import has_state
 from . import docs, errors, openapi
 from .deps import Limits
 from .metrics import Metrics
-from .middleware import GuardMiddleware, RequestContextMiddleware, SecurityHeaders
+from .middleware import (
+    CollectorMiddleware,
+    GuardMiddleware,
+    RequestContextMiddleware,
+    SecurityHeaders,
+)
 from .proxies import TrustedProxies
 from .ratelimit import TokenBucket
 from .routes import (
@@ -318,4 +324,14 @@ def app_from_environment() -> FastAPI:
 
     tune_gc()
     logs.configure(json=os.environ.get("ICJS_LOG_JSON") == "1")
-    return create_app(load_settings())
+    return settling_collector(create_app(load_settings()))
+
+
+def settling_collector(app: FastAPI, collector: QuietCollector | None = None) -> FastAPI:
+    """A worker's app settles the collector after each response (`config.runtime`): added
+    outermost, after the app is built and before it serves (never in `create_app`, so that
+    tests and embedding processes keep their own collector)."""
+    collector = collector or QuietCollector()
+    collector.install()
+    app.add_middleware(CollectorMiddleware, collector=collector)
+    return app

@@ -14,6 +14,8 @@ Pure-ASGI middlewares (no per-request task switch as with `BaseHTTPMiddleware`).
 - `GuardMiddleware`, inside the audit middleware so that refusals are audited too: a coarse
   per-address token bucket against floods of unauthenticated or failing requests, which never
   reach the per-caller limit (that one needs a verified caller).
+- `CollectorMiddleware`, only in an `icjs serve` worker (`api.app.app_from_environment`): settles
+  the garbage collector once a response has been sent (`config.runtime.QuietCollector`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from config.runtime import QuietCollector
 
 from .audit_middleware import request_id_for
 from .errors import RATE_LIMIT_TYPE, problem_response
@@ -182,3 +186,24 @@ def peer_address(scope: Scope) -> str:
         return peer.address
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+class CollectorMiddleware:
+    """Outermost in a worker: `QuietCollector.finished()` runs once the inner app has returned,
+    that is once the response's last message was sent, so the settling's collection is not in
+    any response's latency (it can delay a request that overlaps, as an automatic collection
+    would). Every request counts, lifespan and websocket scopes do not."""
+
+    def __init__(self, app: ASGIApp, *, collector: QuietCollector) -> None:
+        self.app = app
+        self.collector = collector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.collector.started()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.collector.finished()

@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
         if log_json:  # worker processes configure their own logging from this
             os.environ["ICJS_LOG_JSON"] = "1"
 
+        from api.app import settling_collector
         from api.tls import uvicorn_options
         from config import load_settings
         from web.app import create_app
@@ -88,7 +89,10 @@ def register(app: typer.Typer) -> None:
             **server,
         }
         if workers == 1:
-            uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+            # this process is the worker: it settles the collector after responses as each
+            # worker of `web.app:app_from_environment` does (`config.runtime`)
+            app = settling_collector(create_app(settings))
+            uvicorn.run(app, **common)  # type: ignore[arg-type]
         else:
             # Each worker process builds its own app from the same configuration.
             uvicorn.run(

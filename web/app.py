@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from api.app import create_app as create_api
+from api.app import settling_collector
 from api.ratelimit import TokenBucket
 from auth.accounts import OfficerAccounts
 from auth.authorization_codes import AuthorizationCodes
@@ -75,4 +76,4 @@ def app_from_environment() -> FastAPI:
 
     tune_gc()
     logs.configure(json=os.environ.get("ICJS_LOG_JSON") == "1")
-    return create_app(load_settings())
+    return settling_collector(create_app(load_settings()))

@@ -19,6 +19,10 @@ inside the garbage collector, and how many tracked objects each search left aliv
 collections walk again), and writes them to bench/results/speed-<UTC time>.md and .json, a pair
 of files per run: bench/results/speed.md is the curated history (runs chosen, with their load
 and what they showed), to which a run's row is added by hand: no run overwrites it.
+
+`--settle after` (or `before`, `both`) runs that tree's searches as an API worker settles the
+collector after each response (`config.runtime.QuietCollector`, this tree's, in either tree's
+process): the settling's CPU is after the search, so not in its times, and is printed apart.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 CHILD = Path(__file__).with_name("speed_child.py")
 # what each search process reports besides its times (`speed_child._Split`)
-SPLIT = ("grouping_cpu", "collector_cpu", "kept")
+SPLIT = ("grouping_cpu", "collector_cpu", "kept", "full_collections")
 
 
 def export(rev: str, into: Path) -> Path:
@@ -83,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--searches", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default=None, help="embedded,opensearch")
+    parser.add_argument(
+        "--settle",
+        choices=("none", "before", "after", "both"),
+        default="none",
+        help="which trees' searches run with the worker's QuietCollector",
+    )
     args, _ = parser.parse_known_args(argv)
     engines = (
         args.backends.split(",")
@@ -105,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
             for engine in engines:
                 times: dict[str, list[float]] = {"old": [], "new": []}
                 cpu: dict[str, list[float]] = {"old": [], "new": []}
+                settle_cpu: dict[str, list[float]] = {"old": [], "new": []}
+                settles = {
+                    "old": args.settle in ("before", "both"),
+                    "new": args.settle in ("after", "both"),
+                }
                 split: dict[str, dict[str, list[float]]] = {
                     label: {k: [] for k in SPLIT} for label in ("old", "new")
                 }
@@ -129,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
                         out = child(
                             tree, "search", "--engine", engine, "--settings",
                             str(built[label]), "--names", str(names_file),
+                            *(["--settle"] if settles[label] else []),
                         )  # fmt: skip
                         times[label].extend(out["times"])
                         cpu[label].extend(out.get("cpu", []))
+                        settle_cpu[label].extend(out["settle_cpu"])
                         for k in SPLIT:
                             split[label][k].append(out[k])
                         print(
@@ -159,6 +176,15 @@ def main(argv: list[str] | None = None) -> int:
                 row["cpu_p50_ms"] = {k: round(1000 * _pct(cpu[k], 50), 1) for k in ("old", "new")}
                 row["cpu_p95_ms"] = {k: round(1000 * v, 1) for k, v in cpu_p95.items()}
                 row["cpu_p95_ratio"] = round(cpu_p95["new"] / max(cpu_p95["old"], 1e-9), 3)
+                row["cpu_p99_ms"] = {k: round(1000 * _pct(cpu[k], 99), 1) for k in ("old", "new")}
+                row["settle_ms"] = {
+                    k: {
+                        "mean": round(1000 * sum(v) / len(v), 2) if v else 0.0,
+                        "p99": round(1000 * _pct(v, 99), 2),
+                        "max": round(1000 * max(v, default=0.0), 1),
+                    }
+                    for k, v in settle_cpu.items()
+                }
                 row["split"] = {
                     label: {k: sum(v) / len(v) for k, v in split[label].items()}
                     for label in ("old", "new")
@@ -175,11 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         f"World: simulated, seed {args.seed}, {args.persons:,} persons; the same searches through "
         f"`PersonSearchService` on each tree's own index, {args.rounds} alternating rounds; "
         f"before = `{args.rev}`, after = {after}; load average at the end "
-        f"{load} (1 / 5 / 15 min).",
+        f"{load} (1 / 5 / 15 min); the worker's collector policy after each search "
+        f"(`--settle`): {args.settle}.",
         "",
         "| backend | searches | before p50 | p95 | p99 | after p50 | p95 | p99 "
-        "| p95 after/before | CPU p50 before | after | CPU p95 before | after | after/before |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| p95 after/before | CPU p50 before | after | CPU p95 before | after | after/before "
+        "| CPU p99 before | after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         o, n = r["old"], r["new"]
@@ -188,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {n['p50']} ms | {n['p95']} ms | {n['p99']} ms | {r['p95_ratio']:.2f} "
             f"| {r['cpu_p50_ms']['old']} ms | {r['cpu_p50_ms']['new']} ms "
             f"| {r['cpu_p95_ms']['old']} ms | {r['cpu_p95_ms']['new']} ms "
-            f"| {r['cpu_p95_ratio']:.2f} |"
+            f"| {r['cpu_p95_ratio']:.2f} "
+            f"| {r['cpu_p99_ms']['old']} ms | {r['cpu_p99_ms']['new']} ms |"
         )
     lines += [
         "",
@@ -197,16 +226,19 @@ def main(argv: list[str] | None = None) -> int:
         "search):",
         "",
         "| backend | grouping before | after | collector before | after | objects kept before "
-        "| after |",
-        "|---|---|---|---|---|---|---|",
+        "| after | settling after a search, mean / p99 / max, before | after "
+        "| full collections a round, before | after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         o, n = r["split"]["old"], r["split"]["new"]
+        st = {k: "{mean} / {p99} / {max} ms".format(**v) for k, v in r["settle_ms"].items()}
         lines.append(
             f"| {r['backend']} | {1000 * o['grouping_cpu']:.1f} ms "
             f"| {1000 * n['grouping_cpu']:.1f} ms "
             f"| {1000 * o['collector_cpu']:.1f} ms | {1000 * n['collector_cpu']:.1f} ms "
-            f"| {o['kept']:,.0f} | {n['kept']:,.0f} |"
+            f"| {o['kept']:,.0f} | {n['kept']:,.0f} | {st['old']} | {st['new']} "
+            f"| {o['full_collections']:.1f} | {n['full_collections']:.1f} |"
         )
     text = "\n".join(lines)
     print(text)

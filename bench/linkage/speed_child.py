@@ -4,7 +4,8 @@ both have and asks the service's signature for the rest.
 
     speed_child.py --tree T sync --engine E --manifest M --work DIR   → {"settings": file}
     speed_child.py --tree T names --engine E --settings F --count N --seed S  → {"names": […]}
-    speed_child.py --tree T search --engine E --settings F --names FILE  → {"times": […], …}
+    speed_child.py --tree T search --engine E --settings F --names FILE [--settle]
+                                                                  → {"times": […], …}
     speed_child.py --tree T drop --engine E --settings F
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib.util
 import inspect
 import json
 import os
@@ -106,6 +108,20 @@ def _service(backend: Any) -> Any:
     return PersonSearchService(backend, Policy.load(), **extra)
 
 
+def _quiet_collector() -> Any:
+    """The bench's own tree's `config.runtime.QuietCollector`, loaded from its file (it needs
+    only `gc`), so that a tree from before it is measured under the same policy."""
+    path = Path(__file__).resolve().parents[2] / "config" / "runtime.py"
+    spec = importlib.util.spec_from_file_location("_bench_runtime", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    collector = module.QuietCollector()
+    collector.install()
+    return collector
+
+
 def search(args: argparse.Namespace) -> dict[str, Any]:
     from auth.principal import Caller, Role
     from federation import PersonSearch
@@ -127,22 +143,35 @@ def search(args: argparse.Namespace) -> dict[str, Any]:
         clearances=frozenset({"sensitive"}),
     )
     queries = json.loads(Path(args.names).read_text())
+    # as an API worker after each response (`api.middleware.CollectorMiddleware`): the
+    # settling's CPU is not in the search's (it is after the response), and is reported apart
+    collector = _quiet_collector() if args.settle else None
     for name in queries[:WARM_UP]:
         service.search(caller, PersonSearch(name=name))
+        if collector is not None:
+            collector.settle()
     split = _Split()
-    kept_before = len(gc.get_objects())
-    times, cpu = [], []
+    kept_before = len(gc.get_objects()) + gc.get_freeze_count()
+    times, cpu, settle_cpu = [], [], []
     for name in queries:
         started, started_cpu = time.perf_counter(), time.process_time()
         service.search(caller, PersonSearch(name=name))
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
+        if collector is not None:
+            split.paused = True
+            settling = time.process_time()
+            collector.settle()
+            settle_cpu.append(time.process_time() - settling)
+            split.paused = False
     split.stop()
-    kept = (len(gc.get_objects()) - kept_before) / max(1, len(queries))
+    kept = (len(gc.get_objects()) + gc.get_freeze_count() - kept_before) / max(1, len(queries))
     backend.close()
     return {
         "times": times,
         "cpu": cpu,
+        "settle_cpu": settle_cpu,
+        "full_collections": collector.full_collections if collector is not None else 0,
         "grouping_cpu": split.grouping / max(1, len(queries)),
         "collector_cpu": split.collector / max(1, len(queries)),
         "kept": kept,
@@ -159,6 +188,7 @@ class _Split:
 
         self.grouping = 0.0
         self.collector = 0.0
+        self.paused = False  # while the policy settles, after a search
         self._persons = persons
         # replaced in the module that calls it (both trees import `group` into it)
         self._group = getattr(persons, _GROUPING)
@@ -175,6 +205,8 @@ class _Split:
         gc.callbacks.append(self._collection)
 
     def _collection(self, phase: str, info: dict[str, Any]) -> None:
+        if self.paused:
+            return
         if phase == "start":
             self._collecting = time.process_time()
         else:
@@ -212,6 +244,7 @@ def main() -> int:
     q.add_argument("--engine", required=True)
     q.add_argument("--settings", required=True)
     q.add_argument("--names", required=True)
+    q.add_argument("--settle", action="store_true", help="QuietCollector.settle() after each")
     d = sub.add_parser("drop")
     d.add_argument("--engine", required=True)
     d.add_argument("--settings", required=True)

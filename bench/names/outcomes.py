@@ -21,7 +21,8 @@ many queries differ (exit status 1 if any).
 
 CPU: each search's process CPU time (`time.process_time`: our process only, on OpenSearch the
 node's share is not in it), in a fresh process that only searches, with the garbage collector's
-settings of an API worker (`config.runtime`; with Python's defaults, and in the process that
+settings of an API worker (`config.runtime`: `tune_gc` and the `QuietCollector` settling after
+each search, outside its time and written apart; with Python's defaults, and in the process that
 built and indexed the dataset, a third of a search's CPU is full collections), after
 `--warmup` searches that are not counted; printed as the mean and median per search, and
 written to the file beside the outcomes.
@@ -52,7 +53,7 @@ from bench.names.queries import TODAY_YEAR
 from bench.names.run import bench_caller
 from bench.service import person_search_service
 from config import SearchSettings
-from config.runtime import tune_gc
+from config.runtime import QuietCollector, tune_gc
 from federation import PersonSearch
 from federation.views import ProfileView
 from indexer import open_backend
@@ -123,14 +124,18 @@ def run(
 
 def child(work: Path, warmup: int) -> None:
     """The searches, in a process that holds nothing else (`run`), with the collector settings
-    an API worker runs with (`config.runtime.tune_gc`)."""
+    an API worker runs with (`config.runtime.tune_gc`, and its `QuietCollector` settling after
+    each response: here after each search, outside its CPU time, which is written apart)."""
     tune_gc()
+    collector = QuietCollector()
+    collector.install()
     asked: list[PersonSearch] = pickle.loads((work / "queries.pickle").read_bytes())
     settings = SearchSettings.model_validate_json((work / "settings.json").read_text("utf-8"))
     policy = Policy.load()
     caller = bench_caller(policy)
     outcomes: list[Any] = []
     cpu: list[float] = []
+    settle: list[float] = []
     backend = open_backend(settings)
     try:
         service = person_search_service(
@@ -139,6 +144,7 @@ def child(work: Path, warmup: int) -> None:
         for search in asked[:warmup]:
             with contextlib.suppress(ValueError):
                 service.search(caller, search)
+            collector.settle()
         for search in asked:
             started = time.process_time()
             try:
@@ -148,6 +154,9 @@ def child(work: Path, warmup: int) -> None:
                 continue
             finally:
                 cpu.append(time.process_time() - started)
+                settling = time.process_time()
+                collector.settle()
+                settle.append(time.process_time() - settling)
             outcomes.append(
                 {
                     "query": search.name,
@@ -162,6 +171,7 @@ def child(work: Path, warmup: int) -> None:
         "queries": len(asked),
         "cpu_ms_mean": round(statistics.fmean(ms), 2),
         "cpu_ms_median": round(statistics.median(ms), 2),
+        "settle_ms_mean": round(1000 * statistics.fmean(settle), 2),
         "outcomes": outcomes,
     }
     (work / "out.json").write_text(json.dumps(result), encoding="utf-8")
@@ -200,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.engine, args.queries, args.warmup, args.against, args.rounds)
     print(
         f"{result['engine']}: {result['queries']} searches, CPU per search "
-        f"mean {result['cpu_ms_mean']} ms, median {result['cpu_ms_median']} ms",
+        f"mean {result['cpu_ms_mean']} ms, median {result['cpu_ms_median']} ms; the worker's "
+        f"settling after each, mean {result['settle_ms_mean']} ms",
         file=sys.stderr,
     )
     if args.against:
