@@ -40,13 +40,19 @@ def _clear_side_rows(con: sqlite3.Connection, v: int, rids: list[int]) -> None:
         con.execute(f"DELETE FROM names_v{v} WHERE rowid IN ({marks})", chunk)
 
 
-def _link_keys_of_rids(con: sqlite3.Connection, v: int, rids: list[int]) -> set[str]:
+def _link_keys(
+    con: sqlite3.Connection, v: int, column: str, values: Sequence[str] | Sequence[int]
+) -> set[str]:
+    """The link keys held by the stored records whose `column` (`rid` or `record_id`) is one
+    of `values`."""
     out: set[str] = set()
-    for chunk in _chunks(rids):
+    for chunk in _chunks(values):
         out.update(
             key
             for (key,) in con.execute(
-                f"SELECT key FROM lkeys_v{v} WHERE rid IN ({placeholders(len(chunk))})", chunk
+                f"SELECT lk.key FROM lkeys_v{v} lk JOIN records_v{v} r ON r.rid = lk.rid "
+                f"WHERE r.{column} IN ({placeholders(len(chunk))})",
+                chunk,
             )
         )
     return out
@@ -86,7 +92,7 @@ def write_documents(
         else:
             fresh.append((-1, doc))
     rewritten = [rid for rid, _ in fresh if rid >= 0]
-    left = _link_keys_of_rids(con, v, rewritten)  # before they go: relink re-decides their holders
+    left = _link_keys(con, v, "rid", rewritten)  # before they go: relink re-decides their holders
     _clear_side_rows(con, v, rewritten)
     next_rid = con.execute(f"SELECT COALESCE(MAX(rid), 0) FROM records_v{v}").fetchone()[0]
     inserts: list[tuple[object, ...]] = []
@@ -225,18 +231,7 @@ class SqliteLinkStore:
 
     def link_keys_of(self, record_ids: Sequence[str]) -> set[str]:
         """The link keys the stored records of `record_ids` hold."""
-        v = self._v
-        out: set[str] = set()
-        for chunk in _chunks(list(record_ids)):
-            out.update(
-                key
-                for (key,) in self._con.execute(
-                    f"SELECT lk.key FROM lkeys_v{v} lk JOIN records_v{v} r ON r.rid = lk.rid "
-                    f"WHERE r.record_id IN ({placeholders(len(chunk))})",
-                    chunk,
-                )
-            )
-        return out
+        return _link_keys(self._con, self._v, "record_id", record_ids)
 
     def delete_records(self, record_ids: Sequence[str]) -> list[str]:
         """Delete rows and side rows; return the ids that existed."""
