@@ -22,9 +22,10 @@ own new records are not missed while the snapshot catches up.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from federation.registers import Offender, OffenderIndex, convictions, members_of, register
-from indexer.backends.base import CandidateQuery, Filters, IdentifierTerm
+from indexer.backends.base import CandidateQuery, Filters, IdentifierTerm, IndexLink
 from matching import api as matching
 from records import IdType, Kind, Person, Record
 from state.db import Database
@@ -159,15 +160,14 @@ def _born_alike(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
     return a[0] - BIRTH_SLACK <= b[1] and b[0] - BIRTH_SLACK <= a[1]
 
 
-def registered_on(offender: Offender, held: dict[str, Record]) -> date | None:
+def _registered_on(offender: Offender, held: dict[str, Record]) -> date | None:
     """The date of his earliest registering record (the FIR of a convicting case, an admission
     as a convict): from then on he is a registered offender."""
-    dates = [
-        held[c.record_id].event_date
-        for c in offender.convictions
-        if c.record_id in held and held[c.record_id].event_date is not None
-    ]
-    return min(d for d in dates if d is not None) if dates else None
+    registering = (held.get(c.record_id) for c in offender.convictions)
+    return min(
+        (r.event_date for r in registering if r is not None and r.event_date is not None),
+        default=None,
+    )
 
 
 def _after_registration(record: Record, offender: Offender, held: dict[str, Record]) -> bool:
@@ -178,7 +178,7 @@ def _after_registration(record: Record, offender: Offender, held: dict[str, Reco
     or did, whenever it was issued: always."""
     if record.kind is not Kind.ACCUSED or record.event_date is None:
         return True
-    since = registered_on(offender, held)
+    since = _registered_on(offender, held)
     return since is None or record.event_date > since
 
 
@@ -227,10 +227,13 @@ class NdsoMatcher:
         self._pinned = self._index.as_it_was(members)
         return True
 
-    def _offenders(self, records: Sequence[Record]) -> tuple[list[Offender], set[str]]:
+    def _offenders(
+        self, records: Sequence[Record], batch_links: Callable[[], list[IndexLink]]
+    ) -> tuple[list[Offender], set[str]]:
         """The register as this batch finds it, and the keys of the offenders it registers or
         grows: a new conviction, or a record the index links to an offender's records (an
-        inmate citing the FIR of an arrest already held joins that arrest to him)."""
+        inmate citing the FIR of an arrest already held joins that arrest to him).
+        `batch_links`: the links of the batch's records, read from the index once a batch."""
         snapshot = self._register()
         if self._since[0] is not snapshot:
             self._since = (snapshot, [])
@@ -238,9 +241,9 @@ class NdsoMatcher:
         members = {i: o for o in known for i in o.record_ids}
         fresh = [r for r in records if convictions(r) and r.record_id not in members]
         seeds = {r.record_id: r for r in fresh}
-        touched = self._touched(records, members)
+        touched = self._touched(records, members, batch_links)
         wanted = sorted({c.record_id for o in touched for c in o.convictions} - set(seeds))
-        held = self._register().records
+        held = snapshot.records
         for rid in wanted:
             if rid in held:
                 seeds[rid] = held[rid]
@@ -252,13 +255,18 @@ class NdsoMatcher:
         self._since[1].extend(grown)
         return _latest([*known, *grown]), {o.key for o in grown}
 
-    def _touched(self, records: Sequence[Record], members: dict[str, Offender]) -> list[Offender]:
+    @staticmethod
+    def _touched(
+        records: Sequence[Record],
+        members: dict[str, Offender],
+        batch_links: Callable[[], list[IndexLink]],
+    ) -> list[Offender]:
         """The offenders a record of this batch, not yet one of theirs, is linked to."""
         new = {r.record_id for r in records if r.record_id not in members}
         if not new or not members:
             return []
         found: dict[str, Offender] = {}
-        for link in self._index.backend.links(sorted(new)):
+        for link in batch_links():
             for mine, other in ((link.a, link.b), (link.b, link.a)):
                 if mine in new and other in members:
                     found.setdefault(members[other].key, members[other])
@@ -306,11 +314,13 @@ class NdsoMatcher:
         return self.queue(conn, self.hits(records), now)
 
     def hits(self, records: Sequence[Record]) -> list[Hit]:
-        offenders, grown = self._offenders(records)
-        if not offenders:
-            return []
         backend = self._index.backend
         batch = {r.record_id: r for r in records}
+        # read when first needed (an empty register asks nothing), then kept for the batch
+        batch_links = functools.cache(lambda: backend.links(sorted(batch)) if batch else [])
+        offenders, grown = self._offenders(records, batch_links)
+        if not offenders:
+            return []
         held = {**self._register().records, **batch}
         missing = sorted({i for o in offenders for i in o.record_ids} - set(held))
         held.update({r.record_id: r for r in backend.get(missing)} if missing else {})
@@ -334,9 +344,9 @@ class NdsoMatcher:
         owner: dict[str, Offender] = {i: o for o in offenders for i in o.record_ids}
         registering = {c.record_id for o in offenders for c in o.convictions}
         now_keys = {o.key for o in convicted_now}
-        ids = [r.record_id for r in examined]
+        held_before = [r.record_id for r in examined if r.record_id not in batch]
         linked: dict[str, set[str]] = {}
-        for link in backend.links(ids) if ids else []:
+        for link in [*batch_links(), *(backend.links(held_before) if held_before else [])]:
             linked.setdefault(link.a, set()).add(link.b)
             linked.setdefault(link.b, set()).add(link.a)
         strong: dict[tuple[IdType, str], Offender] = {}
