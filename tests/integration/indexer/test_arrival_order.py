@@ -39,6 +39,32 @@ def _accused(native: str) -> Record:
     )
 
 
+def _inmate() -> Record:
+    """An inmate of `_accused`'s FIR and name: the FIR does not say which co-accused he is."""
+    return make(
+        Source.EPRISONS,
+        "I1",
+        Kind.INMATE,
+        state="MH",
+        people=(Person(name="Suresh Patil"),),
+        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
+    )
+
+
+def _sharing_a_licence(n: int) -> list[Record]:
+    """`n` accused of different names holding one DL number (a placeholder past `MAX_HOLDERS`)."""
+    return [
+        make(
+            Source.CCTNS,
+            f"MH-PS0001-2024-{i:04d}-A1",
+            Kind.ACCUSED,
+            people=(Person(name=f"PERSON {i}"),),
+            identifiers=(Identifier(type=IdType.DRIVING_LICENCE, value="MH0000000000000"),),
+        )
+        for i in range(n)
+    ]
+
+
 def _links(backend: Backend, records: Sequence[Record]) -> set[tuple[str, str, str, str]]:
     return {(x.a, x.b, x.reason, x.key) for x in backend.links([r.record_id for r in records])}
 
@@ -50,14 +76,7 @@ def test_an_inmate_fitting_two_co_accused_is_linked_to_neither_whatever_came_fir
     """Two co-accused of one FIR of one name and an inmate of it: the FIR does not say which of
     them he is. Written inmate first, the first co-accused used to keep the link it made
     before the second arrived."""
-    inmate = make(
-        Source.EPRISONS,
-        "I1",
-        Kind.INMATE,
-        state="MH",
-        people=(Person(name="Suresh Patil"),),
-        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
-    )
+    inmate = _inmate()
     records = [_accused("A1"), _accused("A2"), inmate]
     orders = [[[r] for r in order] for order in itertools.permutations(records)]
     for batches in [*orders, [records]]:
@@ -72,24 +91,8 @@ def test_an_inmate_fitting_two_co_accused_is_linked_to_neither_whatever_came_fir
 def test_a_delete_leaves_the_links_of_the_records_that_stay(engine: str, tmp_path: Path) -> None:
     """Deleting the co-accused who made an inmate ambiguous, or the holders that made a key a
     placeholder, gives the links of an index that never held them."""
-    inmate = make(
-        Source.EPRISONS,
-        "I1",
-        Kind.INMATE,
-        state="MH",
-        people=(Person(name="Suresh Patil"),),
-        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
-    )
-    shared = [
-        make(
-            Source.CCTNS,
-            f"MH-PS0001-2024-{n:04d}-A1",
-            Kind.ACCUSED,
-            people=(Person(name=f"PERSON {n}"),),
-            identifiers=(Identifier(type=IdType.DRIVING_LICENCE, value="MH0000000000000"),),
-        )
-        for n in range(MAX_HOLDERS + 3)
-    ]
+    inmate = _inmate()
+    shared = _sharing_a_licence(MAX_HOLDERS + 3)
     kept = [_accused("A1"), inmate, *shared[:MAX_HOLDERS]]
     extra = [_accused("A2"), *shared[MAX_HOLDERS:]]
     with fresh_index(engine, tmp_path) as never:
@@ -110,14 +113,7 @@ def test_a_delete_leaves_the_links_of_the_records_that_stay(engine: str, tmp_pat
 def test_an_update_that_leaves_a_fir_re_decides_its_holders(engine: str, tmp_path: Path) -> None:
     """The second co-accused's FIR corrected to another case: the inmate is then linked to the
     first, as in an index that held the corrected record from the start."""
-    inmate = make(
-        Source.EPRISONS,
-        "I1",
-        Kind.INMATE,
-        state="MH",
-        people=(Person(name="Suresh Patil"),),
-        identifiers=(Identifier(type=IdType.FIR, value=FIR),),
-    )
+    inmate = _inmate()
     first, second = _accused("A1"), _accused("A2")
     corrected = second.model_copy(
         update={
@@ -145,16 +141,7 @@ def test_a_key_that_became_a_placeholder_links_nothing_whatever_came_first(
 ) -> None:
     """A DL number held by more than `MAX_HOLDERS` records is a placeholder: written one batch
     of them at a time, the links it made while it had fewer used to stay."""
-    records = [
-        make(
-            Source.CCTNS,
-            f"MH-PS0001-2024-{n:04d}-A1",
-            Kind.ACCUSED,
-            people=(Person(name=f"PERSON {n}"),),
-            identifiers=(Identifier(type=IdType.DRIVING_LICENCE, value="MH0000000000000"),),
-        )
-        for n in range(MAX_HOLDERS + 5)
-    ]
+    records = _sharing_a_licence(MAX_HOLDERS + 5)
     for batches in ([records], [records[:MAX_HOLDERS], records[MAX_HOLDERS:]]):
         with fresh_index(engine, tmp_path) as backend:
             for batch in batches:
