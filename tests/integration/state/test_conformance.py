@@ -25,6 +25,7 @@ from state.outbox import DEAD, SENT, Outbox
 from state.revocations import RevocationStore
 from state.schema import AREAS, METADATA
 from state.sync import Quarantined, StateStore
+from tests.plugins.at_once import at_once
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -81,20 +82,12 @@ def test_the_heads_written_in_code_are_the_scripts_heads():
 
 def test_migrating_twice_and_concurrently_is_harmless(state_db: Database, tmp_path: Path):
     twins = [_twin(state_db, tmp_path) for _ in range(3)]
-    errors: list[BaseException] = []
 
     def migrate(db: Database) -> None:
-        try:
-            for area in AREAS:
-                ensure(db, area)
-        except BaseException as exc:
-            errors.append(exc)
+        for area in AREAS:
+            ensure(db, area)
 
-    threads = [threading.Thread(target=migrate, args=(db,)) for db in twins]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = at_once([lambda db=db: migrate(db) for db in twins])
     for db in twins:
         db.close()
     assert errors == []
