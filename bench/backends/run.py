@@ -25,14 +25,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.backends.synthetic import batches, misspell
-from config import SearchSettings
+from bench.engines import search_settings
 from config.runtime import tune_gc
 from indexer import open_backend
 from indexer.backends import queries as q
@@ -63,14 +62,6 @@ class Row:
     mean_candidates: float
     bytes_per_million: int
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _settings(engine: str, workdir: Path) -> SearchSettings:
-    if engine == "embedded":
-        return SearchSettings(backend="embedded", path=workdir / "bench.db")
-    url = os.environ[f"ICJS_TEST_{engine.upper()}_URL"]
-    prefix = f"icjs-bench-{uuid.uuid4().hex[:8]}"
-    return SearchSettings(backend=engine, url=url, index_prefix=prefix)  # type: ignore[arg-type]
 
 
 def _queries(samples: list[Record], count: int, seed: int) -> list[CandidateQuery]:
@@ -201,7 +192,7 @@ def raw_cluster_load(backend: ElasticBackend, docs_batches: list[list[IndexDocum
 
 
 def run_one(engine: str, total: int, queries: int, seed: int, workdir: Path) -> Row:
-    backend: Backend = open_backend(_settings(engine, workdir))
+    backend: Backend = open_backend(search_settings(engine, workdir / "bench.db", "bench"))
     batch_size = 1000 if engine == "embedded" else 500
     samples: list[Record] = []
     ingest_s = doc_s = 0.0

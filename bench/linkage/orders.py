@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from auth.policy import Policy
+from bench.engines import search_settings
 from bench.linkage.run import supervisor
 from bench.names.outcomes import shown
 from config import SearchSettings
@@ -214,13 +215,7 @@ def differences(a: Snapshot, b: Snapshot) -> Differences:
 
 @contextmanager
 def fresh_index(engine: str, work: Path) -> Iterator[Backend]:
-    if engine == "embedded":
-        settings = SearchSettings(backend="embedded", path=work / f"{uuid.uuid4().hex[:8]}.db")
-    else:
-        url = os.environ[f"ICJS_TEST_{engine.upper()}_URL"]
-        prefix = f"icjs-orders-{uuid.uuid4().hex[:8]}"
-        settings = SearchSettings(backend=engine, url=url, index_prefix=prefix)  # type: ignore[arg-type]
-    backend = open_backend(settings)
+    backend = open_backend(search_settings(engine, work / f"{uuid.uuid4().hex[:8]}.db", "orders"))
     try:
         yield backend
     finally:

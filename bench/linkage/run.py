@@ -33,7 +33,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,9 +41,10 @@ from typing import Any
 
 from auth.policy import Policy
 from auth.principal import Caller, Role
+from bench.engines import search_settings
 from bench.linkage.metrics import BCubed, Pairwise, Profiles, Splits, Truth
 from bench.linkage.truth import load_truth
-from config import SearchSettings, SourceSettings, SyncSettings
+from config import SourceSettings, SyncSettings
 from config.runtime import tune_gc
 from federation import PersonSearch, PersonSearchService
 from federation.estimate import estimate
@@ -124,14 +124,6 @@ def _sync(manifest: dict[str, Any], backend: Backend, work: Path) -> None:
     indexed = sum(r.indexed + r.updated for r in report.sources.values())
     seconds = time.perf_counter() - started
     print(f"[bench linkage] synced {indexed:,} records in {seconds:.0f} s", file=sys.stderr)
-
-
-def _settings(engine: str, work: Path) -> SearchSettings:
-    if engine == "embedded":
-        return SearchSettings(backend="embedded", path=work / "index.db")
-    url = os.environ[f"ICJS_TEST_{engine.upper()}_URL"]
-    prefix = f"icjs-bench-linkage-{uuid.uuid4().hex[:8]}"
-    return SearchSettings(backend=engine, url=url, index_prefix=prefix)  # type: ignore[arg-type]
 
 
 # --- index-time links ---------------------------------------------------------------------------
@@ -316,7 +308,7 @@ def _model(choice: str, backend: Backend, work: Path) -> Model:
 def measure_backend(
     engine: str, manifest: dict[str, Any], truth: Truth, args: argparse.Namespace, work: Path
 ) -> dict[str, Any]:
-    backend = open_backend(_settings(engine, work))
+    backend = open_backend(search_settings(engine, work / "index.db", "bench-linkage"))
     try:
         _sync(manifest, backend, work)
         records = {

@@ -3,14 +3,13 @@ benchmark query as a person search (used by `bench.names.run` and `bench.names.f
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.engines import search_settings
 from bench.names.dataset import Dataset
 from bench.names.generate import Query
 from config import SearchSettings
@@ -36,12 +35,7 @@ def indexed(engine: str, data: Dataset) -> Iterator[Backend]:
 def indexed_at(engine: str, data: Dataset) -> Iterator[tuple[Backend, SearchSettings]]:
     """`indexed`, with the settings another process opens the same index by."""
     workdir = Path(tempfile.mkdtemp(prefix="icjs-bench-names-"))
-    if engine == "embedded":
-        settings = SearchSettings(backend="embedded", path=workdir / "names.db")
-    else:
-        url = os.environ[f"ICJS_TEST_{engine.upper()}_URL"]
-        prefix = f"icjs-names-{uuid.uuid4().hex[:8]}"
-        settings = SearchSettings(backend=engine, url=url, index_prefix=prefix)  # type: ignore[arg-type]
+    settings = search_settings(engine, workdir / "names.db", "names")
     backend = open_backend(settings)
     try:
         for start in range(0, len(data.records), BATCH):
